@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package upgate needs to build, run, test and benchmark.
+# Idempotent: it asks dpkg first and only calls apt-get for what is missing, so a
+# second run costs a fraction of a second.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build make pkg-config clang-format
+  # libraries (see docs/ARCHITECTURE.md for why each one)
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libsqlite3-dev sqlite3 libpugixml-dev libtomlplusplus-dev
+  libcurl4-openssl-dev libfmt-dev libspdlog-dev libcli11-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  curl wrk awscli python3 python3-boto3 python3-botocore python3-requests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
