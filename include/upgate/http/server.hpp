@@ -1,0 +1,113 @@
+// upgate::http::Server: an HTTP/1.1 server running one io_context per thread.
+//
+// Promises:
+// - create() binds before returning, so a config with port 0 gets an ephemeral port that
+//   port() reports (tests and `--listen 127.0.0.1:0`), and a port in use is an error value,
+//   not an exception. Each thread has its own acceptor on SO_REUSEPORT, so the kernel
+//   spreads connections and no lock is shared on the hot path; where SO_REUSEPORT is
+//   refused (or ServerConfig::reuse_port is false) one acceptor hands sockets round-robin
+//   to the threads. Before joining a SO_REUSEPORT group the port is probed without it, so
+//   a second server on the same port fails with "address in use" instead of silently
+//   sharing the port.
+// - Every read has a deadline: read_header_timeout for the request header (from its first
+//   byte awaited), body_idle_timeout between body bytes, write_idle_timeout between
+//   written bytes, keep_alive_timeout between requests. Deadlines are enforced by one
+//   coarse timer per thread (sweeping every ~1/4 of the shortest timeout, at most 250 ms),
+//   not by a timer per connection.
+// - Header over max_header_bytes: 431 and close. Malformed request: 400 and close.
+//   Body limits: see exchange.hpp (413).
+// - Memory: an idle keep-alive connection holds no read buffer (it is released when the
+//   connection goes idle and taken again when bytes arrive).
+// - stop() (thread-safe; stop_on_signals() wires SIGINT/SIGTERM to it) stops accepting at
+//   once, closes idle keep-alive connections, lets in-flight requests finish (their
+//   responses carry Connection: close) for up to shutdown_grace, then closes whatever is
+//   left; run() returns when every connection is gone.
+// - After each request (and after a server-generated 400/431), the observer is called on
+//   the I/O thread with a RequestRecord. It must be quick and must not block.
+#pragma once
+
+#include <upgate/expected.hpp>
+#include <upgate/http/exchange.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace upgate::http {
+
+struct ServerConfig {
+  std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
+  std::uint16_t port = 8080;          // 0: ephemeral, see Server::port()
+  unsigned threads = 0;               // 0: std::thread::hardware_concurrency()
+  bool reuse_port = true;             // one acceptor per thread via SO_REUSEPORT
+
+  std::size_t max_header_bytes = 16 * 1024;      // request line + fields; beyond: 431
+  std::uint64_t body_limit = 1024 * 1024;        // default Exchange::body_limit(); beyond: 413
+  std::size_t drain_limit = 64 * 1024;           // unread body discarded to keep the connection
+  unsigned max_requests_per_connection = 10000;  // 0: unlimited
+  bool keep_alive = true;
+
+  std::chrono::milliseconds read_header_timeout{10'000};
+  std::chrono::milliseconds body_idle_timeout{30'000};
+  std::chrono::milliseconds write_idle_timeout{30'000};
+  std::chrono::milliseconds keep_alive_timeout{60'000};
+  std::chrono::milliseconds linger_timeout{2'000};  // drain before closing with unread input
+  std::chrono::milliseconds shutdown_grace{10'000};
+
+  unsigned blocking_threads = 2;  // pool behind Exchange::run_blocking()
+};
+
+// What the observer learns about one request. Views are valid only during the call.
+struct RequestRecord {
+  std::string_view method;  // "GET"; empty when the request line was unreadable
+  std::string_view path;    // target without the query (signatures live in queries)
+  std::string_view route;   // Router's route name, or "" when unrouted
+  std::string_view request_id;
+  int status = 0;                       // 0 when no response was written (peer gone)
+  std::uint64_t bytes_in = 0;           // body bytes read
+  std::uint64_t bytes_out = 0;          // body bytes written
+  std::chrono::nanoseconds duration{};  // header parsed -> response complete
+  std::string_view error;               // why the server intervened (e.g. "handler threw"), or ""
+};
+using RequestObserver = std::function<void(const RequestRecord&)>;
+
+enum class ServerErrorCode : std::uint8_t { bad_address, bind_failed, listen_failed };
+struct ServerError {
+  ServerErrorCode code;
+  std::string message;  // names the address and the system error
+};
+
+class Server {
+ public:
+  static Expected<std::unique_ptr<Server>, ServerError> create(ServerConfig config, Handler handler,
+                                                               RequestObserver observer = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The bound port (the ephemeral one when the config said 0).
+  std::uint16_t port() const noexcept;
+  const ServerConfig& config() const noexcept;
+
+  // Serves on config().threads threads, the caller's among them; returns after stop()
+  // has drained every connection. Call once.
+  void run();
+  // Thread-safe and idempotent; returns at once (run() does the draining).
+  void stop() noexcept;
+  // Makes SIGINT and SIGTERM call stop(). Call before run().
+  void stop_on_signals();
+
+  // Connections currently open, over all threads (approximate while running).
+  std::size_t open_connections() const noexcept;
+
+  class Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl) noexcept;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace upgate::http

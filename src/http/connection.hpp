@@ -1,0 +1,147 @@
+// Internal: one accepted TCP connection serving HTTP/1.1 requests one after another.
+//
+// The Connection object lives in its own coroutine frame (serve_connection) and registers
+// with its Worker, which enforces its deadline and tells it about shutdown. Per request it
+// parses the header, calls the handler with an Exchange (the public face of this object),
+// makes sure a complete response went out, and then either keeps the connection (keep-alive,
+// the unread rest of the body drained) or closes it after a lingering drain.
+#pragma once
+
+#include <upgate/http/exchange.hpp>
+#include <upgate/http/request.hpp>
+
+#include "worker.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace upgate::http::detail {
+
+// What Request reads: the parser's header plus the framing the parser derived from it.
+struct ParsedHead {
+  const boost::beast::http::request_header<>* header = nullptr;
+  std::optional<std::uint64_t> content_length;
+  bool chunked = false;
+  bool keep_alive = false;
+};
+
+boost::asio::awaitable<void> serve_connection(Worker& worker, boost::asio::ip::tcp::socket socket);
+
+class Connection {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Connection(Worker& worker, boost::asio::ip::tcp::socket socket);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  boost::asio::awaitable<void> run();
+
+  // --- for the Worker (same thread) ---
+  // Cancels the pending operation when its deadline has passed.
+  void check_deadline(Clock::time_point now);
+  // Idle between requests: may be closed at once on shutdown; its buffer may be released.
+  bool idle() const noexcept { return phase_ == Phase::idle; }
+  void release_idle_memory() noexcept;
+  void force_close() noexcept;
+  std::size_t registry_index = 0;
+
+  // --- for Exchange ---
+  const Request& request() const noexcept { return *request_; }
+  std::string_view request_id() const noexcept { return {request_id_.data(), request_id_.size()}; }
+  std::string remote_endpoint() const;
+  std::uint64_t body_limit() const noexcept { return body_limit_; }
+  void set_body_limit(std::uint64_t limit) noexcept { body_limit_ = limit; }
+  boost::asio::awaitable<Expected<std::size_t, BodyError>> read_body_some(char* data,
+                                                                          std::size_t size,
+                                                                          std::uint64_t limit);
+  boost::asio::awaitable<Expected<std::string, BodyError>> read_body(std::size_t max_bytes);
+  bool body_complete() const noexcept { return body_done_; }
+  std::uint64_t body_bytes_read() const noexcept { return body_read_; }
+  boost::asio::awaitable<Expected<void, WriteError>> respond(const Response& response);
+  boost::asio::awaitable<Expected<void, WriteError>> write_header(const Response& head,
+                                                                  BodyFraming framing);
+  boost::asio::awaitable<Expected<void, WriteError>> write_body_chunk(std::string_view bytes);
+  boost::asio::awaitable<Expected<void, WriteError>> finish();
+  bool responded() const noexcept { return response_state_ != ResponseState::none; }
+  int response_status() const noexcept { return status_; }
+  void close_after_response() noexcept { close_requested_ = true; }
+  void set_route_name(std::string_view name) noexcept { route_name_ = name; }
+  boost::asio::awaitable<void> run_blocking(std::function<void()> fn);
+
+ private:
+  enum class Phase : std::uint8_t { idle, reading_header, handling, closing };
+  enum class BodyMode : std::uint8_t { none, length, chunked };
+  enum class ResponseState : std::uint8_t { none, header_pending, streaming, complete };
+  enum class StreamFraming : std::uint8_t { length, chunked, until_close, none };
+
+  // One request; false when the connection must close afterwards.
+  boost::asio::awaitable<bool> serve_one(bool first);
+  boost::asio::awaitable<bool> wait_for_request(bool first);
+  boost::asio::awaitable<void> reject_request(int status, std::string_view why);
+  void start_request();
+  void assign_request_id() noexcept;
+  void finish_request_record(std::string_view error);
+  boost::asio::awaitable<void> respond_for_handler();
+  boost::asio::awaitable<bool> drain_body();
+  boost::asio::awaitable<void> lingering_close();
+  boost::asio::awaitable<Expected<void, BodyError>> send_continue_if_pending();
+
+  // Builds the status line and fields into head_ (with Date, framing, Connection).
+  void serialize_head(const Response& head, StreamFraming framing, std::uint64_t length);
+  bool decide_keep_alive() const noexcept;
+  // Writes count (<= 4) buffers, the deadline re-armed on every partial write; false when
+  // the socket failed (recorded in socket_failed_).
+  boost::asio::awaitable<bool> write_all(const boost::asio::const_buffer* buffers,
+                                         std::size_t count);
+
+  void arm(std::chrono::milliseconds timeout) noexcept { deadline_ = Clock::now() + timeout; }
+  void disarm() noexcept { deadline_ = Clock::time_point::max(); }
+
+  Worker& worker_;
+  const ServerConfig& config_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::buffer_body>> parser_;
+  std::string head_;  // serialised response header, reused
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool timed_out_ = false;
+  bool must_close_ = false;            // stream position unknown: never reuse the connection
+  bool socket_failed_ = false;         // a read or write failed: write nothing more
+  std::array<char, 24> chunk_line_{};  // "<hex size>\r\n" of the chunk being written
+  Phase phase_ = Phase::idle;
+  unsigned requests_served_ = 0;
+
+  // Per request.
+  ParsedHead head_view_;
+  std::optional<Request> request_;
+  Exchange exchange_;
+  std::array<char, 16> request_id_{};
+  std::string_view route_name_;
+  Clock::time_point started_{};
+  BodyMode body_mode_ = BodyMode::none;
+  bool body_done_ = true;
+  bool continue_pending_ = false;
+  std::optional<BodyError> body_error_;
+  std::uint64_t body_limit_ = 0;
+  std::uint64_t body_read_ = 0;
+  std::uint64_t body_remaining_ = 0;  // BodyMode::length
+  ResponseState response_state_ = ResponseState::none;
+  StreamFraming stream_framing_ = StreamFraming::none;
+  bool discard_body_out_ = false;  // HEAD, 204, 304
+  bool keep_alive_ = false;        // decided when the response header is built
+  bool close_requested_ = false;
+  int status_ = 0;
+  std::uint64_t declared_length_ = 0;
+  std::uint64_t bytes_out_ = 0;
+};
+
+}  // namespace upgate::http::detail

@@ -1,0 +1,124 @@
+#include <upgate/http/response.hpp>
+
+#include <boost/beast/http/status.hpp>
+
+#include <algorithm>
+
+namespace upgate::http {
+
+namespace {
+
+bool is_token_char(unsigned char c) noexcept {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return (x | 0x20) == (y | 0x20);  // exact for tokens, the only input here
+         });
+}
+
+// Fields whose meaning is the server's: framing, connection management, Date.
+bool is_server_field(std::string_view name) noexcept {
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "connection") || iequals(name, "keep-alive") || iequals(name, "date");
+}
+
+}  // namespace
+
+std::string_view reason_phrase(int status) noexcept {
+  if (status < 100 || status > 999) return "Unknown";
+  const auto reason =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  if (reason.empty() || reason.front() == '<') return "Unknown";  // "<unknown-status>"
+  return {reason.data(), reason.size()};
+}
+
+Response Response::json(int status, std::string body) {
+  Response r(status);
+  r.set_body(std::move(body), "application/json");
+  return r;
+}
+
+Response Response::text(int status, std::string body) {
+  Response r(status);
+  r.set_body(std::move(body), "text/plain; charset=utf-8");
+  return r;
+}
+
+Response Response::status_only(int status) {
+  std::string body(reason_phrase(status));
+  body += '\n';
+  return text(status, std::move(body));
+}
+
+Response& Response::add_header(std::string_view name, std::string_view value) {
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
+        return is_token_char(static_cast<unsigned char>(c));
+      })) {
+    return *this;
+  }
+  if (is_server_field(name)) return *this;
+  const std::size_t start = fields_.size();
+  fields_.reserve(start + name.size() + value.size() + 4);
+  fields_ += name;
+  fields_ += ": ";
+  const std::size_t value_start = fields_.size();
+  fields_ += value;
+  for (std::size_t i = value_start; i < fields_.size(); ++i) {
+    if (fields_[i] == '\r' || fields_[i] == '\n' || fields_[i] == '\0') fields_[i] = ' ';
+  }
+  fields_ += "\r\n";
+  return *this;
+}
+
+std::optional<std::string_view> Response::header(std::string_view name) const noexcept {
+  std::string_view rest = fields_;
+  while (!rest.empty()) {
+    const auto eol = rest.find("\r\n");
+    const std::string_view line = rest.substr(0, eol);
+    const auto colon = line.find(':');
+    if (colon != std::string_view::npos && iequals(line.substr(0, colon), name)) {
+      return line.substr(std::min(colon + 2, line.size()));
+    }
+    if (eol == std::string_view::npos) break;
+    rest.remove_prefix(eol + 2);
+  }
+  return std::nullopt;
+}
+
+Response& Response::set_body(std::string body, std::string_view content_type) {
+  body_ = std::move(body);
+  body_view_ = {};
+  if (!content_type.empty()) add_header("Content-Type", content_type);
+  return *this;
+}
+
+Response& Response::set_body_view(std::string_view body, std::string_view content_type) {
+  body_.clear();
+  body_view_ = body.data() ? body : std::string_view("", 0);
+  if (!content_type.empty()) add_header("Content-Type", content_type);
+  return *this;
+}
+
+}  // namespace upgate::http

@@ -1,0 +1,271 @@
+#include <upgate/http/server.hpp>
+
+#include "connection.hpp"
+#include "worker.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sys/socket.h>
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace upgate::http {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using detail::Worker;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+std::chrono::milliseconds sweep_interval_for(const ServerConfig& c) {
+  auto shortest = std::min({c.read_header_timeout, c.body_idle_timeout, c.write_idle_timeout,
+                            c.keep_alive_timeout, c.linger_timeout});
+  return std::clamp(shortest / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
+}
+
+std::string describe(const tcp::endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+bool is_resource_exhaustion(const boost::system::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+         ec == asio::error::no_memory || ec.value() == ENFILE;
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerConfig config, Handler handler, RequestObserver observer)
+      : blocking_pool_(std::max(1u, config.blocking_threads)) {
+    shared_.config = std::move(config);
+    shared_.handler = std::move(handler);
+    shared_.observer = std::move(observer);
+    shared_.blocking_pool = &blocking_pool_;
+    shared_.sweep_interval = sweep_interval_for(shared_.config);
+  }
+
+  ~Impl() {
+    // Pool work may still post back to the io_contexts; let it finish before they go.
+    blocking_pool_.join();
+    signals_.reset();
+    workers_.clear();
+  }
+
+  Expected<void, ServerError> bind();
+  void run();
+  void stop() noexcept;
+  void stop_on_signals();
+
+  detail::ServerShared shared_;
+  asio::thread_pool blocking_pool_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::optional<asio::signal_set> signals_;
+  std::uint16_t port_ = 0;
+  bool one_acceptor_per_thread_ = false;
+  std::atomic<bool> stop_requested_{false};
+
+ private:
+  Expected<void, ServerError> open_acceptor(Worker& worker, const tcp::endpoint& ep,
+                                            bool reuse_port);
+  asio::awaitable<void> accept_loop(Worker& worker);
+  asio::awaitable<void> distributing_accept_loop(Worker& worker);
+};
+
+Expected<void, ServerError> Server::Impl::open_acceptor(Worker& worker, const tcp::endpoint& ep,
+                                                        bool reuse_port) {
+  auto& acceptor = worker.acceptor().emplace(worker.io_context());
+  boost::system::error_code ec;
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && reuse_port) acceptor.set_option(ReusePort(true), ec);
+  if (ec) {
+    return Unexpected(
+        ServerError{ServerErrorCode::bind_failed,
+                    "cannot open a socket for " + describe(ep) + ": " + ec.message()});
+  }
+  acceptor.bind(ep, ec);
+  if (ec) {
+    return Unexpected(ServerError{ServerErrorCode::bind_failed,
+                                  "cannot bind " + describe(ep) + ": " + ec.message()});
+  }
+  acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unexpected(ServerError{ServerErrorCode::listen_failed,
+                                  "cannot listen on " + describe(ep) + ": " + ec.message()});
+  }
+  return {};
+}
+
+Expected<void, ServerError> Server::Impl::bind() {
+  const auto& config = shared_.config;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(config.address, ec);
+  if (ec) {
+    return Unexpected(
+        ServerError{ServerErrorCode::bad_address, "not an IP address: '" + config.address + "'"});
+  }
+  unsigned threads = config.threads != 0 ? config.threads : std::thread::hardware_concurrency();
+  threads = std::max(1u, threads);
+  shared_.config.threads = threads;
+  for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>(shared_, i));
+
+  tcp::endpoint endpoint(address, config.port);
+  one_acceptor_per_thread_ = config.reuse_port && threads > 1;
+  if (one_acceptor_per_thread_ && config.port != 0) {
+    // SO_REUSEPORT would let us join another server's group on this port unnoticed.
+    // A bind without it fails if anyone holds the port.
+    asio::io_context probe_context;
+    tcp::acceptor probe(probe_context);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec) {
+      return Unexpected(ServerError{ServerErrorCode::bind_failed,
+                                    "cannot bind " + describe(endpoint) + ": " + ec.message()});
+    }
+  }
+  if (auto first = open_acceptor(*workers_[0], endpoint, one_acceptor_per_thread_); !first) {
+    if (!one_acceptor_per_thread_) return first;
+    // SO_REUSEPORT refused: fall back to one acceptor that hands sockets out.
+    one_acceptor_per_thread_ = false;
+    workers_[0]->acceptor().reset();
+    if (auto single = open_acceptor(*workers_[0], endpoint, false); !single) return single;
+  }
+  port_ = workers_[0]->acceptor()->local_endpoint().port();
+  endpoint.port(port_);
+  for (unsigned i = 1; one_acceptor_per_thread_ && i < threads; ++i) {
+    if (auto r = open_acceptor(*workers_[i], endpoint, true); !r) {
+      // Joining the group failed half-way: serve with the single acceptor we have.
+      for (unsigned j = 1; j <= i; ++j) workers_[j]->acceptor().reset();
+      workers_[0]->acceptor().reset();
+      if (auto single = open_acceptor(*workers_[0], endpoint, false); !single) return single;
+      one_acceptor_per_thread_ = false;
+    }
+  }
+  return {};
+}
+
+asio::awaitable<void> Server::Impl::accept_loop(Worker& worker) {
+  auto& acceptor = *worker.acceptor();
+  asio::steady_timer backoff(worker.io_context());
+  while (!worker.stopping()) {
+    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+    if (worker.stopping() || !acceptor.is_open()) break;
+    if (ec) {
+      if (is_resource_exhaustion(ec)) {
+        // Out of descriptors: accepting again at once would spin. Existing connections
+        // closing is what frees them, so give them a moment.
+        backoff.expires_after(std::chrono::milliseconds(50));
+        co_await backoff.async_wait(kNoThrow);
+      }
+      continue;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(worker.io_context(), detail::serve_connection(worker, std::move(socket)),
+                   asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Impl::distributing_accept_loop(Worker& worker) {
+  auto& acceptor = *worker.acceptor();
+  asio::steady_timer backoff(worker.io_context());
+  std::size_t next = 0;
+  while (!worker.stopping()) {
+    Worker& target = *workers_[next];
+    auto [ec, socket] = co_await acceptor.async_accept(target.io_context(), kNoThrow);
+    if (worker.stopping() || !acceptor.is_open()) break;
+    if (ec) {
+      if (is_resource_exhaustion(ec)) {
+        backoff.expires_after(std::chrono::milliseconds(50));
+        co_await backoff.async_wait(kNoThrow);
+      }
+      continue;
+    }
+    next = (next + 1) % workers_.size();
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(target.io_context(), detail::serve_connection(target, std::move(socket)),
+                   asio::detached);
+  }
+}
+
+void Server::Impl::run() {
+  for (auto& worker : workers_) {
+    worker->start();
+    if (worker->acceptor()) {
+      auto loop =
+          one_acceptor_per_thread_ ? accept_loop(*worker) : distributing_accept_loop(*worker);
+      asio::co_spawn(worker->io_context(), std::move(loop), asio::detached);
+    }
+  }
+  std::vector<std::thread> threads;
+  threads.reserve(workers_.size() - 1);
+  for (std::size_t i = 1; i < workers_.size(); ++i) {
+    threads.emplace_back([w = workers_[i].get()] { w->io_context().run(); });
+  }
+  workers_[0]->io_context().run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::Impl::stop() noexcept {
+  if (stop_requested_.exchange(true)) return;
+  for (auto& worker : workers_) {
+    asio::post(worker->io_context(), [w = worker.get()] { w->begin_shutdown(); });
+  }
+  asio::post(workers_[0]->io_context(), [this] {
+    if (signals_) {
+      boost::system::error_code ignored;
+      signals_->cancel(ignored);
+    }
+  });
+}
+
+void Server::Impl::stop_on_signals() {
+  signals_.emplace(workers_[0]->io_context(), SIGINT, SIGTERM);
+  signals_->async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) stop();
+  });
+}
+
+Expected<std::unique_ptr<Server>, ServerError> Server::create(ServerConfig config, Handler handler,
+                                                              RequestObserver observer) {
+  auto impl = std::make_unique<Impl>(std::move(config), std::move(handler), std::move(observer));
+  if (auto bound = impl->bind(); !bound) return Unexpected(std::move(bound).error());
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+Server::~Server() = default;
+std::uint16_t Server::port() const noexcept {
+  return impl_->port_;
+}
+const ServerConfig& Server::config() const noexcept {
+  return impl_->shared_.config;
+}
+void Server::run() {
+  impl_->run();
+}
+void Server::stop() noexcept {
+  impl_->stop();
+}
+void Server::stop_on_signals() {
+  impl_->stop_on_signals();
+}
+std::size_t Server::open_connections() const noexcept {
+  return impl_->shared_.open_connections.load(std::memory_order_relaxed);
+}
+
+}  // namespace upgate::http

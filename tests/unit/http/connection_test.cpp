@@ -1,0 +1,589 @@
+// Behaviour of one connection as a client sees it on the wire: keep-alive, pipelining,
+// limits (431/413), timeouts, streamed bodies in both directions, HEAD, Expect:
+// 100-continue, and the observer record.
+#include "test_support.hpp"
+
+#include <upgate/http/router.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <vector>
+
+namespace upgate::http {
+namespace {
+
+using namespace std::chrono_literals;
+using test::RawClient;
+using test::RunningServer;
+
+// FNV-1a, so the streaming handler can prove it saw every byte in order.
+std::uint64_t fnv1a(std::string_view bytes, std::uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::string pattern(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+  return s;
+}
+
+std::size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+struct Observed {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<std::tuple<std::string, std::string, std::string, int, std::uint64_t, std::uint64_t>>
+      records;  // method, path, route, status, in, out
+
+  RequestObserver observer() {
+    return [this](const RequestRecord& r) {
+      std::lock_guard lock(mutex);
+      records.emplace_back(std::string(r.method), std::string(r.path), std::string(r.route),
+                           r.status, r.bytes_in, r.bytes_out);
+      EXPECT_EQ(r.request_id.size(), 16u);
+      changed.notify_all();
+    };
+  }
+  bool wait_for(std::size_t n) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, 5s, [&] { return records.size() >= n; });
+  }
+};
+
+struct Counters {
+  std::atomic<std::size_t> largest_read{0};
+  std::atomic<int> reject_calls{0};
+};
+
+Router make_router(Counters& counters) {
+  Router router;
+  router.exact(Method::get, "/hello", [](Exchange& ex) -> boost::asio::awaitable<void> {
+    co_await ex.respond(Response::text(200, "hello"));
+  });
+  router.exact(Method::post, "/echo", [](Exchange& ex) -> boost::asio::awaitable<void> {
+    auto body = co_await ex.read_body(ex.body_limit());
+    if (!body) co_return;  // the server answers 413/400
+    co_await ex.respond(Response::text(200, std::move(*body)));
+  });
+  router.exact(Method::put, "/stream", [&counters](Exchange& ex) -> boost::asio::awaitable<void> {
+    ex.set_body_limit(256ull * 1024 * 1024);
+    std::vector<char> buffer(64 * 1024);
+    std::uint64_t total = 0;
+    std::uint64_t hash = 1469598103934665603ull;
+    while (true) {
+      auto n = co_await ex.read_body_some(buffer);
+      if (!n) co_return;
+      if (*n == 0) break;
+      std::size_t seen = counters.largest_read.load();
+      while (*n > seen && !counters.largest_read.compare_exchange_weak(seen, *n)) {
+      }
+      total += *n;
+      hash = fnv1a(std::string_view(buffer.data(), *n), hash);
+    }
+    co_await ex.respond(Response::text(200, std::to_string(total) + " " + std::to_string(hash)));
+  });
+  router.exact(Method::post, "/reject", [&counters](Exchange& ex) -> boost::asio::awaitable<void> {
+    ++counters.reject_calls;
+    co_await ex.respond(Response::text(403, "denied"));
+  });
+  router.exact(Method::get, "/chunked", [](Exchange& ex) -> boost::asio::awaitable<void> {
+    Response head(200);
+    head.add_header("Content-Type", "text/plain");
+    if (!co_await ex.write_header(head, BodyFraming::chunked())) co_return;
+    for (int i = 0; i < 100; ++i) {
+      const std::string piece = "piece-" + std::to_string(i) + ";";
+      if (!co_await ex.write_body_chunk(piece)) co_return;
+    }
+    co_await ex.finish();
+  });
+  router.exact(Method::get, "/length", [](Exchange& ex) -> boost::asio::awaitable<void> {
+    static const std::string big = pattern(3 * 1024 * 1024 + 17);
+    if (!co_await ex.write_header(Response(200), BodyFraming::content_length(big.size()))) {
+      co_return;
+    }
+    for (std::size_t at = 0; at < big.size(); at += 100'000) {
+      auto piece = std::string_view(big).substr(at, 100'000);
+      if (!co_await ex.write_body_chunk(piece)) co_return;
+    }
+    co_await ex.finish();
+  });
+  router.exact(Method::get, "/short", [](Exchange& ex) -> boost::asio::awaitable<void> {
+    // Promises 10 bytes, delivers 3: the server must not leave the client waiting.
+    if (!co_await ex.write_header(Response(200), BodyFraming::content_length(10))) co_return;
+    co_await ex.write_body_chunk("abc");
+  });
+  router.exact(Method::get, "/throws", [](Exchange&) -> boost::asio::awaitable<void> {
+    throw std::runtime_error("boom");
+    co_return;
+  });
+  router.exact(Method::get, "/silent", [](Exchange&) -> boost::asio::awaitable<void> {
+    co_return;  // no response: the server answers 500
+  });
+  router.exact(Method::get, "/slow", [](Exchange& ex) -> boost::asio::awaitable<void> {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    timer.expires_after(700ms);
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    co_await ex.respond(Response::text(200, "slow done"));
+  });
+  router.exact(Method::get, "/blocking", [](Exchange& ex) -> boost::asio::awaitable<void> {
+    const auto io_thread = std::this_thread::get_id();
+    std::thread::id pool_thread;
+    co_await ex.run_blocking([&] { pool_thread = std::this_thread::get_id(); });
+    const bool hopped = pool_thread != io_thread && std::this_thread::get_id() == io_thread;
+    co_await ex.respond(Response::text(200, hopped ? "hopped" : "same thread"));
+  });
+  return router;
+}
+
+class ConnectionTest : public ::testing::Test {
+ protected:
+  void start(ServerConfig config = test::test_config()) {
+    router_ = make_router(counters_);
+    server_.emplace(std::move(config), router_.handler(), observed_.observer());
+  }
+  std::uint16_t port() const { return server_->port(); }
+
+  Counters counters_;
+  Observed observed_;
+  Router router_;
+  std::optional<RunningServer> server_;
+};
+
+TEST_F(ConnectionTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  start();
+  RawClient client(port());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(client.send(test::get_request("/hello")));
+    auto r = client.read_response();
+    ASSERT_TRUE(r) << "request " << i;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "hello");
+    EXPECT_EQ(r->get("content-length"), "5");
+    EXPECT_FALSE(r->has("connection"));
+    EXPECT_TRUE(r->has("date"));
+  }
+}
+
+TEST_F(ConnectionTest, ClientConnectionCloseIsHonoured) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send(test::get_request("/hello", "Connection: close\r\n")));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get("connection"), "close");
+  EXPECT_TRUE(client.peer_closed());
+}
+
+TEST_F(ConnectionTest, MaxRequestsPerConnectionClosesAfterTheLast) {
+  auto config = test::test_config();
+  config.max_requests_per_connection = 2;
+  start(config);
+  RawClient client(port());
+  ASSERT_TRUE(client.send(test::get_request("/hello")));
+  auto first = client.read_response();
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->has("connection"));
+  ASSERT_TRUE(client.send(test::get_request("/hello")));
+  auto second = client.read_response();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->get("connection"), "close");
+  EXPECT_TRUE(client.peer_closed());
+}
+
+TEST_F(ConnectionTest, PipelinedRequestsAreAnsweredInOrder) {
+  start();
+  RawClient client(port());
+  const std::string body = "pipelined body";
+  std::string batch = test::get_request("/hello");
+  batch += "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body;
+  batch += test::get_request("/nope");
+  batch += test::get_request("/hello");
+  ASSERT_TRUE(client.send(batch));
+  auto a = client.read_response();
+  auto b = client.read_response();
+  auto c = client.read_response();
+  auto d = client.read_response();
+  ASSERT_TRUE(a && b && c && d);
+  EXPECT_EQ(a->body, "hello");
+  EXPECT_EQ(b->body, body);
+  EXPECT_EQ(c->status, 404);
+  EXPECT_EQ(d->body, "hello");
+}
+
+TEST_F(ConnectionTest, HugeHeaderGets431AndClose) {
+  auto config = test::test_config();
+  config.max_header_bytes = 8 * 1024;
+  start(config);
+  RawClient client(port());
+  ASSERT_TRUE(
+      client.send(test::get_request("/hello", "X-Big: " + std::string(20000, 'x') + "\r\n")));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  EXPECT_EQ(r->get("connection"), "close");
+  EXPECT_TRUE(client.peer_closed());
+  ASSERT_TRUE(observed_.wait_for(1));
+  EXPECT_EQ(std::get<3>(observed_.records[0]), 431);
+}
+
+TEST_F(ConnectionTest, MalformedRequestGets400AndClose) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send("GET /hello HTTP/1.1\r\nBad Header Without Colon\r\n\r\n"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_TRUE(client.peer_closed());
+}
+
+TEST_F(ConnectionTest, DeclaredBodyOverLimitGets413WithoutReadingIt) {
+  auto config = test::test_config();
+  config.body_limit = 1024;
+  start(config);
+  RawClient client(port());
+  // The body is never sent: the 413 must come from the Content-Length alone.
+  ASSERT_TRUE(client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(r->get("connection"), "close");
+}
+
+TEST_F(ConnectionTest, ChunkedBodyOverLimitGets413) {
+  auto config = test::test_config();
+  config.body_limit = 1024;
+  start(config);
+  RawClient client(port());
+  std::string request = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 4; ++i) request += "200\r\n" + std::string(512, 'z') + "\r\n";
+  request += "0\r\n\r\n";
+  ASSERT_TRUE(client.send(request));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(r->get("connection"), "close");
+}
+
+TEST_F(ConnectionTest, ChunkedRequestBodyIsDecoded) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(
+      client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "hello, world");
+  // The connection stays usable after a fully read chunked body.
+  ASSERT_TRUE(client.send(test::get_request("/hello")));
+  auto again = client.read_response();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, "hello");
+}
+
+TEST_F(ConnectionTest, MalformedChunkedBodyGets400) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_TRUE(client.peer_closed());
+}
+
+TEST_F(ConnectionTest, HeaderReadTimeoutClosesTheConnection) {
+  auto config = test::test_config();
+  config.read_header_timeout = 200ms;
+  start(config);
+  RawClient client(port(), 3s);  // default header timeout would be 10 s: this must not wait
+  ASSERT_TRUE(client.send("GET /hello HTTP/1.1\r\nHost: t\r\n"));  // never finished
+  EXPECT_TRUE(client.peer_closed());
+}
+
+TEST_F(ConnectionTest, SilentNewConnectionIsClosedAfterHeaderTimeout) {
+  auto config = test::test_config();
+  config.read_header_timeout = 200ms;
+  start(config);
+  RawClient client(port(), 3s);
+  EXPECT_TRUE(client.peer_closed());
+}
+
+TEST_F(ConnectionTest, IdleKeepAliveConnectionIsClosedAfterKeepAliveTimeout) {
+  auto config = test::test_config();
+  config.keep_alive_timeout = 200ms;
+  start(config);
+  RawClient client(port(), 3s);
+  ASSERT_TRUE(client.send(test::get_request("/hello")));
+  ASSERT_TRUE(client.read_response());
+  EXPECT_TRUE(client.peer_closed());
+}
+
+TEST_F(ConnectionTest, BodyIdleTimeoutAnswers408AndCloses) {
+  auto config = test::test_config();
+  config.body_idle_timeout = 200ms;
+  start(config);
+  RawClient client(port(), 3s);
+  ASSERT_TRUE(
+      client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly-some"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_TRUE(client.peer_closed());
+}
+
+void expect_streamed_upload(std::uint16_t port, const std::string& payload, bool chunked) {
+  RawClient client(port, 20s);
+  std::string head = "PUT /stream HTTP/1.1\r\nHost: t\r\n";
+  head += chunked ? "Transfer-Encoding: chunked\r\n\r\n"
+                  : "Content-Length: " + std::to_string(payload.size()) + "\r\n\r\n";
+  std::thread sender([&] {
+    ASSERT_TRUE(client.send(head));
+    constexpr std::size_t kPiece = 300 * 1000;  // not a multiple of the handler's buffer
+    for (std::size_t at = 0; at < payload.size(); at += kPiece) {
+      auto piece = std::string_view(payload).substr(at, kPiece);
+      if (chunked) {
+        char size_line[32];
+        std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
+        ASSERT_TRUE(client.send(size_line));
+      }
+      ASSERT_TRUE(client.send(piece));
+      if (chunked) {
+        ASSERT_TRUE(client.send("\r\n"));
+      }
+    }
+    if (chunked) {
+      ASSERT_TRUE(client.send("0\r\n\r\n"));
+    }
+  });
+  auto r = client.read_response();
+  sender.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, std::to_string(payload.size()) + " " + std::to_string(fnv1a(payload)));
+}
+
+TEST_F(ConnectionTest, StreamsAMultiMegabyteContentLengthBodyWithBoundedMemory) {
+  start();
+  const std::string payload = pattern(48 * 1024 * 1024 + 3);
+  const std::size_t before = resident_bytes();
+  expect_streamed_upload(port(), payload, false);
+  const std::size_t growth = resident_bytes() - std::min(resident_bytes(), before);
+  // The handler's 64 KiB buffer is the only place the body goes.
+  EXPECT_LE(counters_.largest_read.load(), 64u * 1024);
+  EXPECT_LT(growth, 16u * 1024 * 1024) << "server memory grew with the body";
+}
+
+TEST_F(ConnectionTest, StreamsAMultiMegabyteChunkedBody) {
+  start();
+  const std::string payload = pattern(8 * 1024 * 1024 + 5);
+  expect_streamed_upload(port(), payload, true);
+  EXPECT_LE(counters_.largest_read.load(), 64u * 1024);
+}
+
+TEST_F(ConnectionTest, ChunkedResponseIsFramedAndKeepsTheConnection) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send(test::get_request("/chunked")));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->chunked);
+  EXPECT_FALSE(r->has("content-length"));
+  std::string expected;
+  for (int i = 0; i < 100; ++i) expected += "piece-" + std::to_string(i) + ";";
+  EXPECT_EQ(r->body, expected);
+  ASSERT_TRUE(client.send(test::get_request("/hello")));
+  ASSERT_TRUE(client.read_response());
+}
+
+TEST_F(ConnectionTest, ChunkedResponseToHttp10IsCloseDelimited) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send("GET /chunked HTTP/1.0\r\n\r\n"));
+  auto r = client.read_response();  // no Content-Length, no chunking: body ends at close
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->chunked);
+  EXPECT_EQ(r->get("connection"), "close");
+  EXPECT_EQ(r->body.substr(0, 8), "piece-0;");
+}
+
+TEST_F(ConnectionTest, ContentLengthStreamedResponseArrivesWhole) {
+  start();
+  RawClient client(port(), 20s);
+  ASSERT_TRUE(client.send(test::get_request("/length")));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get("content-length"), std::to_string(3 * 1024 * 1024 + 17));
+  EXPECT_EQ(r->body, pattern(3 * 1024 * 1024 + 17));
+}
+
+TEST_F(ConnectionTest, ShortContentLengthResponseClosesTheConnection) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send(test::get_request("/short")));
+  // The header promised 10 bytes; only 3 come, then the close tells the client.
+  const std::string raw = client.read_until_close();
+  EXPECT_NE(raw.find("Content-Length: 10\r\n"), std::string::npos);
+  EXPECT_TRUE(raw.ends_with("\r\n\r\nabc"));
+}
+
+TEST_F(ConnectionTest, HeadCarriesHeadersWithoutBody) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r = client.read_response(false);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get("content-length"), "5");
+  // No body bytes may follow; the next response starts right away.
+  ASSERT_TRUE(client.send("HEAD /length HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto streamed = client.read_response(false);
+  ASSERT_TRUE(streamed);
+  EXPECT_EQ(streamed->get("content-length"), std::to_string(3 * 1024 * 1024 + 17));
+  ASSERT_TRUE(client.send(test::get_request("/hello")));
+  auto after = client.read_response();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->body, "hello");
+  EXPECT_TRUE(client.buffered().empty());
+}
+
+TEST_F(ConnectionTest, ExpectContinueIsAnsweredWhenTheHandlerReadsTheBody) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n"));
+  auto interim = client.read_response();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(client.send("hello world"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "hello world");
+  EXPECT_FALSE(r->has("connection"));
+}
+
+TEST_F(ConnectionTest, ExpectContinueIsNeverSentWhenTheHandlerRejects) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(
+      client.send("POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\nExpect: "
+                  "100-continue\r\n\r\n"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);  // the final answer, not "100 Continue"
+  EXPECT_EQ(r->get("connection"), "close");
+  EXPECT_TRUE(client.peer_closed());
+  EXPECT_EQ(counters_.reject_calls.load(), 1);
+}
+
+TEST_F(ConnectionTest, ExpectContinueWithBodyOverLimitGets413WithoutContinue) {
+  auto config = test::test_config();
+  config.body_limit = 1024;
+  start(config);
+  RawClient client(port());
+  ASSERT_TRUE(client.send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+}
+
+TEST_F(ConnectionTest, SmallUnreadBodyIsDrainedAndTheConnectionKept) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(
+      client.send("POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_FALSE(r->has("connection"));
+  ASSERT_TRUE(client.send(test::get_request("/hello")));
+  auto next = client.read_response();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->body, "hello");
+}
+
+TEST_F(ConnectionTest, LargeUnreadBodyClosesTheConnectionAfterTheResponse) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send("POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n" +
+                          std::string(100000, 'x')));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(r->get("connection"), "close");
+}
+
+TEST_F(ConnectionTest, HandlerWithoutResponseGets500AndThrowingHandlerToo) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send(test::get_request("/silent")));
+  auto silent = client.read_response();
+  ASSERT_TRUE(silent);
+  EXPECT_EQ(silent->status, 500);
+  RawClient other(port());
+  ASSERT_TRUE(other.send(test::get_request("/throws")));
+  auto thrown = other.read_response();
+  ASSERT_TRUE(thrown);
+  EXPECT_EQ(thrown->status, 500);
+  EXPECT_EQ(thrown->get("connection"), "close");
+}
+
+TEST_F(ConnectionTest, RunBlockingRunsOnThePoolAndResumesOnTheConnectionThread) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send(test::get_request("/blocking")));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "hopped");
+}
+
+TEST_F(ConnectionTest, ObserverSeesStatusRouteBytesAndNoQuery) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send(test::get_request("/hello?X-Amz-Signature=deadbeefsecret")));
+  ASSERT_TRUE(client.read_response());
+  ASSERT_TRUE(
+      client.send("POST /echo?sig=secret HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nabcd"));
+  ASSERT_TRUE(client.read_response());
+  ASSERT_TRUE(client.send(test::get_request("/missing?token=secret")));
+  ASSERT_TRUE(client.read_response());
+  ASSERT_TRUE(observed_.wait_for(3));
+  std::lock_guard lock(observed_.mutex);
+  const auto& hello = observed_.records[0];
+  EXPECT_EQ(std::get<0>(hello), "GET");
+  EXPECT_EQ(std::get<1>(hello), "/hello");
+  EXPECT_EQ(std::get<2>(hello), "GET /hello");
+  EXPECT_EQ(std::get<3>(hello), 200);
+  EXPECT_EQ(std::get<5>(hello), 5u);
+  const auto& echo = observed_.records[1];
+  EXPECT_EQ(std::get<1>(echo), "/echo");
+  EXPECT_EQ(std::get<3>(echo), 200);
+  EXPECT_EQ(std::get<4>(echo), 4u);
+  EXPECT_EQ(std::get<5>(echo), 4u);
+  const auto& missing = observed_.records[2];
+  EXPECT_EQ(std::get<1>(missing), "/missing");
+  EXPECT_EQ(std::get<2>(missing), "404");
+  EXPECT_EQ(std::get<3>(missing), 404);
+  for (const auto& record : observed_.records) {
+    EXPECT_EQ(std::get<1>(record).find("secret"), std::string::npos);
+    EXPECT_EQ(std::get<1>(record).find('?'), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace upgate::http
