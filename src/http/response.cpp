@@ -92,6 +92,27 @@ Response& Response::add_header(std::string_view name, std::string_view value) {
   return *this;
 }
 
+Response& Response::set_header(std::string_view name, std::string_view value) {
+  remove_header(name);
+  return add_header(name, value);
+}
+
+Response& Response::remove_header(std::string_view name) {
+  std::size_t at = 0;
+  while (at < fields_.size()) {
+    const std::size_t eol = fields_.find("\r\n", at);
+    const std::size_t end = eol == std::string::npos ? fields_.size() : eol + 2;
+    const std::string_view line(fields_.data() + at, end - at);
+    const auto colon = line.find(':');
+    if (colon != std::string_view::npos && iequals(line.substr(0, colon), name)) {
+      fields_.erase(at, end - at);
+    } else {
+      at = end;
+    }
+  }
+  return *this;
+}
+
 std::optional<std::string_view> Response::header(std::string_view name) const noexcept {
   std::string_view rest = fields_;
   while (!rest.empty()) {
@@ -110,14 +131,14 @@ std::optional<std::string_view> Response::header(std::string_view name) const no
 Response& Response::set_body(std::string body, std::string_view content_type) {
   body_ = std::move(body);
   body_view_ = {};
-  if (!content_type.empty()) add_header("Content-Type", content_type);
+  if (!content_type.empty()) set_header("Content-Type", content_type);
   return *this;
 }
 
 Response& Response::set_body_view(std::string_view body, std::string_view content_type) {
   body_.clear();
   body_view_ = body.data() ? body : std::string_view("", 0);
-  if (!content_type.empty()) add_header("Content-Type", content_type);
+  if (!content_type.empty()) set_header("Content-Type", content_type);
   return *this;
 }
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,12 +42,16 @@ class Response {
 
   // Appends a field (repeating a name adds another line, as Set-Cookie and Vary need).
   Response& add_header(std::string_view name, std::string_view value);
+  // Replaces every field of that name by one with this value.
+  Response& set_header(std::string_view name, std::string_view value);
+  // Removes every field of that name.
+  Response& remove_header(std::string_view name);
   // First value of the named field set on this response (case-insensitive), if any.
   std::optional<std::string_view> header(std::string_view name) const noexcept;
   // The serialised fields, "Name: value\r\n" each.
   std::string_view serialized_headers() const noexcept { return fields_; }
 
-  // Owned body; sets Content-Type unless content_type is empty.
+  // Owned body; sets (replaces) Content-Type unless content_type is empty.
   Response& set_body(std::string body, std::string_view content_type = {});
   // Borrowed body: the bytes must stay valid until respond() has completed. Used for
   // assets compiled into the binary, so serving them copies nothing.
