@@ -1,0 +1,89 @@
+// upgate::api::ApiConfig: everything `upgate serve` needs to run the upload API, merged
+// from its sources and validated before anything starts.
+//
+// Precedence, highest first: command-line flags > UPGATE_* variables > upgate.toml >
+// AWS_* variables > the AWS shared files' profile > defaults. A bad value stops start-up
+// with a ConfigError naming the field as the user wrote it (the flag, the variable or
+// the file's dotted key). Unknown keys in upgate.toml are errors too, so a typo does not
+// silently leave a default in place.
+//
+// With no config file the one profile is default_profile() (the seed's behaviour), CORS
+// allows the demo page's own origin, and the S3 target is the embedded store at
+// http://127.0.0.1:9000, bucket `uploads` (or AWS_S3_BUCKET_NAME).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "upgate/api/profile_set.hpp"
+#include "upgate/config/config_error.hpp"
+#include "upgate/config/environment.hpp"
+#include "upgate/config/s3_target.hpp"
+#include "upgate/expected.hpp"
+
+namespace upgate::api {
+
+struct CorsConfig {
+  std::vector<std::string> allowed_origins;  // exact origins, or the single entry "*"
+  bool allow_credentials = false;            // never together with "*"
+  std::chrono::seconds max_age{600};
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, off
+  bool access_log = true;      // one JSON line per request
+};
+
+struct ApiConfig {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  unsigned threads = 0;  // 0: one per core
+  bool demo_page = true;
+  std::string config_path;  // the upgate.toml read, or empty
+
+  config::S3Target s3;
+  ProfileSet profiles;
+  CorsConfig cors;
+  LogConfig log;
+};
+
+// What the command line said; an unset optional was not given.
+struct ApiFlags {
+  std::optional<std::string> config_path;
+  std::optional<std::string> listen;
+  std::optional<unsigned> threads;
+  std::optional<std::string> endpoint;
+  std::optional<std::string> region;
+  std::optional<std::string> bucket;
+  std::optional<bool> path_style;
+  std::optional<std::string> aws_profile;
+  std::vector<std::string> cors_origins;
+  std::optional<std::string> log_level;
+  std::optional<bool> access_log;
+  std::optional<bool> demo_page;
+};
+
+inline constexpr std::size_t kMaxConfigFileBytes = 1024 * 1024;
+
+// Reads the config file named by --config or UPGATE_CONFIG (none: no file), then merges.
+Expected<ApiConfig, config::ConfigError> load_api_config(const config::Environment& env,
+                                                         const ApiFlags& flags);
+
+// The same with the file's text given; `source` names it in errors.
+Expected<ApiConfig, config::ConfigError> parse_api_config(const config::Environment& env,
+                                                          const ApiFlags& flags,
+                                                          std::optional<std::string_view> toml,
+                                                          std::string_view source = "upgate.toml");
+
+// "127.0.0.1:8080", "[::1]:8080", "localhost:8080", ":8080" (loopback).
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
+
+}  // namespace upgate::api

@@ -1,0 +1,55 @@
+// upgate::api::ApiError: why the upload API refused a request, with a stable code.
+//
+// The codes are part of the API (docs/API.md lists them with their statuses): clients
+// branch on `code`, show `message`, and highlight `field`. Renaming one is a breaking
+// change. Messages never hold a secret and never echo more than a short, sanitised
+// excerpt of the client's input.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace upgate::api {
+
+enum class ErrorCode : std::uint8_t {
+  invalid_json,              // 400 the body is not JSON (or not UTF-8)
+  not_an_object,             // 400 the JSON is not an object
+  body_too_large,            // 413 the body is over 16 KiB
+  unsupported_media_type,    // 415 Content-Type is not application/json
+  missing_field,             // 400 a required field is absent, null or empty
+  wrong_type,                // 400 a field has the wrong JSON type
+  invalid_size,              // 400 size is 0, negative, fractional or over 5 TiB
+  file_too_large,            // 400 size is over the profile's limit
+  invalid_file_name,         // 400 nothing usable is left of the name after sanitising
+  invalid_content_type,      // 400 not a `type/subtype` media type
+  content_type_not_allowed,  // 400 the profile does not accept this type
+  extension_not_allowed,     // 400 the profile does not accept this extension
+  invalid_folder,            // 400 folder name with '..', a leading '/', or unsafe bytes
+  unknown_profile,           // 400 no profile (or folder) of that name
+  invalid_checksum,          // 400 sha256 is not base64 of 32 bytes
+  invalid_metadata,          // 400 metadata is not a small object of safe strings
+  invalid_key,               // 400 a download key that is not a key upgate would issue
+  downloads_disabled,        // 403 the key's profile does not allow downloads
+  origin_not_allowed,        // 403 a CORS preflight from an origin not configured
+  not_found,                 // 404 no such route
+  method_not_allowed,        // 405
+  internal_error,            // 500 signing failed; details are in the log only
+};
+inline constexpr std::size_t kErrorCodeCount =
+    static_cast<std::size_t>(ErrorCode::internal_error) + 1;
+
+std::string_view to_string(ErrorCode code) noexcept;  // "missing_field"
+int http_status(ErrorCode code) noexcept;
+
+struct ApiError {
+  ErrorCode code = ErrorCode::internal_error;
+  std::string message;
+  std::string field;  // the request field at fault, or empty
+};
+
+inline ApiError make_error(ErrorCode code, std::string message, std::string field = {}) {
+  return ApiError{code, std::move(message), std::move(field)};
+}
+
+}  // namespace upgate::api

@@ -1,0 +1,45 @@
+// ProfileSet: finding the profile (and folder) for a request.
+//
+// resolve() maps the name a client sent (`folderName` or `profile`) to a profile: a
+// profile of exactly that name first; else, when one profile has `folder = "*"`, the name
+// is taken as a folder of that profile after check_folder_name(); else unknown_profile.
+// for_key() finds the profile a download key belongs to: the longest configured folder
+// that prefixes the key (followed by '/'), else the any-folder profile.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "upgate/api/api_error.hpp"
+#include "upgate/api/upload_profile.hpp"
+#include "upgate/expected.hpp"
+
+namespace upgate::api {
+
+struct ResolvedProfile {
+  const UploadProfile* profile = nullptr;
+  std::string folder;
+};
+
+class ProfileSet {
+ public:
+  ProfileSet() = default;
+  // Checks names and folders are unique and at most one profile is any_folder.
+  static Expected<ProfileSet, std::string> create(std::vector<UploadProfile> profiles);
+
+  Expected<ResolvedProfile, ApiError> resolve(std::string_view requested,
+                                              std::string_view field) const;
+  Expected<ResolvedProfile, ApiError> for_key(std::string_view key) const;
+
+  const std::vector<UploadProfile>& profiles() const { return profiles_; }
+  // Position of a profile in profiles(), for per-profile metrics.
+  std::size_t index_of(const UploadProfile& profile) const {
+    return static_cast<std::size_t>(&profile - profiles_.data());
+  }
+
+ private:
+  std::vector<UploadProfile> profiles_;
+};
+
+}  // namespace upgate::api

@@ -1,0 +1,66 @@
+// upgate::config::S3Target: where presigned URLs point and what signs them.
+//
+// resolve_s3_target() merges, highest precedence first:
+//   explicit settings (flags, UPGATE_* variables, upgate.toml, already merged by the caller)
+//   > AWS_* environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+//     AWS_SESSION_TOKEN, AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3 /
+//     AWS_ENDPOINT_URL, AWS_S3_BUCKET_NAME)
+//   > the AWS shared files' profile (aws_shared_config.hpp)
+//   > defaults: region us-east-1, bucket "uploads", and with no endpoint anywhere the
+//     embedded store at http://127.0.0.1:9000.
+// A custom endpoint is path-style unless the settings or the profile's
+// addressing_style say virtual. Access key id and secret come as a pair from one source
+// (environment or profile), never mixed.
+//
+// Credentials may be absent only for the embedded store (its owner then provides them);
+// for any other endpoint their absence is a ConfigError naming AWS_ACCESS_KEY_ID.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "upgate/config/config_error.hpp"
+#include "upgate/config/environment.hpp"
+#include "upgate/expected.hpp"
+#include "upgate/sigv4/credentials.hpp"
+#include "upgate/sigv4/presign.hpp"
+
+namespace upgate::config {
+
+inline constexpr std::string_view kEmbeddedStoreEndpoint = "http://127.0.0.1:9000";
+inline constexpr std::string_view kDefaultBucket = "uploads";
+inline constexpr std::string_view kDefaultRegion = "us-east-1";
+
+// Values already chosen by a higher-precedence source; `*_field` says where each came from
+// so an error can name it ("s3.endpoint", "--endpoint", "UPGATE_S3_ENDPOINT").
+struct S3Settings {
+  std::optional<std::string> endpoint;
+  std::string endpoint_field = "s3.endpoint";
+  std::optional<std::string> region;
+  std::string region_field = "s3.region";
+  std::optional<std::string> bucket;
+  std::string bucket_field = "s3.bucket";
+  std::optional<bool> path_style;
+  std::optional<std::string> aws_profile;  // overrides AWS_PROFILE
+};
+
+struct S3Target {
+  sigv4::S3Endpoint endpoint;
+  std::string endpoint_url;  // as configured, for logs ("http://127.0.0.1:9000")
+  bool embedded = false;     // no endpoint configured: the in-process store
+  std::string region;
+  std::string bucket;
+  sigv4::Credentials credentials;  // may be invalid() only when embedded
+  std::string credentials_source;  // "environment", "profile default", "none"
+};
+
+Expected<S3Target, ConfigError> resolve_s3_target(const Environment& env,
+                                                  const S3Settings& settings);
+
+// S3's bucket naming rules (3-63 characters, lower-case letters, digits, '.', '-',
+// starting and ending with a letter or digit, not an IP address).
+bool valid_bucket_name(std::string_view name);
+// A region name: 1-32 of [a-z0-9-].
+bool valid_region_name(std::string_view name);
+
+}  // namespace upgate::config

@@ -1,0 +1,71 @@
+// RFC 6266 Content-Disposition with an RFC 8187 UTF-8 filename*.
+#include "upgate/api/content_disposition.hpp"
+
+#include <cctype>
+
+namespace upgate::api {
+namespace {
+
+// RFC 8187 attr-char: everything else is percent-encoded.
+bool attr_char(unsigned char c) {
+  if (std::isalnum(c)) return true;
+  switch (c) {
+    case '!':
+    case '#':
+    case '$':
+    case '&':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_hex_lower(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+}  // namespace
+
+std::string content_disposition(Disposition disposition, std::string_view name) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = disposition == Disposition::inline_ ? "inline" : "attachment";
+  out += "; filename=\"";
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 && u < 0xC0) continue;  // one '_' per character, not per byte
+    out += (u < 0x20 || u >= 0x7F || c == '"' || c == '\\') ? '_' : c;
+  }
+  out += "\"; filename*=UTF-8''";
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (attr_char(u)) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    }
+  }
+  return out;
+}
+
+std::string_view file_name_from_key(std::string_view key) {
+  const auto slash = key.rfind('/');
+  std::string_view last = slash == std::string_view::npos ? key : key.substr(slash + 1);
+  if (last.size() > 33 && last[32] == '-') {
+    bool id = true;
+    for (std::size_t i = 0; i < 32; ++i) id = id && is_hex_lower(last[i]);
+    if (id) last.remove_prefix(33);
+  }
+  return last;
+}
+
+}  // namespace upgate::api

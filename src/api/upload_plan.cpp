@@ -1,0 +1,98 @@
+// The upload policy: profile rules, name sanitising, key naming, headers to sign.
+#include "upgate/api/upload_plan.hpp"
+
+#include "upgate/api/file_name.hpp"
+#include "upgate/api/media_type.hpp"
+#include "upgate/config/units.hpp"
+#include "upgate/sigv4/crypto.hpp"
+
+namespace upgate::api {
+namespace {
+
+Unexpected<ApiError> fail(ErrorCode code, std::string message, std::string field) {
+  return Unexpected(make_error(code, std::move(message), std::move(field)));
+}
+
+struct FieldNames {
+  std::string_view profile, file_name, content_type, size;
+};
+
+}  // namespace
+
+Expected<UploadPlan, ApiError> plan_upload(const UploadRequest& request, UploadRoute route,
+                                           const ProfileSet& profiles, std::chrono::sys_seconds now,
+                                           const std::array<std::uint8_t, 16>& id) {
+  const FieldNames fields = route == UploadRoute::seed
+                                ? FieldNames{"folderName", "fileName", "fileType", "fileSize"}
+                                : FieldNames{"profile", "fileName", "contentType", "size"};
+
+  auto resolved = profiles.resolve(request.profile, fields.profile);
+  if (!resolved) return Unexpected(std::move(resolved).error());
+  const UploadProfile& profile = *resolved->profile;
+
+  if (request.size > profile.max_size) {
+    // The seed's wording, with this profile's limit.
+    return fail(ErrorCode::file_too_large,
+                "File size exceeds " + config::format_byte_size(profile.max_size) + " limit",
+                std::string(fields.size));
+  }
+
+  const auto media_type = parse_media_type(request.content_type);
+  if (!media_type) {
+    return fail(ErrorCode::invalid_content_type,
+                std::string(fields.content_type) + " must be a media type such as image/png",
+                std::string(fields.content_type));
+  }
+  if (!profile.allows_type(*media_type)) {
+    return fail(
+        ErrorCode::content_type_not_allowed,
+        "this upload profile does not accept " + media_type->type + "/" + media_type->subtype,
+        std::string(fields.content_type));
+  }
+
+  const auto name = sanitize_file_name(request.file_name);
+  if (!name) {
+    return fail(ErrorCode::invalid_file_name, "fileName has no usable characters", "fileName");
+  }
+  if (!profile.allows_extension(name->extension)) {
+    return fail(ErrorCode::extension_not_allowed,
+                name->extension.empty()
+                    ? std::string("this upload profile requires a file extension")
+                    : "this upload profile does not accept ." + name->extension + " files",
+                "fileName");
+  }
+
+  std::string checksum;
+  if (!request.sha256_base64.empty()) {
+    std::string digest;
+    if (!sigv4::base64_decode(request.sha256_base64, digest) || digest.size() != 32) {
+      return fail(ErrorCode::invalid_checksum, "sha256 must be the base64 of 32 bytes", "sha256");
+    }
+    checksum = request.sha256_base64;
+  }
+
+  auto key =
+      profile.key_template.render(KeyParts{resolved->folder, name->name, name->extension, now, id});
+  if (!key) {
+    return fail(ErrorCode::internal_error, "the profile's key template produced an invalid key",
+                "");
+  }
+
+  UploadPlan plan;
+  plan.profile = &profile;
+  plan.key = std::move(*key);
+  plan.lifetime = profile.url_lifetime;
+  plan.headers.reserve(4 + request.metadata.size());
+  plan.headers.push_back({"Content-Type", request.content_type});
+  plan.headers.push_back({"Content-Length", std::to_string(request.size)});
+  if (route == UploadRoute::v1) {
+    if (profile.overwrite_protection) plan.headers.push_back({"If-None-Match", "*"});
+    if (!checksum.empty()) plan.headers.push_back({"x-amz-checksum-sha256", std::move(checksum)});
+    for (const auto& [meta_name, value] : request.metadata) {
+      plan.headers.push_back({"x-amz-meta-" + meta_name, value});
+    }
+  }
+  return plan;
+}
+
+}  // namespace upgate::api

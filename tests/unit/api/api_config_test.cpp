@@ -1,0 +1,271 @@
+#include "upgate/api/api_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../config/temp_dir.hpp"
+
+namespace upgate::api {
+namespace {
+
+using config::Environment;
+using upgate::testing::TempDir;
+
+class ApiConfigTest : public ::testing::Test {
+ protected:
+  Environment env(std::map<std::string, std::string, std::less<>> vars = {}) {
+    vars["HOME"] = dir.path();  // no ~/.aws files unless a test writes them
+    return Environment::from(std::move(vars));
+  }
+  Expected<ApiConfig, config::ConfigError> parse(std::string_view toml, ApiFlags flags = {}) {
+    return parse_api_config(env(), flags, toml);
+  }
+  // The field a bad config is refused for.
+  std::string refused_field(std::string_view toml) {
+    const auto config = parse(toml);
+    EXPECT_FALSE(config) << toml;
+    return config ? "<accepted>" : config.error().field;
+  }
+  TempDir dir;
+};
+
+TEST_F(ApiConfigTest, NoFileMeansSeedLikeDefaults) {
+  const auto config = parse_api_config(env(), {}, std::nullopt);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->listen_host, "127.0.0.1");
+  EXPECT_EQ(config->listen_port, 8080);
+  ASSERT_EQ(config->profiles.profiles().size(), 1u);
+  const UploadProfile& p = config->profiles.profiles()[0];
+  EXPECT_TRUE(p.any_folder);
+  EXPECT_EQ(p.max_size, 5u * 1024 * 1024);
+  EXPECT_EQ(p.url_lifetime, std::chrono::seconds(300));
+  EXPECT_TRUE(p.allowed_types.empty());
+  EXPECT_TRUE(p.overwrite_protection);
+  EXPECT_TRUE(config->s3.embedded);
+  EXPECT_EQ(config->s3.bucket, "uploads");
+  EXPECT_EQ(config->cors.allowed_origins,
+            (std::vector<std::string>{"http://127.0.0.1:8080", "http://localhost:8080"}));
+  EXPECT_FALSE(config->cors.allow_credentials);
+  EXPECT_TRUE(config->log.access_log);
+}
+
+TEST_F(ApiConfigTest, FullFile) {
+  const auto config = parse(R"(
+[server]
+listen = "0.0.0.0:9090"
+threads = 2
+
+[s3]
+endpoint = "https://s3.example.com"
+region = "eu-west-1"
+bucket = "media"
+path_style = false
+
+[cors]
+allowed_origins = ["https://app.example.com"]
+allow_credentials = true
+max_age = "10m"
+
+[log]
+level = "warn"
+access_log = false
+
+[profiles.avatars]
+folder = "users/avatars"
+max_size = "2 MiB"
+allowed_types = ["image/*"]
+allowed_extensions = [".PNG", "jpg"]
+url_lifetime = "2m"
+key_template = "{folder}/{id}.{ext}"
+overwrite_protection = false
+content_disposition = "inline"
+downloads = false
+
+[profiles.docs]
+folder = "docs"
+max_size = 104857600
+)",
+                            ApiFlags{});
+  // Remote endpoint needs credentials.
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "AWS_ACCESS_KEY_ID");
+
+  const auto with_keys =
+      parse_api_config(env({{"AWS_ACCESS_KEY_ID", "AKID"}, {"AWS_SECRET_ACCESS_KEY", "secret"}}),
+                       {}, std::string_view(R"(
+[server]
+listen = "0.0.0.0:9090"
+[s3]
+endpoint = "https://s3.example.com"
+path_style = false
+[profiles.avatars]
+folder = "users/avatars"
+max_size = "2 MiB"
+allowed_types = ["image/*"]
+allowed_extensions = [".PNG", "jpg"]
+url_lifetime = "2m"
+key_template = "{folder}/{id}.{ext}"
+overwrite_protection = false
+content_disposition = "inline"
+downloads = false
+)"));
+  ASSERT_TRUE(with_keys) << with_keys.error().describe();
+  EXPECT_EQ(with_keys->listen_host, "0.0.0.0");
+  EXPECT_EQ(with_keys->listen_port, 9090);
+  EXPECT_FALSE(with_keys->s3.endpoint.path_style);
+  const UploadProfile& p = with_keys->profiles.profiles()[0];
+  EXPECT_EQ(p.name, "avatars");
+  EXPECT_EQ(p.folder, "users/avatars");
+  EXPECT_EQ(p.max_size, 2u * 1024 * 1024);
+  EXPECT_EQ(p.allowed_extensions, (std::vector<std::string>{"png", "jpg"}));
+  EXPECT_EQ(p.url_lifetime, std::chrono::seconds(120));
+  EXPECT_EQ(p.key_template.text(), "{folder}/{id}.{ext}");
+  EXPECT_FALSE(p.overwrite_protection);
+  EXPECT_EQ(p.disposition, Disposition::inline_);
+  EXPECT_FALSE(p.downloads);
+}
+
+TEST_F(ApiConfigTest, EveryBadFieldIsNamed) {
+  EXPECT_EQ(refused_field("[server]\nlisten = \"nonsense\""), "server.listen");
+  EXPECT_EQ(refused_field("[server]\nlisten = 8080"), "server.listen");
+  EXPECT_EQ(refused_field("[server]\nthreads = -1"), "server.threads");
+  EXPECT_EQ(refused_field("[server]\nunknown = 1"), "server.unknown");
+  EXPECT_EQ(refused_field("[sever]\nlisten = \"x\""), "sever");
+  EXPECT_EQ(refused_field("[s3]\nbucket = \"Bad_Bucket\""), "s3.bucket");
+  EXPECT_EQ(refused_field("[s3]\nregion = \"EU\""), "s3.region");
+  EXPECT_EQ(refused_field("[s3]\nendpoint = \"not a url\""), "s3.endpoint");
+  EXPECT_EQ(refused_field("[cors]\nallowed_origins = [\"*\"]\nallow_credentials = true"),
+            "cors.allowed_origins");
+  EXPECT_EQ(refused_field("[cors]\nallowed_origins = [\"https://a.com/path\"]"),
+            "cors.allowed_origins");
+  EXPECT_EQ(refused_field("[cors]\nallowed_origins = [\"*\", \"https://a.com\"]"),
+            "cors.allowed_origins");
+  EXPECT_EQ(refused_field("[log]\nlevel = \"loud\""), "log.level");
+  EXPECT_EQ(refused_field("[profiles.p]\nmax_size = 10"), "profiles.p.folder");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"../x\""), "profiles.p.folder");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"/abs\""), "profiles.p.folder");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nmax_size = 0"), "profiles.p.max_size");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nmax_size = \"6 TiB\""),
+            "profiles.p.max_size");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nmax_size = \"lots\""),
+            "profiles.p.max_size");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nmax_size = 1.5"), "profiles.p.max_size");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nallowed_types = [\"png\"]"),
+            "profiles.p.allowed_types");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nallowed_types = \"image/*\""),
+            "profiles.p.allowed_types");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nallowed_extensions = [\"p/ng\"]"),
+            "profiles.p.allowed_extensions");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nurl_lifetime = 0"),
+            "profiles.p.url_lifetime");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nurl_lifetime = 604801"),
+            "profiles.p.url_lifetime");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nurl_lifetime = \"8d\""),
+            "profiles.p.url_lifetime");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nkey_template = \"{name}\""),
+            "profiles.p.key_template");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\noverwrite_protection = \"yes\""),
+            "profiles.p.overwrite_protection");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\ncontent_disposition = \"download\""),
+            "profiles.p.content_disposition");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nmax_sise = 1"), "profiles.p.max_sise");
+  EXPECT_EQ(refused_field("[profiles.\"bad name\"]\nfolder = \"x\""), "profiles.bad name");
+  EXPECT_EQ(refused_field("[profiles.a]\nfolder = \"x\"\n[profiles.b]\nfolder = \"x\""),
+            "profiles");
+  EXPECT_EQ(refused_field("[profiles]\n"), "profiles");
+  EXPECT_EQ(refused_field("profiles = 1"), "profiles");
+}
+
+TEST_F(ApiConfigTest, TomlSyntaxErrorNamesTheLine) {
+  const auto config = parse("[server]\nlisten = \n");
+  ASSERT_FALSE(config);
+  EXPECT_NE(config.error().field.find("line 2"), std::string::npos) << config.error().describe();
+}
+
+TEST_F(ApiConfigTest, PrecedenceFlagsOverEnvOverFile) {
+  const std::string_view toml =
+      "[server]\nlisten = \"127.0.0.1:1111\"\n[s3]\nbucket = \"from-file\"\n";
+  auto from_file = parse_api_config(env({{"AWS_S3_BUCKET_NAME", "from-aws-env"}}), {}, toml);
+  ASSERT_TRUE(from_file) << from_file.error().describe();
+  EXPECT_EQ(from_file->listen_port, 1111);
+  EXPECT_EQ(from_file->s3.bucket, "from-file");
+
+  auto from_env = parse_api_config(
+      env({{"UPGATE_LISTEN", "127.0.0.1:2222"}, {"UPGATE_S3_BUCKET", "from-upgate-env"}}), {},
+      toml);
+  ASSERT_TRUE(from_env);
+  EXPECT_EQ(from_env->listen_port, 2222);
+  EXPECT_EQ(from_env->s3.bucket, "from-upgate-env");
+
+  ApiFlags flags;
+  flags.listen = "127.0.0.1:3333";
+  flags.bucket = "from-flag";
+  auto from_flags = parse_api_config(
+      env({{"UPGATE_LISTEN", "127.0.0.1:2222"}, {"UPGATE_S3_BUCKET", "from-upgate-env"}}), flags,
+      toml);
+  ASSERT_TRUE(from_flags);
+  EXPECT_EQ(from_flags->listen_port, 3333);
+  EXPECT_EQ(from_flags->s3.bucket, "from-flag");
+}
+
+TEST_F(ApiConfigTest, BadEnvAndFlagValuesNameTheirSource) {
+  auto listen = parse_api_config(env({{"UPGATE_LISTEN", "x"}}), {}, std::nullopt);
+  ASSERT_FALSE(listen);
+  EXPECT_EQ(listen.error().field, "UPGATE_LISTEN");
+  ApiFlags flags;
+  flags.listen = "127.0.0.1:99999";
+  auto flag = parse_api_config(env(), flags, std::nullopt);
+  ASSERT_FALSE(flag);
+  EXPECT_EQ(flag.error().field, "--listen");
+  auto threads = parse_api_config(env({{"UPGATE_THREADS", "many"}}), {}, std::nullopt);
+  ASSERT_FALSE(threads);
+  EXPECT_EQ(threads.error().field, "UPGATE_THREADS");
+  auto access = parse_api_config(env({{"UPGATE_ACCESS_LOG", "maybe"}}), {}, std::nullopt);
+  ASSERT_FALSE(access);
+  EXPECT_EQ(access.error().field, "UPGATE_ACCESS_LOG");
+  auto origins =
+      parse_api_config(env({{"UPGATE_CORS_ORIGINS", "https://a.com, ftp://b"}}), {}, std::nullopt);
+  ASSERT_FALSE(origins);
+  EXPECT_EQ(origins.error().field, "UPGATE_CORS_ORIGINS");
+  auto bucket = parse_api_config(env({{"AWS_S3_BUCKET_NAME", "NO"}}), {}, std::nullopt);
+  ASSERT_FALSE(bucket);
+  EXPECT_EQ(bucket.error().field, "AWS_S3_BUCKET_NAME");
+}
+
+TEST_F(ApiConfigTest, DefaultCorsFollowsTheListenPort) {
+  ApiFlags flags;
+  flags.listen = "127.0.0.1:4321";
+  const auto config = parse_api_config(env(), flags, std::nullopt);
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->cors.allowed_origins[0], "http://127.0.0.1:4321");
+}
+
+TEST_F(ApiConfigTest, LoadReadsTheFileNamedByFlagOrVariable) {
+  const std::string path = dir.write("upgate.toml", "[profiles.p]\nfolder = \"pics\"\n");
+  ApiFlags flags;
+  flags.config_path = path;
+  auto config = load_api_config(env(), flags);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->config_path, path);
+  EXPECT_EQ(config->profiles.profiles()[0].folder, "pics");
+  auto via_env = load_api_config(env({{"UPGATE_CONFIG", path}}), {});
+  ASSERT_TRUE(via_env);
+  EXPECT_EQ(via_env->profiles.profiles()[0].name, "p");
+  flags.config_path = dir.path() + "/missing.toml";
+  auto missing = load_api_config(env(), flags);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().field, "--config");
+}
+
+TEST(ParseListenAddress, Forms) {
+  EXPECT_EQ(parse_listen_address("127.0.0.1:8080")->port, 8080);
+  EXPECT_EQ(parse_listen_address(":0")->host, "127.0.0.1");
+  EXPECT_EQ(parse_listen_address("localhost:1")->host, "127.0.0.1");
+  EXPECT_EQ(parse_listen_address("[::1]:80")->host, "::1");
+  for (const char* bad : {"", "8080", "::1:80", "host.example:80", "1.2.3.4:", "1.2.3.4:x",
+                          "1.2.3.4:65536", "[::1]80"}) {
+    EXPECT_FALSE(parse_listen_address(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace upgate::api

@@ -1,0 +1,179 @@
+#include "upgate/api/upload_plan.hpp"
+
+#include <gtest/gtest.h>
+
+namespace upgate::api {
+namespace {
+
+using namespace std::chrono;
+
+const sys_seconds kNow = sys_days{year{2025} / 12 / 31} + hours(23);
+constexpr std::array<std::uint8_t, 16> kId = {0xde, 0xad, 0xbe, 0xef, 0, 1, 2,  3,
+                                              4,    5,    6,    7,    8, 9, 10, 11};
+
+UploadRequest request(std::string folder, std::string name, std::string type, std::uint64_t size) {
+  UploadRequest r;
+  r.profile = std::move(folder);
+  r.file_name = std::move(name);
+  r.content_type = std::move(type);
+  r.size = size;
+  return r;
+}
+
+ProfileSet defaults() {
+  return *ProfileSet::create({default_profile()});
+}
+
+ProfileSet avatars() {
+  UploadProfile p;
+  p.name = "avatars";
+  p.folder = "users/avatars";
+  p.max_size = 1024 * 1024;
+  p.allowed_types = {*MediaTypePattern::parse("image/*")};
+  p.allowed_extensions = {"png", "jpg"};
+  p.url_lifetime = seconds(60);
+  return *ProfileSet::create({p});
+}
+
+TEST(PlanUpload, SeedRouteSignsTypeAndLengthOnly) {
+  const auto profiles = defaults();
+  const auto plan = plan_upload(request("services", "My Cat.png", "image/png", 1234),
+                                UploadRoute::seed, profiles, kNow, kId);
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(plan->key, "services/2025/12/31/deadbeef000102030405060708090a0b-My_Cat.png");
+  ASSERT_EQ(plan->headers.size(), 2u);
+  EXPECT_EQ(plan->headers[0], (sigv4::Header{"Content-Type", "image/png"}));
+  EXPECT_EQ(plan->headers[1], (sigv4::Header{"Content-Length", "1234"}));
+  EXPECT_EQ(plan->lifetime, seconds(300));
+}
+
+TEST(PlanUpload, V1SignsOverwriteProtectionChecksumAndMetadata) {
+  const auto profiles = defaults();
+  auto r = request("docs", "a.txt", "text/plain", 5);
+  r.sha256_base64 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+  r.metadata = {{"user-id", "42"}};
+  const auto plan = plan_upload(r, UploadRoute::v1, profiles, kNow, kId);
+  ASSERT_TRUE(plan) << plan.error().message;
+  const std::vector<sigv4::Header> expected = {
+      {"Content-Type", "text/plain"},
+      {"Content-Length", "5"},
+      {"If-None-Match", "*"},
+      {"x-amz-checksum-sha256", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="},
+      {"x-amz-meta-user-id", "42"}};
+  EXPECT_EQ(plan->headers, expected);
+}
+
+TEST(PlanUpload, OverwriteProtectionCanBeTurnedOff) {
+  UploadProfile p = default_profile();
+  p.overwrite_protection = false;
+  const auto profiles = *ProfileSet::create({p});
+  const auto plan =
+      plan_upload(request("d", "a.txt", "text/plain", 5), UploadRoute::v1, profiles, kNow, kId);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->headers.size(), 2u);
+}
+
+TEST(PlanUpload, SizeLimitIsNamedInTheSeedsWording) {
+  const auto profiles = defaults();
+  const auto plan = plan_upload(request("f", "a.png", "image/png", 5 * 1024 * 1024 + 1),
+                                UploadRoute::seed, profiles, kNow, kId);
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().code, ErrorCode::file_too_large);
+  EXPECT_EQ(plan.error().message, "File size exceeds 5 MB limit");
+  EXPECT_EQ(plan.error().field, "fileSize");
+  EXPECT_TRUE(plan_upload(request("f", "a.png", "image/png", 5 * 1024 * 1024), UploadRoute::seed,
+                          profiles, kNow, kId));
+}
+
+TEST(PlanUpload, ProfileRules) {
+  const auto profiles = avatars();
+  EXPECT_TRUE(plan_upload(request("avatars", "me.PNG", "image/png", 10), UploadRoute::v1, profiles,
+                          kNow, kId));
+  EXPECT_EQ(plan_upload(request("avatars", "me.png", "application/pdf", 10), UploadRoute::v1,
+                        profiles, kNow, kId)
+                .error()
+                .code,
+            ErrorCode::content_type_not_allowed);
+  EXPECT_EQ(plan_upload(request("avatars", "me.gif", "image/gif", 10), UploadRoute::v1, profiles,
+                        kNow, kId)
+                .error()
+                .code,
+            ErrorCode::extension_not_allowed);
+  EXPECT_EQ(plan_upload(request("avatars", "noext", "image/png", 10), UploadRoute::v1, profiles,
+                        kNow, kId)
+                .error()
+                .code,
+            ErrorCode::extension_not_allowed);
+  EXPECT_EQ(plan_upload(request("avatars", "me.png", "image/png", 2 * 1024 * 1024), UploadRoute::v1,
+                        profiles, kNow, kId)
+                .error()
+                .message,
+            "File size exceeds 1 MB limit");
+  EXPECT_EQ(
+      plan_upload(request("other", "me.png", "image/png", 10), UploadRoute::v1, profiles, kNow, kId)
+          .error()
+          .code,
+      ErrorCode::unknown_profile);
+  const auto plan = plan_upload(request("avatars", "me.png", "image/png", 10), UploadRoute::v1,
+                                profiles, kNow, kId);
+  EXPECT_EQ(plan->lifetime, seconds(60));
+  EXPECT_EQ(plan->key.rfind("users/avatars/", 0), 0u);
+}
+
+TEST(PlanUpload, BadTypesNamesAndChecksums) {
+  const auto profiles = defaults();
+  for (const char* type : {"png", "image/", "image/png\r\nx: y", "*/*"}) {
+    const auto plan =
+        plan_upload(request("f", "a.png", type, 1), UploadRoute::seed, profiles, kNow, kId);
+    ASSERT_FALSE(plan) << type;
+    EXPECT_EQ(plan.error().code, ErrorCode::invalid_content_type) << type;
+    EXPECT_EQ(plan.error().field, "fileType");
+  }
+  const auto dots =
+      plan_upload(request("f", "....", "a/b", 1), UploadRoute::seed, profiles, kNow, kId);
+  ASSERT_FALSE(dots);
+  EXPECT_EQ(dots.error().code, ErrorCode::invalid_file_name);
+  for (const char* sha : {"notbase64!", "AAAA", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"}) {
+    auto r = request("f", "a.png", "image/png", 1);
+    r.sha256_base64 = sha;
+    const auto plan = plan_upload(r, UploadRoute::v1, profiles, kNow, kId);
+    ASSERT_FALSE(plan) << sha;
+    EXPECT_EQ(plan.error().code, ErrorCode::invalid_checksum);
+  }
+}
+
+TEST(PlanUpload, HostileNamesAndFoldersNeverEscapeTheFolder) {
+  const auto profiles = defaults();
+  const std::string names[] = {"../../x.png",
+                               "..\\..\\x.png",
+                               "/etc/passwd",
+                               "a/../../b",
+                               std::string("nul\0.png", 8),
+                               "ctl\x01\x02.png",
+                               "bad\xFF.png",
+                               std::string(10000, 'n') + ".png",
+                               "..png",
+                               ". .",
+                               "x/./y"};
+  for (const std::string& name : names) {
+    const auto plan = plan_upload(request("uploads", name, "image/png", 1), UploadRoute::seed,
+                                  profiles, kNow, random_id());
+    if (!plan) {
+      EXPECT_EQ(plan.error().code, ErrorCode::invalid_file_name) << name;
+      continue;
+    }
+    EXPECT_EQ(plan->key.rfind("uploads/2025/12/31/", 0), 0u) << plan->key;
+    EXPECT_TRUE(well_formed_key(plan->key)) << plan->key;
+    EXPECT_EQ(std::count(plan->key.begin(), plan->key.end(), '/'), 4) << plan->key;
+  }
+  for (const char* folder : {"..", "../x", "/abs", "a/../b", "a//b"}) {
+    const auto plan = plan_upload(request(folder, "a.png", "image/png", 1), UploadRoute::seed,
+                                  profiles, kNow, kId);
+    ASSERT_FALSE(plan) << folder;
+    EXPECT_EQ(plan.error().code, ErrorCode::invalid_folder);
+    EXPECT_EQ(plan.error().field, "folderName");
+  }
+}
+
+}  // namespace
+}  // namespace upgate::api
