@@ -44,10 +44,10 @@ class RouterTest : public ::testing::Test {
   }
 
   Router router_;
-  std::optional<test::RunningServer> server_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::string> routes_;
+  std::optional<test::RunningServer> server_;  // last: stopped before what it calls into
 };
 
 TEST_F(RouterTest, ExactRouteWinsOverPrefix) {
