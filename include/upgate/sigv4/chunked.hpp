@@ -63,22 +63,28 @@ class AwsChunkedDecoder {
  public:
   enum class Mode { kSigned, kSignedWithTrailer, kUnsignedWithTrailer };
 
-  struct NeedMore {};                  // `input` is used up; call again with more bytes
-  struct Data { std::string_view bytes; };  // part of the current chunk's data
-  struct ChunkEnd {                    // the current chunk is complete
+  struct NeedMore {};  // `input` is used up; call again with more bytes
+  struct Data {
+    std::string_view bytes;
+  };                 // part of the current chunk's data
+  struct ChunkEnd {  // the current chunk is complete
     std::uint64_t size;
-    std::string_view signature;        // signed modes; empty otherwise
+    std::string_view signature;  // signed modes; empty otherwise
   };
   struct Trailer {
-    std::string_view name;   // lower-case
+    std::string_view name;  // lower-case
     std::string_view value;
   };
   struct TrailerEnd {
-    std::string_view lines;              // the trailer lines as received, for its signature
-    std::string_view signature;          // x-amz-trailer-signature, signed trailer mode
+    // The trailers as their signature covers them: "name:value\n" per line,
+    // names lower-cased, values trimmed, x-amz-trailer-signature left out.
+    std::string_view lines;
+    std::string_view signature;  // x-amz-trailer-signature, signed trailer mode
   };
-  struct End {};                       // the body is complete; trailing input is an error
-  struct Error { std::string reason; };
+  struct End {};  // the body is complete; trailing input is an error
+  struct Error {
+    std::string reason;
+  };
   using Event = std::variant<NeedMore, Data, ChunkEnd, Trailer, TrailerEnd, End, Error>;
 
   explicit AwsChunkedDecoder(Mode mode, std::uint64_t max_chunk_size = 64ull << 20);

@@ -61,14 +61,16 @@ struct PresignPostRequest {
   std::chrono::seconds expires{300};
   Timestamp time;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> content_length_range;
-  std::span<const FormField> fields;  // extra fields, each pinned by an eq condition
+  std::span<const FormField> fields;            // extra fields, each pinned by an eq condition
   std::span<const PolicyCondition> conditions;  // extra conditions (starts-with, ...)
 };
 
 struct PresignedPost {
-  std::string url;                 // the bucket's URL to POST the form to
-  std::vector<FormField> fields;   // key, policy, X-Amz-*, then the extra fields
-  std::string policy_json;         // decoded, for inspection
+  std::string url;  // the bucket's URL to POST the form to
+  // key, x-amz-algorithm, x-amz-credential, x-amz-date, [x-amz-security-token],
+  // policy, x-amz-signature (boto3's names), then the extra fields as given.
+  std::vector<FormField> fields;
+  std::string policy_json;  // decoded, for inspection
   Timestamp expires_at;
 };
 
@@ -90,8 +92,9 @@ struct VerifiedPost {
 // policy (x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature,
 // policy), the expiration, that every condition holds for the bucket and fields,
 // and that every field is covered by a condition (except x-amz-signature,
-// policy, file and x-ignore-*). The file's length is the caller's to check
-// against policy.content_length_range() as it streams.
+// policy, file and x-ignore-*; the bucket counts as a field, as in S3). The
+// file's length is the caller's to check against
+// policy.content_length_range() as it streams.
 Expected<VerifiedPost, AuthError> verify_post(std::span<const FormField> fields,
                                               std::string_view bucket, Timestamp now,
                                               std::string_view region,
