@@ -1,0 +1,203 @@
+#include "upgate/s3/naming.hpp"
+
+#include <array>
+
+#include "upgate/s3/utf8.hpp"
+
+namespace upgate::s3 {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+bool is_ipv4_address(std::string_view s) {
+  int parts = 0;
+  while (true) {
+    std::size_t digits = 0;
+    while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+    if (digits == 0 || digits > 3) return false;
+    ++parts;
+    s.remove_prefix(digits);
+    if (s.empty()) return parts == 4;
+    if (s.front() != '.') return false;
+    s.remove_prefix(1);
+  }
+}
+
+S3Error invalid_bucket(std::string_view bucket, std::string why) {
+  return make_error(ErrorCode::InvalidBucketName)
+      .with("BucketName", std::string(bucket))
+      .because(std::move(why));
+}
+
+S3Error invalid_uri(std::string why) {
+  return make_error(ErrorCode::InvalidURI).because(std::move(why));
+}
+
+// "host:port" or "[v6]:port" -> host, lowercased.
+std::string host_without_port(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    const auto close = host.find(']');
+    return lower(close == std::string_view::npos ? host : host.substr(0, close + 1));
+  }
+  const auto colon = host.rfind(':');
+  return lower(colon == std::string_view::npos ? host : host.substr(0, colon));
+}
+
+}  // namespace
+
+Expected<void, S3Error> validate_object_key(std::string_view key) {
+  if (key.size() > kMaxKeyBytes) {
+    return Unexpected(make_error(ErrorCode::KeyTooLongError)
+                          .with("Size", std::to_string(key.size()))
+                          .with("MaxSizeAllowed", std::to_string(kMaxKeyBytes))
+                          .because("key is " + std::to_string(key.size()) + " bytes"));
+  }
+  if (const auto bad = first_invalid_utf8(key)) {
+    return Unexpected(invalid_uri("key is not valid UTF-8 at byte " + std::to_string(*bad)));
+  }
+  return {};
+}
+
+Expected<void, S3Error> validate_bucket_name(std::string_view b) {
+  if (b.size() < 3 || b.size() > 63) {
+    return Unexpected(invalid_bucket(b, "bucket names are 3 to 63 characters long"));
+  }
+  for (char c : b) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    if (!ok) {
+      return Unexpected(
+          invalid_bucket(b, "bucket names hold only lowercase letters, digits, dots and hyphens"));
+    }
+  }
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(b.front()) || !alnum(b.back())) {
+    return Unexpected(invalid_bucket(b, "bucket names begin and end with a letter or digit"));
+  }
+  if (b.find("..") != std::string_view::npos) {
+    return Unexpected(invalid_bucket(b, "bucket names hold no two adjacent periods"));
+  }
+  if (is_ipv4_address(b)) {
+    return Unexpected(invalid_bucket(b, "bucket names are not formatted as IP addresses"));
+  }
+  static constexpr std::array<std::string_view, 3> kReservedPrefixes = {"xn--", "sthree-",
+                                                                        "amzn-s3-demo-"};
+  for (auto p : kReservedPrefixes) {
+    if (b.substr(0, p.size()) == p) {
+      return Unexpected(invalid_bucket(b, "bucket names may not start with " + std::string(p)));
+    }
+  }
+  static constexpr std::array<std::string_view, 5> kReservedSuffixes = {
+      "-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"};
+  for (auto s : kReservedSuffixes) {
+    if (b.size() >= s.size() && b.substr(b.size() - s.size()) == s) {
+      return Unexpected(invalid_bucket(b, "bucket names may not end with " + std::string(s)));
+    }
+  }
+  return {};
+}
+
+Expected<std::string, S3Error> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) {
+        return Unexpected(invalid_uri("truncated percent escape at byte " + std::to_string(i)));
+      }
+      const int hi = hex_value(text[i + 1]);
+      const int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0) {
+        return Unexpected(invalid_uri("invalid percent escape at byte " + std::to_string(i)));
+      }
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string url_encode_key(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == '*' || c == '/';
+    if (keep) {
+      out += ch;
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+Expected<RequestTarget, S3Error> parse_request_target(std::string_view target,
+                                                      std::string_view host,
+                                                      std::string_view domain) {
+  if (target.empty() || target.front() != '/') {
+    return Unexpected(invalid_uri("request target does not start with '/'"));
+  }
+  RequestTarget out;
+  const auto q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  if (q != std::string_view::npos) out.raw_query = std::string(target.substr(q + 1));
+
+  const std::string host_name = host_without_port(host);
+  const std::string base = lower(domain);
+  if (!base.empty() && host_name.size() > base.size() + 1 &&
+      host_name.compare(host_name.size() - base.size(), base.size(), base) == 0 &&
+      host_name[host_name.size() - base.size() - 1] == '.') {
+    out.virtual_hosted = true;
+    out.bucket = host_name.substr(0, host_name.size() - base.size() - 1);
+    auto key = percent_decode(path.substr(1));
+    if (!key) return Unexpected(std::move(key).error());
+    out.key = std::move(*key);
+  } else {
+    path.remove_prefix(1);
+    const auto slash = path.find('/');
+    auto bucket = percent_decode(path.substr(0, slash));
+    if (!bucket) return Unexpected(std::move(bucket).error());
+    out.bucket = std::move(*bucket);
+    if (slash != std::string_view::npos) {
+      auto key = percent_decode(path.substr(slash + 1));
+      if (!key) return Unexpected(std::move(key).error());
+      out.key = std::move(*key);
+    }
+    if (out.bucket.empty() && !out.key.empty()) {
+      return Unexpected(invalid_uri("empty bucket name before a key"));
+    }
+  }
+  if (!out.bucket.empty()) {
+    if (auto ok = validate_bucket_name(out.bucket); !ok) return Unexpected(std::move(ok).error());
+  }
+  if (auto ok = validate_object_key(out.key); !ok) return Unexpected(std::move(ok).error());
+  return out;
+}
+
+}  // namespace upgate::s3

@@ -1,0 +1,480 @@
+#include "upgate/s3/xml_requests.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <pugixml.hpp>
+
+#include "upgate/s3/utf8.hpp"
+#include "upgate/s3/xml_writer.hpp"
+
+namespace upgate::s3 {
+namespace {
+
+S3Error malformed(std::string why) {
+  return make_error(ErrorCode::MalformedXML).because(std::move(why));
+}
+
+bool is_xml_char(std::uint32_t c) {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+bool starts_with_ci(std::string_view text, std::size_t pos, std::string_view prefix) {
+  if (text.size() - pos < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = text[pos + i];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+// Reads the reference that starts at body[pos] == '&'; returns its length, or 0
+// when it is not a predefined entity or a numeric reference to an XML character.
+std::size_t reference_length(std::string_view body, std::size_t pos) {
+  for (std::string_view name : {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"}) {
+    if (body.substr(pos, name.size()) == name) return name.size();
+  }
+  if (body.substr(pos, 2) != "&#") return 0;
+  std::size_t i = pos + 2;
+  const bool hex = i < body.size() && body[i] == 'x';
+  if (hex) ++i;
+  std::uint32_t value = 0;
+  std::size_t digits = 0;
+  for (; i < body.size() && body[i] != ';'; ++i, ++digits) {
+    const char c = body[i];
+    int d = -1;
+    if (c >= '0' && c <= '9') d = c - '0';
+    if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    if (d < 0 || digits >= 8) return 0;
+    value = value * (hex ? 16 : 10) + static_cast<std::uint32_t>(d);
+  }
+  if (i >= body.size() || digits == 0 || !is_xml_char(value)) return 0;
+  return i - pos + 1;
+}
+
+// Everything pugixml would be too lenient about, checked on the raw bytes.
+Expected<void, S3Error> screen(std::string_view body) {
+  if (const auto bad = first_invalid_utf8(body)) {
+    return Unexpected(malformed("body is not valid UTF-8 at byte " + std::to_string(*bad)));
+  }
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const auto c = static_cast<unsigned char>(body[i]);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return Unexpected(
+          malformed("control character " + std::to_string(c) + " at byte " + std::to_string(i)));
+    }
+    if (c == '<' && starts_with_ci(body, i, "<!DOCTYPE")) {
+      return Unexpected(
+          malformed("DOCTYPE declarations are not accepted (byte " + std::to_string(i) + ")"));
+    }
+    if (c == '<' && starts_with_ci(body, i, "<!ENTITY")) {
+      return Unexpected(
+          malformed("ENTITY declarations are not accepted (byte " + std::to_string(i) + ")"));
+    }
+    if (c == '&' && reference_length(body, i) == 0) {
+      return Unexpected(
+          malformed("undefined or invalid entity reference at byte " + std::to_string(i)));
+    }
+  }
+  return {};
+}
+
+// A parsed document whose root element is `root_name`.
+struct Document {
+  std::unique_ptr<pugi::xml_document> doc;
+  pugi::xml_node root;
+};
+
+Expected<Document, S3Error> load(std::string_view body, std::size_t max_bytes,
+                                 std::string_view root_name) {
+  if (body.size() > max_bytes) {
+    return Unexpected(make_error(ErrorCode::MaxMessageLengthExceeded)
+                          .because("XML body is " + std::to_string(body.size()) + " bytes, limit " +
+                                   std::to_string(max_bytes)));
+  }
+  if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);  // UTF-8 BOM
+  if (auto ok = screen(body); !ok) return Unexpected(std::move(ok).error());
+
+  Document d{std::make_unique<pugi::xml_document>(), {}};
+  // parse_fragment keeps text outside the root in the tree, so it can be refused.
+  const unsigned options =
+      pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol | pugi::parse_fragment;
+  const pugi::xml_parse_result result =
+      d.doc->load_buffer(body.data(), body.size(), options, pugi::encoding_utf8);
+  if (!result) {
+    return Unexpected(malformed(std::string("not well-formed XML: ") + result.description() +
+                                " at byte " + std::to_string(result.offset)));
+  }
+  for (pugi::xml_node n = d.doc->first_child(); n; n = n.next_sibling()) {
+    if (n.type() == pugi::node_element) {
+      if (d.root) return Unexpected(malformed("more than one root element"));
+      d.root = n;
+    } else if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
+      return Unexpected(malformed("text outside the root element"));
+    }
+  }
+  if (!d.root) return Unexpected(malformed("no root element"));
+  if (std::string_view(d.root.name()) != root_name) {
+    return Unexpected(malformed("root element is <" + std::string(d.root.name()) + ">, expected <" +
+                                std::string(root_name) + ">"));
+  }
+  for (pugi::xml_attribute a = d.root.first_attribute(); a; a = a.next_attribute()) {
+    const std::string_view name = a.name();
+    if (name == "xmlns" && std::string_view(a.value()) != kS3XmlNamespace) {
+      return Unexpected(malformed("unexpected namespace '" + std::string(a.value()) + "'"));
+    }
+  }
+  return d;
+}
+
+// The element children of `node`; text that is not whitespace is refused.
+Expected<std::vector<pugi::xml_node>, S3Error> element_children(pugi::xml_node node,
+                                                                const std::string& path) {
+  std::vector<pugi::xml_node> out;
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+    switch (c.type()) {
+      case pugi::node_element:
+        out.push_back(c);
+        break;
+      case pugi::node_pcdata:
+      case pugi::node_cdata: {
+        const std::string_view text = c.value();
+        if (text.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+          return Unexpected(malformed("text inside " + path + " where elements belong"));
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+// The text of a leaf element (character data and CDATA, verbatim).
+Expected<std::string, S3Error> leaf_text(pugi::xml_node node, const std::string& path) {
+  std::string text;
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element) {
+      return Unexpected(malformed("element inside " + path + " where text belongs"));
+    }
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) text += c.value();
+  }
+  return text;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// A decimal integer with optional sign, within [lo, hi]; nullopt otherwise.
+std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t lo, std::int64_t hi) {
+  text = trim(text);
+  bool negative = false;
+  if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
+    negative = text.front() == '-';
+    text.remove_prefix(1);
+  }
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  if (negative) value = -value;
+  if (value < lo || value > hi) return std::nullopt;
+  return value;
+}
+
+// Sets `slot` from a leaf, refusing a second occurrence.
+Expected<void, S3Error> set_once(std::optional<std::string>& slot, pugi::xml_node node,
+                                 const std::string& path) {
+  if (slot) return Unexpected(malformed(path + " appears more than once"));
+  auto text = leaf_text(node, path);
+  if (!text) return Unexpected(std::move(text).error());
+  slot = std::move(*text);
+  return {};
+}
+
+std::string strip_quotes(std::string_view etag) {
+  etag = trim(etag);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return std::string(etag);
+}
+
+Expected<CompletedPart, S3Error> parse_part(pugi::xml_node node, const std::string& path) {
+  auto children = element_children(node, path);
+  if (!children) return Unexpected(std::move(children).error());
+  CompletedPart part;
+  std::optional<std::string> number, etag;
+  for (pugi::xml_node c : *children) {
+    const std::string_view name = c.name();
+    const std::string child_path = path + "/" + std::string(name);
+    Expected<void, S3Error> ok;
+    if (name == "PartNumber") {
+      ok = set_once(number, c, child_path);
+    } else if (name == "ETag") {
+      ok = set_once(etag, c, child_path);
+    } else if (name == "ChecksumCRC32") {
+      ok = set_once(part.checksum_crc32, c, child_path);
+    } else if (name == "ChecksumCRC32C") {
+      ok = set_once(part.checksum_crc32c, c, child_path);
+    } else if (name == "ChecksumCRC64NVME") {
+      ok = set_once(part.checksum_crc64nvme, c, child_path);
+    } else if (name == "ChecksumSHA1") {
+      ok = set_once(part.checksum_sha1, c, child_path);
+    } else if (name == "ChecksumSHA256") {
+      ok = set_once(part.checksum_sha256, c, child_path);
+    } else {
+      return Unexpected(malformed("unknown element " + child_path));
+    }
+    if (!ok) return Unexpected(std::move(ok).error());
+  }
+  if (!number) return Unexpected(malformed(path + " has no PartNumber"));
+  if (!etag) return Unexpected(malformed(path + " has no ETag"));
+  const auto as_int = parse_integer(*number, INT32_MIN, INT32_MAX);
+  if (!as_int) return Unexpected(malformed(path + "/PartNumber is not an integer"));
+  if (*as_int < 1 || *as_int > kMaxPartNumber) {
+    return Unexpected(make_error(ErrorCode::InvalidArgument,
+                                 "Part number must be an integer between 1 and 10000, inclusive")
+                          .with("ArgumentName", "partNumber")
+                          .with("ArgumentValue", std::to_string(*as_int))
+                          .because(path + "/PartNumber out of range"));
+  }
+  part.part_number = static_cast<int>(*as_int);
+  part.etag = strip_quotes(*etag);
+  return part;
+}
+
+Expected<ObjectToDelete, S3Error> parse_object(pugi::xml_node node, const std::string& path) {
+  auto children = element_children(node, path);
+  if (!children) return Unexpected(std::move(children).error());
+  std::optional<std::string> key, version, etag, last_modified, size;
+  for (pugi::xml_node c : *children) {
+    const std::string_view name = c.name();
+    const std::string child_path = path + "/" + std::string(name);
+    Expected<void, S3Error> ok;
+    if (name == "Key") {
+      ok = set_once(key, c, child_path);
+    } else if (name == "VersionId") {
+      ok = set_once(version, c, child_path);
+    } else if (name == "ETag") {
+      ok = set_once(etag, c, child_path);
+    } else if (name == "LastModifiedTime") {
+      ok = set_once(last_modified, c, child_path);
+    } else if (name == "Size") {
+      ok = set_once(size, c, child_path);
+    } else {
+      return Unexpected(malformed("unknown element " + child_path));
+    }
+    if (!ok) return Unexpected(std::move(ok).error());
+  }
+  if (!key) return Unexpected(malformed(path + " has no Key"));
+  ObjectToDelete o;
+  o.key = std::move(*key);
+  if (version) o.version_id = std::move(*version);
+  if (etag) o.etag = strip_quotes(*etag);
+  return o;
+}
+
+Expected<CorsRule, S3Error> parse_cors_rule(pugi::xml_node node, const std::string& path) {
+  auto children = element_children(node, path);
+  if (!children) return Unexpected(std::move(children).error());
+  CorsRule rule;
+  std::optional<std::string> id, max_age;
+  for (pugi::xml_node c : *children) {
+    const std::string_view name = c.name();
+    const std::string child_path = path + "/" + std::string(name);
+    std::vector<std::string>* list = nullptr;
+    if (name == "AllowedOrigin") {
+      list = &rule.allowed_origins;
+    } else if (name == "AllowedMethod") {
+      list = &rule.allowed_methods;
+    } else if (name == "AllowedHeader") {
+      list = &rule.allowed_headers;
+    } else if (name == "ExposeHeader") {
+      list = &rule.expose_headers;
+    } else if (name == "ID") {
+      if (auto ok = set_once(id, c, child_path); !ok) return Unexpected(std::move(ok).error());
+      continue;
+    } else if (name == "MaxAgeSeconds") {
+      if (auto ok = set_once(max_age, c, child_path); !ok) {
+        return Unexpected(std::move(ok).error());
+      }
+      continue;
+    } else {
+      return Unexpected(malformed("unknown element " + child_path));
+    }
+    auto text = leaf_text(c, child_path);
+    if (!text) return Unexpected(std::move(text).error());
+    list->push_back(std::move(*text));
+  }
+  if (id) rule.id = std::move(*id);
+  if (max_age) {
+    const auto seconds = parse_integer(*max_age, INT32_MIN, INT32_MAX);
+    if (!seconds) return Unexpected(malformed(path + "/MaxAgeSeconds is not an integer"));
+    rule.max_age_seconds = *seconds;
+  }
+  return rule;
+}
+
+}  // namespace
+
+Expected<CompleteMultipartUploadRequest, S3Error> parse_complete_multipart_upload(
+    std::string_view body, std::size_t max_bytes) {
+  auto doc = load(body, max_bytes, "CompleteMultipartUpload");
+  if (!doc) return Unexpected(std::move(doc).error());
+  auto children = element_children(doc->root, "/CompleteMultipartUpload");
+  if (!children) return Unexpected(std::move(children).error());
+  CompleteMultipartUploadRequest request;
+  for (pugi::xml_node c : *children) {
+    const std::string path =
+        "/CompleteMultipartUpload/Part[" + std::to_string(request.parts.size() + 1) + "]";
+    if (std::string_view(c.name()) != "Part") {
+      return Unexpected(
+          malformed("unknown element /CompleteMultipartUpload/" + std::string(c.name())));
+    }
+    if (request.parts.size() == static_cast<std::size_t>(kMaxPartNumber)) {
+      return Unexpected(malformed("more than 10000 parts"));
+    }
+    auto part = parse_part(c, path);
+    if (!part) return Unexpected(std::move(part).error());
+    request.parts.push_back(std::move(*part));
+  }
+  if (request.parts.empty()) {
+    return Unexpected(make_error(ErrorCode::InvalidRequest, "You must specify at least one part")
+                          .because("CompleteMultipartUpload lists no part"));
+  }
+  for (std::size_t i = 1; i < request.parts.size(); ++i) {
+    if (request.parts[i].part_number <= request.parts[i - 1].part_number) {
+      return Unexpected(make_error(ErrorCode::InvalidPartOrder)
+                            .because("part " + std::to_string(request.parts[i].part_number) +
+                                     " follows part " +
+                                     std::to_string(request.parts[i - 1].part_number)));
+    }
+  }
+  return request;
+}
+
+Expected<DeleteObjectsRequest, S3Error> parse_delete_objects(std::string_view body,
+                                                             std::size_t max_bytes) {
+  auto doc = load(body, max_bytes, "Delete");
+  if (!doc) return Unexpected(std::move(doc).error());
+  auto children = element_children(doc->root, "/Delete");
+  if (!children) return Unexpected(std::move(children).error());
+  DeleteObjectsRequest request;
+  std::optional<std::string> quiet;
+  for (pugi::xml_node c : *children) {
+    const std::string_view name = c.name();
+    if (name == "Quiet") {
+      if (auto ok = set_once(quiet, c, "/Delete/Quiet"); !ok)
+        return Unexpected(std::move(ok).error());
+      continue;
+    }
+    if (name != "Object")
+      return Unexpected(malformed("unknown element /Delete/" + std::string(name)));
+    if (request.objects.size() == kMaxDeleteObjects) {
+      return Unexpected(malformed("more than 1000 objects in one Delete request"));
+    }
+    auto object =
+        parse_object(c, "/Delete/Object[" + std::to_string(request.objects.size() + 1) + "]");
+    if (!object) return Unexpected(std::move(object).error());
+    request.objects.push_back(std::move(*object));
+  }
+  if (quiet) {
+    const std::string_view q = trim(*quiet);
+    if (q == "true" || q == "1") {
+      request.quiet = true;
+    } else if (q != "false" && q != "0") {
+      return Unexpected(malformed("/Delete/Quiet is '" + std::string(q) + "', not a boolean"));
+    }
+  }
+  if (request.objects.empty()) return Unexpected(malformed("Delete lists no Object"));
+  return request;
+}
+
+Expected<CorsConfiguration, S3Error> parse_cors_configuration_xml(std::string_view body,
+                                                                  std::size_t max_bytes) {
+  auto doc = load(body, max_bytes, "CORSConfiguration");
+  if (!doc) return Unexpected(std::move(doc).error());
+  auto children = element_children(doc->root, "/CORSConfiguration");
+  if (!children) return Unexpected(std::move(children).error());
+  CorsConfiguration config;
+  for (pugi::xml_node c : *children) {
+    if (std::string_view(c.name()) != "CORSRule") {
+      return Unexpected(malformed("unknown element /CORSConfiguration/" + std::string(c.name())));
+    }
+    if (config.rules.size() == kMaxCorsRules) {
+      return Unexpected(malformed("more than 100 CORS rules"));
+    }
+    auto rule = parse_cors_rule(
+        c, "/CORSConfiguration/CORSRule[" + std::to_string(config.rules.size() + 1) + "]");
+    if (!rule) return Unexpected(std::move(rule).error());
+    config.rules.push_back(std::move(*rule));
+  }
+  if (auto ok = validate_cors_configuration(config); !ok) return Unexpected(std::move(ok).error());
+  return config;
+}
+
+Expected<CreateBucketConfiguration, S3Error> parse_create_bucket_configuration(
+    std::string_view body, std::size_t max_bytes) {
+  if (trim(body).empty()) return CreateBucketConfiguration{};
+  auto doc = load(body, max_bytes, "CreateBucketConfiguration");
+  if (!doc) return Unexpected(std::move(doc).error());
+  auto children = element_children(doc->root, "/CreateBucketConfiguration");
+  if (!children) return Unexpected(std::move(children).error());
+  CreateBucketConfiguration config;
+  for (pugi::xml_node c : *children) {
+    const std::string_view name = c.name();
+    if (name != "LocationConstraint") {
+      return Unexpected(
+          malformed("unknown element /CreateBucketConfiguration/" + std::string(name)));
+    }
+    if (auto ok = set_once(config.location_constraint, c,
+                           "/CreateBucketConfiguration/LocationConstraint");
+        !ok) {
+      return Unexpected(std::move(ok).error());
+    }
+  }
+  return config;
+}
+
+Expected<void, S3Error> check_location_constraint(const std::optional<std::string>& requested,
+                                                  std::string_view server_region) {
+  const std::string_view wanted = requested ? trim(*requested) : std::string_view{};
+  if (wanted.empty()) {
+    if (server_region == "us-east-1") return {};
+    return Unexpected(
+        make_error(ErrorCode::IllegalLocationConstraintException)
+            .because("no LocationConstraint, server region " + std::string(server_region)));
+  }
+  if (wanted == "us-east-1") {
+    return Unexpected(make_error(ErrorCode::InvalidLocationConstraint)
+                          .with("LocationConstraint", std::string(wanted))
+                          .because("us-east-1 is never given explicitly"));
+  }
+  if (wanted != server_region) {
+    return Unexpected(
+        make_error(ErrorCode::IllegalLocationConstraintException,
+                   "The " + std::string(wanted) +
+                       " location constraint is incompatible for the region specific endpoint "
+                       "this request was sent to.")
+            .because("LocationConstraint " + std::string(wanted) + ", server region " +
+                     std::string(server_region)));
+  }
+  return {};
+}
+
+}  // namespace upgate::s3
