@@ -17,6 +17,9 @@
 // - Every field except policy, x-amz-signature, file and x-ignore-* must be
 //   named by a condition.
 // - A field a condition names but the form lacks compares as "".
+// - `${filename}` in any field is replaced by the posted file's name before
+//   the policy is checked (substitute_filename), so presign_post pins a field
+//   holding it with a starts-with of what precedes it, as boto3 does for key.
 // Stricter than S3 where S3 is silent: duplicate JSON keys, unknown top-level
 // keys, a second content-length-range, min > max, and starts-with on the
 // fields S3 documents as exact-match only (bucket, x-amz-algorithm,
@@ -556,12 +559,12 @@ Expected<PresignedPost, SignError> presign_post(const PresignPostRequest& reques
     if (!starts_with(key_field, key_condition.value)) {
       return fail("the key does not start with key_starts_with");
     }
-  } else if (request.key.size() >= kFilename.size() &&
-             request.key.substr(request.key.size() - kFilename.size()) == kFilename) {
-    // As boto3 does: the browser substitutes the file's name, so only what
-    // precedes ${filename} can be pinned.
+  } else if (const std::size_t at = request.key.find(kFilename); at != std::string_view::npos) {
+    // As boto3 does for a key ending in ${filename}: S3 substitutes the
+    // file's name before checking the policy, so only what precedes the
+    // variable can be pinned.
     key_condition.kind = PolicyCondition::Kind::kStartsWith;
-    key_condition.value.assign(request.key.substr(0, request.key.size() - kFilename.size()));
+    key_condition.value.assign(request.key.substr(0, at));
   } else {
     key_condition.kind = PolicyCondition::Kind::kEquals;
     key_condition.value.assign(request.key);
@@ -646,7 +649,13 @@ Expected<PresignedPost, SignError> presign_post(const PresignPostRequest& reques
     policy.conditions.push_back(c);
   }
   for (std::size_t i = 0; i < request.fields.size(); ++i) {
-    add(PolicyCondition::Kind::kEquals, extra_names[i], request.fields[i].value);
+    const std::string_view value = request.fields[i].value;
+    const std::size_t at = value.find(kFilename);
+    if (at == std::string_view::npos) {
+      add(PolicyCondition::Kind::kEquals, extra_names[i], std::string(value));
+    } else {
+      add(PolicyCondition::Kind::kStartsWith, extra_names[i], std::string(value.substr(0, at)));
+    }
   }
   for (PolicyCondition c : request.conditions) {
     c.field = lower(c.field);
@@ -687,6 +696,27 @@ Expected<PresignedPost, SignError> presign_post(const PresignPostRequest& reques
 
 // ---------------------------------------------------------------------------
 // Verifying a received form
+
+std::vector<FormField> substitute_filename(std::span<const FormField> fields,
+                                           std::string_view filename) {
+  constexpr std::string_view kVariable = "${filename}";
+  // Browsers may send a path ("C:\\Users\\me\\cat.jpg"); S3 keeps the last part.
+  const std::size_t separator = filename.find_last_of("/\\");
+  if (separator != std::string_view::npos) filename.remove_prefix(separator + 1);
+  std::vector<FormField> out;
+  out.reserve(fields.size());
+  for (const FormField& f : fields) {
+    FormField substituted{f.name, {}};
+    std::string_view rest = f.value;
+    for (std::size_t at; (at = rest.find(kVariable)) != std::string_view::npos;) {
+      substituted.value.append(rest.substr(0, at)).append(filename);
+      rest.remove_prefix(at + kVariable.size());
+    }
+    substituted.value.append(rest);
+    out.push_back(std::move(substituted));
+  }
+  return out;
+}
 
 namespace {
 

@@ -61,7 +61,9 @@ struct PresignPostRequest {
   std::chrono::seconds expires{300};
   Timestamp time;
   std::optional<std::pair<std::uint64_t, std::uint64_t>> content_length_range;
-  std::span<const FormField> fields;            // extra fields, each pinned by an eq condition
+  // Extra fields, each pinned by an eq condition (by a starts-with of what
+  // precedes `${filename}` when the value holds it).
+  std::span<const FormField> fields;
   std::span<const PolicyCondition> conditions;  // extra conditions (starts-with, ...)
 };
 
@@ -88,12 +90,19 @@ struct VerifiedPost {
   std::string access_key_id;
 };
 
-// Checks a received form (every field but `file`): the signature over the
-// policy (x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature,
-// policy), the expiration, that every condition holds for the bucket and fields,
-// and that every field is covered by a condition (except x-amz-signature,
-// policy, file and x-ignore-*; the bucket counts as a field, as in S3). The
-// file's length is the caller's to check against
+// S3 replaces `${filename}` in every form field with the name of the posted
+// file (what follows its last '/' or '\\'; "" when there is none) and checks
+// the policy against the result. The store calls this on the fields once the
+// `file` part's filename is known, then passes the result to verify_post and
+// stores the object under the substituted key.
+std::vector<FormField> substitute_filename(std::span<const FormField> fields,
+                                           std::string_view filename);
+
+// Checks a received form (every field but `file`, after substitute_filename): the signature over
+// the policy (x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature, policy), the
+// expiration, that every condition holds for the bucket and fields, and that every field is covered
+// by a condition (except x-amz-signature, policy, file and x-ignore-*; the bucket counts as a
+// field, as in S3). The file's length is the caller's to check against
 // policy.content_length_range() as it streams.
 Expected<VerifiedPost, AuthError> verify_post(std::span<const FormField> fields,
                                               std::string_view bucket, Timestamp now,

@@ -169,15 +169,17 @@ TEST(PostPolicyBoto3, GeneratedFormsVerify) {
   for (const char* file : {"boto3-presigned-post.json", "boto3-presigned-post-session.json"}) {
     SCOPED_TRACE(file);
     const Boto3Form form = boto3_form(file);
-    const auto verified = verify_post(form.fields, "uploads", at("2024-03-01T12:30:00Z"),
-                                      "us-east-1", lookup_for(form.token));
+    const auto fields = substitute_filename(form.fields, "photo.png");
+    EXPECT_EQ(field(fields, "key"), "user/42/photo.png");
+    const auto verified = verify_post(fields, "uploads", at("2024-03-01T12:30:00Z"), "us-east-1",
+                                      lookup_for(form.token));
     ASSERT_TRUE(verified) << verified.error().message;
     EXPECT_EQ(verified->policy.expiration, at("2024-03-01T13:00:00Z"));
     EXPECT_EQ(verified->policy.content_length_range(),
               std::make_pair(std::uint64_t{1}, std::uint64_t{10485760}));
 
-    const auto expired = verify_post(form.fields, "uploads", at("2024-03-01T13:00:01Z"),
-                                     "us-east-1", lookup_for(form.token));
+    const auto expired = verify_post(fields, "uploads", at("2024-03-01T13:00:01Z"), "us-east-1",
+                                     lookup_for(form.token));
     ASSERT_FALSE(expired);
     EXPECT_EQ(expired.error().message, "Invalid according to Policy: Policy expired.");
   }
@@ -302,11 +304,11 @@ TEST(PresignPost, FilenameVariableBecomesAStartsWith) {
   ASSERT_TRUE(post);
   EXPECT_EQ(field(post->fields, "key"), "user/7/${filename}");
   EXPECT_NE(post->policy_json.find("[\"starts-with\",\"$key\",\"user/7/\"]"), std::string::npos);
-  // The browser sends the key with or without the substitution; both are in the prefix.
-  auto form = post->fields;
+  // The store substitutes the posted file's name, then verifies.
+  auto form = substitute_filename(post->fields, "holiday.png");
+  EXPECT_EQ(field(form, "key"), "user/7/holiday.png");
   EXPECT_TRUE(verify_post(form, "uploads", at("2024-05-01T08:05:00Z"), "us-east-1", lookup_for()));
-  set_field(form, "key", "user/7/holiday.png");
-  EXPECT_TRUE(verify_post(form, "uploads", at("2024-05-01T08:05:00Z"), "us-east-1", lookup_for()));
+  // A key the client rewrote outside the prefix is refused.
   set_field(form, "key", "user/8/holiday.png");
   const auto refused =
       verify_post(form, "uploads", at("2024-05-01T08:05:00Z"), "us-east-1", lookup_for());
@@ -314,6 +316,44 @@ TEST(PresignPost, FilenameVariableBecomesAStartsWith) {
   EXPECT_EQ(refused.error().message,
             "Invalid according to Policy: Policy Condition failed: "
             "[\"starts-with\", \"$key\", \"user/7/\"]");
+}
+
+TEST(PresignPost, FilenameVariableInOtherFields) {
+  // S3 substitutes ${filename} in every field (aws-sdk-js-v3 issue 7191), so
+  // an eq condition on such a field could never hold.
+  auto r = basic_request();
+  r.key = "in/${filename}.upload";
+  const FormField extra[] = {{"success_action_redirect", "https://app.example/done?f=${filename}"}};
+  r.fields = extra;
+  const auto post = presign_post(r, local_endpoint(), credentials(), "us-east-1");
+  ASSERT_TRUE(post) << post.error().message;
+  EXPECT_NE(post->policy_json.find("[\"starts-with\",\"$key\",\"in/\"]"), std::string::npos);
+  EXPECT_NE(post->policy_json.find(
+                "[\"starts-with\",\"$success_action_redirect\",\"https://app.example/done?f=\"]"),
+            std::string::npos);
+  const auto form = substitute_filename(post->fields, "C:\\Users\\me\\cat.jpg");
+  EXPECT_EQ(field(form, "key"), "in/cat.jpg.upload");
+  EXPECT_EQ(field(form, "success_action_redirect"), "https://app.example/done?f=cat.jpg");
+  const auto verified =
+      verify_post(form, "uploads", at("2024-05-01T08:05:00Z"), "us-east-1", lookup_for());
+  EXPECT_TRUE(verified) << verified.error().message;
+}
+
+TEST(SubstituteFilename, ReplacesEveryOccurrenceWithTheBaseName) {
+  const FormField fields[] = {{"key", "a/${filename}/${filename}"},
+                              {"Content-Type", "image/png"},
+                              {"x-amz-meta-x", "${filename"},
+                              {"x-amz-meta-y", "$${filename}}"}};
+  auto out = substitute_filename(fields, "dir/sub/pic.png");
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].name, "key");
+  EXPECT_EQ(out[0].value, "a/pic.png/pic.png");
+  EXPECT_EQ(out[1].value, "image/png");
+  EXPECT_EQ(out[2].value, "${filename");
+  EXPECT_EQ(out[3].value, "$pic.png}");
+  EXPECT_EQ(substitute_filename(fields, "")[0].value, "a//");
+  EXPECT_EQ(substitute_filename(fields, "back\\slash.txt")[0].value, "a/slash.txt/slash.txt");
+  EXPECT_EQ(substitute_filename(fields, "trailing/")[0].value, "a//");
 }
 
 TEST(PresignPost, KeyStartsWith) {
@@ -689,6 +729,18 @@ TEST_F(VerifyPost, BucketNeedsACondition) {
                                 std::string(kSigningConditions) + ",{\"key\":\"k\"}]}");
   expect_refused(form, AuthErrorCode::kAccessDenied,
                  "Invalid according to Policy: Extra input fields: bucket");
+}
+
+TEST_F(VerifyPost, EqualsOnAKeyWithTheVariableFailsAfterSubstitution) {
+  // As on S3: the condition is checked against the substituted key.
+  const auto form = signed_form("{\"expiration\":\"2024-05-02T00:00:00Z\",\"conditions\":[" +
+                                std::string(kSigningConditions) +
+                                ",{\"bucket\":\"uploads\"},{\"key\":\"in/${filename}\"}]}");
+  auto with_variable = form;
+  set_field(with_variable, "key", "in/${filename}");
+  expect_refused(substitute_filename(with_variable, "a.txt"), AuthErrorCode::kAccessDenied,
+                 "Invalid according to Policy: Policy Condition failed: "
+                 "[\"eq\", \"$key\", \"in/${filename}\"]");
 }
 
 TEST_F(VerifyPost, SignedButInvalidPolicy) {
