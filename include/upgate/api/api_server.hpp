@@ -1,0 +1,69 @@
+// upgate::api::ApiServer: the upload API on upgate_http — routes, CORS, logs, metrics.
+//
+// Routes:
+//   POST /api/s3/getPresignedUrl   the seed's contract          (+ OPTIONS preflight)
+//   POST /v1/uploads               the full form                (+ OPTIONS preflight)
+//   GET  /v1/downloads?key=...     presigned GET                (+ OPTIONS preflight)
+//   GET  /healthz                  the process answers
+//   GET  /readyz                   ready to serve (the `ready` hook agrees, not stopping)
+//   GET  /metrics                  Prometheus text
+//   GET  /, /*                     the demo page (web/, compiled in), when enabled
+// API answers are JSON with Cache-Control: no-store; request bodies are bounded to
+// 16 KiB (413 with a JSON error beyond).
+//
+// Seam for `upgate serve` with the embedded store: create() binds the API's port and
+// returns; run() serves on the caller's thread plus config.threads - 1 more, and
+// returns after stop() has drained in-flight requests. A caller running the store too
+// runs each server on its own thread(s) and stops both; `ready` lets /readyz wait for
+// the store. handler() exposes the same routes as an http::Handler for mounting the API
+// on a server of the caller's choosing.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "upgate/api/api_config.hpp"
+#include "upgate/api/metrics.hpp"
+#include "upgate/expected.hpp"
+#include "upgate/http/server.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace upgate::api {
+
+struct ApiServerOptions {
+  std::shared_ptr<spdlog::logger> logger;  // null: no logs at all
+  std::function<bool()> ready;             // null: always ready
+  http::ServerConfig http;                 // address/port/threads are taken from ApiConfig
+};
+
+class ApiServer {
+ public:
+  // `config` must outlive the server.
+  static Expected<std::unique_ptr<ApiServer>, http::ServerError> create(const ApiConfig& config,
+                                                                        ApiServerOptions options);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  std::uint16_t port() const noexcept;
+  void run();
+  void stop() noexcept;
+  void stop_on_signals();
+
+  ApiMetrics& metrics() noexcept;
+  // The routes as a handler; valid while this server lives.
+  http::Handler handler() const;
+
+  struct State;
+
+ private:
+  explicit ApiServer(std::unique_ptr<State> state) noexcept;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace upgate::api

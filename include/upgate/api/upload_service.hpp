@@ -1,0 +1,75 @@
+// UploadService: the upload API's answers, from request bytes to response values.
+//
+// No sockets here: a route hands over the Content-Type header and the body (or the
+// query), and gets back a status, a JSON body and what the logs and metrics need. The
+// HTTP layer (api_server.hpp) only translates, so every answer can be exercised
+// directly.
+//
+// Two error styles, both with `"ok":false`:
+//   seed route  {"ok":false,"error":"Missing required
+//   fields","code":"missing_field","field":"fileName"}
+//               (`error` stays a string: the seed's client shows it as is)
+//   /v1/...     {"ok":false,"error":{"code":"missing_field","message":"...","field":"fileName"}}
+// A signing failure is 500 "Failed to generate presigned URL"; its detail goes to
+// `internal_detail` for the log, never to the client.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "upgate/api/api_error.hpp"
+#include "upgate/api/profile_set.hpp"
+#include "upgate/api/upload_plan.hpp"
+#include "upgate/config/s3_target.hpp"
+#include "upgate/sigv4/signing_key.hpp"
+
+namespace upgate::api {
+
+enum class ReplyKind : std::uint8_t { upload_url, download_url, error };
+
+struct ApiReply {
+  int status = 200;
+  std::string body;  // JSON
+  ReplyKind kind = ReplyKind::error;
+  const UploadProfile* profile = nullptr;
+  std::string key;
+  std::optional<ErrorCode> error;
+  std::string internal_detail;  // for the log only
+};
+
+enum class ErrorStyle : std::uint8_t { seed, v1 };
+
+class UploadService {
+ public:
+  using Clock = std::function<std::chrono::sys_seconds()>;
+
+  // `profiles` and `target` must outlive the service.
+  UploadService(const ProfileSet& profiles, const config::S3Target& target, Clock clock = {});
+
+  // POST /api/s3/getPresignedUrl and POST /v1/uploads. `content_type` is the request's
+  // Content-Type header (nullopt when absent).
+  ApiReply presign_upload(UploadRoute route, std::optional<std::string_view> content_type,
+                          std::string_view body) const;
+  // GET /v1/downloads?key=...; `query` is the raw query string.
+  ApiReply presign_download(std::string_view query) const;
+
+  // An error answer in the given style (also for errors found by the HTTP layer, such as
+  // a body over the limit).
+  static ApiReply error_reply(ErrorStyle style, ApiError error);
+
+  const ProfileSet& profiles() const { return profiles_; }
+
+ private:
+  const ProfileSet& profiles_;
+  const config::S3Target& target_;
+  Clock clock_;
+  mutable sigv4::SigningKeyCache signing_keys_;
+};
+
+// True for `application/json`, with optional parameters, in any case.
+bool is_json_media_type(std::string_view content_type);
+
+}  // namespace upgate::api

@@ -1,0 +1,325 @@
+// The upload API's HTTP layer: translate requests to UploadService calls and back.
+#include "upgate/api/api_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <deque>
+#include <map>
+
+#include "upgate/api/cors_policy.hpp"
+#include "upgate/api/json_log.hpp"
+#include "upgate/api/upload_request.hpp"
+#include "upgate/api/upload_service.hpp"
+#include "upgate/api/web_assets.hpp"
+#include "upgate/http/router.hpp"
+#include "upgate/http/static_files.hpp"
+
+namespace upgate::api {
+namespace {
+
+using boost::asio::awaitable;
+using http::Exchange;
+using http::Method;
+using http::Response;
+
+constexpr std::string_view kSeedPath = "/api/s3/getPresignedUrl";
+constexpr std::string_view kUploadsPath = "/v1/uploads";
+constexpr std::string_view kDownloadsPath = "/v1/downloads";
+
+// Shown at / until web/ provides a demo page.
+constexpr std::string_view kFallbackIndex = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>upgate</title></head>
+<body><h1>upgate</h1>
+<p>Upload API: <code>POST /api/s3/getPresignedUrl</code>, <code>POST /v1/uploads</code>,
+<code>GET /v1/downloads?key=...</code>, <code>GET /healthz</code>, <code>GET /readyz</code>,
+<code>GET /metrics</code>. See docs/API.md.</p></body></html>
+)";
+
+// What a handler tells the access log about its request. The observer runs on the same
+// I/O thread after the request, so a per-thread table keyed by request id suffices; it
+// is bounded in case an observer call never comes.
+struct Annotation {
+  std::string request_id;
+  std::string profile;
+  std::string key;
+  std::string_view error;
+  std::string remote;
+};
+thread_local std::deque<Annotation> t_annotations;
+constexpr std::size_t kMaxPendingAnnotations = 4096;
+
+void annotate(Annotation annotation) {
+  if (t_annotations.size() >= kMaxPendingAnnotations) t_annotations.pop_front();
+  t_annotations.push_back(std::move(annotation));
+}
+
+std::optional<Annotation> take_annotation(std::string_view request_id) {
+  for (auto it = t_annotations.begin(); it != t_annotations.end(); ++it) {
+    if (it->request_id == request_id) {
+      Annotation out = std::move(*it);
+      t_annotations.erase(it);
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+Response json_response(int status, std::string body) {
+  Response response = Response::json(status, std::move(body));
+  response.add_header("Cache-Control", "no-store");
+  response.add_header("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
+}  // namespace
+
+struct ApiServer::State {
+  const ApiConfig& config;
+  ApiServerOptions options;
+  UploadService service;
+  CorsPolicy cors;
+  ApiMetrics metrics;
+  http::Router router;
+  std::unique_ptr<http::InMemoryFiles> demo;
+  std::unique_ptr<http::Server> server;
+  std::atomic<bool> stopping{false};
+
+  State(const ApiConfig& c, ApiServerOptions o)
+      : config(c),
+        options(std::move(o)),
+        service(c.profiles, c.s3),
+        cors(c.cors),
+        metrics(profile_names(c.profiles)) {}
+
+  static std::vector<std::string> profile_names(const ProfileSet& profiles) {
+    std::vector<std::string> names;
+    for (const UploadProfile& p : profiles.profiles()) names.push_back(p.name);
+    return names;
+  }
+
+  void log(spdlog::level::level_enum level, std::string_view line) const {
+    if (options.logger) log_json(*options.logger, level, line);
+  }
+
+  // Counts, annotates and sends an API reply with the CORS headers for its origin.
+  awaitable<void> send_reply(Exchange& ex, ApiReply reply) {
+    Annotation note;
+    note.request_id = std::string(ex.request_id());
+    if (reply.profile != nullptr) note.profile = reply.profile->name;
+    note.key = std::move(reply.key);
+    if (reply.error) {
+      note.error = to_string(*reply.error);
+      metrics.record_rejection(*reply.error);
+    } else if (reply.kind == ReplyKind::upload_url) {
+      metrics.record_upload_url(config.profiles.index_of(*reply.profile));
+    } else if (reply.kind == ReplyKind::download_url) {
+      metrics.record_download_url(config.profiles.index_of(*reply.profile));
+    }
+    if (!reply.internal_detail.empty()) {
+      log(spdlog::level::err,
+          json_log_line("error", "presign failed",
+                        {{"request_id", ex.request_id()}, {"detail", reply.internal_detail}}));
+    }
+    if (options.logger && options.logger->should_log(spdlog::level::info)) {
+      note.remote = ex.remote_endpoint();
+      annotate(std::move(note));
+    }
+    Response response = json_response(reply.status, std::move(reply.body));
+    cors.apply(ex.request().header("Origin"), response);
+    co_await ex.respond(response);
+  }
+
+  awaitable<void> upload(Exchange& ex, UploadRoute route) {
+    const ErrorStyle style = route == UploadRoute::seed ? ErrorStyle::seed : ErrorStyle::v1;
+    const auto content_type = ex.request().header("Content-Type");
+    if (!content_type || !is_json_media_type(*content_type)) {
+      // Refused before the body is read: it is never invited.
+      co_await send_reply(ex, UploadService::error_reply(
+                                  style, make_error(ErrorCode::unsupported_media_type,
+                                                    "Content-Type must be application/json")));
+      co_return;
+    }
+    auto body = co_await ex.read_body(kMaxRequestBodyBytes);
+    if (!body) {
+      if (body.error() == http::BodyError::too_large) {
+        co_await send_reply(ex, UploadService::error_reply(
+                                    style, make_error(ErrorCode::body_too_large,
+                                                      "request body is larger than 16 KiB")));
+      }
+      co_return;  // timeouts, resets, malformed chunking: the server answers or closes
+    }
+    co_await send_reply(ex, service.presign_upload(route, content_type, *body));
+  }
+
+  awaitable<void> download(Exchange& ex) {
+    co_await send_reply(ex, service.presign_download(ex.request().query()));
+  }
+
+  awaitable<void> preflight(Exchange& ex, std::string_view allowed_method) {
+    const http::Request& request = ex.request();
+    const auto origin = request.header("Origin");
+    const auto method = request.header("Access-Control-Request-Method");
+    if (!origin || !method) {
+      // A plain OPTIONS, not a CORS preflight.
+      Response response(204);
+      response.add_header("Allow", std::string(allowed_method) + ", OPTIONS");
+      co_await ex.respond(response);
+      co_return;
+    }
+    const auto verdict = cors.check_preflight(
+        *origin, *method, request.header("Access-Control-Request-Headers"), allowed_method);
+    if (verdict != CorsPolicy::PreflightResult::allowed) {
+      std::string_view why = verdict == CorsPolicy::PreflightResult::origin_refused
+                                 ? "this origin is not allowed to call the API"
+                             : verdict == CorsPolicy::PreflightResult::method_refused
+                                 ? "this method is not served here"
+                                 : "only the Content-Type request header is allowed";
+      ApiReply reply = UploadService::error_reply(
+          ErrorStyle::v1, make_error(ErrorCode::origin_not_allowed, std::string(why)));
+      metrics.record_rejection(ErrorCode::origin_not_allowed);
+      co_await ex.respond(json_response(reply.status, std::move(reply.body)));
+      co_return;
+    }
+    Response response(204);
+    cors.apply_preflight(*origin, allowed_method, response);
+    co_await ex.respond(response);
+  }
+
+  awaitable<void> fallback(Exchange& ex) {
+    const Method method = ex.request().method();
+    if (demo && (method == Method::get || method == Method::head)) {
+      co_await demo->serve(ex);
+      co_return;
+    }
+    ex.set_route_name("not_found");
+    ApiReply reply = UploadService::error_reply(ErrorStyle::v1,
+                                                make_error(ErrorCode::not_found, "no such route"));
+    co_await ex.respond(json_response(reply.status, std::move(reply.body)));
+  }
+
+  bool ready() const {
+    if (stopping.load(std::memory_order_relaxed)) return false;
+    return !options.ready || options.ready();
+  }
+
+  void observe(const http::RequestRecord& record) {
+    metrics.record_request(metric_route_from_name(record.route), record.status, record.duration);
+    if (!options.logger || !options.logger->should_log(spdlog::level::info) ||
+        !config.log.access_log) {
+      if (!t_annotations.empty()) take_annotation(record.request_id);
+      return;
+    }
+    const auto note = take_annotation(record.request_id);
+    AccessDetails details;
+    if (note) {
+      details.profile = note->profile;
+      details.key = note->key;
+      details.error = note->error;
+      details.remote = note->remote;
+    }
+    log_json(*options.logger, spdlog::level::info, format_access_line(record, details));
+  }
+
+  void build_routes() {
+    auto post_route = [this](UploadRoute route) {
+      return [this, route](Exchange& ex) { return upload(ex, route); };
+    };
+    router.exact(Method::post, std::string(kSeedPath), post_route(UploadRoute::seed),
+                 "seed_presign");
+    router.exact(Method::post, std::string(kUploadsPath), post_route(UploadRoute::v1), "uploads");
+    router.exact(
+        Method::get, std::string(kDownloadsPath), [this](Exchange& ex) { return download(ex); },
+        "downloads");
+    for (auto [path, method] : {std::pair{kSeedPath, std::string_view("POST")},
+                                std::pair{kUploadsPath, std::string_view("POST")},
+                                std::pair{kDownloadsPath, std::string_view("GET")}}) {
+      router.exact(
+          Method::options, std::string(path),
+          [this, method](Exchange& ex) { return preflight(ex, method); }, "preflight");
+    }
+    router.exact(
+        Method::get, "/healthz",
+        [](Exchange& ex) -> awaitable<void> {
+          co_await ex.respond(json_response(200, R"({"status":"ok"})"));
+        },
+        "healthz");
+    router.exact(
+        Method::get, "/readyz",
+        [this](Exchange& ex) -> awaitable<void> {
+          const bool ok = ready();
+          co_await ex.respond(json_response(
+              ok ? 200 : 503, ok ? R"({"status":"ready"})" : R"({"status":"not ready"})"));
+        },
+        "readyz");
+    router.exact(
+        Method::get, "/metrics",
+        [this](Exchange& ex) -> awaitable<void> {
+          Response response(200);
+          response.set_body(metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+          response.add_header("Cache-Control", "no-store");
+          co_await ex.respond(response);
+        },
+        "metrics");
+    if (config.demo_page) {
+      std::map<std::string, http::StaticAsset> files;
+      for (const EmbeddedFile& f : embedded_web_files()) {
+        files[std::string(f.path)] =
+            http::StaticAsset{std::string(f.bytes), std::string(http::content_type_for(f.path))};
+      }
+      if (!files.contains("/index.html")) {
+        files["/index.html"] =
+            http::StaticAsset{std::string(kFallbackIndex), "text/html; charset=utf-8"};
+      }
+      demo = std::make_unique<http::InMemoryFiles>(std::move(files));
+    }
+    router.fallback([this](Exchange& ex) { return fallback(ex); }, "demo");
+  }
+};
+
+Expected<std::unique_ptr<ApiServer>, http::ServerError> ApiServer::create(
+    const ApiConfig& config, ApiServerOptions options) {
+  auto state = std::make_unique<State>(config, std::move(options));
+  state->build_routes();
+  http::ServerConfig server_config = state->options.http;
+  server_config.address = config.listen_host;
+  server_config.port = config.listen_port;
+  server_config.threads = config.threads;
+  // Only API bodies are read, and they are bounded far lower by the handlers.
+  server_config.body_limit = kMaxRequestBodyBytes;
+  State* raw = state.get();
+  auto server =
+      http::Server::create(server_config, raw->router.handler(),
+                           [raw](const http::RequestRecord& record) { raw->observe(record); });
+  if (!server) return Unexpected(std::move(server).error());
+  state->server = std::move(*server);
+  http::Server* srv = state->server.get();
+  state->metrics.set_open_connections_source([srv] { return srv->open_connections(); });
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(state)));
+}
+
+ApiServer::ApiServer(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
+ApiServer::~ApiServer() = default;
+
+std::uint16_t ApiServer::port() const noexcept {
+  return state_->server->port();
+}
+void ApiServer::run() {
+  state_->server->run();
+}
+void ApiServer::stop() noexcept {
+  state_->stopping.store(true);
+  state_->server->stop();
+}
+void ApiServer::stop_on_signals() {
+  state_->server->stop_on_signals();
+}
+ApiMetrics& ApiServer::metrics() noexcept {
+  return state_->metrics;
+}
+http::Handler ApiServer::handler() const {
+  return state_->router.handler();
+}
+
+}  // namespace upgate::api

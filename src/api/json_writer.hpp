@@ -1,0 +1,98 @@
+// Appending JSON to a string by hand: the response bodies and log lines of the API are
+// small, flat and built on the hot path, where a DOM would cost allocations per field.
+// Strings are escaped per RFC 8259; bytes that are not valid UTF-8 never reach here
+// (request strings come from Boost.JSON's validating parser, the rest is ours), but
+// control characters are always escaped, so no value can break a log line.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace upgate::api::json_out {
+
+inline void append_escaped(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (u < 0x20 || u == 0x7F) {
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 0xF];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+inline void append_uint(std::string& out, std::uint64_t value) {
+  char buffer[24];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, result.ptr);
+}
+
+// `"name":"value"` with a leading comma unless first.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  ObjectWriter& string(std::string_view name, std::string_view value) {
+    key(name);
+    append_escaped(out_, value);
+    return *this;
+  }
+  ObjectWriter& number(std::string_view name, std::uint64_t value) {
+    key(name);
+    append_uint(out_, value);
+    return *this;
+  }
+  ObjectWriter& boolean(std::string_view name, bool value) {
+    key(name);
+    out_ += value ? "true" : "false";
+    return *this;
+  }
+  // Raw JSON text (a nested object written by another writer).
+  ObjectWriter& raw(std::string_view name, std::string_view json) {
+    key(name);
+    out_ += json;
+    return *this;
+  }
+  // Starts a nested value: the caller writes it right after.
+  std::string& nested(std::string_view name) {
+    key(name);
+    return out_;
+  }
+  void close() { out_ += '}'; }
+
+ private:
+  void key(std::string_view name) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    append_escaped(out_, name);
+    out_ += ':';
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+}  // namespace upgate::api::json_out

@@ -1,0 +1,223 @@
+// The upload API's answers: validate, plan, presign, render JSON.
+#include "upgate/api/upload_service.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+
+#include <cctype>
+
+#include "json_writer.hpp"
+#include "upgate/api/content_disposition.hpp"
+#include "upgate/sigv4/presign.hpp"
+#include "upgate/sigv4/uri_encoding.hpp"
+
+namespace upgate::api {
+namespace {
+
+constexpr std::string_view kSeedMissing = "Missing required fields";
+constexpr std::string_view kSignFailed = "Failed to generate presigned URL";
+
+std::chrono::sys_seconds system_now() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+void write_headers(std::string& out, const std::vector<sigv4::Header>& headers) {
+  json_out::ObjectWriter h(out);
+  for (const auto& header : headers) h.string(header.name, header.value);
+  h.close();
+}
+
+// The value of the one `name=` parameter of a raw query; nullopt when absent, an error
+// message when repeated or badly encoded.
+struct QueryValue {
+  std::optional<std::string> value;
+  std::string_view problem;
+};
+QueryValue query_param(std::string_view query, std::string_view name) {
+  QueryValue out;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      if (out.value) return {std::nullopt, "key is given more than once"};
+      auto decoded =
+          sigv4::percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+      if (!decoded) return {std::nullopt, "key is not valid percent-encoding"};
+      out.value = std::move(*decoded);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool is_json_media_type(std::string_view content_type) {
+  if (!iequals_prefix(content_type, "application/json")) return false;
+  const std::string_view rest = content_type.substr(16);
+  return rest.empty() || rest.front() == ';' || rest.front() == ' ' || rest.front() == '\t';
+}
+
+UploadService::UploadService(const ProfileSet& profiles, const config::S3Target& target,
+                             Clock clock)
+    : profiles_(profiles), target_(target), clock_(clock ? std::move(clock) : Clock(system_now)) {}
+
+ApiReply UploadService::error_reply(ErrorStyle style, ApiError error) {
+  ApiReply reply;
+  reply.status = http_status(error.code);
+  reply.kind = ReplyKind::error;
+  reply.error = error.code;
+  if (error.code == ErrorCode::internal_error) error.message = std::string(kSignFailed);
+  std::string& out = reply.body;
+  out.reserve(160);
+  json_out::ObjectWriter o(out);
+  o.boolean("ok", false);
+  if (style == ErrorStyle::seed) {
+    o.string("error", error.code == ErrorCode::missing_field ? kSeedMissing
+                                                             : std::string_view(error.message));
+    o.string("code", to_string(error.code));
+    if (!error.field.empty()) o.string("field", error.field);
+  } else {
+    std::string& nested = o.nested("error");
+    json_out::ObjectWriter e(nested);
+    e.string("code", to_string(error.code));
+    e.string("message", error.message);
+    if (!error.field.empty()) e.string("field", error.field);
+    e.close();
+  }
+  o.close();
+  return reply;
+}
+
+ApiReply UploadService::presign_upload(UploadRoute route,
+                                       std::optional<std::string_view> content_type,
+                                       std::string_view body) const {
+  const ErrorStyle style = route == UploadRoute::seed ? ErrorStyle::seed : ErrorStyle::v1;
+  if (!content_type || !is_json_media_type(*content_type)) {
+    return error_reply(style, make_error(ErrorCode::unsupported_media_type,
+                                         "Content-Type must be application/json"));
+  }
+  // Parsing allocates from this buffer first: a typical body needs no heap at all.
+  alignas(16) unsigned char scratch[4096];
+  boost::json::monotonic_resource arena(scratch, sizeof scratch);
+  auto object = parse_json_object(body, &arena);
+  if (!object) return error_reply(style, std::move(object).error());
+
+  auto request = route == UploadRoute::seed ? read_seed_request(*object) : read_v1_request(*object);
+  if (!request) return error_reply(style, std::move(request).error());
+
+  const auto now = clock_();
+  auto plan = plan_upload(*request, route, profiles_, now, random_id());
+  if (!plan) return error_reply(style, std::move(plan).error());
+
+  std::vector<sigv4::HeaderView> headers;
+  headers.reserve(plan->headers.size());
+  for (const auto& h : plan->headers) headers.push_back({h.name, h.value});
+  sigv4::PresignRequest presign_request;
+  presign_request.method = "PUT";
+  presign_request.bucket = target_.bucket;
+  presign_request.key = plan->key;
+  presign_request.expires = plan->lifetime;
+  presign_request.time = now;
+  presign_request.headers = headers;
+  auto url = sigv4::presign(presign_request, target_.endpoint, target_.credentials, target_.region,
+                            &signing_keys_);
+  if (!url) {
+    ApiReply reply = error_reply(style, make_error(ErrorCode::internal_error, ""));
+    reply.profile = plan->profile;
+    reply.key = plan->key;
+    reply.internal_detail = url.error().message;
+    return reply;
+  }
+
+  ApiReply reply;
+  reply.kind = ReplyKind::upload_url;
+  reply.profile = plan->profile;
+  std::string& out = reply.body;
+  out.reserve(url->url.size() + plan->key.size() + 256);
+  json_out::ObjectWriter o(out);
+  o.boolean("ok", true);
+  o.string("uploadUrl", url->url);
+  o.string("key", plan->key);
+  o.string("method", "PUT");
+  write_headers(o.nested("headers"), url->headers);
+  o.string("expiresAt", sigv4::format_iso8601(url->expires_at));
+  if (route == UploadRoute::v1) {
+    o.number("expiresIn", static_cast<std::uint64_t>(plan->lifetime.count()));
+    o.string("profile", plan->profile->name);
+    o.string("bucket", target_.bucket);
+  }
+  o.close();
+  reply.key = std::move(plan->key);
+  return reply;
+}
+
+ApiReply UploadService::presign_download(std::string_view query) const {
+  constexpr ErrorStyle style = ErrorStyle::v1;
+  auto key = query_param(query, "key");
+  if (!key.problem.empty()) {
+    return error_reply(style, make_error(ErrorCode::invalid_key, std::string(key.problem), "key"));
+  }
+  if (!key.value || key.value->empty()) {
+    return error_reply(style, make_error(ErrorCode::missing_field, "key is required", "key"));
+  }
+  if (!well_formed_key(*key.value)) {
+    return error_reply(style, make_error(ErrorCode::invalid_key,
+                                         "key must be 1-1024 bytes of UTF-8 without control "
+                                         "characters or empty, '.' or '..' segments",
+                                         "key"));
+  }
+  auto resolved = profiles_.for_key(*key.value);
+  if (!resolved) return error_reply(style, std::move(resolved).error());
+  const UploadProfile& profile = *resolved->profile;
+  if (!profile.downloads) {
+    ApiReply reply =
+        error_reply(style, make_error(ErrorCode::downloads_disabled,
+                                      "the profile of this key does not allow downloads", "key"));
+    reply.profile = &profile;
+    return reply;
+  }
+
+  const std::string disposition =
+      content_disposition(profile.disposition, file_name_from_key(*key.value));
+  const sigv4::QueryParamView params[] = {{"response-content-disposition", disposition}};
+  sigv4::PresignRequest presign_request;
+  presign_request.method = "GET";
+  presign_request.bucket = target_.bucket;
+  presign_request.key = *key.value;
+  presign_request.expires = profile.url_lifetime;
+  presign_request.time = clock_();
+  presign_request.query = params;
+  auto url = sigv4::presign(presign_request, target_.endpoint, target_.credentials, target_.region,
+                            &signing_keys_);
+  if (!url) {
+    ApiReply reply = error_reply(style, make_error(ErrorCode::internal_error, ""));
+    reply.profile = &profile;
+    reply.internal_detail = url.error().message;
+    return reply;
+  }
+  ApiReply reply;
+  reply.kind = ReplyKind::download_url;
+  reply.profile = &profile;
+  json_out::ObjectWriter o(reply.body);
+  o.boolean("ok", true);
+  o.string("downloadUrl", url->url);
+  o.string("key", *key.value);
+  o.string("method", "GET");
+  o.string("expiresAt", sigv4::format_iso8601(url->expires_at));
+  o.number("expiresIn", static_cast<std::uint64_t>(profile.url_lifetime.count()));
+  o.close();
+  reply.key = std::move(*key.value);
+  return reply;
+}
+
+}  // namespace upgate::api

@@ -1,0 +1,159 @@
+// `upgate serve`: the upload API (and, later, the embedded store) in one process.
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "upgate/api/api_config.hpp"
+#include "upgate/api/api_server.hpp"
+#include "upgate/api/json_log.hpp"
+#include "upgate/sigv4/crypto.hpp"
+
+namespace upgate::cli {
+namespace {
+
+struct ServeOptions {
+  api::ApiFlags flags;
+  bool path_style = false;
+  bool virtual_hosted = false;
+  bool no_access_log = false;
+  bool no_demo = false;
+};
+
+constexpr const char* kServeHelp =
+    "Serve the upload API: POST /api/s3/getPresignedUrl (the seed's contract), POST /v1/uploads,\n"
+    "GET /v1/downloads, /healthz, /readyz, /metrics and the demo page.\n"
+    "\n"
+    "Configuration, highest precedence first: flags > UPGATE_* variables > upgate.toml\n"
+    "(--config / UPGATE_CONFIG) > AWS_* variables > the AWS shared files > defaults.\n"
+    "A bad value stops start-up with a message naming the field (exit code 2).\n"
+    "\n"
+    "Environment:\n"
+    "  AWS_S3_BUCKET_NAME            bucket (default: uploads)\n"
+    "  AWS_REGION, AWS_DEFAULT_REGION  signing region (default: us-east-1)\n"
+    "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN  credentials\n"
+    "  AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL  S3 endpoint (path-style unless told otherwise);\n"
+    "                                with none, the embedded store at http://127.0.0.1:9000\n"
+    "  AWS_PROFILE, AWS_DEFAULT_PROFILE  profile of ~/.aws/credentials and ~/.aws/config\n"
+    "  AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE  other locations for those files\n"
+    "  UPGATE_CONFIG, UPGATE_LISTEN, UPGATE_THREADS, UPGATE_S3_ENDPOINT, UPGATE_S3_REGION,\n"
+    "  UPGATE_S3_BUCKET, UPGATE_CORS_ORIGINS (comma-separated), UPGATE_LOG_LEVEL,\n"
+    "  UPGATE_ACCESS_LOG (on/off)    the same as the flags below\n"
+    "\n"
+    "Upload profiles live in upgate.toml (see upgate.example.toml and docs/API.md). Without\n"
+    "one, any folder name of safe characters is accepted, any type, up to 5 MB, URLs valid\n"
+    "300 s: the seed's behaviour. Logs: one JSON object per line on stdout.\n"
+    "Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the port cannot be bound,\n"
+    "2 for a bad configuration.";
+
+// The embedded store is the default target; until it runs in this process with
+// credentials of its own, URLs are signed with a random key pair made at start-up.
+sigv4::Credentials ephemeral_credentials() {
+  std::uint8_t id[10];
+  std::uint8_t secret[30];
+  if (RAND_bytes(id, sizeof id) != 1 || RAND_bytes(secret, sizeof secret) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  sigv4::Credentials credentials;
+  credentials.access_key_id = "UPGATE" + sigv4::hex(std::span<const std::uint8_t>(id));
+  for (char& c : credentials.access_key_id) c = static_cast<char>(std::toupper(c));
+  credentials.secret_access_key =
+      sigv4::SecretKey(sigv4::base64_encode(std::span<const std::uint8_t>(secret)));
+  return credentials;
+}
+
+int run_serve(ServeOptions& options) {
+  if (options.path_style) options.flags.path_style = true;
+  if (options.virtual_hosted) options.flags.path_style = false;
+  if (options.no_access_log) options.flags.access_log = false;
+  if (options.no_demo) options.flags.demo_page = false;
+
+  auto loaded = api::load_api_config(config::Environment::process(), options.flags);
+  if (!loaded) {
+    std::cerr << "upgate serve: " << loaded.error().describe() << '\n';
+    return kExitUsage;
+  }
+  api::ApiConfig& config = *loaded;
+
+  if (!std::getenv("UPGATE_NO_STDOUT_BUFFER")) {
+    // Logs go through a buffered sink flushed every second; a large stdio buffer keeps
+    // the writes few.
+    static char buffer[1 << 16];
+    std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
+  }
+  auto logger = api::make_json_logger(config.log.level, stdout);
+  const bool generated_credentials = config.s3.embedded && !config.s3.credentials.valid();
+  if (generated_credentials) config.s3.credentials = ephemeral_credentials();
+
+  api::ApiServerOptions server_options;
+  server_options.logger = logger;
+  auto server = api::ApiServer::create(config, std::move(server_options));
+  if (!server) {
+    api::log_json(
+        *logger, spdlog::level::err,
+        api::json_log_line("error", "cannot listen", {{"reason", server.error().message}}));
+    logger->flush();
+    spdlog::shutdown();
+    std::cerr << "upgate serve: " << server.error().message << '\n';
+    return kExitFailure;
+  }
+  std::string profiles;
+  for (const auto& p : config.profiles.profiles())
+    profiles += (profiles.empty() ? "" : ",") + p.name;
+  const std::string listen = config.listen_host + ":" + std::to_string((*server)->port());
+  api::log_json(
+      *logger, spdlog::level::info,
+      api::json_log_line(
+          "info", "upgate serve started",
+          {{"listen", listen},
+           {"endpoint", config.s3.endpoint_url},
+           {"embedded_store", config.s3.embedded ? "true" : "false"},
+           {"bucket", config.s3.bucket},
+           {"region", config.s3.region},
+           {"access_key_id", config.s3.credentials.access_key_id},
+           {"credentials", generated_credentials ? std::string_view("generated")
+                                                 : std::string_view(config.s3.credentials_source)},
+           {"profiles", profiles},
+           {"config", config.config_path}}));
+  logger->flush();
+
+  (*server)->stop_on_signals();
+  (*server)->run();
+  api::log_json(*logger, spdlog::level::info,
+                api::json_log_line("info", "upgate serve stopped", {}));
+  logger->flush();
+  spdlog::shutdown();
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* cmd = app.add_subcommand("serve", kServeHelp);
+  api::ApiFlags& f = options->flags;
+  cmd->add_option("--config", f.config_path, "upgate.toml with upload profiles (UPGATE_CONFIG)");
+  cmd->add_option("--listen", f.listen, "HOST:PORT to bind (default 127.0.0.1:8080; port 0: any)");
+  cmd->add_option("--threads", f.threads, "I/O threads (default: one per core)");
+  cmd->add_option("--endpoint", f.endpoint, "S3 endpoint URL (default: the embedded store)");
+  cmd->add_option("--region", f.region, "signing region");
+  cmd->add_option("--bucket", f.bucket, "bucket the URLs point at");
+  auto* path = cmd->add_flag("--path-style", options->path_style, "https://host/BUCKET/KEY URLs");
+  cmd->add_flag("--virtual-hosted", options->virtual_hosted, "https://BUCKET.host/KEY URLs")
+      ->excludes(path);
+  cmd->add_option("--aws-profile", f.aws_profile, "profile of the AWS shared files (AWS_PROFILE)");
+  cmd->add_option("--cors-origin", f.cors_origins,
+                  "origin allowed to call the API (repeatable; default: the demo page's)");
+  cmd->add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off");
+  cmd->add_flag("--no-access-log", options->no_access_log, "no per-request log lines");
+  cmd->add_flag("--no-demo", options->no_demo, "do not serve the demo page at /");
+  cmd->callback([options, &exit_code] { exit_code = run_serve(*options); });
+}
+
+}  // namespace upgate::cli
