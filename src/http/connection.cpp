@@ -67,6 +67,37 @@ bool is_transport_error(const boost::system::error_code& ec) noexcept {
          ec == bhttp::error::partial_message;
 }
 
+// RFC 9112 6.3: a request whose Transfer-Encoding does not end in chunked has no
+// determinable length (400, and Beast would read it as bodiless: a smuggling vector).
+// Codings other than chunked are not implemented (501): handlers would get encoded bytes.
+int transfer_coding_refusal(const bhttp::request_header<>& header) {
+  bool any = false;
+  bool last_is_chunked = false;
+  bool other = false;
+  for (const auto& field : header) {
+    if (field.name() != bhttp::field::transfer_encoding) continue;
+    std::string_view list(field.value().data(), field.value().size());
+    while (!list.empty()) {
+      const auto comma = list.find(',');
+      std::string_view coding = list.substr(0, comma);
+      while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
+        coding.remove_prefix(1);
+      while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
+        coding.remove_suffix(1);
+      if (!coding.empty()) {
+        any = true;
+        last_is_chunked = iequals(coding, "chunked");
+        if (!last_is_chunked) other = true;
+      }
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  if (!any) return 0;
+  if (!last_is_chunked) return 400;
+  return other ? 501 : 0;
+}
+
 void append_decimal(std::string& out, std::uint64_t value) {
   char digits[24];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
@@ -170,6 +201,15 @@ asio::awaitable<bool> Connection::serve_one(bool first) {
     co_return false;
   }
 
+  if (parser_->get().version() >= 11 && parser_->get().count(bhttp::field::host) != 1) {
+    // RFC 9112 3.2: exactly one Host on HTTP/1.1. The store signs and routes on it.
+    co_await reject_request(400, "missing or repeated Host");
+    co_return false;
+  }
+  if (auto refusal = transfer_coding_refusal(parser_->get()); refusal != 0) {
+    co_await reject_request(refusal, "unsupported Transfer-Encoding");
+    co_return false;
+  }
   start_request();
   phase_ = Phase::handling;
   std::string handler_error;

@@ -249,6 +249,48 @@ TEST_F(ConnectionTest, MalformedRequestGets400AndClose) {
   EXPECT_TRUE(client.peer_closed());
 }
 
+TEST_F(ConnectionTest, Http11WithoutOrWithTwoHostsGets400) {
+  start();
+  for (const char* request :
+       {"GET /hello HTTP/1.1\r\n\r\n", "GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"}) {
+    RawClient client(port());
+    ASSERT_TRUE(client.send(request));
+    auto r = client.read_response();
+    ASSERT_TRUE(r) << request;
+    EXPECT_EQ(r->status, 400) << request;
+  }
+}
+
+TEST_F(ConnectionTest, AmbiguousBodyFramingIsRefused) {
+  // Request smuggling shapes: the two framings must never both be believed.
+  start();
+  for (const char* request :
+       {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: "
+        "chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, identity\r\n\r\nabc",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+        "identity\r\n\r\nabc",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: -1\r\n\r\n"}) {
+    RawClient client(port());
+    ASSERT_TRUE(client.send(request));
+    auto r = client.read_response();
+    ASSERT_TRUE(r) << request;
+    EXPECT_EQ(r->status, 400) << request;
+    EXPECT_TRUE(client.peer_closed()) << request;
+  }
+}
+
+TEST_F(ConnectionTest, TransferCodingsOtherThanChunkedGet501) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 501);
+}
+
 TEST_F(ConnectionTest, DeclaredBodyOverLimitGets413WithoutReadingIt) {
   auto config = test::test_config();
   config.body_limit = 1024;
