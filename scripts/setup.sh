@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build make pkg-config clang-format
   # libraries (see docs/ARCHITECTURE.md for why each one)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsqlite3-dev sqlite3 libpugixml-dev libtomlplusplus-dev
+  libssl-dev libsqlite3-dev sqlite3 zlib1g-dev libpugixml-dev libtomlplusplus-dev
   libcurl4-openssl-dev libfmt-dev libspdlog-dev libcli11-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev

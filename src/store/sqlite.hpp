@@ -1,0 +1,73 @@
+// A thin RAII layer over the SQLite C API: a connection that caches its
+// prepared statements, and a statement handle that resets itself after use.
+// Failures throw DbError; MetadataDb turns them into InternalError values at
+// its boundary, so no exception leaves the store's public API.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "upgate/store/metadata_db.hpp"
+
+namespace upgate::store::detail {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind_text(int index, std::string_view value);
+  Statement& bind_optional_text(int index, const std::optional<std::string>& value);
+  Statement& bind_blob(int index, std::string_view bytes);
+  Statement& bind_null(int index);
+
+  // True while there is a row to read; false when done.
+  bool step();
+  // Runs a statement that returns no rows.
+  void run();
+  // Makes the statement ready to bind and run again.
+  void reset();
+
+  std::int64_t int64(int column) const;
+  std::string text(int column) const;
+  std::optional<std::string> optional_text(int column) const;
+  std::string blob(int column) const;
+  bool is_null(int column) const;
+
+ private:
+  [[noreturn]] void fail(int rc) const;
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteConnection {
+ public:
+  SqliteConnection(const std::filesystem::path& file, bool read_only);
+  ~SqliteConnection();
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  // Statements are compiled once per connection and reused.
+  Statement prepare(const char* sql);
+  void exec(const char* sql);
+  sqlite3* handle() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+[[noreturn]] void throw_db_error(sqlite3* db, int rc, std::string_view what);
+
+}  // namespace upgate::store::detail

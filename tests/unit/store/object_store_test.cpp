@@ -1,0 +1,323 @@
+#include "upgate/store/object_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace upgate::store {
+namespace {
+namespace fs = std::filesystem;
+using testing::bytes_of;
+using testing::pseudo_random_bytes;
+using testing::read_all;
+using testing::TempDir;
+
+std::size_t blob_files(const fs::path& data) {
+  std::size_t n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(data / "blobs")) n += e.is_regular_file();
+  return n;
+}
+
+class ObjectStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    open();
+    ASSERT_TRUE(store->create_bucket({"bucket"}));
+  }
+  void open() {
+    store.reset();
+    auto opened = ObjectStore::open(dir.path());
+    ASSERT_TRUE(opened) << opened.error().message;
+    store = std::move(*opened);
+  }
+  CommittedBlob blob(std::string_view data, ChecksumSet checksums = {}) {
+    auto writer = store->begin_blob(checksums);
+    EXPECT_TRUE(writer);
+    EXPECT_TRUE(writer->append(bytes_of(data)));
+    auto committed = writer->commit();
+    EXPECT_TRUE(committed);
+    return std::move(*committed);
+  }
+  Expected<PutObjectResult, StoreError> put(std::string key, std::string_view data,
+                                            bool if_none_match = false) {
+    PutObjectRequest request{.bucket = "bucket", .key = std::move(key)};
+    request.if_none_match_star = if_none_match;
+    return store->put_object(request, blob(data));
+  }
+  std::string get(std::string_view key) {
+    auto opened = store->get_object("bucket", key);
+    EXPECT_TRUE(opened) << opened.error().message;
+    return opened ? read_all(opened->reader, 4096) : std::string();
+  }
+
+  TempDir dir;
+  std::unique_ptr<ObjectStore> store;
+};
+
+TEST_F(ObjectStoreTest, BucketsCanBeCreatedListedAndDeletedOnlyWhenEmpty) {
+  auto again = store->create_bucket({"bucket"});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, StoreErrc::kBucketAlreadyOwnedByYou);
+  EXPECT_EQ(store->create_bucket({"Bad_Name"}).error().code, StoreErrc::kInvalidBucketName);
+  auto second =
+      store->create_bucket({.name = "another", .region = "eu-west-1", .acl = "public-read"});
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->region, "eu-west-1");
+  EXPECT_EQ(store->head_bucket("bucket")->region, "us-east-1");
+  EXPECT_EQ(store->head_bucket("missing").error().code, StoreErrc::kNoSuchBucket);
+  auto all = store->list_buckets();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "another");
+  EXPECT_EQ((*all)[0].acl, "public-read");
+
+  ASSERT_TRUE(put("k", "v"));
+  EXPECT_EQ(store->delete_bucket("bucket").error().code, StoreErrc::kBucketNotEmpty);
+  ASSERT_TRUE(store->delete_object("bucket", "k"));
+  auto upload = store->create_multipart_upload({.bucket = "bucket", .key = "mp"});
+  ASSERT_TRUE(upload);
+  EXPECT_EQ(store->delete_bucket("bucket").error().code, StoreErrc::kBucketNotEmpty);
+  ASSERT_TRUE(store->abort_multipart_upload("bucket", "mp", upload->upload_id));
+  EXPECT_TRUE(store->delete_bucket("bucket"));
+  EXPECT_EQ(store->delete_bucket("bucket").error().code, StoreErrc::kNoSuchBucket);
+}
+
+TEST_F(ObjectStoreTest, CorsAndAclAreKeptPerBucket) {
+  EXPECT_EQ(store->get_bucket_cors("bucket").error().code, StoreErrc::kNoSuchCORSConfiguration);
+  ASSERT_TRUE(store->put_bucket_cors("bucket", "<CORSConfiguration/>"));
+  EXPECT_EQ(*store->get_bucket_cors("bucket"), "<CORSConfiguration/>");
+  ASSERT_TRUE(store->delete_bucket_cors("bucket"));
+  EXPECT_EQ(store->get_bucket_cors("bucket").error().code, StoreErrc::kNoSuchCORSConfiguration);
+  EXPECT_EQ(store->put_bucket_cors("nope", "x").error().code, StoreErrc::kNoSuchBucket);
+  EXPECT_EQ(store->get_bucket_cors("nope").error().code, StoreErrc::kNoSuchBucket);
+  ASSERT_TRUE(store->put_bucket_acl("bucket", "public-read"));
+  EXPECT_EQ(store->head_bucket("bucket")->acl, "public-read");
+}
+
+TEST_F(ObjectStoreTest, PutThenGetAndHeadReturnBytesAndMetadata) {
+  PutObjectRequest request{.bucket = "bucket", .key = "docs/report.pdf"};
+  request.headers.content_type = "application/pdf";
+  request.headers.cache_control = "no-cache";
+  request.user_metadata = {{"owner", "alice"}};
+  request.acl = "public-read";
+  auto put =
+      store->put_object(request, blob("%PDF-1.7", ChecksumSet().with(ChecksumAlgorithm::kCrc32c)));
+  ASSERT_TRUE(put) << put.error().message;
+  EXPECT_EQ(put->etag, "f87357c6cdc4f067e19f42aebabc6fb7");
+  EXPECT_TRUE(put->checksums.get(ChecksumAlgorithm::kCrc32c));
+
+  auto head = store->head_object("bucket", "docs/report.pdf");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->size, 8u);
+  EXPECT_EQ(head->etag, put->etag);
+  EXPECT_EQ(head->headers.content_type, "application/pdf");
+  EXPECT_EQ(head->headers.cache_control, "no-cache");
+  EXPECT_EQ(head->user_metadata, request.user_metadata);
+  EXPECT_EQ(head->acl, "public-read");
+  EXPECT_EQ(head->checksums, put->checksums);
+  EXPECT_EQ(head->last_modified, put->last_modified);
+  EXPECT_EQ(head->generation, put->generation);
+  EXPECT_EQ(get("docs/report.pdf"), "%PDF-1.7");
+
+  EXPECT_EQ(store->head_object("bucket", "docs").error().code, StoreErrc::kNoSuchKey);
+  EXPECT_EQ(store->get_object("bucket", "nope").error().code, StoreErrc::kNoSuchKey);
+  EXPECT_EQ(store->get_object("nobucket", "x").error().code, StoreErrc::kNoSuchBucket);
+}
+
+TEST_F(ObjectStoreTest, KeysThatLookLikePathsAreJustKeys) {
+  for (std::string key : {"a", "a/b", "a/b/c", "../../../etc/passwd", "a//b", "/leading", "."}) {
+    ASSERT_TRUE(put(key, "content of " + key)) << key;
+  }
+  for (std::string key : {"a", "a/b", "a/b/c", "../../../etc/passwd", "a//b", "/leading", "."}) {
+    EXPECT_EQ(get(key), "content of " + key);
+  }
+  EXPECT_FALSE(fs::exists(dir.path() / ".." / "etc"));
+}
+
+TEST_F(ObjectStoreTest, InvalidKeysAndOversizedMetadataAreRefusedAndLeaveNothing) {
+  EXPECT_EQ(put(std::string(1025, 'k'), "x").error().code, StoreErrc::kKeyTooLong);
+  EXPECT_EQ(put("bad\xff", "x").error().code, StoreErrc::kInvalidObjectKey);
+  EXPECT_EQ(put("", "x").error().code, StoreErrc::kInvalidObjectKey);
+  EXPECT_TRUE(put(std::string(1024, 'k'), "x"));
+
+  PutObjectRequest request{.bucket = "bucket", .key = "meta"};
+  request.user_metadata = {{"name", std::string(2048 - 4, 'v')}};  // exactly 2 KiB
+  EXPECT_TRUE(store->put_object(request, blob("x")));
+  request.user_metadata[0].second += "v";
+  EXPECT_EQ(store->put_object(request, blob("x")).error().code, StoreErrc::kMetadataTooLarge);
+
+  PutObjectRequest missing{.bucket = "nobucket", .key = "k"};
+  EXPECT_EQ(store->put_object(missing, blob("x")).error().code, StoreErrc::kNoSuchBucket);
+  EXPECT_EQ(blob_files(dir.path()), 2u);  // the two objects that were stored, nothing else
+}
+
+TEST_F(ObjectStoreTest, OverwriteReplacesAndUnlinksTheOldBlobAfterCommit) {
+  ASSERT_TRUE(put("k", "old"));
+  auto first = store->head_object("bucket", "k");
+  ASSERT_TRUE(put("k", "new"));
+  EXPECT_EQ(get("k"), "new");
+  EXPECT_EQ(blob_files(dir.path()), 1u);
+  EXPECT_FALSE(fs::exists(store->blobs().blob_path(first->segments[0].blob)));
+  EXPECT_GT(store->head_object("bucket", "k")->generation, first->generation);
+}
+
+TEST_F(ObjectStoreTest, ReaderOpenedBeforeAnOverwriteFinishesWithTheOldBytes) {
+  std::string old_data = pseudo_random_bytes(1, 1 << 20);
+  ASSERT_TRUE(put("k", old_data));
+  auto opened = store->get_object("bucket", "k");
+  ASSERT_TRUE(opened);
+  std::string first_part(1000, '\0');
+  ASSERT_TRUE(
+      opened->reader.read_at(0, std::as_writable_bytes(std::span(first_part.data(), 1000))));
+
+  ASSERT_TRUE(put("k", "replacement"));
+  ASSERT_TRUE(store->delete_object("bucket", "k"));
+  EXPECT_EQ(blob_files(dir.path()), 0u);  // unlinked, yet still readable through the open reader
+  EXPECT_EQ(read_all(opened->reader, 65536), old_data);
+}
+
+TEST_F(ObjectStoreTest, ReadersRacingOverwritesAlwaysSeeOneWholeVersion) {
+  // Every version is 64 KiB of one repeated letter; a reader must never mix two.
+  auto version = [](int i) { return std::string(65536, static_cast<char>('a' + i % 26)); };
+  ASSERT_TRUE(put("hot", version(0)));
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 1; i < 200; ++i) ASSERT_TRUE(put("hot", version(i)));
+    stop = true;
+  });
+  int reads = 0;
+  while (!stop || reads < 50) {
+    auto opened = store->get_object("bucket", "hot");
+    ASSERT_TRUE(opened) << opened.error().message;
+    std::string data = read_all(opened->reader, 8192);
+    ASSERT_EQ(data.size(), 65536u);
+    ASSERT_EQ(data.find_first_not_of(data[0]), std::string::npos);
+    ++reads;
+  }
+  writer.join();
+  EXPECT_EQ(blob_files(dir.path()), 1u);
+}
+
+TEST_F(ObjectStoreTest, IfNoneMatchStarLetsExactlyOneRacingCreatorWin) {
+  for (int round = 0; round < 20; ++round) {
+    std::string key = "race-" + std::to_string(round);
+    std::atomic<int> wins{0}, precondition_failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        auto result = put(key, "writer " + std::to_string(t), true);
+        if (result) {
+          ++wins;
+        } else if (result.error().code == StoreErrc::kPreconditionFailed) {
+          ++precondition_failures;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(wins, 1);
+    EXPECT_EQ(precondition_failures, 3);
+  }
+  EXPECT_EQ(blob_files(dir.path()), 20u);  // the losers' blobs are gone
+}
+
+TEST_F(ObjectStoreTest, DeleteIsIdempotentAndBatchDeleteReportsEachKey) {
+  ASSERT_TRUE(put("a", "1"));
+  ASSERT_TRUE(put("b", "2"));
+  EXPECT_TRUE(store->delete_object("bucket", "a"));
+  EXPECT_TRUE(store->delete_object("bucket", "a"));
+  EXPECT_EQ(store->delete_object("nobucket", "a").error().code, StoreErrc::kNoSuchBucket);
+
+  auto result = store->delete_objects("bucket", {"b", "never-existed", std::string(1025, 'x')});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->deleted, (std::vector<std::string>{"b", "never-existed"}));
+  ASSERT_EQ(result->failed.size(), 1u);
+  EXPECT_EQ(result->failed[0].error.code, StoreErrc::kKeyTooLong);
+  EXPECT_EQ(blob_files(dir.path()), 0u);
+  EXPECT_EQ(store->delete_objects("bucket", std::vector<std::string>(1001, "k")).error().code,
+            StoreErrc::kInvalidRequest);
+}
+
+TEST_F(ObjectStoreTest, CopySharesBlobsUntilTheLastReferenceGoes) {
+  PutObjectRequest request{.bucket = "bucket", .key = "src"};
+  request.headers.content_type = "text/plain";
+  request.user_metadata = {{"k", "v"}};
+  ASSERT_TRUE(store->put_object(request, blob("payload")));
+  ASSERT_TRUE(store->create_bucket({"other"}));
+
+  CopyObjectRequest copy{
+      .source_bucket = "bucket", .source_key = "src", .bucket = "other", .key = "dst"};
+  auto copied = store->copy_object(copy);
+  ASSERT_TRUE(copied) << copied.error().message;
+  EXPECT_EQ(copied->etag, store->head_object("bucket", "src")->etag);
+  auto dst = store->head_object("other", "dst");
+  EXPECT_EQ(dst->headers.content_type, "text/plain");  // COPY directive keeps metadata
+  EXPECT_EQ(dst->user_metadata, request.user_metadata);
+  EXPECT_EQ(blob_files(dir.path()), 1u);  // shared, not duplicated
+
+  ASSERT_TRUE(store->delete_object("bucket", "src"));
+  EXPECT_EQ(blob_files(dir.path()), 1u);
+  auto opened = store->get_object("other", "dst");
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(read_all(opened->reader), "payload");
+  ASSERT_TRUE(store->delete_object("other", "dst"));
+  EXPECT_EQ(blob_files(dir.path()), 0u);
+}
+
+TEST_F(ObjectStoreTest, CopyRulesFollowS3) {
+  ASSERT_TRUE(put("src", "payload"));
+  CopyObjectRequest self{
+      .source_bucket = "bucket", .source_key = "src", .bucket = "bucket", .key = "src"};
+  EXPECT_EQ(store->copy_object(self).error().code, StoreErrc::kInvalidRequest);
+  self.replace_metadata = true;
+  self.headers.content_type = "text/x-new";
+  ASSERT_TRUE(store->copy_object(self));
+  EXPECT_EQ(store->head_object("bucket", "src")->headers.content_type, "text/x-new");
+  EXPECT_EQ(get("src"), "payload");
+  EXPECT_EQ(blob_files(dir.path()), 1u);
+
+  CopyObjectRequest copy{
+      .source_bucket = "bucket", .source_key = "src", .bucket = "bucket", .key = "dst"};
+  copy.source_if_match = "\"ffffffffffffffffffffffffffffffff\"";
+  EXPECT_EQ(store->copy_object(copy).error().code, StoreErrc::kPreconditionFailed);
+  copy.source_if_match = "\"" + store->head_object("bucket", "src")->etag + "\"";
+  ASSERT_TRUE(store->copy_object(copy));
+  copy.if_none_match_star = true;
+  EXPECT_EQ(store->copy_object(copy).error().code, StoreErrc::kPreconditionFailed);
+  copy.source_key = "missing";
+  EXPECT_EQ(store->copy_object(copy).error().code, StoreErrc::kNoSuchKey);
+  copy.source_bucket = "nobucket";
+  EXPECT_EQ(store->copy_object(copy).error().code, StoreErrc::kNoSuchBucket);
+}
+
+TEST_F(ObjectStoreTest, EverythingSurvivesReopening) {
+  ASSERT_TRUE(put("persist", "across restarts"));
+  ASSERT_TRUE(store->put_bucket_cors("bucket", "<CORSConfiguration/>"));
+  open();
+  EXPECT_EQ(get("persist"), "across restarts");
+  EXPECT_EQ(*store->get_bucket_cors("bucket"), "<CORSConfiguration/>");
+  EXPECT_EQ(store->recovery_report().orphan_blobs_removed, 0u);
+}
+
+TEST_F(ObjectStoreTest, ASecondStoreOnTheSameDirectoryIsRefused) {
+  auto second = ObjectStore::open(dir.path());
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, StoreErrc::kServiceUnavailable);
+}
+
+TEST_F(ObjectStoreTest, GarbageCollectionWhileWritingKeepsEveryObject) {
+  std::atomic<bool> stop{false};
+  std::thread collector([&] {
+    while (!stop) ASSERT_TRUE(store->collect_garbage());
+  });
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(put("k" + std::to_string(i % 10), std::to_string(i)));
+  stop = true;
+  collector.join();
+  for (int i = 90; i < 100; ++i) EXPECT_EQ(get("k" + std::to_string(i % 10)), std::to_string(i));
+  EXPECT_EQ(blob_files(dir.path()), 10u);
+}
+
+}  // namespace
+}  // namespace upgate::store
