@@ -42,7 +42,10 @@ void init_hmac(Sha256::State& inner, Sha256::State& outer, const std::uint8_t* k
   // Keys longer than a block are hashed first (RFC 2104); shorter ones are zero-padded.
   std::uint8_t block[kBlockSize] = {};
   if (size > kBlockSize) {
-    SHA256(key, size, block);
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, key, size);
+    SHA256_Final(block, &c);
   } else if (size > 0) {
     std::memcpy(block, key, size);
   }
@@ -56,8 +59,14 @@ constexpr char kHexDigits[] = "0123456789abcdef";
 }  // namespace
 
 Sha256Digest sha256(std::string_view data) {
+  // Not the one-shot SHA256(): in OpenSSL 3 it fetches the algorithm from the
+  // provider on every call (locks, lookups), several times the cost of hashing
+  // a short message.
+  SHA256_CTX c;
+  SHA256_Init(&c);
+  SHA256_Update(&c, data.data(), data.size());
   Sha256Digest out;
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  SHA256_Final(out.data(), &c);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstring>
 
 #include "upgate/sigv4/crypto.hpp"
 #include "upgate/sigv4/uri_encoding.hpp"
@@ -105,22 +106,6 @@ bool is_auth_param(std::string_view name) {
   return false;
 }
 
-// canonical_header_value() without the temporary string.
-void append_canonical_value(std::string& out, std::string_view raw) {
-  bool pending_space = false;
-  bool any = false;
-  for (const char c : raw) {
-    if (c == ' ' || c == '\t') {
-      pending_space = any;
-      continue;
-    }
-    if (pending_space) out.push_back(' ');
-    pending_space = false;
-    any = true;
-    out.push_back(c);
-  }
-}
-
 void append_number(std::string& out, long long v) {
   char buf[24];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -131,32 +116,108 @@ std::uint16_t default_port(std::string_view scheme) {
   return scheme == "https" ? 443 : 80;
 }
 
+constexpr std::array<bool, 256> make_unreserved(bool keep_slash) {
+  std::array<bool, 256> t{};
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  t['-'] = t['_'] = t['.'] = t['~'] = true;
+  t['/'] = keep_slash;
+  return t;
+}
+// The same rules as append_uri_encoded(), for the pointer writer below.
+constexpr std::array<bool, 256> kUnreserved = make_unreserved(false);
+constexpr std::array<bool, 256> kUnreservedOrSlash = make_unreserved(true);
+constexpr char kUpperHex[] = "0123456789ABCDEF";
+constexpr char kLowerHex[] = "0123456789abcdef";
+
+// Writes into memory sized beforehand for the worst case, so the hot path
+// pays no capacity check per byte. Every caller computes that bound.
+class Writer {
+ public:
+  explicit Writer(char* at) : begin_(at), p_(at) {}
+  void put(char c) { *p_++ = c; }
+  void put(std::string_view s) {
+    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  // At most 3 bytes out per byte in.
+  void put_encoded(std::string_view s, bool encode_slash) {
+    const auto& keep = encode_slash ? kUnreserved : kUnreservedOrSlash;
+    for (const char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (keep[c]) {
+        *p_++ = ch;
+      } else {
+        p_[0] = '%';
+        p_[1] = kUpperHex[c >> 4];
+        p_[2] = kUpperHex[c & 0x0f];
+        p_ += 3;
+      }
+    }
+  }
+  void put_lower(std::string_view s) {
+    for (const char c : s) *p_++ = lower(c);
+  }
+  // canonical_header_value() (values here hold no CR or LF): at most s.size().
+  void put_canonical_value(std::string_view s) {
+    bool pending_space = false;
+    bool any = false;
+    for (const char c : s) {
+      if (c == ' ' || c == '\t') {
+        pending_space = any;
+        continue;
+      }
+      if (pending_space) *p_++ = ' ';
+      pending_space = false;
+      any = true;
+      *p_++ = c;
+    }
+  }
+  void put_hex(const Sha256Digest& d) {
+    for (const std::uint8_t b : d) {
+      *p_++ = kLowerHex[b >> 4];
+      *p_++ = kLowerHex[b & 0x0f];
+    }
+  }
+  void put_number(long long v) { p_ = std::to_chars(p_, p_ + 24, v).ptr; }
+
+  char* pos() const { return p_; }
+  std::size_t size() const { return static_cast<std::size_t>(p_ - begin_); }
+  std::string_view view() const { return {begin_, size()}; }
+
+ private:
+  char* begin_;
+  char* p_;
+};
+
+// Plain pointers, not string_views: arrays of these are left uninitialised
+// instead of zero-filled on every call.
+struct Span {
+  const char* data;
+  std::size_t size;
+  std::string_view view() const { return {data, size}; }
+};
+Span span_of(std::string_view s) {
+  return {s.data(), s.size()};
+}
+
 struct SignedHeaderEntry {
-  std::string_view lower_name;  // points into Scratch::names
-  std::string_view value;
+  Span lower_name;
+  Span value;  // null data for host, written from the endpoint
 };
 
 struct QueryEntry {
-  std::string_view name;  // encoded, points into Scratch::query_text
-  std::string_view value;
+  Span name;  // encoded
+  Span value;
 };
 
-// Per-thread buffers reused across calls: after the first few presigns they
-// have the capacity they need and the hot path stops allocating.
-struct Scratch {
-  std::string path;  // encoded request path
-  std::string names;
-  std::string query_text;
-  std::string canonical_query;
-  std::string canonical_request;
-  std::string string_to_sign;
-  std::vector<SignedHeaderEntry> headers;
-  std::vector<QueryEntry> query;
-};
-
-Scratch& scratch() {
-  thread_local Scratch s;
-  return s;
+// Per-thread memory reused across calls: after the first presign of a given
+// size the hot path stops allocating.
+char* scratch(std::size_t size) {
+  thread_local std::vector<char> buffer;
+  if (buffer.size() < size) buffer.resize(std::max(size, buffer.size() * 2));
+  return buffer.data();
 }
 
 Unexpected<SignError> fail(std::string message) {
@@ -299,143 +360,195 @@ Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S
       !(endpoint.scheme == "https" && request.bucket.find('.') != std::string_view::npos) &&
       !is_ip_literal(endpoint.host);
 
-  Scratch& s = scratch();
-  s.path.clear();
-  s.path.push_back('/');
-  if (!virtual_host) {
-    append_uri_encoded(s.path, request.bucket, true);
-    if (!request.key.empty()) s.path.push_back('/');
-  }
-  append_uri_encoded(s.path, request.key, false);
-
   const auto amz_date = format_amz_date(request.time);
-  const auto scope_date = format_scope_date(request.time);
+  const std::string_view amz_date_view = view(amz_date);
+  const std::string_view scope_date = amz_date_view.substr(0, 8);
 
-  // --- Signed headers: host plus the caller's, lower-cased and sorted --------
+  // --- Worst-case sizes of everything written below ----------------------------
+  const std::size_t header_count = request.headers.size() + 1;  // + host
   std::size_t names_size = 4;
-  for (const auto& h : request.headers) names_size += h.name.size();
-  s.names.clear();
-  s.names.reserve(names_size);  // views below point into it: no reallocation after this
-  s.headers.clear();
-  s.names.append("host");
-  // The host value is written straight into the canonical request below.
-  s.headers.push_back({std::string_view(s.names.data(), 4), {}});
+  std::size_t values_size = 0;
   for (const auto& h : request.headers) {
-    const std::size_t start = s.names.size();
-    for (char c : h.name) s.names.push_back(lower(c));
-    s.headers.push_back({std::string_view(s.names.data() + start, h.name.size()), h.value});
+    names_size += h.name.size();
+    values_size += h.value.size();
   }
-  std::sort(s.headers.begin(), s.headers.end(),
-            [](const auto& a, const auto& b) { return a.lower_name < b.lower_name; });
+  std::size_t extra_query_size = 0;
+  for (const auto& q : request.query) extra_query_size += 3 * (q.name.size() + q.value.size()) + 2;
+  const std::size_t host_size = request.bucket.size() + 1 + endpoint.host.size() + 6;
+  const std::size_t path_cap = 2 + 3 * (request.bucket.size() + request.key.size());
+  const std::size_t query_cap = 256 + region.size() + 3 * credentials.access_key_id.size() +
+                                3 * credentials.session_token.size() +
+                                3 * (names_size + header_count) + extra_query_size;
+  const std::size_t creq_cap = request.method.size() + path_cap + query_cap +
+                               (names_size + values_size + 2 * header_count) + host_size +
+                               (names_size + header_count) + payload_hash.size() + 8;
+  const std::size_t pieces_cap = request.query.empty() ? 0 : query_cap;
+  char* const memory = scratch(path_cap + names_size + pieces_cap + query_cap + creq_cap);
+  char* const path_at = memory;
+  char* const names_at = path_at + path_cap;
+  char* const pieces_at = names_at + names_size;
+  char* const query_at = pieces_at + pieces_cap;
+  char* const creq_at = query_at + query_cap;
 
-  // --- Canonical query: the auth parameters and the caller's, encoded, sorted
-  s.query_text.clear();
-  // An upper bound of the encoded size (every byte may become %XX).
-  std::size_t query_estimate = 200 + region.size() + credentials.access_key_id.size() * 3 +
-                               credentials.session_token.size() * 3 +
-                               (names_size + request.headers.size()) * 3;
-  for (const auto& q : request.query) query_estimate += (q.name.size() + q.value.size()) * 3;
-  s.query_text.reserve(query_estimate);
-  s.query.clear();
-  auto add_param = [&](std::string_view name, auto&& write_value) {
-    const std::size_t name_start = s.query_text.size();
-    append_uri_encoded(s.query_text, name, true);
-    const std::size_t value_start = s.query_text.size();
-    write_value(s.query_text);
-    s.query.push_back(
-        {std::string_view(s.query_text.data() + name_start, value_start - name_start),
-         std::string_view(s.query_text.data() + value_start, s.query_text.size() - value_start)});
-  };
-  const std::size_t reserved_before = s.query_text.capacity();
-  add_param("X-Amz-Algorithm", [](std::string& o) { o.append(kAlgorithm); });
-  add_param("X-Amz-Credential", [&](std::string& o) {
-    append_uri_encoded(o, credentials.access_key_id, true);
-    o.append("%2F")
-        .append(view(scope_date))
-        .append("%2F")
-        .append(region)
-        .append("%2Fs3%2Faws4_request");
-  });
-  add_param("X-Amz-Date", [&](std::string& o) { o.append(view(amz_date)); });
-  add_param("X-Amz-Expires", [&](std::string& o) { append_number(o, request.expires.count()); });
-  if (!credentials.session_token.empty()) {
-    add_param("X-Amz-Security-Token",
-              [&](std::string& o) { append_uri_encoded(o, credentials.session_token, true); });
+  // --- Path ----------------------------------------------------------------------
+  Writer path(path_at);
+  path.put('/');
+  if (!virtual_host) {
+    path.put_encoded(request.bucket, true);
+    if (!request.key.empty()) path.put('/');
   }
-  add_param("X-Amz-SignedHeaders", [&](std::string& o) {
-    for (std::size_t i = 0; i < s.headers.size(); ++i) {
-      if (i > 0) o.append("%3B");
-      append_uri_encoded(o, s.headers[i].lower_name, true);
+  path.put_encoded(request.key, false);
+
+  // --- Signed headers: host plus the caller's, lower-cased and sorted -----------
+  std::array<SignedHeaderEntry, kMaxHeaders + 1> headers;
+  Writer names(names_at);
+  names.put("host");
+  headers[0] = {span_of(names.view()), {nullptr, 0}};
+  for (std::size_t i = 0; i < request.headers.size(); ++i) {
+    char* const start = names.pos();
+    names.put_lower(request.headers[i].name);
+    headers[i + 1] = {{start, request.headers[i].name.size()}, span_of(request.headers[i].value)};
+  }
+  std::sort(headers.begin(), headers.begin() + header_count,
+            [](const auto& a, const auto& b) { return a.lower_name.view() < b.lower_name.view(); });
+  auto put_signed_header_list = [&](Writer& w, std::string_view separator) {
+    for (std::size_t i = 0; i < header_count; ++i) {
+      if (i > 0) w.put(separator);
+      w.put(headers[i].lower_name.view());  // token characters: nothing to encode but ';'
     }
-  });
-  for (const auto& q : request.query) {
-    add_param(q.name, [&](std::string& o) { append_uri_encoded(o, q.value, true); });
-  }
-  if (s.query_text.capacity() != reserved_before) {
-    // The estimate was short and the buffer moved: the views are stale.
-    // Cannot happen with the bound above; refuse rather than read freed memory.
-    return fail("internal: query buffer estimate too small");
-  }
-  if (!request.query.empty()) {
-    std::sort(s.query.begin(), s.query.end(), [](const QueryEntry& a, const QueryEntry& b) {
-      return a.name != b.name ? a.name < b.name : a.value < b.value;
+  };
+
+  // --- Canonical query ------------------------------------------------------------
+  // The auth parameters in their sorted order; the caller's, if any, merged in.
+  Writer query(query_at);
+  struct AuthParam {
+    std::string_view name;
+    int which;
+  };
+  static constexpr AuthParam kAuthParams[] = {
+      {"X-Amz-Algorithm", 0}, {"X-Amz-Credential", 1},     {"X-Amz-Date", 2},
+      {"X-Amz-Expires", 3},   {"X-Amz-Security-Token", 4}, {"X-Amz-SignedHeaders", 5}};
+  auto put_auth_value = [&](Writer& w, int which) {
+    switch (which) {
+      case 0:
+        w.put(kAlgorithm);
+        break;
+      case 1:
+        w.put_encoded(credentials.access_key_id, true);
+        w.put("%2F");
+        w.put(scope_date);
+        w.put("%2F");
+        w.put(region);  // validated: unreserved characters only
+        w.put("%2Fs3%2Faws4_request");
+        break;
+      case 2:
+        w.put(amz_date_view);
+        break;
+      case 3:
+        w.put_number(request.expires.count());
+        break;
+      case 4:
+        w.put_encoded(credentials.session_token, true);
+        break;
+      default:
+        put_signed_header_list(w, "%3B");
+        break;
+    }
+  };
+  const bool with_token = !credentials.session_token.empty();
+  if (request.query.empty()) {
+    bool first = true;
+    for (const auto& p : kAuthParams) {
+      if (p.which == 4 && !with_token) continue;
+      if (!first) query.put('&');
+      first = false;
+      query.put(p.name);
+      query.put('=');
+      put_auth_value(query, p.which);
+    }
+  } else {
+    std::array<QueryEntry, kMaxQueryParams + 6> entries;
+    std::size_t count = 0;
+    Writer pieces(pieces_at);
+    for (const auto& p : kAuthParams) {
+      if (p.which == 4 && !with_token) continue;
+      char* const value_start = pieces.pos();
+      put_auth_value(pieces, p.which);
+      entries[count++] = {span_of(p.name),
+                          {value_start, static_cast<std::size_t>(pieces.pos() - value_start)}};
+    }
+    for (const auto& q : request.query) {
+      char* const name_start = pieces.pos();
+      pieces.put_encoded(q.name, true);
+      char* const value_start = pieces.pos();
+      pieces.put_encoded(q.value, true);
+      entries[count++] = {{name_start, static_cast<std::size_t>(value_start - name_start)},
+                          {value_start, static_cast<std::size_t>(pieces.pos() - value_start)}};
+    }
+    std::sort(entries.begin(), entries.begin() + count, [](const auto& a, const auto& b) {
+      const int by_name = a.name.view().compare(b.name.view());
+      return by_name != 0 ? by_name < 0 : a.value.view() < b.value.view();
     });
-  }
-  s.canonical_query.clear();
-  for (std::size_t i = 0; i < s.query.size(); ++i) {
-    if (i > 0) s.canonical_query.push_back('&');
-    s.canonical_query.append(s.query[i].name).push_back('=');
-    s.canonical_query.append(s.query[i].value);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (i > 0) query.put('&');
+      query.put(entries[i].name.view());
+      query.put('=');
+      query.put(entries[i].value.view());
+    }
   }
 
-  // --- Canonical request -----------------------------------------------------
-  std::string& creq = s.canonical_request;
-  creq.clear();
-  creq.append(request.method).push_back('\n');
-  creq.append(s.path).push_back('\n');
-  creq.append(s.canonical_query).push_back('\n');
-  for (const auto& h : s.headers) {
-    creq.append(h.lower_name).push_back(':');
-    if (h.lower_name == "host") {
-      if (virtual_host) creq.append(request.bucket).push_back('.');
-      creq.append(endpoint.host);
+  // --- Canonical request -------------------------------------------------------------
+  Writer creq(creq_at);
+  creq.put(request.method);
+  creq.put('\n');
+  creq.put(path.view());
+  creq.put('\n');
+  creq.put(query.view());
+  creq.put('\n');
+  for (std::size_t i = 0; i < header_count; ++i) {
+    creq.put(headers[i].lower_name.view());
+    creq.put(':');
+    if (headers[i].value.data == nullptr) {  // host
+      if (virtual_host) {
+        creq.put(request.bucket);
+        creq.put('.');
+      }
+      creq.put(endpoint.host);
       if (endpoint.port != 0) {
-        creq.push_back(':');
-        append_number(creq, endpoint.port);
+        creq.put(':');
+        creq.put_number(endpoint.port);
       }
     } else {
-      append_canonical_value(creq, h.value);
+      creq.put_canonical_value(headers[i].value.view());
     }
-    creq.push_back('\n');
+    creq.put('\n');
   }
-  creq.push_back('\n');
-  for (std::size_t i = 0; i < s.headers.size(); ++i) {
-    if (i > 0) creq.push_back(';');
-    creq.append(s.headers[i].lower_name);
-  }
-  creq.push_back('\n');
-  creq.append(payload_hash);
+  creq.put('\n');
+  put_signed_header_list(creq, ";");
+  creq.put('\n');
+  creq.put(payload_hash);
 
-  // --- String to sign and signature -------------------------------------------
-  std::string& sts = s.string_to_sign;
-  sts.clear();
-  sts.append(kAlgorithm).push_back('\n');
-  sts.append(view(amz_date)).push_back('\n');
-  sts.append(view(scope_date)).push_back('/');
-  sts.append(region).append("/s3/aws4_request\n");
-  append_hex(sts, sha256(creq));
+  // --- String to sign and signature ------------------------------------------------------
+  char sts_buffer[kAlgorithm.size() + 1 + 16 + 1 + 8 + 1 + 128 + 20 + 64];
+  Writer sts(sts_buffer);
+  sts.put(kAlgorithm);
+  sts.put('\n');
+  sts.put(amz_date_view);
+  sts.put('\n');
+  sts.put(scope_date);
+  sts.put('/');
+  sts.put(region);
+  sts.put("/s3/aws4_request\n");
+  sts.put_hex(sha256(creq.view()));
 
   SigningKeyCache& keys = cache ? *cache : SigningKeyCache::global();
-  const auto key = keys.get(credentials.secret_access_key, view(scope_date), region, "s3");
-  const Sha256Digest signature = key->mac(sts);
+  const auto key = keys.get(credentials.secret_access_key, scope_date, region, "s3");
+  const Sha256Digest signature = key->mac(sts.view());
 
-  // --- The URL, in one allocation ---------------------------------------------
+  // --- The URL, in one allocation ------------------------------------------------------------
   PresignedUrl result;
   std::string& url = result.url;
-  const std::size_t host_size = (virtual_host ? request.bucket.size() + 1 : 0) +
-                                endpoint.host.size() + (endpoint.port ? 6 : 0);
-  url.reserve(endpoint.scheme.size() + 3 + host_size + s.path.size() + 1 +
-              s.canonical_query.size() + 17 + 64);
+  url.reserve(endpoint.scheme.size() + 3 + host_size + path.size() + 1 + query.size() + 17 + 64);
   url.append(endpoint.scheme).append("://");
   if (virtual_host) url.append(request.bucket).push_back('.');
   url.append(endpoint.host);
@@ -443,14 +556,15 @@ Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S
     url.push_back(':');
     append_number(url, endpoint.port);
   }
-  url.append(s.path).push_back('?');
-  url.append(s.canonical_query).append("&X-Amz-Signature=");
+  url.append(path.view()).push_back('?');
+  url.append(query.view()).append("&X-Amz-Signature=");
   append_hex(url, signature);
 
   result.method = std::string(request.method);
   result.headers.reserve(request.headers.size());
-  for (const auto& h : request.headers)
+  for (const auto& h : request.headers) {
     result.headers.push_back({std::string(h.name), std::string(h.value)});
+  }
   result.expires_at = request.time + request.expires;
   return result;
 }

@@ -8,15 +8,17 @@ namespace upgate::sigv4 {
 
 namespace {
 
-constexpr std::array<bool, 256> make_unreserved() {
+constexpr std::array<bool, 256> make_unreserved(bool keep_slash) {
   std::array<bool, 256> t{};
   for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
   for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
   for (int c = '0'; c <= '9'; ++c) t[c] = true;
   t['-'] = t['_'] = t['.'] = t['~'] = true;
+  t['/'] = keep_slash;
   return t;
 }
-constexpr std::array<bool, 256> kUnreserved = make_unreserved();
+constexpr std::array<bool, 256> kUnreserved = make_unreserved(false);
+constexpr std::array<bool, 256> kUnreservedOrSlash = make_unreserved(true);
 constexpr char kUpperHex[] = "0123456789ABCDEF";
 
 int hex_value(char c) {
@@ -63,14 +65,19 @@ std::string normalize_path(std::string_view path) {
 }  // namespace
 
 void append_uri_encoded(std::string& out, std::string_view bytes, bool encode_slash) {
-  for (const char ch : bytes) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (kUnreserved[c] || (c == '/' && !encode_slash)) {
-      out.push_back(ch);
-    } else {
-      const char escaped[3] = {'%', kUpperHex[c >> 4], kUpperHex[c & 0x0f]};
-      out.append(escaped, 3);
-    }
+  // Runs of bytes that stay are copied at once: keys are mostly such runs, and
+  // this sits on the presign hot path.
+  const auto& keep = encode_slash ? kUnreserved : kUnreservedOrSlash;
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  while (p < end) {
+    const char* run = p;
+    while (p < end && keep[static_cast<unsigned char>(*p)]) ++p;
+    if (p > run) out.append(run, static_cast<std::size_t>(p - run));
+    if (p == end) break;
+    const auto c = static_cast<unsigned char>(*p++);
+    const char escaped[3] = {'%', kUpperHex[c >> 4], kUpperHex[c & 0x0f]};
+    out.append(escaped, 3);
   }
 }
 
