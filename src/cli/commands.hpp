@@ -1,0 +1,18 @@
+// The subcommands of the `upgate` program. Each lives in its own file and adds
+// itself to the application; main.cpp only lists them.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace upgate::cli {
+
+// Exit codes shared by every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // the operation failed (server said no, I/O error)
+inline constexpr int kExitUsage = 2;    // bad arguments, configuration or environment
+
+// Each register_* adds one subcommand; its callback stores the exit code in
+// `exit_code` (CLI11 callbacks return void).
+void register_presign(CLI::App& app, int& exit_code);
+
+}  // namespace upgate::cli
