@@ -344,7 +344,16 @@ Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S
       }
     }
     // A client that declares the body's hash has it checked as the payload hash.
-    if (iequals(h.name, "x-amz-content-sha256")) payload_hash = h.value;
+    if (iequals(h.name, "x-amz-content-sha256")) {
+      const bool hex =
+          h.value.size() == 64 && std::all_of(h.value.begin(), h.value.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+          });
+      if (!hex && h.value != kUnsignedPayload) {
+        return fail("x-amz-content-sha256 must be a lower-case hex SHA-256 or UNSIGNED-PAYLOAD");
+      }
+      payload_hash = h.value;
+    }
   }
   for (const auto& q : request.query) {
     if (is_auth_param(q.name))

@@ -34,6 +34,7 @@ class SigningKey {
 
   // hex(HMAC(kSigning, string_to_sign)): a SigV4 signature.
   std::string sign(std::string_view string_to_sign) const;
+  // Appends the 64 hex digits to out_hex (no allocation when it has room).
   void sign_into(std::string_view string_to_sign, std::string& out_hex) const;
   Sha256Digest mac(std::string_view message) const { return key_.mac(message); }
 

@@ -256,6 +256,26 @@ TEST(Presign, ValidatesItsInputs) {
   EXPECT_TRUE(bad(qr));
 }
 
+TEST(Presign, ADeclaredBodyHashBecomesThePayloadHash) {
+  const std::string hash(64, 'a');
+  const HeaderView headers[] = {{"x-amz-content-sha256", hash}};
+  PresignRequest r = put("bucket", "k");
+  r.headers = headers;
+  const auto ep = endpoint("https://s3.example.com");
+  const auto url = presign(r, ep, kCreds, "us-east-1");
+  ASSERT_TRUE(url);
+  EXPECT_EQ(param(split_url(url->url), "X-Amz-SignedHeaders"), "host;x-amz-content-sha256");
+  // Same request signed generically with that payload hash: same signature.
+  const HeaderView all[] = {{"Host", "bucket.s3.example.com"}, {"x-amz-content-sha256", hash}};
+  SigningParams params{&kCreds, "us-east-1", "s3", kTime, {}, nullptr};
+  const auto generic = sign_query({"PUT", "/k", all}, hash, params, r.expires);
+  ASSERT_TRUE(generic);
+  EXPECT_EQ(param(split_url(url->url), "X-Amz-Signature"), generic->trace.signature);
+  const HeaderView bad[] = {{"x-amz-content-sha256", "not-a-hash"}};
+  r.headers = bad;
+  EXPECT_FALSE(presign(r, ep, kCreds, "us-east-1"));
+}
+
 TEST(Presign, ErrorsNeverHoldTheSecret) {
   PresignRequest r = put("bucket", "k");
   r.expires = std::chrono::seconds(0);
