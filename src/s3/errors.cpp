@@ -238,4 +238,86 @@ S3Error signature_does_not_match(std::string_view access_key_id, std::string_vie
       .with("CanonicalRequestBytes", hex_bytes_spaced(canonical_request));
 }
 
+S3Error no_such_bucket(std::string_view bucket) {
+  return make_error(NoSuchBucket).with("BucketName", std::string(bucket));
+}
+
+S3Error no_such_key(std::string_view key) {
+  return make_error(NoSuchKey).with("Key", std::string(key));
+}
+
+S3Error no_such_upload(std::string_view upload_id) {
+  return make_error(NoSuchUpload).with("UploadId", std::string(upload_id));
+}
+
+S3Error no_such_cors_configuration(std::string_view bucket) {
+  return make_error(NoSuchCORSConfiguration).with("BucketName", std::string(bucket));
+}
+
+S3Error invalid_argument(std::string message, std::string_view name, std::string_view value) {
+  return make_error(InvalidArgument, std::move(message))
+      .with("ArgumentName", std::string(name))
+      .with("ArgumentValue", std::string(value));
+}
+
+S3Error request_expired(std::string_view x_amz_expires, std::string_view expires,
+                        std::string_view server_time) {
+  return make_error(AccessDenied, "Request has expired")
+      .with("X-Amz-Expires", std::string(x_amz_expires))
+      .with("Expires", std::string(expires))
+      .with("ServerTime", std::string(server_time));
+}
+
+S3Error request_time_too_skewed(std::string_view request_time, std::string_view server_time,
+                                std::int64_t max_skew_ms) {
+  return make_error(RequestTimeTooSkewed)
+      .with("RequestTime", std::string(request_time))
+      .with("ServerTime", std::string(server_time))
+      .with("MaxAllowedSkewMilliseconds", std::to_string(max_skew_ms));
+}
+
+S3Error entity_too_small(std::uint64_t proposed_size, std::uint64_t min_size, int part_number,
+                         std::string_view etag) {
+  return make_error(EntityTooSmall)
+      .with("ProposedSize", std::to_string(proposed_size))
+      .with("MinSizeAllowed", std::to_string(min_size))
+      .with("PartNumber", std::to_string(part_number))
+      .with("ETag", std::string(etag));
+}
+
+S3Error entity_too_large(std::uint64_t proposed_size, std::uint64_t max_size) {
+  return make_error(EntityTooLarge)
+      .with("ProposedSize", std::to_string(proposed_size))
+      .with("MaxSizeAllowed", std::to_string(max_size));
+}
+
+S3Error invalid_part(std::string_view upload_id, int part_number, std::string_view etag) {
+  return make_error(InvalidPart)
+      .with("UploadId", std::string(upload_id))
+      .with("PartNumber", std::to_string(part_number))
+      .with("ETag", std::string(etag));
+}
+
+S3Error bad_digest(std::string_view expected_base64, std::string_view calculated_base64) {
+  return make_error(BadDigest)
+      .with("ExpectedDigest", std::string(expected_base64))
+      .with("CalculatedDigest", std::string(calculated_base64));
+}
+
+S3Error content_sha256_mismatch(std::string_view client_hex, std::string_view computed_hex) {
+  return make_error(XAmzContentSHA256Mismatch)
+      .with("ClientComputedContentSHA256", std::string(client_hex))
+      .with("S3ComputedContentSHA256", std::string(computed_hex));
+}
+
+S3Error missing_security_header(std::string_view header_name) {
+  return make_error(MissingSecurityHeader).with("MissingHeaderName", std::string(header_name));
+}
+
+S3Error method_not_allowed(std::string_view method, std::string_view resource_type) {
+  return make_error(MethodNotAllowed)
+      .with("Method", std::string(method))
+      .with("ResourceType", std::string(resource_type));
+}
+
 }  // namespace upgate::s3

@@ -246,12 +246,15 @@ Expected<CompletedPart, S3Error> parse_part(pugi::xml_node node, const std::stri
   if (!etag) return Unexpected(malformed(path + " has no ETag"));
   const auto as_int = parse_integer(*number, INT32_MIN, INT32_MAX);
   if (!as_int) return Unexpected(malformed(path + "/PartNumber is not an integer"));
-  if (*as_int < 1 || *as_int > kMaxPartNumber) {
-    return Unexpected(make_error(ErrorCode::InvalidArgument,
-                                 "Part number must be an integer between 1 and 10000, inclusive")
-                          .with("ArgumentName", "partNumber")
-                          .with("ArgumentValue", std::to_string(*as_int))
-                          .because(path + "/PartNumber out of range"));
+  if (*as_int < 1) {
+    return Unexpected(invalid_argument("PartNumber must be >= 1", "PartNumber", trim(*number))
+                          .because(path + "/PartNumber below 1"));
+  }
+  if (*as_int > kMaxPartNumber) {
+    return Unexpected(
+        invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
+                         "partNumber", trim(*number))
+            .because(path + "/PartNumber above 10000"));
   }
   part.part_number = static_cast<int>(*as_int);
   part.etag = strip_quotes(*etag);

@@ -154,4 +154,32 @@ S3Error signature_does_not_match(std::string_view access_key_id, std::string_vie
                                  std::string_view signature_provided,
                                  std::string_view canonical_request);
 
+// The errors the store raises most, with the extra elements S3 puts in them.
+S3Error no_such_bucket(std::string_view bucket);              // BucketName
+S3Error no_such_key(std::string_view key);                    // Key
+S3Error no_such_upload(std::string_view upload_id);           // UploadId
+S3Error no_such_cors_configuration(std::string_view bucket);  // BucketName
+// InvalidArgument with S3's ArgumentName and ArgumentValue.
+S3Error invalid_argument(std::string message, std::string_view name, std::string_view value);
+// A presigned URL past its expiry: AccessDenied "Request has expired" with
+// X-Amz-Expires, Expires and ServerTime (ISO 8601 strings, as S3 shows them).
+S3Error request_expired(std::string_view x_amz_expires, std::string_view expires,
+                        std::string_view server_time);
+// RequestTime (as the client sent it), ServerTime, MaxAllowedSkewMilliseconds.
+S3Error request_time_too_skewed(std::string_view request_time, std::string_view server_time,
+                                std::int64_t max_skew_ms = 900000);
+S3Error entity_too_small(std::uint64_t proposed_size, std::uint64_t min_size, int part_number,
+                         std::string_view etag);  // ProposedSize, MinSizeAllowed, PartNumber, ETag
+S3Error entity_too_large(std::uint64_t proposed_size,
+                         std::uint64_t max_size);  // ProposedSize, MaxSizeAllowed
+S3Error invalid_part(std::string_view upload_id, int part_number,
+                     std::string_view etag);  // UploadId, PartNumber, ETag
+// Content-MD5 mismatch: ExpectedDigest (what the client sent), CalculatedDigest.
+S3Error bad_digest(std::string_view expected_base64, std::string_view calculated_base64);
+// ClientComputedContentSHA256, S3ComputedContentSHA256.
+S3Error content_sha256_mismatch(std::string_view client_hex, std::string_view computed_hex);
+S3Error missing_security_header(std::string_view header_name);  // MissingHeaderName
+S3Error method_not_allowed(std::string_view method,
+                           std::string_view resource_type);  // Method, ResourceType
+
 }  // namespace upgate::s3

@@ -187,3 +187,51 @@ TEST(ErrorsTest, SignatureDoesNotMatchCarriesS3sDiagnosticsInOrder) {
 
 }  // namespace
 }  // namespace upgate::s3
+
+namespace upgate::s3 {
+namespace {
+
+TEST(ErrorsTest, TableIsInDeclarationOrder) {
+  // error_info() indexes the table by the enumerator; the order must hold.
+  const auto& all = all_error_infos();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(static_cast<std::size_t>(all[i].code), i) << all[i].name;
+  }
+}
+
+std::string details_of(const S3Error& e) {
+  std::string out;
+  for (const auto& [k, v] : e.details) out += k + "=" + v + ";";
+  return out;
+}
+
+TEST(ErrorsTest, FactoriesCarryS3sExtraElements) {
+  EXPECT_EQ(details_of(no_such_bucket("b")), "BucketName=b;");
+  EXPECT_EQ(details_of(no_such_key("k")), "Key=k;");
+  EXPECT_EQ(details_of(no_such_upload("u")), "UploadId=u;");
+  EXPECT_EQ(no_such_cors_configuration("b").http_status(), 404);
+  const S3Error expired = request_expired("3600", "2024-01-01T01:00:00Z", "2024-01-01T02:00:00Z");
+  EXPECT_EQ(expired.code, ErrorCode::AccessDenied);
+  EXPECT_EQ(expired.effective_message(), "Request has expired");  // what Uppy looks for
+  EXPECT_EQ(details_of(expired),
+            "X-Amz-Expires=3600;Expires=2024-01-01T01:00:00Z;ServerTime=2024-01-01T02:00:00Z;");
+  EXPECT_EQ(details_of(request_time_too_skewed("20240101T000000Z", "2024-01-01T01:00:00Z")),
+            "RequestTime=20240101T000000Z;ServerTime=2024-01-01T01:00:00Z;"
+            "MaxAllowedSkewMilliseconds=900000;");
+  EXPECT_EQ(details_of(entity_too_small(100, 5242880, 1, "e")),
+            "ProposedSize=100;MinSizeAllowed=5242880;PartNumber=1;ETag=e;");
+  EXPECT_EQ(details_of(entity_too_large(6, 5)), "ProposedSize=6;MaxSizeAllowed=5;");
+  EXPECT_EQ(details_of(invalid_part("u", 3, "e")), "UploadId=u;PartNumber=3;ETag=e;");
+  EXPECT_EQ(details_of(bad_digest("a", "b")), "ExpectedDigest=a;CalculatedDigest=b;");
+  EXPECT_EQ(details_of(content_sha256_mismatch("a", "b")),
+            "ClientComputedContentSHA256=a;S3ComputedContentSHA256=b;");
+  EXPECT_EQ(details_of(missing_security_header("x-amz-content-sha256")),
+            "MissingHeaderName=x-amz-content-sha256;");
+  EXPECT_EQ(details_of(method_not_allowed("POST", "OBJECT")), "Method=POST;ResourceType=OBJECT;");
+  const S3Error arg = invalid_argument("Bad", "name", "value");
+  EXPECT_EQ(arg.effective_message(), "Bad");
+  EXPECT_EQ(details_of(arg), "ArgumentName=name;ArgumentValue=value;");
+}
+
+}  // namespace
+}  // namespace upgate::s3
