@@ -89,23 +89,27 @@ std::string uri_encode(std::string_view bytes, bool encode_slash) {
 }
 
 std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
+  // Decoding never lengthens: write through a pointer into a buffer of the
+  // input's size, then trim. (Verification decodes every path and parameter.)
+  std::string out(text.size(), '\0');
+  char* o = out.data();
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p < end) {
+    const char c = *p;
     if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
+      if (end - p < 3) return std::nullopt;
+      const int hi = hex_value(p[1]);
+      const int lo = hex_value(p[2]);
       if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_as_space) {
-      out.push_back(' ');
+      *o++ = static_cast<char>(hi * 16 + lo);
+      p += 3;
     } else {
-      out.push_back(c);
+      *o++ = (c == '+' && plus_as_space) ? ' ' : c;
+      ++p;
     }
   }
+  out.resize(static_cast<std::size_t>(o - out.data()));
   return out;
 }
 
