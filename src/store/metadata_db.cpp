@@ -438,24 +438,33 @@ void MetadataDb::Txn::delete_object(std::int64_t generation) {
   connection_.prepare("DELETE FROM objects WHERE generation = ?").bind(1, generation).run();
 }
 
-std::vector<ObjectSummary> MetadataDb::Txn::scan_objects(std::string_view bucket,
-                                                         const KeyRange& range, int limit) {
+void MetadataDb::Txn::for_each_object(std::string_view bucket, const KeyRange& range,
+                                      const std::function<bool(ObjectSummary&&)>& visit) {
   static constexpr const char* kBounded =
       "SELECT key, size, etag, last_modified_ms, checksum_crc32, checksum_crc32c, checksum_sha1,"
       " checksum_sha256 FROM objects WHERE bucket = ?1 AND key >= ?2 AND key < ?3"
-      " ORDER BY key LIMIT ?4";
+      " ORDER BY key";
   static constexpr const char* kUnbounded =
       "SELECT key, size, etag, last_modified_ms, checksum_crc32, checksum_crc32c, checksum_sha1,"
-      " checksum_sha256 FROM objects WHERE bucket = ?1 AND key >= ?2"
-      " ORDER BY key LIMIT ?4";
+      " checksum_sha256 FROM objects WHERE bucket = ?1 AND key >= ?2 ORDER BY key";
   auto s = connection_.prepare(range.to ? kBounded : kUnbounded);
-  s.bind_text(1, bucket).bind_blob(2, range.from).bind(4, limit);
+  s.bind_text(1, bucket).bind_blob(2, range.from);
   if (range.to) s.bind_blob(3, *range.to);
-  std::vector<ObjectSummary> out;
   while (s.step()) {
-    out.push_back({s.blob(0), static_cast<std::uint64_t>(s.int64(1)), s.text(2),
-                   from_ms(s.int64(3)), read_checksums(s, 4)});
+    ObjectSummary row{s.blob(0), static_cast<std::uint64_t>(s.int64(1)), s.text(2),
+                      from_ms(s.int64(3)), read_checksums(s, 4)};
+    if (!visit(std::move(row))) return;
   }
+}
+
+std::vector<ObjectSummary> MetadataDb::Txn::scan_objects(std::string_view bucket,
+                                                         const KeyRange& range, int limit) {
+  std::vector<ObjectSummary> out;
+  if (limit <= 0) return out;
+  for_each_object(bucket, range, [&](ObjectSummary&& row) {
+    out.push_back(std::move(row));
+    return static_cast<int>(out.size()) < limit;
+  });
   return out;
 }
 
@@ -519,26 +528,25 @@ void MetadataDb::Txn::delete_upload(std::string_view upload_id) {
       .run();
 }
 
-std::vector<UploadRecord> MetadataDb::Txn::scan_uploads(std::string_view bucket,
-                                                        std::string_view after_key,
-                                                        std::string_view after_upload_id,
-                                                        const std::optional<std::string>& range_end,
-                                                        int limit) {
+void MetadataDb::Txn::for_each_upload(std::string_view bucket, std::string_view after_key,
+                                      std::string_view after_upload_id,
+                                      const std::optional<std::string>& range_end,
+                                      const std::function<bool(UploadRecord&&)>& visit) {
   // Row values let SQLite walk the (bucket, key, upload_id) index from the marker.
   static const std::string bounded =
       std::string("SELECT ") + kUploadColumns +
       " FROM multipart_uploads WHERE bucket = ?1 AND (key, upload_id) > (?2, ?3) AND key < ?4"
-      " ORDER BY key, upload_id LIMIT ?5";
+      " ORDER BY key, upload_id";
   static const std::string unbounded =
       std::string("SELECT ") + kUploadColumns +
       " FROM multipart_uploads WHERE bucket = ?1 AND (key, upload_id) > (?2, ?3)"
-      " ORDER BY key, upload_id LIMIT ?5";
+      " ORDER BY key, upload_id";
   auto s = connection_.prepare(range_end ? bounded.c_str() : unbounded.c_str());
-  s.bind_text(1, bucket).bind_blob(2, after_key).bind_text(3, after_upload_id).bind(5, limit);
+  s.bind_text(1, bucket).bind_blob(2, after_key).bind_text(3, after_upload_id);
   if (range_end) s.bind_blob(4, *range_end);
-  std::vector<UploadRecord> out;
-  while (s.step()) out.push_back(read_upload(s));
-  return out;
+  while (s.step()) {
+    if (!visit(read_upload(s))) return;
+  }
 }
 
 std::optional<BlobId> MetadataDb::Txn::upsert_part(const PartRecord& p) {

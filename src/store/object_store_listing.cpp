@@ -65,42 +65,38 @@ Expected<ListObjectsResult, StoreError> ObjectStore::list_objects(
     bool done = *max_keys == 0;  // S3 answers max-keys=0 with an empty, untruncated page
     while (!done) {
       if (range.to && range.from >= *range.to) break;
-      int remaining = *max_keys - result.key_count();
-      int batch = std::min(remaining + 1, kMaxListKeys + 1);
-      auto rows = txn.scan_objects(request.bucket, range, batch);
       bool jumped = false;
-      for (auto& row : rows) {
+      txn.for_each_object(request.bucket, range, [&](ObjectSummary&& row) {
         auto common = rolled_up_prefix(row.key, prefix, delimiter);
         if (!common.empty()) {
           // A common prefix at or before the marker was listed on an earlier page.
-          if (std::string_view(marker) < common || marker.empty()) {
+          if (std::string_view(marker) < common) {
             if (result.key_count() == *max_keys) {
               result.is_truncated = true;
               done = true;
-              break;
+              return false;
             }
             result.common_prefixes.emplace_back(common);
             last_entry = common;
           }
+          // Seek past every key under it rather than reading them.
           auto next = prefix_successor(common);
-          if (!next) {
-            done = true;
-          } else {
+          if (next) {
             range.from = std::move(*next);
+            jumped = true;
           }
-          jumped = true;
-          break;
+          return false;
         }
         if (result.key_count() == *max_keys) {
           result.is_truncated = true;
           done = true;
-          break;
+          return false;
         }
-        range.from = key_after(row.key);
         last_entry = row.key;
         result.contents.push_back(std::move(row));
-      }
-      if (!jumped && static_cast<int>(rows.size()) < batch) done = true;
+        return true;
+      });
+      if (!jumped) done = true;
     }
     if (result.is_truncated) {
       result.next_marker = last_entry;
@@ -137,17 +133,15 @@ Expected<ListUploadsResult, StoreError> ObjectStore::list_multipart_uploads(
     bool done = *max_uploads == 0;
     while (!done) {
       if (range_end && after_key >= *range_end) break;
-      int batch = std::min(*max_uploads - count + 1, kMaxListKeys + 1);
-      auto rows = txn.scan_uploads(request.bucket, after_key, after_id, range_end, batch);
       bool jumped = false;
-      for (auto& row : rows) {
+      txn.for_each_upload(request.bucket, after_key, after_id, range_end, [&](UploadRecord&& row) {
         auto common = rolled_up_prefix(row.key, prefix, request.delimiter);
         if (!common.empty()) {
-          if (marker.empty() || std::string_view(marker) < common) {
+          if (std::string_view(marker) < common) {
             if (count == *max_uploads) {
               result.is_truncated = true;
               done = true;
-              break;
+              return false;
             }
             result.common_prefixes.emplace_back(common);
             result.next_key_marker = common;
@@ -155,26 +149,24 @@ Expected<ListUploadsResult, StoreError> ObjectStore::list_multipart_uploads(
             ++count;
           }
           auto next = prefix_successor(common);
-          if (!next) {
-            done = true;
-          } else {
+          if (next) {
             after_key = std::move(*next), after_id.clear();
+            jumped = true;
           }
-          jumped = true;
-          break;
+          return false;
         }
         if (count == *max_uploads) {
           result.is_truncated = true;
           done = true;
-          break;
+          return false;
         }
-        after_key = row.key, after_id = row.upload_id;
         result.next_key_marker = row.key;
         result.next_upload_id_marker = row.upload_id;
         result.uploads.push_back(std::move(row));
         ++count;
-      }
-      if (!jumped && static_cast<int>(rows.size()) < batch) done = true;
+        return true;
+      });
+      if (!jumped) done = true;
     }
     if (!result.is_truncated) {
       result.next_key_marker.clear();

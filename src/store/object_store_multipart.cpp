@@ -74,6 +74,12 @@ Expected<UploadRecord, StoreError> ObjectStore::create_multipart_upload(
   });
 }
 
+Expected<UploadRecord, StoreError> ObjectStore::find_multipart_upload(std::string_view bucket,
+                                                                      std::string_view key,
+                                                                      std::string_view upload_id) {
+  return db_->read([&](Txn& txn) { return find_upload(txn, bucket, key, upload_id); });
+}
+
 Expected<UploadPartResult, StoreError> ObjectStore::upload_part(std::string_view bucket,
                                                                 std::string_view key,
                                                                 std::string_view upload_id,

@@ -95,7 +95,12 @@ class MetadataDb {
     std::optional<ObjectRecord> find_object(std::string_view bucket, std::string_view key);
     void insert_object(ObjectRecord& record);
     void delete_object(std::int64_t generation);
-    // Up to `limit` objects with keys in `range`, in key order.
+    // Visits the objects with keys in `range` in key order until `visit`
+    // returns false. Rows are read lazily, so stopping early costs nothing;
+    // `visit` must not run queries on this transaction.
+    void for_each_object(std::string_view bucket, const KeyRange& range,
+                         const std::function<bool(ObjectSummary&&)>& visit);
+    // The first `limit` of those.
     std::vector<ObjectSummary> scan_objects(std::string_view bucket, const KeyRange& range,
                                             int limit);
 
@@ -103,10 +108,13 @@ class MetadataDb {
     void insert_upload(const UploadRecord& upload);
     std::optional<UploadRecord> find_upload(std::string_view upload_id);
     void delete_upload(std::string_view upload_id);  // and its parts
-    // Uploads with (key, upload_id) > (after_key, after_upload_id) and key < range_end.
-    std::vector<UploadRecord> scan_uploads(std::string_view bucket, std::string_view after_key,
-                                           std::string_view after_upload_id,
-                                           const std::optional<std::string>& range_end, int limit);
+    // Visits uploads with (key, upload_id) > (after_key, after_upload_id) and
+    // key < range_end, in that order, until `visit` returns false (lazily, as
+    // for_each_object).
+    void for_each_upload(std::string_view bucket, std::string_view after_key,
+                         std::string_view after_upload_id,
+                         const std::optional<std::string>& range_end,
+                         const std::function<bool(UploadRecord&&)>& visit);
 
     // Parts. upsert_part returns the blob of the part it replaced, if any.
     std::optional<BlobId> upsert_part(const PartRecord& part);

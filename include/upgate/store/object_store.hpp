@@ -213,6 +213,11 @@ class ObjectStore {
   // ---- Multipart uploads.
   Expected<UploadRecord, StoreError> create_multipart_upload(
       const CreateMultipartUploadRequest& request);
+  // The upload, if it exists for this bucket and key: check it (and its
+  // checksum_algorithm) before streaming a part's body.
+  Expected<UploadRecord, StoreError> find_multipart_upload(std::string_view bucket,
+                                                           std::string_view key,
+                                                           std::string_view upload_id);
   Expected<UploadPartResult, StoreError> upload_part(std::string_view bucket, std::string_view key,
                                                      std::string_view upload_id, int part_number,
                                                      CommittedBlob blob);

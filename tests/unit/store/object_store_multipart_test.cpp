@@ -142,6 +142,13 @@ TEST_F(MultipartTest, UnknownOrMismatchedUploadsAreNoSuchUpload) {
             StoreErrc::kNoSuchUpload);
   EXPECT_EQ(store->list_parts("bucket", "other-key", upload.upload_id).error().code,
             StoreErrc::kNoSuchUpload);
+  EXPECT_EQ(store->find_multipart_upload("bucket", "big", "nope").error().code,
+            StoreErrc::kNoSuchUpload);
+  EXPECT_EQ(store->find_multipart_upload("nobucket", "big", upload.upload_id).error().code,
+            StoreErrc::kNoSuchBucket);
+  auto found = store->find_multipart_upload("bucket", "big", upload.upload_id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->headers.content_type, "video/mp4");
   EXPECT_EQ(store->abort_multipart_upload("bucket", "big", "nope").error().code,
             StoreErrc::kNoSuchUpload);
   EXPECT_EQ(store->create_multipart_upload({.bucket = "nobucket", .key = "k"}).error().code,

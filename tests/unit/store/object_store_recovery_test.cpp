@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <thread>
@@ -175,6 +176,10 @@ TEST(ObjectStoreRecovery, SigkillMidWriteLeavesOnlyWholeObjectsAndNoOrphans) {
     ASSERT_TRUE(opened) << opened.error().message;
     ObjectStore& store = **opened;
     EXPECT_TRUE(files_under(dir.path() / "tmp").empty()) << "temp files survived recovery";
+    const auto& report = store.recovery_report();
+    std::cout << "[ recovery ] round " << round << ": " << acked.count
+              << " writes acknowledged before SIGKILL; removed " << report.temp_files_removed
+              << " temp files and " << report.orphan_blobs_removed << " orphan blobs\n";
 
     // Every listed object is whole: its bytes are the ones written for its version.
     std::set<std::string> referenced_blobs;
