@@ -30,3 +30,20 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# --- compat tests: the AWS JavaScript SDK v3 from the npm registry (tests/compat/js) ---------
+# node/npm are normally on the machine already; Debian's nodejs is the fallback. `npm ci` runs
+# only when node_modules is missing or package-lock.json changed since the last install.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing nodejs npm"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+compat_js="$(cd "$(dirname "$0")/.." && pwd)/tests/compat/js"
+if [ ! -f "$compat_js/node_modules/.package-lock.json" ] ||
+   [ "$compat_js/package-lock.json" -nt "$compat_js/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in tests/compat/js"
+  (cd "$compat_js" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,175 @@
+"""The aws CLI (Debian's awscli 2.9, /usr/bin/aws) against a running `upgate store`.
+
+What a user types: mb, cp up (a small file, and a 20 MiB file that the CLI splits into a
+multipart upload), ls, cp down and compare the bytes, rm, rb, and `aws s3 presign` fetched
+with curl. The CLI runs with a private config and credentials file and the store's keys in
+AWS_* variables, so nothing of the developer's own AWS setup leaks in. awscli 2.9 ignores
+AWS_ENDPOINT_URL, hence --endpoint-url on every call.
+"""
+import filecmp
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from store_process import StoreProcess  # noqa: E402
+
+AWS = "/usr/bin/aws"
+CURL = "/usr/bin/curl"
+MiB = 1024 * 1024
+PART_SIZE_MIB = 8
+store = None
+work_dir = None
+
+
+def setUpModule():
+    global store, work_dir
+    store = StoreProcess()
+    store.start()
+    work_dir = tempfile.mkdtemp(prefix="upgate-aws-cli-")
+
+
+def tearDownModule():
+    if store:
+        store.close()
+    if work_dir:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def cli_env():
+    config = os.path.join(work_dir, "config")
+    credentials = os.path.join(work_dir, "credentials")
+    with open(config, "w") as f:
+        # Explicit thresholds so the 20 MiB copy is a multipart upload of 3 parts.
+        f.write(f"[default]\nregion = {store.region}\n"
+                f"s3 =\n  addressing_style = path\n"
+                f"  multipart_threshold = {PART_SIZE_MIB}MB\n"
+                f"  multipart_chunksize = {PART_SIZE_MIB}MB\n"
+                f"  max_concurrent_requests = 4\n")
+    with open(credentials, "w") as f:
+        f.write("[default]\n")  # the keys come from AWS_* below, as the brief asks
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID=store.access_key_id,
+               AWS_SECRET_ACCESS_KEY=store.secret_access_key,
+               AWS_DEFAULT_REGION=store.region, AWS_CONFIG_FILE=config,
+               AWS_SHARED_CREDENTIALS_FILE=credentials, AWS_PAGER="",
+               AWS_EC2_METADATA_DISABLED="true", AWS_MAX_ATTEMPTS="1",
+               HOME=work_dir)
+    return env
+
+
+def aws(*args, check=True):
+    result = subprocess.run([AWS, "--endpoint-url", store.endpoint, *args], env=cli_env(),
+                            capture_output=True, text=True, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"aws {' '.join(args)} exited {result.returncode}\n"
+                             f"stdout: {result.stdout}\nstderr: {result.stderr}\n{store.log_tail()}")
+    return result
+
+
+def write_random_file(name, size):
+    path = os.path.join(work_dir, name)
+    with open(path, "wb") as f:
+        remaining = size
+        while remaining:
+            chunk = os.urandom(min(remaining, MiB))
+            f.write(chunk)
+            remaining -= len(chunk)
+    return path
+
+
+def md5_of_file(path):
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(MiB), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class AwsCliS3Commands(unittest.TestCase):
+    def setUp(self):
+        self.bucket = f"cli-{uuid.uuid4().hex[:12]}"
+        aws("s3", "mb", f"s3://{self.bucket}")
+
+    def s3url(self, key=""):
+        return f"s3://{self.bucket}/{key}"
+
+    def test_mb_is_listed(self):
+        self.assertIn(self.bucket, aws("s3", "ls").stdout)
+        aws("s3api", "head-bucket", "--bucket", self.bucket)
+
+    def test_small_file_round_trip_ls_rm_rb(self):
+        small = write_random_file("small.bin", 12_345)
+        aws("s3", "cp", small, self.s3url("dir/small.bin"))
+
+        listing = aws("s3", "ls", self.s3url("dir/")).stdout
+        self.assertIn("small.bin", listing)
+        self.assertIn("12345", listing)
+        self.assertIn("PRE dir/", aws("s3", "ls", self.s3url()).stdout)
+
+        back = os.path.join(work_dir, "small.back")
+        aws("s3", "cp", self.s3url("dir/small.bin"), back)
+        self.assertTrue(filecmp.cmp(small, back, shallow=False))
+
+        aws("s3", "rm", self.s3url("dir/small.bin"))
+        self.assertNotIn("small.bin", aws("s3", "ls", self.s3url(), "--recursive").stdout)
+        aws("s3", "rb", self.s3url())
+        self.assertNotIn(self.bucket, aws("s3", "ls").stdout)
+
+    def test_20_mib_file_goes_multipart_and_comes_back_identical(self):
+        big = write_random_file("big.bin", 20 * MiB)
+        aws("s3", "cp", big, self.s3url("big.bin"))
+
+        head = json.loads(aws("s3api", "head-object", "--bucket", self.bucket, "--key",
+                              "big.bin", "--output", "json").stdout)
+        # 20 MiB in 8 MiB parts: a multipart ETag, md5-of-part-md5s then "-3".
+        self.assertRegex(head["ETag"], r'^"[0-9a-f]{32}-3"$')
+        self.assertEqual(head["ContentLength"], 20 * MiB)
+
+        back = os.path.join(work_dir, "big.back")
+        aws("s3", "cp", self.s3url("big.bin"), back)
+        self.assertEqual(os.path.getsize(back), 20 * MiB)
+        self.assertEqual(md5_of_file(back), md5_of_file(big))
+        uploads = aws("s3api", "list-multipart-uploads", "--bucket", self.bucket,
+                      "--output", "json").stdout
+        self.assertEqual(json.loads(uploads or "{}").get("Uploads", []), [])
+
+    def test_rb_refuses_a_bucket_that_is_not_empty(self):
+        aws("s3", "cp", write_random_file("keep.bin", 10), self.s3url("keep.bin"))
+        refused = aws("s3", "rb", self.s3url(), check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("BucketNotEmpty", refused.stderr)
+        aws("s3", "rb", self.s3url(), "--force")
+        self.assertNotIn(self.bucket, aws("s3", "ls").stdout)
+
+    def test_presign_then_curl_get(self):
+        body = write_random_file("shared.bin", 4096)
+        aws("s3", "cp", body, self.s3url("shared/file.bin"))
+        url = aws("s3", "presign", self.s3url("shared/file.bin"), "--expires-in", "300").stdout.strip()
+        self.assertIn("X-Amz-Signature=", url)
+        fetched = os.path.join(work_dir, "fetched.bin")
+        status = subprocess.run([CURL, "-sS", "-o", fetched, "-w", "%{http_code}", url],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(status.stdout, "200", status.stderr)
+        self.assertTrue(filecmp.cmp(body, fetched, shallow=False))
+
+    def test_presigned_url_with_a_changed_signature_is_refused(self):
+        aws("s3", "cp", write_random_file("s.bin", 10), self.s3url("s.bin"))
+        url = aws("s3", "presign", self.s3url("s.bin")).stdout.strip()
+        last = url[-1]
+        tampered = url[:-1] + ("0" if last != "0" else "1")
+        result = subprocess.run([CURL, "-sS", "-w", "\n%{http_code}", tampered],
+                                capture_output=True, text=True, timeout=60)
+        body, _, status = result.stdout.rpartition("\n")
+        self.assertEqual(status, "403", body)
+        self.assertIn("<Code>SignatureDoesNotMatch</Code>", body)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
