@@ -127,6 +127,7 @@ struct ApiServer::State {
       annotate(std::move(note));
     }
     Response response = json_response(reply.status, std::move(reply.body));
+    response.add_header("X-Request-Id", ex.request_id());
     cors.apply(ex.request().header("Origin"), response);
     co_await ex.respond(response);
   }
