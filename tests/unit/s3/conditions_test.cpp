@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "mutations.hpp"
+
 namespace upgate::s3 {
 namespace {
 
@@ -158,5 +160,22 @@ TEST(ConditionsTest, WriteConditionsAtCommit) {
   EXPECT_EQ(decide(kMatching, std::nullopt, nullptr), "404");
 }
 
+TEST(ConditionsTest, MutatedHeadersNeverCrash) {
+  testing::Mutator m(0xc0de);
+  for (int i = 0; i < 5000; ++i) {
+    ConditionalHeaders h;
+    h.if_match = m.mutate(kMatching + ", W/\"x\"");
+    if (i % 2) h.if_none_match = m.mutate("\"a\", \"b\"");
+    if (i % 3) h.if_modified_since = m.mutate(kAt);
+    if (i % 5) h.if_unmodified_since = m.mutate(kAt);
+    const auto r = evaluate_read_conditions(h, kObject, kNow);
+    if (!r) {
+      ASSERT_TRUE(r.error().code == ErrorCode::PreconditionFailed ||
+                  r.error().code == ErrorCode::NotModified);
+    }
+    const auto w = parse_write_conditions(h.if_match, std::nullopt);
+    if (w) (void)check_write_conditions(*w, &kObject);
+  }
+}
 }  // namespace
 }  // namespace upgate::s3

@@ -7,6 +7,8 @@
 
 #include "upgate/s3/xml_requests.hpp"
 
+#include "mutations.hpp"
+
 namespace upgate::s3 {
 namespace {
 
@@ -320,5 +322,26 @@ TEST(CorsTest, ManyRequestedHeadersAreRefusedNotExpensive) {
   EXPECT_TRUE(evaluate_preflight(&c, true, preflight("http://x", "GET", "a,b,c")));
 }
 
+TEST(CorsTest, MutatedJsonAndRequestsNeverCrash) {
+  testing::Mutator m(0xc025);
+  for (int i = 0; i < 3000; ++i) {
+    const std::string json = m.mutate(kSeedJson);
+    const auto c = parse_cors_json(json);
+    const CorsConfiguration& config = c ? *c : kSeed;
+    if (c) {
+      const auto again = parse_cors_json(cors_to_json(*c));
+      ASSERT_TRUE(again);
+      ASSERT_EQ(*again, *c);
+    }
+    const std::string origin = m.mutate("http://localhost:3000");
+    const std::string headers = m.mutate("content-type, x-amz-date");
+    const auto r = evaluate_preflight(&config, true, preflight(origin, "PUT", headers));
+    if (r) {
+      for (const auto& [name, value] : r->headers) {
+        ASSERT_EQ(value.find_first_of("\r\n"), std::string::npos) << name;
+      }
+    }
+  }
+}
 }  // namespace
 }  // namespace upgate::s3

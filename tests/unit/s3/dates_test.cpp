@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "mutations.hpp"
+
 namespace upgate::s3 {
 namespace {
 
@@ -80,5 +82,16 @@ TEST(DatesTest, FormatsIso8601WithMilliseconds) {
   EXPECT_EQ(format_iso8601_ms(sys_days{1970y / January / 1}), "1970-01-01T00:00:00.000Z");
 }
 
+TEST(DatesTest, MutatedDatesParseToSomethingThatRoundTrips) {
+  testing::Mutator m(0xda7e);
+  const std::string seeds[] = {"Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT",
+                               "Sun Nov  6 08:49:37 1994"};
+  for (int i = 0; i < 5000; ++i) {
+    const std::string text = m.mutate(seeds[i % 3]);
+    if (const auto t = parse_http_date(text, kNow)) {
+      ASSERT_EQ(parse_http_date(format_http_date(*t), kNow), t) << text;
+    }
+  }
+}
 }  // namespace
 }  // namespace upgate::s3

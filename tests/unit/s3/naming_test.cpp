@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "mutations.hpp"
+
 namespace upgate::s3 {
 namespace {
 
@@ -163,5 +165,23 @@ TEST(NamingTest, HostileTargets) {
   EXPECT_EQ(code("/k", "Bad_Bucket.s3.example.com", "s3.example.com"), "InvalidBucketName");
 }
 
+TEST(NamingTest, MutatedTargetsAreRefusedOrValid) {
+  testing::Mutator m(0x7a26);
+  for (int i = 0; i < 5000; ++i) {
+    const std::string target = m.mutate("/uploads/dir/a%20b%2Bc.txt?list-type=2");
+    const std::string host = m.mutate("uploads.s3.example.com:9000");
+    const auto t = parse_request_target(target, host, "s3.example.com");
+    if (t) {
+      ASSERT_TRUE(validate_object_key(t->key));
+      if (!t->bucket.empty()) {
+        ASSERT_TRUE(validate_bucket_name(t->bucket));
+      }
+    }
+    const auto decoded = percent_decode(target);
+    if (decoded) {
+      ASSERT_LE(decoded->size(), target.size());
+    }
+  }
+}
 }  // namespace
 }  // namespace upgate::s3

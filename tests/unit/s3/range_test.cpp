@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "mutations.hpp"
+
 namespace upgate::s3 {
 namespace {
 
@@ -86,5 +88,20 @@ TEST(RangeTest, OverlongHeaderIsIgnored) {
   EXPECT_EQ(outcome("bytes=0-1" + std::string(2000, ' '), 10), "whole");
 }
 
+TEST(RangeTest, MutatedHeadersStayInBounds) {
+  testing::Mutator m(0x7a9e);
+  const std::string seeds[] = {"bytes=0-99", "bytes=-5", "bytes=10-", "bytes=1-2,3-4"};
+  for (int i = 0; i < 5000; ++i) {
+    const std::string header = m.mutate(seeds[i % 4]);
+    const std::uint64_t size = m.next() % 200;
+    const auto r = evaluate_range(header, size);
+    if (r && r->has_value()) {
+      ASSERT_LE((*r)->first, (*r)->last) << header;
+      ASSERT_LT((*r)->last, size) << header;
+    } else if (!r) {
+      ASSERT_EQ(r.error().code, ErrorCode::InvalidRange);
+    }
+  }
+}
 }  // namespace
 }  // namespace upgate::s3

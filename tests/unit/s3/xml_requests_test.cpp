@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "mutations.hpp"
+
 namespace upgate::s3 {
 namespace {
 
@@ -317,5 +319,73 @@ TEST(XmlRequestsTest, LocationConstraintAgainstTheServerRegion) {
             "this request was sent to.");
 }
 
+TEST(XmlRequestsTest, MutatedBodiesAreRefusedOrValid) {
+  const std::string seeds[] = {
+      "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag>"
+      "<ChecksumCRC32>AA==</ChecksumCRC32></Part><Part><PartNumber>2</PartNumber><ETag>b</ETag>"
+      "</Part></CompleteMultipartUpload>",
+      "<?xml version=\"1.0\"?><Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>"
+      "true</Quiet><Object><Key>a&amp;b</Key><VersionId>v</VersionId></Object></Delete>",
+      "<CORSConfiguration><CORSRule><ID>x</ID><AllowedOrigin>http://*.a.com</AllowedOrigin>"
+      "<AllowedMethod>GET</AllowedMethod><AllowedHeader>*</AllowedHeader><MaxAgeSeconds>3"
+      "</MaxAgeSeconds><ExposeHeader>ETag</ExposeHeader></CORSRule></CORSConfiguration>",
+      "<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint>"
+      "</CreateBucketConfiguration>",
+  };
+  testing::Mutator m(0x5eed);
+  int accepted = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const std::string body = m.mutate(seeds[i % 4]);
+    switch (i % 4) {
+      case 0: {
+        const auto r = parse_complete_multipart_upload(body, kLimit);
+        if (r) {
+          ++accepted;
+          ASSERT_FALSE(r->parts.empty());
+          for (std::size_t p = 0; p < r->parts.size(); ++p) {
+            ASSERT_GE(r->parts[p].part_number, 1);
+            ASSERT_LE(r->parts[p].part_number, kMaxPartNumber);
+            if (p > 0) {
+              ASSERT_GT(r->parts[p].part_number, r->parts[p - 1].part_number);
+            }
+          }
+        } else {
+          ASSERT_FALSE(r.error().reason.empty()) << body;
+        }
+        break;
+      }
+      case 1: {
+        const auto r = parse_delete_objects(body, kLimit);
+        if (r) {
+          ++accepted;
+          ASSERT_GE(r->objects.size(), 1u);
+          ASSERT_LE(r->objects.size(), kMaxDeleteObjects);
+        } else {
+          ASSERT_FALSE(r.error().reason.empty()) << body;
+        }
+        break;
+      }
+      case 2: {
+        const auto r = parse_cors_configuration_xml(body);
+        if (r) {
+          ++accepted;
+          ASSERT_TRUE(validate_cors_configuration(*r));
+          const auto again = parse_cors_configuration_xml(cors_to_xml(*r));
+          ASSERT_TRUE(again) << again.error().reason;
+          ASSERT_EQ(*again, *r);
+        } else {
+          ASSERT_FALSE(r.error().reason.empty()) << body;
+        }
+        break;
+      }
+      default: {
+        const auto r = parse_create_bucket_configuration(body, kLimit);
+        accepted += r.has_value();
+        break;
+      }
+    }
+  }
+  EXPECT_GT(accepted, 0);  // the mutations do not only produce garbage
+}
 }  // namespace
 }  // namespace upgate::s3
