@@ -28,6 +28,12 @@ Worker::Worker(ServerShared& shared, unsigned index)
       request_id_counter_(random_request_id_base(index)),
       sweep_timer_(io_context_) {}
 
+Worker::~Worker() {
+  // Destroying io_context_ (after the timer) destroys connection coroutines still
+  // suspended after a hard stop; their unregistering must not reach the destroyed timer.
+  tearing_down_ = true;
+}
+
 void Worker::add(Connection& connection) {
   connection.registry_index = connections_.size();
   connections_.push_back(&connection);
@@ -42,7 +48,7 @@ void Worker::remove(Connection& connection) noexcept {
     connections_.pop_back();
     shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
     // The last connection gone during shutdown: wake the sweeper so run() returns now.
-    if (stopping_ && connections_.empty()) sweep_timer_.cancel();
+    if (stopping_ && connections_.empty() && !tearing_down_) sweep_timer_.cancel();
   }
 }
 

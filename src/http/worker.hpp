@@ -34,6 +34,9 @@ struct ServerShared {
 class Worker {
  public:
   Worker(ServerShared& shared, unsigned index);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
 
   ServerShared& shared() noexcept { return shared_; }
   boost::asio::io_context& io_context() noexcept { return io_context_; }
@@ -62,6 +65,7 @@ class Worker {
   std::vector<Connection*> connections_;
   std::uint64_t request_id_counter_;
   bool stopping_ = false;
+  bool tearing_down_ = false;  // the timer is gone: remove() must not touch it
   std::chrono::steady_clock::time_point force_close_at_{};
   boost::asio::io_context io_context_{1};
   std::optional<boost::asio::ip::tcp::acceptor> acceptor_;

@@ -34,7 +34,10 @@
 //   Otherwise the response carries Connection: close and the connection is closed after a
 //   short lingering drain. A connection is never reused with an unknown stream position.
 // - Everything here runs on the connection's I/O thread. Blocking work (fsync, large file
-//   reads) goes through run_blocking().
+//   reads) goes through run_blocking(). One handler call at a time per connection: no
+//   method of one Exchange may be awaited concurrently with another.
+// - Errors are values: BodyError/WriteError say why; after a WriteError::closed the handler
+//   should just return (the server closes the connection). Nothing here throws for I/O.
 // - The Exchange and everything it hands out are valid until the handler returns.
 #pragma once
 
@@ -100,6 +103,10 @@ class Exchange {
   void set_body_limit(std::uint64_t limit) noexcept;
 
   // Reads up to buffer.size() body bytes; 0 means the body is complete (or there is none).
+  // The buffer must not be empty (an empty one is refused as BodyError::malformed). With a
+  // Content-Length body, bytes go from the socket straight into this buffer: give it
+  // 64 KiB - 1 MiB for bulk uploads. Read the body before responding: once a response has
+  // gone out, a body still held back by Expect: 100-continue is never invited.
   boost::asio::awaitable<Expected<std::size_t, BodyError>> read_body_some(std::span<char> buffer);
   // The whole body, refused with too_large beyond max_bytes (no byte read in that case when
   // the Content-Length says so).

@@ -22,8 +22,16 @@
 //   once, closes idle keep-alive connections, lets in-flight requests finish (their
 //   responses carry Connection: close) for up to shutdown_grace, then closes whatever is
 //   left; run() returns when every connection is gone.
-// - After each request (and after a server-generated 400/431), the observer is called on
+//   A handler still running one second after the grace (waiting on something other than
+//   its connection) is abandoned: run() returns, and the coroutine is destroyed at its
+//   suspension point when the Server is destroyed.
+// - Request smuggling shapes are refused before any handler runs: HTTP/1.1 without exactly
+//   one Host (400), conflicting Content-Length (400), a Transfer-Encoding that does not end
+//   in chunked (400) or holds other codings (501).
+// - After each request (and after a server-generated 400/431/501), the observer is called on
 //   the I/O thread with a RequestRecord. It must be quick and must not block.
+// - The handler, the observer and whatever they reference (a Router, an InMemoryFiles)
+//   must outlive the Server: destroy the Server (or let run() return) first.
 #pragma once
 
 #include <upgate/expected.hpp>
