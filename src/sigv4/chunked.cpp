@@ -22,10 +22,11 @@
 // - Signatures must be 64 lowercase hex digits (what SigV4 prints); anything
 //   else cannot match and is refused as malformed rather than as a mismatch.
 // - Trailer names are lower-cased tokens, values are trimmed of blanks; a
-//   name may appear once. In signed trailer mode x-amz-trailer-signature is
-//   required and must be the last trailer line; in the other modes it is an
-//   error. The 8 KiB minimum chunk size S3 documents for signed chunks is not
-//   enforced (MinIO does not either); max_chunk_size bounds the other side.
+//   name may appear once. TrailerEnd::lines is their canonical form, sorted
+//   by name, which is what the SDKs sign (and the order they send). In signed trailer mode
+//   x-amz-trailer-signature is required and must be the last trailer line; in the other modes it is
+//   an error. The 8 KiB minimum chunk size S3 documents for signed chunks is not enforced (MinIO
+//   does not either); max_chunk_size bounds the other side.
 #include "upgate/sigv4/chunked.hpp"
 
 #include <algorithm>
@@ -171,9 +172,9 @@ struct AwsChunkedDecoder::State {
   std::uint64_t remaining = 0;
   std::string signature;  // the current chunk's chunk-signature
   std::size_t trailer_bytes = 0;
-  std::string trailer_lines;  // `name:value\n` per trailer, the trailer signature's input
+  std::vector<std::pair<std::string, std::string>> trailers;  // lower-case name, trimmed value
+  std::string trailer_lines;  // the trailer signature's input, built at the end
   std::string trailer_signature;
-  std::vector<std::string> trailer_names;
   std::string error;
 };
 
@@ -328,6 +329,12 @@ AwsChunkedDecoder::Event AwsChunkedDecoder::next(std::string_view& input) {
           if (mode_ == Mode::kSignedWithTrailer && s.trailer_signature.empty()) {
             return fail("trailer: missing x-amz-trailer-signature");
           }
+          // Canonical form, as the SDKs sign it (aws-c-auth, the .NET and
+          // Kotlin SDKs): sorted by name, `name:value\n` each.
+          std::sort(s.trailers.begin(), s.trailers.end());
+          for (const auto& [name, value] : s.trailers) {
+            s.trailer_lines.append(name).append(":").append(value).append("\n");
+          }
           s.phase = Phase::kTrailerEnded;
           return TrailerEnd{s.trailer_lines, s.trailer_signature};
         }
@@ -373,12 +380,10 @@ AwsChunkedDecoder::Event AwsChunkedDecoder::next(std::string_view& input) {
           s.trailer_signature.assign(value);
           continue;
         }
-        if (std::find(s.trailer_names.begin(), s.trailer_names.end(), name) !=
-            s.trailer_names.end()) {
-          return fail("trailer: " + std::string(name) + " appears twice");
+        for (const auto& seen : s.trailers) {
+          if (seen.first == name) return fail("trailer: " + std::string(name) + " appears twice");
         }
-        s.trailer_names.emplace_back(name);
-        s.trailer_lines.append(name).append(":").append(value).append("\n");
+        s.trailers.emplace_back(name, value);
         return Trailer{name, value};
       }
     }

@@ -77,7 +77,8 @@ class AwsChunkedDecoder {
   };
   struct TrailerEnd {
     // The trailers as their signature covers them: "name:value\n" per line,
-    // names lower-cased, values trimmed, x-amz-trailer-signature left out.
+    // names lower-cased, values trimmed, sorted by name, without
+    // x-amz-trailer-signature.
     std::string_view lines;
     std::string_view signature;  // x-amz-trailer-signature, signed trailer mode
   };
