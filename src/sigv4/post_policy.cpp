@@ -48,6 +48,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kMaxPolicyBytes = 20 * 1024;  // S3's limit on the POST form data
+constexpr std::size_t kMaxKeyBytes = 1024;          // S3's limit on an object key
 constexpr std::size_t kMaxPolicyDepth = 3;          // policy object > conditions array > condition
 
 constexpr std::string_view kInvalidPolicy = "Invalid Policy: ";
@@ -570,6 +571,9 @@ Expected<PresignedPost, SignError> presign_post(const PresignPostRequest& reques
     key_condition.value.assign(request.key);
   }
   if (key_field.empty()) return fail("the key is empty");
+  if (key_field.size() > kMaxKeyBytes) {
+    return fail("the key is longer than " + std::to_string(kMaxKeyBytes) + " bytes");
+  }
   if (!valid_utf8(key_field) || !valid_utf8(key_condition.value))
     return fail("the key is not UTF-8");
   if (has_control(key_field)) return fail("the key holds a control character");

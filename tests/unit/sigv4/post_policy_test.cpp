@@ -427,6 +427,10 @@ TEST(PresignPost, RefusesBadRequests) {
   r.key = "bad\xff utf-8";
   EXPECT_NE(refuse(r).find("UTF-8"), std::string::npos);
   r = basic_request();
+  const std::string long_key(1025, 'k');
+  r.key = long_key;
+  EXPECT_NE(refuse(r).find("1024 bytes"), std::string::npos);
+  r = basic_request();
   r.key = "line\nbreak";
   EXPECT_NE(refuse(r).find("control"), std::string::npos);
   r = basic_request();
