@@ -688,9 +688,15 @@ asio::awaitable<Expected<void, WriteError>> Connection::finish() {
   }
   if (stream_framing_ == StreamFraming::length && !discard_body_out_ &&
       bytes_out_ != declared_length_) {
-    // Fewer bytes than promised: the client would wait for the rest. Only closing ends it.
     must_close_ = true;
-    response_state_ = ResponseState::complete;
+    if (response_state_ == ResponseState::header_pending) {
+      // Nothing has gone out yet, so the client can still get an honest error.
+      response_state_ = ResponseState::none;
+      (void)co_await respond(Response::status_only(500));
+    } else {
+      // Fewer bytes than promised: the client would wait for the rest. Only closing ends it.
+      response_state_ = ResponseState::complete;
+    }
     co_return Unexpected(WriteError::length_mismatch);
   }
   std::array<asio::const_buffer, 4> buffers;

@@ -21,7 +21,8 @@
 // - Response. Either respond(Response) once, or write_header() then write_body_chunk()*
 //   then finish(). With a Content-Length framing the handler must write exactly that many
 //   bytes (more is refused with WriteError::length_mismatch, fewer makes finish() fail and
-//   the connection close). Chunked framing becomes close-delimited for HTTP/1.0 clients.
+//   the connection close). The header is sent with the first body bytes (or at finish()),
+//   so a streamed response that fails before its first byte becomes a 500. Chunked framing becomes close-delimited for HTTP/1.0 clients.
 //   For HEAD requests the header is written (with the Content-Length the handler gave)
 //   and body bytes are silently discarded.
 // - If the handler returns without responding, the server answers for it: 413 after a

@@ -67,6 +67,15 @@ struct Counters {
   std::atomic<int> reject_calls{0};
 };
 
+std::mutex& misuse_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::string& misuse_report() {
+  static std::string r;
+  return r;
+}
+
 Router make_router(Counters& counters) {
   Router router;
   router.exact(Method::get, "/hello", [](Exchange& ex) -> boost::asio::awaitable<void> {
@@ -143,6 +152,47 @@ Router make_router(Counters& counters) {
     co_await ex.run_blocking([&] { pool_thread = std::this_thread::get_id(); });
     const bool hopped = pool_thread != io_thread && std::this_thread::get_id() == io_thread;
     co_await ex.respond(Response::text(200, hopped ? "hopped" : "same thread"));
+  });
+  router.exact(Method::get, "/misuse", [](Exchange& ex) -> boost::asio::awaitable<void> {
+    // Each misuse is an error value, and the response still goes out whole.
+    std::string report;
+    auto early = co_await ex.write_body_chunk("x");
+    report += early ? "ok" : std::string(to_string(early.error()));
+    report += "|";
+    auto finish_first = co_await ex.finish();
+    report += finish_first ? "ok" : std::string(to_string(finish_first.error()));
+    report += "|";
+    if (!co_await ex.write_header(Response(200), BodyFraming::content_length(3))) co_return;
+    auto too_much = co_await ex.write_body_chunk("abcd");
+    report += too_much ? "ok" : std::string(to_string(too_much.error()));
+    report += "|";
+    auto twice = co_await ex.respond(Response::text(200, "again"));
+    report += twice ? "ok" : std::string(to_string(twice.error()));
+    std::lock_guard lock(misuse_mutex());
+    misuse_report() = report;
+  });
+  router.exact(Method::other, "/x", [](Exchange& ex) -> boost::asio::awaitable<void> {
+    co_await ex.respond(Response::text(200, std::string(ex.request().method_name())));
+  });
+  router.exact(Method::post, "/describe", [](Exchange& ex) -> boost::asio::awaitable<void> {
+    const Request& r = ex.request();
+    std::string d;
+    d += std::string(r.method_name()) + " " + std::string(r.target()) + "\n";
+    d += "path=" + std::string(r.path()) + " query=" + std::string(r.query()) +
+         " has_query=" + (r.has_query() ? "1" : "0") + "\n";
+    d += "version=" + std::to_string(r.version()) + " keep_alive=" + (r.keep_alive() ? "1" : "0") +
+         "\n";
+    d += "x-multi=" + std::string(r.header("X-MULTI").value_or("-")) +
+         " count=" + std::to_string(r.header_count("x-multi")) + "\n";
+    d += "missing=" + std::string(r.header("x-missing").value_or("-")) + "\n";
+    d += "content_length=" + (r.content_length() ? std::to_string(*r.content_length()) : "-") +
+         " chunked=" + (r.chunked() ? "1" : "0") + " has_body=" + (r.has_body() ? "1" : "0") +
+         " expects_continue=" + (r.expects_continue() ? "1" : "0") + "\n";
+    r.for_each_header([&](std::string_view name, std::string_view value) {
+      d += std::string(name) + ":" + std::string(value) + ";";
+    });
+    (void)co_await ex.read_body(1024);
+    co_await ex.respond(Response::text(200, d));
   });
   return router;
 }
@@ -592,6 +642,52 @@ TEST_F(ConnectionTest, RunBlockingRunsOnThePoolAndResumesOnTheConnectionThread) 
   auto r = client.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "hopped");
+}
+
+TEST_F(ConnectionTest, MisusedResponseCallsAreErrorValues) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send(test::get_request("/misuse")));
+  // 3 bytes promised, none written, header not yet sent: an honest 500 instead.
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  EXPECT_EQ(r->get("connection"), "close");
+  std::lock_guard lock(misuse_mutex());
+  EXPECT_EQ(misuse_report(),
+            "write_header() was not called|write_header() was not called|"
+            "body length differs from Content-Length|response already written");
+}
+
+TEST_F(ConnectionTest, RequestViewReportsWhatWasSent) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send(
+      "POST /describe?a=1&b=%2F HTTP/1.1\r\nHost: t\r\nX-Multi: one\r\nx-multi:  two  \r\n"
+      "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n"));
+  auto interim = client.read_response();
+  ASSERT_TRUE(interim);
+  ASSERT_EQ(interim->status, 100);
+  ASSERT_TRUE(client.send("hi"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body,
+            "POST /describe?a=1&b=%2F\n"
+            "path=/describe query=a=1&b=%2F has_query=1\n"
+            "version=11 keep_alive=1\n"
+            "x-multi=one count=2\n"
+            "missing=-\n"
+            "content_length=2 chunked=0 has_body=1 expects_continue=1\n"
+            "Host:t;X-Multi:one;x-multi:two;Content-Length:2;Expect:100-continue;");
+}
+
+TEST_F(ConnectionTest, UnknownMethodsReachTheHandlerAsOther) {
+  start();
+  RawClient client(port());
+  ASSERT_TRUE(client.send("PROPFIND /x HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "PROPFIND");
 }
 
 TEST_F(ConnectionTest, ObserverSeesStatusRouteBytesAndNoQuery) {
