@@ -1,34 +1,142 @@
 // JSON log lines and the buffered asynchronous logger that writes them.
 #include "upgate/api/json_log.hpp"
 
-#include <spdlog/async.h>
-#include <spdlog/async_logger.h>
 #include <spdlog/details/null_mutex.h>
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "json_writer.hpp"
 
 namespace upgate::api {
 namespace {
 
-// Writes formatted lines to a FILE* without flushing each one; flush() flushes.
-class BufferedFileSink final : public spdlog::sinks::base_sink<std::mutex> {
+std::atomic<std::uint64_t> g_dropped_lines{0};
+
+constexpr std::size_t kWakeWriterBytes = 64 * 1024;
+constexpr std::size_t kMaxBufferedBytes = 16 * 1024 * 1024;
+constexpr auto kWriteInterval = std::chrono::milliseconds(100);
+
+// Per-thread line buffers drained by one writer thread (see json_log.hpp).
+class BatchingSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
  public:
-  explicit BufferedFileSink(std::FILE* out) : out_(out) {}
+  explicit BatchingSink(int fd) : fd_(fd), writer_([this] { write_loop(); }) {}
+
+  ~BatchingSink() override {
+    {
+      std::lock_guard lock(control_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    writer_.join();
+  }
 
  protected:
+  // Runs on the logging thread: no formatting state is shared (the pattern is the
+  // message itself), one uncontended lock, no I/O.
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    spdlog::memory_buf_t formatted;
-    formatter_->format(msg, formatted);
-    std::fwrite(formatted.data(), 1, formatted.size(), out_);
+    Buffer& buffer = this_thread_buffer();
+    bool wake = false;
+    {
+      std::lock_guard lock(buffer.mutex);
+      if (buffer.text.size() + msg.payload.size() + 1 > kMaxBufferedBytes) {
+        g_dropped_lines.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      buffer.text.append(msg.payload.data(), msg.payload.size());
+      buffer.text += '\n';
+      wake = buffer.text.size() >= kWakeWriterBytes;
+    }
+    if (wake) wake_.notify_one();
   }
-  void flush_() override { std::fflush(out_); }
+
+  // Waits until everything logged before the call has been written.
+  void flush_() override {
+    std::unique_lock lock(control_);
+    const std::uint64_t target = ++flush_requests_;
+    wake_.notify_all();
+    flushed_.wait(lock, [&] { return flushes_done_ >= target || stopping_; });
+  }
 
  private:
-  std::FILE* out_;
+  struct Buffer {
+    std::mutex mutex;
+    std::string text;
+  };
+
+  Buffer& this_thread_buffer() {
+    thread_local const BatchingSink* owner = nullptr;
+    thread_local std::shared_ptr<Buffer> buffer;
+    if (owner != this || !buffer) {
+      buffer = std::make_shared<Buffer>();
+      buffer->text.reserve(kWakeWriterBytes * 2);
+      owner = this;
+      std::lock_guard lock(control_);
+      buffers_.push_back(buffer);
+    }
+    return *buffer;
+  }
+
+  void write_all(std::string_view bytes) const {
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return;  // nowhere to report a failing log; the bytes are dropped
+      }
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  void drain(std::string& scratch) {
+    std::vector<std::shared_ptr<Buffer>> buffers;
+    {
+      std::lock_guard lock(control_);
+      buffers = buffers_;
+    }
+    for (const auto& buffer : buffers) {
+      {
+        std::lock_guard lock(buffer->mutex);
+        scratch.swap(buffer->text);
+      }
+      write_all(scratch);
+      scratch.clear();
+    }
+  }
+
+  void write_loop() {
+    std::string scratch;
+    std::unique_lock lock(control_);
+    while (true) {
+      const std::uint64_t requested = flush_requests_;
+      const bool stopping = stopping_;
+      lock.unlock();
+      drain(scratch);
+      lock.lock();
+      flushes_done_ = requested;
+      flushed_.notify_all();
+      if (stopping) break;
+      wake_.wait_for(lock, kWriteInterval);
+    }
+    lock.unlock();
+    drain(scratch);
+  }
+
+  const int fd_;
+  std::mutex control_;
+  std::condition_variable wake_;
+  std::condition_variable flushed_;
+  std::vector<std::shared_ptr<Buffer>> buffers_;
+  std::uint64_t flush_requests_ = 0;
+  std::uint64_t flushes_done_ = 0;
+  bool stopping_ = false;
+  std::thread writer_;
 };
 
 // "2025-01-31T12:34:56.789Z"; the date-time part is cached per thread per second.
@@ -59,16 +167,15 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point no
 
 }  // namespace
 
-std::shared_ptr<spdlog::logger> make_json_logger(std::string_view level, std::FILE* out) {
-  if (spdlog::thread_pool() == nullptr) spdlog::init_thread_pool(65536, 1);
-  auto sink = std::make_shared<BufferedFileSink>(out);
-  sink->set_pattern("%v");
-  auto logger = std::make_shared<spdlog::async_logger>(
-      "upgate", std::move(sink), spdlog::thread_pool(), spdlog::async_overflow_policy::block);
+std::shared_ptr<spdlog::logger> make_json_logger(std::string_view level, int fd) {
+  auto logger = std::make_shared<spdlog::logger>("upgate", std::make_shared<BatchingSink>(fd));
   logger->set_level(spdlog::level::from_str(std::string(level)));
   logger->flush_on(spdlog::level::warn);
-  spdlog::flush_every(std::chrono::seconds(1));
   return logger;
+}
+
+std::uint64_t dropped_log_lines() noexcept {
+  return g_dropped_lines.load(std::memory_order_relaxed);
 }
 
 std::string json_log_line(std::string_view level, std::string_view msg,
@@ -108,11 +215,18 @@ std::string format_access_line(const http::RequestRecord& r, const AccessDetails
   json_out::append_escaped(line, r.route);
   line += ",\"status\":";
   json_out::append_uint(line, static_cast<std::uint64_t>(r.status < 0 ? 0 : r.status));
-  char duration[32];
-  std::snprintf(duration, sizeof duration, "%.3f",
-                std::chrono::duration<double, std::milli>(r.duration).count());
+  // Milliseconds with microsecond precision, without printf on the hot path.
+  const auto micros = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(r.duration).count() < 0
+          ? 0
+          : std::chrono::duration_cast<std::chrono::microseconds>(r.duration).count());
   line += ",\"duration_ms\":";
-  line += duration;
+  json_out::append_uint(line, micros / 1000);
+  line += '.';
+  const auto frac = micros % 1000;
+  line += static_cast<char>('0' + frac / 100);
+  line += static_cast<char>('0' + frac / 10 % 10);
+  line += static_cast<char>('0' + frac % 10);
   line += ",\"bytes_in\":";
   json_out::append_uint(line, r.bytes_in);
   line += ",\"bytes_out\":";

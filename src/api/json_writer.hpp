@@ -12,10 +12,21 @@
 
 namespace upgate::api::json_out {
 
+inline bool needs_escape(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return c == '"' || c == '\\' || u < 0x20 || u == 0x7F;
+}
+
 inline void append_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char c : s) {
+  // Runs of plain bytes are appended at once; almost every value is one run.
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!needs_escape(s[i])) continue;
+    out.append(s.data() + start, i - start);
+    start = i + 1;
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
       case '"':
@@ -38,11 +49,10 @@ inline void append_escaped(std::string& out, std::string_view s) {
           out += "\\u00";
           out += kHex[u >> 4];
           out += kHex[u & 0xF];
-        } else {
-          out += c;
         }
     }
   }
+  out.append(s.data() + start, s.size() - start);
   out += '"';
 }
 

@@ -3,6 +3,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
@@ -150,10 +151,23 @@ std::optional<std::string> KeyTemplate::render(const KeyParts& parts) const {
 }
 
 std::array<std::uint8_t, 16> random_id() {
-  std::array<std::uint8_t, 16> id{};
-  if (RAND_bytes(id.data(), static_cast<int>(id.size())) != 1) {
-    throw std::runtime_error("RAND_bytes failed");
+  // OpenSSL 3's RAND_bytes takes locks and parameter lookups per call; drawing 4 KiB at a
+  // time and handing it out 16 bytes per id keeps the CSPRNG's output and drops the cost.
+  struct Pool {
+    std::array<std::uint8_t, 4096> bytes{};
+    std::size_t used = 4096;
+  };
+  thread_local Pool pool;
+  if (pool.used == pool.bytes.size()) {
+    if (RAND_bytes(pool.bytes.data(), static_cast<int>(pool.bytes.size())) != 1) {
+      throw std::runtime_error("RAND_bytes failed");
+    }
+    pool.used = 0;
   }
+  std::array<std::uint8_t, 16> id{};
+  std::copy_n(pool.bytes.begin() + static_cast<std::ptrdiff_t>(pool.used), id.size(), id.begin());
+  std::fill_n(pool.bytes.begin() + static_cast<std::ptrdiff_t>(pool.used), id.size(), 0);
+  pool.used += id.size();
   return id;
 }
 

@@ -1,6 +1,7 @@
 // `upgate serve`: the upload API (and, later, the embedded store) in one process.
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
@@ -81,13 +82,7 @@ int run_serve(ServeOptions& options) {
   }
   api::ApiConfig& config = *loaded;
 
-  if (!std::getenv("UPGATE_NO_STDOUT_BUFFER")) {
-    // Logs go through a buffered sink flushed every second; a large stdio buffer keeps
-    // the writes few.
-    static char buffer[1 << 16];
-    std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
-  }
-  auto logger = api::make_json_logger(config.log.level, stdout);
+  auto logger = api::make_json_logger(config.log.level, STDOUT_FILENO);
   const bool generated_credentials = config.s3.embedded && !config.s3.credentials.valid();
   if (generated_credentials) config.s3.credentials = ephemeral_credentials();
 
@@ -125,6 +120,7 @@ int run_serve(ServeOptions& options) {
 
   (*server)->stop_on_signals();
   (*server)->run();
+  logger->flush();  // every access line before the last line
   api::log_json(*logger, spdlog::level::info,
                 api::json_log_line("info", "upgate serve stopped", {}));
   logger->flush();
