@@ -1,0 +1,76 @@
+#include "upgate/api/metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace upgate::api {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ApiMetrics, CountsAcrossThreads) {
+  ApiMetrics metrics({"default"});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i) {
+        metrics.record_request(MetricRoute::seed_presign, 200, 300us);
+        metrics.record_upload_url(0);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(metrics.requests(MetricRoute::seed_presign, 200), 8000u);
+  EXPECT_EQ(metrics.upload_urls(0), 8000u);
+}
+
+TEST(ApiMetrics, UnlistedStatusesFallIntoOther) {
+  ApiMetrics metrics({});
+  metrics.record_request(MetricRoute::uploads, 418, 1ms);
+  EXPECT_EQ(metrics.requests(MetricRoute::uploads, 0), 1u);
+  EXPECT_NE(
+      metrics.render().find(R"(upgate_http_requests_total{route="uploads",status="other"} 1)"),
+      std::string::npos);
+}
+
+TEST(ApiMetrics, RenderIsPrometheusText) {
+  ApiMetrics metrics({"avatars", "we\"ird"});
+  metrics.record_request(MetricRoute::seed_presign, 200, 300us);
+  metrics.record_request(MetricRoute::seed_presign, 400, 20ms);
+  metrics.record_upload_url(0);
+  metrics.record_download_url(0);
+  metrics.record_rejection(ErrorCode::missing_field);
+  metrics.set_open_connections_source([] { return std::size_t{7}; });
+  const std::string text = metrics.render();
+  for (const char* expected : {
+           R"(upgate_http_requests_total{route="seed_presign",status="200"} 1)",
+           R"(upgate_http_requests_total{route="seed_presign",status="400"} 1)",
+           R"(upgate_http_request_duration_seconds_bucket{route="seed_presign",le="0.00025"} 0)",
+           R"(upgate_http_request_duration_seconds_bucket{route="seed_presign",le="0.0005"} 1)",
+           R"(upgate_http_request_duration_seconds_bucket{route="seed_presign",le="0.025"} 2)",
+           R"(upgate_http_request_duration_seconds_bucket{route="seed_presign",le="+Inf"} 2)",
+           R"(upgate_http_request_duration_seconds_count{route="seed_presign"} 2)",
+           R"(upgate_http_request_duration_seconds_sum{route="seed_presign"} 0.020300000)",
+           R"(upgate_presigned_urls_total{profile="avatars",method="PUT"} 1)",
+           R"(upgate_presigned_urls_total{profile="avatars",method="GET"} 1)",
+           R"(upgate_presigned_urls_total{profile="we\"ird",method="PUT"} 0)",
+           R"(upgate_rejections_total{reason="missing_field"} 1)",
+           R"(upgate_rejections_total{reason="invalid_json"} 0)",
+           "# TYPE upgate_http_request_duration_seconds histogram",
+           "upgate_http_open_connections 7",
+       }) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  }
+}
+
+TEST(ApiMetrics, RouteNames) {
+  EXPECT_EQ(metric_route_from_name("seed_presign"), MetricRoute::seed_presign);
+  EXPECT_EQ(metric_route_from_name("404"), MetricRoute::not_found);
+  EXPECT_EQ(metric_route_from_name("/anything/the/client/sent"), MetricRoute::other);
+  EXPECT_EQ(metric_route_from_name(""), MetricRoute::other);
+}
+
+}  // namespace
+}  // namespace upgate::api

@@ -1,0 +1,132 @@
+#include "upgate/api/upload_service.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include "upgate/sigv4/verify.hpp"
+
+namespace upgate::api {
+namespace {
+
+using namespace std::chrono;
+namespace json = boost::json;
+
+constexpr std::string_view kSecret = "UnitTestSecretThatMustNotLeak/0123456789";
+const sys_seconds kNow = sys_days{year{2025} / 6 / 1} + hours(12);
+
+config::S3Target target() {
+  config::S3Target t;
+  t.endpoint = *sigv4::S3Endpoint::parse("http://127.0.0.1:9000", true);
+  t.endpoint_url = "http://127.0.0.1:9000";
+  t.region = "us-east-1";
+  t.bucket = "uploads";
+  t.credentials.access_key_id = "AKIDUNIT";
+  t.credentials.secret_access_key = sigv4::SecretKey(std::string(kSecret));
+  return t;
+}
+
+class UploadServiceTest : public ::testing::Test {
+ protected:
+  ProfileSet profiles = *ProfileSet::create({default_profile()});
+  config::S3Target s3 = target();
+  UploadService service{profiles, s3, [] { return kNow; }};
+
+  // Verifies a returned URL the way the store will: method, URL, and the headers listed.
+  Expected<sigv4::VerifiedAuth, sigv4::AuthError> verify(const json::object& answer,
+                                                         std::string_view method,
+                                                         std::string_view url_field,
+                                                         std::vector<sigv4::Header> headers) {
+    const std::string url(answer.at(url_field).as_string());
+    const std::string target = url.substr(url.find('/', 8));
+    headers.insert(headers.begin(), {"host", "127.0.0.1:9000"});
+    std::vector<sigv4::HeaderView> views;
+    for (const auto& h : headers) views.push_back({h.name, h.value});
+    sigv4::VerifyPolicy policy;
+    policy.now = kNow + seconds(10);
+    policy.region = "us-east-1";
+    const config::S3Target& creds = s3;
+    return sigv4::verify(sigv4::RequestView{method, target, views}, policy,
+                         [&](std::string_view id) -> std::optional<sigv4::Credentials> {
+                           if (id != creds.credentials.access_key_id) return std::nullopt;
+                           return creds.credentials;
+                         });
+  }
+};
+
+TEST_F(UploadServiceTest, SeedAnswerVerifiesForItsHeadersOnly) {
+  const ApiReply reply = service.presign_upload(
+      UploadRoute::seed, "application/json",
+      R"({"fileName":"a.png","fileType":"image/png","fileSize":10,"folderName":"f"})");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.kind, ReplyKind::upload_url);
+  const auto answer = json::parse(reply.body).as_object();
+  EXPECT_EQ(answer.at("ok"), true);
+  EXPECT_EQ(answer.at("expiresAt"), "2025-06-01T12:05:00.000Z");
+  EXPECT_EQ(answer.at("key").as_string(), reply.key);
+  EXPECT_TRUE(verify(answer, "PUT", "uploadUrl",
+                     {{"content-type", "image/png"}, {"content-length", "10"}}));
+  EXPECT_FALSE(verify(answer, "PUT", "uploadUrl",
+                      {{"content-type", "image/png"}, {"content-length", "11"}}));
+  EXPECT_FALSE(verify(answer, "PUT", "uploadUrl",
+                      {{"content-type", "image/gif"}, {"content-length", "10"}}));
+  EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
+}
+
+TEST_F(UploadServiceTest, ErrorStyles) {
+  const ApiReply seed = service.presign_upload(UploadRoute::seed, "application/json", "{}");
+  EXPECT_EQ(seed.status, 400);
+  EXPECT_EQ(
+      seed.body,
+      R"({"ok":false,"error":"Missing required fields","code":"missing_field","field":"fileName"})");
+  const ApiReply v1 = service.presign_upload(UploadRoute::v1, "application/json", "{}");
+  EXPECT_EQ(
+      v1.body,
+      R"({"ok":false,"error":{"code":"missing_field","message":"profile is required","field":"profile"}})");
+  const ApiReply media = service.presign_upload(UploadRoute::v1, "text/plain", "{}");
+  EXPECT_EQ(media.status, 415);
+  EXPECT_TRUE(is_json_media_type("Application/JSON; charset=utf-8"));
+  EXPECT_FALSE(is_json_media_type("application/jsonx"));
+}
+
+TEST_F(UploadServiceTest, SigningFailureIs500WithDetailsOnlyForTheLog) {
+  config::S3Target broken = target();
+  broken.credentials = {};
+  const UploadService failing(profiles, broken, [] { return kNow; });
+  const ApiReply reply = failing.presign_upload(
+      UploadRoute::seed, "application/json",
+      R"({"fileName":"a.png","fileType":"image/png","fileSize":10,"folderName":"f"})");
+  EXPECT_EQ(reply.status, 500);
+  EXPECT_EQ(reply.body,
+            R"({"ok":false,"error":"Failed to generate presigned URL","code":"internal_error"})");
+  EXPECT_FALSE(reply.internal_detail.empty());
+}
+
+TEST_F(UploadServiceTest, DownloadVerifiesAndCarriesTheDisposition) {
+  const ApiReply reply = service.presign_download("key=f%2F2025%2Fa%20b.txt&x=1");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const auto answer = json::parse(reply.body).as_object();
+  EXPECT_EQ(answer.at("key"), "f/2025/a b.txt");
+  const std::string url(answer.at("downloadUrl").as_string());
+  EXPECT_NE(url.find("response-content-disposition=attachment%3B%20filename%3D%22a%20b.txt%22"),
+            std::string::npos);
+  EXPECT_TRUE(verify(answer, "GET", "downloadUrl", {}));
+  EXPECT_FALSE(verify(answer, "PUT", "downloadUrl", {}));
+}
+
+TEST_F(UploadServiceTest, SecretNeverInAnyAnswer) {
+  const std::string bodies[] = {
+      R"({"fileName":"a.png","fileType":"image/png","fileSize":10,"folderName":"f"})",
+      R"({"fileName":"a.png","fileType":"image/png","fileSize":99999999999,"folderName":"f"})",
+      R"(not json)", R"({"profile":"f","fileName":"a","contentType":"a/b","size":1,"sha256":"!"})"};
+  for (const auto& body : bodies) {
+    for (UploadRoute route : {UploadRoute::seed, UploadRoute::v1}) {
+      const ApiReply reply = service.presign_upload(route, "application/json", body);
+      EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
+      EXPECT_EQ(reply.internal_detail.find(kSecret), std::string::npos);
+    }
+  }
+  EXPECT_EQ(service.presign_download("key=f/a").body.find(kSecret), std::string::npos);
+}
+
+}  // namespace
+}  // namespace upgate::api
