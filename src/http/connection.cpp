@@ -144,6 +144,11 @@ void Connection::check_deadline(Clock::time_point now) {
   socket_.cancel(ignored);
 }
 
+BodyError Connection::closed_reason() const noexcept {
+  // Past the shutdown grace the server itself closed the socket.
+  return worker_.stopping() ? BodyError::shutting_down : BodyError::closed;
+}
+
 void Connection::release_idle_memory() noexcept {
   if (phase_ != Phase::idle || buffer_.size() != 0) return;
   buffer_.shrink_to_fit();
@@ -383,7 +388,7 @@ asio::awaitable<Expected<std::size_t, BodyError>> Connection::read_body_some(cha
     co_return Unexpected(*body_error_);
   }
   if (socket_failed_) {
-    body_error_ = BodyError::closed;
+    body_error_ = closed_reason();
     co_return Unexpected(*body_error_);
   }
   if (auto sent = co_await send_continue_if_pending(); !sent) {
@@ -407,7 +412,7 @@ asio::awaitable<Expected<std::size_t, BodyError>> Connection::read_body_some(cha
       auto [ec, got] = co_await socket_.async_read_some(asio::buffer(data, want), kNoThrow);
       disarm();
       if (ec) {
-        body_error_ = timed_out_ ? BodyError::timeout : BodyError::closed;
+        body_error_ = timed_out_ ? BodyError::timeout : closed_reason();
         must_close_ = true;
         if (!timed_out_) socket_failed_ = true;
         co_return Unexpected(*body_error_);
@@ -438,7 +443,7 @@ asio::awaitable<Expected<std::size_t, BodyError>> Connection::read_body_some(cha
       if (timed_out_) {
         body_error_ = BodyError::timeout;
       } else if (is_transport_error(ec)) {
-        body_error_ = BodyError::closed;
+        body_error_ = closed_reason();
         socket_failed_ = true;
       } else {
         body_error_ = BodyError::malformed;

@@ -89,6 +89,7 @@ class Connection {
   boost::asio::awaitable<void> reject_request(int status, std::string_view why);
   void start_request();
   void assign_request_id() noexcept;
+  BodyError closed_reason() const noexcept;
   void finish_request_record(std::string_view error);
   boost::asio::awaitable<void> respond_for_handler();
   boost::asio::awaitable<bool> drain_body();

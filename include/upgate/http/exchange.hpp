@@ -22,9 +22,9 @@
 //   then finish(). With a Content-Length framing the handler must write exactly that many
 //   bytes (more is refused with WriteError::length_mismatch, fewer makes finish() fail and
 //   the connection close). The header is sent with the first body bytes (or at finish()),
-//   so a streamed response that fails before its first byte becomes a 500. Chunked framing becomes close-delimited for HTTP/1.0 clients.
-//   For HEAD requests the header is written (with the Content-Length the handler gave)
-//   and body bytes are silently discarded.
+//   so a streamed response that fails before its first byte becomes a 500. Chunked framing becomes
+//   close-delimited for HTTP/1.0 clients. For HEAD requests the header is written (with the
+//   Content-Length the handler gave) and body bytes are silently discarded.
 // - If the handler returns without responding, the server answers for it: 413 after a
 //   BodyError::too_large, 400 after BodyError::malformed, 500 otherwise (also when the
 //   handler throws); a streamed response left unfinished is finished (chunked) or the
@@ -35,8 +35,9 @@
 //   Otherwise the response carries Connection: close and the connection is closed after a
 //   short lingering drain. A connection is never reused with an unknown stream position.
 // - Everything here runs on the connection's I/O thread. Blocking work (fsync, large file
-//   reads) goes through run_blocking(). One handler call at a time per connection: no
-//   method of one Exchange may be awaited concurrently with another.
+//   reads) goes through run_blocking(). One socket operation (body read or response
+//   write) at a time per Exchange; run_blocking() may overlap one (e.g. reading the next
+//   file piece while the previous one is written, with awaitable operator &&).
 // - Errors are values: BodyError/WriteError say why; after a WriteError::closed the handler
 //   should just return (the server closes the connection). Nothing here throws for I/O.
 // - The Exchange and everything it hands out are valid until the handler returns.
@@ -63,11 +64,11 @@ class Connection;
 }
 
 enum class BodyError : std::uint8_t {
-  too_large,  // Content-Length or running chunked size over the limit (server answers 413)
-  timeout,    // no body byte within the body idle timeout
-  closed,     // the peer closed or reset before the body was complete
-  malformed,  // invalid chunked encoding (server answers 400)
-  shutting_down,
+  too_large,      // Content-Length or running chunked size over the limit (server answers 413)
+  timeout,        // no body byte within the body idle timeout
+  closed,         // the peer closed or reset before the body was complete
+  malformed,      // invalid chunked encoding (server answers 400)
+  shutting_down,  // the connection was closed by the server's shutdown (grace expired)
 };
 std::string_view to_string(BodyError e) noexcept;
 

@@ -7,6 +7,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <array>
 #include <csignal>
 #include <future>
 
@@ -149,6 +150,36 @@ TEST(ServerTest, GraceExpiryClosesConnectionsOfStuckHandlers) {
   EXPECT_TRUE(stuck.peer_closed());
   auto joined = std::async(std::launch::async, [&] { server.thread().join(); });
   EXPECT_EQ(joined.wait_for(20s), std::future_status::ready) << "run() waited for the handler";
+}
+
+TEST(ServerTest, BodyReadCutByShutdownSaysSo) {
+  auto config = test::test_config();
+  config.shutdown_grace = 200ms;
+  std::atomic<int> started{0};
+  std::atomic<int> outcome{-1};
+  Handler reader = [&](Exchange& ex) -> boost::asio::awaitable<void> {
+    ++started;
+    std::array<char, 1024> buffer;
+    while (true) {
+      auto n = co_await ex.read_body_some(buffer);
+      if (!n) {
+        outcome = static_cast<int>(n.error());
+        co_return;
+      }
+      if (*n == 0) break;
+    }
+    outcome = 100;
+    co_await ex.respond(Response::text(200, "complete"));
+  };
+  test::RunningServer server(config, reader);
+  RawClient uploader(server.port(), 20s);
+  ASSERT_TRUE(
+      uploader.send("PUT /big HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\nstart"));
+  ASSERT_TRUE(eventually([&] { return started.load() == 1; }));
+  server.server().stop();
+  EXPECT_TRUE(uploader.peer_closed());
+  server.thread().join();
+  EXPECT_EQ(outcome.load(), static_cast<int>(BodyError::shutting_down));
 }
 
 TEST(ServerTest, SigtermStopsTheServer) {
