@@ -143,17 +143,20 @@ class Writer {
   }
   // At most 3 bytes out per byte in.
   void put_encoded(std::string_view s, bool encode_slash) {
+    // Runs of bytes that stay are found first and copied at once.
     const auto& keep = encode_slash ? kUnreserved : kUnreservedOrSlash;
-    for (const char ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
-      if (keep[c]) {
-        *p_++ = ch;
-      } else {
-        p_[0] = '%';
-        p_[1] = kUpperHex[c >> 4];
-        p_[2] = kUpperHex[c & 0x0f];
-        p_ += 3;
-      }
+    const char* p = s.data();
+    const char* const end = p + s.size();
+    while (p < end) {
+      const char* run = p;
+      while (p < end && keep[static_cast<unsigned char>(*p)]) ++p;
+      put(std::string_view(run, static_cast<std::size_t>(p - run)));
+      if (p == end) break;
+      const auto c = static_cast<unsigned char>(*p++);
+      p_[0] = '%';
+      p_[1] = kUpperHex[c >> 4];
+      p_[2] = kUpperHex[c & 0x0f];
+      p_ += 3;
     }
   }
   void put_lower(std::string_view s) {

@@ -93,10 +93,19 @@ std::shared_ptr<const SigningKey> SigningKeyCache::get(const SecretKey& secret,
   lookup.append(region).push_back('\0');
   lookup.append(service);
 
+  // A key is a pure function of the lookup key, so a per-thread memo of the
+  // last one is always right, whichever cache it came from; it spares the
+  // common case (one secret, one region, all day) the lock and the map.
+  thread_local std::string memo_lookup;
+  thread_local std::shared_ptr<const SigningKey> memo_key;
+  if (memo_key && memo_lookup == lookup) return memo_key;
+
   {
     std::lock_guard lock(impl_->mutex);
     if (auto it = impl_->entries.find(lookup); it != impl_->entries.end()) {
       it->second.last_used = ++impl_->clock;
+      memo_lookup = lookup;
+      memo_key = it->second.key;
       return it->second.key;
     }
   }
@@ -106,6 +115,8 @@ std::shared_ptr<const SigningKey> SigningKeyCache::get(const SecretKey& secret,
   if (impl_->entries.size() >= Impl::kMaxEntries) impl_->evict_oldest();
   auto [it, inserted] = impl_->entries.try_emplace(lookup, Impl::Entry{key, 0});
   it->second.last_used = ++impl_->clock;
+  memo_lookup = lookup;
+  memo_key = it->second.key;
   return it->second.key;
 }
 
