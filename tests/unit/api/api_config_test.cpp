@@ -256,6 +256,15 @@ TEST_F(ApiConfigTest, LoadReadsTheFileNamedByFlagOrVariable) {
   EXPECT_EQ(missing.error().field, "--config");
 }
 
+TEST_F(ApiConfigTest, TheExampleFileInTheRepoLoads) {
+  ApiFlags flags;
+  flags.config_path = std::string(UPGATE_TEST_DATA_DIR) + "/../../upgate.example.toml";
+  const auto config = load_api_config(env(), flags);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->profiles.profiles().size(), 3u);
+  EXPECT_EQ(config->cors.allowed_origins.size(), 2u);
+}
+
 TEST(ParseListenAddress, Forms) {
   EXPECT_EQ(parse_listen_address("127.0.0.1:8080")->port, 8080);
   EXPECT_EQ(parse_listen_address(":0")->host, "127.0.0.1");
