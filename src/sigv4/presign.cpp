@@ -36,12 +36,21 @@ bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+constexpr std::array<bool, 256> make_token_table() {
+  std::array<bool, 256> t{};
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kTokenChar = make_token_table();
+
 // RFC 9110 token: what an HTTP method or header name may be made of.
 bool is_token(std::string_view s) {
   if (s.empty() || s.size() > 256) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return is_alnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return kTokenChar[static_cast<unsigned char>(c)]; });
 }
 
 bool has_control(std::string_view s) {
@@ -558,19 +567,36 @@ Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S
   const Sha256Digest signature = key->mac(sts.view());
 
   // --- The URL, in one allocation ------------------------------------------------------------
+  char port_text[8];
+  const std::size_t port_size =
+      endpoint.port == 0
+          ? 0
+          : static_cast<std::size_t>(
+                std::to_chars(port_text, port_text + sizeof port_text, endpoint.port).ptr -
+                port_text);
+  const std::size_t url_size = endpoint.scheme.size() + 3 +
+                               (virtual_host ? request.bucket.size() + 1 : 0) +
+                               endpoint.host.size() + (port_size ? port_size + 1 : 0) +
+                               path.size() + 1 + query.size() + 17 + 64;
   PresignedUrl result;
-  std::string& url = result.url;
-  url.reserve(endpoint.scheme.size() + 3 + host_size + path.size() + 1 + query.size() + 17 + 64);
-  url.append(endpoint.scheme).append("://");
-  if (virtual_host) url.append(request.bucket).push_back('.');
-  url.append(endpoint.host);
-  if (endpoint.port != 0) {
-    url.push_back(':');
-    append_number(url, endpoint.port);
+  result.url.resize(url_size);
+  Writer url(result.url.data());
+  url.put(endpoint.scheme);
+  url.put("://");
+  if (virtual_host) {
+    url.put(request.bucket);
+    url.put('.');
   }
-  url.append(path.view()).push_back('?');
-  url.append(query.view()).append("&X-Amz-Signature=");
-  append_hex(url, signature);
+  url.put(endpoint.host);
+  if (port_size) {
+    url.put(':');
+    url.put(std::string_view(port_text, port_size));
+  }
+  url.put(path.view());
+  url.put('?');
+  url.put(query.view());
+  url.put("&X-Amz-Signature=");
+  url.put_hex(signature);
 
   result.method = std::string(request.method);
   result.headers.reserve(request.headers.size());
