@@ -83,6 +83,12 @@ int run_serve(ServeOptions& options) {
   api::ApiConfig& config = *loaded;
 
   auto logger = api::make_json_logger(config.log.level, STDOUT_FILENO);
+
+  // Seam for the embedded store: when config.s3.embedded is true, nothing outside this
+  // process was configured, and this is where the store starts (on its own threads, with
+  // config.s3's bucket and credentials, its readiness given to ApiServerOptions::ready,
+  // and stopped after the API's run() returns). Until it does, URLs are signed with an
+  // ephemeral key pair unless credentials were configured.
   const bool generated_credentials = config.s3.embedded && !config.s3.credentials.valid();
   if (generated_credentials) config.s3.credentials = ephemeral_credentials();
 
