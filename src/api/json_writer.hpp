@@ -5,6 +5,7 @@
 // control characters are always escaped, so no value can break a log line.
 #pragma once
 
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -12,13 +13,19 @@
 
 namespace upgate::api::json_out {
 
-inline bool needs_escape(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return c == '"' || c == '\\' || u < 0x20 || u == 0x7F;
-}
+// One table lookup per byte: '"', '\\', C0 controls and DEL need escaping.
+inline constexpr auto kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[static_cast<std::size_t>(c)] = true;
+  table['"'] = table['\\'] = table[0x7F] = true;
+  return table;
+}();
+
+inline bool needs_escape(char c) { return kNeedsEscape[static_cast<unsigned char>(c)]; }
 
 inline void append_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
   // Runs of plain bytes are appended at once; almost every value is one run.
   std::size_t start = 0;

@@ -1,0 +1,73 @@
+// CPU cost of the upload API's answers without the network: what one request costs the
+// API itself (JSON parse, validation, key naming, presigning, JSON answer, access line).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+
+#include "upgate/api/json_log.hpp"
+#include "upgate/api/upload_service.hpp"
+
+namespace {
+
+using namespace upgate;
+
+constexpr std::string_view kSeedBody =
+    R"({"fileName":"holiday-photo.jpg","fileType":"image/jpeg","fileSize":2483712,"folderName":"services"})";
+
+config::S3Target target() {
+  config::S3Target t;
+  t.endpoint = *sigv4::S3Endpoint::parse("http://127.0.0.1:9000", true);
+  t.region = "us-east-1";
+  t.bucket = "uploads";
+  t.credentials.access_key_id = "AKIDBENCHMARK";
+  t.credentials.secret_access_key = sigv4::SecretKey("bench-secret-not-real");
+  return t;
+}
+
+void BM_SeedPresign(benchmark::State& state) {
+  const auto profiles = *api::ProfileSet::create({api::default_profile()});
+  const auto s3 = target();
+  const api::UploadService service(profiles, s3);
+  for (auto _ : state) {
+    auto reply = service.presign_upload(api::UploadRoute::seed, "application/json", kSeedBody);
+    benchmark::DoNotOptimize(reply.body.data());
+  }
+}
+BENCHMARK(BM_SeedPresign);
+
+void BM_SeedRejection(benchmark::State& state) {
+  const auto profiles = *api::ProfileSet::create({api::default_profile()});
+  const auto s3 = target();
+  const api::UploadService service(profiles, s3);
+  for (auto _ : state) {
+    auto reply =
+        service.presign_upload(api::UploadRoute::seed, "application/json",
+                               R"({"fileName":"","fileType":"a/b","fileSize":1,"folderName":"f"})");
+    benchmark::DoNotOptimize(reply.body.data());
+  }
+}
+BENCHMARK(BM_SeedRejection);
+
+void BM_AccessLine(benchmark::State& state) {
+  http::RequestRecord record;
+  record.method = "POST";
+  record.path = "/api/s3/getPresignedUrl";
+  record.route = "seed_presign";
+  record.request_id = "0123456789abcdef";
+  record.status = 200;
+  record.bytes_in = 98;
+  record.bytes_out = 600;
+  record.duration = std::chrono::microseconds(250);
+  api::AccessDetails details{
+      "default", "services/2025/06/01/0123456789abcdef0123456789abcdef-holiday-photo.jpg", "",
+      "127.0.0.1:51234"};
+  for (auto _ : state) {
+    auto line = api::format_access_line(record, details);
+    benchmark::DoNotOptimize(line.data());
+  }
+}
+BENCHMARK(BM_AccessLine);
+
+}  // namespace
+
+BENCHMARK_MAIN();
