@@ -47,3 +47,25 @@ if [ ! -f "$compat_js/node_modules/.package-lock.json" ] ||
   echo "setup: npm ci in tests/compat/js"
   (cd "$compat_js" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# --- e2e tests: Debian's chromium driven by playwright-core (tests/e2e) ---------------------
+# Playwright's own browser download is never used: the tests launch /usr/bin/chromium. Fonts
+# give the screenshots readable text. `npm ci` runs only when node_modules is missing or
+# package-lock.json changed since the last install.
+e2e_packages=()
+for p in chromium fonts-liberation fonts-dejavu-core; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || e2e_packages+=("$p")
+done
+if ((${#e2e_packages[@]})); then
+  echo "setup: installing ${e2e_packages[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${e2e_packages[@]}"
+fi
+e2e_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e"
+if [ ! -f "$e2e_dir/node_modules/.package-lock.json" ] ||
+   [ "$e2e_dir/package-lock.json" -nt "$e2e_dir/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in tests/e2e"
+  (cd "$e2e_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -31,7 +31,7 @@ export function formatBytes(n) {
   const units = ["B", "KB", "MB", "GB", "TB"];
   let i = 0;
   while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-  return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`;
+  return `${i === 0 ? Math.round(n) : n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 export function formatDuration(seconds) {
@@ -59,7 +59,7 @@ class Job {
     this.state = "queued"; // queued | uploading | done | failed | cancelled
     this.controller = null;
     this.key = null;
-    this.progressEvents = 0;
+    this.uploadEvents = 0; // XHR upload progress events seen (tests read it)
     this.el = template.content.firstElementChild.cloneNode(true);
     this.el.dataset.id = String(this.id);
     this.el.dataset.state = this.state;
@@ -100,6 +100,7 @@ class Job {
   setStats(text) { this.$(".stats").textContent = text; }
 
   reset() {
+    delete this.el.dataset.errorCode;
     this.$(".error").hidden = true;
     this.$(".error").textContent = "";
     this.$(".result").hidden = true;
@@ -120,8 +121,7 @@ class Job {
   }
 
   onProgress(p) {
-    this.progressEvents++;
-    this.el.dataset.progressEvents = String(this.progressEvents);
+    if (p.phase === "uploading") this.el.dataset.uploadEvents = String(++this.uploadEvents);
     const bar = this.$(".bar");
     if (p.phase === "requesting") { this.setStats("Asking the API for an upload URL…"); return; }
     if (p.phase === "retrying") { this.setStats(`Connection trouble, retrying (try ${p.attempt + 1})…`); return; }

@@ -20,7 +20,8 @@
 // - Every failure is an UploadError whose message says what went wrong in the words of the
 //   party that refused: the API's JSON error, or S3's XML <Message> with its <Code>
 //   ("Request has expired (AccessDenied)"). A failure the browser hides from scripts (a
-//   refused CORS preflight) is told apart from an unreachable server by a no-cors probe.
+//   refused CORS preflight) is told apart from an unreachable server by a no-cors probe
+//   once the retries are spent.
 // - Resolves with {key, etag}; etag is null when the store does not expose ETag via CORS.
 
 const SEED_ROUTE = "/api/s3/getPresignedUrl";
@@ -67,6 +68,17 @@ function sleep(ms, signal) {
   });
 }
 
+// `promise`, or an AbortError as soon as `signal` aborts, whichever comes first.
+function untilAborted(promise, signal) {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortError());
+    const onAbort = () => reject(abortError());
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 // Full jitter: a random wait up to base * 2^attempt, capped, so many clients retrying at
 // once do not arrive together.
 function backoffDelay(attempt, baseMs, maxMs) {
@@ -104,6 +116,8 @@ function parseApiError(body) {
   return null;
 }
 
+const lowerFirst = (text) => text.charAt(0).toLowerCase() + text.slice(1);
+
 function snippet(text, max = 160) {
   const flat = String(text || "").replace(/\s+/g, " ").trim();
   return flat.length > max ? flat.slice(0, max) + "…" : flat;
@@ -122,7 +136,16 @@ async function serverReachable(url, signal) {
   }
 }
 
-async function networkFailure(url, stage, what, signal) {
+// A request that got no HTTP answer, before any byte of its body was sent: retryable,
+// and explained (CORS refusal or unreachable server) only once the retries are spent.
+function noAnswer(url, stage, what) {
+  const err = new UploadError(`Network error: no answer from ${lowerFirst(what)} at ${originOf(url)}`,
+    { code: "NetworkError", stage, retryable: true });
+  err.diagnose = (signal) => explainNoAnswer(url, stage, what, signal);
+  return err;
+}
+
+async function explainNoAnswer(url, stage, what, signal) {
   const origin = originOf(url);
   if (await serverReachable(url, signal)) {
     const page = typeof location !== "undefined" ? location.origin : "this page";
@@ -133,7 +156,7 @@ async function networkFailure(url, stage, what, signal) {
       `${what} at ${origin} refused this page's origin (${page}) at the CORS preflight: ${fix}`,
       { code: "CORSRefused", stage, retryable: false });
   }
-  return new UploadError(`Network error: could not reach ${what.toLowerCase()} at ${origin}`,
+  return new UploadError(`Network error: could not reach ${lowerFirst(what)} at ${origin}`,
     { code: "NetworkError", stage, retryable: true });
 }
 
@@ -145,7 +168,8 @@ async function withRetries(attemptFn, { retries, retryDelayMs, maxRetryDelayMs, 
       return await attemptFn(attempt);
     } catch (err) {
       if (err && err.name === "AbortError") throw err;
-      if (!(err instanceof UploadError) || !err.retryable || attempt >= retries) throw err;
+      if (!(err instanceof UploadError) || !err.retryable) throw err;
+      if (attempt >= retries) throw err.diagnose ? await err.diagnose(signal) : err;
       const delay = backoffDelay(attempt, retryDelayMs, maxRetryDelayMs);
       onRetry && onRetry({ attempt: attempt + 1, delayMs: delay, error: err });
       await sleep(delay, signal);
@@ -177,7 +201,7 @@ export async function requestUploadUrl(file, { api = "", folder, contentType, si
       });
     } catch (e) {
       if (e && e.name === "AbortError") throw e;
-      throw await networkFailure(url, "request", "The upload API", signal);
+      throw noAnswer(url, "request", "The upload API");
     }
     const text = await response.text();
     let data = null;
@@ -208,7 +232,7 @@ export async function requestDownloadUrl(key, { api = "", signal } = {}) {
     response = await fetch(url, { signal });
   } catch (e) {
     if (e && e.name === "AbortError") throw e;
-    throw await networkFailure(url, "request", "The upload API", signal);
+    throw await explainNoAnswer(url, "request", "The upload API", signal);
   }
   const text = await response.text();
   let data = null;
@@ -260,14 +284,14 @@ function putOnce(file, grant, { signal, onBytes }) {
     };
     xhr.onerror = () => {
       // Status 0: no HTTP answer the page may read. Bytes already on the wire mean the
-      // preflight passed, so the connection broke; otherwise find out which it was.
+      // preflight passed and the connection broke; otherwise it may also be a refused
+      // preflight, which noAnswer() tells apart once the retries are spent.
       if (sentAny) {
         finish(reject, new UploadError(`Network error: the connection to ${originOf(grant.uploadUrl)} broke during the upload`,
           { code: "NetworkError", stage: "upload", retryable: true }));
         return;
       }
-      networkFailure(grant.uploadUrl, "upload", "The storage server", signal)
-        .then((err) => finish(reject, err), (err) => finish(reject, err));
+      finish(reject, noAnswer(grant.uploadUrl, "upload", "The storage server"));
     };
     xhr.ontimeout = () => finish(reject, new UploadError("The upload timed out", { code: "Timeout", stage: "upload", retryable: true }));
     if (signal) signal.addEventListener("abort", onAbort, { once: true });
@@ -321,7 +345,7 @@ export async function upload(file, options = {}) {
     throw new UploadError(`The file changed size (${file.size} bytes, the URL was signed for ${declared[1]})`,
       { code: "SizeMismatch", stage: "upload" });
   }
-  if (onUrl) await onUrl(grant);
+  if (onUrl) await untilAborted(Promise.resolve(onUrl(grant)), signal);
   throwIfAborted(signal);
 
   const result = await withRetries(async (attempt) => {

@@ -1,0 +1,232 @@
+// Shared pieces of the end-to-end tests: a real upgate stack on free ports, Debian's
+// chromium driven by playwright-core, and ways to look into the store behind the page.
+//
+// startStack() runs `upgate serve` (the upload API, the demo page, and the embedded store)
+// in a private temp dir with a known root key, and resolves once both answer. The store's
+// bucket CORS allows the demo page's origin only. stop() ends the processes (SIGTERM, then
+// SIGKILL) and removes the temp dir; every stack still running when node exits is killed.
+//
+// The binary is $UPGATE_BIN (ctest passes it), else build/upgate.
+import { spawn, execFile } from "node:child_process";
+import { once } from "node:events";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, "..", "..");
+export const UPGATE_BIN = process.env.UPGATE_BIN || path.join(ROOT, "build", "upgate");
+export const ARTIFACTS = path.join(ROOT, "test-artifacts", "e2e");
+export const CHROMIUM = process.env.UPGATE_CHROMIUM || "/usr/bin/chromium";
+// A second name for the loopback address, so the same page can be opened from an origin the
+// bucket's CORS rules do not list.
+export const OTHER_HOST = "upgate-other.test";
+
+const ACCESS_KEY_ID = "AKIAUPGATEE2ETEST0001";
+const SECRET_ACCESS_KEY = "e2e/secret+key/for/browser/tests/only00";
+const REGION = "us-east-1";
+const BUCKET = "uploads";
+const READY_TIMEOUT_MS = 20_000;
+const SEPARATE_STORE = true;
+const execFileAsync = promisify(execFile);
+
+const running = new Set();
+process.on("exit", () => {
+  for (const child of running) {
+    try { child.kill("SIGKILL"); } catch { /* already gone */ }
+  }
+});
+
+export async function freePort() {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+function spawnLogged(args, env, logPath) {
+  const log = fs.openSync(logPath, "w");
+  const child = spawn(UPGATE_BIN, args, { env, stdio: ["ignore", log, log] });
+  fs.closeSync(log);
+  running.add(child);
+  child.on("exit", () => running.delete(child));
+  return child;
+}
+
+async function waitFor(what, probe, child, logPath) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n` +
+        tail(logPath));
+    }
+    try {
+      if (await probe()) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} was not ready after ${READY_TIMEOUT_MS} ms:\n${tail(logPath)}`);
+}
+
+function tail(file, lines = 30) {
+  try {
+    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await once(child, "exit");
+  clearTimeout(timer);
+}
+
+/**
+ * Starts `upgate serve` with the embedded store.
+ *   toml          upgate.toml text (upload profiles), or null for the defaults
+ *   apiOrigins    extra origins allowed to call the API (besides the demo page's own)
+ */
+export async function startStack({ toml = null, apiOrigins = [] } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "upgate-e2e-"));
+  const apiPort = await freePort();
+  const storePort = await freePort();
+  const api = `http://127.0.0.1:${apiPort}`;
+  const store = `http://127.0.0.1:${storePort}`;
+  const env = {
+    PATH: process.env.PATH || "/usr/bin:/bin",
+    HOME: dir, // no ~/.aws files of the machine leak in
+    AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+    AWS_REGION: REGION,
+  };
+  const args = ["serve", "--listen", `127.0.0.1:${apiPort}`];
+  let storeChild = null;
+  if (SEPARATE_STORE) {
+    // `upgate store` in its own process, and serve pointed at it as at any S3 endpoint.
+    const cors = [{ AllowedHeaders: ["Content-Type"], AllowedMethods: ["PUT", "GET"],
+      AllowedOrigins: [api, `http://localhost:${apiPort}`], ExposeHeaders: ["ETag"], MaxAgeSeconds: 3000 }];
+    fs.writeFileSync(path.join(dir, "cors.json"), JSON.stringify(cors));
+    const storeLog = path.join(dir, "store.log");
+    storeChild = spawnLogged(["store", "--listen", `127.0.0.1:${storePort}`, "--data-dir", path.join(dir, "data"),
+      "--access-key-id", ACCESS_KEY_ID, "--bucket", BUCKET, "--cors", path.join(dir, "cors.json")],
+    { ...env, UPGATE_STORE_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY }, storeLog);
+    await waitFor("upgate store", async () => { await fetch(`${store}/`); return true; }, storeChild, storeLog);
+    args.push("--endpoint", store);
+  } else {
+    args.push("--store-listen", `127.0.0.1:${storePort}`, "--data-dir", path.join(dir, "data"));
+  }
+  if (toml !== null) {
+    fs.writeFileSync(path.join(dir, "upgate.toml"), toml);
+    args.push("--config", path.join(dir, "upgate.toml"));
+  }
+  for (const origin of apiOrigins) args.push("--cors-origin", origin);
+  // --cors-origin replaces the default, so keep the demo page's own origins.
+  if (apiOrigins.length) args.push("--cors-origin", api, "--cors-origin", `http://localhost:${apiPort}`);
+
+  const logPath = path.join(dir, "serve.log");
+  const child = spawnLogged(args, env, logPath);
+  const stack = {
+    api, store, dir, bucket: BUCKET, region: REGION, accessKeyId: ACCESS_KEY_ID,
+    log: () => tail(logPath, 200),
+    async stop() {
+      await stopChild(child);
+      if (storeChild) await stopChild(storeChild);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await waitFor("upgate serve", async () => (await fetch(`${api}/readyz`)).ok, child, logPath);
+    await waitFor("the embedded store", async () => { await fetch(`${store}/`); return true; }, child, logPath);
+  } catch (e) {
+    await stack.stop().catch(() => {});
+    throw e;
+  }
+  return stack;
+}
+
+// The object's bytes, read back from the store through a presigned GET from the API.
+export async function readObject(stack, key) {
+  const grant = await (await fetch(`${stack.api}/v1/downloads?key=${encodeURIComponent(key)}`)).json();
+  if (!grant.ok) throw new Error(`no download URL for ${key}: ${JSON.stringify(grant)}`);
+  const response = await fetch(grant.downloadUrl);
+  if (!response.ok) throw new Error(`GET ${key}: HTTP ${response.status} ${await response.text()}`);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+// Every key in the bucket, listed by the aws CLI with the store's root key.
+export async function listKeys(stack) {
+  const { stdout } = await execFileAsync("/usr/bin/aws", [
+    "s3api", "list-objects-v2", "--bucket", stack.bucket, "--endpoint-url", stack.store,
+    "--output", "json",
+  ], {
+    env: {
+      PATH: process.env.PATH, HOME: stack.dir, AWS_ACCESS_KEY_ID: stack.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY, AWS_DEFAULT_REGION: stack.region,
+      AWS_EC2_METADATA_DISABLED: "true", AWS_PAGER: "",
+    },
+  });
+  if (!stdout.trim()) return [];
+  return (JSON.parse(stdout).Contents || []).map((o) => o.Key);
+}
+
+// Debian's chromium, headless, with a fresh profile (launch() makes a temp user-data dir).
+export async function launchBrowser() {
+  let chromium;
+  try {
+    ({ chromium } = await import("playwright-core"));
+  } catch (e) {
+    throw new Error(`playwright-core is not installed in tests/e2e (run scripts/setup.sh): ${e.message}`);
+  }
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found (run scripts/setup.sh)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--no-first-run", "--disable-sync",
+      `--host-resolver-rules=MAP ${OTHER_HOST} 127.0.0.1`,
+    ],
+  });
+}
+
+// A page whose console errors and uncaught exceptions are kept for assertion messages.
+export async function openPage(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1180, height: 760 } });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") page.errors.push(`console: ${m.text()}`); });
+  await page.goto(url);
+  await page.waitForSelector("html[data-ready]");
+  return page;
+}
+
+// Deterministic bytes of any size (every byte position matters when compared).
+export function testBytes(size, seed = 1) {
+  const out = Buffer.alloc(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+export function artifactPath(name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  return path.join(ARTIFACTS, name);
+}
+
+// The upload row of the file with this name.
+export function row(page, fileName) {
+  return page.locator("li.upload", { has: page.locator(".file-name", { hasText: fileName }) });
+}
