@@ -15,5 +15,6 @@ inline constexpr int kExitUsage = 2;    // bad arguments, configuration or envir
 // `exit_code` (CLI11 callbacks return void).
 void register_presign(CLI::App& app, int& exit_code);
 void register_serve(CLI::App& app, int& exit_code);
+void register_upload(CLI::App& app, int& exit_code);
 
 }  // namespace upgate::cli

@@ -1,0 +1,230 @@
+// libcurl behind HttpRequest/HttpResponse.
+#include "http_client.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <memory>
+
+namespace upgate::cli {
+namespace {
+
+struct CurlDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+struct Transfer {
+  const HttpRequest* request = nullptr;
+  HttpResponse response;
+  std::FILE* body_file = nullptr;
+  std::uint64_t body_left = 0;
+  bool cancelled = false;
+  bool file_error = false;
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  const std::size_t room = t->request->max_response_body -
+                           std::min(t->request->max_response_body, t->response.body.size());
+  t->response.body.append(data, std::min(n, room));
+  return n;  // past the cap the bytes are read and dropped
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.starts_with("HTTP/")) {
+    t->response.headers.clear();  // a 100 Continue or a redirect came first
+    return n;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos || t->response.headers.size() >= 200) return n;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  t->response.headers.emplace_back(std::move(name), std::string(value));
+  return n;
+}
+
+std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::size_t want =
+      static_cast<std::size_t>(std::min<std::uint64_t>(size * count, t->body_left));
+  if (want == 0) return 0;
+  const std::size_t got = std::fread(buffer, 1, want, t->body_file);
+  if (got == 0) {
+    // The file shrank or could not be read: stop rather than send a short body.
+    t->file_error = true;
+    return CURL_READFUNC_ABORT;
+  }
+  t->body_left -= got;
+  return got;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t sent) {
+  auto* t = static_cast<Transfer*>(user);
+  const HttpRequest& r = *t->request;
+  const std::uint64_t total = r.body_file.empty() ? r.body.size() : r.body_file_size;
+  if (!r.on_progress(static_cast<std::uint64_t>(sent), total)) {
+    t->cancelled = true;
+    return 1;
+  }
+  return 0;
+}
+
+// Failures a second try may get past: the network or the server, not the request.
+bool retryable(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::string HttpResponse::header(std::string_view lower_case_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_case_name) return value;
+  }
+  return {};
+}
+
+void http_client_global_init() {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+Expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  if (!curl) return Unexpected(TransportError{"cannot initialise libcurl", false, false});
+  CURL* c = curl.get();
+
+  Transfer transfer;
+  transfer.request = &request;
+  std::unique_ptr<std::FILE, FileCloser> file;
+  if (!request.body_file.empty()) {
+    file.reset(std::fopen(request.body_file.c_str(), "rb"));
+    if (!file) {
+      return Unexpected(TransportError{"cannot open " + request.body_file, false, false});
+    }
+    transfer.body_file = file.get();
+    transfer.body_left = request.body_file_size;
+  }
+
+  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a presigned URL is never redirected
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.stall_timeout.count()));
+  if (request.total_timeout.count() > 0) {
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(request.total_timeout.count()));
+  }
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "upgate-upload/0.1");
+
+  if (request.method == "PUT") {
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  } else if (request.method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+  } else if (request.method != "GET") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  std::string_view memory_body = request.body;
+  if (request.method == "PUT" || request.method == "POST") {
+    if (transfer.body_file) {
+      curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+      curl_easy_setopt(c, CURLOPT_READDATA, &transfer);
+      const auto size = static_cast<curl_off_t>(request.body_file_size);
+      curl_easy_setopt(
+          c, request.method == "PUT" ? CURLOPT_INFILESIZE_LARGE : CURLOPT_POSTFIELDSIZE_LARGE,
+          size);
+    } else if (request.method == "POST") {
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, memory_body.data());
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(memory_body.size()));
+    } else {
+      // PUT from memory: read through the same callback from a memory stream.
+      file.reset(fmemopen(const_cast<char*>(memory_body.data()), memory_body.size(), "rb"));
+      if (!file && !memory_body.empty()) {
+        return Unexpected(TransportError{"cannot buffer the request body", false, false});
+      }
+      transfer.body_file = file.get();
+      transfer.body_left = memory_body.size();
+      curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+      curl_easy_setopt(c, CURLOPT_READDATA, &transfer);
+      curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(memory_body.size()));
+    }
+  }
+  if (request.on_progress) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &transfer);
+  }
+
+  // Exactly the caller's headers: curl adds Accept and a form Content-Type unless told not to.
+  curl_slist* raw = nullptr;
+  bool has_content_type = false;
+  for (const auto& [name, value] : request.headers) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (lower == "content-length" || lower == "host") continue;  // curl sends these itself
+    if (lower == "content-type") has_content_type = true;
+    const std::string line = value.empty() ? name + ";" : name + ": " + value;
+    raw = curl_slist_append(raw, line.c_str());
+  }
+  raw = curl_slist_append(raw, "Accept:");
+  if (!has_content_type) raw = curl_slist_append(raw, "Content-Type:");
+  std::unique_ptr<curl_slist, SlistDeleter> header_list(raw);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, header_list.get());
+
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
+
+  const CURLcode code = curl_easy_perform(c);
+  if (code != CURLE_OK) {
+    TransportError error;
+    if (transfer.cancelled) {
+      error.message = "cancelled";
+      error.cancelled = true;
+    } else if (transfer.file_error) {
+      error.message = "reading " + request.body_file + " failed (did it change during the upload?)";
+    } else {
+      error.message = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+      error.retryable = retryable(code);
+    }
+    return Unexpected(std::move(error));
+  }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &transfer.response.status);
+  return std::move(transfer.response);
+}
+
+}  // namespace upgate::cli
