@@ -111,10 +111,8 @@ void CommittedBlob::release() {
 
 void CommittedBlob::reset() {
   if (store_ != nullptr) {
-    // Unlink before leaving the live set, so a concurrent sweep never sees an
-    // unreferenced, non-live blob that is still being dropped.
-    store_->remove(*id_);
-    store_->unmark_live(*id_);
+    store_->remove(*id_);       // deferred: the blob is live while this handle holds it
+    store_->unmark_live(*id_);  // ...and removed here, unless a reader still pins it
     store_ = nullptr;
   }
 }
@@ -329,22 +327,54 @@ Expected<BlobReader, StoreError> BlobStore::open_blob(const BlobId& id) const {
 }
 
 void BlobStore::remove(const BlobId& id) {
+  {
+    std::lock_guard lock(live_mutex_);
+    if (live_.contains(id.hex())) {
+      doomed_.insert(id.hex());  // the last unpin removes it
+      return;
+    }
+  }
   ::unlink(blob_path(id).c_str());
+}
+
+void BlobStore::pin(const BlobId& id) {
+  mark_live(id);
+}
+void BlobStore::unpin(const BlobId& id) {
+  unmark_live(id);
 }
 
 void BlobStore::mark_live(const BlobId& id) {
   std::lock_guard lock(live_mutex_);
-  live_.insert(id.hex());
+  ++live_[id.hex()];
 }
 
 void BlobStore::unmark_live(const BlobId& id) {
-  std::lock_guard lock(live_mutex_);
-  live_.erase(id.hex());
+  {
+    std::lock_guard lock(live_mutex_);
+    auto it = live_.find(id.hex());
+    if (it == live_.end() || --it->second > 0) return;
+    live_.erase(it);
+    if (doomed_.erase(id.hex()) == 0) return;
+  }
+  ::unlink(blob_path(id).c_str());
 }
 
 bool BlobStore::is_live(const std::string& hex) const {
   std::lock_guard lock(live_mutex_);
   return live_.contains(hex);
+}
+
+Expected<bool, StoreError> BlobStore::has_blobs() const {
+  std::error_code ec;
+  for (int shard = 0; shard < 256; ++shard) {
+    auto dir = root_ / "blobs" / detail::hex_lower(std::array{static_cast<std::uint8_t>(shard)});
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (BlobId::parse(it->path().filename().string())) return true;
+    }
+    if (ec) return Unexpected(io_error("listing blob directory", ec.value()));
+  }
+  return false;
 }
 
 Expected<BlobSweepReport, StoreError> BlobStore::remove_unreferenced(

@@ -238,6 +238,7 @@ void MetadataDb::migrate() {
                                       std::to_string(version) + ", newer than this program's " +
                                       std::to_string(kSchemaVersion));
     }
+    created_fresh_ = version == 0;
     for (auto v = version; v < kSchemaVersion; ++v) {
       c.exec(kMigrations[static_cast<std::size_t>(v)]);
       c.prepare("INSERT INTO schema_migrations (version, applied_ms) VALUES (?, ?)")
@@ -399,6 +400,14 @@ std::optional<ObjectRecord> MetadataDb::Txn::find_object(std::string_view bucket
     r.segments.push_back({parse_blob_id(s.text(0)), static_cast<std::uint64_t>(s.int64(1))});
   }
   return r;
+}
+
+std::optional<std::int64_t> MetadataDb::Txn::find_object_generation(std::string_view bucket,
+                                                                    std::string_view key) {
+  auto s = connection_.prepare("SELECT generation FROM objects WHERE bucket = ? AND key = ?");
+  s.bind_text(1, bucket).bind_blob(2, key);
+  if (!s.step()) return std::nullopt;
+  return s.int64(0);
 }
 
 void MetadataDb::Txn::insert_object(ObjectRecord& r) {

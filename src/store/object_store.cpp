@@ -65,6 +65,18 @@ Expected<std::unique_ptr<ObjectStore>, StoreError> ObjectStore::open(const fs::p
                              MetadataDb::Options{.sync_commits = store->options_.sync_commits});
   if (!db) return Unexpected(db.error());
   store->db_ = std::move(*db);
+  // A new database beside existing blobs means the metadata was lost or moved
+  // away: sweeping would delete every object's bytes. Refuse instead.
+  if (store->db_->created_fresh()) {
+    auto has_blobs = store->blobs_->has_blobs();
+    if (!has_blobs) return Unexpected(has_blobs.error());
+    if (*has_blobs) {
+      return Unexpected(StoreError{
+          StoreErrc::kInternalError,
+          "the data directory holds object data but its metadata database is new; restore "
+          "metadata.db (with its -wal file) or start from an empty directory"});
+    }
+  }
   auto report = store->sweep();
   if (!report) return Unexpected(report.error());
   store->recovery_ = *report;
@@ -235,37 +247,29 @@ Expected<ObjectRecord, StoreError> ObjectStore::head_object(std::string_view buc
 
 Expected<OpenedObject, StoreError> ObjectStore::get_object(std::string_view bucket,
                                                            std::string_view key) {
-  // The row and the files are read at different moments: an overwrite may
-  // commit and unlink the blobs in between. Then the row has changed, and
-  // reading it again yields the newer version, which is what a reader arriving
-  // after that commit must see anyway.
-  std::int64_t previous_generation = -1;
+  // The row is read before its blobs are pinned, so an overwrite may commit
+  // and unlink them in between. Reading the row again after pinning settles
+  // it: if it is unchanged, no commit has dropped the blobs yet and every
+  // later unlink will wait for the pins; if it changed, start over with the
+  // newer version, which is what a reader arriving now must see anyway.
   for (;;) {
     auto record = head_object(bucket, key);
     if (!record) return Unexpected(record.error());
-    if (record->generation == previous_generation) {
-      return Unexpected(StoreError{StoreErrc::kInternalError, "the object's data is missing"});
-    }
-    previous_generation = record->generation;
-    std::vector<BlobReader> readers;
-    bool vanished = false;
-    for (const auto& segment : record->segments) {
-      auto reader = blobs_->open_blob(segment.blob);
-      if (!reader) {
-        if (reader.error().code == StoreErrc::kNoSuchKey) {
-          vanished = true;
-          break;
-        }
-        return Unexpected(reader.error());
+    for (const auto& segment : record->segments) blobs_->pin(segment.blob);
+    ObjectReader reader(*blobs_, record->segments);  // owns the pins from here
+    auto current = db_->read([&](Txn& txn) -> Expected<std::int64_t, StoreError> {
+      auto again = txn.find_object_generation(bucket, key);
+      return again.value_or(-1);
+    });
+    if (!current) return Unexpected(current.error());
+    if (*current == record->generation) {
+      // Open the first segment now, so missing data is an error before any byte is sent.
+      std::byte first;
+      if (auto probe = reader.read_at(0, std::span(&first, 1)); !probe) {
+        return Unexpected(probe.error());
       }
-      if (reader->size() != segment.size) {
-        return Unexpected(
-            StoreError{StoreErrc::kInternalError, "the object's data has the wrong size"});
-      }
-      readers.push_back(std::move(*reader));
+      return OpenedObject{std::move(*record), std::move(reader)};
     }
-    if (vanished) continue;
-    return OpenedObject{std::move(*record), ObjectReader(std::move(readers))};
   }
 }
 

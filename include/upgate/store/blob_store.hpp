@@ -11,7 +11,8 @@
 //    (release()); dropping the handle first removes the file, so an upload that
 //    fails its checks after commit leaves nothing behind.
 //  - A BlobReader keeps its file descriptor: unlinking the blob afterwards (an
-//    overwrite or delete) does not disturb a read in progress.
+//    overwrite or delete) does not disturb a read in progress. A pinned blob
+//    is not unlinked until it is unpinned, so a reader may open it later.
 //  - Every writer and unadopted handle is registered as "live";
 //    remove_unreferenced() never touches a live blob, so garbage collection is
 //    safe even while uploads run.
@@ -30,6 +31,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -162,8 +164,14 @@ class BlobStore {
                                           std::uint64_t max_size = kMaxSinglePutSize);
   // NoSuchKey when the blob does not exist (e.g. unlinked by an overwrite).
   Expected<BlobReader, StoreError> open_blob(const BlobId& id) const;
-  // Unlinks a committed blob; a missing one is not an error.
+  // Unlinks a committed blob; a missing one is not an error. A pinned (or
+  // otherwise live) blob is unlinked when its last pin is released instead.
   void remove(const BlobId& id);
+
+  // Pins keep a committed blob from remove() and from sweeps. Counted: every
+  // pin() needs one unpin(). Readers pin what they will open later.
+  void pin(const BlobId& id);
+  void unpin(const BlobId& id);
 
   // Removes temp files and blobs that are neither live nor `referenced`.
   // Safe while writers run: a blob is live from create() until its
@@ -171,6 +179,9 @@ class BlobStore {
   // after the live set, so a blob adopted in between is seen as referenced.
   Expected<BlobSweepReport, StoreError> remove_unreferenced(
       const std::function<Expected<bool, StoreError>(const BlobId&)>& referenced);
+
+  // Whether any committed blob exists (a cheap scan that stops at the first).
+  Expected<bool, StoreError> has_blobs() const;
 
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path blob_path(const BlobId& id) const;
@@ -188,7 +199,8 @@ class BlobStore {
   std::filesystem::path root_;
   std::array<int, 256> shard_dir_fds_{};  // blobs/00..ff, kept open for fsync after rename
   mutable std::mutex live_mutex_;
-  std::unordered_set<std::string> live_;
+  std::unordered_map<std::string, int> live_;  // writers, unadopted handles and pins, counted
+  std::unordered_set<std::string> doomed_;     // removed while live: unlink at the last release
 };
 
 }  // namespace upgate::store

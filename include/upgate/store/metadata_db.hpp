@@ -94,6 +94,8 @@ class MetadataDb {
     // Objects. insert_object assigns record.generation; the key must be free.
     std::optional<ObjectRecord> find_object(std::string_view bucket, std::string_view key);
     void insert_object(ObjectRecord& record);
+    std::optional<std::int64_t> find_object_generation(std::string_view bucket,
+                                                       std::string_view key);
     void delete_object(std::int64_t generation);
     // Visits the objects with keys in `range` in key order until `visit`
     // returns false. Rows are read lazily, so stopping early costs nothing;
@@ -139,6 +141,8 @@ class MetadataDb {
   auto write(F&& fn) -> std::invoke_result_t<F, Txn&>;
 
   int schema_version();
+  // True when this open() created the schema: the database was new or empty.
+  bool created_fresh() const { return created_fresh_; }
 
  private:
   MetadataDb(std::filesystem::path file, Options options);
@@ -155,6 +159,7 @@ class MetadataDb {
 
   std::filesystem::path file_;
   Options options_;
+  bool created_fresh_ = false;
   std::mutex writer_mutex_;
   std::unique_ptr<detail::SqliteConnection> writer_;
   std::mutex readers_mutex_;

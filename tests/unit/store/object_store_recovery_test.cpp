@@ -262,5 +262,23 @@ TEST(ObjectStoreRecovery, OpenRemovesTempFilesAndOrphanBlobsButKeepsObjects) {
   EXPECT_EQ(read_all(object->reader), "keep me");
 }
 
+TEST(ObjectStoreRecovery, RefusesToSweepBlobsWhenTheMetadataDatabaseIsGone) {
+  TempDir dir;
+  {
+    auto store = ObjectStore::open(dir.path()).value();
+    ASSERT_TRUE(store->create_bucket({"bkt"}));
+    auto writer = store->begin_blob();
+    ASSERT_TRUE(writer->append(bytes_of("precious")));
+    ASSERT_TRUE(store->put_object({.bucket = "bkt", .key = "k"}, writer->commit().value()));
+  }
+  for (const char* f : {"metadata.db", "metadata.db-wal", "metadata.db-shm"}) {
+    fs::remove(dir.path() / f);
+  }
+  auto reopened = ObjectStore::open(dir.path());
+  ASSERT_FALSE(reopened);
+  EXPECT_EQ(reopened.error().code, StoreErrc::kInternalError);
+  EXPECT_EQ(files_under(dir.path() / "blobs").size(), 1u);  // the bytes are still there
+}
+
 }  // namespace
 }  // namespace upgate::store

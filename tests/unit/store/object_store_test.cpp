@@ -175,8 +175,12 @@ TEST_F(ObjectStoreTest, ReaderOpenedBeforeAnOverwriteFinishesWithTheOldBytes) {
 
   ASSERT_TRUE(put("k", "replacement"));
   ASSERT_TRUE(store->delete_object("bucket", "k"));
-  EXPECT_EQ(blob_files(dir.path()), 0u);  // unlinked, yet still readable through the open reader
+  EXPECT_EQ(store->get_object("bucket", "k").error().code, StoreErrc::kNoSuchKey);
   EXPECT_EQ(read_all(opened->reader, 65536), old_data);
+  // The old blob outlived its row only as long as the reader needed it.
+  EXPECT_EQ(blob_files(dir.path()), 1u);
+  opened = store->get_object("bucket", "missing");
+  EXPECT_EQ(blob_files(dir.path()), 0u);
 }
 
 TEST_F(ObjectStoreTest, ReadersRacingOverwritesAlwaysSeeOneWholeVersion) {
@@ -259,10 +263,13 @@ TEST_F(ObjectStoreTest, CopySharesBlobsUntilTheLastReferenceGoes) {
 
   ASSERT_TRUE(store->delete_object("bucket", "src"));
   EXPECT_EQ(blob_files(dir.path()), 1u);
-  auto opened = store->get_object("other", "dst");
-  ASSERT_TRUE(opened);
-  EXPECT_EQ(read_all(opened->reader), "payload");
-  ASSERT_TRUE(store->delete_object("other", "dst"));
+  {
+    auto opened = store->get_object("other", "dst");
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(read_all(opened->reader), "payload");
+    ASSERT_TRUE(store->delete_object("other", "dst"));
+    EXPECT_EQ(blob_files(dir.path()), 1u);  // pinned by the open reader
+  }
   EXPECT_EQ(blob_files(dir.path()), 0u);
 }
 
