@@ -13,8 +13,9 @@ Promises:
   store and removes the temp dir. The instance is a context manager, and every store still
   running when the interpreter exits is killed (atexit). On Linux the store is also given
   PR_SET_PDEATHSIG, so it dies with the test process even when ctest SIGKILLs that on timeout.
-- The store's stderr goes to a file in the temp dir (`log_path`), so a chatty store can never
-  block on a full pipe, and a failing test can print it (`log_tail()`).
+- The store's stderr, and its stdout after the listening line (the access log), go to a file
+  in the temp dir (`log_path`), so a chatty store can never block on a full pipe, and a
+  failing test can print it (`log_tail()`).
 
 As a program it wraps another command, for suites written in other languages:
     store_process.py [--keep-log] -- node --test tests/compat/js/
@@ -155,14 +156,19 @@ class StoreProcess:
         return value if isinstance(value, dict) else None
 
     def _drain_stdout_in_background(self, stdout):
-        # Later stdout lines (if any) must not fill the pipe and stall the store.
+        # Later stdout lines (the access log) must not fill the pipe and stall the store;
+        # they go to the log file beside stderr, where log_tail() finds them.
         import threading
 
         def drain():
             os.set_blocking(stdout.fileno(), True)
             try:
-                while stdout.read(65536):
-                    pass
+                with open(self.log_path, "ab", buffering=0) as log:
+                    while True:
+                        chunk = stdout.read1(65536)
+                        if not chunk:
+                            break
+                        log.write(chunk)
             except (OSError, ValueError):
                 pass
 
