@@ -101,9 +101,6 @@ describe("the demo page", () => {
     assert.deepEqual(page.errors, []);
 
     await page.screenshot({ path: artifactPath("demo-page-after-upload.png") });
-    if (process.env.UPGATE_E2E_UPDATE_DOCS === "1") {
-      await page.screenshot({ path: path.join(ROOT, "docs", "images", "demo-page.png") });
-    }
     await page.context().close();
   });
 
@@ -144,6 +141,48 @@ describe("the demo page", () => {
     assert.match(await p.locator("#summary").innerText(), /2 uploaded/);
     assert.deepEqual(p.errors, []);
     await context.close();
+  });
+
+  test("a slow link: while the upload runs the row shows bytes, percent, speed and time left", async () => {
+    const page = await openPage(browser, `${stack.api}/`);
+    // Chromium's own network emulation: uploads leave at about 400 kB/s.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 400_000,
+    });
+    await page.setInputFiles("#file-input", [{ name: "logo.png", mimeType: "image/png", buffer: testBytes(40_000, 4) }]);
+    await waitForState(page, "logo.png", "done");
+    const bytes = testBytes(2_000_000, 8);
+    await page.setInputFiles("#file-input", [
+      { name: "site-video.mp4", mimeType: "video/mp4", buffer: bytes },
+    ]);
+    const r = row(page, "site-video.mp4");
+    const stats = r.locator(".stats");
+    // e.g. "812 KB of 2.0 MB · 40% · 405 KB/s · 3 s left"
+    const live = /^\d+(\.\d)? (KB|MB) of 2\.0 MB · \d+% · \d+(\.\d)? (KB|MB)\/s · .+ left$/;
+    await page.waitForFunction(
+      ([el, re]) => new RegExp(re).test(el.textContent),
+      [await stats.elementHandle(), live.source], { timeout: 20_000 });
+    const bar = await r.locator(".bar").evaluate((b) => b.value);
+    assert.ok(bar > 0 && bar < 100, `progress bar mid-way: ${bar}`);
+
+    // A refused file beside it, for a screenshot of every state.
+    await page.setInputFiles("#file-input", [
+      { name: "payroll.xlsx", mimeType: "application/vnd.ms-excel", buffer: testBytes(6 * 1024 * 1024, 2) },
+    ]);
+    await waitForState(page, "payroll.xlsx", "failed");
+    // Header and panels, without the empty space below them.
+    const bottom = await page.evaluate(() => document.querySelector("main").getBoundingClientRect().bottom);
+    const clip = { x: 0, y: 0, width: 1180, height: Math.ceil(bottom) };
+    await page.screenshot({ path: artifactPath("demo-page-during-upload.png"), clip });
+    if (process.env.UPGATE_E2E_UPDATE_DOCS === "1") {
+      await page.screenshot({ path: path.join(ROOT, "docs", "images", "demo-page.png"), clip });
+    }
+
+    await waitForState(page, "site-video.mp4", "done", 30_000);
+    assert.deepEqual(await readObject(stack, await r.getAttribute("data-key")), bytes);
+    await page.context().close();
   });
 
   test("a file over the profile's limit and a type it does not take: errors inline, nothing stored", async () => {
