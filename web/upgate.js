@@ -182,7 +182,7 @@ async function withRetries(attemptFn, { retries, retryDelayMs, maxRetryDelayMs, 
  * Resolves with the API's answer: {ok, uploadUrl, key, method, headers, expiresAt}.
  */
 export async function requestUploadUrl(file, { api = "", folder, contentType, signal, retries = 3,
-  retryDelayMs = 500, maxRetryDelayMs = 8000, onRetry } = {}) {
+  retryDelayMs = 500, maxRetryDelayMs = 8000, requestTimeoutMs = 30_000, onRetry } = {}) {
   const url = joinUrl(api, SEED_ROUTE);
   const body = JSON.stringify({
     fileName: file?.name,
@@ -191,19 +191,33 @@ export async function requestUploadUrl(file, { api = "", folder, contentType, si
     folderName: folder,
   });
   return withRetries(async () => {
+    // The caller's signal cancels; the timer only ends this try (and is retried).
+    const attempt = new AbortController();
+    const forward = () => attempt.abort();
+    signal && signal.addEventListener("abort", forward, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; attempt.abort(); }, requestTimeoutMs);
     let response;
+    let text;
     try {
       response = await fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body,
-        signal,
+        signal: attempt.signal,
       });
+      text = await response.text();
     } catch (e) {
-      if (e && e.name === "AbortError") throw e;
+      throwIfAborted(signal);
+      if (timedOut) {
+        throw new UploadError(`The upload API at ${originOf(url)} did not answer within ${requestTimeoutMs / 1000} s`,
+          { code: "Timeout", stage: "request", retryable: true });
+      }
       throw noAnswer(url, "request", "The upload API");
+    } finally {
+      clearTimeout(timer);
+      signal && signal.removeEventListener("abort", forward);
     }
-    const text = await response.text();
     let data = null;
     try { data = JSON.parse(text); } catch { /* not JSON: reported below */ }
     if (response.ok && data && data.ok === true && typeof data.uploadUrl === "string") return data;
@@ -245,24 +259,37 @@ export async function requestDownloadUrl(key, { api = "", signal } = {}) {
 
 // One PUT through XMLHttpRequest. Rejects with UploadError (retryable on network errors and
 // 5xx) or an AbortError.
-function putOnce(file, grant, { signal, onBytes }) {
+function putOnce(file, grant, { signal, onBytes, stallTimeoutMs }) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     let sentAny = false;
     let settled = false;
+    let watchdog = null;
     const finish = (fn, value) => {
       if (settled) return;
       settled = true;
+      clearTimeout(watchdog);
       signal && signal.removeEventListener("abort", onAbort);
       fn(value);
     };
     const onAbort = () => { xhr.abort(); finish(reject, abortError()); };
+    // A transfer that stops moving is ended and retried rather than left hanging.
+    const arm = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        xhr.abort();
+        finish(reject, new UploadError(
+          `The upload to ${originOf(grant.uploadUrl)} stalled: no progress for ${stallTimeoutMs / 1000} s`,
+          { code: "Timeout", stage: "upload", retryable: true }));
+      }, stallTimeoutMs);
+    };
 
     xhr.open(grant.method || "PUT", grant.uploadUrl, true);
     for (const [name, value] of Object.entries(grant.headers || {})) {
       if (!isForbiddenHeader(name)) xhr.setRequestHeader(name, value);
     }
     xhr.upload.onprogress = (e) => {
+      arm();
       if (e.loaded > 0) sentAny = true;
       onBytes(e.loaded, e.lengthComputable ? e.total : file.size);
     };
@@ -293,9 +320,9 @@ function putOnce(file, grant, { signal, onBytes }) {
       }
       finish(reject, noAnswer(grant.uploadUrl, "upload", "The storage server"));
     };
-    xhr.ontimeout = () => finish(reject, new UploadError("The upload timed out", { code: "Timeout", stage: "upload", retryable: true }));
     if (signal) signal.addEventListener("abort", onAbort, { once: true });
     xhr.send(file);
+    arm();
   });
 }
 
@@ -313,10 +340,13 @@ function putOnce(file, grant, { signal, onBytes }) {
  *   signal        an AbortSignal that cancels the upload
  *   retries       retries after the first try, per step (default 3)
  *   retryDelayMs  base of the exponential backoff (default 500)
+ *   requestTimeoutMs  how long the API may take to answer, per try (default 30000)
+ *   stallTimeoutMs    how long the PUT may go without progress, per try (default 60000)
  * Resolves with {key, etag}.
  */
 export async function upload(file, options = {}) {
-  const { folder, onProgress, onUrl, signal, retries = 3, retryDelayMs = 500, maxRetryDelayMs = 8000 } = options;
+  const { folder, onProgress, onUrl, signal, retries = 3, retryDelayMs = 500, maxRetryDelayMs = 8000,
+    stallTimeoutMs = 60_000 } = options;
   if (!file || typeof file.size !== "number") throw new TypeError("upload(file): file must be a File or Blob");
   if (!folder) throw new TypeError("upload(file, {folder}): folder is required");
   throwIfAborted(signal);
@@ -353,6 +383,7 @@ export async function upload(file, options = {}) {
     meter.reset();
     return putOnce(file, grant, {
       signal,
+      stallTimeoutMs,
       onBytes: (loaded) => { meter.sample(loaded); report("uploading", loaded); },
     });
   }, { retries, retryDelayMs, maxRetryDelayMs, signal, onRetry });

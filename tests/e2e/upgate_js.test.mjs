@@ -35,6 +35,8 @@ function uploadInPage(page, bytes, { name = "file.bin", type = "application/octe
         folder: options.folder ?? "e2e",
         retries: options.retries ?? 3,
         retryDelayMs: 50,
+        stallTimeoutMs: options.stallTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
         signal: controller.signal,
         onUrl: options.abortWhen === "url" ? () => controller.abort() : undefined,
         onProgress: (p) => progress.push(p),
@@ -162,6 +164,27 @@ describe("upgate.js upload()", () => {
     const bytes = testBytes(10_000, 9);
     const result = await uploadInPage(page, bytes);
     assert.equal(result.ok, true, result.message);
+    assert.equal(puts, 2);
+    assert.deepEqual(await readObject(stack, result.key), bytes);
+    await page.context().close();
+  });
+
+  test("a PUT that stops moving and an API that does not answer are ended and retried", async () => {
+    const page = await openPage(browser, `${stack.api}/`);
+    let puts = 0;
+    let asks = 0;
+    // The first try of each never gets an answer (the route is left pending).
+    await page.route(`${stack.store}/**`, async (route) => {
+      if (route.request().method() !== "PUT") return route.continue();
+      if (++puts > 1) return route.continue();
+    });
+    await page.route("**/api/s3/getPresignedUrl", async (route) => {
+      if (++asks > 1) return route.continue();
+    });
+    const bytes = testBytes(20_000, 13);
+    const result = await uploadInPage(page, bytes, { options: { stallTimeoutMs: 1000, requestTimeoutMs: 1000 } });
+    assert.equal(result.ok, true, result.message);
+    assert.equal(asks, 2);
     assert.equal(puts, 2);
     assert.deepEqual(await readObject(stack, result.key), bytes);
     await page.context().close();
