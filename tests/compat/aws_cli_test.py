@@ -136,6 +136,23 @@ class AwsCliS3Commands(unittest.TestCase):
         self.assertEqual(os.path.getsize(back), 20 * MiB)
         self.assertEqual(md5_of_file(back), md5_of_file(big))
 
+    def test_sync_up_again_and_down(self):
+        tree = os.path.join(work_dir, "tree")
+        files = {"a.txt": 10, "sub/b.bin": 3000, "sub/deeper/c.bin": 70_000, "sp ace/ü.txt": 5}
+        for name, size in files.items():
+            os.makedirs(os.path.dirname(os.path.join(tree, name)), exist_ok=True)
+            with open(os.path.join(tree, name), "wb") as f:
+                f.write(os.urandom(size))
+        up = aws("s3", "sync", tree, self.s3url("tree/")).stdout
+        self.assertEqual(up.count("upload:"), len(files), up)
+        # A second sync compares sizes and LastModified with the listing: nothing to send.
+        self.assertEqual(aws("s3", "sync", tree, self.s3url("tree/")).stdout.strip(), "")
+        down = os.path.join(work_dir, "tree.down")
+        aws("s3", "sync", self.s3url("tree/"), down)
+        for name in files:
+            self.assertTrue(filecmp.cmp(os.path.join(tree, name), os.path.join(down, name),
+                                        shallow=False), name)
+
     def test_rb_refuses_a_bucket_that_is_not_empty(self):
         bucket = new_bucket_name()
         aws("s3", "mb", f"s3://{bucket}")

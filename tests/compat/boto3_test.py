@@ -11,6 +11,7 @@ import hashlib
 import os
 import sys
 import unittest
+import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -271,6 +272,18 @@ class Listing(S3TestCase):
             Bucket=self.bucket, PaginationConfig={"PageSize": 4})
         self.assertEqual([o["Key"] for p in pages for o in p.get("Contents", [])],
                          sorted(self.KEYS))
+
+    def test_list_objects_v1_with_delimiter_gives_next_marker(self):
+        # v1 returns NextMarker only when a delimiter is given (ListObjects reference).
+        first = self.s3.list_objects(Bucket=self.bucket, Delimiter="/", MaxKeys=2)
+        self.assertTrue(first["IsTruncated"])
+        self.assertEqual([p["Prefix"] for p in first["CommonPrefixes"]], ["docs/", "photos/"])
+        self.assertEqual(first["NextMarker"], "photos/")
+        second = self.s3.list_objects(Bucket=self.bucket, Delimiter="/",
+                                      Marker=first["NextMarker"])
+        self.assertEqual([o["Key"] for o in second["Contents"]], ["top.txt"])
+        self.assertEqual([p["Prefix"] for p in second["CommonPrefixes"]], ["with space/"])
+        self.assertFalse(second["IsTruncated"])
 
     def test_list_objects_v1_with_marker(self):
         first = self.s3.list_objects(Bucket=self.bucket, MaxKeys=3)
@@ -553,6 +566,43 @@ class PostPolicyUploads(S3TestCase):
         self.assertEqual(response.status_code, 400, response.text)
         self.assertEqual(xml_error_code(response), "EntityTooLarge", response.text)
         self.assertAbsent("forms/limited.bin")
+
+    def test_success_action_redirect_is_a_303_to_the_url_with_bucket_key_etag(self):
+        # S3 redirects with 303 and appends bucket, key and etag to the URL (POST Object docs).
+        target = "https://app.example.com/done"
+        presigned = self.s3.generate_presigned_post(
+            Bucket=self.bucket, Key="forms/redirected.txt",
+            Fields={"success_action_redirect": target},
+            Conditions=[{"success_action_redirect": target}], ExpiresIn=300)
+        fields = dict(presigned["fields"])
+        response = requests.post(presigned["url"], data=fields, allow_redirects=False,
+                                 files={"file": ("r.txt", b"redirect me", "text/plain")},
+                                 timeout=30)
+        self.assertEqual(response.status_code, 303, response.text)
+        location = urllib.parse.urlsplit(response.headers["Location"])
+        self.assertEqual(f"{location.scheme}://{location.netloc}{location.path}", target)
+        query = dict(urllib.parse.parse_qsl(location.query))
+        self.assertEqual(query.get("bucket"), self.bucket)
+        self.assertEqual(query.get("key"), "forms/redirected.txt")
+        self.assertEqual(query.get("etag"), f'"{hashlib.md5(b"redirect me").hexdigest()}"')
+
+    def test_key_outside_the_starts_with_condition_is_refused(self):
+        # 403 AccessDenied "Invalid according to Policy: Policy Condition failed".
+        presigned = self.s3.generate_presigned_post(
+            Bucket=self.bucket, Key="forms/${filename}", ExpiresIn=300)
+        response = self.post(presigned, "x.txt", b"x", {"key": "elsewhere/x.txt"})
+        self.assertEqual(response.status_code, 403, response.text)
+        self.assertEqual(xml_error_code(response), "AccessDenied", response.text)
+        self.assertAbsent("elsewhere/x.txt")
+
+    def test_expired_policy_is_refused(self):
+        # 403 AccessDenied "Invalid according to Policy: Policy expired."
+        presigned = self.s3.generate_presigned_post(
+            Bucket=self.bucket, Key="forms/late.txt", ExpiresIn=-60)
+        response = self.post(presigned, "late.txt", b"too late")
+        self.assertEqual(response.status_code, 403, response.text)
+        self.assertEqual(xml_error_code(response), "AccessDenied", response.text)
+        self.assertAbsent("forms/late.txt")
 
     def test_field_not_covered_by_policy_is_refused(self):
         # Every form field must be covered by a policy condition (POST policy docs):
