@@ -141,6 +141,21 @@ class ObjectOperations(S3TestCase):
         self.assertEqual(got["Body"].read(), b"")
         self.assertEqual(got["ETag"], '"d41d8cd98f00b204e9800998ecf8427e"')
 
+    def test_put_if_none_match_star_refuses_an_existing_key(self):
+        # Conditional writes: If-None-Match: * → 412 PreconditionFailed when the key exists.
+        # This botocore predates the IfNoneMatch parameter, so the header is added by hand.
+        guarded = make_client()
+        guarded.meta.events.register(
+            "before-sign.s3.PutObject",
+            lambda request, **_: request.headers.__setitem__("If-None-Match", "*"))
+        guarded.put_object(Bucket=self.bucket, Key="once", Body=b"first")
+        with self.assertRaises(ClientError) as caught:
+            guarded.put_object(Bucket=self.bucket, Key="once", Body=b"second")
+        self.assertEqual(caught.exception.response["Error"]["Code"], "PreconditionFailed")
+        self.assertEqual(caught.exception.response["ResponseMetadata"]["HTTPStatusCode"], 412)
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="once")["Body"].read(),
+                         b"first")
+
     def test_get_missing_key_is_no_such_key(self):
         self.assertS3Error("NoSuchKey", 404, self.s3.get_object, Bucket=self.bucket, Key="nope")
 
@@ -690,6 +705,19 @@ class BucketCors(S3TestCase):
                          "http://localhost:8080")
         self.assertEqual(response.headers.get("Access-Control-Expose-Headers"), "ETag")
         self.assertIn("origin", response.headers.get("Vary", "").lower())
+
+    def test_error_responses_carry_cors_headers_too(self):
+        # A browser can read S3's 403 body (Uppy looks for "Request has expired" in it) only
+        # because S3 applies the bucket's CORS rules to error responses as well.
+        url = self.s3.generate_presigned_url(
+            "put_object", Params={"Bucket": self.bucket, "Key": "uploads/a.png",
+                                  "ContentType": "image/png"}, ExpiresIn=300)
+        response = requests.put(url, data=b"x", timeout=30, headers={
+            "Content-Type": "text/plain", "Origin": "http://localhost:8080"})
+        self.assertEqual(response.status_code, 403, response.text)
+        self.assertEqual(xml_error_code(response), "SignatureDoesNotMatch", response.text)
+        self.assertEqual(response.headers.get("Access-Control-Allow-Origin"),
+                         "http://localhost:8080")
 
     def test_delete_bucket_cors(self):
         self.s3.delete_bucket_cors(Bucket=self.bucket)
