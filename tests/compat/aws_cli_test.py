@@ -31,7 +31,11 @@ work_dir = None
 def setUpModule():
     global store, work_dir
     store = StoreProcess()
-    store.start()
+    try:
+        store.start()
+    except BaseException:
+        store.close()  # tearDownModule does not run when setUpModule fails
+        raise
     work_dir = tempfile.mkdtemp(prefix="upgate-aws-cli-")
 
 

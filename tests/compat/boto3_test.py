@@ -30,7 +30,11 @@ store = None
 def setUpModule():
     global store
     store = StoreProcess()
-    store.start()
+    try:
+        store.start()
+    except BaseException:
+        store.close()  # tearDownModule does not run when setUpModule fails
+        raise
 
 
 def tearDownModule():
