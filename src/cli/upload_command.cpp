@@ -325,7 +325,9 @@ class Progress {
     meter_.sample(sent, now);
     if (quiet_) return;
     if (tty_) {
+      if (sent >= total_ && drew_complete_) return;  // all sent: the store is answering
       if (now - last_draw_ < std::chrono::milliseconds(100) && sent < total_) return;
+      drew_complete_ = sent >= total_;
       last_draw_ = now;
       std::cerr << '\r'
                 << render_progress_line(name_, sent, total_, meter_.bytes_per_second(),
@@ -355,6 +357,7 @@ class Progress {
   RateMeter meter_;
   Clock::time_point last_draw_{};
   bool drawn_ = false;
+  bool drew_complete_ = false;
   int last_quarter_ = 0;
 };
 

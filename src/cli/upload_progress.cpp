@@ -7,6 +7,10 @@
 #include <cmath>
 
 namespace upgate::cli {
+namespace {
+// Room for the usual " 45%  2.3 MB / 5.1 MB  1.2 MB/s  3 s left"; longer ones push the bar.
+constexpr int kStatsWidth = 42;
+}  // namespace
 
 std::string format_bytes(double bytes) {
   static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
@@ -58,17 +62,19 @@ std::string render_progress_line(std::string_view name, std::uint64_t sent, std:
     }
   }
 
-  // name, two spaces, [bar], two spaces, stats.
+  // name, two spaces, [bar], two spaces, stats. The stats get a fixed width so the bar
+  // does not jump as their digits change.
   constexpr int kMinBar = 10;
+  constexpr int kMaxBar = 40;
   constexpr int kMaxName = 28;
-  const int stats_width = static_cast<int>(stats.size());
+  const int stats_width = std::max(kStatsWidth, static_cast<int>(stats.size()));
   int name_width = std::min<int>(static_cast<int>(name.size()), kMaxName);
   int bar_width = width - name_width - stats_width - 6;
   if (bar_width < kMinBar) {
     name_width = std::max(8, name_width - (kMinBar - bar_width));
     bar_width = std::max(kMinBar, width - name_width - stats_width - 6);
   }
-  bar_width = std::min(bar_width, 40);
+  bar_width = std::min(bar_width, kMaxBar);
 
   std::string shown(name);
   if (static_cast<int>(shown.size()) > name_width) {
