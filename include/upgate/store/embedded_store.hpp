@@ -1,0 +1,77 @@
+// The embedded S3 store as one runnable unit: data directory, access keys,
+// buckets set up at start, and the HTTP server, for `upgate store` and for
+// `upgate serve` (which runs it beside the upload API).
+//
+// start() does everything that can fail before returning: opens the data
+// directory (taking its lock, recovering from a crash), loads or generates the
+// root key, reads the keys file, creates the requested buckets with their CORS
+// configuration and binds the port (0: ephemeral, see port()). run() then
+// serves until stop() (thread-safe) or, with stop_on_signals(), SIGINT/SIGTERM.
+// Errors are one line naming what failed; none contains a secret.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "upgate/expected.hpp"
+#include "upgate/s3/cors.hpp"
+#include "upgate/sigv4/credentials.hpp"
+#include "upgate/store/access_keys.hpp"
+#include "upgate/store/object_store.hpp"
+#include "upgate/store/s3_service.hpp"
+
+namespace upgate::store {
+
+struct EmbeddedStoreConfig {
+  std::filesystem::path data_dir;
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 9000;
+  unsigned threads = 0;  // 0: one per core
+  RootKeySource root_key;
+  std::optional<std::filesystem::path> keys_file;  // extra, restricted keys
+  std::string region = "us-east-1";
+  std::string domain;                // virtual-hosted style base domain; empty: path-style only
+  std::vector<std::string> buckets;  // created at start when missing
+  std::optional<s3::CorsConfiguration> bucket_cors;  // set on those buckets
+  std::function<void(const AccessLogEntry&)> access_log;
+  bool sync_commits = true;
+};
+
+// $XDG_DATA_HOME/upgate when XDG_DATA_HOME is set, else ./var/upgate.
+std::filesystem::path default_data_dir();
+
+// A CORS configuration from a file: the seed's JSON form or S3's XML.
+Expected<s3::CorsConfiguration, std::string> load_cors_file(const std::filesystem::path& path);
+
+class EmbeddedStore {
+ public:
+  static Expected<std::unique_ptr<EmbeddedStore>, std::string> start(EmbeddedStoreConfig config);
+  ~EmbeddedStore();
+  EmbeddedStore(const EmbeddedStore&) = delete;
+  EmbeddedStore& operator=(const EmbeddedStore&) = delete;
+
+  std::uint16_t port() const;
+  // "http://127.0.0.1:PORT" (the bound address; 0.0.0.0 is shown as 127.0.0.1).
+  std::string endpoint_url() const;
+  const sigv4::Credentials& root_credentials() const;
+  // Where the root key came from: "flags/environment", the credentials file, or "generated".
+  const std::string& root_key_origin() const;
+  const RecoveryReport& recovery_report() const;
+  std::size_t restricted_keys() const;
+
+  void run();
+  void stop() noexcept;
+  void stop_on_signals();
+
+ private:
+  EmbeddedStore() = default;
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace upgate::store

@@ -1,0 +1,218 @@
+// `upgate store`: the embedded S3-compatible object store on its own.
+//
+// When ready it prints one JSON line on stdout,
+//   {"event":"listening","s3":"http://127.0.0.1:PORT","region":...,"access_key_id":...}
+// so scripts and tests started with --listen 127.0.0.1:0 learn the port; the
+// access log follows as one JSON object per line. The secret access key is
+// never printed: it is given (flag or UPGATE_STORE_SECRET_ACCESS_KEY) or it is
+// in <data-dir>/credentials, mode 0600.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+
+#include "commands.hpp"
+#include "upgate/api/json_log.hpp"
+#include "upgate/store/embedded_store.hpp"
+
+namespace upgate::cli {
+namespace {
+
+struct StoreOptions {
+  std::string listen = "127.0.0.1:9000";
+  std::optional<std::string> data_dir;
+  std::optional<std::string> access_key_id;
+  std::optional<std::string> secret_access_key;
+  std::optional<std::string> keys_file;
+  std::string region = "us-east-1";
+  std::string domain;
+  std::vector<std::string> buckets;
+  std::optional<std::string> cors_file;
+  unsigned threads = 0;
+  std::string log_level = "info";
+  bool no_access_log = false;
+};
+
+constexpr const char* kStoreHelp =
+    "Run the embedded S3-compatible object store: SigV4 (header, presigned, aws-chunked,\n"
+    "POST policies) verified as S3 does, objects on disk, metadata in SQLite.\n"
+    "\n"
+    "Credentials: --access-key-id/--secret-access-key, else UPGATE_STORE_ACCESS_KEY_ID and\n"
+    "UPGATE_STORE_SECRET_ACCESS_KEY, else DATA_DIR/credentials (an AWS shared-credentials\n"
+    "file, generated with mode 0600 on first start). Prefer the environment for the secret:\n"
+    "arguments show in `ps`. Extra keys limited to actions and resources go in --keys-file:\n"
+    "  [uploader]\n"
+    "  aws_access_key_id = ...\n"
+    "  aws_secret_access_key = ...\n"
+    "  actions = s3:PutObject, s3:GetObject\n"
+    "  resources = uploads/services/*\n"
+    "\n"
+    "Environment: UPGATE_STORE_LISTEN, UPGATE_STORE_DATA_DIR, UPGATE_STORE_REGION,\n"
+    "UPGATE_STORE_KEYS_FILE, XDG_DATA_HOME (default data dir $XDG_DATA_HOME/upgate, else\n"
+    "./var/upgate).\n"
+    "Ready: one JSON line {\"event\":\"listening\",\"s3\":URL,...} on stdout; access log after "
+    "it.\n"
+    "Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot start, 2 for bad arguments.";
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return (v != nullptr && *v != '\0') ? v : nullptr;
+}
+
+bool parse_listen(const std::string& text, std::string& host, std::uint16_t& port) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size()) return false;
+  host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  unsigned long value = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<unsigned long>(c - '0');
+    if (value > 65535) return false;
+  }
+  port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+int run_store(StoreOptions& o) {
+  if (!o.data_dir) {
+    if (const char* v = env("UPGATE_STORE_DATA_DIR")) o.data_dir = v;
+  }
+  if (!o.access_key_id) {
+    if (const char* v = env("UPGATE_STORE_ACCESS_KEY_ID")) o.access_key_id = v;
+  }
+  if (!o.secret_access_key) {
+    if (const char* v = env("UPGATE_STORE_SECRET_ACCESS_KEY")) o.secret_access_key = v;
+  }
+  if (!o.keys_file) {
+    if (const char* v = env("UPGATE_STORE_KEYS_FILE")) o.keys_file = v;
+  }
+
+  store::EmbeddedStoreConfig config;
+  if (!parse_listen(o.listen, config.address, config.port)) {
+    std::cerr << "upgate store: --listen must be HOST:PORT, got \"" << o.listen << "\"\n";
+    return kExitUsage;
+  }
+  config.data_dir = o.data_dir ? std::filesystem::path(*o.data_dir) : store::default_data_dir();
+  config.threads = o.threads;
+  config.root_key.access_key_id = o.access_key_id;
+  config.root_key.secret_access_key = o.secret_access_key;
+  if (o.keys_file) config.keys_file = *o.keys_file;
+  config.region = o.region;
+  config.domain = o.domain;
+  config.buckets = o.buckets;
+  if (o.cors_file) {
+    auto cors = store::load_cors_file(*o.cors_file);
+    if (!cors) {
+      std::cerr << "upgate store: --cors: " << cors.error() << '\n';
+      return kExitUsage;
+    }
+    config.bucket_cors = std::move(*cors);
+  }
+
+  std::fflush(stdout);
+  auto logger = api::make_json_logger(o.log_level, STDOUT_FILENO);
+  if (!o.no_access_log) {
+    config.access_log = [logger](const store::AccessLogEntry& e) {
+      const std::string status = std::to_string(e.status);
+      const std::string in = std::to_string(e.bytes_in);
+      const std::string out = std::to_string(e.bytes_out);
+      const std::string ms =
+          std::to_string(std::chrono::duration<double, std::milli>(e.duration).count());
+      api::log_json(*logger, e.status >= 500 ? spdlog::level::warn : spdlog::level::info,
+                    api::json_log_line("info", "request",
+                                       {{"id", e.request_id},
+                                        {"remote", e.remote},
+                                        {"method", e.method},
+                                        {"op", e.operation},
+                                        {"bucket", e.bucket},
+                                        {"key", e.key},
+                                        {"access_key_id", e.access_key_id},
+                                        {"status", status},
+                                        {"error", e.error_code},
+                                        {"reason", e.reason},
+                                        {"bytes_in", in},
+                                        {"bytes_out", out},
+                                        {"ms", ms}}));
+    };
+  }
+
+  auto store = store::EmbeddedStore::start(std::move(config));
+  if (!store) {
+    std::cerr << "upgate store: " << store.error() << '\n';
+    logger->flush();
+    return kExitFailure;
+  }
+  const auto& recovery = (*store)->recovery_report();
+  if (recovery.temp_files_removed + recovery.orphan_blobs_removed > 0) {
+    api::log_json(*logger, spdlog::level::warn,
+                  api::json_log_line(
+                      "warn", "recovered from an unclean shutdown",
+                      {{"temp_files_removed", std::to_string(recovery.temp_files_removed)},
+                       {"orphan_blobs_removed", std::to_string(recovery.orphan_blobs_removed)},
+                       {"orphan_bytes_removed", std::to_string(recovery.orphan_bytes_removed)}}));
+  }
+  logger->flush();
+  boost::json::object event;
+  event["event"] = "listening";
+  event["s3"] = (*store)->endpoint_url();
+  event["region"] = o.region;
+  event["access_key_id"] = (*store)->root_credentials().access_key_id;
+  event["credentials"] = (*store)->root_key_origin();
+  event["restricted_keys"] = (*store)->restricted_keys();
+  event["buckets"] = boost::json::value_from(o.buckets);
+  const std::string ready = boost::json::serialize(event) + "\n";
+  // Straight to the descriptor: the logger writes there too, and this line must be whole.
+  std::size_t done = 0;
+  while (done < ready.size()) {
+    const ssize_t n = ::write(STDOUT_FILENO, ready.data() + done, ready.size() - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+
+  (*store)->stop_on_signals();
+  (*store)->run();
+  api::log_json(*logger, spdlog::level::info,
+                api::json_log_line("info", "upgate store stopped", {}));
+  logger->flush();
+  store->reset();
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_store(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<StoreOptions>();
+  if (const char* v = env("UPGATE_STORE_LISTEN")) options->listen = v;
+  if (const char* v = env("UPGATE_STORE_REGION")) options->region = v;
+  CLI::App* cmd = app.add_subcommand("store", kStoreHelp);
+  StoreOptions& o = *options;
+  cmd->add_option("--listen", o.listen, "HOST:PORT to bind (default 127.0.0.1:9000; port 0: any)");
+  cmd->add_option("--data-dir", o.data_dir, "where objects and metadata live");
+  cmd->add_option("--access-key-id", o.access_key_id, "root access key id");
+  cmd->add_option("--secret-access-key", o.secret_access_key,
+                  "root secret (prefer UPGATE_STORE_SECRET_ACCESS_KEY)");
+  cmd->add_option("--keys-file", o.keys_file, "extra keys limited to actions and resources");
+  cmd->add_option("--region", o.region, "the region this store answers for (default us-east-1)");
+  cmd->add_option("--domain", o.domain, "base domain for virtual-hosted-style requests");
+  cmd->add_option("--bucket", o.buckets, "bucket to create at start (repeatable)");
+  cmd->add_option("--cors", o.cors_file,
+                  "CORS rules (seed JSON or S3 XML) for the --bucket buckets");
+  cmd->add_option("--threads", o.threads, "I/O threads (default: one per core)");
+  cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off");
+  cmd->add_flag("--no-access-log", o.no_access_log, "no per-request log lines");
+  cmd->callback([options, &exit_code] { exit_code = run_store(*options); });
+}
+
+}  // namespace upgate::cli

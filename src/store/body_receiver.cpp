@@ -1,0 +1,349 @@
+// Request bodies into blobs: bounded buffers, checks while streaming, commit last.
+#include "body_receiver.hpp"
+
+#include <cstring>
+#include <memory>
+
+#include "upgate/store/payload_decoder.hpp"
+#include "upgate/store/streaming_digester.hpp"
+
+namespace upgate::store {
+
+namespace {
+
+using s3::ErrorCode;
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (lower(s[i]) != prefix[i]) return false;
+  }
+  return true;
+}
+
+std::string lower_copy(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// True when `value` is the base64 of exactly the algorithm's digest size.
+bool valid_checksum_value(ChecksumAlgorithm algorithm, std::string_view value) {
+  std::string raw;
+  return sigv4::base64_decode(value, raw) && raw.size() == checksum_digest_size(algorithm);
+}
+
+std::string algorithm_lower(ChecksumAlgorithm a) {
+  return lower_copy(checksum_algorithm_name(a));
+}
+
+s3::S3Error body_error(http::BodyError e) {
+  switch (e) {
+    case http::BodyError::too_large:
+      return s3::make_error(ErrorCode::EntityTooLarge).because("body over the size limit");
+    case http::BodyError::timeout:
+      return s3::make_error(ErrorCode::RequestTimeout).because("body read timed out");
+    case http::BodyError::closed:
+      return s3::make_error(ErrorCode::IncompleteBody).because("client closed before the end");
+    case http::BodyError::malformed:
+      return s3::make_error(ErrorCode::IncompleteBody).because("malformed chunked body");
+    case http::BodyError::shutting_down:
+      return s3::make_error(ErrorCode::ServiceUnavailable).because("server shutting down");
+  }
+  return s3::make_error(ErrorCode::InternalError);
+}
+
+Expected<PayloadSpec, s3::S3Error> payload_spec(const S3Request& r) {
+  PayloadHeaders h;
+  h.decoded_content_length = r.header("x-amz-decoded-content-length");
+  h.trailer = r.header("x-amz-trailer");
+  return describe_payload(r.auth ? &*r.auth : nullptr, h);
+}
+
+// Content-MD5: base64 of 16 bytes, else InvalidDigest.
+Expected<std::optional<std::string>, s3::S3Error> content_md5(const S3Request& r) {
+  const auto value = r.header("content-md5");
+  if (!value) return std::optional<std::string>();
+  std::string raw;
+  const std::string_view v = trim(*value);
+  if (!sigv4::base64_decode(v, raw) || raw.size() != 16) {
+    return Unexpected(s3::make_error(ErrorCode::InvalidDigest).because("Content-MD5 malformed"));
+  }
+  return std::optional<std::string>(std::string(v));
+}
+
+// Fills `buffer` from the body; 0 with `eof` set at the end.
+boost::asio::awaitable<Expected<std::size_t, http::BodyError>> fill(http::Exchange& ex,
+                                                                    char* buffer,
+                                                                    std::size_t capacity,
+                                                                    bool& eof) {
+  std::size_t n = 0;
+  while (n < capacity) {
+    auto got = co_await ex.read_body_some(std::span<char>(buffer + n, capacity - n));
+    if (!got) co_return Unexpected(got.error());
+    if (*got == 0 || ex.body_complete()) {
+      n += *got;
+      eof = true;
+      break;
+    }
+    n += *got;
+  }
+  co_return n;
+}
+
+}  // namespace
+
+Expected<ChecksumRequest, s3::S3Error> checksum_request(const S3Request& r) {
+  ChecksumRequest out;
+  std::optional<std::string> value_header;
+  for (const auto& h : r.headers) {
+    if (!istarts_with(h.name, "x-amz-checksum-")) continue;
+    const std::string name = lower_copy(h.name);
+    const std::string_view suffix = std::string_view(name).substr(15);
+    if (suffix == "algorithm" || suffix == "type" || suffix == "mode") continue;
+    if (suffix == "crc64nvme") {
+      return Unexpected(s3::make_error(ErrorCode::NotImplemented,
+                                       "The CRC64NVME checksum algorithm is not supported")
+                            .because("x-amz-checksum-crc64nvme"));
+    }
+    const auto algorithm = parse_checksum_algorithm(suffix);
+    if (!algorithm) {
+      return Unexpected(
+          s3::make_error(ErrorCode::InvalidRequest, "The x-amz-checksum header is not supported")
+              .because("unknown " + name));
+    }
+    if (out.algorithm) {
+      return Unexpected(s3::make_error(ErrorCode::InvalidRequest,
+                                       "Expecting a single x-amz-checksum- header. Multiple "
+                                       "checksum Types are not allowed."));
+    }
+    const std::string_view v = trim(h.value);
+    if (!valid_checksum_value(*algorithm, v)) {
+      return Unexpected(
+          s3::make_error(ErrorCode::InvalidRequest, "Value for " + name + " header is invalid."));
+    }
+    out.algorithm = algorithm;
+    out.expected = std::string(v);
+    value_header = name;
+  }
+  if (const auto trailer = r.header("x-amz-trailer")) {
+    const std::string t = lower_copy(trim(*trailer));
+    if (istarts_with(t, "x-amz-checksum-")) {
+      if (t == "x-amz-checksum-crc64nvme") {
+        return Unexpected(s3::make_error(ErrorCode::NotImplemented,
+                                         "The CRC64NVME checksum algorithm is not supported"));
+      }
+      const auto algorithm = parse_checksum_algorithm(std::string_view(t).substr(15));
+      if (!algorithm) {
+        return Unexpected(s3::make_error(ErrorCode::InvalidRequest,
+                                         "The value specified in the x-amz-trailer header is not "
+                                         "supported"));
+      }
+      if (out.algorithm) {
+        return Unexpected(s3::make_error(ErrorCode::InvalidRequest,
+                                         "Expecting a single x-amz-checksum- header. Multiple "
+                                         "checksum Types are not allowed."));
+      }
+      out.algorithm = algorithm;
+      out.from_trailer = true;
+    }
+  }
+  if (const auto sdk = r.header("x-amz-sdk-checksum-algorithm")) {
+    const std::string_view name = trim(*sdk);
+    if (lower_copy(name) == "crc64nvme") {
+      if (!out.algorithm) {
+        return Unexpected(s3::make_error(ErrorCode::NotImplemented,
+                                         "The CRC64NVME checksum algorithm is not supported"));
+      }
+    } else {
+      const auto algorithm = parse_checksum_algorithm(name);
+      if (!algorithm || (out.algorithm && *out.algorithm != *algorithm)) {
+        return Unexpected(s3::make_error(ErrorCode::InvalidRequest,
+                                         "Value for x-amz-sdk-checksum-algorithm header is "
+                                         "invalid."));
+      }
+      out.algorithm = algorithm;
+    }
+  }
+  return out;
+}
+
+boost::asio::awaitable<Expected<ReceivedBody, s3::S3Error>> receive_body(S3Request& r,
+                                                                         ReceiveOptions options) {
+  auto spec = payload_spec(r);
+  if (!spec) co_return Unexpected(std::move(spec).error());
+  auto checksums = checksum_request(r);
+  if (!checksums) co_return Unexpected(std::move(checksums).error());
+  if (checksums->from_trailer && !spec->chunked()) {
+    co_return Unexpected(
+        s3::make_error(ErrorCode::InvalidRequest, "x-amz-trailer needs an aws-chunked body")
+            .because("trailer without a STREAMING-*-TRAILER payload"));
+  }
+  if (options.required_algorithm && checksums->algorithm &&
+      *checksums->algorithm != *options.required_algorithm) {
+    co_return Unexpected(
+        s3::make_error(ErrorCode::InvalidRequest,
+                       "Checksum Type mismatch occurred, expected checksum Type: " +
+                           algorithm_lower(*options.required_algorithm) +
+                           ", actual checksum Type: " + algorithm_lower(*checksums->algorithm)));
+  }
+  std::optional<ChecksumAlgorithm> algorithm =
+      checksums->algorithm ? checksums->algorithm : options.required_algorithm;
+  auto md5 = content_md5(r);
+  if (!md5) co_return Unexpected(std::move(md5).error());
+
+  const http::Request& request = r.request();
+  std::optional<std::uint64_t> declared =
+      spec->chunked() ? spec->decoded_length : request.content_length();
+  if (!declared && !request.chunked()) {
+    co_return Unexpected(s3::make_error(ErrorCode::MissingContentLength));
+  }
+  if (declared && *declared > options.max_size) {
+    co_return Unexpected(s3::entity_too_large(*declared, options.max_size));
+  }
+  if (request.content_length()) {
+    r.exchange.set_body_limit(*request.content_length());
+  } else {
+    // Chunked transfer coding: the decoded size is bounded by the writer; the
+    // framing overhead of aws-chunked is a few percent at most.
+    r.exchange.set_body_limit(options.max_size + options.max_size / 8 + (1u << 20));
+  }
+
+  ChecksumSet set;
+  if (algorithm) set = set.with(*algorithm);
+  std::optional<BlobWriter> writer;
+  StoreError begin_error;
+  co_await r.blocking([&] {
+    auto w = r.service.store.begin_blob(set, options.max_size);
+    if (w) {
+      writer.emplace(std::move(*w));
+    } else {
+      begin_error = w.error();
+    }
+  });
+  if (!writer) co_return Unexpected(to_s3_error(begin_error));
+
+  PayloadDecoder decoder(std::move(*spec));
+  const PayloadDecoder::Sink sink =
+      [&writer](std::string_view bytes) -> Expected<void, s3::S3Error> {
+    auto appended =
+        writer->append(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())));
+    if (!appended) return Unexpected(to_s3_error(appended.error()));
+    return {};
+  };
+
+  const std::size_t capacity = r.service.options.io_buffer_bytes;
+  std::unique_ptr<char[]> buffer(new char[capacity]);
+  bool eof = !request.has_body();
+  while (!eof) {
+    auto got = co_await fill(r.exchange, buffer.get(), capacity, eof);
+    if (!got) {
+      co_await r.blocking([&] { writer.reset(); });
+      co_return Unexpected(body_error(got.error()));
+    }
+    if (*got == 0) continue;
+    Expected<void, s3::S3Error> consumed;
+    co_await r.blocking(
+        [&] { consumed = decoder.consume(std::string_view(buffer.get(), *got), sink); });
+    if (!consumed) {
+      co_await r.blocking([&] { writer.reset(); });
+      co_return Unexpected(std::move(consumed).error());
+    }
+  }
+  buffer.reset();
+
+  std::optional<Expected<ReceivedBody, s3::S3Error>> result;
+  co_await r.blocking([&] {
+    auto fail = [&](s3::S3Error e) {
+      writer.reset();
+      result.emplace(Unexpected(std::move(e)));
+    };
+    if (auto finished = decoder.finish(); !finished) return fail(std::move(finished).error());
+    const Digests& digests = writer->finish();
+    if (*md5 && !sigv4::constant_time_equal(**md5, digests.md5_base64())) {
+      return fail(s3::bad_digest(**md5, digests.md5_base64()));
+    }
+    if (algorithm) {
+      std::optional<std::string> expected = checksums->expected;
+      if (checksums->from_trailer) {
+        const std::string trailer_name = "x-amz-checksum-" + algorithm_lower(*algorithm);
+        for (const auto& [name, value] : decoder.trailers()) {
+          if (name == trailer_name) expected = value;
+        }
+        if (expected && !valid_checksum_value(*algorithm, *expected)) {
+          return fail(s3::make_error(ErrorCode::InvalidRequest,
+                                     "Value for " + trailer_name + " trailing header is invalid."));
+        }
+      }
+      const auto& computed = digests.checksums.get(*algorithm);
+      if (expected && (!computed || *computed != *expected)) {
+        return fail(s3::make_error(ErrorCode::BadDigest,
+                                   "The " + std::string(checksum_algorithm_name(*algorithm)) +
+                                       " you specified did not match the calculated checksum.")
+                        .because("checksum mismatch"));
+      }
+    }
+    Checksums computed = digests.checksums;
+    auto blob = writer->commit();
+    writer.reset();
+    if (!blob) return fail(to_s3_error(blob.error()));
+    result.emplace(ReceivedBody{std::move(*blob), std::move(computed)});
+  });
+  co_return std::move(*result);
+}
+
+boost::asio::awaitable<Expected<std::string, s3::S3Error>> receive_small_body(
+    S3Request& r, std::size_t max_bytes) {
+  auto spec = payload_spec(r);
+  if (!spec) co_return Unexpected(std::move(spec).error());
+  auto md5 = content_md5(r);
+  if (!md5) co_return Unexpected(std::move(md5).error());
+  const http::Request& request = r.request();
+  const std::size_t framing = spec->chunked() ? max_bytes / 4 + 4096 : 0;
+  if (request.content_length() && *request.content_length() > max_bytes + framing) {
+    co_return Unexpected(
+        s3::make_error(ErrorCode::MaxMessageLengthExceeded)
+            .because("body of " + std::to_string(*request.content_length()) + " bytes"));
+  }
+  r.exchange.set_body_limit(max_bytes + framing);
+  auto raw = co_await r.exchange.read_body(max_bytes + framing);
+  if (!raw) {
+    if (raw.error() == http::BodyError::too_large) {
+      co_return Unexpected(s3::make_error(ErrorCode::MaxMessageLengthExceeded));
+    }
+    co_return Unexpected(body_error(raw.error()));
+  }
+  std::string body;
+  PayloadDecoder decoder(std::move(*spec));
+  auto consumed = decoder.consume(*raw, [&](std::string_view bytes) -> Expected<void, s3::S3Error> {
+    if (body.size() + bytes.size() > max_bytes) {
+      return Unexpected(s3::make_error(ErrorCode::MaxMessageLengthExceeded));
+    }
+    body.append(bytes);
+    return {};
+  });
+  if (!consumed) co_return Unexpected(std::move(consumed).error());
+  if (auto finished = decoder.finish(); !finished)
+    co_return Unexpected(std::move(finished).error());
+  if (*md5) {
+    StreamingDigester digester;
+    digester.update(std::as_bytes(std::span<const char>(body.data(), body.size())));
+    const std::string computed = digester.finish().md5_base64();
+    if (!sigv4::constant_time_equal(**md5, computed)) {
+      co_return Unexpected(s3::bad_digest(**md5, computed));
+    }
+  }
+  co_return body;
+}
+
+}  // namespace upgate::store
