@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "serve_store.hpp"
 #include "upgate/api/api_config.hpp"
 #include "upgate/api/api_server.hpp"
 #include "upgate/api/json_log.hpp"
@@ -25,6 +26,7 @@ struct ServeOptions {
   bool virtual_hosted = false;
   bool no_access_log = false;
   bool no_demo = false;
+  ServeStoreFlags store;
 };
 
 constexpr const char* kServeHelp =
@@ -89,6 +91,7 @@ int run_serve(ServeOptions& options) {
   // config.s3's bucket and credentials, its readiness given to ApiServerOptions::ready,
   // and stopped after the API's run() returns). Until it does, URLs are signed with an
   // ephemeral key pair unless credentials were configured.
+  auto embedded_store = ServeStore::start(config, options.store, logger);
   const bool generated_credentials = config.s3.embedded && !config.s3.credentials.valid();
   if (generated_credentials) config.s3.credentials = ephemeral_credentials();
 
@@ -124,9 +127,14 @@ int run_serve(ServeOptions& options) {
            {"config", config.config_path}}));
   logger->flush();
 
+  if (embedded_store) {
+    embedded_store->allow_api_origins(config, (*server)->port(), *logger);
+    embedded_store->run_in_background();
+  }
   (*server)->stop_on_signals();
   (*server)->run();
-  logger->flush();  // every access line before the last line
+  embedded_store.reset();  // stops the store after the API has drained
+  logger->flush();         // every access line before the last line
   api::log_json(*logger, spdlog::level::info,
                 api::json_log_line("info", "upgate serve stopped", {}));
   logger->flush();
@@ -155,6 +163,7 @@ void register_serve(CLI::App& app, int& exit_code) {
   cmd->add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off");
   cmd->add_flag("--no-access-log", options->no_access_log, "no per-request log lines");
   cmd->add_flag("--no-demo", options->no_demo, "do not serve the demo page at /");
+  add_serve_store_flags(*cmd, options->store);
   cmd->callback([options, &exit_code] { exit_code = run_serve(*options); });
 }
 

@@ -20,6 +20,7 @@
 #include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "serve_store.hpp"
 #include "upgate/api/json_log.hpp"
 #include "upgate/store/embedded_store.hpp"
 
@@ -123,30 +124,7 @@ int run_store(StoreOptions& o) {
 
   std::fflush(stdout);
   auto logger = api::make_json_logger(o.log_level, STDOUT_FILENO);
-  if (!o.no_access_log) {
-    config.access_log = [logger](const store::AccessLogEntry& e) {
-      const std::string status = std::to_string(e.status);
-      const std::string in = std::to_string(e.bytes_in);
-      const std::string out = std::to_string(e.bytes_out);
-      const std::string ms =
-          std::to_string(std::chrono::duration<double, std::milli>(e.duration).count());
-      api::log_json(*logger, e.status >= 500 ? spdlog::level::warn : spdlog::level::info,
-                    api::json_log_line("info", "request",
-                                       {{"id", e.request_id},
-                                        {"remote", e.remote},
-                                        {"method", e.method},
-                                        {"op", e.operation},
-                                        {"bucket", e.bucket},
-                                        {"key", e.key},
-                                        {"access_key_id", e.access_key_id},
-                                        {"status", status},
-                                        {"error", e.error_code},
-                                        {"reason", e.reason},
-                                        {"bytes_in", in},
-                                        {"bytes_out", out},
-                                        {"ms", ms}}));
-    };
-  }
+  if (!o.no_access_log) config.access_log = store_access_log(logger);
 
   auto store = store::EmbeddedStore::start(std::move(config));
   if (!store) {

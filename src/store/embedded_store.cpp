@@ -145,6 +145,11 @@ std::size_t EmbeddedStore::restricted_keys() const {
   return parts_->restricted;
 }
 
+Expected<void, std::string> EmbeddedStore::configure_bucket(std::string_view name,
+                                                            const s3::CorsConfiguration* cors) {
+  return parts_->service->ensure_bucket(name, cors);
+}
+
 void EmbeddedStore::run() {
   parts_->server->run();
 }

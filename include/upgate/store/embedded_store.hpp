@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "upgate/expected.hpp"
@@ -63,6 +64,11 @@ class EmbeddedStore {
   const std::string& root_key_origin() const;
   const RecoveryReport& recovery_report() const;
   std::size_t restricted_keys() const;
+
+  // Creates the bucket if needed and, when `cors` is given, replaces its CORS
+  // configuration (blocking; callable before or while the store runs).
+  Expected<void, std::string> configure_bucket(std::string_view name,
+                                               const s3::CorsConfiguration* cors);
 
   void run();
   void stop() noexcept;

@@ -1,0 +1,186 @@
+// `upgate serve`'s embedded store: started before the API, stopped after it.
+#include "serve_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "upgate/api/json_log.hpp"
+#include "upgate/store/embedded_store.hpp"
+
+namespace upgate::cli {
+
+namespace {
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return (v != nullptr && *v != '\0') ? v : nullptr;
+}
+
+bool split_listen(const std::string& text, std::string& host, std::uint16_t& port) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size() || colon + 6 < text.size()) {
+    return false;
+  }
+  host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned long value = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<unsigned long>(c - '0');
+  }
+  if (value > 65535 || host.empty()) return false;
+  port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+void log_line(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view msg,
+              std::initializer_list<api::LogField> fields) {
+  api::log_json(logger, level,
+                api::json_log_line(level == spdlog::level::info   ? "info"
+                                   : level == spdlog::level::warn ? "warn"
+                                                                  : "error",
+                                   msg, fields));
+}
+
+}  // namespace
+
+void add_serve_store_flags(CLI::App& command, ServeStoreFlags& flags) {
+  command.add_option("--data-dir", flags.data_dir,
+                     "embedded store data (UPGATE_DATA_DIR; default $XDG_DATA_HOME/upgate, else "
+                     "./var/upgate)");
+  command.add_option("--store-listen", flags.listen,
+                     "embedded store HOST:PORT (UPGATE_STORE_LISTEN; default 127.0.0.1:9000)");
+  command.add_flag("--no-store", flags.disabled, "do not start the embedded store");
+}
+
+std::function<void(const store::AccessLogEntry&)> store_access_log(
+    std::shared_ptr<spdlog::logger> logger) {
+  return [logger = std::move(logger)](const store::AccessLogEntry& e) {
+    const std::string status = std::to_string(e.status);
+    const std::string in = std::to_string(e.bytes_in);
+    const std::string out = std::to_string(e.bytes_out);
+    const std::string ms =
+        std::to_string(std::chrono::duration<double, std::milli>(e.duration).count());
+    const bool failed = e.status >= 500;
+    api::log_json(*logger, failed ? spdlog::level::warn : spdlog::level::info,
+                  api::json_log_line(failed ? "warn" : "info", "s3 request",
+                                     {{"id", e.request_id},
+                                      {"remote", e.remote},
+                                      {"method", e.method},
+                                      {"op", e.operation},
+                                      {"bucket", e.bucket},
+                                      {"key", e.key},
+                                      {"access_key_id", e.access_key_id},
+                                      {"status", status},
+                                      {"error", e.error_code},
+                                      {"reason", e.reason},
+                                      {"bytes_in", in},
+                                      {"bytes_out", out},
+                                      {"ms", ms}}));
+  };
+}
+
+std::unique_ptr<ServeStore> ServeStore::start(api::ApiConfig& config, const ServeStoreFlags& flags,
+                                              const std::shared_ptr<spdlog::logger>& logger_ptr) {
+  spdlog::logger& logger = *logger_ptr;
+  if (!config.s3.embedded || flags.disabled) return nullptr;
+  store::EmbeddedStoreConfig store_config;
+  std::string listen =
+      flags.listen.value_or(env("UPGATE_STORE_LISTEN") ? env("UPGATE_STORE_LISTEN") : "");
+  if (listen.empty()) {
+    listen = config.s3.endpoint.host + ":" +
+             std::to_string(config.s3.endpoint.port != 0 ? config.s3.endpoint.port : 80);
+  }
+  if (!split_listen(listen, store_config.address, store_config.port)) {
+    log_line(logger, spdlog::level::err, "embedded store not started",
+             {{"reason", "--store-listen must be HOST:PORT"}, {"value", listen}});
+    return nullptr;
+  }
+  if (flags.data_dir) {
+    store_config.data_dir = *flags.data_dir;
+  } else if (const char* dir = env("UPGATE_DATA_DIR")) {
+    store_config.data_dir = dir;
+  } else {
+    store_config.data_dir = store::default_data_dir();
+  }
+  if (config.s3.credentials.valid()) {
+    store_config.root_key.access_key_id = config.s3.credentials.access_key_id;
+    store_config.root_key.secret_access_key =
+        std::string(config.s3.credentials.secret_access_key.reveal());
+  }
+  store_config.region = config.s3.region;
+  if (config.log.access_log) store_config.access_log = store_access_log(logger_ptr);
+  store_config.buckets = {config.s3.bucket};
+  store_config.threads =
+      std::min(config.threads == 0 ? std::thread::hardware_concurrency() : config.threads, 4u);
+
+  auto started = store::EmbeddedStore::start(std::move(store_config));
+  if (!started) {
+    log_line(logger, spdlog::level::warn, "embedded store not started; the API runs alone",
+             {{"reason", started.error()}, {"endpoint", config.s3.endpoint_url}});
+    return nullptr;
+  }
+  std::unique_ptr<ServeStore> out(new ServeStore());
+  out->store_ = std::move(*started);
+  out->bucket_ = config.s3.bucket;
+  if (!config.s3.credentials.valid()) {
+    config.s3.credentials = out->store_->root_credentials();
+    config.s3.credentials_source = out->store_->root_key_origin();
+  }
+  config.s3.endpoint.port = out->store_->port();
+  config.s3.endpoint_url = out->store_->endpoint_url();
+  log_line(logger, spdlog::level::info, "embedded store started",
+           {{"s3", config.s3.endpoint_url},
+            {"bucket", config.s3.bucket},
+            {"access_key_id", config.s3.credentials.access_key_id},
+            {"credentials", out->store_->root_key_origin()}});
+  return out;
+}
+
+void ServeStore::allow_api_origins(const api::ApiConfig& config, std::uint16_t api_port,
+                                   spdlog::logger& logger) {
+  s3::CorsRule rule;
+  const auto& configured = config.cors.allowed_origins;
+  if (std::find(configured.begin(), configured.end(), "*") != configured.end()) {
+    rule.allowed_origins = {"*"};
+  } else {
+    rule.allowed_origins = configured;
+    for (std::string origin : {"http://127.0.0.1:" + std::to_string(api_port),
+                               "http://localhost:" + std::to_string(api_port)}) {
+      if (std::find(rule.allowed_origins.begin(), rule.allowed_origins.end(), origin) ==
+          rule.allowed_origins.end()) {
+        rule.allowed_origins.push_back(origin);
+      }
+    }
+  }
+  rule.allowed_methods = {"GET", "PUT", "POST", "HEAD", "DELETE"};
+  rule.allowed_headers = {"*"};
+  rule.expose_headers = {"ETag", "x-amz-request-id", "x-amz-checksum-crc32",
+                         "x-amz-checksum-sha256"};
+  rule.max_age_seconds = 3000;
+  s3::CorsConfiguration cors;
+  cors.rules.push_back(std::move(rule));
+  if (auto ok = store_->configure_bucket(bucket_, &cors); !ok) {
+    log_line(logger, spdlog::level::warn, "embedded store: bucket CORS not set",
+             {{"reason", ok.error()}});
+  }
+}
+
+void ServeStore::run_in_background() {
+  thread_ = std::thread([this] { store_->run(); });
+}
+
+void ServeStore::stop() noexcept {
+  if (store_) store_->stop();
+}
+
+ServeStore::~ServeStore() {
+  stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace upgate::cli

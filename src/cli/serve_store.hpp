@@ -1,0 +1,73 @@
+// The embedded store inside `upgate serve`: when no S3 endpoint is configured,
+// serve starts the store beside the API, so the whole flow runs on one machine.
+//
+// ServeStore::start() runs before the API is created, because the API signs
+// with what it decides: the store's root key is the configured AWS credentials
+// when there are some, else the store's own (<data-dir>/credentials, generated
+// on first start), and they are written into config.s3.credentials; with
+// --store-listen HOST:0 the endpoint's port becomes the bound one. The bucket
+// (config.s3.bucket) is created. allow_api_origins() then sets the bucket's
+// CORS for the API's origins (the demo page's, http://127.0.0.1:PORT and
+// http://localhost:PORT, plus --cors-origin ones) once the API's port is known.
+//
+// A store that cannot start (port taken, data directory locked by another
+// process) is reported on the log and serve goes on with the API alone,
+// signing for the endpoint as configured: another store may well be serving it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "upgate/api/api_config.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace upgate::store {
+class EmbeddedStore;
+struct AccessLogEntry;
+}  // namespace upgate::store
+
+namespace upgate::cli {
+
+struct ServeStoreFlags {
+  std::optional<std::string> data_dir;  // --data-dir / UPGATE_DATA_DIR
+  std::optional<std::string> listen;    // --store-listen / UPGATE_STORE_LISTEN
+  bool disabled = false;                // --no-store
+};
+
+// One JSON access line per store request (`upgate store` and `upgate serve`), on `logger`.
+std::function<void(const store::AccessLogEntry&)> store_access_log(
+    std::shared_ptr<spdlog::logger> logger);
+
+// Adds --data-dir, --store-listen and --no-store to `serve`.
+void add_serve_store_flags(CLI::App& command, ServeStoreFlags& flags);
+
+class ServeStore {
+ public:
+  // Null when the endpoint is external, the store is disabled, or it could not start.
+  static std::unique_ptr<ServeStore> start(api::ApiConfig& config, const ServeStoreFlags& flags,
+                                           const std::shared_ptr<spdlog::logger>& logger);
+  ~ServeStore();  // stops the store and joins its thread
+
+  void allow_api_origins(const api::ApiConfig& config, std::uint16_t api_port,
+                         spdlog::logger& logger);
+  // Serves on a thread of its own (the store's I/O threads hang off it).
+  void run_in_background();
+  void stop() noexcept;
+
+ private:
+  ServeStore() = default;
+  std::unique_ptr<store::EmbeddedStore> store_;
+  std::string bucket_;
+  std::thread thread_;
+};
+
+}  // namespace upgate::cli
