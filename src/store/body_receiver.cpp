@@ -1,6 +1,8 @@
 // Request bodies into blobs: bounded buffers, checks while streaming, commit last.
 #include "body_receiver.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
 #include <cstring>
 #include <memory>
 
@@ -242,25 +244,52 @@ boost::asio::awaitable<Expected<ReceivedBody, s3::S3Error>> receive_body(S3Reque
     return {};
   };
 
+  // Two buffers: the pool decodes, digests and writes one while the socket fills
+  // the other, so MD5 (the bound on upload speed) overlaps the network reads.
+  using namespace boost::asio::experimental::awaitable_operators;
   const std::size_t capacity = r.service.options.io_buffer_bytes;
-  std::unique_ptr<char[]> buffer(new char[capacity]);
+  std::unique_ptr<char[]> buffers[2] = {std::unique_ptr<char[]>(new char[capacity]),
+                                        std::unique_ptr<char[]>(new char[capacity])};
+  auto discard = [&]() -> boost::asio::awaitable<void> {
+    co_await r.blocking([&] { writer.reset(); });
+  };
   bool eof = !request.has_body();
-  while (!eof) {
-    auto got = co_await fill(r.exchange, buffer.get(), capacity, eof);
+  int current = 0;
+  std::size_t filled = 0;
+  if (!eof) {
+    auto got = co_await fill(r.exchange, buffers[0].get(), capacity, eof);
     if (!got) {
-      co_await r.blocking([&] { writer.reset(); });
+      co_await discard();
       co_return Unexpected(body_error(got.error()));
     }
-    if (*got == 0) continue;
+    filled = *got;
+  }
+  while (filled > 0) {
     Expected<void, s3::S3Error> consumed;
-    co_await r.blocking(
-        [&] { consumed = decoder.consume(std::string_view(buffer.get(), *got), sink); });
+    const std::string_view piece(buffers[current].get(), filled);
+    auto process = r.exchange.run_blocking([&] { consumed = decoder.consume(piece, sink); });
+    Expected<std::size_t, http::BodyError> next = std::size_t{0};
+    if (!eof) {
+      bool next_eof = false;
+      next = co_await (std::move(process) &&
+                       fill(r.exchange, buffers[1 - current].get(), capacity, next_eof));
+      eof = next_eof;
+    } else {
+      co_await std::move(process);
+    }
     if (!consumed) {
-      co_await r.blocking([&] { writer.reset(); });
+      co_await discard();
       co_return Unexpected(std::move(consumed).error());
     }
+    if (!next) {
+      co_await discard();
+      co_return Unexpected(body_error(next.error()));
+    }
+    filled = *next;
+    current = 1 - current;
   }
-  buffer.reset();
+  buffers[0].reset();
+  buffers[1].reset();
 
   std::optional<Expected<ReceivedBody, s3::S3Error>> result;
   co_await r.blocking([&] {

@@ -90,10 +90,6 @@ asio::awaitable<void> handle_list_buckets(S3Request& r) {
   s3::ListAllMyBucketsResult result;
   result.owner = owner(r);
   for (const auto& b : *buckets) {
-    if (r.access_key != nullptr && !r.access_key->root && !r.allowed("s3:ListBucket", b.name, "") &&
-        !AccessKeys::allows(*r.access_key, "s3:ListAllMyBuckets", "")) {
-      continue;
-    }
     result.buckets.push_back(s3::BucketEntry{b.name, to_time_point(b.created), b.region});
   }
   co_await r.send_xml(200, s3::render_list_buckets(result));
