@@ -7,11 +7,37 @@
 
 namespace upgate::sigv4 {
 
+namespace {
+
+// Growing to the capacity (no reallocation) makes every byte the string owns
+// addressable, so the wipe also covers what a shorter value left behind.
+void wipe(std::string& s) {
+  s.resize(s.capacity());
+  OPENSSL_cleanse(s.data(), s.size());
+  s.clear();
+}
+
+}  // namespace
+
 SecretKey::~SecretKey() {
-  // Growing to the capacity (no reallocation) makes every byte the string
-  // owns addressable, so the wipe also covers what a shorter value left behind.
-  secret_.resize(secret_.capacity());
-  OPENSSL_cleanse(secret_.data(), secret_.size());
+  wipe(secret_);
+}
+
+SecretKey& SecretKey::operator=(const SecretKey& other) {
+  if (this != &other) {
+    wipe(secret_);
+    secret_ = other.secret_;
+  }
+  return *this;
+}
+
+SecretKey& SecretKey::operator=(SecretKey&& other) noexcept {
+  if (this != &other) {
+    wipe(secret_);
+    secret_ = std::move(other.secret_);
+    wipe(other.secret_);
+  }
+  return *this;
 }
 
 bool operator==(const SecretKey& a, const SecretKey& b) {

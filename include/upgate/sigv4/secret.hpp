@@ -17,8 +17,9 @@ class SecretKey {
   explicit SecretKey(std::string secret) : secret_(std::move(secret)) {}
   SecretKey(const SecretKey&) = default;
   SecretKey(SecretKey&&) noexcept = default;
-  SecretKey& operator=(const SecretKey&) = default;
-  SecretKey& operator=(SecretKey&&) noexcept = default;
+  // Assignments wipe the value they replace before taking the new one.
+  SecretKey& operator=(const SecretKey& other);
+  SecretKey& operator=(SecretKey&& other) noexcept;
   ~SecretKey();
 
   bool empty() const { return secret_.empty(); }

@@ -33,6 +33,11 @@ TEST(SecretKey, CopiesAndMovesKeepTheValue) {
   SecretKey d("short");
   d = b;
   EXPECT_EQ(d.reveal(), b.reveal());
+  SecretKey e("another value, long enough to live on the heap as well");
+  e = std::move(d);
+  EXPECT_EQ(e.reveal(), b.reveal());
+  e = e;  // self-assignment keeps the value
+  EXPECT_EQ(e.reveal(), b.reveal());
 }
 
 }  // namespace
