@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every benchmark behind the README's figures, on a Release build of its own.
+#
+#   bench/run.sh            (or: make bench)
+#
+# Run it on an otherwise idle machine: figures taken while builds run are worth little.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=build-release
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DUPGATE_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target upgate sigv4_bench api_bench
+
+echo "== sigv4: presign, verify, signing-key derivation (one core)"
+taskset -c 0 "$build/bench/sigv4_bench" --benchmark_min_time=1
+echo "== upload API: CPU per answer, no network"
+taskset -c 0 "$build/bench/api_bench" --benchmark_min_time=1
+echo "== upload API over HTTP: wrk, 64 connections, 15 s; 10,000 idle keep-alive connections"
+bench/api.sh "$build/upgate"
+echo "== embedded store: 1 GiB PUT/GET, 64 concurrent 1 MiB PUTs, RSS during a 5 GiB PUT"
+/usr/bin/python3 bench/store_bench.py --binary "$build/upgate"
