@@ -111,7 +111,7 @@ Expected<CopySource, s3::S3Error> parse_copy_source(std::string_view value) {
 asio::awaitable<void> stream_object(S3Request& r, const ObjectReader& reader, std::uint64_t first,
                                     std::uint64_t length) {
   using namespace asio::experimental::awaitable_operators;
-  const std::size_t piece = r.service.options.io_buffer_bytes;
+  const std::size_t piece = r.service.options.download_buffer_bytes;
   std::unique_ptr<std::byte[]> buffers[2] = {std::unique_ptr<std::byte[]>(new std::byte[piece]),
                                              std::unique_ptr<std::byte[]>(new std::byte[piece])};
   std::size_t filled[2] = {0, 0};
@@ -231,6 +231,11 @@ asio::awaitable<void> handle_get_object(S3Request& r) {
         "Request specific response headers cannot be used for anonymous GET requests."));
   }
   std::optional<int> part_number;
+  if (r.query_param("partNumber") && r.header("range")) {
+    co_return co_await r.send_error(
+        s3::make_error(ErrorCode::InvalidRequest,
+                       "Cannot specify both Range header and partNumber query parameter"));
+  }
   if (auto p = r.query_param("partNumber")) {
     auto n = s3::parse_part_number(*p);
     if (!n) co_return co_await r.send_error(std::move(n).error());

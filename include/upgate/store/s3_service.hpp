@@ -59,8 +59,12 @@ struct S3ServiceOptions {
   std::chrono::seconds max_skew{15 * 60};
   std::string owner_id = "upgate";
   std::string owner_display_name = "upgate";
-  // Read buffer per request, and the unit of work handed to the blocking pool.
-  std::size_t io_buffer_bytes = 1 << 20;
+  // Per upload, two buffers of this size (one filling from the socket while the
+  // pool digests and writes the other): the memory an upload costs.
+  std::size_t io_buffer_bytes = 256 * 1024;
+  // Per download, two buffers of this size (one read from disk while the other is
+  // sent); larger pieces mean fewer hops to the pool.
+  std::size_t download_buffer_bytes = 1024 * 1024;
   std::function<void(const AccessLogEntry&)> access_log;  // null: no log
   // The clock SigV4 checks run against (tests pin it); null: the system clock.
   std::function<std::chrono::system_clock::time_point()> clock;
