@@ -92,6 +92,7 @@ class CommittedBlob {
 class BlobWriter {
  public:
   static constexpr std::size_t kBufferSize = 256 * 1024;
+  static constexpr std::uint64_t kWritebackWindow = 8 << 20;
 
   ~BlobWriter();
   BlobWriter(BlobWriter&& other) noexcept;
@@ -112,13 +113,16 @@ class BlobWriter {
   friend class BlobStore;
   BlobWriter(BlobStore* store, BlobId id, int fd, ChecksumSet checksums, std::uint64_t max_size);
   Expected<void, StoreError> flush();
+  Expected<void, StoreError> write_through(const std::byte* data, std::size_t size);
   void discard();
 
   BlobStore* store_;
   BlobId id_;
   int fd_;
   std::uint64_t max_size_;
-  std::uint64_t size_ = 0;
+  std::uint64_t size_ = 0;              // appended
+  std::uint64_t written_ = 0;           // handed to the kernel
+  std::uint64_t writeback_queued_ = 0;  // asked to start reaching the disk
   StreamingDigester digester_;
   std::optional<Digests> digests_;
   std::unique_ptr<std::byte[]> buffer_;

@@ -50,7 +50,8 @@ std::size_t size_of(std::uint64_t seed) {
 
 // Runs in the child until killed. Acknowledges each finished write on `ack_fd`
 // as one line "key version\n" (shorter than PIPE_BUF, so lines never interleave).
-[[noreturn]] void write_forever(const fs::path& data, int ack_fd) {
+// Versions start at `version_base`, so they keep growing across rounds.
+[[noreturn]] void write_forever(const fs::path& data, int ack_fd, int version_base) {
   auto opened = ObjectStore::open(data);
   if (!opened) child_fail("open failed\n");
   ObjectStore& store = **opened;
@@ -78,7 +79,7 @@ std::size_t size_of(std::uint64_t seed) {
         // Thread 0 mostly overwrites a few hot keys; the others create new keys.
         std::string key = t == 0 ? "hot/" + std::to_string(i % 4)
                                  : "t" + std::to_string(t) + "/" + std::to_string(i);
-        int version = i;
+        int version = version_base + i;
         std::uint64_t seed = seed_of(key, version);
         std::string content = pseudo_random_bytes(seed, size_of(seed));
         if (t == 2 && i % 7 == 3) {
@@ -120,13 +121,14 @@ struct Acked {
 
 // Forks a writer, lets it acknowledge `acks_before_kill` writes, kills it with
 // SIGKILL and returns what it acknowledged.
-Acked run_and_kill(const fs::path& data, std::size_t acks_before_kill, int extra_delay_ms) {
+Acked run_and_kill(const fs::path& data, int version_base, std::size_t acks_before_kill,
+                   int extra_delay_ms) {
   int fds[2];
   EXPECT_EQ(::pipe(fds), 0);
   pid_t pid = ::fork();
   if (pid == 0) {
     ::close(fds[0]);
-    write_forever(data, fds[1]);
+    write_forever(data, fds[1], version_base);
   }
   ::close(fds[1]);
   Acked acked;
@@ -166,7 +168,7 @@ TEST(ObjectStoreRecovery, SigkillMidWriteLeavesOnlyWholeObjectsAndNoOrphans) {
   std::map<std::string, int> acknowledged;
   for (int round = 0; round < 3; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
-    Acked acked = run_and_kill(dir.path(), 30 + 10 * round, 3 * round);
+    Acked acked = run_and_kill(dir.path(), 1000000 * round, 30 + 10 * round, 3 * round);
     ASSERT_GE(acked.count, 30u);
     for (auto& [key, version] : acked.latest_version) {
       acknowledged[key] = std::max(acknowledged[key], version);
