@@ -1,0 +1,133 @@
+"""The seed's whole flow on one machine: `upgate serve` with no S3 endpoint starts the
+embedded store, signs with the store's own key, and the browser's PUT lands in it."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import requests
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import store_harness as h  # noqa: E402
+
+
+class ServeWithEmbeddedStoreTest(unittest.TestCase):
+    def setUp(self):
+        self.temp = tempfile.TemporaryDirectory(prefix="upgate-serve-store-")
+        self.addCleanup(self.temp.cleanup)
+        self.data_dir = os.path.join(self.temp.name, "data")
+        self.process = None
+
+    def tearDown(self):
+        self.stop()
+
+    def start(self):
+        self.log_path = os.path.join(self.temp.name, f"serve.{time.monotonic_ns()}.log")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.temp.name}
+        with open(self.log_path, "wb") as out:
+            self.process = subprocess.Popen(
+                [h.BINARY, "serve", "--listen", "127.0.0.1:0", "--store-listen", "127.0.0.1:0",
+                 "--data-dir", self.data_dir, "--threads", "2"],
+                stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=h._die_with_parent)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            events = self.events()
+            started = [e for e in events if e.get("msg") == "upgate serve started"]
+            if started:
+                store = [e for e in events if e.get("msg") == "embedded store started"]
+                self.assertEqual(len(store), 1, events)
+                self.api = "http://" + started[0]["listen"]
+                self.s3 = store[0]["s3"]
+                self.key_id = store[0]["access_key_id"]
+                return
+            self.assertIsNone(self.process.poll(), self.log())
+            time.sleep(0.05)
+        self.fail("serve did not start: " + self.log())
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=20)
+        self.process = None
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def events(self):
+        out = []
+        for line in self.log().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+        return out
+
+    def root_client(self):
+        with open(os.path.join(self.data_dir, "credentials")) as f:
+            values = dict(l.split(" = ", 1) for l in f.read().splitlines() if " = " in l)
+        self.assertEqual(values["aws_access_key_id"], self.key_id)
+        return values
+
+    def test_presigned_put_from_the_api_lands_in_the_embedded_store(self):
+        self.start()
+        origin = self.api
+        r = requests.post(self.api + "/api/s3/getPresignedUrl", headers={"Origin": origin},
+                          json={"fileName": "holiday photo.jpg", "fileType": "image/jpeg",
+                                "fileSize": 11, "folderName": "services"})
+        self.assertEqual(r.status_code, 200, r.text)
+        plan = r.json()
+        self.assertTrue(plan["uploadUrl"].startswith(self.s3 + "/uploads/"), plan["uploadUrl"])
+        # The browser's preflight, then its PUT with exactly the returned headers.
+        preflight = requests.options(plan["uploadUrl"], headers={
+            "Origin": origin, "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "content-type"})
+        self.assertEqual(preflight.status_code, 200, preflight.text)
+        self.assertEqual(preflight.headers["Access-Control-Allow-Origin"], origin)
+        put = requests.put(plan["uploadUrl"], data=b"jpeg bytes!",
+                           headers=dict(plan["headers"], Origin=origin))
+        self.assertEqual(put.status_code, 200, put.text)
+        self.assertEqual(put.headers["Access-Control-Allow-Origin"], origin)
+        self.assertIn("ETag", put.headers["Access-Control-Expose-Headers"])
+        # Another type than the one signed is refused, and nothing is stored.
+        r = requests.post(self.api + "/api/s3/getPresignedUrl",
+                          json={"fileName": "b.jpg", "fileType": "image/jpeg", "fileSize": 3,
+                                "folderName": "services"})
+        other = r.json()
+        refused = requests.put(other["uploadUrl"], data=b"<h>",
+                               headers=dict(other["headers"], **{"Content-Type": "text/html"}))
+        self.assertEqual(refused.status_code, 403)
+        self.assertIn("<Code>SignatureDoesNotMatch</Code>", refused.text)
+
+        creds = self.root_client()
+        s3 = __import__("boto3").client(
+            "s3", endpoint_url=self.s3, region_name="us-east-1",
+            aws_access_key_id=creds["aws_access_key_id"],
+            aws_secret_access_key=creds["aws_secret_access_key"],
+            config=h.Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+        got = s3.get_object(Bucket="uploads", Key=plan["key"])
+        self.assertEqual(got["Body"].read(), b"jpeg bytes!")
+        self.assertEqual(got["ContentType"], "image/jpeg")
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="uploads")["Contents"]]
+        self.assertEqual(keys, [plan["key"]])
+        self.assertNotIn(creds["aws_secret_access_key"], self.log())
+
+        # A restart keeps the data and the key.
+        self.stop()
+        self.start()
+        self.assertEqual(self.key_id, creds["aws_access_key_id"])
+        s3 = __import__("boto3").client(
+            "s3", endpoint_url=self.s3, region_name="us-east-1",
+            aws_access_key_id=creds["aws_access_key_id"],
+            aws_secret_access_key=creds["aws_secret_access_key"],
+            config=h.Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+        self.assertEqual(s3.get_object(Bucket="uploads", Key=plan["key"])["Body"].read(),
+                         b"jpeg bytes!")
+
+
+if __name__ == "__main__":
+    unittest.main()
