@@ -100,6 +100,12 @@ int run_store(StoreOptions& o) {
     if (const char* v = env("UPGATE_STORE_KEYS_FILE")) o.keys_file = v;
   }
 
+  if (o.access_key_id.has_value() != o.secret_access_key.has_value()) {
+    std::cerr << "upgate store: the access key id and the secret access key go together "
+                 "(--access-key-id / UPGATE_STORE_ACCESS_KEY_ID with --secret-access-key / "
+                 "UPGATE_STORE_SECRET_ACCESS_KEY)\n";
+    return kExitUsage;
+  }
   store::EmbeddedStoreConfig config;
   if (!parse_listen(o.listen, config.address, config.port)) {
     std::cerr << "upgate store: --listen must be HOST:PORT, got \"" << o.listen << "\"\n";
