@@ -340,7 +340,8 @@ asio::awaitable<void> run(S3Request& r) {
     }
     r.access_key = keys.find(verified->auth.access_key_id);
     r.auth = std::move(*verified);
-    if (!r.access_key->root) {
+    // DeleteObjects is authorized key by key, in its handler, as IAM does.
+    if (!r.access_key->root && *op != S3Operation::kDeleteObjects) {
       const std::string_view key =
           targets_object(*op) ? std::string_view(r.target.key) : std::string_view();
       if (!r.allowed(iam_action(*op), r.target.bucket, key)) {

@@ -16,6 +16,8 @@ import store_harness as h  # noqa: E402
 
 UPLOADER_ID = "AKIDUPLOADERONLY0001"
 UPLOADER_SECRET = "uploader/secret+only9"
+CLEANER_ID = "AKIDCLEANERONLY00001"
+CLEANER_SECRET = "cleaner/secret+only9"
 
 
 def error_code(fn, *args, **kwargs):
@@ -61,7 +63,11 @@ class RestrictedKeyTest(unittest.TestCase):
             f.write(f"[uploader]\naws_access_key_id = {UPLOADER_ID}\n"
                     f"aws_secret_access_key = {UPLOADER_SECRET}\n"
                     "actions = s3:PutObject, s3:GetObject\n"
-                    "resources = arn:aws:s3:::uploads/services/*\n")
+                    "resources = arn:aws:s3:::uploads/services/*\n"
+                    f"[cleaner]\naws_access_key_id = {CLEANER_ID}\n"
+                    f"aws_secret_access_key = {CLEANER_SECRET}\n"
+                    "actions = s3:DeleteObject\n"
+                    "resources = uploads/services/*\n")
         cors = os.path.join(cls.temp.name, "cors.json")
         with open(cors, "w") as f:
             json.dump([{"AllowedHeaders": ["*"], "AllowedMethods": ["PUT", "GET"],
@@ -83,7 +89,7 @@ class RestrictedKeyTest(unittest.TestCase):
         self.assertEqual(sorted(names), ["other", "uploads"])
         rules = self.root.get_bucket_cors(Bucket="uploads")["CORSRules"]
         self.assertEqual(rules[0]["AllowedOrigins"], ["http://localhost:8080"])
-        self.assertEqual(self.store.ready["restricted_keys"], 1)
+        self.assertEqual(self.store.ready["restricted_keys"], 2)
 
     def test_uploader_may_only_put_and_get_under_its_prefix(self):
         self.uploader.put_object(Bucket="uploads", Key="services/a.png", Body=b"png")
@@ -122,10 +128,15 @@ class RestrictedKeyTest(unittest.TestCase):
     def test_delete_objects_denies_per_key(self):
         for k in ("services/d1", "admin/d2"):
             self.root.put_object(Bucket="uploads", Key=k, Body=b"x")
-        # A key allowed s3:DeleteObject on part of the bucket only is refused key by key.
-        denied = self.root.delete_objects(Bucket="uploads", Delete={"Objects": [
-            {"Key": "services/d1"}]})
-        self.assertEqual([d["Key"] for d in denied["Deleted"]], ["services/d1"])
+        cleaner = self.store.client(CLEANER_ID, CLEANER_SECRET)
+        result = cleaner.delete_objects(Bucket="uploads", Delete={"Objects": [
+            {"Key": "services/d1"}, {"Key": "admin/d2"}]})
+        self.assertEqual([d["Key"] for d in result["Deleted"]], ["services/d1"])
+        self.assertEqual([(e["Key"], e["Code"]) for e in result["Errors"]],
+                         [("admin/d2", "AccessDenied")])
+        self.root.head_object(Bucket="uploads", Key="admin/d2")  # still there
+        self.assertEqual(error_code(cleaner.delete_object, Bucket="uploads", Key="admin/d2"),
+                         "AccessDenied")
 
     def test_virtual_hosted_style(self):
         port = urllib.parse.urlsplit(self.store.endpoint).port
