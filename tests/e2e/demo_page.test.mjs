@@ -240,13 +240,17 @@ describe("the demo page", () => {
     // Hold the PUT so the upload is still running when Escape is pressed.
     await page.evaluate(() => { window.__upgateBeforePut = () => new Promise(() => {}); });
 
+    // Listen first: Playwright turns on file chooser interception when the first listener is
+    // added, and that must be in place before the key press.
+    const chooserOpened = page.waitForEvent("filechooser", { timeout: 20_000 });
     let focused = "";
     for (let i = 0; i < 6 && focused !== "choose"; i++) {
       await page.keyboard.press("Tab");
       focused = await page.evaluate(() => document.activeElement.id);
     }
     assert.equal(focused, "choose", "the picker button is reachable with Tab");
-    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Enter")]);
+    await page.keyboard.press("Enter");
+    const chooser = await chooserOpened;
     assert.equal(chooser.isMultiple(), true);
     await chooser.setFiles({ name: "held.txt", mimeType: "text/plain", buffer: Buffer.from("held\n") });
 

@@ -2,8 +2,8 @@
 // chromium driven by playwright-core, and ways to look into the store behind the page.
 //
 // startStack() runs `upgate serve` (the upload API, the demo page, and the embedded store)
-// in a private temp dir with a known root key, and resolves once both answer. The store's
-// bucket CORS allows the demo page's origin only. stop() ends the processes (SIGTERM, then
+// on free ports in a private temp dir with a known root key, and resolves once both answer.
+// The store's bucket CORS allows the demo page's origin only (serve sets it). stop() ends the processes (SIGTERM, then
 // SIGKILL) and removes the temp dir; every stack still running when node exits is killed.
 //
 // The binary is $UPGATE_BIN (ctest passes it), else build/upgate.
@@ -30,7 +30,6 @@ const SECRET_ACCESS_KEY = "e2e/secret+key/for/browser/tests/only00";
 const REGION = "us-east-1";
 const BUCKET = "uploads";
 const READY_TIMEOUT_MS = 20_000;
-const SEPARATE_STORE = true;
 const execFileAsync = promisify(execFile);
 
 const running = new Set();
@@ -90,17 +89,23 @@ async function stopChild(child) {
   clearTimeout(timer);
 }
 
+// The "upgate serve started" log line, once serve has written it.
+function startedLine(logPath) {
+  let text = "";
+  try { text = fs.readFileSync(logPath, "utf8"); } catch { return null; }
+  for (const line of text.split("\n")) {
+    if (!line.includes('"upgate serve started"')) continue;
+    try { return JSON.parse(line); } catch { return null; }
+  }
+  return null;
+}
+
 /**
- * Starts `upgate serve` with the embedded store.
- *   toml          upgate.toml text (upload profiles), or null for the defaults
- *   apiOrigins    extra origins allowed to call the API (besides the demo page's own)
+ * Starts `upgate serve` with the embedded store, both on ports the kernel picks.
+ *   toml   upgate.toml text (upload profiles), or null for the defaults
  */
-export async function startStack({ toml = null, apiOrigins = [] } = {}) {
+export async function startStack({ toml = null } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "upgate-e2e-"));
-  const apiPort = await freePort();
-  const storePort = await freePort();
-  const api = `http://127.0.0.1:${apiPort}`;
-  const store = `http://127.0.0.1:${storePort}`;
   const env = {
     PATH: process.env.PATH || "/usr/bin:/bin",
     HOME: dir, // no ~/.aws files of the machine leak in
@@ -108,44 +113,33 @@ export async function startStack({ toml = null, apiOrigins = [] } = {}) {
     AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
     AWS_REGION: REGION,
   };
-  const args = ["serve", "--listen", `127.0.0.1:${apiPort}`];
-  let storeChild = null;
-  if (SEPARATE_STORE) {
-    // `upgate store` in its own process, and serve pointed at it as at any S3 endpoint.
-    const cors = [{ AllowedHeaders: ["Content-Type"], AllowedMethods: ["PUT", "GET"],
-      AllowedOrigins: [api, `http://localhost:${apiPort}`], ExposeHeaders: ["ETag"], MaxAgeSeconds: 3000 }];
-    fs.writeFileSync(path.join(dir, "cors.json"), JSON.stringify(cors));
-    const storeLog = path.join(dir, "store.log");
-    storeChild = spawnLogged(["store", "--listen", `127.0.0.1:${storePort}`, "--data-dir", path.join(dir, "data"),
-      "--access-key-id", ACCESS_KEY_ID, "--bucket", BUCKET, "--cors", path.join(dir, "cors.json")],
-    { ...env, UPGATE_STORE_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY }, storeLog);
-    await waitFor("upgate store", async () => { await fetch(`${store}/`); return true; }, storeChild, storeLog);
-    args.push("--endpoint", store);
-  } else {
-    args.push("--store-listen", `127.0.0.1:${storePort}`, "--data-dir", path.join(dir, "data"));
-  }
+  const args = ["serve", "--listen", "127.0.0.1:0", "--store-listen", "127.0.0.1:0",
+    "--data-dir", path.join(dir, "data")];
   if (toml !== null) {
     fs.writeFileSync(path.join(dir, "upgate.toml"), toml);
     args.push("--config", path.join(dir, "upgate.toml"));
   }
-  for (const origin of apiOrigins) args.push("--cors-origin", origin);
-  // --cors-origin replaces the default, so keep the demo page's own origins.
-  if (apiOrigins.length) args.push("--cors-origin", api, "--cors-origin", `http://localhost:${apiPort}`);
 
   const logPath = path.join(dir, "serve.log");
   const child = spawnLogged(args, env, logPath);
   const stack = {
-    api, store, dir, bucket: BUCKET, region: REGION, accessKeyId: ACCESS_KEY_ID,
+    api: null, store: null, dir, bucket: BUCKET, region: REGION, accessKeyId: ACCESS_KEY_ID,
     log: () => tail(logPath, 200),
     async stop() {
       await stopChild(child);
-      if (storeChild) await stopChild(storeChild);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
   try {
-    await waitFor("upgate serve", async () => (await fetch(`${api}/readyz`)).ok, child, logPath);
-    await waitFor("the embedded store", async () => { await fetch(`${store}/`); return true; }, child, logPath);
+    await waitFor("upgate serve", async () => {
+      const started = startedLine(logPath);
+      if (!started) return false;
+      if (started.embedded_store !== "true") throw new Error("serve did not start the embedded store");
+      stack.api = `http://${started.listen}`;
+      stack.store = started.endpoint;
+      return (await fetch(`${stack.api}/readyz`)).ok;
+    }, child, logPath);
+    await waitFor("the embedded store", async () => { await fetch(`${stack.store}/`); return true; }, child, logPath);
   } catch (e) {
     await stack.stop().catch(() => {});
     throw e;
