@@ -281,6 +281,14 @@ describe("the demo page", () => {
     });
     assert.equal(allowed.headers.get("access-control-allow-origin"), stack.api);
 
+    // The demo page's other loopback name is allowed too, and uploads.
+    const local = await openPage(browser, `http://localhost:${port}/`);
+    const localBytes = testBytes(5000, 17);
+    await local.setInputFiles("#file-input", { name: "from-localhost.bin", mimeType: "application/octet-stream", buffer: localBytes });
+    const done = await waitForState(local, "from-localhost.bin", "done");
+    assert.deepEqual(await readObject(stack, await done.getAttribute("data-key")), localBytes);
+    await local.context().close();
+
     const page = await openPage(browser, `${otherOrigin}/`);
     const keysBefore = await listKeys(stack);
     await page.setInputFiles("#file-input", { name: "blocked.txt", mimeType: "text/plain", buffer: Buffer.from("blocked\n") });
