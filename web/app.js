@@ -67,6 +67,7 @@ class Job {
     this.$(".file-name").textContent = file.name;
     this.$(".file-name").title = file.name;
     this.$(".file-detail").textContent = `${formatBytes(file.size)} · ${file.type || "unknown type"}`;
+    this.$(".file-detail").title = this.$(".file-detail").textContent;
     this.$(".file-icon").textContent = iconFor(file);
     this.$(".bar").setAttribute("aria-label", `Upload progress of ${file.name}`);
     this.$(".cancel").setAttribute("aria-label", `Cancel ${file.name}`);
