@@ -1,5 +1,6 @@
 // Access keys: lookup, IAM-style permission matching and the root key's file.
 #include "upgate/store/access_keys.hpp"
+#include "ascii.hpp"
 
 #include <fcntl.h>
 #include <openssl/rand.h>
@@ -22,23 +23,13 @@ constexpr std::string_view kArnPrefix = "arn:aws:s3:::";
 constexpr std::string_view kCredentialsFile = "credentials";
 constexpr std::size_t kMaxCredentialsFileBytes = 64 * 1024;
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::vector<std::string> split_list(std::string_view text) {
   std::vector<std::string> out;
   std::size_t pos = 0;
   while (pos <= text.size()) {
     std::size_t comma = text.find(',', pos);
     if (comma == std::string_view::npos) comma = text.size();
-    const std::string_view item = trim(text.substr(pos, comma - pos));
+    const std::string_view item = ascii::trim(text.substr(pos, comma - pos));
     if (!item.empty()) out.emplace_back(item);
     pos = comma + 1;
   }
@@ -177,7 +168,9 @@ Expected<AccessKey, AccessKeysError> parse_root_file(std::string_view text,
 bool wildcard_match(std::string_view pattern, std::string_view text, bool case_insensitive) {
   // Iterative glob with one backtrack point: linear in practice, no recursion.
   std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  auto eq = [&](char a, char b) { return case_insensitive ? lower(a) == lower(b) : a == b; };
+  auto eq = [&](char a, char b) {
+    return case_insensitive ? ascii::lower(a) == ascii::lower(b) : a == b;
+  };
   while (t < text.size()) {
     if (p < pattern.size() &&
         (pattern[p] == '?' || (pattern[p] != '*' && eq(pattern[p], text[t])))) {

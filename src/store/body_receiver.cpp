@@ -1,5 +1,6 @@
 // Request bodies into blobs: bounded buffers, checks while streaming, commit last.
 #include "body_receiver.hpp"
+#include "ascii.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
@@ -15,30 +16,6 @@ namespace {
 
 using s3::ErrorCode;
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (lower(s[i]) != prefix[i]) return false;
-  }
-  return true;
-}
-
-std::string lower_copy(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // True when `value` is the base64 of exactly the algorithm's digest size.
 bool valid_checksum_value(ChecksumAlgorithm algorithm, std::string_view value) {
   std::string raw;
@@ -46,7 +23,7 @@ bool valid_checksum_value(ChecksumAlgorithm algorithm, std::string_view value) {
 }
 
 std::string algorithm_lower(ChecksumAlgorithm a) {
-  return lower_copy(checksum_algorithm_name(a));
+  return ascii::lower(checksum_algorithm_name(a));
 }
 
 s3::S3Error body_error(http::BodyError e) {
@@ -77,7 +54,7 @@ Expected<std::optional<std::string>, s3::S3Error> content_md5(const S3Request& r
   const auto value = r.header("content-md5");
   if (!value) return std::optional<std::string>();
   std::string raw;
-  const std::string_view v = trim(*value);
+  const std::string_view v = ascii::trim(*value);
   if (!sigv4::base64_decode(v, raw) || raw.size() != 16) {
     return Unexpected(s3::make_error(ErrorCode::InvalidDigest).because("Content-MD5 malformed"));
   }
@@ -109,8 +86,8 @@ Expected<ChecksumRequest, s3::S3Error> checksum_request(const S3Request& r) {
   ChecksumRequest out;
   std::optional<std::string> value_header;
   for (const auto& h : r.headers) {
-    if (!istarts_with(h.name, "x-amz-checksum-")) continue;
-    const std::string name = lower_copy(h.name);
+    if (!ascii::istarts_with(h.name, "x-amz-checksum-")) continue;
+    const std::string name = ascii::lower(h.name);
     const std::string_view suffix = std::string_view(name).substr(15);
     if (suffix == "algorithm" || suffix == "type" || suffix == "mode") continue;
     if (suffix == "crc64nvme") {
@@ -129,7 +106,7 @@ Expected<ChecksumRequest, s3::S3Error> checksum_request(const S3Request& r) {
                                        "Expecting a single x-amz-checksum- header. Multiple "
                                        "checksum Types are not allowed."));
     }
-    const std::string_view v = trim(h.value);
+    const std::string_view v = ascii::trim(h.value);
     if (!valid_checksum_value(*algorithm, v)) {
       return Unexpected(
           s3::make_error(ErrorCode::InvalidRequest, "Value for " + name + " header is invalid."));
@@ -139,8 +116,8 @@ Expected<ChecksumRequest, s3::S3Error> checksum_request(const S3Request& r) {
     value_header = name;
   }
   if (const auto trailer = r.header("x-amz-trailer")) {
-    const std::string t = lower_copy(trim(*trailer));
-    if (istarts_with(t, "x-amz-checksum-")) {
+    const std::string t = ascii::lower(ascii::trim(*trailer));
+    if (ascii::istarts_with(t, "x-amz-checksum-")) {
       if (t == "x-amz-checksum-crc64nvme") {
         return Unexpected(s3::make_error(ErrorCode::NotImplemented,
                                          "The CRC64NVME checksum algorithm is not supported"));
@@ -161,8 +138,8 @@ Expected<ChecksumRequest, s3::S3Error> checksum_request(const S3Request& r) {
     }
   }
   if (const auto sdk = r.header("x-amz-sdk-checksum-algorithm")) {
-    const std::string_view name = trim(*sdk);
-    if (lower_copy(name) == "crc64nvme") {
+    const std::string_view name = ascii::trim(*sdk);
+    if (ascii::lower(name) == "crc64nvme") {
       if (!out.algorithm) {
         return Unexpected(s3::make_error(ErrorCode::NotImplemented,
                                          "The CRC64NVME checksum algorithm is not supported"));

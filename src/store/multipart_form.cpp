@@ -1,5 +1,6 @@
 // multipart/form-data, parsed as hostile input without buffering part bodies.
 #include "upgate/store/multipart_form.hpp"
+#include "ascii.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -7,24 +8,6 @@
 namespace upgate::store {
 
 namespace {
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool is_bchar(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -70,7 +53,7 @@ bool parse_parameters(std::string_view text,
     } else {
       const std::size_t start = pos;
       while (pos < text.size() && text[pos] != ';') ++pos;
-      value = std::string(trim(text.substr(start, pos - start)));
+      value = std::string(ascii::trim(text.substr(start, pos - start)));
     }
     visit(name, std::move(value));
     while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
@@ -87,12 +70,13 @@ bool parse_parameters(std::string_view text,
 std::optional<std::string> form_data_boundary(std::string_view content_type) {
   if (content_type.size() > 1024) return std::nullopt;
   const std::size_t semi = content_type.find(';');
-  if (!iequals(trim(content_type.substr(0, semi)), "multipart/form-data")) return std::nullopt;
+  if (!ascii::iequals(ascii::trim(content_type.substr(0, semi)), "multipart/form-data"))
+    return std::nullopt;
   if (semi == std::string_view::npos) return std::nullopt;
   std::optional<std::string> boundary;
   bool ok = parse_parameters(content_type.substr(semi + 1),
                              [&](std::string_view name, std::string value) {
-                               if (iequals(name, "boundary")) boundary = std::move(value);
+                               if (ascii::iequals(name, "boundary")) boundary = std::move(value);
                              });
   if (!ok || !boundary || boundary->empty() || boundary->size() > 70) return std::nullopt;
   if (!std::all_of(boundary->begin(), boundary->end(), is_bchar) || boundary->back() == ' ') {
@@ -219,32 +203,32 @@ MultipartFormParser::Event MultipartFormParser::next(std::string_view& input) {
           if (!std::all_of(name.begin(), name.end(), is_token_char)) {
             return fail("malformed part header name");
           }
-          const std::string_view value = trim(line.substr(colon + 1));
+          const std::string_view value = ascii::trim(line.substr(colon + 1));
           for (char c : value) {
             if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
               return fail("control character in a part header");
             }
           }
-          if (iequals(name, "content-disposition")) {
+          if (ascii::iequals(name, "content-disposition")) {
             if (has_disposition) return fail("two Content-Disposition headers in one part");
             has_disposition = true;
             const std::size_t semi = value.find(';');
-            if (!iequals(trim(value.substr(0, semi)), "form-data")) {
+            if (!ascii::iequals(ascii::trim(value.substr(0, semi)), "form-data")) {
               return fail("part disposition is not form-data");
             }
             bool has_name = false;
             const bool ok =
                 semi != std::string_view::npos &&
                 parse_parameters(value.substr(semi + 1), [&](std::string_view p, std::string v) {
-                  if (iequals(p, "name")) {
+                  if (ascii::iequals(p, "name")) {
                     part.name = std::move(v);
                     has_name = true;
-                  } else if (iequals(p, "filename")) {
+                  } else if (ascii::iequals(p, "filename")) {
                     part.filename = std::move(v);
                   }
                 });
             if (!ok || !has_name) return fail("malformed Content-Disposition");
-          } else if (iequals(name, "content-type")) {
+          } else if (ascii::iequals(name, "content-type")) {
             part.content_type = std::string(value);
           }
         }

@@ -1,5 +1,6 @@
 // Object headers in and out, as S3 keeps them.
 #include "object_headers.hpp"
+#include "ascii.hpp"
 
 #include <array>
 
@@ -11,30 +12,6 @@ namespace upgate::store {
 namespace {
 
 using s3::ErrorCode;
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower_copy(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (lower(s[i]) != prefix[i]) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 constexpr std::array<std::string_view, 7> kObjectAcls = {
     "private",       "public-read",       "public-read-write",        "authenticated-read",
@@ -52,9 +29,9 @@ std::optional<std::string> content_encoding_without_aws_chunked(std::string_view
   while (pos <= value.size()) {
     std::size_t comma = value.find(',', pos);
     if (comma == std::string_view::npos) comma = value.size();
-    const std::string_view item = trim(value.substr(pos, comma - pos));
+    const std::string_view item = ascii::trim(value.substr(pos, comma - pos));
     pos = comma + 1;
-    if (item.empty() || lower_copy(item) == "aws-chunked") continue;
+    if (item.empty() || ascii::lower(item) == "aws-chunked") continue;
     if (!out.empty()) out += ",";
     out += item;
   }
@@ -67,7 +44,7 @@ std::optional<std::string> content_encoding_without_aws_chunked(std::string_view
 Expected<std::string, s3::S3Error> canned_acl(const S3Request& r, bool for_bucket) {
   const auto value = r.header("x-amz-acl");
   if (!value) return std::string("private");
-  const std::string acl(trim(*value));
+  const std::string acl(ascii::trim(*value));
   bool ok = false;
   if (for_bucket) {
     for (auto a : kBucketAcls) ok = ok || a == acl;
@@ -82,7 +59,7 @@ Expected<void, s3::S3Error> check_storage_class(const S3Request& r) {
   const auto value = r.header("x-amz-storage-class");
   if (!value) return {};
   for (auto c : kStorageClasses) {
-    if (c == trim(*value)) return {};
+    if (c == ascii::trim(*value)) return {};
   }
   return Unexpected(s3::make_error(ErrorCode::InvalidStorageClass,
                                    "The storage class you specified is not valid"));
@@ -109,8 +86,8 @@ ObjectHeaders object_headers_from(const S3Request& r) {
 UserMetadata user_metadata_from(const S3Request& r) {
   UserMetadata out;
   for (const auto& h : r.headers) {
-    if (!istarts_with(h.name, "x-amz-meta-") || h.name.size() == 11) continue;
-    const std::string name = lower_copy(h.name.substr(11));
+    if (!ascii::istarts_with(h.name, "x-amz-meta-") || h.name.size() == 11) continue;
+    const std::string name = ascii::lower(h.name.substr(11));
     bool merged = false;
     for (auto& [n, v] : out) {
       if (n == name) {
@@ -135,7 +112,7 @@ std::string http_date(Timestamp t) {
 void add_checksum_headers(http::Response& out, const Checksums& checksums) {
   for (auto a : kAllChecksumAlgorithms) {
     if (const auto& v = checksums.get(a)) {
-      out.add_header("x-amz-checksum-" + lower_copy(checksum_algorithm_name(a)), *v);
+      out.add_header("x-amz-checksum-" + ascii::lower(checksum_algorithm_name(a)), *v);
     }
   }
 }

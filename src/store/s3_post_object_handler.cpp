@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "ascii.hpp"
 #include "object_headers.hpp"
 #include "s3_request.hpp"
 #include "upgate/s3/naming.hpp"
@@ -27,19 +28,9 @@ namespace {
 constexpr std::size_t kMaxPreDataBytes = 20 * 1024;
 constexpr std::size_t kReadPiece = 256 * 1024;
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower_copy(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
 const sigv4::FormField* field(const std::vector<sigv4::FormField>& fields, std::string_view name) {
   for (const auto& f : fields) {
-    if (lower_copy(f.name) == name) return &f;
+    if (ascii::lower(f.name) == name) return &f;
   }
   return nullptr;
 }
@@ -61,7 +52,7 @@ s3::S3Error post_auth_error(const sigv4::AuthError& e) {
 // Object headers and metadata from the form's fields, as S3 reads them.
 void apply_fields(const std::vector<sigv4::FormField>& fields, PutObjectRequest& request) {
   for (const auto& f : fields) {
-    const std::string name = lower_copy(f.name);
+    const std::string name = ascii::lower(f.name);
     if (name == "content-type")
       request.headers.content_type = f.value;
     else if (name == "content-disposition")
@@ -190,7 +181,7 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
         in = In::kIgnored;
         continue;
       }
-      if (lower_copy(part->name) != "file") {
+      if (ascii::lower(part->name) != "file") {
         pre_data_bytes += part->name.size();
         if (pre_data_bytes > kMaxPreDataBytes) {
           co_return co_await r.send_error(

@@ -1,6 +1,7 @@
 // The request pipeline: target -> operation -> CORS -> authentication ->
 // authorization -> handler, with S3's answers at every refusal.
 #include "upgate/store/s3_service.hpp"
+#include "ascii.hpp"
 
 #include <boost/asio/this_coro.hpp>
 
@@ -16,17 +17,6 @@ namespace asio = boost::asio;
 using s3::ErrorCode;
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
   return s3::format_iso8601_ms(t);
@@ -265,7 +255,7 @@ asio::awaitable<void> run(S3Request& r) {
 
   const auto content_type = request.header("content-type");
   const bool form_post = content_type && content_type->size() >= 19 &&
-                         iequals(content_type->substr(0, 19), "multipart/form-data");
+                         ascii::iequals(content_type->substr(0, 19), "multipart/form-data");
   RequestShape shape;
   shape.method = request.method_name();
   shape.has_bucket = !r.target.bucket.empty();
