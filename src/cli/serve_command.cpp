@@ -1,4 +1,4 @@
-// `upgate serve`: the upload API (and, later, the embedded store) in one process.
+// `upgate serve`: the upload API and, with no S3 endpoint configured, the embedded store.
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -86,11 +86,10 @@ int run_serve(ServeOptions& options) {
 
   auto logger = api::make_json_logger(config.log.level, STDOUT_FILENO);
 
-  // Seam for the embedded store: when config.s3.embedded is true, nothing outside this
-  // process was configured, and this is where the store starts (on its own threads, with
-  // config.s3's bucket and credentials, its readiness given to ApiServerOptions::ready,
-  // and stopped after the API's run() returns). Until it does, URLs are signed with an
-  // ephemeral key pair unless credentials were configured.
+  // When config.s3.embedded is true nothing outside this process was configured: the
+  // store starts here, before the API, and hands it its endpoint and signing key
+  // (serve_store.hpp). Only when it could not start (or --no-store) are URLs signed
+  // with an ephemeral key pair, unless credentials were configured.
   auto embedded_store = ServeStore::start(config, options.store, logger);
   const bool generated_credentials = config.s3.embedded && !config.s3.credentials.valid();
   if (generated_credentials) config.s3.credentials = ephemeral_credentials();
