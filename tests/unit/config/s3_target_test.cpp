@@ -134,8 +134,11 @@ TEST_F(S3TargetTest, EnvironmentCredentialsBeatTheProfile) {
 TEST(BucketNames, FollowS3Rules) {
   for (const char* good : {"uploads", "my-bucket.example", "a1b"})
     EXPECT_TRUE(valid_bucket_name(good)) << good;
-  for (const char* bad : {"ab", "Uploads", "-abc", "abc-", "a..b", "a.-b", "192.168.1.1", "a_b",
-                          std::string(64, 'a').c_str()}) {
+  // std::string, not const char*: a c_str() of a temporary would dangle here.
+  for (const std::string& bad :
+       {std::string("ab"), std::string("Uploads"), std::string("-abc"), std::string("abc-"),
+        std::string("a..b"), std::string("a.-b"), std::string("192.168.1.1"), std::string("a_b"),
+        std::string(64, 'a')}) {
     EXPECT_FALSE(valid_bucket_name(bad)) << bad;
   }
 }
