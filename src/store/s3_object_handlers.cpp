@@ -299,7 +299,8 @@ asio::awaitable<void> handle_get_object(S3Request& r) {
               .with("PartNumberRequested", std::to_string(*part_number))
               .with("ActualPartCount", std::to_string(parts)));
     }
-    if (record.parts_count > 0) {
+    if (record.parts_count > 0 &&
+        record.segments.size() == static_cast<std::size_t>(record.parts_count)) {
       for (int i = 0; i < *part_number - 1; ++i) first += record.segments[i].size;
       length = record.segments[*part_number - 1].size;
       partial = true;
