@@ -73,7 +73,7 @@ class ApiServer:
         self.stdout = open(self.log_path, "wb")
         self.stderr = open(self.err_path, "wb")
         self.process = subprocess.Popen(
-            [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--threads", "2"] + self.args,
+            [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--threads", "2", "--no-store"] + self.args,
             env=self.env, stdout=self.stdout, stderr=self.stderr)
         deadline = time.time() + 10
         while time.time() < deadline:
@@ -133,7 +133,7 @@ def run_config_check(args, extra_env=None, config_text=None):
     with tempfile.TemporaryDirectory(prefix="upgate-cfg-") as d:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": d}
         env.update(extra_env or {})
-        argv = [BINARY, "serve", "--listen", f"127.0.0.1:{free_port()}"] + list(args)
+        argv = [BINARY, "serve", "--listen", f"127.0.0.1:{free_port()}", "--no-store"] + list(args)
         if config_text is not None:
             path = os.path.join(d, "upgate.toml")
             with open(path, "w") as f:
