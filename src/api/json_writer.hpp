@@ -21,7 +21,9 @@ inline constexpr auto kNeedsEscape = [] {
   return table;
 }();
 
-inline bool needs_escape(char c) { return kNeedsEscape[static_cast<unsigned char>(c)]; }
+inline bool needs_escape(char c) {
+  return kNeedsEscape[static_cast<unsigned char>(c)];
+}
 
 inline void append_escaped(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -18,11 +18,15 @@ std::optional<Timestamp> parse_amz_date(std::string_view text);  // 20130524T000
 std::optional<Timestamp> parse_iso8601(std::string_view text);   // 2013-05-24T00:00:00[.000]Z
 
 // Fixed-size results: formatting sits on the presign hot path.
-std::array<char, 16> format_amz_date(Timestamp t);  // 20130524T000000Z
+std::array<char, 16> format_amz_date(Timestamp t);   // 20130524T000000Z
 std::array<char, 8> format_scope_date(Timestamp t);  // 20130524
 std::string format_iso8601(Timestamp t);             // 2013-05-24T00:00:00.000Z
 
-inline std::string_view view(const std::array<char, 16>& a) { return {a.data(), a.size()}; }
-inline std::string_view view(const std::array<char, 8>& a) { return {a.data(), a.size()}; }
+inline std::string_view view(const std::array<char, 16>& a) {
+  return {a.data(), a.size()};
+}
+inline std::string_view view(const std::array<char, 8>& a) {
+  return {a.data(), a.size()};
+}
 
 }  // namespace upgate::sigv4

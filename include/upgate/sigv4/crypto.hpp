@@ -53,7 +53,9 @@ class HmacKey {
 // Lowercase hex, as SigV4 prints hashes and signatures.
 std::string hex(std::span<const std::uint8_t> bytes);
 void append_hex(std::string& out, std::span<const std::uint8_t> bytes);
-inline std::string hex(const Sha256Digest& d) { return hex(std::span<const std::uint8_t>(d)); }
+inline std::string hex(const Sha256Digest& d) {
+  return hex(std::span<const std::uint8_t>(d));
+}
 
 // Hex SHA-256 of the empty string, the payload hash of a bodiless request.
 inline constexpr std::string_view kEmptySha256 =

@@ -29,8 +29,8 @@ namespace upgate::sigv4 {
 
 struct S3Endpoint {
   std::string scheme = "https";
-  std::string host;        // "s3.eu-west-1.amazonaws.com", "127.0.0.1", "minio.internal"
-  std::uint16_t port = 0;  // 0: the scheme's default, left out of the URL and Host
+  std::string host;         // "s3.eu-west-1.amazonaws.com", "127.0.0.1", "minio.internal"
+  std::uint16_t port = 0;   // 0: the scheme's default, left out of the URL and Host
   bool path_style = false;  // false: https://bucket.host/key (falls back to path style
                             // for bucket names that are not DNS-safe)
 

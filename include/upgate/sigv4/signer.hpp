@@ -38,8 +38,8 @@ struct SigningParams {
   std::string_view region;
   std::string_view service = "s3";
   Timestamp time;
-  CanonicalUriOptions uri;                   // S3's rules by default
-  SigningKeyCache* cache = nullptr;          // nullptr: SigningKeyCache::global()
+  CanonicalUriOptions uri;           // S3's rules by default
+  SigningKeyCache* cache = nullptr;  // nullptr: SigningKeyCache::global()
 };
 
 // What a signer computed, kept for tests, debugging and S3-style error reports.

@@ -32,6 +32,7 @@ struct CanonicalUriOptions {
 // The canonical URI of a request path as sent on the wire (still
 // percent-encoded, no query). Empty paths become "/". nullopt when the path
 // holds a malformed escape.
-std::optional<std::string> canonical_uri(std::string_view wire_path, CanonicalUriOptions options = {});
+std::optional<std::string> canonical_uri(std::string_view wire_path,
+                                         CanonicalUriOptions options = {});
 
 }  // namespace upgate::sigv4
