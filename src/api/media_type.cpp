@@ -1,39 +1,16 @@
 // Media type parsing (RFC 9110 section 8.3.1) and allow-list patterns.
 #include "upgate/api/media_type.hpp"
+#include "upgate/http_token.hpp"
 
 #include <cctype>
 
 namespace upgate::api {
 namespace {
 
-bool is_tchar(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Consumes a token from the front of `s`; empty when there is none.
 std::string_view take_token(std::string_view& s) {
   std::size_t n = 0;
-  while (n < s.size() && is_tchar(s[n])) ++n;
+  while (n < s.size() && is_http_token_char(s[n])) ++n;
   const std::string_view token = s.substr(0, n);
   s.remove_prefix(n);
   return token;
@@ -110,14 +87,7 @@ std::optional<MediaTypePattern> MediaTypePattern::parse(std::string_view text) {
   if (slash == std::string_view::npos) return std::nullopt;
   const std::string_view type = text.substr(0, slash);
   const std::string_view subtype = text.substr(slash + 1);
-  auto all_tchar = [](std::string_view s) {
-    if (s.empty()) return false;
-    for (char c : s) {
-      if (!is_tchar(c)) return false;
-    }
-    return true;
-  };
-  if (!all_tchar(type) || !all_tchar(subtype)) return std::nullopt;
+  if (!is_http_token(type) || !is_http_token(subtype)) return std::nullopt;
   // `*` is a tchar, so it must be checked to stand alone: `im*ge/png` is not a pattern.
   if ((type.find('*') != std::string_view::npos && type != "*") ||
       (subtype.find('*') != std::string_view::npos && subtype != "*")) {

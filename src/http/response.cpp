@@ -1,4 +1,5 @@
 #include <upgate/http/response.hpp>
+#include <upgate/http_token.hpp>
 
 #include <boost/beast/http/status.hpp>
 
@@ -7,30 +8,6 @@
 namespace upgate::http {
 
 namespace {
-
-bool is_token_char(unsigned char c) noexcept {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -73,9 +50,7 @@ Response Response::status_only(int status) {
 }
 
 Response& Response::add_header(std::string_view name, std::string_view value) {
-  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
-        return is_token_char(static_cast<unsigned char>(c));
-      })) {
+  if (!is_http_token(name)) {
     return *this;
   }
   if (is_server_field(name)) return *this;

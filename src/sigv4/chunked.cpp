@@ -28,6 +28,7 @@
 //   an error. The 8 KiB minimum chunk size S3 documents for signed chunks is not enforced (MinIO
 //   does not either); max_chunk_size bounds the other side.
 #include "upgate/sigv4/chunked.hpp"
+#include "upgate/http_token.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -121,12 +122,6 @@ bool is_signature(std::string_view s) {
   if (s.size() != 64) return false;
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-// RFC 9110 token characters.
-bool is_token_char(char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
 }
 
 bool is_blank(char c) {
@@ -353,7 +348,7 @@ AwsChunkedDecoder::Event AwsChunkedDecoder::next(std::string_view& input) {
         if (colon == 0) return fail("trailer: empty name");
         for (std::size_t i = 0; i < colon; ++i) {
           char& c = s.line[i];
-          if (!is_token_char(c)) {
+          if (!is_http_token_char(c)) {
             return fail("trailer: bad character in name \"" + printable(s.line.substr(0, colon)) +
                         "\"");
           }

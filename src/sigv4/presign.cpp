@@ -3,6 +3,7 @@
 // their capacity between calls, the signing key comes warm from the cache,
 // and the only allocations are the returned URL, method and headers.
 #include "upgate/sigv4/presign.hpp"
+#include "upgate/http_token.hpp"
 
 #include <algorithm>
 #include <array>
@@ -36,21 +37,9 @@ bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-constexpr std::array<bool, 256> make_token_table() {
-  std::array<bool, 256> t{};
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}
-constexpr std::array<bool, 256> kTokenChar = make_token_table();
-
-// RFC 9110 token: what an HTTP method or header name may be made of.
+// RFC 9110 token of a sane length: what an HTTP method or header name may be.
 bool is_token(std::string_view s) {
-  if (s.empty() || s.size() > 256) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return kTokenChar[static_cast<unsigned char>(c)]; });
+  return s.size() <= 256 && is_http_token(s);
 }
 
 bool has_control(std::string_view s) {

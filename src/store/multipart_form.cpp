@@ -1,6 +1,7 @@
 // multipart/form-data, parsed as hostile input without buffering part bodies.
 #include "upgate/store/multipart_form.hpp"
 #include "ascii.hpp"
+#include "upgate/http_token.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -14,11 +15,6 @@ bool is_bchar(char c) {
          std::string_view("'()+_,-./:=? ").find(c) != std::string_view::npos;
 }
 
-bool is_token_char(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 // Parameters of a header value: `type; a=b; c="d e"`. Returns false when malformed.
 bool parse_parameters(std::string_view text,
                       const std::function<void(std::string_view, std::string)>& visit) {
@@ -27,7 +23,7 @@ bool parse_parameters(std::string_view text,
     while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
     if (pos == text.size()) break;
     std::size_t name_end = pos;
-    while (name_end < text.size() && is_token_char(text[name_end])) ++name_end;
+    while (name_end < text.size() && is_http_token_char(text[name_end])) ++name_end;
     const std::string_view name = text.substr(pos, name_end - pos);
     pos = name_end;
     while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
@@ -200,7 +196,7 @@ MultipartFormParser::Event MultipartFormParser::next(std::string_view& input) {
           const std::size_t colon = line.find(':');
           if (colon == std::string_view::npos || colon == 0) return fail("malformed part header");
           const std::string_view name = line.substr(0, colon);
-          if (!std::all_of(name.begin(), name.end(), is_token_char)) {
+          if (!is_http_token(name)) {
             return fail("malformed part header name");
           }
           const std::string_view value = ascii::trim(line.substr(colon + 1));

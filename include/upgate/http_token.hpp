@@ -1,0 +1,36 @@
+// RFC 9110 tokens: the characters an HTTP method, header name or media type
+// may be made of. Header-only, so the stand-alone sigv4 library can use it
+// too; one table instead of a copy in every parser.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace upgate {
+
+namespace detail {
+constexpr std::array<bool, 256> make_http_token_table() {
+  std::array<bool, 256> t{};
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+inline constexpr std::array<bool, 256> kHttpTokenChar = make_http_token_table();
+}  // namespace detail
+
+constexpr bool is_http_token_char(char c) {
+  return detail::kHttpTokenChar[static_cast<unsigned char>(c)];
+}
+
+// Non-empty and made of token characters only.
+constexpr bool is_http_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s) {
+    if (!is_http_token_char(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace upgate
