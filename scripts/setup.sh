@@ -31,6 +31,35 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# --- rgw tests and bench: a single-node Ceph cluster (tests/rgw/ceph_cluster.py) ------------
+# The tests run the daemons themselves, each from a temp dir with its own config file. The
+# packages' own services must not start (they would read /etc/ceph), so while apt runs, a
+# policy-rc.d that refuses every start stands in, unless the machine already has one.
+ceph_packages=()
+for p in ceph-mon ceph-mgr ceph-osd radosgw ceph-common; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || ceph_packages+=("$p")
+done
+if ((${#ceph_packages[@]})); then
+  echo "setup: installing ${ceph_packages[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  policy=/usr/sbin/policy-rc.d
+  placed_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    placed_policy=1
+    trap '$SUDO rm -f "$policy"' EXIT
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${ceph_packages[@]}"
+  if [ -n "$placed_policy" ]; then
+    $SUDO rm -f "$policy"
+    trap - EXIT
+  fi
+fi
+
 # --- compat tests: the AWS JavaScript SDK v3 from the npm registry (tests/compat/js) ---------
 # node/npm are normally on the machine already; Debian's nodejs is the fallback. `npm ci` runs
 # only when node_modules is missing or package-lock.json changed since the last install.
