@@ -23,7 +23,8 @@ Promises:
   SigV4-signed CreateBucket. When a daemon exits or the gateway stays silent, `start()` raises
   `CephFailedToStart` with the log tails in the message, having stopped what it started.
 - `stop()` sends SIGTERM to exactly the PIDs it started (gateway first, monitor last), waits a
-  bounded time, then SIGKILLs; `close()` stops and removes the temp dir. The instance is a
+  bounded time, then SIGKILLs; `start()` again builds a new, empty cluster. `close()` stops
+  and removes the temp dir. The instance is a
   context manager, every cluster still running when the interpreter exits is killed (atexit),
   and each daemon gets PR_SET_PDEATHSIG, so it dies with the test process even when ctest
   SIGKILLs that on timeout.
@@ -111,6 +112,9 @@ class CephRgw:
         self.bluestore_block_bytes = int(bluestore_block_bytes)
         self.verbose = verbose
         self.temp_dir = tempfile.mkdtemp(prefix="upgate-ceph-", dir=base_dir)
+        if len(os.path.join(self.temp_dir, "run", "client.admin.NNNNNNN.asok")) >= 108:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+            raise ValueError(f"{base_dir} is too deep: admin socket paths must fit in 108 bytes")
         self.conf_path = os.path.join(self.temp_dir, "ceph.conf")
         self.keyring_path = os.path.join(self.temp_dir, "keyring")
         self.log_dir = os.path.join(self.temp_dir, "log")
@@ -129,6 +133,8 @@ class CephRgw:
         if self._daemons:
             raise RuntimeError("cluster already running")
         self._started_at = time.monotonic()
+        self.timings = []
+        self._wipe()  # a second start() builds a new, empty cluster
         _running.add(self)
         for attempt in range(1, START_ATTEMPTS + 1):
             try:
@@ -222,7 +228,6 @@ class CephRgw:
             "log to syslog = false",
             "err to syslog = false",
             "clog to syslog = false",
-            "log flush on exit = false",
             # One replica, few placement groups, no autoscaler: a one-OSD cluster is healthy.
             "osd pool default size = 1",
             "osd pool default min size = 1",
@@ -243,7 +248,7 @@ class CephRgw:
             "paxos min wait = 0.01",
             "mon data avail warn = 1",
             "mon data avail crit = 0",
-            "mon cluster log file =",
+            f"mon cluster log file = {tmp}/log/cluster.log",
             "",
             "[mgr]",
             f"mgr data = {tmp}/mgr/$name",
@@ -255,8 +260,10 @@ class CephRgw:
             f"osd objectstore = {self.objectstore}",
             *osd_store,
             "osd crush update on start = true",
-            "osd memory target = 1073741824" if self.objectstore == "memstore"
-            else "osd memory target = 2147483648",
+            "",
+            "[client]",
+            # Command-line tools may run side by side; each needs a socket of its own.
+            f"admin socket = {tmp}/run/$name.$pid.asok",
             "",
             "[client.rgw]",
             f"rgw data = {tmp}/rgw",
