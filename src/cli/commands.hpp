@@ -17,5 +17,6 @@ void register_presign(CLI::App& app, int& exit_code);
 void register_store(CLI::App& app, int& exit_code);
 void register_serve(CLI::App& app, int& exit_code);
 void register_upload(CLI::App& app, int& exit_code);
+void register_bucket(CLI::App& app, int& exit_code);
 
 }  // namespace upgate::cli

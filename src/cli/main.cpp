@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   upgate::cli::register_store(app, exit_code);
   upgate::cli::register_serve(app, exit_code);
   upgate::cli::register_upload(app, exit_code);
+  upgate::cli::register_bucket(app, exit_code);
 
   try {
     app.parse(argc, argv);

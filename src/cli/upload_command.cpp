@@ -30,13 +30,15 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "http_client.hpp"
+#include "upgate/s3client/http_transport.hpp"
 #include "upload_progress.hpp"
 
 namespace upgate::cli {
 namespace {
 
 namespace json = boost::json;
+using s3client::HttpRequest;
+using s3client::HttpResponse;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kExitInterrupted = 130;
@@ -195,7 +197,7 @@ Expected<Grant, Failure> request_grant(const UploadOptions& o, const std::string
   request.body = json::serialize(body);
   request.total_timeout = std::chrono::seconds(30);
   request.max_response_body = 64 * 1024;
-  auto response = perform(request);
+  auto response = s3client::perform(request);
   if (!response) {
     return Unexpected(
         Failure{"cannot reach the upload API at " + o.api + ": " + response.error().message, "", 0,
@@ -270,7 +272,7 @@ Expected<std::string, Failure> put_file(const Grant& grant, const std::filesyste
   request.body_file = path.string();
   request.body_file_size = size;
   request.on_progress = [&](std::uint64_t sent, std::uint64_t) { return on_sent(sent); };
-  auto response = perform(request);
+  auto response = s3client::perform(request);
   if (!response) {
     return Unexpected(
         Failure{"the upload to the storage server failed: " + response.error().message, "", 0,
@@ -435,7 +437,7 @@ int run_upload(UploadOptions& o) {
     items.push_back({f, static_cast<std::uint64_t>(st.st_size)});
   }
 
-  http_client_global_init();
+  s3client::http_client_global_init();
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   const bool tty = ::isatty(STDERR_FILENO) == 1;

@@ -304,6 +304,14 @@ std::string S3Endpoint::host_header() const {
   return out;
 }
 
+bool S3Endpoint::virtual_hosted_for(std::string_view bucket) const {
+  // Virtual-hosted only where the bucket can be a DNS label (and, for TLS, a
+  // single one the wildcard certificate covers).
+  return !path_style && dns_compatible_bucket(bucket) &&
+         !(scheme == "https" && bucket.find('.') != std::string_view::npos) &&
+         !is_ip_literal(host);
+}
+
 Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S3Endpoint& endpoint,
                                           const Credentials& credentials, std::string_view region,
                                           SigningKeyCache* cache) {
@@ -362,13 +370,7 @@ Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S
   }
 
   // --- Addressing -----------------------------------------------------------
-  // Virtual-hosted only where the bucket can be a DNS label (and, for TLS, a
-  // single one the wildcard certificate covers); otherwise path style, as the
-  // AWS SDKs do.
-  const bool virtual_host =
-      !endpoint.path_style && dns_compatible_bucket(request.bucket) &&
-      !(endpoint.scheme == "https" && request.bucket.find('.') != std::string_view::npos) &&
-      !is_ip_literal(endpoint.host);
+  const bool virtual_host = endpoint.virtual_hosted_for(request.bucket);
 
   const auto amz_date = format_amz_date(request.time);
   const std::string_view amz_date_view = view(amz_date);

@@ -40,6 +40,13 @@ struct S3Endpoint {
   static S3Endpoint aws(std::string_view region);
 
   std::string host_header() const;  // host[:port], port only when not the default
+
+  // Whether requests for `bucket` go to BUCKET.host (virtual-hosted style) rather than
+  // host/BUCKET: only when path_style is off, the bucket can be a DNS label, it holds no '.'
+  // under https (the wildcard certificate covers one label) and the host is not an IP
+  // literal. Otherwise path style, as the AWS SDKs fall back. Presigned URLs and the
+  // outbound S3 client both address buckets by this rule.
+  bool virtual_hosted_for(std::string_view bucket) const;
 };
 
 struct PresignRequest {

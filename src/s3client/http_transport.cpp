@@ -1,5 +1,5 @@
 // libcurl behind HttpRequest/HttpResponse.
-#include "http_client.hpp"
+#include "upgate/s3client/http_transport.hpp"
 
 #include <curl/curl.h>
 
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <memory>
 
-namespace upgate::cli {
+namespace upgate::s3client {
 namespace {
 
 struct CurlDeleter {
@@ -36,6 +36,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   const std::size_t room = t->request->max_response_body -
                            std::min(t->request->max_response_body, t->response.body.size());
   t->response.body.append(data, std::min(n, room));
+  if (n > room) t->response.body_truncated = true;
   return n;  // past the cap the bytes are read and dropped
 }
 
@@ -87,6 +88,44 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t sent)
   return 0;
 }
 
+TransportFailure classify(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return TransportFailure::kResolve;
+    case CURLE_COULDNT_CONNECT:
+      return TransportFailure::kConnect;
+    case CURLE_OPERATION_TIMEDOUT:
+      return TransportFailure::kTimeout;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_USE_SSL_FAILED:
+      return TransportFailure::kTls;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return TransportFailure::kExchange;
+    default:
+      return TransportFailure::kLocal;
+  }
+}
+
 // Failures a second try may get past: the network or the server, not the request.
 bool retryable(CURLcode code) {
   switch (code) {
@@ -120,7 +159,8 @@ void http_client_global_init() {
 
 Expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return Unexpected(TransportError{"cannot initialise libcurl", false, false});
+  if (!curl)
+    return Unexpected(TransportError{TransportFailure::kLocal, "cannot initialise libcurl"});
   CURL* c = curl.get();
 
   Transfer transfer;
@@ -129,7 +169,8 @@ Expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
   if (!request.body_file.empty()) {
     file.reset(std::fopen(request.body_file.c_str(), "rb"));
     if (!file) {
-      return Unexpected(TransportError{"cannot open " + request.body_file, false, false});
+      return Unexpected(
+          TransportError{TransportFailure::kLocal, "cannot open " + request.body_file});
     }
     transfer.body_file = file.get();
     transfer.body_left = request.body_file_size;
@@ -149,10 +190,17 @@ Expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "upgate-upload/0.1");
+  curl_easy_setopt(c, CURLOPT_USERAGENT, request.user_agent.c_str());
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!request.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, request.ca_file.c_str());
 
+  // An S3 key is a name, not a path: "a/../b" must reach the server as it is.
+  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
   if (request.method == "PUT") {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  } else if (request.method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);  // else curl waits for a body HEAD never has
   } else if (request.method == "POST") {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
   } else if (request.method != "GET") {
@@ -174,7 +222,8 @@ Expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
       // PUT from memory: read through the same callback from a memory stream.
       file.reset(fmemopen(const_cast<char*>(memory_body.data()), memory_body.size(), "rb"));
       if (!file && !memory_body.empty()) {
-        return Unexpected(TransportError{"cannot buffer the request body", false, false});
+        return Unexpected(
+            TransportError{TransportFailure::kLocal, "cannot buffer the request body"});
       }
       transfer.body_file = file.get();
       transfer.body_left = memory_body.size();
@@ -213,11 +262,14 @@ Expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
   if (code != CURLE_OK) {
     TransportError error;
     if (transfer.cancelled) {
+      error.failure = TransportFailure::kCancelled;
       error.message = "cancelled";
       error.cancelled = true;
     } else if (transfer.file_error) {
+      error.failure = TransportFailure::kLocal;
       error.message = "reading " + request.body_file + " failed (did it change during the upload?)";
     } else {
+      error.failure = classify(code);
       error.message = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
       error.retryable = retryable(code);
     }
@@ -227,4 +279,4 @@ Expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
   return std::move(transfer.response);
 }
 
-}  // namespace upgate::cli
+}  // namespace upgate::s3client
