@@ -1,7 +1,7 @@
 // `upgate presign`: a presigned URL for any S3 method, with the headers and
 // query parameters the caller wants signed. `aws s3 presign` signs GET only.
+#include <cctype>
 #include <chrono>
-#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "signing_target.hpp"
 #include "upgate/sigv4/presign.hpp"
 
 namespace upgate::cli {
@@ -27,22 +28,8 @@ struct PresignOptions {
   std::optional<unsigned long long> content_length;
   std::vector<std::string> headers;  // NAME:VALUE
   std::vector<std::string> queries;  // NAME=VALUE
-  std::string region;
-  std::string endpoint;
-  bool path_style = false;
-  bool virtual_hosted = false;
-  std::string date;
+  SigningFlags signing;
   bool json = false;
-};
-
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return (v && *v) ? v : nullptr;
-}
-
-// A failure of this command: a one-line reason, exit code 2.
-struct UsageError {
-  std::string message;
 };
 
 std::string_view trim(std::string_view s) {
@@ -51,87 +38,18 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-struct S3Url {
-  std::string bucket;
-  std::string key;
-};
-
 template <class T>
 using Result = Expected<T, UsageError>;
-
-Unexpected<UsageError> usage(std::string message) {
-  return Unexpected(UsageError{std::move(message)});
-}
-
-Result<S3Url> parse_s3_url(std::string_view url) {
-  constexpr std::string_view scheme = "s3://";
-  if (url.substr(0, scheme.size()) != scheme) {
-    return usage("expected s3://BUCKET/KEY, got '" + std::string(url) + "'");
-  }
-  url.remove_prefix(scheme.size());
-  const auto slash = url.find('/');
-  S3Url out;
-  out.bucket = std::string(url.substr(0, slash));
-  if (slash != std::string_view::npos) out.key = std::string(url.substr(slash + 1));
-  if (out.bucket.empty()) return usage("s3:// URL has no bucket");
-  return out;
-}
-
-Result<sigv4::Credentials> credentials_from_env() {
-  sigv4::Credentials c;
-  if (const char* v = env("AWS_ACCESS_KEY_ID")) c.access_key_id = v;
-  if (const char* v = env("AWS_SECRET_ACCESS_KEY")) c.secret_access_key = sigv4::SecretKey(v);
-  if (const char* v = env("AWS_SESSION_TOKEN")) c.session_token = v;
-  if (!c.valid()) {
-    return usage("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
-  }
-  return c;
-}
-
-std::string region_from(const PresignOptions& o) {
-  if (!o.region.empty()) return o.region;
-  if (const char* v = env("AWS_REGION")) return v;
-  if (const char* v = env("AWS_DEFAULT_REGION")) return v;
-  return "us-east-1";
-}
-
-Result<sigv4::S3Endpoint> endpoint_from(const PresignOptions& o, const std::string& region) {
-  std::string url = o.endpoint;
-  if (url.empty()) {
-    if (const char* v = env("AWS_ENDPOINT_URL_S3"))
-      url = v;
-    else if (const char* v = env("AWS_ENDPOINT_URL"))
-      url = v;
-  }
-  if (url.empty()) {
-    auto aws = sigv4::S3Endpoint::aws(region);
-    aws.path_style = o.path_style;
-    return aws;
-  }
-  // A custom endpoint (MinIO, RGW, the embedded store) is path-style unless told.
-  auto parsed = sigv4::S3Endpoint::parse(url, !o.virtual_hosted);
-  if (!parsed) return usage("bad endpoint: " + parsed.error().message);
-  return *parsed;
-}
 
 Result<int> run_presign(const PresignOptions& o) {
   std::string method = o.method;
   for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  auto target = parse_s3_url(o.target);
+  auto location = parse_s3_location(o.target);
+  if (!location) return Unexpected(location.error());
+  auto target = resolve_signing_target(config::Environment::process(), o.signing);
   if (!target) return Unexpected(target.error());
-  auto credentials = credentials_from_env();
-  if (!credentials) return Unexpected(credentials.error());
-  const std::string region = region_from(o);
-  auto endpoint = endpoint_from(o, region);
-  if (!endpoint) return Unexpected(endpoint.error());
-
-  sigv4::Timestamp time =
-      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  if (!o.date.empty()) {
-    auto parsed = sigv4::parse_amz_date(o.date);
-    if (!parsed) return usage("bad --date '" + o.date + "': expected YYYYMMDDTHHMMSSZ");
-    time = *parsed;
-  }
+  auto time = signing_time(o.signing);
+  if (!time) return Unexpected(time.error());
 
   // Views into these strings go into the request, so they must outlive it.
   std::vector<std::pair<std::string, std::string>> header_store;
@@ -141,7 +59,7 @@ Result<int> run_presign(const PresignOptions& o) {
   for (const auto& h : o.headers) {
     const auto colon = h.find(':');
     if (colon == std::string::npos || colon == 0) {
-      return usage("bad --header '" + h + "': expected NAME:VALUE");
+      return usage_error("bad --header '" + h + "': expected NAME:VALUE");
     }
     header_store.emplace_back(std::string(trim(std::string_view(h).substr(0, colon))),
                               std::string(trim(std::string_view(h).substr(colon + 1))));
@@ -152,7 +70,7 @@ Result<int> run_presign(const PresignOptions& o) {
   std::vector<QueryParamView> query;
   for (const auto& q : o.queries) {
     const auto eq = q.find('=');
-    if (eq == 0) return usage("bad --query '" + q + "': expected NAME=VALUE");
+    if (eq == 0) return usage_error("bad --query '" + q + "': expected NAME=VALUE");
     const std::string_view qv(q);
     query.push_back(
         {qv.substr(0, eq), eq == std::string::npos ? std::string_view{} : qv.substr(eq + 1)});
@@ -160,14 +78,14 @@ Result<int> run_presign(const PresignOptions& o) {
 
   sigv4::PresignRequest request;
   request.method = method;
-  request.bucket = target->bucket;
-  request.key = target->key;
+  request.bucket = location->bucket;
+  request.key = location->key;
   request.expires = std::chrono::seconds(o.expires);
-  request.time = time;
+  request.time = *time;
   request.headers = headers;
   request.query = query;
-  auto signed_url = sigv4::presign(request, *endpoint, *credentials, region);
-  if (!signed_url) return usage(signed_url.error().message);
+  auto signed_url = sigv4::presign(request, target->endpoint, target->credentials, target->region);
+  if (!signed_url) return usage_error(signed_url.error().message);
 
   if (!o.json) {
     std::cout << signed_url->url << '\n';
@@ -191,11 +109,8 @@ void register_presign(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<PresignOptions>();
   CLI::App* cmd = app.add_subcommand(
       "presign",
-      "Print a presigned S3 URL for any method, with extra signed headers and query parameters.\n"
-      "Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.\n"
-      "Region: --region, AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.\n"
-      "Endpoint: --endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL (path-style), else AWS's\n"
-      "regional virtual-hosted endpoint. Errors: one line on stderr, exit code 2.");
+      "Print a presigned S3 URL for any method, with extra signed headers and query parameters.\n" +
+          std::string(kSigningSourcesHelp) + "\nErrors: one line on stderr, exit code 2.");
   cmd->add_option("method", options->method, "HTTP method: GET, PUT, HEAD, DELETE, POST")
       ->required();
   cmd->add_option("url", options->target, "s3://BUCKET/KEY (the key as is, not encoded)")
@@ -209,14 +124,7 @@ void register_presign(CLI::App& app, int& exit_code) {
   cmd->add_option("--header", options->headers, "extra signed header NAME:VALUE (repeatable)");
   cmd->add_option("--query", options->queries,
                   "extra signed query parameter NAME=VALUE (repeatable)");
-  cmd->add_option("--region", options->region, "signing region");
-  cmd->add_option("--endpoint", options->endpoint, "S3 endpoint URL, e.g. http://127.0.0.1:9000");
-  auto* path = cmd->add_flag("--path-style", options->path_style,
-                             "https://host/BUCKET/KEY instead of https://BUCKET.host/KEY");
-  cmd->add_flag("--virtual-hosted", options->virtual_hosted,
-                "with a custom endpoint: BUCKET.host instead of host/BUCKET")
-      ->excludes(path);
-  cmd->add_option("--date", options->date, "signing time YYYYMMDDTHHMMSSZ (reproducible output)");
+  add_signing_flags(*cmd, options->signing);
   cmd->add_flag("--json", options->json, "print method, URL, headers and expiry as JSON");
   cmd->callback([options, &exit_code] {
     auto result = run_presign(*options);

@@ -75,14 +75,16 @@ Expected<S3Target, ConfigError> resolve_s3_target(const Environment& env,
 
   // Bucket.
   std::string bucket_field;
-  if (settings.bucket) {
+  if (!settings.resolve_bucket) {
+    // The caller names the bucket on each call.
+  } else if (settings.bucket) {
     target.bucket = *settings.bucket, bucket_field = settings.bucket_field;
   } else if (auto b = env.get("AWS_S3_BUCKET_NAME")) {
     target.bucket = *b, bucket_field = "AWS_S3_BUCKET_NAME";
   } else {
     target.bucket = std::string(kDefaultBucket);
   }
-  if (!valid_bucket_name(target.bucket)) {
+  if (settings.resolve_bucket && !valid_bucket_name(target.bucket)) {
     return fail(bucket_field, "'" + target.bucket +
                                   "' is not a valid S3 bucket name (3-63 characters: lower-case "
                                   "letters, digits, '.' and '-')");

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 import unittest.mock
 import urllib.parse
@@ -42,8 +43,16 @@ def botocore_url(operation, params, region, endpoint, path_style, token=None, ex
         return client.generate_presigned_url(operation, Params=params, ExpiresIn=expires)
 
 
-def upgate(*args, token=None, extra_env=None):
+def without_aws_settings():
+    """The environment minus AWS_* variables and this machine's AWS shared files."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    missing = os.path.join(tempfile.gettempdir(), f"upgate-no-such-file-{os.getpid()}")
+    env.update(AWS_SHARED_CREDENTIALS_FILE=missing, AWS_CONFIG_FILE=missing)
+    return env
+
+
+def upgate(*args, token=None, extra_env=None):
+    env = without_aws_settings()
     env.update(AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY)
     if token:
         env["AWS_SESSION_TOKEN"] = token
@@ -117,6 +126,65 @@ class PresignMatchesBotocore(unittest.TestCase):
         self.assertSameUrl(result.stdout.strip(), theirs)
 
 
+class PresignWithAnAwsProfile(unittest.TestCase):
+    """Credentials, region and endpoint from the AWS shared files, as `upgate serve` reads them."""
+
+    def setUp(self):
+        self._dir = tempfile.TemporaryDirectory(prefix="upgate-presign-")
+        self.credentials = os.path.join(self._dir.name, "credentials")
+        self.config = os.path.join(self._dir.name, "config")
+        with open(self.credentials, "w") as f:
+            f.write(f"[default]\naws_access_key_id = AKIDDEFAULTPROFILE\n"
+                    f"aws_secret_access_key = default-profile-secret\n"
+                    f"[uploader]\naws_access_key_id = {ACCESS_KEY}\n"
+                    f"aws_secret_access_key = {SECRET_KEY}\n")
+        with open(self.config, "w") as f:
+            f.write("[profile uploader]\nregion = eu-central-1\n"
+                    "s3 =\n  endpoint_url = http://127.0.0.1:9000\n")
+
+    def tearDown(self):
+        self._dir.cleanup()
+
+    def presign(self, *args, **variables):
+        env = without_aws_settings()
+        env.update(AWS_SHARED_CREDENTIALS_FILE=self.credentials, AWS_CONFIG_FILE=self.config)
+        env.update(variables)
+        return subprocess.run([UPGATE, "presign", *args], env=env, capture_output=True,
+                              text=True, timeout=30)
+
+    def test_aws_profile_supplies_credentials_region_and_endpoint(self):
+        theirs = botocore_url("get_object", {"Bucket": "uploads", "Key": "a.txt"},
+                              "eu-central-1", "http://127.0.0.1:9000", True)
+        result = self.presign("GET", "s3://uploads/a.txt", "--date", AMZ_DATE, "--expires", "300",
+                              AWS_PROFILE="uploader")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(split(result.stdout.strip()), split(theirs))
+
+    def test_aws_profile_flag_beats_the_variable(self):
+        result = self.presign("GET", "s3://uploads/a.txt", "--aws-profile", "uploader",
+                              AWS_PROFILE="default")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"X-Amz-Credential={ACCESS_KEY}%2F", result.stdout)
+
+    def test_default_profile_without_aws_profile(self):
+        result = self.presign("GET", "s3://uploads/a.txt", "--region", "us-east-1")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("X-Amz-Credential=AKIDDEFAULTPROFILE%2F", result.stdout)
+        self.assertNotIn("default-profile-secret", result.stdout)
+
+    def test_environment_keys_beat_the_profile(self):
+        result = self.presign("GET", "s3://uploads/a.txt", AWS_PROFILE="uploader",
+                              AWS_ACCESS_KEY_ID="AKIDFROMENV", AWS_SECRET_ACCESS_KEY="env-secret")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("X-Amz-Credential=AKIDFROMENV%2F", result.stdout)
+
+    def test_unknown_profile_is_a_usage_error(self):
+        result = self.presign("GET", "s3://uploads/a.txt", AWS_PROFILE="nope")
+        self.assertEqual(result.returncode, 2, result.stdout)
+        self.assertEqual(result.stdout, "")
+        self.assertIn("nope", result.stderr)
+
+
 class PresignJsonOutput(unittest.TestCase):
     def test_json_lists_method_headers_and_expiry(self):
         result = upgate("put", "s3://uploads/x.png", "--content-type", "image/png",
@@ -148,7 +216,7 @@ class PresignErrors(unittest.TestCase):
         self.assertNotIn(SECRET_KEY, result.stderr)
 
     def test_missing_credentials(self):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env = without_aws_settings()
         result = subprocess.run([UPGATE, "presign", "GET", "s3://b/k"], env=env,
                                 capture_output=True, text=True, timeout=30)
         self.assertUsageError(result, "credentials")

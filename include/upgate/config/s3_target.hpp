@@ -14,6 +14,10 @@
 //
 // Credentials may be absent only for the embedded store (its owner then provides them);
 // for any other endpoint their absence is a ConfigError naming AWS_ACCESS_KEY_ID.
+//
+// Commands that take the bucket from each call (`upgate presign s3://BUCKET/KEY`) set
+// resolve_bucket = false: the bucket is then neither read (AWS_S3_BUCKET_NAME) nor checked,
+// and the target's bucket is left empty.
 #pragma once
 
 #include <optional>
@@ -42,6 +46,7 @@ struct S3Settings {
   std::string bucket_field = "s3.bucket";
   std::optional<bool> path_style;
   std::optional<std::string> aws_profile;  // overrides AWS_PROFILE
+  bool resolve_bucket = true;
 };
 
 struct S3Target {
@@ -49,7 +54,7 @@ struct S3Target {
   std::string endpoint_url;  // as configured, for logs ("http://127.0.0.1:9000")
   bool embedded = false;     // no endpoint configured: the in-process store
   std::string region;
-  std::string bucket;
+  std::string bucket;              // empty when !S3Settings::resolve_bucket
   sigv4::Credentials credentials;  // may be invalid() only when embedded
   std::string credentials_source;  // "environment", "profile default", "none"
 };

@@ -89,6 +89,15 @@ TEST_F(S3TargetTest, BadValuesNameTheirField) {
   EXPECT_EQ(endpoint.error().field, "--endpoint");
 }
 
+TEST_F(S3TargetTest, CallersThatNameTheBucketThemselvesSkipIt) {
+  S3Settings settings;
+  settings.resolve_bucket = false;
+  const auto target =
+      resolve_s3_target(env({{"AWS_S3_BUCKET_NAME", "Not_A_Bucket_Name"}}), settings);
+  ASSERT_TRUE(target) << target.error().describe();
+  EXPECT_EQ(target->bucket, "");
+}
+
 TEST_F(S3TargetTest, HalfACredentialPairIsRefused) {
   auto target = resolve_s3_target(env({{"AWS_ACCESS_KEY_ID", "A"}}), {});
   ASSERT_FALSE(target);
