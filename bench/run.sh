@@ -19,3 +19,5 @@ echo "== upload API over HTTP: wrk, 64 connections, 15 s; 10,000 idle keep-alive
 bench/api.sh "$build/upgate"
 echo "== embedded store: 1 GiB PUT/GET, 64 concurrent 1 MiB PUTs, RSS during a 5 GiB PUT"
 /usr/bin/python3 bench/store_bench.py --binary "$build/upgate"
+echo "== the same 1 GiB PUT to Ceph RGW (one bluestore OSD) and to the embedded store"
+/usr/bin/python3 bench/put_1gib.py --binary "$build/upgate"
