@@ -16,24 +16,26 @@ Promises:
   take seconds, not minutes (`start_seconds` says how many).
 - An S3 user is created with the given access key and secret (`radosgw-admin user create`; the
   secret reaches it by environment, not argv, and its output, which echoes the secret, is
-  dropped). `start()` returns once an S3 request signed with that key is answered. Afterwards
+  dropped) before the gateway starts, and `start()` returns once the gateway answers. Then
   `endpoint` ("http://127.0.0.1:PORT", path-style addressing), `access_key_id`,
-  `secret_access_key` and `region` ("us-east-1" by default: RGW takes the region from the
-  request's credential scope) describe it, and `create_bucket(name)` makes a bucket with a
-  SigV4-signed CreateBucket. When a daemon exits or the gateway stays silent, `start()` raises
-  `CephFailedToStart` with the log tails in the message, having stopped what it started.
+  `secret_access_key` and `region` describe it, and `create_bucket(name)` makes a bucket with a
+  SigV4-signed CreateBucket. RGW checks signatures with whatever region the credential scope
+  names, so "us-east-1" (the default) works; only a CreateBucket LocationConstraint must name
+  its zonegroup ("default"), and us-east-1 clients send none. When a daemon exits or the
+  gateway stays silent, `start()` raises `CephFailedToStart` with the log tails in the
+  message, having stopped what it started; a port taken meanwhile by another process makes it
+  start over on new ports instead (up to 3 times).
 - `stop()` sends SIGTERM to exactly the PIDs it started (gateway first, monitor last), waits a
   bounded time, then SIGKILLs; `start()` again builds a new, empty cluster. `close()` stops
-  and removes the temp dir. The instance is a
-  context manager, every cluster still running when the interpreter exits is killed (atexit),
-  and each daemon gets PR_SET_PDEATHSIG, so it dies with the test process even when ctest
-  SIGKILLs that on timeout.
+  and removes the temp dir. The instance is a context manager, every cluster still running
+  when the interpreter exits is killed (atexit), and each daemon gets PR_SET_PDEATHSIG, so it
+  dies with the test process even when ctest SIGKILLs that on timeout.
 - Daemon output goes to files in the temp dir, never to a pipe that could fill up;
   `log_tail()` returns the end of each, for a failing test to print. With `verbose=True` the
   start-up steps and their timings are printed to stderr.
 
 As a program it wraps another command, like tests/compat/store_process.py:
-    ceph_cluster.py [--objectstore memstore|bluestore] [--verbose] -- COMMAND [ARGS...]
+    ceph_cluster.py [--objectstore memstore|bluestore] [--dir DIR] [--verbose] -- COMMAND...
 starts a cluster, runs the command with UPGATE_S3_ENDPOINT, UPGATE_S3_ACCESS_KEY_ID,
 UPGATE_S3_SECRET_ACCESS_KEY and UPGATE_S3_REGION in its environment, stops the cluster and
 exits with the command's exit code (the log tails are printed when it failed).
@@ -134,6 +136,7 @@ class CephRgw:
             raise RuntimeError("cluster already running")
         self._started_at = time.monotonic()
         self.timings = []
+        os.makedirs(self.temp_dir, exist_ok=True)
         self._wipe()  # a second start() builds a new, empty cluster
         _running.add(self)
         for attempt in range(1, START_ATTEMPTS + 1):
@@ -543,8 +546,8 @@ def main(argv):
     import argparse
 
     if "--" not in argv:
-        print("usage: ceph_cluster.py [--objectstore memstore|bluestore] [--verbose] "
-              "-- COMMAND [ARGS...]", file=sys.stderr)
+        print("usage: ceph_cluster.py [--objectstore memstore|bluestore] [--dir DIR] "
+              "[--verbose] -- COMMAND [ARGS...]", file=sys.stderr)
         return 2
     split = argv.index("--")
     parser = argparse.ArgumentParser(prog="ceph_cluster.py")

@@ -2,9 +2,11 @@
 """ceph_cluster.py brings up a real Ceph RGW that answers S3, keeps to 127.0.0.1 and its own
 temp dir, never shows the S3 secret, and leaves none of its processes behind."""
 import os
+import socket
 import subprocess
 import sys
 import unittest
+import unittest.mock
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -140,20 +142,60 @@ class RunningClusterTest(unittest.TestCase):
 
 
 class StopTest(unittest.TestCase):
-    def test_close_ends_every_daemon_it_started_and_removes_the_temp_dir(self):
+    def assertAllGone(self, pids):
+        for name, pid in pids.items():
+            self.assertFalse(os.path.exists(f"/proc/{pid}"), f"{name} (pid {pid}) still runs")
+
+    def test_stop_ends_every_daemon_start_again_begins_empty_close_removes_the_dir(self):
+        warnings.simplefilter("ignore", ResourceWarning)
         cluster = ceph_cluster.CephRgw()
         try:
             cluster.start()
-            pids = cluster.pids
-            self.assertEqual(len(pids), 4)
-            for pid in pids.values():
+            first = cluster.pids
+            self.assertEqual(len(first), 4)
+            for pid in first.values():
                 self.assertTrue(os.path.exists(f"/proc/{pid}"))
+            cluster.create_bucket("before-the-stop")
+            cluster.stop()
+            self.assertAllGone(first)
+            self.assertEqual(cluster.pids, {})
+
+            cluster.start()
+            second = cluster.pids
+            self.assertEqual(cluster.client().list_buckets()["Buckets"], [])
         finally:
             cluster.close()
-        for name, pid in pids.items():
-            self.assertFalse(os.path.exists(f"/proc/{pid}"), f"{name} (pid {pid}) still runs")
+        self.assertAllGone(second)
         self.assertEqual(cluster.pids, {})
         self.assertFalse(os.path.exists(cluster.temp_dir))
+
+    def test_a_monitor_port_taken_after_the_probe_makes_it_start_over_on_new_ports(self):
+        warnings.simplefilter("ignore", ResourceWarning)
+        probe = ceph_cluster._free_ports
+        squatters = []
+
+        def first_port_taken_by_someone_else(count):
+            ports = probe(count)
+            if not squatters:  # only the first attempt loses the race
+                squatter = socket.socket()
+                squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                squatter.bind(("127.0.0.1", ports[0]))
+                squatter.listen()
+                squatters.append(squatter)
+            return ports
+
+        cluster = ceph_cluster.CephRgw()
+        try:
+            with unittest.mock.patch.object(ceph_cluster, "_free_ports",
+                                            first_port_taken_by_someone_else):
+                cluster.start()
+            taken = squatters[0].getsockname()[1]
+            self.assertNotIn(("127.0.0.1", taken), listening_addresses(cluster.pids["mon.a"]))
+            cluster.create_bucket("after-the-race")
+        finally:
+            cluster.close()
+            for squatter in squatters:
+                squatter.close()
 
     def test_as_a_program_it_runs_the_command_against_the_cluster_and_passes_its_exit_code(self):
         check = (
