@@ -65,6 +65,8 @@ START_ATTEMPTS = 3
 COMMAND_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
 S3_USER_ID = "upgate-test"
+PROGRAMS = ("ceph-authtool", "monmaptool", "ceph-mon", "ceph", "ceph-osd", "ceph-mgr",
+            "radosgw-admin", "radosgw")
 
 _running = set()
 
@@ -134,6 +136,10 @@ class CephRgw:
     def start(self):
         if self._daemons:
             raise RuntimeError("cluster already running")
+        missing = [p for p in PROGRAMS if shutil.which(p) is None]
+        if missing:
+            raise CephFailedToStart(f"{' '.join(missing)} not found: scripts/setup.sh installs "
+                                    "ceph-mon ceph-mgr ceph-osd radosgw ceph-common")
         self._started_at = time.monotonic()
         self.timings = []
         os.makedirs(self.temp_dir, exist_ok=True)
@@ -450,8 +456,9 @@ class CephRgw:
 
     # -- processes ---------------------------------------------------------------------------
     def _tool_env(self):
+        # `ceph` and the manager run Debian's Python: no interpreter settings of the caller's.
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("CEPH_", "AWS_", "UPGATE_S3_"))}
+               if not k.startswith(("CEPH_", "AWS_", "UPGATE_S3_", "PYTHON"))}
         env["CEPH_CONF"] = self.conf_path
         return env
 
