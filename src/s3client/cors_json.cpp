@@ -37,7 +37,7 @@ std::optional<std::string> syntax_error(std::string_view text) {
   json::stream_parser parser({}, options);
   boost::system::error_code ec;
   const std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
-  if (!ec) parser.finish(ec);
+  if (!ec && !parser.done()) parser.finish(ec);
   if (!ec) {
     const std::size_t extra = text.find_first_not_of(" \t\r\n", consumed);
     if (extra == std::string_view::npos) return std::nullopt;
