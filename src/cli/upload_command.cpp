@@ -13,7 +13,6 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <pugixml.hpp>
 
 #include <boost/json.hpp>
 
@@ -30,6 +29,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "upgate/s3client/error_response.hpp"
 #include "upgate/s3client/http_transport.hpp"
 #include "upload_progress.hpp"
 
@@ -243,17 +243,10 @@ Failure storage_failure(const HttpResponse& response) {
   Failure f;
   f.status = response.status;
   f.retryable = response.status >= 500;
-  pugi::xml_document doc;
-  if (!response.body.empty() &&
-      doc.load_buffer(response.body.data(), response.body.size(), pugi::parse_default)) {
-    const pugi::xml_node error = doc.child("Error");
-    f.code = error.child_value("Code");
-    const std::string message = error.child_value("Message");
-    if (!message.empty()) {
-      f.message = f.code.empty() ? message : message + " (" + f.code + ")";
-    } else {
-      f.message = f.code;
-    }
+  const s3client::ClientError error = s3client::error_from_response("PutObject", response);
+  if (error.kind == s3client::ErrorKind::kS3) {
+    f.code = error.code;
+    f.message = error.message.empty() ? error.code : error.message + " (" + error.code + ")";
   }
   if (f.message.empty()) {
     f.message = "the storage server answered HTTP " + std::to_string(response.status) +
