@@ -1,5 +1,6 @@
 #include "upgate/s3/cors.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
 
@@ -172,6 +173,31 @@ HeaderList response_headers(const CorsRule& rule, std::string_view origin,
   if (!wildcard) h.emplace_back("Access-Control-Allow-Credentials", "true");
   h.emplace_back("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
   return h;
+}
+
+bool is_cors_method(std::string_view method) {
+  for (auto known : kCorsMethods) {
+    if (method == known) return true;
+  }
+  return false;
+}
+
+// S3 quotes the method it could not use ("null" when there was none). A value that is
+// not short printable ASCII is not quoted: it would only make the error page an echo.
+S3Error invalid_request_method(std::optional<std::string_view> method) {
+  constexpr std::size_t kMaxQuoted = 64;
+  std::string message = "Invalid Access-Control-Request-Method";
+  if (!method) {
+    message += ": null";
+  } else if (method->size() <= kMaxQuoted &&
+             std::all_of(method->begin(), method->end(), [](char c) {
+               return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F;
+             })) {
+    message += ": " + std::string(*method);
+  }
+  return make_error(ErrorCode::BadRequest, std::move(message))
+      .because(method ? "preflight for a method no CORS rule can name"
+                      : "preflight without Access-Control-Request-Method");
 }
 
 S3Error cors_refusal(std::string message, const CorsRequest& request, const char* resource_type,
@@ -385,6 +411,10 @@ Expected<CorsDecision, S3Error> evaluate_preflight(const CorsConfiguration* conf
   if (config == nullptr) {
     return Unexpected(cors_refusal("CORSResponse: CORS is not enabled for this bucket.", request,
                                    "BUCKET", "bucket has no CORS configuration"));
+  }
+  // Only now, as S3 orders it: without a configuration the answer above wins.
+  if (!request.request_method || !is_cors_method(*request.request_method)) {
+    return Unexpected(invalid_request_method(request.request_method));
   }
   Match m = find_rule(*config, request);
   if (!m.rule) {

@@ -20,8 +20,11 @@
 //  Access-Control-Max-Age         the rule's MaxAgeSeconds (when set)
 //  Access-Control-Allow-Credentials: true  unless the rule's origins contain "*"
 //  Vary: Origin, Access-Control-Request-Headers, Access-Control-Request-Method
-// A preflight (OPTIONS) that does not match is refused with S3's errors: 400
-// BadRequest without Origin; 403 AccessForbidden "CORSResponse: ..." otherwise.
+// A preflight (OPTIONS) that does not match is refused with S3's errors, checked in
+// S3's order: 400 BadRequest without Origin; 403 AccessForbidden "CORSResponse: ..."
+// for a missing bucket or one without CORS; 400 BadRequest "Invalid
+// Access-Control-Request-Method: M" ("null" when absent) unless M is one of the five
+// methods a rule can name, exactly; 403 AccessForbidden when no rule matches.
 // An actual request that does not match proceeds without CORS headers.
 //
 // Validation (PutBucketCors and the seed's JSON): 1..100 rules, each with at least

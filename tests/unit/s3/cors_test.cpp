@@ -103,8 +103,8 @@ TEST(CorsTest, SeedMatchingTable) {
       {"https://localhost:3000", "PUT", "content-type", "403"},  // another scheme
       {"http://LOCALHOST:3000", "PUT", "content-type", "403"},   // origins do not fold case
       {"http://localhost:3000/", "PUT", "content-type", "403"},
-      {"http://localhost:3000", "GET", "content-type", "403"},             // method not allowed
-      {"http://localhost:3000", "put", "content-type", "403"},             // methods are exact
+      {"http://localhost:3000", "GET", "content-type", "403"},  // method not allowed
+      {"http://localhost:3000", "put", "content-type", "400"},  // methods are exact: no such one
       {"http://localhost:3000", "PUT", "content-type, x-amz-acl", "403"},  // header not allowed
       {"http://localhost:3000", "PUT", "x-amz-meta-a", "403"},
       {"null", "PUT", "content-type", "403"},
@@ -162,6 +162,48 @@ TEST(CorsTest, PreflightWithoutOriginConfigOrBucket) {
   r = evaluate_preflight(nullptr, false, preflight("http://localhost:3000", "PUT"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().effective_message(), "CORSResponse: Bucket not found");
+}
+
+// S3 first says whether there is CORS at all, then whether the preflight names a method a
+// rule could allow (400 BadRequest quoting it, "null" when absent), then tries the rules.
+TEST(CorsTest, PreflightWithoutAUsableMethodIsABadRequest) {
+  const std::string too_long(65, 'A');
+  const struct {
+    std::optional<std::string_view> method;
+    const char* message;
+  } rows[] = {
+      {std::nullopt, "Invalid Access-Control-Request-Method: null"},
+      {"OPTIONS", "Invalid Access-Control-Request-Method: OPTIONS"},
+      {"PATCH", "Invalid Access-Control-Request-Method: PATCH"},
+      {"get", "Invalid Access-Control-Request-Method: get"},
+      {"GET, PUT", "Invalid Access-Control-Request-Method: GET, PUT"},
+      {"", "Invalid Access-Control-Request-Method: "},
+      // Not echoed: too long, or not printable ASCII.
+      {std::string_view("GET"), "Invalid Access-Control-Request-Method"},
+      {"Ã©", "Invalid Access-Control-Request-Method"},
+      {too_long, "Invalid Access-Control-Request-Method"},
+  };
+  for (const auto& row : rows) {
+    const CorsRequest request{"OPTIONS", "http://localhost:3000", row.method, "content-type", true};
+    const auto r = evaluate_preflight(&kSeed, true, request);
+    ASSERT_FALSE(r) << row.message;
+    EXPECT_EQ(r.error().code, ErrorCode::BadRequest) << row.message;
+    EXPECT_EQ(r.error().http_status(), 400);
+    EXPECT_EQ(r.error().effective_message(), row.message);
+    EXPECT_FALSE(r.error().detail("Method")) << row.message;
+  }
+  // An origin no rule allows does not change that: the method is checked first.
+  const CorsRequest evil{"OPTIONS", "http://evil.example", std::nullopt, std::nullopt, true};
+  EXPECT_EQ(evaluate_preflight(&kSeed, true, evil).error().code, ErrorCode::BadRequest);
+  // Without Origin, or without CORS, those answers win (S3 recorded: no configuration and no
+  // method is "CORS is not enabled", Method OPTIONS).
+  const CorsRequest no_origin{"OPTIONS", std::nullopt, std::nullopt, std::nullopt, true};
+  EXPECT_EQ(evaluate_preflight(&kSeed, true, no_origin).error().effective_message(),
+            "Insufficient information. Origin request header needed.");
+  const CorsRequest no_method{"OPTIONS", "http://localhost:3000", std::nullopt, std::nullopt, true};
+  EXPECT_EQ(evaluate_preflight(nullptr, true, no_method).error().code, ErrorCode::AccessForbidden);
+  EXPECT_EQ(evaluate_preflight(nullptr, false, no_method).error().effective_message(),
+            "CORSResponse: Bucket not found");
 }
 
 TEST(CorsTest, ActualRequests) {
