@@ -488,9 +488,11 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   take(flags.bucket, "--bucket", "UPGATE_S3_BUCKET", s3.bucket, s3.bucket_field);
   if (flags.path_style) s3.path_style = flags.path_style;
   if (flags.aws_profile) s3.aws_profile = flags.aws_profile;
-  auto target = config::resolve_s3_target(env, s3);
-  if (!target) return Unexpected(target.error());
-  config.s3 = std::move(*target);
+  if (flags.resolve_s3_target) {
+    auto target = config::resolve_s3_target(env, s3);
+    if (!target) return Unexpected(target.error());
+    config.s3 = std::move(*target);
+  }
 
   // Profiles.
   std::vector<UploadProfile> profiles = std::move(file.profiles);

@@ -150,6 +150,20 @@ std::optional<std::string> KeyTemplate::render(const KeyParts& parts) const {
   return key;
 }
 
+std::string KeyTemplate::fixed_prefix(std::string_view folder) const {
+  std::string prefix;
+  for (const Piece& piece : pieces_) {
+    if (piece.kind == Kind::literal) {
+      prefix += piece.literal;
+    } else if (piece.kind == Kind::folder) {
+      prefix += folder;
+    } else {
+      break;
+    }
+  }
+  return prefix;
+}
+
 std::array<std::uint8_t, 16> random_id() {
   // OpenSSL 3's RAND_bytes takes locks and parameter lookups per call; drawing 4 KiB at a
   // time and handing it out 16 bytes per id keeps the CSPRNG's output and drops the cost.

@@ -15,6 +15,7 @@ inline constexpr int kExitUsage = 2;    // bad arguments, configuration or envir
 // `exit_code` (CLI11 callbacks return void).
 void register_presign(CLI::App& app, int& exit_code);
 void register_presign_post(CLI::App& app, int& exit_code);
+void register_aws_policy(CLI::App& app, int& exit_code);
 void register_store(CLI::App& app, int& exit_code);
 void register_serve(CLI::App& app, int& exit_code);
 void register_upload(CLI::App& app, int& exit_code);

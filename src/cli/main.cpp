@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   int exit_code = upgate::cli::kExitOk;
   upgate::cli::register_presign(app, exit_code);
   upgate::cli::register_presign_post(app, exit_code);
+  upgate::cli::register_aws_policy(app, exit_code);
   upgate::cli::register_store(app, exit_code);
   upgate::cli::register_serve(app, exit_code);
   upgate::cli::register_upload(app, exit_code);

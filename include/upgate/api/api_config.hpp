@@ -65,6 +65,9 @@ struct ApiFlags {
   std::optional<std::string> log_level;
   std::optional<bool> access_log;
   std::optional<bool> demo_page;
+  // false: ApiConfig::s3 is left default-constructed, for commands that only read the
+  // profiles and CORS (aws-policy) and so need no AWS credentials, profile or endpoint.
+  bool resolve_s3_target = true;
 };
 
 inline constexpr std::size_t kMaxConfigFileBytes = 1024 * 1024;

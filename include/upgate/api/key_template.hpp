@@ -47,6 +47,9 @@ class KeyTemplate {
   // nullopt when the key would break a rule above (e.g. an empty {ext} alone in a segment).
   std::optional<std::string> render(const KeyParts& parts) const;
   const std::string& text() const { return text_; }
+  // What every key rendered for `folder` starts with: the folder, '/', and the literal text
+  // up to the first placeholder that varies ("photos/in/" for "{folder}/in/{id}").
+  std::string fixed_prefix(std::string_view folder) const;
 
  private:
   enum class Kind : std::uint8_t { literal, folder, year, month, day, hour, id, name, ext };

@@ -231,6 +231,20 @@ TEST_F(ApiConfigTest, BadEnvAndFlagValuesNameTheirSource) {
   EXPECT_EQ(bucket.error().field, "AWS_S3_BUCKET_NAME");
 }
 
+TEST_F(ApiConfigTest, ProfilesAndCorsCanBeReadWithoutTheS3Target) {
+  // A remote endpoint without credentials, and an AWS profile that does not exist: both
+  // stop `upgate serve`, neither matters to a command that only reads profiles and CORS.
+  ApiFlags flags;
+  flags.resolve_s3_target = false;
+  const auto config = parse_api_config(
+      env({{"AWS_ENDPOINT_URL_S3", "https://s3.example.com"}, {"AWS_PROFILE", "missing"}}), flags,
+      "[profiles.p]\nfolder = \"pics\"\n[cors]\nallowed_origins = [\"https://a.example\"]\n");
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->profiles.profiles()[0].folder, "pics");
+  EXPECT_EQ(config->cors.allowed_origins, std::vector<std::string>{"https://a.example"});
+  EXPECT_FALSE(parse_api_config(env({{"AWS_PROFILE", "missing"}}), {}, std::nullopt));
+}
+
 TEST_F(ApiConfigTest, DefaultCorsFollowsTheListenPort) {
   ApiFlags flags;
   flags.listen = "127.0.0.1:4321";

@@ -28,6 +28,17 @@ TEST(KeyTemplate, AllPlaceholders) {
             "f/20240307-09/png/00112233445566778899aabbccddeeff.png");
 }
 
+TEST(KeyTemplate, FixedPrefixIsEverythingBeforeTheFirstVaryingPlaceholder) {
+  EXPECT_EQ(KeyTemplate::default_template().fixed_prefix("photos"), "photos/");
+  const auto t = KeyTemplate::compile("{folder}/in-box/{folder}.v2/{yyyy}/{id}");
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_EQ(t->fixed_prefix("a/b"), "a/b/in-box/a/b.v2/");
+  // Every rendered key starts with it.
+  const auto key = t->render({"a/b", "x.png", "png", kTime, kId});
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->rfind(t->fixed_prefix("a/b"), 0), 0U) << *key;
+}
+
 TEST(KeyTemplate, CompileRefusesUnsafeTemplates) {
   for (const char* bad : {"{id}-{name}", "other/{folder}/{id}", "{folder}/{name}",
                           "{folder}/{id}/{nope}", "{folder}/{id", "{folder}//{id}",

@@ -1,0 +1,42 @@
+// upgate::api::UrlAccess: what the presigned URLs of the upload API ask of S3, derived from
+// the upload profiles. It is the input of least-privilege policies (aws_policy.hpp): a URL
+// acts with its signer's permissions, so the signer needs exactly this and nothing more.
+//
+// Keys: every key a profile signs starts with its key template's fixed_prefix(folder)
+// ("photos/" for the default template). A `folder = "*"` profile takes the folder from the
+// client, so its prefix is "" (the whole bucket) and its name is in unbounded_profiles.
+//   upload_prefixes    PUT (both upload routes), every profile
+//   download_prefixes  GET (/v1/downloads), the profiles with downloads = true. A download
+//                      URL for a key elsewhere in the folder (not written through upgate)
+//                      is still signed, but S3 refuses it: the policy follows the uploads.
+// Both lists are minimal: sorted, without duplicates or prefixes a shorter one covers.
+//
+// browser_headers: the request headers a browser sends with the PUT, which the bucket's
+// CORS rule must allow: what plan_upload signs (upload_plan.hpp) less Content-Length, which
+// browsers set themselves and never name in a preflight; x-amz-meta-* as one wildcard.
+// No URL carries other headers or uses other S3 operations (no multipart, no listing).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "upgate/api/profile_set.hpp"
+
+namespace upgate::api {
+
+struct UrlAccess {
+  std::vector<std::string> upload_prefixes;
+  std::vector<std::string> download_prefixes;  // empty: no profile allows downloads
+  std::vector<std::string> browser_headers;
+  std::vector<std::string> unbounded_profiles;
+
+  // "PUT", then "GET" when some profile allows downloads.
+  std::vector<std::string> methods() const;
+};
+
+UrlAccess url_access(const ProfileSet& profiles);
+
+// Sorted, duplicates and prefixes that a shorter one covers removed ("a/" covers "a/b/").
+std::vector<std::string> minimal_prefixes(std::vector<std::string> prefixes);
+
+}  // namespace upgate::api
