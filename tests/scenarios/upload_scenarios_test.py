@@ -87,6 +87,11 @@ RGW_DEVIATIONS = {
     "cors_refusal_code": "AccessDenied",
     "cors_not_allowed_message": "",
     "cors_not_enabled_message": "",
+    # An allowed preflight (S3's answers as LocalStack recorded them against AWS): AWS adds
+    # Access-Control-Allow-Credentials: true for a rule without "*" and varies on all three
+    # request headers; RGW sends no Allow-Credentials and `Vary: Origin`.
+    "cors_allow_credentials": None,
+    "cors_vary": "Origin",
     # A preflight without Access-Control-Request-Method, to a bucket with CORS: AWS says 400
     # BadRequest "Invalid Access-Control-Request-Method: null"; RGW 400 InvalidArgument.
     # With a method S3 has no rules for (OPTIONS), AWS says the same 400 ("...: OPTIONS");
@@ -96,6 +101,10 @@ RGW_DEVIATIONS = {
     # AWS answers a POST form whose policy signature does not verify with 403
     # SignatureDoesNotMatch, as it does for every SigV4 request; RGW says AccessDenied.
     "post_signature_mismatch_code": "AccessDenied",
+    # A form without a file: AWS says 400 IncorrectNumberOfFilesInPostRequest (its error code
+    # list) and stores nothing; RGW answers 204 and stores an object of two bytes, the CRLF
+    # that ends the form's last part.
+    "post_without_file": (204, None, b"\r\n"),
     # AWS: "Invalid according to Policy: Policy expired."; RGW: "Policy expired".
     "post_policy_expired_message": "Policy expired",
 }
@@ -437,6 +446,17 @@ class PostPolicyForm(ScenarioCase):
         self.assertEqual(response.status_code, 204, response.text)
         self.assertEqual(self.object_bytes("post/named.txt"), b"hello")
 
+    def test_a_form_without_a_file_is_refused(self):
+        form = self.presign_post("post/nofile.txt")
+        # Every field as a form part, and no file part at all.
+        response = self.http("POST", form["url"],
+                             files={name: (None, value) for name, value in form["fields"].items()})
+        status, code, stored = expect("post_without_file",
+                                      (400, "IncorrectNumberOfFilesInPostRequest", None))
+        self.assertEqual((response.status_code, error_code(response)), (status, code),
+                         response.text)
+        self.assertEqual(self.object_bytes("post/nofile.txt"), stored)
+
     def test_tampered_policy_is_refused(self):
         form = self.presign_post("post/tampered.txt", "--content-length-range", "1:10")
         policy = json.loads(base64.b64decode(form["fields"]["policy"]))
@@ -517,7 +537,10 @@ class BucketCorsFromSeed(ScenarioCase):
         self.assertEqual(response.headers.get("Access-Control-Max-Age"), "3000")
         allowed = response.headers.get("Access-Control-Allow-Headers", "").lower()
         self.assertIn("content-type", allowed)
-        self.assertIn("origin", response.headers.get("Vary", "").lower())
+        self.assertEqual(response.headers.get("Access-Control-Allow-Credentials"),
+                         expect("cors_allow_credentials", "true"))
+        self.assertEqual(response.headers.get("Vary"), expect(
+            "cors_vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"))
 
     def test_preflight_from_a_disallowed_origin(self):
         response = self.preflight(DISALLOWED_ORIGIN)
