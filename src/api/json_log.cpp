@@ -139,29 +139,39 @@ class BatchingSink final : public spdlog::sinks::base_sink<spdlog::details::null
   std::thread writer_;
 };
 
+// Writes `value` as exactly `width` decimal digits (zero-padded, high digits dropped).
+void put_digits(char* out, long value, int width) {
+  for (int i = width - 1; i >= 0; --i, value /= 10) out[i] = static_cast<char>('0' + value % 10);
+}
+
 // "2025-01-31T12:34:56.789Z"; the date-time part is cached per thread per second.
+// Digits are written by hand: snprintf's "%02ld" made g++ warn about truncation,
+// since it cannot see that a calendar field has at most two digits.
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point now) {
   using namespace std::chrono;
   thread_local sys_seconds cached_second{};
-  thread_local char cached[20] = {};
+  thread_local char cached[] = "0000-00-00T00:00:00";
+  thread_local bool cached_valid = false;
   const auto second = floor<seconds>(now);
-  if (second != cached_second || cached[0] == '\0') {
+  if (second != cached_second || !cached_valid) {
     const auto day = floor<days>(second);
     const year_month_day ymd{day};
     const hh_mm_ss hms{second - day};
-    std::snprintf(cached, sizeof cached, "%04d-%02u-%02uT%02ld:%02ld:%02ld",
-                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
-                  static_cast<long>(hms.minutes().count()),
-                  static_cast<long>(hms.seconds().count()));
+    put_digits(cached, static_cast<int>(ymd.year()), 4);
+    put_digits(cached + 5, static_cast<unsigned>(ymd.month()), 2);
+    put_digits(cached + 8, static_cast<unsigned>(ymd.day()), 2);
+    put_digits(cached + 11, hms.hours().count(), 2);
+    put_digits(cached + 14, hms.minutes().count(), 2);
+    put_digits(cached + 17, hms.seconds().count(), 2);
     cached_second = second;
+    cached_valid = true;
   }
   const auto ms = duration_cast<milliseconds>(now - second).count();
+  char frac[] = ".000Z";
+  put_digits(frac + 1, static_cast<long>(ms), 3);
   out += '"';
   out.append(cached, 19);
-  char frac[6];
-  std::snprintf(frac, sizeof frac, ".%03ldZ", static_cast<long>(ms));
-  out += frac;
+  out.append(frac, 5);
   out += '"';
 }
 
