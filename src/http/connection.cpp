@@ -197,9 +197,9 @@ asio::awaitable<bool> Connection::serve_one(bool first) {
   disarm();
   if (ec) {
     if (ec == bhttp::error::header_limit) {
-      co_await reject_request(431, "request header too large");
+      co_await reject_request(Refusal::header_too_large, 431, "request header too large");
     } else if (!timed_out_ && !is_transport_error(ec)) {
-      co_await reject_request(400, "malformed request");
+      co_await reject_request(Refusal::malformed_request, 400, "malformed request");
     } else {
       socket_failed_ = true;  // timeout, peer gone: close without a word
     }
@@ -208,11 +208,13 @@ asio::awaitable<bool> Connection::serve_one(bool first) {
 
   if (parser_->get().version() >= 11 && parser_->get().count(bhttp::field::host) != 1) {
     // RFC 9112 3.2: exactly one Host on HTTP/1.1. The store signs and routes on it.
-    co_await reject_request(400, "missing or repeated Host");
+    co_await reject_request(Refusal::missing_host, 400, "missing or repeated Host");
     co_return false;
   }
   if (auto refusal = transfer_coding_refusal(parser_->get()); refusal != 0) {
-    co_await reject_request(refusal, "unsupported Transfer-Encoding");
+    co_await reject_request(
+        refusal == 501 ? Refusal::unsupported_transfer_coding : Refusal::unframed_transfer_coding,
+        refusal, "unsupported Transfer-Encoding");
     co_return false;
   }
   start_request();
@@ -307,55 +309,60 @@ void Connection::finish_request_record(std::string_view error) {
   }
 }
 
-asio::awaitable<void> Connection::reject_request(int status, std::string_view why) {
+Response Connection::refusal_response(Refusal refusal, int status) const {
+  if (const auto& render = config_.error_renderer) {
+    try {
+      return render(RefusalContext{refusal, status, request_id(), request_ ? &*request_ : nullptr});
+    } catch (...) {
+      // The owner's wording failed; the plain answer still tells the client what happened.
+    }
+  }
+  return Response::status_only(status);
+}
+
+asio::awaitable<void> Connection::reject_request(Refusal refusal, int status,
+                                                 std::string_view why) {
   request_.reset();
   assign_request_id();
   started_ = Clock::now();
-  must_close_ = true;
-  keep_alive_ = false;
-  const std::string_view reason = reason_phrase(status);
-  head_.clear();
-  head_ += "HTTP/1.1 ";
-  append_decimal(head_, static_cast<std::uint64_t>(status));
-  head_ += ' ';
-  head_ += reason;
-  head_ += "\r\nDate: ";
-  head_ += http_date_now();
-  head_ += "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ";
-  append_decimal(head_, reason.size() + 1);
-  head_ += "\r\nConnection: close\r\n\r\n";
-  head_ += reason;
-  head_ += '\n';
-  status_ = status;
+  must_close_ = true;  // so serialize_head writes Connection: close and never reads request_
   body_read_ = 0;
   bytes_out_ = 0;
   route_name_ = {};
-  const asio::const_buffer whole = asio::buffer(head_);
-  co_await write_all(&whole, 1);
+  const Response response = refusal_response(refusal, status);
+  const std::string_view body = response.body();
+  serialize_head(response, StreamFraming::length, body.size());
+  status_ = response.status();
+  const std::array<asio::const_buffer, 2> whole{asio::buffer(head_),
+                                                asio::buffer(body.data(), body.size())};
+  if (co_await write_all(whole.data(), whole.size())) bytes_out_ = body.size();
   finish_request_record(why);
 }
 
 asio::awaitable<void> Connection::respond_for_handler() {
   if (socket_failed_) co_return;
   if (response_state_ == ResponseState::none) {
+    Refusal refusal = Refusal::handler_failed;
     int status = 500;
     if (body_error_) {
       switch (*body_error_) {
         case BodyError::too_large:
+          refusal = Refusal::body_too_large;
           status = 413;
           break;
         case BodyError::malformed:
+          refusal = Refusal::malformed_body;
           status = 400;
           break;
         case BodyError::timeout:
+          refusal = Refusal::body_timeout;
           status = 408;
           break;
         default:
-          status = 500;
           break;
       }
     }
-    (void)co_await respond(Response::status_only(status));
+    (void)co_await respond(refusal_response(refusal, status));
   } else if (response_state_ != ResponseState::complete) {
     (void)co_await finish();
   }
@@ -697,7 +704,7 @@ asio::awaitable<Expected<void, WriteError>> Connection::finish() {
     if (response_state_ == ResponseState::header_pending) {
       // Nothing has gone out yet, so the client can still get an honest error.
       response_state_ = ResponseState::none;
-      (void)co_await respond(Response::status_only(500));
+      (void)co_await respond(refusal_response(Refusal::handler_failed, 500));
     } else {
       // Fewer bytes than promised: the client would wait for the rest. Only closing ends it.
       response_state_ = ResponseState::complete;

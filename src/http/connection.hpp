@@ -86,7 +86,11 @@ class Connection {
   // One request; false when the connection must close afterwards.
   boost::asio::awaitable<bool> serve_one(bool first);
   boost::asio::awaitable<bool> wait_for_request(bool first);
-  boost::asio::awaitable<void> reject_request(int status, std::string_view why);
+  // Answers a request refused before its handler ran, then closes.
+  boost::asio::awaitable<void> reject_request(Refusal refusal, int status, std::string_view why);
+  // What the server sends on its own: the owner's wording (ServerConfig::error_renderer)
+  // or the plain reason phrase.
+  Response refusal_response(Refusal refusal, int status) const;
   void start_request();
   void assign_request_id() noexcept;
   BodyError closed_reason() const noexcept;

@@ -27,8 +27,9 @@
 //   Content-Length the handler gave) and body bytes are silently discarded.
 // - If the handler returns without responding, the server answers for it: 413 after a
 //   BodyError::too_large, 400 after BodyError::malformed, 500 otherwise (also when the
-//   handler throws); a streamed response left unfinished is finished (chunked) or the
-//   connection is closed (Content-Length not reached).
+//   handler throws), worded by ServerConfig::error_renderer when the owner set one; a
+//   streamed response left unfinished is finished (chunked) or the connection is closed
+//   (Content-Length not reached).
 // - Connection reuse. If the body was not read to the end when the response goes out, the
 //   connection is kept only when the rest is known, small (ServerConfig::drain_limit) and
 //   was not held back by an unanswered 100-continue; the server then discards it.

@@ -15,7 +15,8 @@
 //   coarse timer per thread (sweeping every ~1/4 of the shortest timeout, at most 250 ms),
 //   not by a timer per connection.
 // - Header over max_header_bytes: 431 and close. Malformed request: 400 and close.
-//   Body limits: see exchange.hpp (413).
+//   Body limits: see exchange.hpp (413). ServerConfig::error_renderer, when set, words
+//   every response the server writes on its own (error_renderer.hpp).
 // - Memory: an idle keep-alive connection holds no read buffer (it is released when the
 //   connection goes idle and taken again when bytes arrive).
 // - stop() (thread-safe; stop_on_signals() wires SIGINT/SIGTERM to it) stops accepting at
@@ -35,6 +36,7 @@
 #pragma once
 
 #include <upgate/expected.hpp>
+#include <upgate/http/error_renderer.hpp>
 #include <upgate/http/exchange.hpp>
 
 #include <chrono>
@@ -66,6 +68,8 @@ struct ServerConfig {
   std::chrono::milliseconds shutdown_grace{10'000};
 
   unsigned blocking_threads = 2;  // pool behind Exchange::run_blocking()
+  // Words the 400/408/413/431/500/501 the server sends itself; null: plain-text reason.
+  ErrorRenderer error_renderer;
 };
 
 // What the observer learns about one request. Views are valid only during the call.
