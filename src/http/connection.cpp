@@ -549,6 +549,8 @@ asio::awaitable<void> Connection::lingering_close() {
 
 bool Connection::decide_keep_alive() const noexcept {
   if (!config_.keep_alive || close_requested_ || must_close_ || worker_.stopping()) return false;
+  // Draining: the client should take its next request to another copy of the server.
+  if (worker_.shared().draining.load(std::memory_order_relaxed)) return false;
   if (!request_ || !request_->keep_alive()) return false;
   if (config_.max_requests_per_connection != 0 &&
       requests_served_ >= config_.max_requests_per_connection) {

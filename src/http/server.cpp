@@ -38,6 +38,12 @@ std::string describe(const tcp::endpoint& ep) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
+// The OS's reason as a std::error_code (comparable with std::errc), or none.
+std::error_code system_cause(const boost::system::error_code& ec) {
+  if (ec.category() != boost::system::system_category()) return {};
+  return {ec.value(), std::system_category()};
+}
+
 bool is_resource_exhaustion(const boost::system::error_code& ec) {
   return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
          ec == asio::error::no_memory || ec.value() == ENFILE;
@@ -60,23 +66,30 @@ class Server::Impl {
     // Pool work may still post back to the io_contexts; let it finish before they go.
     blocking_pool_.join();
     signals_.reset();
+    drain_timer_.reset();
     workers_.clear();
   }
 
   Expected<void, ServerError> bind();
   void run();
   void stop() noexcept;
+  void drain() noexcept;
   void stop_on_signals();
 
   detail::ServerShared shared_;
   asio::thread_pool blocking_pool_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  // signals_ and drain_timer_ live on workers_[0]'s io_context and are touched only there.
   std::optional<asio::signal_set> signals_;
+  std::optional<asio::steady_timer> drain_timer_;
+  std::function<void()> on_drain_;
   std::uint16_t port_ = 0;
   bool one_acceptor_per_thread_ = false;
   std::atomic<bool> stop_requested_{false};
 
  private:
+  void wait_for_signal();
+  void begin_drain();
   Expected<void, ServerError> open_acceptor(Worker& worker, const tcp::endpoint& ep,
                                             bool reuse_port);
   asio::awaitable<void> accept_loop(Worker& worker);
@@ -91,19 +104,21 @@ Expected<void, ServerError> Server::Impl::open_acceptor(Worker& worker, const tc
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec && reuse_port) acceptor.set_option(ReusePort(true), ec);
   if (ec) {
-    return Unexpected(
-        ServerError{ServerErrorCode::bind_failed,
-                    "cannot open a socket for " + describe(ep) + ": " + ec.message()});
+    return Unexpected(ServerError{ServerErrorCode::bind_failed,
+                                  "cannot open a socket for " + describe(ep) + ": " + ec.message(),
+                                  system_cause(ec)});
   }
   acceptor.bind(ep, ec);
   if (ec) {
     return Unexpected(ServerError{ServerErrorCode::bind_failed,
-                                  "cannot bind " + describe(ep) + ": " + ec.message()});
+                                  "cannot bind " + describe(ep) + ": " + ec.message(),
+                                  system_cause(ec)});
   }
   acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return Unexpected(ServerError{ServerErrorCode::listen_failed,
-                                  "cannot listen on " + describe(ep) + ": " + ec.message()});
+                                  "cannot listen on " + describe(ep) + ": " + ec.message(),
+                                  system_cause(ec)});
   }
   return {};
 }
@@ -133,7 +148,8 @@ Expected<void, ServerError> Server::Impl::bind() {
     if (!ec) probe.bind(endpoint, ec);
     if (ec) {
       return Unexpected(ServerError{ServerErrorCode::bind_failed,
-                                    "cannot bind " + describe(endpoint) + ": " + ec.message()});
+                                    "cannot bind " + describe(endpoint) + ": " + ec.message(),
+                                    system_cause(ec)});
     }
   }
   if (auto first = open_acceptor(*workers_[0], endpoint, one_acceptor_per_thread_); !first) {
@@ -221,22 +237,52 @@ void Server::Impl::run() {
 }
 
 void Server::Impl::stop() noexcept {
+  shared_.draining.store(true);
   if (stop_requested_.exchange(true)) return;
   for (auto& worker : workers_) {
     asio::post(worker->io_context(), [w = worker.get()] { w->begin_shutdown(); });
   }
+  // Pending waits would keep run() from returning.
   asio::post(workers_[0]->io_context(), [this] {
-    if (signals_) {
-      boost::system::error_code ignored;
-      signals_->cancel(ignored);
-    }
+    boost::system::error_code ignored;
+    if (signals_) signals_->cancel(ignored);
+    if (drain_timer_) drain_timer_->cancel();
+  });
+}
+
+void Server::Impl::drain() noexcept {
+  if (shared_.config.drain_period <= std::chrono::milliseconds::zero()) {
+    stop();  // no drain configured: nobody is polling readiness, stop at once
+    return;
+  }
+  if (shared_.draining.exchange(true)) return;  // already draining, or stopped
+  asio::post(workers_[0]->io_context(), [this] { begin_drain(); });
+}
+
+void Server::Impl::begin_drain() {
+  if (on_drain_) on_drain_();
+  if (stop_requested_.load()) return;
+  drain_timer_.emplace(workers_[0]->io_context());
+  drain_timer_->expires_after(shared_.config.drain_period);
+  drain_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) stop();
   });
 }
 
 void Server::Impl::stop_on_signals() {
   signals_.emplace(workers_[0]->io_context(), SIGINT, SIGTERM);
+  wait_for_signal();
+}
+
+void Server::Impl::wait_for_signal() {
   signals_->async_wait([this](const boost::system::error_code& ec, int) {
-    if (!ec) stop();
+    if (ec) return;  // cancelled by stop()
+    if (shared_.draining.load()) {
+      stop();  // a second signal: the operator does not want to wait for the drain
+      return;
+    }
+    drain();
+    wait_for_signal();
   });
 }
 
@@ -260,6 +306,15 @@ void Server::run() {
 }
 void Server::stop() noexcept {
   impl_->stop();
+}
+void Server::drain() noexcept {
+  impl_->drain();
+}
+bool Server::draining() const noexcept {
+  return impl_->shared_.draining.load();
+}
+void Server::on_drain(std::function<void()> callback) {
+  impl_->on_drain_ = std::move(callback);
 }
 void Server::stop_on_signals() {
   impl_->stop_on_signals();

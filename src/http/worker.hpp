@@ -28,6 +28,7 @@ struct ServerShared {
   RequestObserver observer;
   boost::asio::thread_pool* blocking_pool = nullptr;
   std::atomic<std::size_t> open_connections{0};
+  std::atomic<bool> draining{false};  // Server::draining(): responses carry Connection: close
   std::chrono::milliseconds sweep_interval{250};
 };
 

@@ -19,13 +19,23 @@
 //   every response the server writes on its own (error_renderer.hpp).
 // - Memory: an idle keep-alive connection holds no read buffer (it is released when the
 //   connection goes idle and taken again when bytes arrive).
-// - stop() (thread-safe; stop_on_signals() wires SIGINT/SIGTERM to it) stops accepting at
-//   once, closes idle keep-alive connections, lets in-flight requests finish (their
-//   responses carry Connection: close) for up to shutdown_grace, then closes whatever is
-//   left; run() returns when every connection is gone.
+// - drain() (thread-safe, idempotent) begins a drain: draining() turns true and the
+//   on_drain() callback runs, the server goes on accepting and serving normally, but every
+//   response carries Connection: close so keep-alive clients move on; after
+//   drain_period it calls stop(). That is the window in which a load balancer, told by
+//   the application's readiness check (which reads draining()), stops sending new
+//   requests. stop() during the drain ends it at once. With a drain_period of 0, drain()
+//   is stop().
+// - stop() (thread-safe) stops accepting at once, closes idle keep-alive connections,
+//   lets in-flight requests finish (their responses carry Connection: close) for up to
+//   shutdown_grace, then closes whatever is left; run() returns when every connection is
+//   gone. draining() is true from then on too.
 //   A handler still running one second after the grace (waiting on something other than
 //   its connection) is abandoned: run() returns, and the coroutine is destroyed at its
 //   suspension point when the Server is destroyed.
+// - stop_on_signals(): the first SIGINT or SIGTERM calls drain(), the next one stop().
+//   Signals are waited for with a signal_set on an I/O thread and the drain period is a
+//   timer there: nothing blocks.
 // - Request smuggling shapes are refused before any handler runs: HTTP/1.1 without exactly
 //   one Host (400), conflicting Content-Length (400), a Transfer-Encoding that does not end
 //   in chunked (400) or holds other codings (501).
@@ -45,6 +55,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace upgate::http {
 
@@ -66,6 +77,8 @@ struct ServerConfig {
   std::chrono::milliseconds keep_alive_timeout{60'000};
   std::chrono::milliseconds linger_timeout{2'000};  // drain before closing with unread input
   std::chrono::milliseconds shutdown_grace{10'000};
+  // drain(): keep serving, readiness down, this long before stop(). 0: drain() is stop().
+  std::chrono::milliseconds drain_period{0};
 
   unsigned blocking_threads = 2;  // pool behind Exchange::run_blocking()
   // Words the 400/408/413/431/500/501 the server sends itself; null: plain-text reason.
@@ -90,6 +103,9 @@ enum class ServerErrorCode : std::uint8_t { bad_address, bind_failed, listen_fai
 struct ServerError {
   ServerErrorCode code;
   std::string message;  // names the address and the system error
+  // The system's reason when the OS refused (e.g. std::errc::address_in_use), so callers
+  // can give advice without parsing the message.
+  std::error_code cause{};
 };
 
 class Server {
@@ -109,7 +125,16 @@ class Server {
   void run();
   // Thread-safe and idempotent; returns at once (run() does the draining).
   void stop() noexcept;
-  // Makes SIGINT and SIGTERM call stop(). Call before run().
+  // Thread-safe and idempotent; returns at once. Serves on for config().drain_period with
+  // Connection: close on every response, then stop().
+  void drain() noexcept;
+  // True once drain() or stop() was called: the server wants no new work. Thread-safe.
+  bool draining() const noexcept;
+  // Called once, on an I/O thread, when a drain begins (not when drain() is a plain stop()
+  // because drain_period is 0, nor for stop()). Must be quick and must not block. Set
+  // before run().
+  void on_drain(std::function<void()> callback);
+  // First SIGINT/SIGTERM: drain(); the next: stop(). Call before run().
   void stop_on_signals();
 
   // Connections currently open, over all threads (approximate while running).

@@ -71,6 +71,7 @@ TEST(ServerTest, PortInUseIsAnErrorValueNamingTheAddress) {
     auto second = Server::create(config, hello());
     ASSERT_FALSE(second) << "reuse_port=" << reuse_port;
     EXPECT_EQ(second.error().code, ServerErrorCode::bind_failed);
+    EXPECT_EQ(second.error().cause, std::errc::address_in_use) << second.error().cause.message();
     EXPECT_NE(second.error().message.find("127.0.0.1:" + std::to_string(first.port())),
               std::string::npos)
         << second.error().message;
