@@ -52,8 +52,9 @@ constexpr const char* kServeHelp =
     "Upload profiles live in upgate.toml (see upgate.example.toml and docs/API.md). Without\n"
     "one, any folder name of safe characters is accepted, any type, up to 5 MB, URLs valid\n"
     "300 s: the seed's behaviour. Logs: one JSON object per line on stdout.\n"
-    "Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the port cannot be bound,\n"
-    "2 for a bad configuration.";
+    "Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the port cannot be bound\n"
+    "or the embedded store cannot start (port in use, data directory locked), 2 for a bad\n"
+    "configuration.";
 
 // The embedded store is the default target; until it runs in this process with
 // credentials of its own, URLs are signed with a random key pair made at start-up.
@@ -88,9 +89,20 @@ int run_serve(ServeOptions& options) {
 
   // When config.s3.embedded is true nothing outside this process was configured: the
   // store starts here, before the API, and hands it its endpoint and signing key
-  // (serve_store.hpp). Only when it could not start (or --no-store) are URLs signed
-  // with an ephemeral key pair, unless credentials were configured.
-  auto embedded_store = ServeStore::start(config, options.store, logger);
+  // (serve_store.hpp); if it cannot, serve stops before issuing a URL. Only with
+  // --no-store are URLs signed with an ephemeral key pair, unless credentials were
+  // configured.
+  auto started_store = ServeStore::start(config, options.store, logger);
+  if (!started_store) {
+    api::log_json(*logger, spdlog::level::err,
+                  api::json_log_line("error", "cannot start the embedded store",
+                                     {{"reason", started_store.error().message}}));
+    logger->flush();
+    spdlog::shutdown();
+    std::cerr << "upgate serve: " << started_store.error().message << '\n';
+    return started_store.error().usage ? kExitUsage : kExitFailure;
+  }
+  std::unique_ptr<ServeStore> embedded_store = std::move(*started_store);
   const bool generated_credentials = config.s3.embedded && !config.s3.credentials.valid();
   if (generated_credentials) config.s3.credentials = ephemeral_credentials();
 

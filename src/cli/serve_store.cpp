@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string>
+#include <system_error>
 
 #include "upgate/api/json_log.hpp"
 #include "upgate/store/embedded_store.hpp"
@@ -46,6 +48,35 @@ void log_line(spdlog::logger& logger, spdlog::level::level_enum level, std::stri
                                    msg, fields));
 }
 
+std::string describe_listen(const std::string& host, std::uint16_t port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// One line for the operator: what is in the way and which flag gets round it.
+std::string explain(const store::EmbeddedStoreError& error, const std::string& address) {
+  using Step = store::EmbeddedStoreError::Step;
+  std::string line = "embedded store: ";
+  switch (error.step) {
+    case Step::listen:
+      if (error.cause == std::errc::address_in_use) {
+        line += address + " is in use";
+      } else {
+        line += error.message;
+      }
+      line += " (use --store-listen HOST:PORT or --no-store)";
+      break;
+    case Step::data_dir:
+      line += error.message + " (use --data-dir DIR, or --no-store)";
+      break;
+    case Step::keys:
+    case Step::buckets:
+      line += error.message;
+      break;
+  }
+  return line;
+}
+
 }  // namespace
 
 void add_serve_store_flags(CLI::App& command, ServeStoreFlags& flags) {
@@ -84,10 +115,11 @@ std::function<void(const store::AccessLogEntry&)> store_access_log(
   };
 }
 
-std::unique_ptr<ServeStore> ServeStore::start(api::ApiConfig& config, const ServeStoreFlags& flags,
-                                              const std::shared_ptr<spdlog::logger>& logger_ptr) {
+Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
+    api::ApiConfig& config, const ServeStoreFlags& flags,
+    const std::shared_ptr<spdlog::logger>& logger_ptr) {
   spdlog::logger& logger = *logger_ptr;
-  if (!config.s3.embedded || flags.disabled) return nullptr;
+  if (!config.s3.embedded || flags.disabled) return std::unique_ptr<ServeStore>();
   store::EmbeddedStoreConfig store_config;
   std::string listen =
       flags.listen.value_or(env("UPGATE_STORE_LISTEN") ? env("UPGATE_STORE_LISTEN") : "");
@@ -96,9 +128,8 @@ std::unique_ptr<ServeStore> ServeStore::start(api::ApiConfig& config, const Serv
              std::to_string(config.s3.endpoint.port != 0 ? config.s3.endpoint.port : 80);
   }
   if (!split_listen(listen, store_config.address, store_config.port)) {
-    log_line(logger, spdlog::level::err, "embedded store not started",
-             {{"reason", "--store-listen must be HOST:PORT"}, {"value", listen}});
-    return nullptr;
+    return Unexpected(ServeStoreError{
+        true, "embedded store: --store-listen must be HOST:PORT, got \"" + listen + "\""});
   }
   if (flags.data_dir) {
     store_config.data_dir = *flags.data_dir;
@@ -118,12 +149,9 @@ std::unique_ptr<ServeStore> ServeStore::start(api::ApiConfig& config, const Serv
   store_config.threads =
       std::min(config.threads == 0 ? std::thread::hardware_concurrency() : config.threads, 4u);
 
+  const std::string address = describe_listen(store_config.address, store_config.port);
   auto started = store::EmbeddedStore::start(std::move(store_config));
-  if (!started) {
-    log_line(logger, spdlog::level::warn, "embedded store not started; the API runs alone",
-             {{"reason", started.error()}, {"endpoint", config.s3.endpoint_url}});
-    return nullptr;
-  }
+  if (!started) return Unexpected(ServeStoreError{false, explain(started.error(), address)});
   std::unique_ptr<ServeStore> out(new ServeStore());
   out->store_ = std::move(*started);
   out->bucket_ = config.s3.bucket;

@@ -10,9 +10,10 @@
 // CORS for the API's origins (the demo page's, http://127.0.0.1:PORT and
 // http://localhost:PORT, plus --cors-origin ones) once the API's port is known.
 //
-// A store that cannot start (port taken, data directory locked by another
-// process) is reported on the log and serve goes on with the API alone,
-// signing for the endpoint as configured: another store may well be serving it.
+// A store that should start but cannot (port taken, data directory locked by
+// another process) is an error, returned before the API binds: serve must not
+// hand out URLs that point at nothing. The message is one line naming the cause
+// and the flag that gets round it.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,7 @@
 #include <thread>
 
 #include "upgate/api/api_config.hpp"
+#include "upgate/expected.hpp"
 
 namespace spdlog {
 class logger;
@@ -50,11 +52,17 @@ std::function<void(const store::AccessLogEntry&)> store_access_log(
 // Adds --data-dir, --store-listen and --no-store to `serve`.
 void add_serve_store_flags(CLI::App& command, ServeStoreFlags& flags);
 
+struct ServeStoreError {
+  bool usage = false;   // a bad --store-listen / UPGATE_STORE_LISTEN (exit 2), else exit 1
+  std::string message;  // "embedded store: 127.0.0.1:9000 is in use (use ...)"
+};
+
 class ServeStore {
  public:
-  // Null when the endpoint is external, the store is disabled, or it could not start.
-  static std::unique_ptr<ServeStore> start(api::ApiConfig& config, const ServeStoreFlags& flags,
-                                           const std::shared_ptr<spdlog::logger>& logger);
+  // Null when the endpoint is external or the store is disabled (--no-store).
+  static Expected<std::unique_ptr<ServeStore>, ServeStoreError> start(
+      api::ApiConfig& config, const ServeStoreFlags& flags,
+      const std::shared_ptr<spdlog::logger>& logger);
   ~ServeStore();  // stops the store and joins its thread
 
   void allow_api_origins(const api::ApiConfig& config, std::uint16_t api_port,

@@ -134,7 +134,7 @@ int run_store(StoreOptions& o) {
 
   auto store = store::EmbeddedStore::start(std::move(config));
   if (!store) {
-    std::cerr << "upgate store: " << store.error() << '\n';
+    std::cerr << "upgate store: " << store.error().message << '\n';
     logger->flush();
     return kExitFailure;
   }

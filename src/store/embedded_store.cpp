@@ -58,33 +58,39 @@ struct EmbeddedStore::Parts {
   std::size_t restricted = 0;
 };
 
-Expected<std::unique_ptr<EmbeddedStore>, std::string> EmbeddedStore::start(
+Expected<std::unique_ptr<EmbeddedStore>, EmbeddedStoreError> EmbeddedStore::start(
     EmbeddedStoreConfig config) {
+  using Step = EmbeddedStoreError::Step;
+  auto failed = [](Step step, std::string message, std::error_code cause = {}) {
+    return Unexpected(EmbeddedStoreError{step, std::move(message), cause});
+  };
   auto parts = std::make_unique<Parts>();
   ObjectStoreOptions store_options;
   store_options.default_region = config.region;
   store_options.sync_commits = config.sync_commits;
   auto opened = ObjectStore::open(config.data_dir, store_options);
   if (!opened) {
-    return Unexpected("cannot open the data directory " + config.data_dir.string() + ": " +
-                      opened.error().message);
+    return failed(Step::data_dir, "cannot open the data directory " + config.data_dir.string() +
+                                      ": " + opened.error().message);
   }
   parts->store = std::move(*opened);
 
   AccessKeys keys;
   auto root = load_or_create_root_key(config.root_key, config.data_dir);
-  if (!root) return Unexpected(root.error().message);
+  if (!root) return failed(Step::keys, root.error().message);
   parts->root = root->key.credentials;
   parts->root_origin = root->origin;
-  if (auto added = keys.add(std::move(root->key)); !added) return Unexpected(added.error().message);
+  if (auto added = keys.add(std::move(root->key)); !added) {
+    return failed(Step::keys, added.error().message);
+  }
   if (config.keys_file) {
     auto text = read_text_file(*config.keys_file, kMaxKeysFileBytes);
-    if (!text) return Unexpected(std::move(text).error());
+    if (!text) return failed(Step::keys, std::move(text).error());
     auto extra = parse_keys_file(*text, config.keys_file->string());
-    if (!extra) return Unexpected(extra.error().message);
+    if (!extra) return failed(Step::keys, extra.error().message);
     for (auto& key : *extra) {
       if (auto added = keys.add(std::move(key)); !added) {
-        return Unexpected(config.keys_file->string() + ": " + added.error().message);
+        return failed(Step::keys, config.keys_file->string() + ": " + added.error().message);
       }
       ++parts->restricted;
     }
@@ -98,12 +104,12 @@ Expected<std::unique_ptr<EmbeddedStore>, std::string> EmbeddedStore::start(
   for (const auto& bucket : config.buckets) {
     auto ready =
         parts->service->ensure_bucket(bucket, config.bucket_cors ? &*config.bucket_cors : nullptr);
-    if (!ready) return Unexpected(ready.error());
+    if (!ready) return failed(Step::buckets, ready.error());
   }
 
   auto server = http::Server::create(
       store_server_config(config.address, config.port, config.threads), parts->service->handler());
-  if (!server) return Unexpected(server.error().message);
+  if (!server) return failed(Step::listen, server.error().message, server.error().cause);
   parts->server = std::move(*server);
   parts->config = std::move(config);
   std::unique_ptr<EmbeddedStore> out(new EmbeddedStore());

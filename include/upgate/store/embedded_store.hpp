@@ -7,7 +7,8 @@
 // root key, reads the keys file, creates the requested buckets with their CORS
 // configuration and binds the port (0: ephemeral, see port()). run() then
 // serves until stop() (thread-safe) or, with stop_on_signals(), SIGINT/SIGTERM.
-// Errors are one line naming what failed; none contains a secret.
+// Errors are one line naming what failed, with the step that failed so a caller can
+// advise (another data directory, another port); none contains a secret.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "upgate/expected.hpp"
@@ -49,9 +51,22 @@ std::filesystem::path default_data_dir();
 // A CORS configuration from a file: the seed's JSON form or S3's XML.
 Expected<s3::CorsConfiguration, std::string> load_cors_file(const std::filesystem::path& path);
 
+struct EmbeddedStoreError {
+  enum class Step : std::uint8_t {
+    data_dir,  // opening the data directory: locked by another process, unwritable, full
+    keys,      // the root key or the keys file
+    buckets,   // creating the configured buckets
+    listen,    // binding the address
+  };
+  Step step = Step::data_dir;
+  std::string message;
+  std::error_code cause{};  // listen: the system's reason, e.g. std::errc::address_in_use
+};
+
 class EmbeddedStore {
  public:
-  static Expected<std::unique_ptr<EmbeddedStore>, std::string> start(EmbeddedStoreConfig config);
+  static Expected<std::unique_ptr<EmbeddedStore>, EmbeddedStoreError> start(
+      EmbeddedStoreConfig config);
   ~EmbeddedStore();
   EmbeddedStore(const EmbeddedStore&) = delete;
   EmbeddedStore& operator=(const EmbeddedStore&) = delete;
