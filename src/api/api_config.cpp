@@ -21,6 +21,11 @@ Unexpected<ConfigError> fail(std::string field, std::string message) {
   return Unexpected(ConfigError{std::move(field), std::move(message)});
 }
 
+std::string drain_seconds_range() {
+  return "must be a whole number of seconds from 0 (stop at once) to " +
+         std::to_string(kMaxDrainSeconds);
+}
+
 std::string type_name(const toml::node& node) {
   switch (node.type()) {
     case toml::node_type::string:
@@ -232,6 +237,7 @@ Expected<UploadProfile, ConfigError> read_profile(const std::string& name, const
 struct FileSettings {
   std::optional<std::string> listen;
   std::optional<unsigned> threads;
+  std::optional<unsigned> drain_seconds;
   std::optional<bool> demo_page;
   config::S3Settings s3;
   std::optional<std::vector<std::string>> cors_origins;
@@ -266,7 +272,8 @@ Expected<FileSettings, ConfigError> read_file_settings(std::string_view text,
   auto server = section("server");
   if (!server) return Unexpected(server.error());
   if (const toml::table* t = *server) {
-    if (auto ok = check_keys(*t, "server.", {"listen", "threads", "demo_page"}); !ok) {
+    if (auto ok = check_keys(*t, "server.", {"listen", "threads", "drain_seconds", "demo_page"});
+        !ok) {
       return Unexpected(ok.error());
     }
     auto listen = get_string(*t, "listen", "server.listen");
@@ -277,6 +284,13 @@ Expected<FileSettings, ConfigError> read_file_settings(std::string_view text,
         return fail("server.threads", "must be an integer from 0 (one per core) to 256");
       }
       out.threads = static_cast<unsigned>(n->as_integer()->get());
+    }
+    if (const toml::node* n = t->get("drain_seconds")) {
+      if (!n->is_integer() || n->as_integer()->get() < 0 ||
+          n->as_integer()->get() > kMaxDrainSeconds) {
+        return fail("server.drain_seconds", drain_seconds_range());
+      }
+      out.drain_seconds = static_cast<unsigned>(n->as_integer()->get());
     }
     auto demo = get_bool(*t, "demo_page", "server.demo_page");
     if (!demo) return Unexpected(demo.error());
@@ -470,6 +484,23 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
     config.threads = *file.threads;
   }
   if (config.threads > 256) return fail("--threads", "must be at most 256");
+
+  // Drain period.
+  {
+    unsigned seconds = file.drain_seconds.value_or(0);
+    if (flags.drain_seconds) {
+      if (*flags.drain_seconds > kMaxDrainSeconds) {
+        return fail("--drain-seconds", drain_seconds_range());
+      }
+      seconds = *flags.drain_seconds;
+    } else if (auto v = env.get("UPGATE_DRAIN_SECONDS")) {
+      const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), seconds);
+      if (ec != std::errc() || end != v->data() + v->size() || seconds > kMaxDrainSeconds) {
+        return fail("UPGATE_DRAIN_SECONDS", drain_seconds_range());
+      }
+    }
+    config.drain_period = std::chrono::seconds(seconds);
+  }
 
   config.demo_page = flags.demo_page.value_or(file.demo_page.value_or(true));
 

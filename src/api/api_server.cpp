@@ -200,9 +200,15 @@ struct ApiServer::State {
     co_await ex.respond(json_response(reply.status, std::move(reply.body)));
   }
 
-  bool ready() const {
-    if (stopping.load(std::memory_order_relaxed)) return false;
-    return !options.ready || options.ready();
+  // /readyz's answer: 200, or 503 with the reason a load balancer's operator wants to see.
+  Response readiness() const {
+    if (stopping.load(std::memory_order_relaxed) || server->draining()) {
+      return json_response(503, R"({"status":"not ready","reason":"shutting_down"})");
+    }
+    if (options.ready && !options.ready()) {
+      return json_response(503, R"({"status":"not ready","reason":"dependency_unavailable"})");
+    }
+    return json_response(200, R"({"status":"ready"})");
   }
 
   void observe(const http::RequestRecord& record) {
@@ -248,12 +254,7 @@ struct ApiServer::State {
         "healthz");
     router.exact(
         Method::get, "/readyz",
-        [this](Exchange& ex) -> awaitable<void> {
-          const bool ok = ready();
-          co_await ex.respond(json_response(
-              ok ? 200 : 503, ok ? R"({"status":"ready"})" : R"({"status":"not ready"})"));
-        },
-        "readyz");
+        [this](Exchange& ex) -> awaitable<void> { co_await ex.respond(readiness()); }, "readyz");
     router.exact(
         Method::get, "/metrics",
         [this](Exchange& ex) -> awaitable<void> {
@@ -287,6 +288,7 @@ Expected<std::unique_ptr<ApiServer>, http::ServerError> ApiServer::create(
   server_config.address = config.listen_host;
   server_config.port = config.listen_port;
   server_config.threads = config.threads;
+  server_config.drain_period = config.drain_period;
   // Only API bodies are read, and they are bounded far lower by the handlers.
   server_config.body_limit = kMaxRequestBodyBytes;
   State* raw = state.get();
@@ -297,6 +299,13 @@ Expected<std::unique_ptr<ApiServer>, http::ServerError> ApiServer::create(
   state->server = std::move(*server);
   http::Server* srv = state->server.get();
   state->metrics.set_open_connections_source([srv] { return srv->open_connections(); });
+  srv->on_drain([raw] {
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(raw->server->config().drain_period);
+    raw->log(spdlog::level::info,
+             json_log_line("info", "draining: /readyz answers 503, stopping after the drain",
+                           {{"drain_seconds", std::to_string(seconds.count())}}));
+  });
   return std::unique_ptr<ApiServer>(new ApiServer(std::move(state)));
 }
 
@@ -312,6 +321,9 @@ void ApiServer::run() {
 void ApiServer::stop() noexcept {
   state_->stopping.store(true);
   state_->server->stop();
+}
+void ApiServer::drain() noexcept {
+  state_->server->drain();
 }
 void ApiServer::stop_on_signals() {
   state_->server->stop_on_signals();

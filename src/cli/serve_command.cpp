@@ -45,13 +45,18 @@ constexpr const char* kServeHelp =
     "                                with none, the embedded store at http://127.0.0.1:9000\n"
     "  AWS_PROFILE, AWS_DEFAULT_PROFILE  profile of ~/.aws/credentials and ~/.aws/config\n"
     "  AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE  other locations for those files\n"
-    "  UPGATE_CONFIG, UPGATE_LISTEN, UPGATE_THREADS, UPGATE_S3_ENDPOINT, UPGATE_S3_REGION,\n"
-    "  UPGATE_S3_BUCKET, UPGATE_CORS_ORIGINS (comma-separated), UPGATE_LOG_LEVEL,\n"
-    "  UPGATE_ACCESS_LOG (on/off)    the same as the flags below\n"
+    "  UPGATE_CONFIG, UPGATE_LISTEN, UPGATE_THREADS, UPGATE_DRAIN_SECONDS, UPGATE_S3_ENDPOINT,\n"
+    "  UPGATE_S3_REGION, UPGATE_S3_BUCKET, UPGATE_CORS_ORIGINS (comma-separated),\n"
+    "  UPGATE_LOG_LEVEL, UPGATE_ACCESS_LOG (on/off)  the same as the flags below\n"
     "\n"
     "Upload profiles live in upgate.toml (see upgate.example.toml and docs/API.md). Without\n"
     "one, any folder name of safe characters is accepted, any type, up to 5 MB, URLs valid\n"
     "300 s: the seed's behaviour. Logs: one JSON object per line on stdout.\n"
+    "\n"
+    "Stopping: the first SIGTERM/SIGINT turns /readyz to 503 at once and serves on, with\n"
+    "Connection: close, for --drain-seconds so a load balancer moves traffic away; then\n"
+    "new connections are refused and requests in flight get up to 10 s to finish. A second\n"
+    "signal skips the rest of the drain.\n"
     "Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the port cannot be bound\n"
     "or the embedded store cannot start (port in use, data directory locked), 2 for a bad\n"
     "configuration.";
@@ -135,6 +140,7 @@ int run_serve(ServeOptions& options) {
            {"credentials", generated_credentials ? std::string_view("generated")
                                                  : std::string_view(config.s3.credentials_source)},
            {"profiles", profiles},
+           {"drain_seconds", std::to_string(config.drain_period.count())},
            {"config", config.config_path}}));
   logger->flush();
 
@@ -142,7 +148,7 @@ int run_serve(ServeOptions& options) {
     embedded_store->allow_api_origins(config, (*server)->port(), *logger);
     embedded_store->run_in_background();
   }
-  (*server)->stop_on_signals();
+  (*server)->stop_on_signals();  // the first signal drains (drain_period), the next stops
   (*server)->run();
   embedded_store.reset();  // stops the store after the API has drained
   logger->flush();         // every access line before the last line
@@ -162,6 +168,10 @@ void register_serve(CLI::App& app, int& exit_code) {
   cmd->add_option("--config", f.config_path, "upgate.toml with upload profiles (UPGATE_CONFIG)");
   cmd->add_option("--listen", f.listen, "HOST:PORT to bind (default 127.0.0.1:8080; port 0: any)");
   cmd->add_option("--threads", f.threads, "I/O threads (default: one per core)");
+  cmd->add_option("--drain-seconds", f.drain_seconds,
+                  "after SIGTERM/SIGINT, answer /readyz 503 and serve on this long before "
+                  "stopping; a second signal stops at once (default 0; behind a load balancer: "
+                  "its probe interval x unhealthy threshold)");
   cmd->add_option("--endpoint", f.endpoint, "S3 endpoint URL (default: the embedded store)");
   cmd->add_option("--region", f.region, "signing region");
   cmd->add_option("--bucket", f.bucket, "bucket the URLs point at");

@@ -42,6 +42,8 @@ struct ApiConfig {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   unsigned threads = 0;  // 0: one per core
+  // After the first SIGTERM/SIGINT: /readyz 503 while serving on, this long, then stop.
+  std::chrono::seconds drain_period{0};
   bool demo_page = true;
   std::string config_path;  // the upgate.toml read, or empty
 
@@ -56,6 +58,7 @@ struct ApiFlags {
   std::optional<std::string> config_path;
   std::optional<std::string> listen;
   std::optional<unsigned> threads;
+  std::optional<unsigned> drain_seconds;
   std::optional<std::string> endpoint;
   std::optional<std::string> region;
   std::optional<std::string> bucket;
@@ -71,6 +74,7 @@ struct ApiFlags {
 };
 
 inline constexpr std::size_t kMaxConfigFileBytes = 1024 * 1024;
+inline constexpr unsigned kMaxDrainSeconds = 3600;
 
 // Reads the config file named by --config or UPGATE_CONFIG (none: no file), then merges.
 Expected<ApiConfig, config::ConfigError> load_api_config(const config::Environment& env,

@@ -5,7 +5,8 @@
 //   POST /v1/uploads               the full form                (+ OPTIONS preflight)
 //   GET  /v1/downloads?key=...     presigned GET                (+ OPTIONS preflight)
 //   GET  /healthz                  the process answers
-//   GET  /readyz                   ready to serve (the `ready` hook agrees, not stopping)
+//   GET  /readyz                   ready to serve (the `ready` hook agrees, not draining
+//                                  or stopping); 503 with a reason otherwise
 //   GET  /metrics                  Prometheus text
 //   GET  /, /*                     the demo page (web/, compiled in), when enabled
 // API answers are JSON with Cache-Control: no-store; request bodies are bounded to
@@ -13,10 +14,13 @@
 //
 // Seam for `upgate serve` with the embedded store: create() binds the API's port and
 // returns; run() serves on the caller's thread plus config.threads - 1 more, and
-// returns after stop() has drained in-flight requests. A caller running the store too
-// runs each server on its own thread(s) and stops both; `ready` lets /readyz wait for
-// the store. handler() exposes the same routes as an http::Handler for mounting the API
-// on a server of the caller's choosing.
+// returns after stop() has drained in-flight requests. drain() (or the first signal
+// after stop_on_signals()) turns /readyz to 503 at once and keeps serving, with
+// Connection: close, for the ApiConfig's drain_period before it stops (see
+// http::Server::drain()), so a load balancer takes this copy out of rotation before it
+// stops accepting. A caller running the store too runs each server on its own thread(s)
+// and stops both; `ready` lets /readyz wait for the store. handler() exposes the same
+// routes as an http::Handler for mounting the API on a server of the caller's choosing.
 #pragma once
 
 #include <atomic>
@@ -53,6 +57,9 @@ class ApiServer {
   std::uint16_t port() const noexcept;
   void run();
   void stop() noexcept;
+  // Readiness down now, stop() after the drain period. Thread-safe, idempotent.
+  void drain() noexcept;
+  // First SIGINT/SIGTERM: drain(); the next: stop().
   void stop_on_signals();
 
   ApiMetrics& metrics() noexcept;

@@ -290,5 +290,46 @@ TEST(ParseListenAddress, Forms) {
   }
 }
 
+TEST_F(ApiConfigTest, DrainPeriodDefaultsToZeroAndFollowsPrecedence) {
+  const auto none = parse_api_config(env(), {}, std::nullopt);
+  ASSERT_TRUE(none) << none.error().describe();
+  EXPECT_EQ(none->drain_period, std::chrono::seconds(0));
+
+  const std::string_view toml = "[server]\ndrain_seconds = 15\n";
+  const auto from_file = parse(toml);
+  ASSERT_TRUE(from_file) << from_file.error().describe();
+  EXPECT_EQ(from_file->drain_period, std::chrono::seconds(15));
+
+  const auto from_env = parse_api_config(env({{"UPGATE_DRAIN_SECONDS", "20"}}), {}, toml);
+  ASSERT_TRUE(from_env) << from_env.error().describe();
+  EXPECT_EQ(from_env->drain_period, std::chrono::seconds(20));
+
+  ApiFlags flags;
+  flags.drain_seconds = 0;  // an explicit 0 beats the file and the variable
+  const auto from_flag = parse_api_config(env({{"UPGATE_DRAIN_SECONDS", "20"}}), flags, toml);
+  ASSERT_TRUE(from_flag) << from_flag.error().describe();
+  EXPECT_EQ(from_flag->drain_period, std::chrono::seconds(0));
+}
+
+TEST_F(ApiConfigTest, DrainPeriodOutOfRangeIsRefusedNamingItsSource) {
+  for (const char* bad : {"-1", "3601", "1.5", "\"10\"", "true"}) {
+    EXPECT_EQ(refused_field(std::string("[server]\ndrain_seconds = ") + bad),
+              "server.drain_seconds")
+        << bad;
+  }
+  for (const char* bad : {"-1", "3601", "10s", " 10", "99999999999999999999"}) {
+    const auto config = parse_api_config(env({{"UPGATE_DRAIN_SECONDS", bad}}), {}, std::nullopt);
+    ASSERT_FALSE(config) << bad;
+    EXPECT_EQ(config.error().field, "UPGATE_DRAIN_SECONDS");
+  }
+  ApiFlags flags;
+  flags.drain_seconds = 3601;
+  const auto config = parse_api_config(env(), flags, std::nullopt);
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "--drain-seconds");
+  flags.drain_seconds = 3600;
+  EXPECT_TRUE(parse_api_config(env(), flags, std::nullopt));
+}
+
 }  // namespace
 }  // namespace upgate::api
