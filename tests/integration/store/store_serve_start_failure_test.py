@@ -9,6 +9,8 @@ import tempfile
 import time
 import unittest
 
+import requests
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import store_harness as h  # noqa: E402
 
@@ -113,19 +115,23 @@ class ServeStoreStartFailureTest(unittest.TestCase):
             taken.listen()
             port = taken.getsockname()[1]
             process, api_port = self.serve("--no-store", "--store-listen", f"127.0.0.1:{port}")
-            ok = False
+            healthy = False
             for _ in range(500):
                 if process.poll() is not None:
                     break
-                if accepts(api_port):
-                    ok = True
+                try:
+                    # An answer means run() began, so the signal handlers are in place.
+                    healthy = requests.get(f"http://127.0.0.1:{api_port}/healthz",
+                                           timeout=2).status_code == 200
+                except requests.ConnectionError:
+                    pass
+                if healthy:
                     break
                 time.sleep(0.02)
-            self.assertTrue(ok, process.stderr.read().decode() if process.poll() is not None
-                            else "API did not listen")
+            self.assertTrue(healthy, process.stderr.read().decode() if process.poll() is not None
+                            else "API did not answer")
             process.terminate()
             self.assertEqual(process.wait(timeout=60), 0)
-
 
 if __name__ == "__main__":
     unittest.main()
