@@ -1,6 +1,8 @@
 #include "upgate/s3/errors.hpp"
 
 #include <algorithm>
+#include <initializer_list>
+#include <string>
 
 #include "upgate/s3/xml_writer.hpp"
 
@@ -52,6 +54,8 @@ const std::vector<ErrorInfo>& table() {
        "timeout period. Idle connections will be closed."},
       {UnexpectedContent, "UnexpectedContent", 400, "This request does not support content"},
       {MaxMessageLengthExceeded, "MaxMessageLengthExceeded", 400, "Your request was too big."},
+      {RequestHeaderSectionTooLarge, "RequestHeaderSectionTooLarge", 400,
+       "Your request header section exceeds the maximum allowed size."},
       {NoSuchBucket, "NoSuchBucket", 404, "The specified bucket does not exist"},
       {BucketAlreadyExists, "BucketAlreadyExists", 409,
        "The requested bucket name is not available. The bucket namespace is shared by all "
@@ -85,6 +89,7 @@ const std::vector<ErrorInfo>& table() {
        "The provided 'x-amz-content-sha256' header does not match what was computed."},
       {InvalidDigest, "InvalidDigest", 400, "The Content-MD5 you specified was invalid."},
       {InvalidRange, "InvalidRange", 416, "The requested range is not satisfiable"},
+      {InvalidPartNumber, "InvalidPartNumber", 416, "The requested partnumber is not satisfiable"},
       {InvalidStorageClass, "InvalidStorageClass", 400,
        "The storage class you specified is not valid"},
       {InvalidTag, "InvalidTag", 400, "The tag provided was not a valid tag."},
@@ -132,6 +137,23 @@ const std::vector<ErrorInfo>& table() {
       {SlowDown, "SlowDown", 503, "Please reduce your request rate."},
   };
   return kTable;
+}
+
+// One name/value of an error's extra elements; the value is copied when the error is built.
+struct Detail {
+  std::string_view name;
+  std::string value;
+  Detail(std::string_view n, std::string_view v) : name(n), value(v) {}
+  Detail(std::string_view n, std::string v) : name(n), value(std::move(v)) {}
+};
+
+// What every factory below is: a code, its extra elements in S3's order, and the code's
+// default message unless S3 words this case differently.
+S3Error detailed(ErrorCode code, std::initializer_list<Detail> details, std::string message = {}) {
+  S3Error e = make_error(code, std::move(message));
+  e.details.reserve(details.size());
+  for (const Detail& d : details) e.details.emplace_back(std::string(d.name), d.value);
+  return e;
 }
 
 }  // namespace
@@ -229,95 +251,96 @@ std::string hex_bytes_spaced(std::string_view text) {
 S3Error signature_does_not_match(std::string_view access_key_id, std::string_view string_to_sign,
                                  std::string_view signature_provided,
                                  std::string_view canonical_request) {
-  return make_error(SignatureDoesNotMatch)
-      .with("AWSAccessKeyId", std::string(access_key_id))
-      .with("StringToSign", std::string(string_to_sign))
-      .with("SignatureProvided", std::string(signature_provided))
-      .with("StringToSignBytes", hex_bytes_spaced(string_to_sign))
-      .with("CanonicalRequest", std::string(canonical_request))
-      .with("CanonicalRequestBytes", hex_bytes_spaced(canonical_request));
+  return detailed(SignatureDoesNotMatch,
+                  {{"AWSAccessKeyId", access_key_id},
+                   {"StringToSign", string_to_sign},
+                   {"SignatureProvided", signature_provided},
+                   {"StringToSignBytes", hex_bytes_spaced(string_to_sign)},
+                   {"CanonicalRequest", canonical_request},
+                   {"CanonicalRequestBytes", hex_bytes_spaced(canonical_request)}});
 }
 
 S3Error no_such_bucket(std::string_view bucket) {
-  return make_error(NoSuchBucket).with("BucketName", std::string(bucket));
+  return detailed(NoSuchBucket, {{"BucketName", bucket}});
 }
 
 S3Error no_such_key(std::string_view key) {
-  return make_error(NoSuchKey).with("Key", std::string(key));
+  return detailed(NoSuchKey, {{"Key", key}});
 }
 
 S3Error no_such_upload(std::string_view upload_id) {
-  return make_error(NoSuchUpload).with("UploadId", std::string(upload_id));
+  return detailed(NoSuchUpload, {{"UploadId", upload_id}});
 }
 
 S3Error no_such_cors_configuration(std::string_view bucket) {
-  return make_error(NoSuchCORSConfiguration).with("BucketName", std::string(bucket));
+  return detailed(NoSuchCORSConfiguration, {{"BucketName", bucket}});
 }
 
 S3Error invalid_argument(std::string message, std::string_view name, std::string_view value) {
-  return make_error(InvalidArgument, std::move(message))
-      .with("ArgumentName", std::string(name))
-      .with("ArgumentValue", std::string(value));
+  return detailed(InvalidArgument, {{"ArgumentName", name}, {"ArgumentValue", value}},
+                  std::move(message));
 }
 
 S3Error request_expired(std::string_view x_amz_expires, std::string_view expires,
                         std::string_view server_time) {
-  return make_error(AccessDenied, "Request has expired")
-      .with("X-Amz-Expires", std::string(x_amz_expires))
-      .with("Expires", std::string(expires))
-      .with("ServerTime", std::string(server_time));
+  return detailed(
+      AccessDenied,
+      {{"X-Amz-Expires", x_amz_expires}, {"Expires", expires}, {"ServerTime", server_time}},
+      "Request has expired");
 }
 
 S3Error request_time_too_skewed(std::string_view request_time, std::string_view server_time,
                                 std::int64_t max_skew_ms) {
-  return make_error(RequestTimeTooSkewed)
-      .with("RequestTime", std::string(request_time))
-      .with("ServerTime", std::string(server_time))
-      .with("MaxAllowedSkewMilliseconds", std::to_string(max_skew_ms));
+  return detailed(RequestTimeTooSkewed,
+                  {{"RequestTime", request_time},
+                   {"ServerTime", server_time},
+                   {"MaxAllowedSkewMilliseconds", std::to_string(max_skew_ms)}});
 }
 
 S3Error entity_too_small(std::uint64_t proposed_size, std::uint64_t min_size, int part_number,
                          std::string_view etag) {
-  return make_error(EntityTooSmall)
-      .with("ProposedSize", std::to_string(proposed_size))
-      .with("MinSizeAllowed", std::to_string(min_size))
-      .with("PartNumber", std::to_string(part_number))
-      .with("ETag", std::string(etag));
+  return detailed(EntityTooSmall, {{"ProposedSize", std::to_string(proposed_size)},
+                                   {"MinSizeAllowed", std::to_string(min_size)},
+                                   {"PartNumber", std::to_string(part_number)},
+                                   {"ETag", etag}});
 }
 
 S3Error entity_too_large(std::uint64_t proposed_size, std::uint64_t max_size) {
-  return make_error(EntityTooLarge)
-      .with("ProposedSize", std::to_string(proposed_size))
-      .with("MaxSizeAllowed", std::to_string(max_size));
+  return detailed(EntityTooLarge, {{"ProposedSize", std::to_string(proposed_size)},
+                                   {"MaxSizeAllowed", std::to_string(max_size)}});
 }
 
 S3Error invalid_part(std::string_view upload_id, int part_number, std::string_view etag) {
-  return make_error(InvalidPart)
-      .with("UploadId", std::string(upload_id))
-      .with("PartNumber", std::to_string(part_number))
-      .with("ETag", std::string(etag));
+  return detailed(
+      InvalidPart,
+      {{"UploadId", upload_id}, {"PartNumber", std::to_string(part_number)}, {"ETag", etag}});
 }
 
 S3Error bad_digest(std::string_view expected_base64, std::string_view calculated_base64) {
-  return make_error(BadDigest)
-      .with("ExpectedDigest", std::string(expected_base64))
-      .with("CalculatedDigest", std::string(calculated_base64));
+  return detailed(BadDigest,
+                  {{"ExpectedDigest", expected_base64}, {"CalculatedDigest", calculated_base64}});
 }
 
 S3Error content_sha256_mismatch(std::string_view client_hex, std::string_view computed_hex) {
-  return make_error(XAmzContentSHA256Mismatch)
-      .with("ClientComputedContentSHA256", std::string(client_hex))
-      .with("S3ComputedContentSHA256", std::string(computed_hex));
+  return detailed(XAmzContentSHA256Mismatch, {{"ClientComputedContentSHA256", client_hex},
+                                              {"S3ComputedContentSHA256", computed_hex}});
 }
 
 S3Error missing_security_header(std::string_view header_name) {
-  return make_error(MissingSecurityHeader).with("MissingHeaderName", std::string(header_name));
+  return detailed(MissingSecurityHeader, {{"MissingHeaderName", header_name}});
 }
 
 S3Error method_not_allowed(std::string_view method, std::string_view resource_type) {
-  return make_error(MethodNotAllowed)
-      .with("Method", std::string(method))
-      .with("ResourceType", std::string(resource_type));
+  return detailed(MethodNotAllowed, {{"Method", method}, {"ResourceType", resource_type}});
+}
+
+S3Error invalid_part_number(int requested, int actual_part_count) {
+  return detailed(InvalidPartNumber, {{"PartNumberRequested", std::to_string(requested)},
+                                      {"ActualPartCount", std::to_string(actual_part_count)}});
+}
+
+S3Error request_header_section_too_large(std::size_t max_size) {
+  return detailed(RequestHeaderSectionTooLarge, {{"MaxSizeAllowed", std::to_string(max_size)}});
 }
 
 }  // namespace upgate::s3

@@ -294,10 +294,7 @@ asio::awaitable<void> handle_get_object(S3Request& r) {
   if (part_number) {
     const int parts = std::max(record.parts_count, 1);
     if (*part_number > parts) {
-      co_return co_await r.send_error(
-          s3::make_error(ErrorCode::InvalidRange, "The requested partnumber is not satisfiable")
-              .with("PartNumberRequested", std::to_string(*part_number))
-              .with("ActualPartCount", std::to_string(parts)));
+      co_return co_await r.send_error(s3::invalid_part_number(*part_number, parts));
     }
     if (record.parts_count > 0 &&
         record.segments.size() == static_cast<std::size_t>(record.parts_count)) {

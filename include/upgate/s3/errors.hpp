@@ -47,6 +47,7 @@ enum class ErrorCode {
   RequestTimeout,
   UnexpectedContent,
   MaxMessageLengthExceeded,
+  RequestHeaderSectionTooLarge,
   // Buckets.
   NoSuchBucket,
   BucketAlreadyExists,
@@ -68,6 +69,7 @@ enum class ErrorCode {
   XAmzContentSHA256Mismatch,
   InvalidDigest,
   InvalidRange,
+  InvalidPartNumber,  // GetObject/HeadObject ?partNumber beyond the object's parts
   InvalidStorageClass,
   InvalidTag,
   InvalidObjectState,
@@ -181,5 +183,8 @@ S3Error content_sha256_mismatch(std::string_view client_hex, std::string_view co
 S3Error missing_security_header(std::string_view header_name);  // MissingHeaderName
 S3Error method_not_allowed(std::string_view method,
                            std::string_view resource_type);  // Method, ResourceType
+S3Error invalid_part_number(int requested,
+                            int actual_part_count);  // PartNumberRequested, ActualPartCount
+S3Error request_header_section_too_large(std::size_t max_size);  // MaxSizeAllowed
 
 }  // namespace upgate::s3

@@ -34,6 +34,7 @@ const std::map<std::string, int> kExpectedStatus = {
     {"RequestTimeout", 400},
     {"UnexpectedContent", 400},
     {"MaxMessageLengthExceeded", 400},
+    {"RequestHeaderSectionTooLarge", 400},
     {"NoSuchBucket", 404},
     {"BucketAlreadyExists", 409},
     {"BucketAlreadyOwnedByYou", 409},
@@ -53,6 +54,7 @@ const std::map<std::string, int> kExpectedStatus = {
     {"XAmzContentSHA256Mismatch", 400},
     {"InvalidDigest", 400},
     {"InvalidRange", 416},
+    {"InvalidPartNumber", 416},
     {"InvalidStorageClass", 400},
     {"InvalidTag", 400},
     {"InvalidObjectState", 403},
@@ -109,6 +111,10 @@ TEST(ErrorsTest, MessagesAreS3s) {
             "schema");
   EXPECT_EQ(make_error(ErrorCode::AccessDenied, "Request has expired").effective_message(),
             "Request has expired");
+  EXPECT_EQ(make_error(ErrorCode::InvalidPartNumber).effective_message(),
+            "The requested partnumber is not satisfiable");
+  EXPECT_EQ(make_error(ErrorCode::RequestHeaderSectionTooLarge).effective_message(),
+            "Your request header section exceeds the maximum allowed size.");
 }
 
 TEST(ErrorsTest, RendersTheDocumentedShape) {
@@ -228,6 +234,13 @@ TEST(ErrorsTest, FactoriesCarryS3sExtraElements) {
   EXPECT_EQ(details_of(missing_security_header("x-amz-content-sha256")),
             "MissingHeaderName=x-amz-content-sha256;");
   EXPECT_EQ(details_of(method_not_allowed("POST", "OBJECT")), "Method=POST;ResourceType=OBJECT;");
+  const S3Error part = invalid_part_number(3, 2);
+  EXPECT_EQ(part.http_status(), 416);
+  EXPECT_EQ(part.code_name(), "InvalidPartNumber");
+  EXPECT_EQ(details_of(part), "PartNumberRequested=3;ActualPartCount=2;");
+  const S3Error header = request_header_section_too_large(8192);
+  EXPECT_EQ(header.http_status(), 400);
+  EXPECT_EQ(details_of(header), "MaxSizeAllowed=8192;");
   const S3Error arg = invalid_argument("Bad", "name", "value");
   EXPECT_EQ(arg.effective_message(), "Bad");
   EXPECT_EQ(details_of(arg), "ArgumentName=name;ArgumentValue=value;");
