@@ -28,7 +28,7 @@ trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 AWS_ACCESS_KEY_ID=AKIDBENCHMARK AWS_SECRET_ACCESS_KEY=bench-secret-not-real \
 UPGATE_ACCESS_LOG="$access_log" \
-  "$binary" serve --listen "127.0.0.1:$port" --threads "$server_threads" >"$work/server.log" 2>&1 &
+  "$binary" serve --no-store --listen "127.0.0.1:$port" --threads "$server_threads" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
