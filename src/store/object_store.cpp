@@ -55,8 +55,8 @@ Expected<std::unique_ptr<ObjectStore>, StoreError> ObjectStore::open(const fs::p
                    std::string("cannot open the data directory lock: ") + std::strerror(errno)});
   }
   if (::flock(store->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    return Unexpected(StoreError{StoreErrc::kServiceUnavailable,
-                                 "the data directory is in use by another process"});
+    return Unexpected(
+        StoreError{StoreErrc::kServiceUnavailable, "it is in use by another process"});
   }
   auto blobs = BlobStore::open(data_dir);
   if (!blobs) return Unexpected(blobs.error());
