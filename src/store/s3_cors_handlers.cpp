@@ -1,6 +1,6 @@
 // Bucket CORS: the configuration calls, the preflight, and the cached lookup
 // every cross-origin request makes.
-#include "body_receiver.hpp"
+#include "checksummed_body.hpp"
 #include "s3_request.hpp"
 #include "upgate/s3/cors.hpp"
 #include "upgate/s3/xml_requests.hpp"
@@ -30,7 +30,7 @@ asio::awaitable<CorsCache::Config> load_cors(S3Request& r, bool* bucket_exists) 
 }
 
 asio::awaitable<void> handle_put_bucket_cors(S3Request& r) {
-  auto body = co_await receive_small_body(r, s3::kMaxCorsDocumentBytes);
+  auto body = co_await receive_checksummed_small_body(r, s3::kMaxCorsDocumentBytes);
   if (!body) co_return co_await r.send_error(std::move(body).error());
   auto config = s3::parse_cors_configuration_xml(*body);
   if (!config) co_return co_await r.send_error(std::move(config).error());

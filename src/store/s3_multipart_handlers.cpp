@@ -12,6 +12,7 @@
 #include "upgate/s3/utf8.hpp"
 #include "upgate/s3/xml_requests.hpp"
 #include "upgate/s3/xml_responses.hpp"
+#include "upgate/store/request_integrity.hpp"
 
 namespace upgate::store {
 
@@ -111,6 +112,15 @@ asio::awaitable<void> handle_upload_part(S3Request& r) {
   if (!part_number) co_return co_await r.send_error(std::move(part_number).error());
   auto upload = co_await find_upload(r);
   if (!upload) co_return co_await r.send_error(std::move(upload).error());
+  // The part's checksum must be the one the upload declared: refused before the body.
+  if (auto ok = check_sdk_checksum_algorithm(integrity_headers(r.headers)); !ok) {
+    co_return co_await r.send_error(std::move(ok).error());
+  }
+  auto sent = checksum_request(r);
+  if (!sent) co_return co_await r.send_error(std::move(sent).error());
+  if (auto ok = check_part_checksum_algorithm(upload->checksum_algorithm, sent->algorithm); !ok) {
+    co_return co_await r.send_error(std::move(ok).error());
+  }
 
   ReceiveOptions options;
   options.max_size = kMaxPartSize;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "body_receiver.hpp"
+#include "checksummed_body.hpp"
 #include "object_headers.hpp"
 #include "s3_request.hpp"
 #include "upgate/s3/conditions.hpp"
@@ -348,7 +349,7 @@ asio::awaitable<void> handle_delete_object(S3Request& r) {
 }
 
 asio::awaitable<void> handle_delete_objects(S3Request& r) {
-  auto body = co_await receive_small_body(r, kMaxDeleteBodyBytes);
+  auto body = co_await receive_checksummed_small_body(r, kMaxDeleteBodyBytes);
   if (!body) co_return co_await r.send_error(std::move(body).error());
   auto parsed = s3::parse_delete_objects(*body, kMaxDeleteBodyBytes);
   if (!parsed) co_return co_await r.send_error(std::move(parsed).error());

@@ -112,6 +112,10 @@ boost::asio::awaitable<std::invoke_result_t<F&>> on_pool(S3Request& r, F fn) {
   co_return std::move(*out);
 }
 
+// A response with the headers every S3 answer carries: x-amz-request-id, x-amz-id-2,
+// Server (server_refusal.cpp).
+http::Response s3_response(int status, std::string_view request_id);
+
 // StoreError -> S3's error, with the details S3 adds (BucketName, Key, ...).
 s3::S3Error to_s3_error(const StoreError& error, std::string_view bucket = {},
                         std::string_view key = {});

@@ -106,10 +106,7 @@ bool S3Request::allowed(std::string_view action, std::string_view bucket,
 }
 
 http::Response S3Request::response(int status) const {
-  http::Response out(status);
-  out.add_header("x-amz-request-id", exchange.request_id());
-  out.add_header("x-amz-id-2", exchange.request_id());
-  out.add_header("Server", "upgate");
+  http::Response out = s3_response(status, exchange.request_id());
   for (const auto& [name, value] : cors_headers) out.add_header(name, value);
   return out;
 }
@@ -444,6 +441,9 @@ http::ServerConfig store_server_config(std::string address, std::uint16_t port, 
   config.blocking_threads = 16;     // uploads wait on fsync; reads on the page cache
   config.body_idle_timeout = std::chrono::seconds(60);
   config.write_idle_timeout = std::chrono::seconds(60);
+  config.error_renderer = [limit = config.max_header_bytes](const http::RefusalContext& refusal) {
+    return render_server_refusal(refusal, limit);
+  };
   return config;
 }
 

@@ -166,6 +166,26 @@ class AwsCliS3Commands(unittest.TestCase):
         self.assertIn("BucketNotEmpty", refused.stderr)
         aws("s3", "rb", f"s3://{bucket}", "--force")
 
+    def test_s3api_delete_objects_and_put_bucket_cors_send_content_md5(self):
+        # S3 refuses both without an integrity header ("Missing required header for this
+        # request: Content-MD5"); this CLI computes Content-MD5 for them.
+        aws("s3", "cp", write_random_file("d.bin", 10), self.s3url("del/d.bin"))
+        deleted = aws("--debug", "s3api", "delete-objects", "--bucket", self.bucket, "--delete",
+                      json.dumps({"Objects": [{"Key": "del/d.bin"}]}))
+        self.assertEqual([d["Key"] for d in json.loads(deleted.stdout)["Deleted"]],
+                         ["del/d.bin"])
+        self.assertIn("'Content-MD5': ", deleted.stderr)
+        listed = aws("s3api", "list-objects-v2", "--bucket", self.bucket, "--prefix", "del/")
+        self.assertNotIn("del/d.bin", listed.stdout)
+        rules = {"CORSRules": [{"AllowedOrigins": ["http://localhost:8080"],
+                                "AllowedMethods": ["PUT"], "MaxAgeSeconds": 60}]}
+        put = aws("--debug", "s3api", "put-bucket-cors", "--bucket", self.bucket,
+                  "--cors-configuration", json.dumps(rules))
+        self.assertIn("'Content-MD5': ", put.stderr)
+        got = json.loads(aws("s3api", "get-bucket-cors", "--bucket", self.bucket).stdout)
+        self.assertEqual(got["CORSRules"][0]["AllowedOrigins"], ["http://localhost:8080"])
+        aws("s3api", "delete-bucket-cors", "--bucket", self.bucket)
+
     def test_presign_then_curl_get(self):
         body = write_random_file("shared.bin", 4096)
         aws("s3", "cp", body, self.s3url("shared/file.bin"))

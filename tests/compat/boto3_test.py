@@ -406,6 +406,109 @@ class Integrity(S3TestCase):
         self.assertAbsent("md5")
 
 
+class RequiredChecksums(S3TestCase):
+    """DeleteObjects and PutBucketCors are operations S3 requires an integrity header on
+    (httpChecksumRequired in the API model). This botocore sends Content-MD5; asked for a
+    flexible checksum it sends x-amz-checksum-<algorithm> instead, which S3 accepts too."""
+    bucket_purpose = "checksum-required"
+    CORS = {"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]}]}
+    INTEGRITY = ("content-md5", "x-amz-sdk-checksum-algorithm", "x-amz-checksum-crc32",
+                 "x-amz-checksum-sha256")
+
+    def setUp(self):
+        super().setUp()
+        self.sent = {}
+        self.s3.meta.events.register("before-send.s3.*", self.record)
+
+    def record(self, request, **_):
+        self.sent = {k.lower(): v for k, v in request.headers.items()
+                     if k.lower() in self.INTEGRITY}
+
+    def rewrite_before_signing(self, operation, rewrite):
+        """Changes the integrity headers before botocore signs them, so the signature holds."""
+        def hook(request, **_):
+            headers = {k.lower(): v for k, v in request.headers.items()
+                       if k.lower() in self.INTEGRITY}
+            for name in headers:
+                del request.headers[name]
+            for name, value in rewrite(headers).items():
+                request.headers[name] = value
+        self.s3.meta.events.register(f"before-sign.s3.{operation}", hook)
+
+    def delete(self, keys, **kwargs):
+        return self.s3.delete_objects(Bucket=self.bucket, **kwargs,
+                                      Delete={"Objects": [{"Key": k} for k in keys]})
+
+    def test_content_md5_is_what_this_client_sends(self):
+        self.s3.put_object(Bucket=self.bucket, Key="a", Body=b"a")
+        self.assertEqual(sorted(d["Key"] for d in self.delete(["a"])["Deleted"]), ["a"])
+        self.assertEqual(list(self.sent), ["content-md5"])
+        self.s3.put_bucket_cors(Bucket=self.bucket, CORSConfiguration=self.CORS)
+        self.assertEqual(list(self.sent), ["content-md5"])
+        self.assertAbsent("a")
+
+    def test_a_flexible_checksum_instead_of_content_md5_is_accepted(self):
+        for algorithm in ("CRC32", "SHA256"):
+            with self.subTest(algorithm):
+                self.s3.put_object(Bucket=self.bucket, Key="a", Body=b"a")
+                self.delete(["a"], ChecksumAlgorithm=algorithm)
+                self.assertNotIn("content-md5", self.sent)
+                self.assertIn(f"x-amz-checksum-{algorithm.lower()}", self.sent)
+                self.assertAbsent("a")
+                self.s3.put_bucket_cors(Bucket=self.bucket, CORSConfiguration=self.CORS,
+                                        ChecksumAlgorithm=algorithm)
+                self.assertNotIn("content-md5", self.sent)
+
+    def test_without_an_integrity_header_nothing_is_deleted_or_configured(self):
+        # S3: 400 InvalidRequest "Missing required header for this request: Content-MD5".
+        self.s3.put_object(Bucket=self.bucket, Key="keep", Body=b"keep")
+        for operation in ("DeleteObjects", "PutBucketCors"):
+            self.rewrite_before_signing(operation, lambda headers: {})
+        for kwargs in ({}, {"ChecksumAlgorithm": "CRC32"}):
+            error = self.assertS3Error("InvalidRequest", 400, self.delete, ["keep"], **kwargs)
+            self.assertEqual(error["Error"]["Message"],
+                             "Missing required header for this request: Content-MD5")
+            self.assertEqual(self.sent, {})
+            error = self.assertS3Error("InvalidRequest", 400, self.s3.put_bucket_cors,
+                                       Bucket=self.bucket, CORSConfiguration=self.CORS, **kwargs)
+            self.assertEqual(error["Error"]["Message"],
+                             "Missing required header for this request: Content-MD5")
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="keep")["Body"].read(),
+                         b"keep")
+        self.assertS3Error("NoSuchCORSConfiguration", 404, self.s3.get_bucket_cors,
+                           Bucket=self.bucket)
+
+    def test_an_algorithm_without_its_checksum_is_invalid_request(self):
+        self.rewrite_before_signing(
+            "DeleteObjects", lambda headers: {"x-amz-sdk-checksum-algorithm": "CRC32"})
+        error = self.assertS3Error("InvalidRequest", 400, self.delete, ["a"])
+        self.assertEqual(error["Error"]["Message"],
+                         "x-amz-sdk-checksum-algorithm specified, but no corresponding "
+                         "x-amz-checksum-* or x-amz-trailer headers were found.")
+
+    def test_a_wrong_checksum_is_bad_digest_and_nothing_is_deleted(self):
+        self.s3.put_object(Bucket=self.bucket, Key="keep", Body=b"keep")
+        wrong_md5 = b64(hashlib.md5(b"another body").digest())
+        self.rewrite_before_signing("DeleteObjects", lambda headers: {
+            name: (wrong_md5 if name == "content-md5" else "AAAAAA==" if name.endswith("crc32")
+                   else value) for name, value in headers.items()})
+        # "The Content-MD5 you specified did not match what we received."
+        error = self.assertS3Error("BadDigest", 400, self.delete, ["keep"])
+        self.assertEqual(error["Error"]["Message"],
+                         "The Content-MD5 you specified did not match what we received.")
+        error = self.assertS3Error("BadDigest", 400, self.delete, ["keep"],
+                                   ChecksumAlgorithm="CRC32")
+        self.assertEqual(error["Error"]["Message"],
+                         "The CRC32 you specified did not match the calculated checksum.")
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="keep")["Body"].read(),
+                         b"keep")
+
+    def test_a_malformed_content_md5_is_invalid_digest(self):
+        self.rewrite_before_signing("PutBucketCors", lambda headers: {"content-md5": "not-md5"})
+        self.assertS3Error("InvalidDigest", 400, self.s3.put_bucket_cors, Bucket=self.bucket,
+                           CORSConfiguration=self.CORS)
+
+
 class MultipartUploads(S3TestCase):
     bucket_purpose = "multipart"
 
@@ -472,6 +575,52 @@ class MultipartUploads(S3TestCase):
                            Bucket=self.bucket, Key="order", UploadId=upload_id,
                            MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": etags[1]},
                                                       {"PartNumber": 1, "ETag": etags[0]}]})
+
+    def test_a_part_checksum_the_upload_did_not_declare_is_invalid_request(self):
+        # UploadPart: the checksum algorithm "must be the same for all parts and it match the
+        # checksum value supplied in the CreateMultipartUpload request"; S3 refuses others.
+        for declared, sent in ((None, "CRC32"), ("SHA256", "CRC32"), ("CRC32", "SHA1")):
+            with self.subTest(declared=declared, sent=sent):
+                extra = {"ChecksumAlgorithm": declared} if declared else {}
+                upload_id = self.s3.create_multipart_upload(Bucket=self.bucket, Key="sum",
+                                                            **extra)["UploadId"]
+                error = self.assertS3Error("InvalidRequest", 400, self.s3.upload_part,
+                                           Bucket=self.bucket, Key="sum", UploadId=upload_id,
+                                           PartNumber=1, Body=b"x" * 1000,
+                                           ChecksumAlgorithm=sent)
+                self.assertEqual(error["Error"]["Message"],
+                                 "Checksum Type mismatch occurred, expected checksum Type: "
+                                 f"{(declared or 'null').lower()}, actual checksum Type: "
+                                 f"{sent.lower()}")
+                parts = self.s3.list_parts(Bucket=self.bucket, Key="sum", UploadId=upload_id)
+                self.assertEqual(parts.get("Parts", []), [])
+                if declared:  # the declared one is accepted
+                    done = self.s3.upload_part(Bucket=self.bucket, Key="sum", UploadId=upload_id,
+                                               PartNumber=1, Body=b"x" * 1000,
+                                               ChecksumAlgorithm=declared)
+                    self.assertIn(f"Checksum{declared}", done)
+
+    def test_part_number_beyond_the_objects_parts_is_invalid_part_number(self):
+        # GetObject: 416 InvalidPartNumber "The requested partnumber is not satisfiable".
+        upload_id, etags = self.upload_parts("two", [os.urandom(5 * MiB), b"tail"])
+        self.s3.complete_multipart_upload(
+            Bucket=self.bucket, Key="two", UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e}
+                                       for n, e in enumerate(etags, start=1)]})
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="two",
+                                            PartNumber=2)["Body"].read(), b"tail")
+        error = self.assertS3Error("InvalidPartNumber", 416, self.s3.get_object,
+                                   Bucket=self.bucket, Key="two", PartNumber=3)
+        self.assertEqual(error["Error"]["Message"], "The requested partnumber is not satisfiable")
+        self.assertEqual((error["Error"].get("PartNumberRequested"),
+                          error["Error"].get("ActualPartCount")), ("3", "2"))
+        self.assertS3Error("416", 416, self.s3.head_object, Bucket=self.bucket, Key="two",
+                           PartNumber=3)
+        self.s3.put_object(Bucket=self.bucket, Key="one", Body=b"single")
+        self.assertEqual(self.s3.get_object(Bucket=self.bucket, Key="one",
+                                            PartNumber=1)["Body"].read(), b"single")
+        self.assertS3Error("InvalidPartNumber", 416, self.s3.get_object, Bucket=self.bucket,
+                           Key="one", PartNumber=2)
 
     def test_upload_part_to_unknown_upload_is_no_such_upload(self):
         self.assertS3Error("NoSuchUpload", 404, self.s3.upload_part, Bucket=self.bucket,

@@ -96,8 +96,18 @@ class S3Service {
   std::unique_ptr<State> state_;
 };
 
+// The responses http::Server writes on its own, as S3 answers them: S3's XML error
+// document with x-amz-request-id. A header over the limit is 400
+// RequestHeaderSectionTooLarge (MaxSizeAllowed: max_header_bytes); an unreadable request
+// 400 BadRequest; a Transfer-Encoding other than chunked 501 NotImplemented (Header:
+// Transfer-Encoding); a body over the limit 400 MaxMessageLengthExceeded; a stalled body
+// 400 RequestTimeout; a failed handler 500 InternalError.
+http::Response render_server_refusal(const http::RefusalContext& refusal,
+                                     std::size_t max_header_bytes);
+
 // The HTTP server settings the store needs: large bodies (the service raises
-// the limit per request), a blocking pool big enough for fsync-bound uploads.
+// the limit per request), a blocking pool big enough for fsync-bound uploads, and
+// render_server_refusal for what the server answers on its own.
 http::ServerConfig store_server_config(std::string address, std::uint16_t port, unsigned threads);
 
 }  // namespace upgate::store

@@ -1,5 +1,6 @@
 """The embedded store's S3 operations, driven by boto3 and by raw requests where the exact
 header or status matters."""
+import base64
 import datetime
 import hashlib
 import os
@@ -349,9 +350,10 @@ class StoreOperationsTest(unittest.TestCase):
         self.assertEqual(refused.status, 403)
 
     def test_malformed_cors_document(self):
+        body = b"<CORSConfiguration>"
+        md5 = {"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()}
         r = h.send_url(f"{self.store.endpoint}/ops?cors", "PUT",
-                       h.sign("PUT", f"{self.store.endpoint}/ops?cors", {}, b"<CORSConfiguration>"),
-                       b"<CORSConfiguration>")
+                       h.sign("PUT", f"{self.store.endpoint}/ops?cors", md5, body), body)
         self.assertEqual((r.status, r.code), (400, "MalformedXML"))
 
     # -- POST Object -------------------------------------------------------------------------
