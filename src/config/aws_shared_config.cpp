@@ -41,11 +41,16 @@ Expected<LoadedIni, ConfigError> load_ini(const std::string& path, std::string_v
   return LoadedIni{std::move(*parsed)};
 }
 
-constexpr std::array<std::string_view, 6> kUnsupportedSources = {
-    "role_arn",    "credential_process",      "sso_start_url",
-    "sso_session", "web_identity_token_file", "credential_source"};
+constexpr std::array<std::string_view, 5> kUnsupportedSources = {
+    "role_arn", "sso_start_url", "sso_session", "web_identity_token_file", "credential_source"};
 
 }  // namespace
+
+AwsSharedFiles aws_shared_files(const Environment& env) {
+  return AwsSharedFiles{
+      env.get("AWS_SHARED_CREDENTIALS_FILE").value_or(home_path(env, ".aws/credentials")),
+      env.get("AWS_CONFIG_FILE").value_or(home_path(env, ".aws/config"))};
+}
 
 Expected<std::optional<std::string>, ConfigError> read_bounded_file(const std::string& path,
                                                                     std::size_t max_bytes,
@@ -88,10 +93,9 @@ Expected<AwsProfileSettings, ConfigError> load_aws_profile(const Environment& en
     }
   }
 
-  const std::string credentials_path =
-      env.get("AWS_SHARED_CREDENTIALS_FILE").value_or(home_path(env, ".aws/credentials"));
-  const std::string config_path =
-      env.get("AWS_CONFIG_FILE").value_or(home_path(env, ".aws/config"));
+  const AwsSharedFiles files = aws_shared_files(env);
+  const std::string& credentials_path = files.credentials;
+  const std::string& config_path = files.config;
   auto credentials_file = load_ini(credentials_path, "AWS_SHARED_CREDENTIALS_FILE");
   if (!credentials_file) return Unexpected(credentials_file.error());
   auto config_file = load_ini(config_path, "AWS_CONFIG_FILE");
@@ -130,6 +134,7 @@ Expected<AwsProfileSettings, ConfigError> load_aws_profile(const Environment& en
   out.access_key_id = get("aws_access_key_id");
   if (auto secret = get("aws_secret_access_key")) out.secret_access_key.emplace(std::move(*secret));
   out.session_token = get("aws_session_token");
+  out.credential_process = get("credential_process");
   out.region = get("region");
   out.endpoint_url = get("s3.endpoint_url");
   if (!out.endpoint_url) out.endpoint_url = get("endpoint_url");
@@ -145,7 +150,8 @@ Expected<AwsProfileSettings, ConfigError> load_aws_profile(const Environment& en
         return fail(where, "uses " + std::string(source) +
                                ", which upgate does not support; export AWS_ACCESS_KEY_ID "
                                "and AWS_SECRET_ACCESS_KEY (e.g. `aws configure "
-                               "export-credentials --format env`)");
+                               "export-credentials --format env`), or give the profile a "
+                               "credential_process");
       }
     }
   }

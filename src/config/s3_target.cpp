@@ -19,13 +19,6 @@ bool is_ipv4_like(std::string_view name) {
   });
 }
 
-// Credentials must not carry bytes that would break a URL or a header.
-bool printable_token(std::string_view s) {
-  return !s.empty() && s.size() <= 4096 && std::all_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7F;
-  });
-}
-
 }  // namespace
 
 bool valid_bucket_name(std::string_view name) {
@@ -122,50 +115,23 @@ Expected<S3Target, ConfigError> resolve_s3_target(const Environment& env,
     target.endpoint = std::move(*parsed);
   }
 
-  // Credentials: the environment's pair, else the profile's pair.
-  const auto env_key = env.get("AWS_ACCESS_KEY_ID");
-  auto env_secret = env.get("AWS_SECRET_ACCESS_KEY");
-  if (env_key.has_value() != env_secret.has_value()) {
-    return fail(env_key ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID",
-                "is unset while " +
-                    std::string(env_key ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY") +
-                    " is set; set both or neither");
-  }
-  if (env_key) {
-    target.credentials.access_key_id = *env_key;
-    target.credentials.secret_access_key = sigv4::SecretKey(std::move(*env_secret));
-    if (auto token = env.get("AWS_SESSION_TOKEN")) target.credentials.session_token = *token;
-    target.credentials_source = "environment";
-  } else if (profile->access_key_id) {
-    target.credentials.access_key_id = *profile->access_key_id;
-    target.credentials.secret_access_key = *profile->secret_access_key;
-    if (profile->session_token) target.credentials.session_token = *profile->session_token;
-    target.credentials_source = "profile " + profile->name;
-  } else {
+  // Credentials: the first source of the standard order that has some.
+  auto chain = std::make_shared<DefaultCredentialsChain>(env, settings.aws_profile.value_or(""));
+  auto found =
+      chain->find(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+  if (!found) return Unexpected(std::move(found).error());
+  if (*found) {
+    target.credentials = std::move((*found)->credentials);
+    target.credentials_source = std::move((*found)->source);
+    target.credentials_expiration = (*found)->expiration;
+    target.credentials_provider = std::move(chain);
+  } else if (target.embedded) {
     target.credentials_source = "none";
-  }
-  if (target.credentials.valid()) {
-    const std::string source = target.credentials_source == "environment"
-                                   ? "AWS_ACCESS_KEY_ID"
-                                   : "profile '" + profile->name + "' aws_access_key_id";
-    if (!printable_token(target.credentials.access_key_id) ||
-        target.credentials.access_key_id.size() > 128) {
-      return fail(source, "is not a valid access key id (printable ASCII, no spaces)");
-    }
-    if (!printable_token(target.credentials.secret_access_key.reveal())) {
-      return fail(target.credentials_source == "environment"
-                      ? "AWS_SECRET_ACCESS_KEY"
-                      : "profile '" + profile->name + "' aws_secret_access_key",
-                  "holds spaces or control characters");
-    }
-    if (!target.credentials.session_token.empty() &&
-        !printable_token(target.credentials.session_token)) {
-      return fail("AWS_SESSION_TOKEN", "holds spaces or control characters");
-    }
-  } else if (!target.embedded) {
+  } else {
     return fail("AWS_ACCESS_KEY_ID",
                 "no credentials for " + target.endpoint_url +
-                    ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE");
+                    ": set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE to a "
+                    "profile with keys or a credential_process");
   }
   return target;
 }

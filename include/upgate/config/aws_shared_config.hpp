@@ -4,13 +4,15 @@
 // Files: AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials) and AWS_CONFIG_FILE
 // (default ~/.aws/config). The profile is `[name]` in the credentials file and
 // `[profile name]` (or `[default]`) in the config file; credentials-file values win.
-// Read: aws_access_key_id, aws_secret_access_key, aws_session_token, region,
-// endpoint_url, and the `s3 =` sub-section's endpoint_url and addressing_style.
+// Read: aws_access_key_id, aws_secret_access_key, aws_session_token, credential_process,
+// region, endpoint_url, and the `s3 =` sub-section's endpoint_url and addressing_style.
 //
 // A missing file is not an error (most machines have none). A profile that was asked for
-// by name (AWS_PROFILE, --aws-profile) and exists in neither file is. So is a profile that
-// only offers credential sources upgate does not implement (role_arn, sso_*,
-// credential_process, web_identity_token_file): the message says to export keys instead.
+// by name (AWS_PROFILE, --aws-profile) and exists in neither file is. So is a profile
+// without static keys that names a credential source upgate does not implement (role_arn,
+// sso_*, web_identity_token_file, credential_source), even beside a credential_process:
+// the AWS tools would use that source first, so upgate would sign as someone else. The
+// message says to export keys or use a credential_process instead.
 // The files are read with a size bound and parsed as hostile input (ini_file.hpp); no
 // error message quotes their content.
 #pragma once
@@ -33,10 +35,19 @@ struct AwsProfileSettings {
   std::optional<std::string> access_key_id;
   std::optional<sigv4::SecretKey> secret_access_key;
   std::optional<std::string> session_token;
+  std::optional<std::string> credential_process;  // the command line, not yet split
   std::optional<std::string> region;
   std::optional<std::string> endpoint_url;      // s3.endpoint_url wins over endpoint_url
   std::optional<std::string> addressing_style;  // "path", "virtual", "auto"
 };
+
+// Where the two files are: AWS_SHARED_CREDENTIALS_FILE (else $HOME/.aws/credentials) and
+// AWS_CONFIG_FILE (else $HOME/.aws/config).
+struct AwsSharedFiles {
+  std::string credentials;
+  std::string config;
+};
+AwsSharedFiles aws_shared_files(const Environment& env);
 
 // `profile` empty: AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default". A name given
 // here or in those variables must exist; "default" may be absent.

@@ -9,8 +9,10 @@
 //   > defaults: region us-east-1, bucket "uploads", and with no endpoint anywhere the
 //     embedded store at http://127.0.0.1:9000.
 // A custom endpoint is path-style unless the settings or the profile's
-// addressing_style say virtual. Access key id and secret come as a pair from one source
-// (environment or profile), never mixed.
+// addressing_style say virtual. Credentials come from the first source of the standard
+// order that has some (aws_credentials.hpp: the environment's pair, else the profile's
+// keys, else its credential_process, run once here), never mixed; the chain that found
+// them is kept so `upgate serve` can ask it again before they expire.
 //
 // Credentials may be absent only for the embedded store (its owner then provides them);
 // for any other endpoint their absence is a ConfigError naming AWS_ACCESS_KEY_ID.
@@ -20,9 +22,12 @@
 // and the target's bucket is left empty.
 #pragma once
 
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "upgate/config/aws_credentials.hpp"
 #include "upgate/config/config_error.hpp"
 #include "upgate/config/environment.hpp"
 #include "upgate/expected.hpp"
@@ -57,6 +62,9 @@ struct S3Target {
   std::string bucket;              // empty when !S3Settings::resolve_bucket
   sigv4::Credentials credentials;  // may be invalid() only when embedded
   std::string credentials_source;  // "environment", "profile default", "none"
+  std::optional<std::chrono::sys_seconds> credentials_expiration;  // nullopt: long-term
+  // The chain that found `credentials`; null when none were found.
+  std::shared_ptr<CredentialsProvider> credentials_provider;
 };
 
 Expected<S3Target, ConfigError> resolve_s3_target(const Environment& env,

@@ -83,6 +83,14 @@ TEST_F(AwsSharedConfig, UnsupportedCredentialSourcesAreNamed) {
   EXPECT_NE(profile.error().message.find("role_arn"), std::string::npos);
 }
 
+TEST_F(AwsSharedConfig, CredentialProcessIsReadAsWritten) {
+  dir.write("config", "[profile proc]\ncredential_process = /opt/bin/creds --name \"a b\"\n");
+  const auto profile = load_aws_profile(env({{"AWS_PROFILE", "proc"}}));
+  ASSERT_TRUE(profile) << profile.error().describe();
+  EXPECT_EQ(profile->credential_process, "/opt/bin/creds --name \"a b\"");
+  EXPECT_FALSE(profile->access_key_id);
+}
+
 TEST_F(AwsSharedConfig, MalformedFileErrorNamesFileAndLineButNotTheSecret) {
   dir.write("credentials", "[default]\naws_secret_access_key: SuperSecretValue123\n");
   const auto profile = load_aws_profile(env());
