@@ -47,6 +47,8 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "not_found";
     case ErrorCode::method_not_allowed:
       return "method_not_allowed";
+    case ErrorCode::credentials_unavailable:
+      return "credentials_unavailable";
     case ErrorCode::internal_error:
       return "internal_error";
   }
@@ -66,6 +68,8 @@ int http_status(ErrorCode code) noexcept {
       return 404;
     case ErrorCode::method_not_allowed:
       return 405;
+    case ErrorCode::credentials_unavailable:
+      return 503;
     case ErrorCode::internal_error:
       return 500;
     default:

@@ -89,7 +89,7 @@ struct ApiServer::State {
   State(const ApiConfig& c, ApiServerOptions o)
       : config(c),
         options(std::move(o)),
-        service(c.profiles, c.s3),
+        service(c.profiles, c.s3, {}, options.credentials.get()),
         cors(c.cors),
         metrics(profile_names(c.profiles)) {}
 
@@ -204,6 +204,11 @@ struct ApiServer::State {
   Response readiness() const {
     if (stopping.load(std::memory_order_relaxed) || server->draining()) {
       return json_response(503, R"({"status":"not ready","reason":"shutting_down"})");
+    }
+    if (options.credentials &&
+        !options.credentials->usable(
+            std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))) {
+      return json_response(503, R"({"status":"not ready","reason":"credentials_unavailable"})");
     }
     if (options.ready && !options.ready()) {
       return json_response(503, R"({"status":"not ready","reason":"dependency_unavailable"})");

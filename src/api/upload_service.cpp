@@ -68,8 +68,40 @@ bool is_json_media_type(std::string_view content_type) {
 }
 
 UploadService::UploadService(const ProfileSet& profiles, const config::S3Target& target,
-                             Clock clock)
-    : profiles_(profiles), target_(target), clock_(clock ? std::move(clock) : Clock(system_now)) {}
+                             Clock clock, const config::RefreshingCredentials* credentials)
+    : profiles_(profiles),
+      target_(target),
+      clock_(clock ? std::move(clock) : Clock(system_now)),
+      credentials_(credentials) {}
+
+UploadService::Signer UploadService::signer() const {
+  Signer out;
+  if (credentials_ != nullptr) {
+    out.held = credentials_->current();
+    out.credentials = &out.held->credentials;
+    out.expiration = out.held->expiration;
+  } else {
+    out.credentials = &target_.credentials;
+    out.expiration = target_.credentials_expiration;
+  }
+  return out;
+}
+
+Expected<std::chrono::seconds, ApiReply> UploadService::url_lifetime(
+    ErrorStyle style, const Signer& signer, std::chrono::seconds requested,
+    std::chrono::sys_seconds now) const {
+  const auto minimum = credentials_ != nullptr ? credentials_->timing().min_url_lifetime
+                                               : config::kMinUsefulUrlLifetime;
+  const auto lifetime = config::cap_url_lifetime(requested, signer.expiration, now, minimum);
+  if (lifetime) return *lifetime;
+  ApiReply reply = error_reply(
+      style, make_error(ErrorCode::credentials_unavailable,
+                        "the server's AWS credentials expire too soon to sign a usable URL; "
+                        "try again shortly"));
+  // No internal_detail: the refresher already logs why no fresh credentials came, once per
+  // attempt, where a line per refused request would flood the log.
+  return Unexpected(std::move(reply));
+}
 
 ApiReply UploadService::error_reply(ErrorStyle style, ApiError error) {
   ApiReply reply;
@@ -118,6 +150,12 @@ ApiReply UploadService::presign_upload(UploadRoute route,
   const auto now = clock_();
   auto plan = plan_upload(*request, route, profiles_, now, random_id());
   if (!plan) return error_reply(style, std::move(plan).error());
+  const Signer sign_with = signer();
+  auto lifetime = url_lifetime(style, sign_with, plan->lifetime, now);
+  if (!lifetime) {
+    lifetime.error().profile = plan->profile;
+    return std::move(lifetime).error();
+  }
 
   std::vector<sigv4::HeaderView> headers;
   headers.reserve(plan->headers.size());
@@ -126,11 +164,11 @@ ApiReply UploadService::presign_upload(UploadRoute route,
   presign_request.method = "PUT";
   presign_request.bucket = target_.bucket;
   presign_request.key = plan->key;
-  presign_request.expires = plan->lifetime;
+  presign_request.expires = *lifetime;
   presign_request.time = now;
   presign_request.headers = headers;
-  auto url = sigv4::presign(presign_request, target_.endpoint, target_.credentials, target_.region,
-                            &signing_keys_);
+  auto url = sigv4::presign(presign_request, target_.endpoint, *sign_with.credentials,
+                            target_.region, &signing_keys_);
   if (!url) {
     ApiReply reply = error_reply(style, make_error(ErrorCode::internal_error, ""));
     reply.profile = plan->profile;
@@ -152,7 +190,7 @@ ApiReply UploadService::presign_upload(UploadRoute route,
   write_headers(o.nested("headers"), url->headers);
   o.string("expiresAt", sigv4::format_iso8601(url->expires_at));
   if (route == UploadRoute::v1) {
-    o.number("expiresIn", static_cast<std::uint64_t>(plan->lifetime.count()));
+    o.number("expiresIn", static_cast<std::uint64_t>(lifetime->count()));
     o.string("profile", plan->profile->name);
     o.string("bucket", target_.bucket);
   }
@@ -190,15 +228,22 @@ ApiReply UploadService::presign_download(std::string_view query) const {
   const std::string disposition =
       content_disposition(profile.disposition, file_name_from_key(*key.value));
   const sigv4::QueryParamView params[] = {{"response-content-disposition", disposition}};
+  const auto now = clock_();
+  const Signer sign_with = signer();
+  auto lifetime = url_lifetime(style, sign_with, profile.url_lifetime, now);
+  if (!lifetime) {
+    lifetime.error().profile = &profile;
+    return std::move(lifetime).error();
+  }
   sigv4::PresignRequest presign_request;
   presign_request.method = "GET";
   presign_request.bucket = target_.bucket;
   presign_request.key = *key.value;
-  presign_request.expires = profile.url_lifetime;
-  presign_request.time = clock_();
+  presign_request.expires = *lifetime;
+  presign_request.time = now;
   presign_request.query = params;
-  auto url = sigv4::presign(presign_request, target_.endpoint, target_.credentials, target_.region,
-                            &signing_keys_);
+  auto url = sigv4::presign(presign_request, target_.endpoint, *sign_with.credentials,
+                            target_.region, &signing_keys_);
   if (!url) {
     ApiReply reply = error_reply(style, make_error(ErrorCode::internal_error, ""));
     reply.profile = &profile;
@@ -214,7 +259,7 @@ ApiReply UploadService::presign_download(std::string_view query) const {
   o.string("key", *key.value);
   o.string("method", "GET");
   o.string("expiresAt", sigv4::format_iso8601(url->expires_at));
-  o.number("expiresIn", static_cast<std::uint64_t>(profile.url_lifetime.count()));
+  o.number("expiresIn", static_cast<std::uint64_t>(lifetime->count()));
   o.close();
   reply.key = std::move(*key.value);
   return reply;

@@ -34,6 +34,7 @@ enum class ErrorCode : std::uint8_t {
   origin_not_allowed,        // 403 a CORS preflight from an origin not configured
   not_found,                 // 404 no such route
   method_not_allowed,        // 405
+  credentials_unavailable,   // 503 the server's AWS credentials expire too soon to sign
   internal_error,            // 500 signing failed; details are in the log only
 };
 inline constexpr std::size_t kErrorCodeCount =

@@ -30,6 +30,7 @@
 
 #include "upgate/api/api_config.hpp"
 #include "upgate/api/metrics.hpp"
+#include "upgate/config/refreshing_credentials.hpp"
 #include "upgate/expected.hpp"
 #include "upgate/http/server.hpp"
 
@@ -43,6 +44,9 @@ struct ApiServerOptions {
   std::shared_ptr<spdlog::logger> logger;  // null: no logs at all
   std::function<bool()> ready;             // null: always ready
   http::ServerConfig http;                 // address/port/threads are taken from ApiConfig
+  // What URLs are signed with; null: config.s3.credentials, fixed. /readyz is 503
+  // (reason credentials_unavailable) while they cannot sign a URL of useful length.
+  std::shared_ptr<const config::RefreshingCredentials> credentials;
 };
 
 class ApiServer {

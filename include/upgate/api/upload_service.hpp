@@ -12,6 +12,11 @@
 //   /v1/...     {"ok":false,"error":{"code":"missing_field","message":"...","field":"fileName"}}
 // A signing failure is 500 "Failed to generate presigned URL"; its detail goes to
 // `internal_detail` for the log, never to the client.
+//
+// Temporary credentials cap every URL: it is signed for min(the profile's lifetime, what
+// remains of the credentials), and `expiresAt` / `expiresIn` say the true time. When less
+// than kMinUsefulUrlLifetime (30 s) of them remains, the answer is 503
+// credentials_unavailable instead of a URL that would die in flight.
 #pragma once
 
 #include <chrono>
@@ -23,6 +28,7 @@
 #include "upgate/api/api_error.hpp"
 #include "upgate/api/profile_set.hpp"
 #include "upgate/api/upload_plan.hpp"
+#include "upgate/config/refreshing_credentials.hpp"
 #include "upgate/config/s3_target.hpp"
 #include "upgate/sigv4/signing_key.hpp"
 
@@ -46,8 +52,11 @@ class UploadService {
  public:
   using Clock = std::function<std::chrono::sys_seconds()>;
 
-  // `profiles` and `target` must outlive the service.
-  UploadService(const ProfileSet& profiles, const config::S3Target& target, Clock clock = {});
+  // `profiles`, `target` and `credentials` must outlive the service. With `credentials`,
+  // URLs are signed with its current() snapshot; without, with target.credentials (and
+  // target.credentials_expiration).
+  UploadService(const ProfileSet& profiles, const config::S3Target& target, Clock clock = {},
+                const config::RefreshingCredentials* credentials = nullptr);
 
   // POST /api/s3/getPresignedUrl and POST /v1/uploads. `content_type` is the request's
   // Content-Type header (nullopt when absent).
@@ -64,8 +73,21 @@ class UploadService {
 
  private:
   const ProfileSet& profiles_;
+  // The credentials to sign with at one instant: a snapshot kept alive while in use.
+  struct Signer {
+    std::shared_ptr<const config::AwsCredentials> held;
+    const sigv4::Credentials* credentials = nullptr;
+    std::optional<std::chrono::sys_seconds> expiration;
+  };
+  Signer signer() const;
+  // The URL lifetime for `requested` at `now`, or the 503 answer when none is useful.
+  Expected<std::chrono::seconds, ApiReply> url_lifetime(ErrorStyle style, const Signer& signer,
+                                                        std::chrono::seconds requested,
+                                                        std::chrono::sys_seconds now) const;
+
   const config::S3Target& target_;
   Clock clock_;
+  const config::RefreshingCredentials* credentials_;
   mutable sigv4::SigningKeyCache signing_keys_;
 };
 

@@ -128,5 +128,88 @@ TEST_F(UploadServiceTest, SecretNeverInAnyAnswer) {
   EXPECT_EQ(service.presign_download("key=f/a").body.find(kSecret), std::string::npos);
 }
 
+// Temporary credentials: a URL never outlives the credentials that signed it.
+class ExpiringCredentialsTest : public UploadServiceTest {
+ protected:
+  static constexpr std::string_view kSeedBody =
+      R"({"fileName":"a.png","fileType":"image/png","fileSize":10,"folderName":"f"})";
+
+  static std::string query_value(const std::string& url, std::string_view name) {
+    const auto at = url.find(std::string(name) + "=");
+    if (at == std::string::npos) return {};
+    const auto start = at + name.size() + 1;
+    return url.substr(start, url.find('&', start) - start);
+  }
+};
+
+TEST_F(ExpiringCredentialsTest, UrlLifetimeIsCappedByTheCredentialsExpiry) {
+  s3.credentials_expiration = kNow + seconds(100);  // the profile asks for 300 s
+  ApiReply reply = service.presign_upload(UploadRoute::v1, "application/json",
+                                          R"({"folderName":"f","fileName":"a.png",
+                                              "contentType":"image/png","size":10})");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  auto answer = json::parse(reply.body).as_object();
+  EXPECT_EQ(answer.at("expiresAt"), "2025-06-01T12:01:40.000Z");
+  EXPECT_EQ(answer.at("expiresIn"), 100);
+  EXPECT_EQ(query_value(std::string(answer.at("uploadUrl").as_string()), "X-Amz-Expires"), "100");
+
+  reply = service.presign_upload(UploadRoute::seed, "application/json", kSeedBody);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  answer = json::parse(reply.body).as_object();
+  EXPECT_EQ(answer.at("expiresAt"), "2025-06-01T12:01:40.000Z");
+  EXPECT_TRUE(verify(answer, "PUT", "uploadUrl",
+                     {{"content-type", "image/png"}, {"content-length", "10"}}));
+
+  reply = service.presign_download("key=f/a.png");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  answer = json::parse(reply.body).as_object();
+  EXPECT_EQ(answer.at("expiresIn"), 100);
+  EXPECT_EQ(query_value(std::string(answer.at("downloadUrl").as_string()), "X-Amz-Expires"), "100");
+
+  // Credentials that outlive the profile's lifetime change nothing.
+  s3.credentials_expiration = kNow + hours(1);
+  reply = service.presign_upload(UploadRoute::seed, "application/json", kSeedBody);
+  EXPECT_EQ(json::parse(reply.body).as_object().at("expiresAt"), "2025-06-01T12:05:00.000Z");
+}
+
+TEST_F(ExpiringCredentialsTest, TooLittleLifeLeftIs503NotAUrlThatDiesInFlight) {
+  s3.credentials_expiration = kNow + seconds(29);
+  ApiReply reply = service.presign_upload(UploadRoute::seed, "application/json", kSeedBody);
+  EXPECT_EQ(reply.status, 503);
+  EXPECT_EQ(reply.error, ErrorCode::credentials_unavailable);
+  EXPECT_EQ(
+      reply.body,
+      R"({"ok":false,"error":"the server's AWS credentials expire too soon to sign a usable URL; try again shortly","code":"credentials_unavailable"})");
+  EXPECT_NE(reply.profile, nullptr);
+  reply = service.presign_download("key=f/a.png");
+  EXPECT_EQ(reply.status, 503);
+  EXPECT_EQ(json::parse(reply.body).as_object().at("error").at("code"), "credentials_unavailable");
+  // Validation still comes first: a bad request is a 400 whatever the credentials.
+  EXPECT_EQ(service.presign_upload(UploadRoute::seed, "application/json", "{}").status, 400);
+
+  s3.credentials_expiration = kNow + seconds(30);
+  EXPECT_EQ(service.presign_upload(UploadRoute::seed, "application/json", kSeedBody).status, 200);
+}
+
+TEST_F(ExpiringCredentialsTest, SignsWithTheRefreshedSnapshot) {
+  config::AwsCredentials live;
+  live.credentials.access_key_id = "ASIAREFRESHED";
+  live.credentials.secret_access_key = sigv4::SecretKey(std::string(kSecret));
+  live.credentials.session_token = "SessionTokenValue";
+  live.expiration = kNow + seconds(60);
+  const config::RefreshingCredentials refreshing(nullptr, std::move(live), [] { return kNow; });
+  const UploadService with_live(
+      profiles, s3, [] { return kNow; }, &refreshing);
+  const ApiReply reply = with_live.presign_upload(UploadRoute::seed, "application/json", kSeedBody);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const auto answer = json::parse(reply.body).as_object();
+  const std::string url(answer.at("uploadUrl").as_string());
+  EXPECT_NE(url.find("X-Amz-Credential=ASIAREFRESHED%2F"), std::string::npos) << url;
+  EXPECT_EQ(query_value(url, "X-Amz-Security-Token"), "SessionTokenValue");
+  EXPECT_EQ(query_value(url, "X-Amz-Expires"), "60");
+  EXPECT_EQ(answer.at("expiresAt"), "2025-06-01T12:01:00.000Z");
+  EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
+}
+
 }  // namespace
 }  // namespace upgate::api
