@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -15,6 +16,8 @@
 #include "upgate/api/api_config.hpp"
 #include "upgate/api/api_server.hpp"
 #include "upgate/api/json_log.hpp"
+#include "upgate/config/refreshing_credentials.hpp"
+#include "upgate/sigv4/amz_time.hpp"
 #include "upgate/sigv4/crypto.hpp"
 
 namespace upgate::cli {
@@ -40,7 +43,10 @@ constexpr const char* kServeHelp =
     "Environment:\n"
     "  AWS_S3_BUCKET_NAME            bucket (default: uploads)\n"
     "  AWS_REGION, AWS_DEFAULT_REGION  signing region (default: us-east-1)\n"
-    "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN  credentials\n"
+    "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION\n"
+    "                                credentials; else the profile's keys or credential_process.\n"
+    "                                Temporary ones cap each URL's lifetime and are re-resolved\n"
+    "                                before they expire; a changed shared file is re-read.\n"
     "  AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL  S3 endpoint (path-style unless told otherwise);\n"
     "                                with none, the embedded store at http://127.0.0.1:9000\n"
     "  AWS_PROFILE, AWS_DEFAULT_PROFILE  profile of ~/.aws/credentials and ~/.aws/config\n"
@@ -74,6 +80,59 @@ sigv4::Credentials ephemeral_credentials() {
   for (char& c : credentials.access_key_id) c = static_cast<char>(std::toupper(c));
   credentials.secret_access_key =
       sigv4::SecretKey(sigv4::base64_encode(std::span<const std::uint8_t>(secret)));
+  return credentials;
+}
+
+std::string expiry_text(std::optional<std::chrono::sys_seconds> expiration) {
+  return expiration ? sigv4::format_iso8601(*expiration) : std::string("never");
+}
+
+// What URLs are signed with when they go to an S3 outside this process: the credentials
+// found at start-up, re-resolved in the background before they expire (a role session,
+// SSO, a credential_process) or when the shared files change (rotated keys). Null for the
+// embedded store, whose key this process decides. Log lines name the access key id and
+// the source, never a secret.
+std::shared_ptr<config::RefreshingCredentials> signing_credentials(
+    const api::ApiConfig& config, const std::shared_ptr<spdlog::logger>& logger) {
+  if (config.s3.embedded || !config.s3.credentials_provider) return nullptr;
+  auto on_event = [logger](const config::CredentialsEvent& event) {
+    if (event.kind == config::CredentialsEvent::Kind::refreshed) {
+      api::log_json(*logger, spdlog::level::info,
+                    api::json_log_line("info", "credentials refreshed",
+                                       {{"reason", event.reason},
+                                        {"access_key_id", event.access_key_id},
+                                        {"expires", expiry_text(event.expiration)},
+                                        {"source", event.source}}));
+    } else {
+      api::log_json(
+          *logger, spdlog::level::warn,
+          api::json_log_line("warn",
+                             "credentials refresh failed; signing on with "
+                             "the current ones until they expire",
+                             {{"reason", event.reason},
+                              {"error", event.error},
+                              {"retry_in_seconds", std::to_string(event.retry_in.count())},
+                              {"current_expires", expiry_text(event.current_expiration)}}));
+    }
+  };
+  auto credentials = std::make_shared<config::RefreshingCredentials>(
+      config.s3.credentials_provider,
+      config::AwsCredentials{config.s3.credentials, config.s3.credentials_expiration,
+                             config.s3.credentials_source},
+      config::RefreshingCredentials::Clock{}, config::RefreshTiming{}, std::move(on_event));
+  if (config.s3.credentials_expiration) {
+    const bool fixed = config.s3.credentials_provider->fixed();
+    api::log_json(*logger, fixed ? spdlog::level::warn : spdlog::level::info,
+                  api::json_log_line(fixed ? "warn" : "info",
+                                     fixed ? "temporary credentials from the environment: URLs "
+                                             "expire with them, and only a restart renews them"
+                                           : "temporary credentials: URLs expire with them, "
+                                             "refreshed before they do",
+                                     {{"access_key_id", config.s3.credentials.access_key_id},
+                                      {"expires", expiry_text(config.s3.credentials_expiration)},
+                                      {"source", config.s3.credentials_source}}));
+  }
+  credentials->start();
   return credentials;
 }
 
@@ -113,6 +172,8 @@ int run_serve(ServeOptions& options) {
 
   api::ApiServerOptions server_options;
   server_options.logger = logger;
+  const auto credentials = signing_credentials(config, logger);
+  server_options.credentials = credentials;
   auto server = api::ApiServer::create(config, std::move(server_options));
   if (!server) {
     api::log_json(
@@ -150,6 +211,7 @@ int run_serve(ServeOptions& options) {
   }
   (*server)->stop_on_signals();  // the first signal drains (drain_period), the next stops
   (*server)->run();
+  if (credentials) credentials->stop();
   embedded_store.reset();  // stops the store after the API has drained
   logger->flush();         // every access line before the last line
   api::log_json(*logger, spdlog::level::info,
