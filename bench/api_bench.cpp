@@ -6,6 +6,7 @@
 
 #include "upgate/api/json_log.hpp"
 #include "upgate/api/upload_service.hpp"
+#include "upgate/config/refreshing_credentials.hpp"
 
 namespace {
 
@@ -33,7 +34,37 @@ void BM_SeedPresign(benchmark::State& state) {
     benchmark::DoNotOptimize(reply.body.data());
   }
 }
-BENCHMARK(BM_SeedPresign);
+BENCHMARK(BM_SeedPresign)->ThreadRange(1, 2);
+
+// The same through `upgate serve`'s refreshing credentials: each answer takes the current
+// snapshot (a shared_ptr copied under a mutex) and caps the URL at its expiry.
+void BM_SeedPresignRefreshingCredentials(benchmark::State& state) {
+  static const auto profiles = *api::ProfileSet::create({api::default_profile()});
+  static const auto s3 = target();
+  static const config::RefreshingCredentials credentials(
+      nullptr, config::AwsCredentials{
+                   s3.credentials,
+                   std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) +
+                       std::chrono::hours(1),
+                   "bench"});
+  const api::UploadService service(profiles, s3, {}, &credentials);
+  for (auto _ : state) {
+    auto reply = service.presign_upload(api::UploadRoute::seed, "application/json", kSeedBody);
+    benchmark::DoNotOptimize(reply.body.data());
+  }
+}
+BENCHMARK(BM_SeedPresignRefreshingCredentials)->ThreadRange(1, 2);
+
+// What the snapshot alone costs an answer: load the current credentials, drop them.
+void BM_CredentialsSnapshot(benchmark::State& state) {
+  static const config::RefreshingCredentials credentials(
+      nullptr, config::AwsCredentials{target().credentials, std::nullopt, "bench"});
+  for (auto _ : state) {
+    auto snapshot = credentials.current();
+    benchmark::DoNotOptimize(snapshot.get());
+  }
+}
+BENCHMARK(BM_CredentialsSnapshot)->ThreadRange(1, 2);
 
 void BM_SeedRejection(benchmark::State& state) {
   const auto profiles = *api::ProfileSet::create({api::default_profile()});
