@@ -76,6 +76,9 @@ class Connection {
   void close_after_response() noexcept { close_requested_ = true; }
   void set_route_name(std::string_view name) noexcept { route_name_ = name; }
   boost::asio::awaitable<void> run_blocking(std::function<void()> fn);
+  boost::asio::any_io_executor blocking_executor() const noexcept {
+    return worker_.shared().blocking_pool->get_executor();
+  }
 
  private:
   enum class Phase : std::uint8_t { idle, reading_header, handling, closing };

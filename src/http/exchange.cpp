@@ -100,4 +100,8 @@ asio::awaitable<void> Exchange::run_blocking(std::function<void()> fn) {
   return connection_.run_blocking(std::move(fn));
 }
 
+asio::any_io_executor Exchange::blocking_executor() const noexcept {
+  return connection_.blocking_executor();
+}
+
 }  // namespace upgate::http

@@ -1,10 +1,13 @@
 #include "upgate/store/blob_store.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -32,6 +35,28 @@ Expected<void, StoreError> write_all(int fd, const std::byte* p, std::size_t n) 
     }
     p += w;
     n -= static_cast<std::size_t>(w);
+  }
+  return {};
+}
+
+// Writes iov[0..count) whole, resuming after short writes; the iovecs are consumed.
+Expected<void, StoreError> writev_all(int fd, iovec* iov, int count) {
+  while (count > 0) {
+    ssize_t w = ::writev(fd, iov, count);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Unexpected(io_error("writing blob", errno));
+    }
+    auto done = static_cast<std::size_t>(w);
+    while (count > 0 && done >= iov->iov_len) {
+      done -= iov->iov_len;
+      ++iov;
+      --count;
+    }
+    if (count > 0) {
+      iov->iov_base = static_cast<char*>(iov->iov_base) + done;
+      iov->iov_len -= done;
+    }
   }
   return {};
 }
@@ -121,12 +146,7 @@ void CommittedBlob::reset() {
 
 BlobWriter::BlobWriter(BlobStore* store, BlobId id, int fd, ChecksumSet checksums,
                        std::uint64_t max_size)
-    : store_(store),
-      id_(std::move(id)),
-      fd_(fd),
-      max_size_(max_size),
-      digester_(checksums),
-      buffer_(std::make_unique<std::byte[]>(kBufferSize)) {}
+    : store_(store), id_(std::move(id)), fd_(fd), max_size_(max_size), digester_(checksums) {}
 
 BlobWriter::BlobWriter(BlobWriter&& other) noexcept
     : store_(std::exchange(other.store_, nullptr)),
@@ -140,7 +160,9 @@ BlobWriter::BlobWriter(BlobWriter&& other) noexcept
       digests_(std::move(other.digests_)),
       buffer_(std::move(other.buffer_)),
       buffered_(other.buffered_),
-      failed_(other.failed_) {}
+      direct_(other.direct_),
+      direct_refused_(other.direct_refused_),
+      failed_(other.failed_.load()) {}
 
 BlobWriter::~BlobWriter() {
   discard();
@@ -156,19 +178,11 @@ void BlobWriter::discard() {
 }
 
 Expected<void, StoreError> BlobWriter::append(std::span<const std::byte> data) {
-  if (store_ == nullptr || failed_ || digests_) {
-    return Unexpected(StoreError{StoreErrc::kInternalError, "append to a finished blob writer"});
-  }
-  if (data.size() > max_size_ - size_) {
-    failed_ = true;
-    return Unexpected(StoreError{StoreErrc::kEntityTooLarge,
-                                 "Your proposed upload exceeds the maximum allowed size"});
-  }
-  digester_.update(data);
-  size_ += data.size();
+  if (auto digested = digest(data); !digested) return digested;
   if (buffered_ == 0 && data.size() >= kBufferSize) {
     return write_through(data.data(), data.size());
   }
+  if (!buffer_ && !data.empty()) buffer_ = std::make_unique<std::byte[]>(kBufferSize);
   while (!data.empty()) {
     std::size_t n = std::min(data.size(), kBufferSize - buffered_);
     std::memcpy(buffer_.get() + buffered_, data.data(), n);
@@ -181,18 +195,119 @@ Expected<void, StoreError> BlobWriter::append(std::span<const std::byte> data) {
   return {};
 }
 
+Expected<void, StoreError> BlobWriter::digest(std::span<const std::byte> data) {
+  if (store_ == nullptr || failed_ || digests_) {
+    return Unexpected(StoreError{StoreErrc::kInternalError, "append to a finished blob writer"});
+  }
+  if (data.size() > max_size_ - size_) {
+    failed_ = true;
+    return Unexpected(StoreError{StoreErrc::kEntityTooLarge,
+                                 "Your proposed upload exceeds the maximum allowed size"});
+  }
+  digester_.update(data);
+  size_ += data.size();
+  return {};
+}
+
+Expected<void, StoreError> BlobWriter::write(std::span<const std::span<const std::byte>> pieces) {
+  if (store_ == nullptr) {
+    return Unexpected(StoreError{StoreErrc::kInternalError, "write to a finished blob writer"});
+  }
+  if (auto flushed = flush(); !flushed) return flushed;
+  std::array<iovec, IOV_MAX> batch;
+  std::size_t count = 0;
+  std::size_t bytes = 0;
+  auto write_batch = [&]() -> Expected<void, StoreError> {
+    if (count == 0) return {};
+    if (direct_ && !set_direct(false)) {
+      failed_ = true;
+      return Unexpected(io_error("writing blob", errno));
+    }
+    if (auto written = writev_all(fd_, batch.data(), static_cast<int>(count)); !written) {
+      failed_ = true;
+      return written;
+    }
+    wrote(bytes);
+    count = 0;
+    bytes = 0;
+    return {};
+  };
+  for (const auto& piece : pieces) {
+    if (direct_eligible(piece, written_ + bytes)) {
+      if (auto written = write_batch(); !written) return written;
+      if (auto written = write_direct(piece); !written) return written;
+      continue;
+    }
+    batch[count++] = {const_cast<std::byte*>(piece.data()), piece.size()};
+    bytes += piece.size();
+    if (count == batch.size()) {
+      if (auto written = write_batch(); !written) return written;
+    }
+  }
+  return write_batch();
+}
+
+bool BlobWriter::direct_eligible(std::span<const std::byte> piece, std::uint64_t offset) const {
+  return !direct_refused_ && !piece.empty() && offset % kDirectAlignment == 0 &&
+         piece.size() % kDirectAlignment == 0 &&
+         reinterpret_cast<std::uintptr_t>(piece.data()) % kDirectAlignment == 0;
+}
+
+bool BlobWriter::set_direct(bool on) {
+  const int flags = ::fcntl(fd_, F_GETFL);
+  if (flags < 0 || ::fcntl(fd_, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) != 0) {
+    return false;
+  }
+  direct_ = on;
+  return true;
+}
+
+Expected<void, StoreError> BlobWriter::write_direct(std::span<const std::byte> piece) {
+  if (!direct_ && !set_direct(true)) {
+    direct_refused_ = true;
+    return write_through(piece.data(), piece.size());
+  }
+  while (!piece.empty()) {
+    ssize_t w = ::write(fd_, piece.data(), piece.size());
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EINVAL) {
+      // The device wants a coarser alignment than kDirectAlignment (or, after a
+      // short write, the rest is no longer aligned): the page cache takes the rest.
+      direct_refused_ = true;
+      if (!set_direct(false)) break;
+      return write_through(piece.data(), piece.size());
+    }
+    if (w < 0) break;
+    wrote(static_cast<std::size_t>(w));
+    piece = piece.subspan(static_cast<std::size_t>(w));
+  }
+  if (piece.empty()) return {};
+  failed_ = true;
+  return Unexpected(io_error("writing blob", errno));
+}
+
 Expected<void, StoreError> BlobWriter::flush() {
+  if (buffered_ == 0) return {};
   auto written = write_through(buffer_.get(), buffered_);
   buffered_ = 0;
   return written;
 }
 
 Expected<void, StoreError> BlobWriter::write_through(const std::byte* data, std::size_t size) {
+  if (direct_ && !set_direct(false)) {
+    failed_ = true;
+    return Unexpected(io_error("writing blob", errno));
+  }
   auto written = write_all(fd_, data, size);
   if (!written) {
     failed_ = true;
     return written;
   }
+  wrote(size);
+  return {};
+}
+
+void BlobWriter::wrote(std::size_t size) {
   written_ += size;
   // Start write-back of each finished window now, so commit()'s fdatasync only
   // waits for the tail instead of the whole file (a 1 GiB upload otherwise
@@ -203,7 +318,6 @@ Expected<void, StoreError> BlobWriter::write_through(const std::byte* data, std:
                       static_cast<off_t>(written_ - writeback_queued_), SYNC_FILE_RANGE_WRITE);
     writeback_queued_ = written_;
   }
-  return {};
 }
 
 const Digests& BlobWriter::finish() {

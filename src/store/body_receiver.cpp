@@ -1,11 +1,7 @@
 // Request bodies into blobs: bounded buffers, checks while streaming, commit last.
 #include "body_receiver.hpp"
 #include "ascii.hpp"
-
-#include <boost/asio/experimental/awaitable_operators.hpp>
-
-#include <cstring>
-#include <memory>
+#include "body_pipeline.hpp"
 
 #include "upgate/store/payload_decoder.hpp"
 #include "upgate/store/streaming_digester.hpp"
@@ -26,22 +22,6 @@ std::string algorithm_lower(ChecksumAlgorithm a) {
   return ascii::lower(checksum_algorithm_name(a));
 }
 
-s3::S3Error body_error(http::BodyError e) {
-  switch (e) {
-    case http::BodyError::too_large:
-      return s3::make_error(ErrorCode::EntityTooLarge).because("body over the size limit");
-    case http::BodyError::timeout:
-      return s3::make_error(ErrorCode::RequestTimeout).because("body read timed out");
-    case http::BodyError::closed:
-      return s3::make_error(ErrorCode::IncompleteBody).because("client closed before the end");
-    case http::BodyError::malformed:
-      return s3::make_error(ErrorCode::IncompleteBody).because("malformed chunked body");
-    case http::BodyError::shutting_down:
-      return s3::make_error(ErrorCode::ServiceUnavailable).because("server shutting down");
-  }
-  return s3::make_error(ErrorCode::InternalError);
-}
-
 Expected<PayloadSpec, s3::S3Error> payload_spec(const S3Request& r) {
   PayloadHeaders h;
   h.decoded_content_length = r.header("x-amz-decoded-content-length");
@@ -59,25 +39,6 @@ Expected<std::optional<std::string>, s3::S3Error> content_md5(const S3Request& r
     return Unexpected(s3::make_error(ErrorCode::InvalidDigest).because("Content-MD5 malformed"));
   }
   return std::optional<std::string>(std::string(v));
-}
-
-// Fills `buffer` from the body; 0 with `eof` set at the end.
-boost::asio::awaitable<Expected<std::size_t, http::BodyError>> fill(http::Exchange& ex,
-                                                                    char* buffer,
-                                                                    std::size_t capacity,
-                                                                    bool& eof) {
-  std::size_t n = 0;
-  while (n < capacity) {
-    auto got = co_await ex.read_body_some(std::span<char>(buffer + n, capacity - n));
-    if (!got) co_return Unexpected(got.error());
-    if (*got == 0 || ex.body_complete()) {
-      n += *got;
-      eof = true;
-      break;
-    }
-    n += *got;
-  }
-  co_return n;
 }
 
 }  // namespace
@@ -213,60 +174,13 @@ boost::asio::awaitable<Expected<ReceivedBody, s3::S3Error>> receive_body(S3Reque
   if (!writer) co_return Unexpected(to_s3_error(begin_error));
 
   PayloadDecoder decoder(std::move(*spec));
-  const PayloadDecoder::Sink sink =
-      [&writer](std::string_view bytes) -> Expected<void, s3::S3Error> {
-    auto appended =
-        writer->append(std::as_bytes(std::span<const char>(bytes.data(), bytes.size())));
-    if (!appended) return Unexpected(to_s3_error(appended.error()));
-    return {};
-  };
-
-  // Two buffers: the pool decodes, digests and writes one while the socket fills
-  // the other, so MD5 (the bound on upload speed) overlaps the network reads.
-  using namespace boost::asio::experimental::awaitable_operators;
-  const std::size_t capacity = r.service.options.io_buffer_bytes;
-  std::unique_ptr<char[]> buffers[2] = {std::unique_ptr<char[]>(new char[capacity]),
-                                        std::unique_ptr<char[]>(new char[capacity])};
-  auto discard = [&]() -> boost::asio::awaitable<void> {
+  auto streamed = co_await stream_into_blob(r.exchange, decoder, *writer,
+                                            {.buffer_bytes = r.service.options.io_buffer_bytes,
+                                             .buffers = r.service.options.upload_buffers});
+  if (!streamed) {
     co_await r.blocking([&] { writer.reset(); });
-  };
-  bool eof = !request.has_body();
-  int current = 0;
-  std::size_t filled = 0;
-  if (!eof) {
-    auto got = co_await fill(r.exchange, buffers[0].get(), capacity, eof);
-    if (!got) {
-      co_await discard();
-      co_return Unexpected(body_error(got.error()));
-    }
-    filled = *got;
+    co_return Unexpected(std::move(streamed).error());
   }
-  while (filled > 0) {
-    Expected<void, s3::S3Error> consumed;
-    const std::string_view piece(buffers[current].get(), filled);
-    auto process = r.exchange.run_blocking([&] { consumed = decoder.consume(piece, sink); });
-    Expected<std::size_t, http::BodyError> next = std::size_t{0};
-    if (!eof) {
-      bool next_eof = false;
-      next = co_await (std::move(process) &&
-                       fill(r.exchange, buffers[1 - current].get(), capacity, next_eof));
-      eof = next_eof;
-    } else {
-      co_await std::move(process);
-    }
-    if (!consumed) {
-      co_await discard();
-      co_return Unexpected(std::move(consumed).error());
-    }
-    if (!next) {
-      co_await discard();
-      co_return Unexpected(body_error(next.error()));
-    }
-    filled = *next;
-    current = 1 - current;
-  }
-  buffers[0].reset();
-  buffers[1].reset();
 
   std::optional<Expected<ReceivedBody, s3::S3Error>> result;
   co_await r.blocking([&] {
@@ -327,7 +241,7 @@ boost::asio::awaitable<Expected<std::string, s3::S3Error>> receive_small_body(
     if (raw.error() == http::BodyError::too_large) {
       co_return Unexpected(s3::make_error(ErrorCode::MaxMessageLengthExceeded));
     }
-    co_return Unexpected(body_error(raw.error()));
+    co_return Unexpected(body_read_error(raw.error()));
   }
   std::string body;
   PayloadDecoder decoder(std::move(*spec));

@@ -2,12 +2,13 @@
 //
 // receive_body() is what PutObject and UploadPart share: it reads the payload
 // mode from the verified request, refuses what is too large before reading a
-// byte, streams the body through a fixed buffer into a BlobWriter on the
-// blocking pool (decoding aws-chunked, checking chunk signatures, hashing),
-// then compares Content-MD5 (BadDigest), x-amz-content-sha256
-// (XAmzContentSHA256Mismatch) and x-amz-checksum-* from a header or a trailer
-// (BadDigest), and only then commits the blob (fsync + rename). On any error
-// the temp file is gone and nothing is stored.
+// byte, streams the body through a few fixed buffers into a BlobWriter on the
+// blocking pool (decoding aws-chunked, checking chunk signatures and hashing on
+// one lane while another writes: body_pipeline.hpp), then compares Content-MD5
+// (BadDigest), x-amz-content-sha256 (XAmzContentSHA256Mismatch) and
+// x-amz-checksum-* from a header or a trailer (BadDigest), and only then
+// commits the blob (fsync + rename). On any error the temp file is gone and
+// nothing is stored.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

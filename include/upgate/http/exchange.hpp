@@ -48,6 +48,7 @@
 #include <upgate/http/request.hpp>
 #include <upgate/http/response.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
@@ -137,6 +138,11 @@ class Exchange {
   // Runs fn on the server's blocking pool and resumes on this connection's thread. An
   // exception thrown by fn is rethrown here.
   boost::asio::awaitable<void> run_blocking(std::function<void()> fn);
+  // The same pool as an executor, for work that chains its own steps there (a strand
+  // per stage of a pipeline) instead of coming back to this thread between them. As with
+  // run_blocking(), the handler must wait for everything it posted before it returns, and
+  // posted work must not wait for other pool work (the pool is small and shared).
+  boost::asio::any_io_executor blocking_executor() const noexcept;
 
  private:
   friend class detail::Connection;

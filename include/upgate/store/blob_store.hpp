@@ -20,6 +20,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -93,6 +94,9 @@ class BlobWriter {
  public:
   static constexpr std::size_t kBufferSize = 256 * 1024;
   static constexpr std::uint64_t kWritebackWindow = 8 << 20;
+  // A piece given to write() whose address, size and file offset are multiples of
+  // this bypasses the page cache (O_DIRECT, where the file system supports it).
+  static constexpr std::size_t kDirectAlignment = 4096;
 
   ~BlobWriter();
   BlobWriter(BlobWriter&& other) noexcept;
@@ -101,6 +105,17 @@ class BlobWriter {
   // Fails with EntityTooLarge past the writer's size limit, InternalError on I/O.
   Expected<void, StoreError> append(std::span<const std::byte> data);
   std::uint64_t size() const { return size_; }
+
+  // append() in two halves, for a caller that overlaps hashing with file writes:
+  // digest() checks the size limit and hashes; write() hands bytes that digest()
+  // has seen to the file without copying them: aligned pieces (kDirectAlignment)
+  // go from the caller's memory to the device, the rest through the page cache,
+  // several pieces per system call. Either way commit() makes them durable. Each
+  // half takes the stream in order. The two may run at the same time on two
+  // threads (digest() of later bytes while write() stores earlier ones), but
+  // neither concurrently with itself, append(), finish() or commit().
+  Expected<void, StoreError> digest(std::span<const std::byte> data);
+  Expected<void, StoreError> write(std::span<const std::span<const std::byte>> pieces);
 
   // Ends the stream and returns its digests (to compare with Content-MD5 or
   // x-amz-checksum-* before paying for commit()). append() is refused afterwards.
@@ -114,6 +129,11 @@ class BlobWriter {
   BlobWriter(BlobStore* store, BlobId id, int fd, ChecksumSet checksums, std::uint64_t max_size);
   Expected<void, StoreError> flush();
   Expected<void, StoreError> write_through(const std::byte* data, std::size_t size);
+  Expected<void, StoreError> write_direct(std::span<const std::byte> piece);
+  bool direct_eligible(std::span<const std::byte> piece, std::uint64_t offset) const;
+  // Turns O_DIRECT on or off for the descriptor; false when the file system refuses.
+  bool set_direct(bool on);
+  void wrote(std::size_t size);  // accounts for bytes the kernel took; starts write-back
   void discard();
 
   BlobStore* store_;
@@ -127,7 +147,9 @@ class BlobWriter {
   std::optional<Digests> digests_;
   std::unique_ptr<std::byte[]> buffer_;
   std::size_t buffered_ = 0;
-  bool failed_ = false;
+  bool direct_ = false;               // the descriptor has O_DIRECT on
+  bool direct_refused_ = false;       // the file system does not do O_DIRECT: never again
+  std::atomic<bool> failed_ = false;  // set by either half of a pipelined append
 };
 
 // A committed blob opened for reading; positional reads, no shared cursor.

@@ -59,9 +59,11 @@ struct S3ServiceOptions {
   std::chrono::seconds max_skew{15 * 60};
   std::string owner_id = "upgate";
   std::string owner_display_name = "upgate";
-  // Per upload, two buffers of this size (one filling from the socket while the
-  // pool digests and writes the other): the memory an upload costs.
-  std::size_t io_buffer_bytes = 256 * 1024;
+  // Per upload, up to `upload_buffers` buffers of this size cycle between the
+  // socket, the digest lane and the write lane (src/store/body_pipeline.hpp): the
+  // memory an upload costs. Also the piece size of UploadPartCopy.
+  std::size_t io_buffer_bytes = 512 * 1024;
+  std::size_t upload_buffers = 4;
   // Per download, two buffers of this size (one read from disk while the other is
   // sent); larger pieces mean fewer hops to the pool.
   std::size_t download_buffer_bytes = 1024 * 1024;

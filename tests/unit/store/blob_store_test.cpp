@@ -3,10 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
 #include <fstream>
 #include <mutex>
+#include <new>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -30,6 +35,29 @@ std::string read_blob(const BlobReader& reader) {
   EXPECT_EQ(*got, out.size());
   return out;
 }
+
+// A copy of `data` in memory aligned the way the upload pipeline aligns its
+// buffers, so that write() may hand aligned pieces straight to the device.
+class AlignedCopy {
+ public:
+  explicit AlignedCopy(std::string_view data)
+      : size_(data.size()),
+        bytes_(static_cast<std::byte*>(
+            ::operator new[](data.size() + 1, std::align_val_t{BlobWriter::kDirectAlignment}))) {
+    std::memcpy(bytes_, data.data(), data.size());
+  }
+  ~AlignedCopy() { ::operator delete[](bytes_, std::align_val_t{BlobWriter::kDirectAlignment}); }
+  AlignedCopy(const AlignedCopy&) = delete;
+  AlignedCopy& operator=(const AlignedCopy&) = delete;
+  std::span<const std::byte> slice(std::size_t offset, std::size_t size) const {
+    return {bytes_ + offset, size};
+  }
+  std::size_t size() const { return size_; }
+
+ private:
+  std::size_t size_;
+  std::byte* bytes_;
+};
 
 class BlobStoreTest : public ::testing::Test {
  protected:
@@ -148,6 +176,129 @@ TEST_F(BlobStoreTest, FinishGivesDigestsBeforeCommitAndStopsAppends) {
   ASSERT_TRUE(blob);
   EXPECT_EQ(blob->digests().md5_hex(), "900150983cd24fb0d6963f7d28e17f72");
   EXPECT_EQ(blob->size(), 3u);
+}
+
+// The pipelined halves: pieces that can skip the page cache (aligned in memory,
+// in size and in the file) mixed with pieces that cannot, several per write().
+TEST_F(BlobStoreTest, DigestAndWriteHalvesStoreWhatAppendWould) {
+  constexpr std::size_t kAlign = BlobWriter::kDirectAlignment;
+  const std::string data = pseudo_random_bytes(4, 96 * kAlign + 123);
+  const AlignedCopy copy(data);
+  // The same bytes from 57 blocks + 1 on, at an aligned address: aligned in memory
+  // but not in the file, as aws-chunked framing leaves data.
+  const std::size_t shift = 57 * kAlign + 1;
+  const AlignedCopy shifted(std::string_view(data).substr(shift));
+  auto slice = [&](std::size_t offset, std::size_t size) {
+    return offset >= shift && offset + size <= shift + 9 * kAlign
+               ? shifted.slice(offset - shift, size)
+               : copy.slice(offset, size);
+  };
+  // {offset, size} per write(): aligned; short and the rest of its block; two aligned
+  // pieces back to back; unaligned, aligned in memory only, unaligned, aligned; the tail.
+  const std::vector<std::vector<std::pair<std::size_t, std::size_t>>> calls = {
+      {{0, 16 * kAlign}},
+      {{16 * kAlign, 100}, {16 * kAlign + 100, kAlign - 100}},
+      {{17 * kAlign, 8 * kAlign}, {25 * kAlign, 32 * kAlign}},
+      {{57 * kAlign, 1},
+       {shift, 8 * kAlign},
+       {shift + 8 * kAlign, kAlign - 1},
+       {66 * kAlign, 30 * kAlign}},
+      {{96 * kAlign, 123}},
+  };
+  auto writer = store->create(ChecksumSet::all());
+  ASSERT_TRUE(writer);
+  std::size_t covered = 0;
+  for (const auto& call : calls) {
+    std::vector<std::span<const std::byte>> pieces;
+    for (const auto& [offset, size] : call) {
+      ASSERT_EQ(offset, covered);
+      pieces.push_back(slice(offset, size));
+      ASSERT_TRUE(writer->digest(pieces.back()));
+      covered += size;
+    }
+    auto written = writer->write(pieces);
+    ASSERT_TRUE(written) << written.error().message;
+  }
+  ASSERT_EQ(covered, data.size());
+  EXPECT_EQ(writer->size(), data.size());
+  auto blob = writer->commit();
+  ASSERT_TRUE(blob) << blob.error().message;
+
+  StreamingDigester reference(ChecksumSet::all());
+  reference.update(bytes_of(data));
+  const auto expected = reference.finish();
+  EXPECT_EQ(blob->digests().md5, expected.md5);
+  EXPECT_EQ(blob->digests().checksums, expected.checksums);
+  auto reader = store->open_blob(blob->id());
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(read_blob(*reader), data);
+  EXPECT_EQ(count_files(dir.path() / "tmp"), 0u);
+  blob->release();
+}
+
+// digest() of later bytes on one thread while write() stores earlier ones on another,
+// as the upload pipeline runs them.
+TEST_F(BlobStoreTest, DigestAndWriteRunOnTwoThreadsAtOnce) {
+  constexpr std::size_t kPiece = 64 * 1024;
+  const std::string data = pseudo_random_bytes(5, 64 * kPiece + 4321);
+  const AlignedCopy copy(data);
+  auto writer = store->create(ChecksumSet{}.with(ChecksumAlgorithm::kSha256));
+  ASSERT_TRUE(writer);
+  std::mutex mutex;
+  std::condition_variable digested_more;
+  std::deque<std::span<const std::byte>> queue;
+  bool done = false;
+  std::thread writing([&] {
+    for (;;) {
+      std::unique_lock lock(mutex);
+      digested_more.wait(lock, [&] { return !queue.empty() || done; });
+      if (queue.empty()) return;
+      const auto piece = queue.front();
+      queue.pop_front();
+      lock.unlock();
+      EXPECT_TRUE(writer->write(std::span(&piece, 1)));
+    }
+  });
+  for (std::size_t offset = 0; offset < data.size(); offset += kPiece) {
+    const auto piece = copy.slice(offset, std::min(kPiece, data.size() - offset));
+    EXPECT_TRUE(writer->digest(piece));
+    std::lock_guard lock(mutex);
+    queue.push_back(piece);
+    digested_more.notify_one();
+  }
+  {
+    std::lock_guard lock(mutex);
+    done = true;
+    digested_more.notify_one();
+  }
+  writing.join();
+  auto blob = writer->commit();
+  ASSERT_TRUE(blob) << blob.error().message;
+  StreamingDigester reference(ChecksumSet{}.with(ChecksumAlgorithm::kSha256));
+  reference.update(bytes_of(data));
+  const auto expected = reference.finish();
+  EXPECT_EQ(blob->digests().md5, expected.md5);
+  EXPECT_EQ(blob->digests().checksums, expected.checksums);
+  auto reader = store->open_blob(blob->id());
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(read_blob(*reader), data);
+  blob->release();
+}
+
+TEST_F(BlobStoreTest, DigestEnforcesTheSizeLimitAndAFailedWriterPublishesNothing) {
+  {
+    auto writer = store->create({}, 10);
+    ASSERT_TRUE(writer);
+    const std::string_view first = "0123456789";
+    ASSERT_TRUE(writer->digest(bytes_of(first)));
+    const std::span<const std::byte> pieces[] = {bytes_of(first)};
+    ASSERT_TRUE(writer->write(pieces));
+    auto over = writer->digest(bytes_of("x"));
+    ASSERT_FALSE(over);
+    EXPECT_EQ(over.error().code, StoreErrc::kEntityTooLarge);
+    EXPECT_FALSE(writer->commit());
+  }
+  EXPECT_EQ(count_files(dir.path()), 0u);
 }
 
 TEST_F(BlobStoreTest, ReaderKeepsReadingAfterTheBlobIsUnlinked) {
