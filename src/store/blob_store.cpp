@@ -156,12 +156,11 @@ BlobWriter::BlobWriter(BlobWriter&& other) noexcept
       size_(other.size_),
       written_(other.written_),
       writeback_queued_(other.writeback_queued_),
+      dropped_(other.dropped_),
       digester_(std::move(other.digester_)),
       digests_(std::move(other.digests_)),
       buffer_(std::move(other.buffer_)),
       buffered_(other.buffered_),
-      direct_(other.direct_),
-      direct_refused_(other.direct_refused_),
       failed_(other.failed_.load()) {}
 
 BlobWriter::~BlobWriter() {
@@ -215,75 +214,21 @@ Expected<void, StoreError> BlobWriter::write(std::span<const std::span<const std
   }
   if (auto flushed = flush(); !flushed) return flushed;
   std::array<iovec, IOV_MAX> batch;
-  std::size_t count = 0;
-  std::size_t bytes = 0;
-  auto write_batch = [&]() -> Expected<void, StoreError> {
-    if (count == 0) return {};
-    if (direct_ && !set_direct(false)) {
-      failed_ = true;
-      return Unexpected(io_error("writing blob", errno));
+  while (!pieces.empty()) {
+    const std::size_t count = std::min(pieces.size(), batch.size());
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      batch[i] = {const_cast<std::byte*>(pieces[i].data()), pieces[i].size()};
+      bytes += pieces[i].size();
     }
     if (auto written = writev_all(fd_, batch.data(), static_cast<int>(count)); !written) {
       failed_ = true;
       return written;
     }
     wrote(bytes);
-    count = 0;
-    bytes = 0;
-    return {};
-  };
-  for (const auto& piece : pieces) {
-    if (direct_eligible(piece, written_ + bytes)) {
-      if (auto written = write_batch(); !written) return written;
-      if (auto written = write_direct(piece); !written) return written;
-      continue;
-    }
-    batch[count++] = {const_cast<std::byte*>(piece.data()), piece.size()};
-    bytes += piece.size();
-    if (count == batch.size()) {
-      if (auto written = write_batch(); !written) return written;
-    }
+    pieces = pieces.subspan(count);
   }
-  return write_batch();
-}
-
-bool BlobWriter::direct_eligible(std::span<const std::byte> piece, std::uint64_t offset) const {
-  return !direct_refused_ && !piece.empty() && offset % kDirectAlignment == 0 &&
-         piece.size() % kDirectAlignment == 0 &&
-         reinterpret_cast<std::uintptr_t>(piece.data()) % kDirectAlignment == 0;
-}
-
-bool BlobWriter::set_direct(bool on) {
-  const int flags = ::fcntl(fd_, F_GETFL);
-  if (flags < 0 || ::fcntl(fd_, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) != 0) {
-    return false;
-  }
-  direct_ = on;
-  return true;
-}
-
-Expected<void, StoreError> BlobWriter::write_direct(std::span<const std::byte> piece) {
-  if (!direct_ && !set_direct(true)) {
-    direct_refused_ = true;
-    return write_through(piece.data(), piece.size());
-  }
-  while (!piece.empty()) {
-    ssize_t w = ::write(fd_, piece.data(), piece.size());
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno == EINVAL) {
-      // The device wants a coarser alignment than kDirectAlignment (or, after a
-      // short write, the rest is no longer aligned): the page cache takes the rest.
-      direct_refused_ = true;
-      if (!set_direct(false)) break;
-      return write_through(piece.data(), piece.size());
-    }
-    if (w < 0) break;
-    wrote(static_cast<std::size_t>(w));
-    piece = piece.subspan(static_cast<std::size_t>(w));
-  }
-  if (piece.empty()) return {};
-  failed_ = true;
-  return Unexpected(io_error("writing blob", errno));
+  return {};
 }
 
 Expected<void, StoreError> BlobWriter::flush() {
@@ -294,10 +239,6 @@ Expected<void, StoreError> BlobWriter::flush() {
 }
 
 Expected<void, StoreError> BlobWriter::write_through(const std::byte* data, std::size_t size) {
-  if (direct_ && !set_direct(false)) {
-    failed_ = true;
-    return Unexpected(io_error("writing blob", errno));
-  }
   auto written = write_all(fd_, data, size);
   if (!written) {
     failed_ = true;
@@ -309,15 +250,21 @@ Expected<void, StoreError> BlobWriter::write_through(const std::byte* data, std:
 
 void BlobWriter::wrote(std::size_t size) {
   written_ += size;
-  // Start write-back of each finished window now, so commit()'s fdatasync only
-  // waits for the tail instead of the whole file (a 1 GiB upload otherwise
-  // spends half a second there). SYNC_FILE_RANGE_WRITE only queues the I/O;
-  // durability still comes from fdatasync.
-  if (written_ - writeback_queued_ >= kWritebackWindow) {
-    ::sync_file_range(fd_, static_cast<off_t>(writeback_queued_),
-                      static_cast<off_t>(written_ - writeback_queued_), SYNC_FILE_RANGE_WRITE);
-    writeback_queued_ = written_;
+  if (written_ - writeback_queued_ < kWritebackWindow) return;
+  // Write-behind (see the header). The calls only move pages between the cache and
+  // the disk: their errors are left to commit()'s fdatasync, which reports them.
+  ::sync_file_range(fd_, static_cast<off_t>(writeback_queued_),
+                    static_cast<off_t>(written_ - writeback_queued_), SYNC_FILE_RANGE_WRITE);
+  if (writeback_queued_ - dropped_ >= 2 * kWritebackWindow) {
+    const std::uint64_t end = writeback_queued_ - kWritebackWindow;
+    ::sync_file_range(
+        fd_, static_cast<off_t>(dropped_), static_cast<off_t>(end - dropped_),
+        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+    ::posix_fadvise(fd_, static_cast<off_t>(dropped_), static_cast<off_t>(end - dropped_),
+                    POSIX_FADV_DONTNEED);
+    dropped_ = end;
   }
+  writeback_queued_ = written_;
 }
 
 const Digests& BlobWriter::finish() {

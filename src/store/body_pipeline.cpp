@@ -12,7 +12,6 @@
 #include <atomic>
 #include <exception>
 #include <memory>
-#include <new>
 #include <optional>
 #include <span>
 #include <vector>
@@ -42,22 +41,9 @@ asio::awaitable<Expected<std::size_t, http::BodyError>> fill(http::Exchange& ex,
   co_return n;
 }
 
-// Buffers aligned for BlobWriter::write() to hand them to the device directly.
-struct AlignedDelete {
-  void operator()(char* p) const {
-    ::operator delete[](p, std::align_val_t{BlobWriter::kDirectAlignment});
-  }
-};
-using AlignedBuffer = std::unique_ptr<char[], AlignedDelete>;
-
-AlignedBuffer aligned_buffer(std::size_t size) {
-  return AlignedBuffer(
-      static_cast<char*>(::operator new[](size, std::align_val_t{BlobWriter::kDirectAlignment})));
-}
-
 // One buffer of the ring and what the lanes found in it.
 struct Slot {
-  AlignedBuffer bytes;  // allocated the first time the body needs this slot
+  std::unique_ptr<char[]> bytes;  // allocated the first time the body needs this slot
   std::size_t filled = 0;
   // The decoded data inside `bytes`, in order: all of it for a plain body, the
   // chunk payloads between the framing for aws-chunked.
@@ -185,7 +171,7 @@ asio::awaitable<Expected<void, s3::S3Error>> stream_into_blob(http::Exchange& ex
       continue;
     }
     Slot& slot = slots[next];
-    if (!slot.bytes) slot.bytes = aligned_buffer(options.buffer_bytes);
+    if (!slot.bytes) slot.bytes = std::make_unique_for_overwrite<char[]>(options.buffer_bytes);
     auto got = co_await fill(exchange, slot.bytes.get(), options.buffer_bytes, eof);
     if (!got) {
       read_error = got.error();

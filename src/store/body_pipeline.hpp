@@ -7,7 +7,8 @@
 //      payload's SHA-256) and hashes the decoded bytes (MD5 for the ETag, any
 //      requested checksum): BlobWriter::digest();
 //   3. the write lane hands those decoded bytes, still in the same buffer, to the
-//      temp file: BlobWriter::write().
+//      temp file: BlobWriter::write(), which keeps the upload's page cache small
+//      and its pace the disk's (write-behind, see blob_store.hpp).
 // MD5 is the slowest stage and cannot be split, so the design goal is that the
 // digest lane never waits: the lanes are strands on the blocking pool, each
 // taking buffer after buffer in stream order on one thread without a hop back

@@ -90,13 +90,17 @@ class CommittedBlob {
 };
 
 // Streams bytes into a temp file through a bounded buffer, digesting as it goes.
+//
+// Write-behind: each finished kWritebackWindow of the file is sent to the disk at
+// once, and the window before the previous one is waited for and dropped from the
+// page cache. A large upload therefore holds about three windows of page cache,
+// reuses the same pages as it goes, and is slowed to the disk's pace instead of
+// piling up dirty memory; commit()'s fdatasync has only the last windows left to
+// wait for. (Durability still comes from commit() alone.)
 class BlobWriter {
  public:
   static constexpr std::size_t kBufferSize = 256 * 1024;
   static constexpr std::uint64_t kWritebackWindow = 8 << 20;
-  // A piece given to write() whose address, size and file offset are multiples of
-  // this bypasses the page cache (O_DIRECT, where the file system supports it).
-  static constexpr std::size_t kDirectAlignment = 4096;
 
   ~BlobWriter();
   BlobWriter(BlobWriter&& other) noexcept;
@@ -108,12 +112,10 @@ class BlobWriter {
 
   // append() in two halves, for a caller that overlaps hashing with file writes:
   // digest() checks the size limit and hashes; write() hands bytes that digest()
-  // has seen to the file without copying them: aligned pieces (kDirectAlignment)
-  // go from the caller's memory to the device, the rest through the page cache,
-  // several pieces per system call. Either way commit() makes them durable. Each
-  // half takes the stream in order. The two may run at the same time on two
-  // threads (digest() of later bytes while write() stores earlier ones), but
-  // neither concurrently with itself, append(), finish() or commit().
+  // has seen to the file straight from the caller's memory, several pieces per
+  // system call. Each half takes the stream in order. The two may run at the same
+  // time on two threads (digest() of later bytes while write() stores earlier
+  // ones), but neither concurrently with itself, append(), finish() or commit().
   Expected<void, StoreError> digest(std::span<const std::byte> data);
   Expected<void, StoreError> write(std::span<const std::span<const std::byte>> pieces);
 
@@ -129,11 +131,7 @@ class BlobWriter {
   BlobWriter(BlobStore* store, BlobId id, int fd, ChecksumSet checksums, std::uint64_t max_size);
   Expected<void, StoreError> flush();
   Expected<void, StoreError> write_through(const std::byte* data, std::size_t size);
-  Expected<void, StoreError> write_direct(std::span<const std::byte> piece);
-  bool direct_eligible(std::span<const std::byte> piece, std::uint64_t offset) const;
-  // Turns O_DIRECT on or off for the descriptor; false when the file system refuses.
-  bool set_direct(bool on);
-  void wrote(std::size_t size);  // accounts for bytes the kernel took; starts write-back
+  void wrote(std::size_t size);  // accounts for bytes the kernel took; write-behind
   void discard();
 
   BlobStore* store_;
@@ -143,12 +141,11 @@ class BlobWriter {
   std::uint64_t size_ = 0;              // appended
   std::uint64_t written_ = 0;           // handed to the kernel
   std::uint64_t writeback_queued_ = 0;  // asked to start reaching the disk
+  std::uint64_t dropped_ = 0;           // on the disk and out of the page cache
   StreamingDigester digester_;
   std::optional<Digests> digests_;
   std::unique_ptr<std::byte[]> buffer_;
   std::size_t buffered_ = 0;
-  bool direct_ = false;               // the descriptor has O_DIRECT on
-  bool direct_refused_ = false;       // the file system does not do O_DIRECT: never again
   std::atomic<bool> failed_ = false;  // set by either half of a pipelined append
 };
 
