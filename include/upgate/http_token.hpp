@@ -1,6 +1,7 @@
 // RFC 9110 tokens: the characters an HTTP method, header name or media type
-// may be made of. Header-only, so the stand-alone sigv4 library can use it
-// too; one table instead of a copy in every parser.
+// may be made of, and the checks on values a request builder puts on the wire.
+// Header-only, so the stand-alone sigv4 library can use it too; one table
+// instead of a copy in every parser.
 #pragma once
 
 #include <array>
@@ -29,6 +30,25 @@ constexpr bool is_http_token(std::string_view s) {
   if (s.empty()) return false;
   for (const char c : s) {
     if (!is_http_token_char(c)) return false;
+  }
+  return true;
+}
+
+// Holds an ASCII control character (0x00-0x1f or DEL): never part of a bucket
+// name, key or anything else a signer puts into a request line.
+constexpr bool has_control_char(std::string_view s) {
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
+// Safe as a header field value: no CR, LF or NUL, which would end the field
+// early or split the request (header injection).
+constexpr bool is_safe_header_value(std::string_view s) {
+  for (const char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
   }
   return true;
 }

@@ -506,17 +506,12 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
 
   // S3 target.
   config::S3Settings s3 = file.s3;
-  auto take = [&](const std::optional<std::string>& flag, std::string_view flag_name,
-                  std::string_view var, std::optional<std::string>& value, std::string& field) {
-    if (flag) {
-      value = flag, field = std::string(flag_name);
-    } else if (auto v = env.get(var)) {
-      value = v, field = std::string(var);
-    }
-  };
-  take(flags.endpoint, "--endpoint", "UPGATE_S3_ENDPOINT", s3.endpoint, s3.endpoint_field);
-  take(flags.region, "--region", "UPGATE_S3_REGION", s3.region, s3.region_field);
-  take(flags.bucket, "--bucket", "UPGATE_S3_BUCKET", s3.bucket, s3.bucket_field);
+  config::override_setting(env, flags.endpoint, "--endpoint", "UPGATE_S3_ENDPOINT", s3.endpoint,
+                           s3.endpoint_field);
+  config::override_setting(env, flags.region, "--region", "UPGATE_S3_REGION", s3.region,
+                           s3.region_field);
+  config::override_setting(env, flags.bucket, "--bucket", "UPGATE_S3_BUCKET", s3.bucket,
+                           s3.bucket_field);
   if (flags.path_style) s3.path_style = flags.path_style;
   if (flags.aws_profile) s3.aws_profile = flags.aws_profile;
   if (flags.resolve_s3_target) {

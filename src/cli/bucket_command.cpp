@@ -94,16 +94,10 @@ Expected<s3client::S3Client, Failure> make_client(const CorsOptions& o) {
   const config::Environment env = config::Environment::process();
   const TargetFlags& f = o.target;
   config::S3Settings settings;
-  auto take = [&](const std::optional<std::string>& flag, std::string_view flag_name,
-                  std::string_view var, std::optional<std::string>& value, std::string& field) {
-    if (flag) {
-      value = flag, field = std::string(flag_name);
-    } else if (auto v = env.get(var)) {
-      value = v, field = std::string(var);
-    }
-  };
-  take(f.endpoint, "--endpoint", "UPGATE_S3_ENDPOINT", settings.endpoint, settings.endpoint_field);
-  take(f.region, "--region", "UPGATE_S3_REGION", settings.region, settings.region_field);
+  config::override_setting(env, f.endpoint, "--endpoint", "UPGATE_S3_ENDPOINT", settings.endpoint,
+                           settings.endpoint_field);
+  config::override_setting(env, f.region, "--region", "UPGATE_S3_REGION", settings.region,
+                           settings.region_field);
   settings.bucket = o.bucket;
   settings.bucket_field = "BUCKET";
   if (f.path_style) settings.path_style = true;

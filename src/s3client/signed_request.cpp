@@ -32,18 +32,6 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-bool has_control(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
-bool header_value_ok(std::string_view s) {
-  return std::none_of(s.begin(), s.end(),
-                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
-}
-
 bool owned_by_signer(std::string_view name, bool content_md5) {
   for (std::string_view reserved :
        {"host", "authorization", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"}) {
@@ -57,7 +45,7 @@ std::optional<std::string> check(const S3Call& call) {
     return "method must be an HTTP token such as GET";
   }
   if (call.bucket.size() > kMaxBucketBytes || call.bucket.find('/') != std::string::npos ||
-      has_control(call.bucket)) {
+      has_control_char(call.bucket)) {
     return "bucket must be a name without '/' or control characters";
   }
   if (call.bucket.empty() && !call.key.empty()) return "a key needs a bucket";
@@ -66,7 +54,7 @@ std::optional<std::string> check(const S3Call& call) {
   if (call.query.size() > kMaxQueryParams) return "too many query parameters";
   for (const auto& [name, value] : call.headers) {
     if (!is_http_token(name)) return "header name '" + printable(name, 64) + "' is not a token";
-    if (!header_value_ok(value)) return "header " + name + " holds CR, LF or NUL";
+    if (!is_safe_header_value(value)) return "header " + name + " holds CR, LF or NUL";
     if (owned_by_signer(name, call.content_md5)) return "header " + name + " is set by the signer";
   }
   for (const auto& [name, value] : call.query) {

@@ -42,18 +42,6 @@ bool is_token(std::string_view s) {
   return s.size() <= 256 && is_http_token(s);
 }
 
-bool has_control(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
-bool header_value_ok(std::string_view s) {
-  return std::none_of(s.begin(), s.end(),
-                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
-}
-
 bool valid_scope_part(std::string_view s) {
   if (s.empty() || s.size() > 128) return false;
   return std::all_of(s.begin(), s.end(),
@@ -308,8 +296,7 @@ bool S3Endpoint::virtual_hosted_for(std::string_view bucket) const {
   // Virtual-hosted only where the bucket can be a DNS label (and, for TLS, a
   // single one the wildcard certificate covers).
   return !path_style && dns_compatible_bucket(bucket) &&
-         !(scheme == "https" && bucket.find('.') != std::string_view::npos) &&
-         !is_ip_literal(host);
+         !(scheme == "https" && bucket.find('.') != std::string_view::npos) && !is_ip_literal(host);
 }
 
 Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S3Endpoint& endpoint,
@@ -318,7 +305,7 @@ Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S
   // --- Inputs -------------------------------------------------------------
   if (!is_token(request.method)) return fail("method must be an HTTP token such as PUT");
   if (request.bucket.empty() || request.bucket.size() > 255 ||
-      request.bucket.find('/') != std::string_view::npos || has_control(request.bucket)) {
+      request.bucket.find('/') != std::string_view::npos || has_control_char(request.bucket)) {
     return fail("bucket must be a non-empty name without '/' or control characters");
   }
   if (request.key.size() > kMaxKeyBytes) return fail("key is longer than 1024 bytes");
@@ -342,7 +329,7 @@ Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S
   for (std::size_t i = 0; i < request.headers.size(); ++i) {
     const HeaderView& h = request.headers[i];
     if (!is_token(h.name)) return fail("header name is not an HTTP token");
-    if (!header_value_ok(h.value)) return fail("header value holds CR, LF or NUL");
+    if (!is_safe_header_value(h.value)) return fail("header value holds CR, LF or NUL");
     if (iequals(h.name, "host") || iequals(h.name, "authorization") ||
         iequals(h.name, "x-amz-security-token") || iequals(h.name, "x-amz-date")) {
       return fail("header " + std::string(h.name) + " is set by the presigner");
