@@ -26,7 +26,6 @@ and exits with the command's exit code (the store's log tail is printed when it 
 The binary is $UPGATE_BIN (ctest passes $<TARGET_FILE:upgate>), else build/upgate.
 """
 import atexit
-import ctypes
 import json
 import os
 import selectors
@@ -36,6 +35,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from child_process import die_with_parent, run_beside  # noqa: E402
 
 DEFAULT_ACCESS_KEY_ID = "AKIAUPGATECOMPATTEST"
 DEFAULT_SECRET_ACCESS_KEY = "upgate/compat/secret+key/for/tests/only0"
@@ -53,16 +55,6 @@ class StoreFailedToStart(RuntimeError):
 def upgate_binary():
     return os.environ.get("UPGATE_BIN") or os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "upgate")
-
-
-def _die_with_parent():
-    # Runs in the child between fork and exec: PR_SET_PDEATHSIG(SIGKILL), so a test harness
-    # killed by a timeout cannot leave a store listening behind it.
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
-    except OSError:
-        pass
 
 
 class StoreProcess:
@@ -99,7 +91,7 @@ class StoreProcess:
         self._log = open(self.log_path, "ab")
         self._process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._log,
-            env=env, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+            env=env, preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
         _running.add(self)
         try:
             self.ready_event = self._await_ready()
@@ -269,22 +261,7 @@ def main(argv):
     if not command:
         print("store_process.py: no command after --", file=sys.stderr)
         return 2
-    store = StoreProcess()
-    try:
-        store.start()
-    except StoreFailedToStart as error:
-        print(f"store_process.py: {error}", file=sys.stderr)
-        store.close()
-        return 1
-    try:
-        env = dict(os.environ)
-        env.update(store.env())
-        code = subprocess.call(command, env=env, preexec_fn=_die_with_parent)
-        if code != 0:
-            print(store.log_tail(), file=sys.stderr)
-        return code
-    finally:
-        store.close()
+    return run_beside(StoreProcess(), command, "store_process.py", StoreFailedToStart)
 
 
 if __name__ == "__main__":

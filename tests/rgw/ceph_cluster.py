@@ -44,7 +44,6 @@ Needs the Debian packages ceph-mon, ceph-mgr, ceph-osd, radosgw and ceph-common 
 setup.sh installs them), and python3-boto3 for create_bucket().
 """
 import atexit
-import ctypes
 import errno
 import http.client
 import os
@@ -56,6 +55,9 @@ import sys
 import tempfile
 import time
 import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from child_process import die_with_parent, run_beside  # noqa: E402
 
 DEFAULT_ACCESS_KEY_ID = "AKIAUPGATERGWTEST000"
 DEFAULT_SECRET_ACCESS_KEY = "upgate/rgw/secret+key/for/tests/only0000"
@@ -73,17 +75,6 @@ _running = set()
 
 class CephFailedToStart(RuntimeError):
     pass
-
-
-def _die_with_parent():
-    # Runs in the child between fork and exec: PR_SET_PDEATHSIG(SIGKILL), so a test harness
-    # killed by a timeout cannot leave daemons behind it. The signal follows the thread that
-    # forked, so every daemon is started from the caller's thread, never from a helper thread.
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
-    except OSError:
-        pass
 
 
 def _free_ports(count):
@@ -470,14 +461,14 @@ class CephRgw:
         self._output_files[name] = out
         self._daemons[name] = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            env=self._tool_env(), cwd=self.temp_dir, preexec_fn=_die_with_parent)
+            env=self._tool_env(), cwd=self.temp_dir, preexec_fn=die_with_parent)
         self._note(f"started {name} (pid {self._daemons[name].pid})")
 
     def _popen_tool(self, name, command):
         out = self._output(name)
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            env=self._tool_env(), cwd=self.temp_dir, preexec_fn=_die_with_parent)
+            env=self._tool_env(), cwd=self.temp_dir, preexec_fn=die_with_parent)
         out.close()
         self._tools.append(process)
         return process
@@ -501,7 +492,7 @@ class CephRgw:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL,
                 stdout=out if keep_stdout else subprocess.DEVNULL, stderr=out,
-                env=env or self._tool_env(), cwd=self.temp_dir, preexec_fn=_die_with_parent)
+                env=env or self._tool_env(), cwd=self.temp_dir, preexec_fn=die_with_parent)
         deadline = time.monotonic() + COMMAND_TIMEOUT_SECONDS
         try:
             while True:
@@ -566,23 +557,11 @@ def main(argv):
     if not command:
         print("ceph_cluster.py: no command after --", file=sys.stderr)
         return 2
+    # Daemons get PR_SET_PDEATHSIG from die_with_parent; the signal follows the forking
+    # thread, so every daemon is started from the caller's thread, never a helper thread.
     cluster = CephRgw(objectstore=options.objectstore, base_dir=options.dir,
                       verbose=options.verbose)
-    try:
-        cluster.start()
-    except CephFailedToStart as error:
-        print(f"ceph_cluster.py: {error}", file=sys.stderr)
-        cluster.close()
-        return 1
-    try:
-        env = dict(os.environ)
-        env.update(cluster.env())
-        code = subprocess.call(command, env=env, preexec_fn=_die_with_parent)
-        if code != 0:
-            print(cluster.log_tail(), file=sys.stderr)
-        return code
-    finally:
-        cluster.close()
+    return run_beside(cluster, command, "ceph_cluster.py", CephFailedToStart)
 
 
 if __name__ == "__main__":

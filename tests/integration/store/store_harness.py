@@ -9,7 +9,6 @@ tricks).
 Environment: UPGATE_BIN (ctest passes $<TARGET_FILE:upgate>), else build/upgate.
 """
 import contextlib
-import ctypes
 import datetime
 import http.client
 import json
@@ -25,6 +24,9 @@ import urllib.parse
 
 os.environ["BOTO_DISABLE_CRT"] = "true"  # the pure-Python signer, whose clock we can freeze
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from child_process import die_with_parent  # noqa: E402
+
 import boto3  # noqa: E402
 import botocore.auth  # noqa: E402
 import botocore.awsrequest  # noqa: E402
@@ -38,13 +40,6 @@ ACCESS_KEY_ID = "AKIDSTOREINTEGRATION"
 # Distinctive, so a leak into a response or a log is found by a substring search.
 SECRET = "StoreSecretNeverLeaks/9Qx+integration"
 REGION = "us-east-1"
-
-
-def _die_with_parent():
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-    except OSError:
-        pass
 
 
 class Store:
@@ -76,7 +71,7 @@ class Store:
         command += self.extra_args
         with open(self.log_path, "wb") as out, open(self.err_path, "wb") as err:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                            stderr=err, env=env, preexec_fn=_die_with_parent)
+                                            stderr=err, env=env, preexec_fn=die_with_parent)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             line = self._first_line()

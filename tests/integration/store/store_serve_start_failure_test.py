@@ -42,7 +42,7 @@ class ServeStoreStartFailureTest(unittest.TestCase):
         process = subprocess.Popen(
             [h.BINARY, "serve", "--listen", f"127.0.0.1:{api_port}", "--threads", "2"] +
             list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
-            preexec_fn=h._die_with_parent)
+            preexec_fn=h.die_with_parent)
         self.addCleanup(self._reap, process)
         return process, api_port
 

@@ -32,7 +32,7 @@ class ServeWithEmbeddedStoreTest(unittest.TestCase):
             self.process = subprocess.Popen(
                 [h.BINARY, "serve", "--listen", "127.0.0.1:0", "--store-listen", "127.0.0.1:0",
                  "--data-dir", self.data_dir, "--threads", "2"],
-                stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=h._die_with_parent)
+                stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=h.die_with_parent)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             events = self.events()
