@@ -5,7 +5,6 @@ For fixed credentials, inputs and signing time, upgate and Debian's botocore
 and path, the same query parameters, and so the same signature. Also the
 command's error contract: one line on stderr and exit code 2.
 """
-import datetime
 import json
 import os
 import subprocess
@@ -15,21 +14,13 @@ import unittest
 import unittest.mock
 import urllib.parse
 
-os.environ["BOTO_DISABLE_CRT"] = "true"  # the pure-Python signer, whose clock we can freeze
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from signing_reference import (  # noqa: E402  (before botocore: selects its Python signer)
+    ACCESS_KEY, AMZ_DATE, SECRET_KEY, FrozenDateTime as _FrozenDateTime)
 import botocore.session  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 UPGATE = os.environ.get("UPGATE_BIN", "build/upgate")
-ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
-SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-SIGNING_TIME = datetime.datetime(2013, 5, 24, 0, 0, 0)
-AMZ_DATE = "20130524T000000Z"
-
-
-class _FrozenDateTime(datetime.datetime):
-    @classmethod
-    def utcnow(cls):
-        return SIGNING_TIME
 
 
 def botocore_url(operation, params, region, endpoint, path_style, token=None, expires=300):

@@ -19,7 +19,9 @@ import unittest
 import unittest.mock
 import xml.etree.ElementTree as ET
 
-os.environ["BOTO_DISABLE_CRT"] = "true"  # the pure-Python signer, whose clock we can freeze
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from signing_reference import (  # noqa: E402  (before botocore: selects its Python signer)
+    ACCESS_KEY, AMZ_DATE, SECRET_KEY, SIGNING_TIME, FrozenDateTime as _FrozenDateTime)
 import botocore.auth  # noqa: E402
 import botocore.awsrequest  # noqa: E402
 import botocore.credentials  # noqa: E402
@@ -31,16 +33,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from store_process import StoreProcess  # noqa: E402
 
 UPGATE = os.environ.get("UPGATE_BIN", "build/upgate")
-ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
-SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-SIGNING_TIME = datetime.datetime(2013, 5, 24, 0, 0, 0)
-AMZ_DATE = "20130524T000000Z"
-
-
-class _FrozenDateTime(datetime.datetime):
-    @classmethod
-    def utcnow(cls):
-        return SIGNING_TIME
 
 
 def hermetic_env(home, **variables):
