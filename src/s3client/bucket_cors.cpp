@@ -1,4 +1,5 @@
 #include "upgate/s3client/bucket_cors.hpp"
+#include "upgate/s3client/error_response.hpp"
 
 #include "upgate/s3/xml_requests.hpp"
 
@@ -51,14 +52,9 @@ Expected<std::optional<s3::CorsConfiguration>, ClientError> get_bucket_cors(
   }
   auto configuration = s3::parse_cors_configuration_xml(response->body);
   if (!configuration) {
-    ClientError error;
-    error.kind = ErrorKind::kResponse;
-    error.operation = call.operation;
-    error.http_status = response->status;
-    error.request_id = printable(response->header("x-amz-request-id"), 128);
-    error.message =
-        "its CORS document is not S3's: " + printable(explain(configuration.error()), 256);
-    return Unexpected(std::move(error));
+    return Unexpected(unusable_response(
+        call.operation, *response,
+        "its CORS document is not S3's: " + printable(explain(configuration.error()), 256)));
   }
   return std::optional<s3::CorsConfiguration>(std::move(*configuration));
 }

@@ -30,6 +30,17 @@ bool plausible_code(std::string_view code) {
 
 }  // namespace
 
+ClientError unusable_response(std::string_view operation, const HttpResponse& response,
+                              std::string why) {
+  ClientError error;
+  error.kind = ErrorKind::kResponse;
+  error.operation = std::string(operation);
+  error.http_status = response.status;
+  error.request_id = printable(trim(response.header("x-amz-request-id")), kMaxRequestIdBytes);
+  error.message = std::move(why);
+  return error;
+}
+
 ClientError error_from_response(std::string_view operation, const HttpResponse& response) {
   ClientError error;
   error.operation = std::string(operation);

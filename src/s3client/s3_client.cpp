@@ -55,14 +55,11 @@ Expected<HttpResponse, ClientError> S3Client::send(const S3Call& call) const {
         scrubbed(error_from_response(call.operation, *response), options_.credentials));
   }
   if (response->body_truncated) {
-    ClientError error;
-    error.kind = ErrorKind::kResponse;
-    error.operation = call.operation;
-    error.http_status = response->status;
-    error.request_id = printable(response->header("x-amz-request-id"), 128);
-    error.message =
-        "its body is larger than the " + std::to_string(options_.max_response_body) + "-byte limit";
-    return Unexpected(scrubbed(std::move(error), options_.credentials));
+    return Unexpected(
+        scrubbed(unusable_response(call.operation, *response,
+                                   "its body is larger than the " +
+                                       std::to_string(options_.max_response_body) + "-byte limit"),
+                 options_.credentials));
   }
   return std::move(*response);
 }

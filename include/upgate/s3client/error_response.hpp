@@ -24,4 +24,9 @@ namespace upgate::s3client {
 // `response` is an answer whose status is not 2xx.
 ClientError error_from_response(std::string_view operation, const HttpResponse& response);
 
+// A kResponse error: the call was answered (status and request id kept) but the answer
+// cannot be used, for the reason `why` ("its body is larger than ...").
+ClientError unusable_response(std::string_view operation, const HttpResponse& response,
+                              std::string why);
+
 }  // namespace upgate::s3client

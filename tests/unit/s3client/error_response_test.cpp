@@ -93,6 +93,17 @@ TEST(ErrorResponse, RequestIdFromTheHeaderWhenTheBodyHasNone) {
             "HeadObject failed: HTTP 404 without an S3 error document (request id HID9)");
 }
 
+TEST(ErrorResponse, UnusableAnswerKeepsStatusAndARequestIdSafeToPrint) {
+  const auto e = unusable_response("GetBucketCors",
+                                   answer(200, "<x/>", {{"x-amz-request-id", " RID\n7 "}}),
+                                   "its CORS document is not S3's: no root element");
+  EXPECT_EQ(e.kind, ErrorKind::kResponse);
+  EXPECT_EQ(e.operation, "GetBucketCors");
+  EXPECT_EQ(e.http_status, 200);
+  EXPECT_EQ(e.request_id.find('\n'), std::string::npos);
+  EXPECT_EQ(e.message, "its CORS document is not S3's: no root element");
+}
+
 TEST(ErrorResponse, NonXmlBodiesAreHttpErrorsWithTheirStart) {
   const auto e = error_from_response(
       "PutBucketCors",
