@@ -5,15 +5,17 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  g++ cmake ninja-build make pkg-config clang-format
+  # toolchain (ccache: a second build tree and CI reuse objects; clang: the fuzz targets)
+  g++ cmake ninja-build make pkg-config clang-format ccache clang libclang-rt-14-dev
   # libraries (see docs/ARCHITECTURE.md for why each one)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev sqlite3 zlib1g-dev libpugixml-dev libtomlplusplus-dev
   libcurl4-openssl-dev libfmt-dev libspdlog-dev libcli11-dev
+  libhiredis-dev libmagic-dev libmagic-mgc
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk awscli python3 python3-boto3 python3-botocore python3-requests
+  python3-jwt python3-cryptography openssl redis-server
 )
 
 missing=()
@@ -27,8 +29,22 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  # redis-server's package would start a system-wide server on 6379; the tests start
+  # their own on free ports, so no service starts while apt runs (see the Ceph part).
+  policy=/usr/sbin/policy-rc.d
+  placed_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    placed_policy=1
+    trap '$SUDO rm -f "$policy"' EXIT
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [ -n "$placed_policy" ]; then
+    $SUDO rm -f "$policy"
+    trap - EXIT
+  fi
 fi
 
 # --- rgw tests and bench: a single-node Ceph cluster (tests/rgw/ceph_cluster.py) ------------
