@@ -3,7 +3,7 @@
 #include <array>
 #include <climits>
 
-#include "sqlite.hpp"
+#include "upgate/store/sqlite.hpp"
 
 namespace upgate::store {
 namespace {

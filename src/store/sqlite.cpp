@@ -1,4 +1,4 @@
-#include "sqlite.hpp"
+#include "upgate/store/sqlite.hpp"
 
 #include <string>
 
@@ -100,7 +100,7 @@ SqliteConnection::SqliteConnection(const std::filesystem::path& file, bool read_
               SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
-    std::string message = "cannot open the metadata database: ";
+    std::string message = "cannot open the database " + file.string() + ": ";
     message += db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
     db_ = nullptr;

@@ -1,7 +1,9 @@
 // A thin RAII layer over the SQLite C API: a connection that caches its
 // prepared statements, and a statement handle that resets itself after use.
-// Failures throw DbError; MetadataDb turns them into InternalError values at
-// its boundary, so no exception leaves the store's public API.
+// Failures throw DbError; each user turns them into error values at its own
+// boundary (MetadataDb into InternalError, the webhook outbox into OutboxError),
+// so no exception leaves a part's public API. The store's metadata and the
+// events part's outbox share it; it is not meant for anything outside upgate.
 #pragma once
 
 #include <sqlite3.h>
