@@ -1,6 +1,5 @@
 // Access keys: lookup, IAM-style permission matching and the root key's file.
 #include "upgate/store/access_keys.hpp"
-#include "ascii.hpp"
 
 #include <fcntl.h>
 #include <openssl/rand.h>
@@ -14,6 +13,7 @@
 #include <stdexcept>
 
 #include "upgate/config/ini_file.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -29,7 +29,7 @@ std::vector<std::string> split_list(std::string_view text) {
   while (pos <= text.size()) {
     std::size_t comma = text.find(',', pos);
     if (comma == std::string_view::npos) comma = text.size();
-    const std::string_view item = ascii::trim(text.substr(pos, comma - pos));
+    const std::string_view item = text::trim(text.substr(pos, comma - pos));
     if (!item.empty()) out.emplace_back(item);
     pos = comma + 1;
   }
@@ -39,8 +39,7 @@ std::vector<std::string> split_list(std::string_view text) {
 // Access key ids travel in every URL and log line; keep them to a safe alphabet.
 bool valid_access_key_id(std::string_view id) {
   return id.size() >= 3 && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '-' || c == '.';
+           return text::is_alnum(c) || c == '_' || c == '-' || c == '.';
          });
 }
 
@@ -169,7 +168,7 @@ bool wildcard_match(std::string_view pattern, std::string_view text, bool case_i
   // Iterative glob with one backtrack point: linear in practice, no recursion.
   std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   auto eq = [&](char a, char b) {
-    return case_insensitive ? ascii::lower(a) == ascii::lower(b) : a == b;
+    return case_insensitive ? text::to_lower(a) == text::to_lower(b) : a == b;
   };
   while (t < text.size()) {
     if (p < pattern.size() &&

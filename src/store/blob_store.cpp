@@ -12,7 +12,7 @@
 #include <cstring>
 #include <system_error>
 
-#include "encoding.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 namespace fs = std::filesystem;
@@ -93,13 +93,13 @@ BlobId BlobId::random() {
     }
     got += static_cast<std::size_t>(n);
   }
-  return BlobId(detail::hex_lower(bytes));
+  return BlobId(text::hex_lower(bytes));
 }
 
 std::optional<BlobId> BlobId::parse(std::string_view hex) {
   if (hex.size() != 32) return std::nullopt;
   for (char c : hex) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+    if (!text::is_hex_digit(c) || text::to_lower(c) != c) return std::nullopt;  // lower-case only
   }
   return BlobId(std::string(hex));
 }
@@ -352,7 +352,7 @@ Expected<std::unique_ptr<BlobStore>, StoreError> BlobStore::open(const fs::path&
     if (auto made = make_dir(dir); !made) return Unexpected(made.error());
   }
   for (int i = 0; i < 256; ++i) {
-    auto shard = root / "blobs" / detail::hex_lower(std::array{static_cast<std::uint8_t>(i)});
+    auto shard = root / "blobs" / text::hex_lower(std::array{static_cast<std::uint8_t>(i)});
     if (auto made = make_dir(shard); !made) return Unexpected(made.error());
     int fd = ::open(shard.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return Unexpected(io_error("opening blob directory", errno));
@@ -374,8 +374,7 @@ fs::path BlobStore::temp_path(const BlobId& id) const {
 }
 
 int BlobStore::shard_dir_fd(const BlobId& id) const {
-  auto shard = detail::hex_decode(std::string_view(id.hex()).substr(0, 2));
-  return shard_dir_fds_[(*shard)[0]];
+  return shard_dir_fds_[text::hex_value(id.hex()[0]) * 16 + text::hex_value(id.hex()[1])];
 }
 
 Expected<BlobWriter, StoreError> BlobStore::create(ChecksumSet checksums, std::uint64_t max_size) {
@@ -447,7 +446,7 @@ bool BlobStore::is_live(const std::string& hex) const {
 Expected<bool, StoreError> BlobStore::has_blobs() const {
   std::error_code ec;
   for (int shard = 0; shard < 256; ++shard) {
-    auto dir = root_ / "blobs" / detail::hex_lower(std::array{static_cast<std::uint8_t>(shard)});
+    auto dir = root_ / "blobs" / text::hex_lower(std::array{static_cast<std::uint8_t>(shard)});
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (BlobId::parse(it->path().filename().string())) return true;
     }
@@ -467,7 +466,7 @@ Expected<BlobSweepReport, StoreError> BlobStore::remove_unreferenced(
   }
   if (ec) return Unexpected(io_error("listing temp directory", ec.value()));
   for (int shard = 0; shard < 256; ++shard) {
-    auto dir = root_ / "blobs" / detail::hex_lower(std::array{static_cast<std::uint8_t>(shard)});
+    auto dir = root_ / "blobs" / text::hex_lower(std::array{static_cast<std::uint8_t>(shard)});
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       auto id = BlobId::parse(it->path().filename().string());
       if (!id || id->hex().substr(0, 2) != dir.filename().string()) continue;

@@ -1,10 +1,10 @@
 // Request bodies into blobs: bounded buffers, checks while streaming, commit last.
 #include "body_receiver.hpp"
-#include "ascii.hpp"
 #include "body_pipeline.hpp"
 
 #include "upgate/store/payload_decoder.hpp"
 #include "upgate/store/streaming_digester.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -19,7 +19,7 @@ bool valid_checksum_value(ChecksumAlgorithm algorithm, std::string_view value) {
 }
 
 std::string algorithm_lower(ChecksumAlgorithm a) {
-  return ascii::lower(checksum_algorithm_name(a));
+  return text::lower(checksum_algorithm_name(a));
 }
 
 Expected<PayloadSpec, s3::S3Error> payload_spec(const S3Request& r) {
@@ -34,7 +34,7 @@ Expected<std::optional<std::string>, s3::S3Error> content_md5(const S3Request& r
   const auto value = r.header("content-md5");
   if (!value) return std::optional<std::string>();
   std::string raw;
-  const std::string_view v = ascii::trim(*value);
+  const std::string_view v = text::trim(*value);
   if (!sigv4::base64_decode(v, raw) || raw.size() != 16) {
     return Unexpected(s3::make_error(ErrorCode::InvalidDigest).because("Content-MD5 malformed"));
   }
@@ -47,8 +47,8 @@ Expected<ChecksumRequest, s3::S3Error> checksum_request(const S3Request& r) {
   ChecksumRequest out;
   std::optional<std::string> value_header;
   for (const auto& h : r.headers) {
-    if (!ascii::istarts_with(h.name, "x-amz-checksum-")) continue;
-    const std::string name = ascii::lower(h.name);
+    if (!text::istarts_with(h.name, "x-amz-checksum-")) continue;
+    const std::string name = text::lower(h.name);
     const std::string_view suffix = std::string_view(name).substr(15);
     if (suffix == "algorithm" || suffix == "type" || suffix == "mode") continue;
     if (suffix == "crc64nvme") {
@@ -67,7 +67,7 @@ Expected<ChecksumRequest, s3::S3Error> checksum_request(const S3Request& r) {
                                        "Expecting a single x-amz-checksum- header. Multiple "
                                        "checksum Types are not allowed."));
     }
-    const std::string_view v = ascii::trim(h.value);
+    const std::string_view v = text::trim(h.value);
     if (!valid_checksum_value(*algorithm, v)) {
       return Unexpected(
           s3::make_error(ErrorCode::InvalidRequest, "Value for " + name + " header is invalid."));
@@ -77,8 +77,8 @@ Expected<ChecksumRequest, s3::S3Error> checksum_request(const S3Request& r) {
     value_header = name;
   }
   if (const auto trailer = r.header("x-amz-trailer")) {
-    const std::string t = ascii::lower(ascii::trim(*trailer));
-    if (ascii::istarts_with(t, "x-amz-checksum-")) {
+    const std::string t = text::lower(text::trim(*trailer));
+    if (text::istarts_with(t, "x-amz-checksum-")) {
       if (t == "x-amz-checksum-crc64nvme") {
         return Unexpected(s3::make_error(ErrorCode::NotImplemented,
                                          "The CRC64NVME checksum algorithm is not supported"));
@@ -99,8 +99,8 @@ Expected<ChecksumRequest, s3::S3Error> checksum_request(const S3Request& r) {
     }
   }
   if (const auto sdk = r.header("x-amz-sdk-checksum-algorithm")) {
-    const std::string_view name = ascii::trim(*sdk);
-    if (ascii::lower(name) == "crc64nvme") {
+    const std::string_view name = text::trim(*sdk);
+    if (text::lower(name) == "crc64nvme") {
       if (!out.algorithm) {
         return Unexpected(s3::make_error(ErrorCode::NotImplemented,
                                          "The CRC64NVME checksum algorithm is not supported"));

@@ -1,7 +1,6 @@
 #include "upgate/store/checksum.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -21,12 +20,7 @@ std::string_view checksum_algorithm_name(ChecksumAlgorithm algorithm) {
 
 std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view name) {
   for (auto a : kAllChecksumAlgorithms) {
-    auto canonical = checksum_algorithm_name(a);
-    if (std::ranges::equal(name, canonical, [](char x, char y) {
-          return std::toupper(static_cast<unsigned char>(x)) == y;
-        })) {
-      return a;
-    }
+    if (text::iequals(name, checksum_algorithm_name(a))) return a;
   }
   return std::nullopt;
 }

@@ -1,7 +1,7 @@
-// Hex and base64 for digests and opaque tokens, internal to the store.
+// Internal: the two encodings the engine needs that the shared toolkits lack. Hex out
+// is text::hex_lower and standard base64 is sigv4's; these build on them.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -11,13 +11,11 @@
 
 namespace upgate::store::detail {
 
-std::string hex_lower(std::span<const std::uint8_t> bytes);
+// Hex digits in either case, two per byte; anything else is rejected.
 std::optional<std::vector<std::uint8_t>> hex_decode(std::string_view hex);
-std::string base64_encode(std::span<const std::uint8_t> bytes);
-// Standard alphabet with padding; anything else is rejected.
-std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text);
-// Same, URL-safe alphabet without padding (continuation tokens).
+// base64 with the URL-safe alphabet and no padding (continuation tokens); strict:
+// standard-alphabet characters, padding and non-canonical trailing bits are rejected.
 std::string base64url_encode(std::span<const std::uint8_t> bytes);
-std::optional<std::vector<std::uint8_t>> base64url_decode(std::string_view text);
+std::optional<std::string> base64url_decode(std::string_view text);
 
 }  // namespace upgate::store::detail

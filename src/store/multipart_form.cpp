@@ -1,18 +1,18 @@
 // multipart/form-data, parsed as hostile input without buffering part bodies.
 #include "upgate/store/multipart_form.hpp"
-#include "ascii.hpp"
 #include "upgate/http_token.hpp"
 
 #include <algorithm>
 #include <functional>
+
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
 namespace {
 
 bool is_bchar(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         std::string_view("'()+_,-./:=? ").find(c) != std::string_view::npos;
+  return text::is_alnum(c) || std::string_view("'()+_,-./:=? ").find(c) != std::string_view::npos;
 }
 
 // Parameters of a header value: `type; a=b; c="d e"`. Returns false when malformed.
@@ -20,16 +20,16 @@ bool parse_parameters(std::string_view text,
                       const std::function<void(std::string_view, std::string)>& visit) {
   std::size_t pos = 0;
   while (pos < text.size()) {
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+    while (pos < text.size() && text::is_ows(text[pos])) ++pos;
     if (pos == text.size()) break;
     std::size_t name_end = pos;
     while (name_end < text.size() && is_http_token_char(text[name_end])) ++name_end;
     const std::string_view name = text.substr(pos, name_end - pos);
     pos = name_end;
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+    while (pos < text.size() && text::is_ows(text[pos])) ++pos;
     if (name.empty() || pos == text.size() || text[pos] != '=') return false;
     ++pos;
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+    while (pos < text.size() && text::is_ows(text[pos])) ++pos;
     std::string value;
     if (pos < text.size() && text[pos] == '"') {
       ++pos;
@@ -49,10 +49,10 @@ bool parse_parameters(std::string_view text,
     } else {
       const std::size_t start = pos;
       while (pos < text.size() && text[pos] != ';') ++pos;
-      value = std::string(ascii::trim(text.substr(start, pos - start)));
+      value = std::string(text::trim(text.substr(start, pos - start)));
     }
     visit(name, std::move(value));
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+    while (pos < text.size() && text::is_ows(text[pos])) ++pos;
     if (pos < text.size()) {
       if (text[pos] != ';') return false;
       ++pos;
@@ -66,13 +66,13 @@ bool parse_parameters(std::string_view text,
 std::optional<std::string> form_data_boundary(std::string_view content_type) {
   if (content_type.size() > 1024) return std::nullopt;
   const std::size_t semi = content_type.find(';');
-  if (!ascii::iequals(ascii::trim(content_type.substr(0, semi)), "multipart/form-data"))
+  if (!text::iequals(text::trim(content_type.substr(0, semi)), "multipart/form-data"))
     return std::nullopt;
   if (semi == std::string_view::npos) return std::nullopt;
   std::optional<std::string> boundary;
   bool ok = parse_parameters(content_type.substr(semi + 1),
                              [&](std::string_view name, std::string value) {
-                               if (ascii::iequals(name, "boundary")) boundary = std::move(value);
+                               if (text::iequals(name, "boundary")) boundary = std::move(value);
                              });
   if (!ok || !boundary || boundary->empty() || boundary->size() > 70) return std::nullopt;
   if (!std::all_of(boundary->begin(), boundary->end(), is_bchar) || boundary->back() == ' ') {
@@ -159,7 +159,7 @@ MultipartFormParser::Event MultipartFormParser::next(std::string_view& input) {
           continue;
         }
         std::size_t i = 0;
-        while (i < input.size() && (input[i] == ' ' || input[i] == '\t')) ++i;
+        while (i < input.size() && text::is_ows(input[i])) ++i;
         if (i > 64) return fail("too much padding after a boundary");
         if (input.size() < i + 2) return NeedMore{};
         if (input[i] != '\r' || input[i + 1] != '\n') return fail("boundary not followed by CRLF");
@@ -199,32 +199,32 @@ MultipartFormParser::Event MultipartFormParser::next(std::string_view& input) {
           if (!is_http_token(name)) {
             return fail("malformed part header name");
           }
-          const std::string_view value = ascii::trim(line.substr(colon + 1));
+          const std::string_view value = text::trim(line.substr(colon + 1));
           for (char c : value) {
             if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
               return fail("control character in a part header");
             }
           }
-          if (ascii::iequals(name, "content-disposition")) {
+          if (text::iequals(name, "content-disposition")) {
             if (has_disposition) return fail("two Content-Disposition headers in one part");
             has_disposition = true;
             const std::size_t semi = value.find(';');
-            if (!ascii::iequals(ascii::trim(value.substr(0, semi)), "form-data")) {
+            if (!text::iequals(text::trim(value.substr(0, semi)), "form-data")) {
               return fail("part disposition is not form-data");
             }
             bool has_name = false;
             const bool ok =
                 semi != std::string_view::npos &&
                 parse_parameters(value.substr(semi + 1), [&](std::string_view p, std::string v) {
-                  if (ascii::iequals(p, "name")) {
+                  if (text::iequals(p, "name")) {
                     part.name = std::move(v);
                     has_name = true;
-                  } else if (ascii::iequals(p, "filename")) {
+                  } else if (text::iequals(p, "filename")) {
                     part.filename = std::move(v);
                   }
                 });
             if (!ok || !has_name) return fail("malformed Content-Disposition");
-          } else if (ascii::iequals(name, "content-type")) {
+          } else if (text::iequals(name, "content-type")) {
             part.content_type = std::string(value);
           }
         }

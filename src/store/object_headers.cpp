@@ -1,11 +1,11 @@
 // Object headers in and out, as S3 keeps them.
 #include "object_headers.hpp"
-#include "ascii.hpp"
 
 #include <array>
 
 #include "upgate/s3/dates.hpp"
 #include "upgate/s3/xml_responses.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -29,9 +29,9 @@ std::optional<std::string> content_encoding_without_aws_chunked(std::string_view
   while (pos <= value.size()) {
     std::size_t comma = value.find(',', pos);
     if (comma == std::string_view::npos) comma = value.size();
-    const std::string_view item = ascii::trim(value.substr(pos, comma - pos));
+    const std::string_view item = text::trim(value.substr(pos, comma - pos));
     pos = comma + 1;
-    if (item.empty() || ascii::lower(item) == "aws-chunked") continue;
+    if (item.empty() || text::lower(item) == "aws-chunked") continue;
     if (!out.empty()) out += ",";
     out += item;
   }
@@ -44,7 +44,7 @@ std::optional<std::string> content_encoding_without_aws_chunked(std::string_view
 Expected<std::string, s3::S3Error> canned_acl(const S3Request& r, bool for_bucket) {
   const auto value = r.header("x-amz-acl");
   if (!value) return std::string("private");
-  const std::string acl(ascii::trim(*value));
+  const std::string acl(text::trim(*value));
   bool ok = false;
   if (for_bucket) {
     for (auto a : kBucketAcls) ok = ok || a == acl;
@@ -59,7 +59,7 @@ Expected<void, s3::S3Error> check_storage_class(const S3Request& r) {
   const auto value = r.header("x-amz-storage-class");
   if (!value) return {};
   for (auto c : kStorageClasses) {
-    if (c == ascii::trim(*value)) return {};
+    if (c == text::trim(*value)) return {};
   }
   return Unexpected(s3::make_error(ErrorCode::InvalidStorageClass,
                                    "The storage class you specified is not valid"));
@@ -86,8 +86,8 @@ ObjectHeaders object_headers_from(const S3Request& r) {
 UserMetadata user_metadata_from(const S3Request& r) {
   UserMetadata out;
   for (const auto& h : r.headers) {
-    if (!ascii::istarts_with(h.name, "x-amz-meta-") || h.name.size() == 11) continue;
-    const std::string name = ascii::lower(h.name.substr(11));
+    if (!text::istarts_with(h.name, "x-amz-meta-") || h.name.size() == 11) continue;
+    const std::string name = text::lower(h.name.substr(11));
     bool merged = false;
     for (auto& [n, v] : out) {
       if (n == name) {
@@ -112,7 +112,7 @@ std::string http_date(Timestamp t) {
 void add_checksum_headers(http::Response& out, const Checksums& checksums) {
   for (auto a : kAllChecksumAlgorithms) {
     if (const auto& v = checksums.get(a)) {
-      out.add_header("x-amz-checksum-" + ascii::lower(checksum_algorithm_name(a)), *v);
+      out.add_header("x-amz-checksum-" + text::lower(checksum_algorithm_name(a)), *v);
     }
   }
 }

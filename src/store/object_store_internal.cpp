@@ -7,7 +7,9 @@
 #include <set>
 
 #include "encoding.hpp"
+#include "upgate/s3/naming.hpp"
 #include "upgate/store/limits.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store::detail {
 namespace {
@@ -30,7 +32,7 @@ std::string encode_continuation_token(std::string_view last_entry) {
 }
 
 std::optional<std::string> decode_continuation_token(std::string_view token) {
-  if (token.empty() || token.size() > 4 * (kMaxKeyBytes + 1) / 3 + 4) return std::nullopt;
+  if (token.empty() || token.size() > 4 * (s3::kMaxKeyBytes + 1) / 3 + 4) return std::nullopt;
   auto raw = base64url_decode(token);
   if (!raw || raw->empty() || (*raw)[0] != kTokenVersion) return std::nullopt;
   return std::string(raw->begin() + 1, raw->end());
@@ -55,7 +57,7 @@ std::string make_upload_id() {
     ssize_t n = ::getrandom(random.data() + got, random.size() - got, 0);
     if (n > 0) got += static_cast<std::size_t>(n);
   }
-  return hex_lower(time) + hex_lower(random);
+  return text::hex_lower(time) + text::hex_lower(random);
 }
 
 StoreError no_such_bucket() {

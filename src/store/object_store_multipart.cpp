@@ -5,6 +5,7 @@
 
 #include "encoding.hpp"
 #include "object_store_internal.hpp"
+#include "upgate/sigv4/crypto.hpp"
 #include "upgate/store/names.hpp"
 #include "upgate/store/object_store.hpp"
 #include "upgate/store/streaming_digester.hpp"
@@ -49,9 +50,9 @@ std::optional<std::string> composite_checksum(ChecksumAlgorithm algorithm,
   for (const auto* part : parts) {
     const auto& value = part->checksums.get(algorithm);
     if (!value) return std::nullopt;
-    auto raw = detail::base64_decode(*value);
-    if (!raw) return std::nullopt;
-    digester.update(std::as_bytes(std::span(*raw)));
+    std::string raw;
+    if (!sigv4::base64_decode(*value, raw)) return std::nullopt;
+    digester.update(std::as_bytes(std::span(raw)));
   }
   return *digester.finish().checksums.get(algorithm) + "-" + std::to_string(parts.size());
 }

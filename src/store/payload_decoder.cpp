@@ -1,10 +1,10 @@
 // Streaming body checks for every payload mode S3 accepts.
 #include "upgate/store/payload_decoder.hpp"
-#include "ascii.hpp"
 
 #include <charconv>
 
 #include "upgate/sigv4/signer.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -41,7 +41,7 @@ Expected<PayloadSpec, s3::S3Error> describe_payload(const sigv4::VerifiedAuth* a
   } else if (hash == sigv4::kStreamingUnsignedPayloadTrailer) {
     spec.mode = PayloadSpec::Mode::kUnsignedChunksWithTrailer;
   } else {
-    spec.expected_sha256_hex = ascii::lower(hash);
+    spec.expected_sha256_hex = text::lower(hash);
     return spec;
   }
 
@@ -61,7 +61,7 @@ Expected<PayloadSpec, s3::S3Error> describe_payload(const sigv4::VerifiedAuth* a
     return Unexpected(s3::make_error(ErrorCode::MissingContentLength)
                           .because("aws-chunked body without x-amz-decoded-content-length"));
   }
-  const std::string_view digits = ascii::trim(*headers.decoded_content_length);
+  const std::string_view digits = text::trim(*headers.decoded_content_length);
   std::uint64_t length = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), length);
   if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
@@ -76,7 +76,7 @@ Expected<PayloadSpec, s3::S3Error> describe_payload(const sigv4::VerifiedAuth* a
     while (pos <= list.size()) {
       std::size_t comma = list.find(',', pos);
       if (comma == std::string_view::npos) comma = list.size();
-      const std::string name = ascii::lower(ascii::trim(list.substr(pos, comma - pos)));
+      const std::string name = text::lower(text::trim(list.substr(pos, comma - pos)));
       pos = comma + 1;
       if (name.empty()) continue;
       if (!is_checksum_trailer(name)) {

@@ -4,8 +4,8 @@
 #include <span>
 #include <string>
 
-#include "ascii.hpp"
 #include "upgate/store/streaming_digester.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -16,17 +16,17 @@ using s3::ErrorCode;
 constexpr std::string_view kChecksumPrefix = "x-amz-checksum-";
 
 bool names_checksum_value(std::string_view header_name) {
-  if (!ascii::istarts_with(header_name, kChecksumPrefix)) return false;
+  if (!text::istarts_with(header_name, kChecksumPrefix)) return false;
   const std::string_view suffix = header_name.substr(kChecksumPrefix.size());
-  return !ascii::iequals(suffix, "algorithm") && !ascii::iequals(suffix, "type") &&
-         !ascii::iequals(suffix, "mode");
+  return !text::iequals(suffix, "algorithm") && !text::iequals(suffix, "type") &&
+         !text::iequals(suffix, "mode");
 }
 
 // x-amz-trailer is a comma-separated list of field names.
 bool trailer_names_checksum(std::string_view list) {
   while (!list.empty()) {
     const auto comma = list.find(',');
-    if (names_checksum_value(ascii::trim(list.substr(0, comma)))) return true;
+    if (names_checksum_value(text::trim(list.substr(0, comma)))) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
@@ -34,7 +34,7 @@ bool trailer_names_checksum(std::string_view list) {
 }
 
 std::string type_name(std::optional<ChecksumAlgorithm> algorithm) {
-  return algorithm ? ascii::lower(checksum_algorithm_name(*algorithm)) : "null";
+  return algorithm ? text::lower(checksum_algorithm_name(*algorithm)) : "null";
 }
 
 }  // namespace
@@ -42,11 +42,11 @@ std::string type_name(std::optional<ChecksumAlgorithm> algorithm) {
 IntegrityHeaders integrity_headers(std::span<const sigv4::HeaderView> headers) {
   IntegrityHeaders out;
   for (const auto& h : headers) {
-    if (ascii::iequals(h.name, "content-md5")) {
+    if (text::iequals(h.name, "content-md5")) {
       out.content_md5 = true;
-    } else if (ascii::iequals(h.name, "x-amz-sdk-checksum-algorithm")) {
+    } else if (text::iequals(h.name, "x-amz-sdk-checksum-algorithm")) {
       out.sdk_algorithm = true;
-    } else if (ascii::iequals(h.name, "x-amz-trailer")) {
+    } else if (text::iequals(h.name, "x-amz-trailer")) {
       out.checksum_trailer = out.checksum_trailer || trailer_names_checksum(h.value);
     } else if (names_checksum_value(h.name)) {
       out.checksum_value = true;

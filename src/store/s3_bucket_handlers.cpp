@@ -5,10 +5,10 @@
 #include "object_headers.hpp"
 #include "s3_request.hpp"
 #include "upgate/s3/query_params.hpp"
-#include "upgate/s3/utf8.hpp"
 #include "upgate/s3/xml_requests.hpp"
 #include "upgate/s3/xml_responses.hpp"
 #include "upgate/s3/xml_writer.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -43,7 +43,7 @@ s3::ObjectEntry entry_of(const ObjectSummary& o, std::optional<s3::Owner> who) {
 
 // prefix, delimiter, markers: what S3 accepts as key material.
 Expected<void, s3::S3Error> check_listing_text(std::string_view name, std::string_view value) {
-  if (!s3::is_valid_utf8(value)) {
+  if (!text::is_valid_utf8(value)) {
     return Unexpected(s3::invalid_argument("Invalid " + std::string(name), name, ""));
   }
   return {};

@@ -9,10 +9,10 @@
 #include "upgate/s3/naming.hpp"
 #include "upgate/s3/query_params.hpp"
 #include "upgate/s3/range.hpp"
-#include "upgate/s3/utf8.hpp"
 #include "upgate/s3/xml_requests.hpp"
 #include "upgate/s3/xml_responses.hpp"
 #include "upgate/store/request_integrity.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -333,8 +333,8 @@ asio::awaitable<void> handle_list_multipart_uploads(S3Request& r) {
   request.key_marker = std::string(r.query_param("key-marker").value_or(""));
   request.upload_id_marker = std::string(r.query_param("upload-id-marker").value_or(""));
   request.max_uploads = *max_uploads;
-  for (const std::string* text : {&request.prefix, &request.delimiter, &request.key_marker}) {
-    if (!s3::is_valid_utf8(*text)) {
+  for (const std::string* value : {&request.prefix, &request.delimiter, &request.key_marker}) {
+    if (!text::is_valid_utf8(*value)) {
       co_return co_await r.send_error(
           s3::make_error(ErrorCode::InvalidArgument).because("listing parameter is not UTF-8"));
     }

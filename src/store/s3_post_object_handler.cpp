@@ -9,13 +9,13 @@
 #include <memory>
 #include <string>
 
-#include "ascii.hpp"
 #include "object_headers.hpp"
 #include "s3_request.hpp"
 #include "upgate/s3/naming.hpp"
 #include "upgate/s3/xml_writer.hpp"
 #include "upgate/sigv4/post_policy.hpp"
 #include "upgate/store/multipart_form.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -30,7 +30,7 @@ constexpr std::size_t kReadPiece = 256 * 1024;
 
 const sigv4::FormField* field(const std::vector<sigv4::FormField>& fields, std::string_view name) {
   for (const auto& f : fields) {
-    if (ascii::lower(f.name) == name) return &f;
+    if (text::lower(f.name) == name) return &f;
   }
   return nullptr;
 }
@@ -52,7 +52,7 @@ s3::S3Error post_auth_error(const sigv4::AuthError& e) {
 // Object headers and metadata from the form's fields, as S3 reads them.
 void apply_fields(const std::vector<sigv4::FormField>& fields, PutObjectRequest& request) {
   for (const auto& f : fields) {
-    const std::string name = ascii::lower(f.name);
+    const std::string name = text::lower(f.name);
     if (name == "content-type")
       request.headers.content_type = f.value;
     else if (name == "content-disposition")
@@ -181,7 +181,7 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
         in = In::kIgnored;
         continue;
       }
-      if (ascii::lower(part->name) != "file") {
+      if (text::lower(part->name) != "file") {
         pre_data_bytes += part->name.size();
         if (pre_data_bytes > kMaxPreDataBytes) {
           co_return co_await r.send_error(

@@ -1,7 +1,6 @@
 // The request pipeline: target -> operation -> CORS -> authentication ->
 // authorization -> handler, with S3's answers at every refusal.
 #include "upgate/store/s3_service.hpp"
-#include "ascii.hpp"
 
 #include <boost/asio/this_coro.hpp>
 
@@ -10,6 +9,7 @@
 #include "s3_request.hpp"
 #include "upgate/s3/dates.hpp"
 #include "upgate/s3/xml_requests.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -251,8 +251,7 @@ asio::awaitable<void> run(S3Request& r) {
   r.query = std::move(*query);
 
   const auto content_type = request.header("content-type");
-  const bool form_post = content_type && content_type->size() >= 19 &&
-                         ascii::iequals(content_type->substr(0, 19), "multipart/form-data");
+  const bool form_post = content_type && text::istarts_with(*content_type, "multipart/form-data");
   RequestShape shape;
   shape.method = request.method_name();
   shape.has_bucket = !r.target.bucket.empty();

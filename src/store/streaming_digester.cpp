@@ -4,9 +4,11 @@
 #include <zlib.h>
 
 #include <stdexcept>
+#include <vector>
 
-#include "encoding.hpp"
+#include "upgate/sigv4/crypto.hpp"
 #include "upgate/store/crc32c.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 namespace {
@@ -40,16 +42,16 @@ std::vector<std::uint8_t> end(const EvpContext& ctx) {
 std::string base64_be32(std::uint32_t v) {
   std::uint8_t b[4] = {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
                        static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
-  return detail::base64_encode(b);
+  return sigv4::base64_encode(b);
 }
 
 }  // namespace
 
 std::string Digests::md5_hex() const {
-  return detail::hex_lower(md5);
+  return text::hex_lower(md5);
 }
 std::string Digests::md5_base64() const {
-  return detail::base64_encode(md5);
+  return sigv4::base64_encode(md5);
 }
 
 struct StreamingDigester::State {
@@ -92,8 +94,8 @@ Digests StreamingDigester::finish() {
   Digests d;
   auto md5 = end(s.md5);
   std::copy(md5.begin(), md5.end(), d.md5.begin());
-  if (s.sha1) d.checksums.set(ChecksumAlgorithm::kSha1, detail::base64_encode(end(s.sha1)));
-  if (s.sha256) d.checksums.set(ChecksumAlgorithm::kSha256, detail::base64_encode(end(s.sha256)));
+  if (s.sha1) d.checksums.set(ChecksumAlgorithm::kSha1, sigv4::base64_encode(end(s.sha1)));
+  if (s.sha256) d.checksums.set(ChecksumAlgorithm::kSha256, sigv4::base64_encode(end(s.sha256)));
   if (s.wanted.contains(ChecksumAlgorithm::kCrc32))
     d.checksums.set(ChecksumAlgorithm::kCrc32, base64_be32(static_cast<std::uint32_t>(s.crc32)));
   if (s.wanted.contains(ChecksumAlgorithm::kCrc32c))

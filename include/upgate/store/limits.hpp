@@ -1,4 +1,5 @@
-// The sizes S3 promises its clients, in one place.
+// The sizes S3 promises its clients, in one place (the key length is S3's naming
+// rule: s3::kMaxKeyBytes).
 //
 // The store's HTTP layer enforces the streaming ones (an upload larger than
 // kMaxSinglePutSize is refused while it arrives); the engine enforces the rest
@@ -10,7 +11,6 @@
 
 namespace upgate::store {
 
-inline constexpr std::size_t kMaxKeyBytes = 1024;               // UTF-8 bytes, S3's KeyTooLongError
 inline constexpr std::size_t kMaxUserMetadataBytes = 2 * 1024;  // sum of names + values
 inline constexpr std::uint64_t kMaxSinglePutSize = 5ull << 30;  // 5 GiB, EntityTooLarge
 inline constexpr std::uint64_t kMaxObjectSize = 5ull << 40;     // 5 TiB, multipart total
@@ -20,7 +20,5 @@ inline constexpr int kMinPartNumber = 1;
 inline constexpr int kMaxPartNumber = 10000;
 inline constexpr int kMaxListKeys = 1000;       // max-keys, max-uploads, max-parts above this clamp
 inline constexpr int kMaxDeleteObjects = 1000;  // keys per DeleteObjects request
-inline constexpr std::size_t kMinBucketNameLength = 3;
-inline constexpr std::size_t kMaxBucketNameLength = 63;
 
 }  // namespace upgate::store

@@ -1,12 +1,14 @@
-// What makes a bucket name and an object key acceptable, by S3's rules.
+// Which bucket names and object keys the engine stores: S3's rules, as src/s3 owns
+// them (s3::validate_bucket_name, s3::validate_object_key), in the engine's error
+// values. The engine checks what it is handed, so no caller relies on another
+// layer's checks (limits.hpp).
 //
-// Bucket names: 3-63 characters of lowercase letters, digits, '.' and '-';
-// starting and ending with a letter or digit; no "..", ".-" or "-."; not an
-// IPv4 address; none of S3's reserved prefixes (xn--, sthree-, amzn-s3-demo-)
-// or suffixes (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3).
-// Object keys: 1..kMaxKeyBytes bytes of strictly valid UTF-8 (no overlong
-// forms, no surrogates, nothing above U+10FFFF). Anything else is allowed,
-// including "..", "/" runs and control characters: keys never become paths.
+// Bucket names: whatever s3::validate_bucket_name accepts; a refusal is
+// InvalidBucketName with S3's reason in the message.
+// Object keys: what s3::validate_object_key accepts (at most 1024 bytes of strictly
+// valid UTF-8; "..", "/" runs and control characters included: keys never become
+// paths) and not empty (an empty key names the bucket). Too long is KeyTooLong;
+// empty or invalid UTF-8 is InvalidObjectKey.
 #pragma once
 
 #include <string_view>
@@ -18,6 +20,5 @@ namespace upgate::store {
 
 Expected<void, StoreError> validate_bucket_name(std::string_view name);
 Expected<void, StoreError> validate_object_key(std::string_view key);
-bool is_valid_utf8(std::string_view text);
 
 }  // namespace upgate::store
