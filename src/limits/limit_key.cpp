@@ -1,0 +1,53 @@
+// Limit keys built from parts, with client-controlled values escaped, and their stored form.
+#include "upgate/limits/limit_key.hpp"
+
+#include <upgate/sigv4/crypto.hpp>
+#include <upgate/text.hpp>
+
+#include <span>
+
+namespace upgate::limits {
+namespace {
+
+bool needs_escape(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x21 || u > 0x7e || c == '%' || c == '|' || c == ':';
+}
+
+void append_escaped(std::string& out, std::string_view value) {
+  for (const char c : value) {
+    if (!needs_escape(c)) {
+      out += c;
+      continue;
+    }
+    const auto u = static_cast<unsigned char>(c);
+    out += '%';
+    out += text::kHexUpper[u >> 4];
+    out += text::kHexUpper[u & 0x0f];
+  }
+}
+
+}  // namespace
+
+std::string make_limit_key(
+    const std::vector<std::pair<std::string_view, std::string_view>>& parts) {
+  std::string key;
+  for (const auto& [name, value] : parts) {
+    if (!key.empty()) key += '|';
+    key += name;
+    key += ':';
+    append_escaped(key, value);
+  }
+  return key;
+}
+
+std::string storage_key(std::string_view key) {
+  if (key.size() <= kMaxStoredKeyBytes) return std::string(key);
+  const sigv4::Sha256Digest digest = sigv4::sha256(key);
+  std::string out(key.substr(0, 64));
+  out += '#';
+  text::append_hex_lower(out, std::span<const std::uint8_t>(digest.data(), 16));
+  return out;
+}
+
+}  // namespace upgate::limits

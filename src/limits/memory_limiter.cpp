@@ -1,0 +1,369 @@
+// The in-memory limiter: sharded maps, bounded, with an injected clock.
+#include "upgate/limits/memory_limiter.hpp"
+
+#include <upgate/limits/gcra.hpp>
+#include <upgate/limits/limit_key.hpp>
+
+#include "observation.hpp"
+
+#include <algorithm>
+#include <array>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace upgate::limits {
+
+std::chrono::microseconds system_clock_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+}
+
+// One key's state. Which fields matter depends on the key's namespace (its first byte);
+// `expires_us` is when the state becomes the same as no state.
+struct MemoryLimiter::Entry {
+  std::int64_t expires_us = 0;
+  std::int64_t tat = 0;             // rate: the bucket's theoretical arrival time
+  std::int64_t window_start_s = 0;  // quota: the window `used` belongs to
+  std::uint64_t used = 0;
+  std::vector<std::pair<std::string, std::int64_t>> slots;  // open uploads: id, expiry
+};
+
+namespace {
+// Lets the maps be searched with a string_view: no key is copied unless it is inserted.
+// Not noexcept on purpose: libstdc++ then keeps each node's hash, so walking a bucket
+// (the sweep) and rehashing do not hash every key again.
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+};
+}  // namespace
+
+struct alignas(64) MemoryLimiter::Shard {
+  std::mutex mutex;
+  std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> map;
+  std::size_t capacity = 0;
+  std::size_t sweep_bucket = 0;
+};
+
+namespace {
+
+constexpr char kRateSpace = 'r';
+constexpr char kUploadSpace = 'u';
+constexpr char kQuotaSpace = 'q';
+constexpr std::size_t kEvictionSample = 64;
+
+// Drops the slots that expired by `now`; the earliest expiry of the rest (0 when none).
+std::int64_t drop_expired_slots(std::vector<std::pair<std::string, std::int64_t>>& slots,
+                                std::int64_t now) {
+  std::erase_if(slots, [now](const auto& slot) { return slot.second <= now; });
+  std::int64_t earliest = 0;
+  for (const auto& slot : slots) {
+    if (earliest == 0 || slot.second < earliest) earliest = slot.second;
+  }
+  return earliest;
+}
+
+}  // namespace
+
+// The keys of one admission (at most kMaxRateChecks + 2) with their shards locked, in
+// shard order. Keys are held in place, namespaced by their first byte, so looking one up
+// allocates nothing.
+class MemoryLimiter::Locked {
+ public:
+  static constexpr std::size_t kMaxKeys = kMaxRateChecks + 2;
+
+  Locked(MemoryLimiter& owner, std::int64_t now) : owner_(owner), now_(now) {}
+
+  // Adds a key; returns its index. Call lock() after the last one.
+  std::size_t add(char space, std::string_view key) {
+    Key& k = keys_[count_];
+    k.bytes[0] = space;
+    if (key.size() > kMaxStoredKeyBytes) {
+      const std::string stored = storage_key(key);
+      key = stored;
+      k.size = 1 + key.copy(k.bytes.data() + 1, kMaxStoredKeyBytes);
+    } else {
+      k.size = 1 + key.copy(k.bytes.data() + 1, kMaxStoredKeyBytes);
+    }
+    k.shard = &owner_.shard_for(KeyHash{}(k.view()));
+    return count_++;
+  }
+
+  void lock() {
+    std::array<Shard*, kMaxKeys> order{};
+    for (std::size_t i = 0; i < count_; ++i) order[i] = keys_[i].shard;
+    std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count_));
+    Shard* previous = nullptr;
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (order[i] == previous) continue;
+      order[i]->mutex.lock();
+      locked_[locked_count_++] = order[i];
+      previous = order[i];
+    }
+  }
+
+  ~Locked() {
+    for (std::size_t i = locked_count_; i > 0; --i) locked_[i - 1]->mutex.unlock();
+  }
+  Locked(const Locked&) = delete;
+  Locked& operator=(const Locked&) = delete;
+
+  // The live state of key i, or nullptr (absent, or run out: the same thing).
+  Entry* find(std::size_t i) {
+    Entry* entry = lookup(i);
+    return entry == nullptr || is_dead(*entry) ? nullptr : entry;
+  }
+
+  // The state of key i to write: the live one, a run-out one cleared for reuse (no
+  // allocation), or a new one, for which room is made first.
+  Entry& get_or_create(std::size_t i) {
+    if (Entry* entry = lookup(i)) {
+      if (is_dead(*entry)) *entry = Entry{};
+      return *entry;
+    }
+    Shard& shard = *keys_[i].shard;
+    sweep_some(shard);
+    if (shard.map.size() >= shard.capacity) make_room(shard);
+    keys_[i].entry = &shard.map.try_emplace(std::string(keys_[i].view())).first->second;
+    return *keys_[i].entry;
+  }
+
+  void erase(std::size_t i) {
+    if (lookup(i) != nullptr) keys_[i].shard->map.erase(std::string(keys_[i].view()));
+    keys_[i].entry = nullptr;
+  }
+
+ private:
+  struct Key {
+    std::array<char, 1 + kMaxStoredKeyBytes> bytes;
+    std::size_t size = 0;
+    Shard* shard = nullptr;
+    bool looked_up = false;
+    Entry* entry = nullptr;  // its node once looked up; nodes never move, and the sweep
+                             // and eviction never erase a key of this admission
+    std::string_view view() const { return {bytes.data(), size}; }
+  };
+
+  // Background tidying: each insertion looks at the next few buckets (up to 8, or 4
+  // entries) and drops the dead entries there, so dead state does not wait for the bound.
+  void sweep_some(Shard& shard) {
+    const std::size_t buckets = shard.map.bucket_count();
+    if (buckets == 0 || shard.map.empty()) return;
+    std::array<std::string, 4> dead;
+    std::size_t n = 0;
+    std::size_t examined = 0;
+    for (std::size_t step = 0; step < 8 && examined < dead.size(); ++step) {
+      const std::size_t b = shard.sweep_bucket++ % buckets;
+      for (auto it = shard.map.begin(b); it != shard.map.end(b) && examined < dead.size(); ++it) {
+        ++examined;
+        if (is_dead(it->second) && !is_mine(it->first)) dead[n++] = it->first;
+      }
+    }
+    for (std::size_t k = 0; k < n; ++k) shard.map.erase(dead[k]);
+    if (n > 0) owner_.expired_evictions_.fetch_add(n, std::memory_order_relaxed);
+  }
+
+  // The shard is full: drop a dead entry if the sample has one, else the sampled entry
+  // that runs out first.
+  void make_room(Shard& shard) {
+    const std::size_t buckets = shard.map.bucket_count();
+    const std::string* victim = nullptr;
+    std::int64_t victim_expiry = 0;
+    std::size_t examined = 0;
+    for (std::size_t step = 0; step < buckets && examined < kEvictionSample; ++step) {
+      const std::size_t b = shard.sweep_bucket++ % buckets;
+      for (auto it = shard.map.begin(b); it != shard.map.end(b); ++it) {
+        ++examined;
+        if (is_dead(it->second)) {
+          shard.map.erase(std::string(it->first));
+          owner_.expired_evictions_.fetch_add(1, std::memory_order_relaxed);
+          return;
+        }
+        const std::int64_t expiry = latest_expiry(it->second);
+        if (is_mine(it->first)) continue;  // never the state this admission is writing
+        if (victim == nullptr || expiry < victim_expiry) {
+          victim = &it->first;
+          victim_expiry = expiry;
+        }
+      }
+    }
+    if (victim != nullptr) {
+      shard.map.erase(std::string(*victim));
+      owner_.live_evictions_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  static std::int64_t latest_expiry(const Entry& entry) {
+    std::int64_t latest = entry.expires_us;
+    for (const auto& slot : entry.slots) latest = std::max(latest, slot.second);
+    return latest;
+  }
+  bool is_dead(const Entry& entry) const { return latest_expiry(entry) <= now_; }
+
+  // The node of key i, or nullptr; the map is searched once per admission.
+  Entry* lookup(std::size_t i) {
+    Key& key = keys_[i];
+    if (!key.looked_up) {
+      const auto it = key.shard->map.find(key.view());
+      key.entry = it == key.shard->map.end() ? nullptr : &it->second;
+      key.looked_up = true;
+    }
+    return key.entry;
+  }
+  bool is_mine(std::string_view key) const {
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (keys_[i].view() == key) return true;
+    }
+    return false;
+  }
+
+  MemoryLimiter& owner_;
+  std::int64_t now_;
+  std::array<Key, kMaxKeys> keys_;
+  std::size_t count_ = 0;
+  std::array<Shard*, kMaxKeys> locked_{};
+  std::size_t locked_count_ = 0;
+};
+
+MemoryLimiter::MemoryLimiter(MemoryLimiterOptions options)
+    : options_(std::move(options)), shards_(std::make_unique<Shard[]>(kShardCount)) {
+  if (!options_.clock) options_.clock = system_clock_now;
+  const std::size_t per_shard = std::max<std::size_t>(1, options_.max_keys / kShardCount);
+  for (std::size_t i = 0; i < kShardCount; ++i) {
+    shards_[i].capacity = per_shard;
+  }
+}
+
+MemoryLimiter::~MemoryLimiter() = default;
+
+MemoryLimiter::Shard& MemoryLimiter::shard_for(std::size_t hash) noexcept {
+  // The map buckets by the low bits of the same hash; the shard takes high ones.
+  return shards_[(hash >> 40) % kShardCount];
+}
+
+Decision MemoryLimiter::decide(const Admission& admission) {
+  if (std::string problem = admission_problem(admission); !problem.empty()) {
+    throw std::invalid_argument("limits admission: " + problem);
+  }
+  const std::int64_t now = options_.clock().count();
+  Locked locked(*this, now);
+  for (const RateCheck& check : admission.rates) locked.add(kRateSpace, check.key);
+  const std::size_t upload_index =
+      admission.open_upload ? locked.add(kUploadSpace, admission.open_upload->key) : 0;
+  const std::size_t quota_index =
+      admission.quota ? locked.add(kQuotaSpace, admission.quota->key) : 0;
+  locked.lock();
+  detail::Observation seen;
+  seen.now_us = now;
+
+  // 1. Every rate must pass; 2. then each consumes one request.
+  bool rates_pass = true;
+  for (std::size_t i = 0; i < admission.rates.size(); ++i) {
+    const RateSpec& spec = admission.rates[i].spec;
+    const gcra::Bucket bucket{spec.emission_interval().count(), spec.capacity().count()};
+    const Entry* entry = locked.find(i);
+    const std::int64_t tat = gcra::Bucket::effective_tat(now, entry ? entry->tat : now);
+    seen.rate_tats[i] = tat;
+    if (!bucket.allows(now, tat)) rates_pass = false;
+  }
+  if (!rates_pass) seen.reason = Reason::rate_limited;
+  if (rates_pass) {
+    for (std::size_t i = 0; i < admission.rates.size(); ++i) {
+      Entry& entry = locked.get_or_create(i);
+      entry.tat = seen.rate_tats[i] + admission.rates[i].spec.emission_interval().count();
+      entry.expires_us = entry.tat;
+      seen.rate_tats[i] = entry.tat;
+    }
+  }
+
+  // 3. The open-upload slot and the quota, both or neither.
+  bool slot_present = false;
+  if (const auto& check = admission.open_upload) {
+    if (Entry* entry = locked.find(upload_index)) {
+      seen.earliest_upload_expiry_us = drop_expired_slots(entry->slots, now);
+      seen.open_uploads = static_cast<std::uint32_t>(entry->slots.size());
+      slot_present = std::any_of(entry->slots.begin(), entry->slots.end(),
+                                 [&](const auto& slot) { return slot.first == check->upload_id; });
+    }
+    if (seen.reason == Reason::within_limits && !slot_present &&
+        seen.open_uploads >= check->spec.max) {
+      seen.reason = Reason::too_many_open_uploads;
+    }
+  }
+  if (const auto& check = admission.quota) {
+    seen.quota_window_start_s = gcra::window_start_seconds(now, check->spec.window.count());
+    if (const Entry* entry = locked.find(quota_index)) {
+      if (entry->window_start_s == seen.quota_window_start_s) seen.quota_used = entry->used;
+    }
+    if (seen.reason == Reason::within_limits &&
+        seen.quota_used + check->bytes > check->spec.bytes) {
+      seen.reason = Reason::quota_exceeded;
+    }
+  }
+  if (seen.reason == Reason::within_limits) {
+    if (const auto& check = admission.open_upload) {
+      Entry& entry = locked.get_or_create(upload_index);
+      const std::int64_t expiry = now + std::chrono::microseconds(check->ttl).count();
+      auto it = std::find_if(entry.slots.begin(), entry.slots.end(),
+                             [&](const auto& slot) { return slot.first == check->upload_id; });
+      if (it != entry.slots.end()) {
+        it->second = expiry;
+      } else {
+        entry.slots.emplace_back(check->upload_id, expiry);
+      }
+      seen.earliest_upload_expiry_us = drop_expired_slots(entry.slots, now);
+      seen.open_uploads = static_cast<std::uint32_t>(entry.slots.size());
+    }
+    if (const auto& check = admission.quota) {
+      Entry& entry = locked.get_or_create(quota_index);
+      seen.quota_used += check->bytes;
+      entry.window_start_s = seen.quota_window_start_s;
+      entry.used = seen.quota_used;
+      entry.expires_us =
+          (seen.quota_window_start_s + check->spec.window.count()) * gcra::kMicrosPerSecond;
+    }
+  }
+  return detail::make_decision(admission, seen);
+}
+
+bool MemoryLimiter::release(std::string_view key, std::string_view upload_id) {
+  const std::int64_t now = options_.clock().count();
+  Locked locked(*this, now);
+  locked.add(kUploadSpace, key);
+  locked.lock();
+  Entry* entry = locked.find(0);
+  if (entry == nullptr) return false;
+  const std::size_t before = entry->slots.size();
+  std::erase_if(entry->slots, [&](const auto& slot) { return slot.first == upload_id; });
+  const bool removed = entry->slots.size() != before;
+  drop_expired_slots(entry->slots, now);
+  if (entry->slots.empty()) locked.erase(0);
+  return removed;
+}
+
+boost::asio::awaitable<Decision> MemoryLimiter::admit(const Admission& admission) {
+  co_return decide(admission);
+}
+
+boost::asio::awaitable<Expected<void, StoreError>> MemoryLimiter::release_upload(
+    std::string_view key, std::string_view upload_id) {
+  release(key, upload_id);
+  co_return Expected<void, StoreError>{};
+}
+
+MemoryLimiterStats MemoryLimiter::stats() const {
+  MemoryLimiterStats stats;
+  for (std::size_t i = 0; i < kShardCount; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    stats.keys += shards_[i].map.size();
+  }
+  stats.expired_evictions = expired_evictions_.load(std::memory_order_relaxed);
+  stats.live_evictions = live_evictions_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+}  // namespace upgate::limits

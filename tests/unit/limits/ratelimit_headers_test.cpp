@@ -1,0 +1,86 @@
+#include "upgate/limits/ratelimit_headers.hpp"
+
+#include <upgate/limits/memory_limiter.hpp>
+
+#include <gtest/gtest.h>
+
+namespace upgate::limits {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::seconds;
+
+constexpr std::int64_t kStart = 1'700'000'000LL * 1'000'000;  // 2800 s before a UTC hour
+
+MemoryLimiter fixed_clock_limiter() {
+  return MemoryLimiter(MemoryLimiterOptions{1000, [] { return microseconds(kStart); }});
+}
+
+Admission full_admission(std::uint64_t bytes) {
+  Admission a;
+  a.rates.push_back({"avatars", "profile:avatars|principal:alice", parse_rate("60/min").value()});
+  a.open_upload = OpenUploadCheck{"avatars-uploads", "principal:alice",
+                                  parse_max_open_uploads(5).value(), "upload-1", seconds(300)};
+  a.quota =
+      QuotaCheck{"avatars-quota", "principal:alice", parse_quota("10 GiB/day").value(), bytes};
+  return a;
+}
+
+TEST(RateLimitFields, AnAdmittedRequestReportsEveryPolicy) {
+  MemoryLimiter limiter = fixed_clock_limiter();
+  const RateLimitFields fields = ratelimit_fields(limiter.decide(full_admission(1 << 30)));
+  EXPECT_EQ(fields.policy,
+            "\"avatars\";q=60;w=60, "
+            "\"avatars-uploads\";q=5;qu=\"concurrent-requests\", "
+            "\"avatars-quota\";q=10737418240;qu=\"content-bytes\";w=86400");
+  EXPECT_EQ(fields.ratelimit,
+            "\"avatars\";r=59;t=1, \"avatars-uploads\";r=4, \"avatars-quota\";r=9663676416;t=6400");
+  EXPECT_EQ(fields.retry_after, std::nullopt);
+}
+
+TEST(RateLimitFields, ARefusalCarriesRetryAfterNoEarlierThanItsWindow) {
+  MemoryLimiter limiter = fixed_clock_limiter();
+  Admission a;
+  a.rates.push_back({"uploads", "k", parse_rate("1/min").value()});
+  ASSERT_TRUE(limiter.decide(a).allowed);
+  const RateLimitFields fields = ratelimit_fields(limiter.decide(a));
+  EXPECT_EQ(fields.policy, "\"uploads\";q=1;w=60");
+  EXPECT_EQ(fields.ratelimit, "\"uploads\";r=0;t=60");
+  EXPECT_EQ(fields.retry_after, "60");
+}
+
+TEST(RateLimitFields, AQuotaRefusalWaitsForTheNextWindow) {
+  MemoryLimiter limiter = fixed_clock_limiter();
+  Admission a;
+  a.quota = QuotaCheck{"daily", "k", parse_quota("1 KiB/day").value(), 2000};
+  const RateLimitFields fields = ratelimit_fields(limiter.decide(a));
+  EXPECT_EQ(fields.ratelimit, "\"daily\";r=1024;t=6400");
+  EXPECT_EQ(fields.retry_after, "6400");
+}
+
+TEST(RateLimitFields, PolicyNamesAreSfStrings) {
+  Decision d;
+  d.limits.push_back(LimitState{"a\"b\\c\x01\xff", LimitKind::rate, 1, 1, 1, 1, false});
+  EXPECT_EQ(ratelimit_fields(d).policy, "\"a\\\"b\\\\c??\";q=1;w=1");
+}
+
+TEST(RateLimitFields, IntegersAreCappedAtFifteenDigits) {
+  Decision d;
+  d.limits.push_back(LimitState{"q", LimitKind::quota, 10'000'000'000'000'000ULL, 86400,
+                                10'000'000'000'000'000ULL, 5, false});
+  EXPECT_EQ(ratelimit_fields(d).ratelimit, "\"q\";r=999999999999999;t=5");
+}
+
+TEST(RateLimitFields, NothingIsKnownWhenTheStoreIsUnavailable) {
+  Decision d;
+  d.allowed = false;
+  d.reason = Reason::store_unavailable;
+  d.store_error = StoreError{StoreErrorKind::timeout, "redis: no reply"};
+  const RateLimitFields fields = ratelimit_fields(d);
+  EXPECT_EQ(fields.policy, "");
+  EXPECT_EQ(fields.ratelimit, "");
+  EXPECT_EQ(fields.retry_after, std::nullopt);
+}
+
+}  // namespace
+}  // namespace upgate::limits
