@@ -118,8 +118,41 @@ BENCHMARK(BM_MemoryAdmitOneHotKey)->ThreadRange(1, 2)->UseRealTime();
 
 // --- Redis -------------------------------------------------------------------------------
 
+// A RedisLimiter on its own I/O thread, the script already loaded (steady state), or
+// nothing when no server is named.
 class RedisBench {
  public:
+  static std::unique_ptr<RedisBench> start(benchmark::State& state, const Admission& first) {
+    const char* url = std::getenv("UPGATE_BENCH_REDIS_URL");
+    if (url == nullptr) {
+      state.SkipWithError("UPGATE_BENCH_REDIS_URL is not set (bench/limits_redis.sh sets it)");
+      return nullptr;
+    }
+    auto bench = std::unique_ptr<RedisBench>(new RedisBench(url));
+    bench->admit(first).get();
+    bench->commands_before_ = bench->limiter_->stats().commands;
+    return bench;
+  }
+  ~RedisBench() {
+    limiter_.reset();
+    guard_.reset();
+    io_.stop();
+    thread_.join();
+  }
+
+  std::future<Decision> admit(const Admission& a) {
+    return boost::asio::co_spawn(io_, limiter_->admit(a), boost::asio::use_future);
+  }
+
+  // Commands per admission since start(), and the errors seen.
+  void report(benchmark::State& state, std::uint64_t admissions) const {
+    const RedisStats stats = limiter_->stats();
+    state.counters["round_trips"] =
+        static_cast<double>(stats.commands - commands_before_) / static_cast<double>(admissions);
+    state.counters["errors"] = static_cast<double>(stats.errors_total());
+  }
+
+ private:
   explicit RedisBench(const char* url)
       : guard_(io_.get_executor()), thread_([this] { io_.run(); }) {
     RedisLimiterOptions options;
@@ -128,79 +161,40 @@ class RedisBench {
     options.key_prefix = "upgate:bench:";
     limiter_ = std::make_unique<RedisLimiter>(io_.get_executor(), std::move(options));
   }
-  ~RedisBench() {
-    limiter_.reset();
-    guard_.reset();
-    io_.stop();
-    thread_.join();
-  }
-  RedisLimiter& limiter() { return *limiter_; }
-  boost::asio::io_context& io() { return io_; }
 
- private:
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   std::thread thread_;
   std::unique_ptr<RedisLimiter> limiter_;
+  std::uint64_t commands_before_ = 0;
 };
 
-void report_round_trips(benchmark::State& state, RedisLimiter& limiter, std::uint64_t before,
-                        std::uint64_t admissions) {
-  const RedisStats stats = limiter.stats();
-  state.counters["round_trips"] =
-      static_cast<double>(stats.commands - before) / static_cast<double>(admissions);
-  state.counters["errors"] = static_cast<double>(stats.errors_total());
-}
-
 void BM_RedisAdmitOneAtATime(benchmark::State& state, const std::vector<Admission>* admissions) {
-  const char* url = std::getenv("UPGATE_BENCH_REDIS_URL");
-  if (url == nullptr) {
-    state.SkipWithError("UPGATE_BENCH_REDIS_URL is not set (bench/limits_redis.sh sets it)");
-    return;
-  }
-  RedisBench redis(url);
-  // Load the script first, so the figures are the steady state.
-  boost::asio::co_spawn(redis.io(), redis.limiter().admit((*admissions)[0]),
-                        boost::asio::use_future)
-      .get();
-  const std::uint64_t before = redis.limiter().stats().commands;
+  const auto redis = RedisBench::start(state, admissions->front());
+  if (!redis) return;
   std::size_t i = 0;
   for (auto _ : state) {
-    Decision d =
-        boost::asio::co_spawn(redis.io(), redis.limiter().admit((*admissions)[i++ % kKeys]),
-                              boost::asio::use_future)
-            .get();
+    Decision d = redis->admit((*admissions)[i++ % kKeys]).get();
     benchmark::DoNotOptimize(d.allowed);
   }
-  report_round_trips(state, redis.limiter(), before, state.iterations());
+  redis->report(state, state.iterations());
 }
 
 // 64 admissions in flight: throughput through the pool of 8 connections.
 void BM_RedisAdmit64InFlight(benchmark::State& state, const std::vector<Admission>* admissions) {
-  const char* url = std::getenv("UPGATE_BENCH_REDIS_URL");
-  if (url == nullptr) {
-    state.SkipWithError("UPGATE_BENCH_REDIS_URL is not set (bench/limits_redis.sh sets it)");
-    return;
-  }
-  RedisBench redis(url);
-  boost::asio::co_spawn(redis.io(), redis.limiter().admit((*admissions)[0]),
-                        boost::asio::use_future)
-      .get();
-  const std::uint64_t before = redis.limiter().stats().commands;
+  const auto redis = RedisBench::start(state, admissions->front());
+  if (!redis) return;
   constexpr int kInFlight = 64;
   std::uint64_t total = 0;
   for (auto _ : state) {
     std::vector<std::future<Decision>> batch;
-    for (int k = 0; k < kInFlight; ++k) {
-      batch.push_back(boost::asio::co_spawn(
-          redis.io(), redis.limiter().admit((*admissions)[(total + k) % kKeys]),
-          boost::asio::use_future));
-    }
+    for (int k = 0; k < kInFlight; ++k)
+      batch.push_back(redis->admit((*admissions)[(total + k) % kKeys]));
     for (auto& f : batch) benchmark::DoNotOptimize(f.get().allowed);
     total += kInFlight;
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(total));
-  report_round_trips(state, redis.limiter(), before, total);
+  redis->report(state, total);
 }
 
 const std::vector<Admission> kRedisRate = rate_admissions("redis-");

@@ -148,6 +148,19 @@ TEST(RedisLimiter, TwoCopiesShareOneBucket) {
   EXPECT_EQ(remaining, (std::vector<std::uint64_t>{4, 3, 2, 1, 0}));
 }
 
+// Redis' own clock refills the bucket: real time, with a tolerance on one side only.
+TEST(RedisLimiter, RefillsInRealTime) {
+  RedisServer redis;
+  Copy copy(redis.url());
+  const Admission a = rate_admission("k", "1/s", 1);
+  ASSERT_TRUE(copy.admit(a).allowed);
+  const Decision refused = copy.admit(a);
+  EXPECT_EQ(refused.reason, Reason::rate_limited);
+  EXPECT_EQ(refused.retry_after_seconds, 1u);
+  std::this_thread::sleep_for(milliseconds(1050));
+  EXPECT_TRUE(copy.admit(a).allowed);
+}
+
 TEST(RedisLimiter, TwoCopiesShareQuotasAndUploadSlots) {
   RedisServer redis;
   Copy a(redis.url()), b(redis.url());
