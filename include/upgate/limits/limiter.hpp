@@ -19,7 +19,8 @@
 // - It does not throw for store failures: those become Reason::store_unavailable with
 //   `allowed` as the on_store_error setting says. It throws std::invalid_argument for a
 //   malformed Admission (admission_problem()), which is a bug in the caller.
-// - The Limiter must outlive every admit() and release_upload() in flight.
+// - The Limiter must outlive every admit() and release_upload() in flight, and the
+//   Admission its admit() (co_await it where the Admission lives).
 #pragma once
 
 #include <upgate/expected.hpp>

@@ -6,11 +6,11 @@
 //
 // Memory is bounded by `max_keys` (rate buckets, quota counters and open-upload sets
 // together; about 200 bytes each with keys of up to 128 bytes). State that has run out
-// (a bucket full again, a quota window over, every slot expired) is the same as no state
-// and is dropped: a little at every insertion, and all of a shard's dead entries it finds
-// when the shard is full. When a full shard has no dead entry in its sample of 64, the
-// sampled entry closest to running out is evicted (counted in live_evictions: its owner
-// gets a fresher bucket than it earned, the price of the bound).
+// (a bucket full again, a quota window over, every slot expired) is the same as no state:
+// it is reused in place when its key comes back, each insertion drops the dead entries of
+// the next few buckets, and a full shard drops a dead entry from a sample of 64. When the
+// sample has none, the sampled entry closest to running out is evicted (counted in
+// live_evictions: its owner gets a fresher bucket than it earned, the price of the bound).
 //
 // The clock is injected (microseconds since the Unix epoch; wall time, since quota windows
 // are UTC hours and days), so tests step time by hand.
