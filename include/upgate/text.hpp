@@ -85,10 +85,23 @@ constexpr bool is_space(char c) noexcept {
   return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-// Without leading and trailing ASCII whitespace (line-oriented files, XML text).
+// Without leading and trailing ASCII whitespace (line-oriented files).
 constexpr std::string_view trim_space(std::string_view s) noexcept {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// XML 1.0's white space (its S production): space, tab, CR and LF; \v and \f are not
+// even characters XML allows, so a document holding one is malformed, not blank.
+constexpr bool is_xml_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// Without leading and trailing XML white space (element text, whole documents).
+constexpr std::string_view trim_xml_space(std::string_view s) noexcept {
+  while (!s.empty() && is_xml_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_xml_space(s.back())) s.remove_suffix(1);
   return s;
 }
 

@@ -2,16 +2,14 @@
 
 #include <chrono>
 
+#include "upgate/text.hpp"
+
 namespace upgate::s3 {
 namespace {
 
-constexpr std::size_t kMaxConditionHeader = 8 * 1024;
+using text::trim;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+constexpr std::size_t kMaxConditionHeader = 8 * 1024;
 
 std::string_view unquote(std::string_view s) {
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "upgate/s3/xml_writer.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::s3 {
 namespace {
@@ -15,24 +16,12 @@ constexpr std::array<std::string_view, 5> kCorsMethods = {"GET", "PUT", "POST", 
 constexpr std::size_t kMaxRuleIdLength = 255;
 constexpr std::size_t kMaxRequestedHeaders = 256;
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using text::trim;
 
 // Pattern with at most one '*' (any run, possibly empty); `fold` lowercases both sides.
 bool wildcard_match(std::string_view pattern, std::string_view text, bool fold) {
   const auto equal = [fold](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (fold ? ascii_lower(a[i]) != ascii_lower(b[i]) : a[i] != b[i]) return false;
-    }
-    return true;
+    return fold ? text::iequals(a, b) : a == b;
   };
   const auto star = pattern.find('*');
   if (star == std::string_view::npos) return equal(pattern, text);
@@ -85,9 +74,7 @@ std::optional<std::vector<std::string>> requested_headers(std::string_view value
     const std::string_view item = trim(value.substr(0, comma));
     if (!item.empty()) {
       if (out.size() == kMaxRequestedHeaders) return std::nullopt;
-      std::string name(item);
-      for (char& c : name) c = ascii_lower(c);
-      out.push_back(std::move(name));
+      out.push_back(text::lower(item));
     }
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);

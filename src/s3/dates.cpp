@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdio>
 
+#include "upgate/text.hpp"
+
 namespace upgate::s3 {
 namespace {
 
@@ -117,8 +119,7 @@ std::optional<Seconds> parse_asctime(std::string_view text) {
 
 std::optional<Seconds> parse_http_date(std::string_view text, Seconds now) {
   if (text.size() > 64) return std::nullopt;
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  text = text::trim(text);
   if (auto t = parse_imf_fixdate(text)) return t;
   if (auto t = parse_rfc850(text, now)) return t;
   return parse_asctime(text);

@@ -2,41 +2,13 @@
 
 #include <array>
 
-#include "upgate/s3/utf8.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::s3 {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
-bool is_ipv4_address(std::string_view s) {
-  int parts = 0;
-  while (true) {
-    std::size_t digits = 0;
-    while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
-    if (digits == 0 || digits > 3) return false;
-    ++parts;
-    s.remove_prefix(digits);
-    if (s.empty()) return parts == 4;
-    if (s.front() != '.') return false;
-    s.remove_prefix(1);
-  }
-}
+using text::hex_value;
+using text::lower;
 
 S3Error invalid_bucket(std::string_view bucket, std::string why) {
   return make_error(ErrorCode::InvalidBucketName)
@@ -67,7 +39,7 @@ Expected<void, S3Error> validate_object_key(std::string_view key) {
                           .with("MaxSizeAllowed", std::to_string(kMaxKeyBytes))
                           .because("key is " + std::to_string(key.size()) + " bytes"));
   }
-  if (const auto bad = first_invalid_utf8(key)) {
+  if (const auto bad = text::first_invalid_utf8(key)) {
     return Unexpected(invalid_uri("key is not valid UTF-8 at byte " + std::to_string(*bad)));
   }
   return {};
@@ -91,7 +63,7 @@ Expected<void, S3Error> validate_bucket_name(std::string_view b) {
   if (b.find("..") != std::string_view::npos) {
     return Unexpected(invalid_bucket(b, "bucket names hold no two adjacent periods"));
   }
-  if (is_ipv4_address(b)) {
+  if (text::is_dotted_quad(b)) {
     return Unexpected(invalid_bucket(b, "bucket names are not formatted as IP addresses"));
   }
   static constexpr std::array<std::string_view, 3> kReservedPrefixes = {"xn--", "sthree-",
@@ -137,21 +109,20 @@ Expected<std::string, S3Error> percent_decode(std::string_view text, bool plus_i
 }
 
 std::string url_encode_key(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(text.size());
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
-    const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.' || c == '*' || c == '/';
+    const bool keep =
+        text::is_alnum(ch) || c == '-' || c == '_' || c == '.' || c == '*' || c == '/';
     if (keep) {
       out += ch;
     } else if (c == ' ') {
       out += '+';
     } else {
       out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
+      out += text::kHexUpper[c >> 4];
+      out += text::kHexUpper[c & 0xF];
     }
   }
   return out;

@@ -1,15 +1,13 @@
 #include "upgate/s3/range.hpp"
 
+#include "upgate/text.hpp"
+
 namespace upgate::s3 {
 namespace {
 
-constexpr std::size_t kMaxRangeHeader = 1024;
+using text::trim;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+constexpr std::size_t kMaxRangeHeader = 1024;
 
 // A non-empty run of digits; anything else is nullopt. A number too large for
 // uint64 saturates: it is still larger than any object, which is all that matters.

@@ -4,8 +4,8 @@
 #include <memory>
 #include <pugixml.hpp>
 
-#include "upgate/s3/utf8.hpp"
 #include "upgate/s3/xml_writer.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::s3 {
 namespace {
@@ -19,15 +19,7 @@ bool is_xml_char(std::uint32_t c) {
          (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
 }
 
-bool starts_with_ci(std::string_view text, std::size_t pos, std::string_view prefix) {
-  if (text.size() - pos < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[pos + i];
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
+using text::trim_xml_space;
 
 // Reads the reference that starts at body[pos] == '&'; returns its length, or 0
 // when it is not a predefined entity or a numeric reference to an XML character.
@@ -43,10 +35,7 @@ std::size_t reference_length(std::string_view body, std::size_t pos) {
   std::size_t digits = 0;
   for (; i < body.size() && body[i] != ';'; ++i, ++digits) {
     const char c = body[i];
-    int d = -1;
-    if (c >= '0' && c <= '9') d = c - '0';
-    if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    const int d = hex ? text::hex_value(c) : text::is_digit(c) ? c - '0' : -1;
     if (d < 0 || digits >= 8) return 0;
     value = value * (hex ? 16 : 10) + static_cast<std::uint32_t>(d);
   }
@@ -56,7 +45,7 @@ std::size_t reference_length(std::string_view body, std::size_t pos) {
 
 // Everything pugixml would be too lenient about, checked on the raw bytes.
 Expected<void, S3Error> screen(std::string_view body) {
-  if (const auto bad = first_invalid_utf8(body)) {
+  if (const auto bad = text::first_invalid_utf8(body)) {
     return Unexpected(malformed("body is not valid UTF-8 at byte " + std::to_string(*bad)));
   }
   for (std::size_t i = 0; i < body.size(); ++i) {
@@ -65,11 +54,11 @@ Expected<void, S3Error> screen(std::string_view body) {
       return Unexpected(
           malformed("control character " + std::to_string(c) + " at byte " + std::to_string(i)));
     }
-    if (c == '<' && starts_with_ci(body, i, "<!DOCTYPE")) {
+    if (c == '<' && text::istarts_with(body.substr(i), "<!DOCTYPE")) {
       return Unexpected(
           malformed("DOCTYPE declarations are not accepted (byte " + std::to_string(i) + ")"));
     }
-    if (c == '<' && starts_with_ci(body, i, "<!ENTITY")) {
+    if (c == '<' && text::istarts_with(body.substr(i), "<!ENTITY")) {
       return Unexpected(
           malformed("ENTITY declarations are not accepted (byte " + std::to_string(i) + ")"));
     }
@@ -165,21 +154,9 @@ Expected<std::string, S3Error> leaf_text(pugi::xml_node node, const std::string&
   return text;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // A decimal integer with optional sign, within [lo, hi]; nullopt otherwise.
 std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t lo, std::int64_t hi) {
-  text = trim(text);
+  text = trim_xml_space(text);
   bool negative = false;
   if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
     negative = text.front() == '-';
@@ -207,7 +184,7 @@ Expected<void, S3Error> set_once(std::optional<std::string>& slot, pugi::xml_nod
 }
 
 std::string strip_quotes(std::string_view etag) {
-  etag = trim(etag);
+  etag = trim_xml_space(etag);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
     etag = etag.substr(1, etag.size() - 2);
   }
@@ -247,13 +224,14 @@ Expected<CompletedPart, S3Error> parse_part(pugi::xml_node node, const std::stri
   const auto as_int = parse_integer(*number, INT32_MIN, INT32_MAX);
   if (!as_int) return Unexpected(malformed(path + "/PartNumber is not an integer"));
   if (*as_int < 1) {
-    return Unexpected(invalid_argument("PartNumber must be >= 1", "PartNumber", trim(*number))
-                          .because(path + "/PartNumber below 1"));
+    return Unexpected(
+        invalid_argument("PartNumber must be >= 1", "PartNumber", trim_xml_space(*number))
+            .because(path + "/PartNumber below 1"));
   }
   if (*as_int > kMaxPartNumber) {
     return Unexpected(
         invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
-                         "partNumber", trim(*number))
+                         "partNumber", trim_xml_space(*number))
             .because(path + "/PartNumber above 10000"));
   }
   part.part_number = static_cast<int>(*as_int);
@@ -397,7 +375,7 @@ Expected<DeleteObjectsRequest, S3Error> parse_delete_objects(std::string_view bo
     request.objects.push_back(std::move(*object));
   }
   if (quiet) {
-    const std::string_view q = trim(*quiet);
+    const std::string_view q = trim_xml_space(*quiet);
     if (q == "true" || q == "1") {
       request.quiet = true;
     } else if (q != "false" && q != "0") {
@@ -433,7 +411,7 @@ Expected<CorsConfiguration, S3Error> parse_cors_configuration_xml(std::string_vi
 
 Expected<CreateBucketConfiguration, S3Error> parse_create_bucket_configuration(
     std::string_view body, std::size_t max_bytes) {
-  if (trim(body).empty()) return CreateBucketConfiguration{};
+  if (trim_xml_space(body).empty()) return CreateBucketConfiguration{};
   auto doc = load(body, max_bytes, "CreateBucketConfiguration");
   if (!doc) return Unexpected(std::move(doc).error());
   auto children = element_children(doc->root, "/CreateBucketConfiguration");
@@ -456,7 +434,7 @@ Expected<CreateBucketConfiguration, S3Error> parse_create_bucket_configuration(
 
 Expected<void, S3Error> check_location_constraint(const std::optional<std::string>& requested,
                                                   std::string_view server_region) {
-  const std::string_view wanted = requested ? trim(*requested) : std::string_view{};
+  const std::string_view wanted = requested ? trim_xml_space(*requested) : std::string_view{};
   if (wanted.empty()) {
     if (server_region == "us-east-1") return {};
     return Unexpected(

@@ -3,16 +3,15 @@
 #include <cassert>
 #include <cstdint>
 
-#include "upgate/s3/utf8.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::s3 {
 namespace {
 
 void append_char_ref(std::string& out, unsigned char c) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   out += "&#x";
-  if (c >= 0x10) out += kHex[c >> 4];
-  out += kHex[c & 0xF];
+  if (c >= 0x10) out += text::kHexUpper[c >> 4];
+  out += text::kHexUpper[c & 0xF];
   out += ';';
 }
 
@@ -57,7 +56,7 @@ std::string xml_escape(std::string_view text) {
       ++i;
       continue;
     }
-    const std::size_t len = utf8_sequence_length(text, i);
+    const std::size_t len = text::utf8_sequence_length(text, i);
     if (len == 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
       ++i;

@@ -25,6 +25,8 @@ TEST(TextWhitespace, TrimTakesOnlyOwsAndTrimSpaceAllAsciiSpace) {
   EXPECT_EQ(trim_space("\r\n value\v\f"), "value");
   EXPECT_EQ(trim(""), "");
   EXPECT_EQ(trim("   "), "");
+  EXPECT_EQ(trim_xml_space("\r\n\t <a/> \n"), "<a/>");
+  EXPECT_EQ(trim_xml_space("\v<a/>\f"), "\v<a/>\f");  // not XML white space
 }
 
 TEST(TextHex, ValuesAndEncoding) {
@@ -50,6 +52,22 @@ TEST(TextUtf8, StrictRfc3629) {
   EXPECT_FALSE(is_valid_utf8("\x80"));                    // lone continuation
   EXPECT_EQ(first_invalid_utf8("ab\xFFz"), 2U);
   EXPECT_EQ(first_invalid_utf8("abc"), std::nullopt);
+}
+
+// The cases S3 object keys and XML bodies were checked against before this header existed.
+TEST(TextUtf8, FirstInvalidNamesTheByte) {
+  EXPECT_TRUE(is_valid_utf8(""));
+  EXPECT_TRUE(is_valid_utf8("\xED\x95\x9C\xEA\xB8\x80"));  // 한글
+  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));          // U+10FFFF, the last code point
+  EXPECT_TRUE(is_valid_utf8("\xEF\xBF\xBD"));              // U+FFFD
+  EXPECT_EQ(first_invalid_utf8("ab\x80"), 2U);             // lone continuation byte
+  EXPECT_EQ(first_invalid_utf8("\xF0\x80\x80\xAF"), 0U);   // overlong, 4 bytes
+  EXPECT_EQ(first_invalid_utf8("x\xED\xA0\x80"), 1U);      // surrogate U+D800
+  EXPECT_EQ(first_invalid_utf8("\xF5\x80\x80\x80"), 0U);   // no such lead byte
+  EXPECT_EQ(first_invalid_utf8("\xFF"), 0U);
+  EXPECT_EQ(first_invalid_utf8("ok\xE2\x82"), 2U);  // truncated at the end
+  EXPECT_EQ(first_invalid_utf8("\xC3"), 0U);
+  EXPECT_EQ(first_invalid_utf8("\xE2\x28\xA1"), 0U);  // bad continuation
 }
 
 TEST(TextUtf8, DecodeAndPrefix) {
