@@ -2,7 +2,6 @@
 #include "upgate/config/aws_credentials.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "upgate/config/aws_shared_config.hpp"
 #include "upgate/config/credential_process.hpp"

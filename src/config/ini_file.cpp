@@ -2,32 +2,16 @@
 #include "upgate/config/ini_file.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "upgate/text.hpp"
 
 namespace upgate::config {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool valid_key(std::string_view key) {
   if (key.empty() || key.size() > 128) return false;
-  return std::all_of(key.begin(), key.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-  });
+  return std::all_of(key.begin(), key.end(),
+                     [](char c) { return text::is_alnum(c) || c == '_' || c == '-' || c == '.'; });
 }
 
 Unexpected<IniError> fail(std::size_t line, std::string message) {
@@ -65,12 +49,14 @@ Expected<IniFile, IniError> parse_ini(std::string_view text) {
     if (raw.size() > kMaxIniLineBytes) return fail(line_no, "line is longer than 8 KiB");
 
     const bool indented = !raw.empty() && (raw.front() == ' ' || raw.front() == '\t');
-    const std::string_view line = trim(raw);
+    // All ASCII white space goes, as Python's configparser (the AWS CLI's reader) strips
+    // it; a CRLF file's '\r' with it.
+    const std::string_view line = text::trim_space(raw);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
 
     if (line.front() == '[') {
       if (line.back() != ']') return fail(line_no, "section header without closing ']'");
-      const std::string_view name = trim(line.substr(1, line.size() - 2));
+      const std::string_view name = text::trim_space(line.substr(1, line.size() - 2));
       if (name.empty()) return fail(line_no, "empty section name");
       if (name.size() > 256) return fail(line_no, "section name longer than 256 bytes");
       if (file.sections.size() >= kMaxIniSections && !file.sections.contains(name)) {
@@ -84,8 +70,8 @@ Expected<IniFile, IniError> parse_ini(std::string_view text) {
     const auto eq = line.find('=');
     if (eq == std::string_view::npos) return fail(line_no, "expected 'key = value'");
     if (current == nullptr) return fail(line_no, "'key = value' before any [section]");
-    const std::string key = lower(trim(line.substr(0, eq)));
-    const std::string_view value = trim(line.substr(eq + 1));
+    const std::string key = text::lower(text::trim_space(line.substr(0, eq)));
+    const std::string_view value = text::trim_space(line.substr(eq + 1));
     if (!valid_key(key)) return fail(line_no, "invalid key name");
 
     if (indented && !nested_prefix.empty()) {

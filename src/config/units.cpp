@@ -2,30 +2,25 @@
 #include "upgate/config/units.hpp"
 
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <limits>
 #include <utility>
 
+#include "upgate/text.hpp"
+
 namespace upgate::config {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Splits "5 MiB" into 5 and "mib"; nullopt when there is no leading integer.
+// Splits "5 MiB" into 5 and "mib"; nullopt when there is no leading integer. Spaces and
+// tabs around the number and the unit are allowed.
 std::optional<std::pair<std::uint64_t, std::string>> split_number(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  text = text::trim(text);
   std::uint64_t value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end == text.data()) return std::nullopt;
-  std::string_view unit = text.substr(static_cast<std::size_t>(end - text.data()));
-  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
-  return std::pair{value, lower(unit)};
+  const std::string_view unit =
+      text::trim(text.substr(static_cast<std::size_t>(end - text.data())));
+  return std::pair{value, text::lower(unit)};
 }
 
 std::optional<std::uint64_t> multiply(std::uint64_t value, std::uint64_t factor) {

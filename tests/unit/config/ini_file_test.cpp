@@ -31,6 +31,12 @@ TEST(ParseIni, SectionsKeysCommentsAndNestedBlocks) {
   EXPECT_EQ(file->section("profile other")->get("region"), "us-east-2");
 }
 
+TEST(ParseIni, StripsAllAsciiWhiteSpaceAsConfigparserDoes) {
+  const auto file = parse_ini("[a]\nk =\tv\f\v\r\n");
+  ASSERT_TRUE(file);
+  EXPECT_EQ(file->section("a")->get("k"), "v");
+}
+
 TEST(ParseIni, LaterValuesOverrideEarlierOnes) {
   const auto file = parse_ini("[a]\nk = 1\n[a]\nk = 2\n");
   ASSERT_TRUE(file);

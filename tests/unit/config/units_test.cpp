@@ -17,6 +17,7 @@ TEST(ParseByteSize, SiAndIecUnits) {
   EXPECT_EQ(parse_byte_size("1 GB"), 1'000'000'000u);
   EXPECT_EQ(parse_byte_size("5 TiB"), 5ULL << 40);
   EXPECT_EQ(parse_byte_size("12 B"), 12u);
+  EXPECT_EQ(parse_byte_size(" \t5\tMiB "), 5u * 1024 * 1024);  // spaces and tabs alike
 }
 
 TEST(ParseByteSize, RefusesGarbage) {
