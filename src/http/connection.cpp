@@ -14,6 +14,8 @@
 #include <cstring>
 #include <exception>
 
+#include "upgate/text.hpp"
+
 namespace upgate::http::detail {
 
 namespace asio = boost::asio;
@@ -54,12 +56,6 @@ Method method_of(bhttp::verb v) noexcept {
   }
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);  // only used on ASCII tokens
-         });
-}
-
 // Errors of the socket itself (peer closed, reset, cancelled) as opposed to protocol errors.
 bool is_transport_error(const boost::system::error_code& ec) noexcept {
   return ec.category() == asio::error::get_system_category() ||
@@ -79,14 +75,10 @@ int transfer_coding_refusal(const bhttp::request_header<>& header) {
     std::string_view list(field.value().data(), field.value().size());
     while (!list.empty()) {
       const auto comma = list.find(',');
-      std::string_view coding = list.substr(0, comma);
-      while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
-        coding.remove_prefix(1);
-      while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
-        coding.remove_suffix(1);
+      const std::string_view coding = text::trim(list.substr(0, comma));
       if (!coding.empty()) {
         any = true;
-        last_is_chunked = iequals(coding, "chunked");
+        last_is_chunked = text::iequals(coding, "chunked");
         if (!last_is_chunked) other = true;
       }
       if (comma == std::string_view::npos) break;
@@ -253,7 +245,7 @@ void Connection::start_request() {
   bool expects_continue = false;
   if (message.version() >= 11 && has_body) {
     auto it = message.find(bhttp::field::expect);
-    expects_continue = it != message.end() && iequals(it->value(), "100-continue");
+    expects_continue = it != message.end() && text::iequals(it->value(), "100-continue");
   }
   const auto target = message.target();
   request_.emplace(head_view_, method_of(message.method()),

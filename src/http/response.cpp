@@ -1,5 +1,6 @@
 #include <upgate/http/response.hpp>
 #include <upgate/http_token.hpp>
+#include <upgate/text.hpp>
 
 #include <boost/beast/http/status.hpp>
 
@@ -9,11 +10,7 @@ namespace upgate::http {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);  // exact for tokens, the only input here
-         });
-}
+using text::iequals;
 
 // Fields whose meaning is the server's: framing, connection management, Date.
 bool is_server_field(std::string_view name) noexcept {

@@ -1,4 +1,5 @@
 #include <upgate/http/static_files.hpp>
+#include <upgate/text.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -26,13 +27,6 @@ std::string make_etag(std::uint64_t a, std::uint64_t b) {
       std::snprintf(text, sizeof text, "\"%llx-%llx\"", static_cast<unsigned long long>(a),
                     static_cast<unsigned long long>(b));
   return std::string(text, static_cast<std::size_t>(n));
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Strips the mount prefix; nullopt when the path is not under it.
@@ -128,10 +122,7 @@ std::string_view content_type_for(std::string_view file_name) noexcept {
       {"woff2", "font/woff2"},
   };
   for (const auto& m : kTypes) {
-    if (m.ext.size() == ext.size() && std::equal(ext.begin(), ext.end(), m.ext.begin(),
-                                                 [](char a, char b) { return (a | 0x20) == b; })) {
-      return m.type;
-    }
+    if (text::iequals(ext, m.ext)) return m.type;
   }
   return "application/octet-stream";
 }
@@ -144,9 +135,7 @@ bool if_none_match_matches(std::string_view header_value, std::string_view etag)
   const std::string_view wanted = strip_weak(etag);
   while (!header_value.empty()) {
     const auto comma = header_value.find(',');
-    std::string_view item = header_value.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    const std::string_view item = text::trim(header_value.substr(0, comma));
     if (item == "*" || strip_weak(item) == wanted) return true;
     if (comma == std::string_view::npos) break;
     header_value.remove_prefix(comma + 1);
@@ -162,8 +151,8 @@ std::optional<std::string> safe_relative_path(std::string_view request_path) {
     char c = request_path[i];
     if (c == '%') {
       if (i + 2 >= request_path.size()) return std::nullopt;
-      const int hi = hex_value(request_path[i + 1]);
-      const int lo = hex_value(request_path[i + 2]);
+      const int hi = text::hex_value(request_path[i + 1]);
+      const int lo = text::hex_value(request_path[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       c = static_cast<char>(hi * 16 + lo);
       i += 2;
