@@ -4,13 +4,13 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <set>
 
 #include "upgate/api/folder_name.hpp"
 #include "upgate/config/aws_shared_config.hpp"
 #include "upgate/config/units.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::api {
 namespace {
@@ -114,7 +114,7 @@ Expected<std::optional<T>, ConfigError> get_quantity(const toml::table& t, std::
 
 bool valid_profile_name(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    return text::is_alnum(c) || c == '_' || c == '-' || c == '.';
   });
 }
 
@@ -127,8 +127,7 @@ bool valid_origin(std::string_view origin) {
   const std::string_view rest = origin.substr(scheme_end + 3);
   if (rest.empty()) return false;
   return std::all_of(rest.begin(), rest.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
-           c == '[' || c == ']';
+    return text::is_alnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
   });
 }
 
@@ -185,13 +184,11 @@ Expected<UploadProfile, ConfigError> read_profile(const std::string& name, const
   for (std::string ext : *extensions) {
     if (!ext.empty() && ext.front() == '.') ext.erase(0, 1);
     const bool ok = !ext.empty() && ext.size() <= 16 &&
-                    std::all_of(ext.begin(), ext.end(),
-                                [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+                    std::all_of(ext.begin(), ext.end(), [](char c) { return text::is_alnum(c); });
     if (!ok)
       return fail(prefix + "allowed_extensions",
                   "'" + ext + "' is not an extension (1-16 letters or digits)");
-    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    p.allowed_extensions.push_back(std::move(ext));
+    p.allowed_extensions.push_back(text::lower(ext));
   }
 
   auto lifetime = get_quantity<std::chrono::seconds>(t, "url_lifetime", prefix + "url_lifetime",
@@ -385,16 +382,14 @@ std::optional<bool> parse_bool(std::string_view text) {
   return std::nullopt;
 }
 
-std::vector<std::string> split_commas(std::string_view text) {
+std::vector<std::string> split_commas(std::string_view list) {
   std::vector<std::string> out;
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    std::string_view item = text.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const std::string_view item = text::trim(list.substr(0, comma));
     if (!item.empty()) out.emplace_back(item);
     if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
+    list.remove_prefix(comma + 1);
   }
   return out;
 }
@@ -429,7 +424,7 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text) {
     out.host = "127.0.0.1";
   } else {
     const bool plausible = std::all_of(host.begin(), host.end(), [](char c) {
-      return std::isxdigit(static_cast<unsigned char>(c)) || c == '.' || c == ':';
+      return text::is_hex_digit(c) || c == '.' || c == ':';
     });
     if (!plausible) return std::nullopt;
     out.host = std::string(host);

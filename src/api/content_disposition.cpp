@@ -1,14 +1,14 @@
 // RFC 6266 Content-Disposition with an RFC 8187 UTF-8 filename*.
 #include "upgate/api/content_disposition.hpp"
 
-#include <cctype>
+#include "upgate/text.hpp"
 
 namespace upgate::api {
 namespace {
 
 // RFC 8187 attr-char: everything else is percent-encoded.
 bool attr_char(unsigned char c) {
-  if (std::isalnum(c)) return true;
+  if (text::is_alnum(static_cast<char>(c))) return true;
   switch (c) {
     case '!':
     case '#':
@@ -28,14 +28,9 @@ bool attr_char(unsigned char c) {
   }
 }
 
-bool is_hex_lower(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
 }  // namespace
 
 std::string content_disposition(Disposition disposition, std::string_view name) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out = disposition == Disposition::inline_ ? "inline" : "attachment";
   out += "; filename=\"";
   for (char c : name) {
@@ -50,8 +45,8 @@ std::string content_disposition(Disposition disposition, std::string_view name) 
       out += c;
     } else {
       out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
+      out += text::kHexUpper[u >> 4];
+      out += text::kHexUpper[u & 0xF];
     }
   }
   return out;
@@ -62,7 +57,9 @@ std::string_view file_name_from_key(std::string_view key) {
   std::string_view last = slash == std::string_view::npos ? key : key.substr(slash + 1);
   if (last.size() > 33 && last[32] == '-') {
     bool id = true;
-    for (std::size_t i = 0; i < 32; ++i) id = id && is_hex_lower(last[i]);
+    for (std::size_t i = 0; i < 32; ++i) {
+      id = id && text::kHexLower.find(last[i]) != std::string_view::npos;
+    }
     if (id) last.remove_prefix(33);
   }
   return last;

@@ -2,25 +2,10 @@
 #include "upgate/api/cors_policy.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "upgate/text.hpp"
 
 namespace upgate::api {
-namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 CorsPolicy::CorsPolicy(CorsConfig config)
     : config_(std::move(config)),
@@ -50,8 +35,10 @@ CorsPolicy::PreflightResult CorsPolicy::check_preflight(
     std::string_view rest = *requested_headers;
     while (!rest.empty()) {
       const auto comma = rest.find(',');
-      const std::string_view name = trim(rest.substr(0, comma));
-      if (!name.empty() && !iequals(name, "content-type")) return PreflightResult::headers_refused;
+      const std::string_view name = text::trim(rest.substr(0, comma));
+      if (!name.empty() && !text::iequals(name, "content-type")) {
+        return PreflightResult::headers_refused;
+      }
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }

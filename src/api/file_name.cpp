@@ -1,41 +1,10 @@
 // File-name sanitising: what is left of a client's name is safe inside a key segment.
 #include "upgate/api/file_name.hpp"
 
-#include <cctype>
-#include <cstdint>
+#include "upgate/text.hpp"
 
 namespace upgate::api {
 namespace {
-
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when invalid.
-std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t& out) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    out = b0;
-    return 1;
-  }
-  std::size_t len = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  out = cp;
-  return len;
-}
 
 // Characters that are invisible or reorder text: they make a name look like another.
 bool invisible_or_control(char32_t cp) {
@@ -50,19 +19,11 @@ bool whitespace_like(char32_t cp) {
 }
 
 bool safe_ascii(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  return text::is_alnum(c) || c == '.' || c == '_' || c == '-';
 }
 
 bool trimmed_edge(char c) {
   return c == '.' || c == '_' || c == '-';
-}
-
-// The longest prefix of `s` of at most max_bytes that ends on a character boundary.
-std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) {
-  if (s.size() <= max_bytes) return s;
-  std::size_t end = max_bytes;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return s.substr(0, end);
 }
 
 std::string_view trim_edges(std::string_view s) {
@@ -72,16 +33,6 @@ std::string_view trim_edges(std::string_view s) {
 }
 
 }  // namespace
-
-bool valid_utf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    char32_t cp = 0;
-    const std::size_t len = decode_utf8(text, i, cp);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
 
 std::optional<SanitizedName> sanitize_file_name(std::string_view raw) {
   const auto last_separator = raw.find_last_of("/\\");
@@ -93,7 +44,7 @@ std::optional<SanitizedName> sanitize_file_name(std::string_view raw) {
   cleaned.reserve(raw.size());
   for (std::size_t i = 0; i < raw.size();) {
     char32_t cp = 0;
-    const std::size_t len = decode_utf8(raw, i, cp);
+    const std::size_t len = text::decode_utf8(raw, i, cp);
     if (len == 0) {  // an invalid byte: dropped, decoding resumes at the next one
       ++i;
       continue;
@@ -121,7 +72,7 @@ std::optional<SanitizedName> sanitize_file_name(std::string_view raw) {
       name.size() - dot - 1 <= kMaxExtensionBytes) {
     const std::string_view candidate = name.substr(dot + 1);
     bool alnum = true;
-    for (char c : candidate) alnum = alnum && std::isalnum(static_cast<unsigned char>(c));
+    for (char c : candidate) alnum = alnum && text::is_alnum(c);
     if (alnum) {
       extension = candidate;
       base = trim_edges(name.substr(0, dot));
@@ -133,16 +84,13 @@ std::optional<SanitizedName> sanitize_file_name(std::string_view raw) {
     extension = {};
   }
   const std::size_t room = kMaxSanitizedNameBytes - (extension.empty() ? 0 : extension.size() + 1);
-  base = trim_edges(utf8_prefix(base, room));
+  base = trim_edges(text::utf8_prefix(base, room));
   if (base.empty()) return std::nullopt;
   out.name = std::string(base);
   if (!extension.empty()) {
     out.name += '.';
     out.name += extension;
-    out.extension.reserve(extension.size());
-    for (char c : extension) {
-      out.extension += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
+    out.extension = text::lower(extension);
   }
   return out;
 }

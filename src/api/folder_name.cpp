@@ -1,8 +1,9 @@
 // Folder-name rules: safe segments only, nothing a browser or S3 tool would rewrite.
 #include "upgate/api/folder_name.hpp"
 
-#include <cctype>
 #include <string>
+
+#include "upgate/text.hpp"
 
 namespace upgate::api {
 namespace {
@@ -37,7 +38,7 @@ Expected<void, ApiError> check_folder_name(std::string_view folder, std::string_
       return invalid("a folder segment is longer than 64 bytes", field);
     }
     for (char c : segment) {
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      if (!text::is_alnum(c) && c != '.' && c != '_' && c != '-') {
         return invalid("folder name may hold only letters, digits, '.', '_', '-' and '/'", field);
       }
     }

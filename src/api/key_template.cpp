@@ -4,10 +4,9 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <cctype>
 #include <stdexcept>
 
-#include "upgate/api/file_name.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::api {
 namespace {
@@ -18,8 +17,7 @@ void append_2digits(std::string& out, unsigned value) {
 }
 
 bool safe_literal(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '_' ||
-         c == '-';
+  return text::is_alnum(c) || c == '/' || c == '.' || c == '_' || c == '-';
 }
 
 }  // namespace
@@ -186,7 +184,7 @@ std::array<std::uint8_t, 16> random_id() {
 }
 
 bool well_formed_key(std::string_view key) {
-  if (key.empty() || key.size() > kMaxKeyBytes || !valid_utf8(key)) return false;
+  if (key.empty() || key.size() > kMaxKeyBytes || !text::is_valid_utf8(key)) return false;
   for (char c : key) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7F) return false;

@@ -1,8 +1,7 @@
 // Media type parsing (RFC 9110 section 8.3.1) and allow-list patterns.
 #include "upgate/api/media_type.hpp"
 #include "upgate/http_token.hpp"
-
-#include <cctype>
+#include "upgate/text.hpp"
 
 namespace upgate::api {
 namespace {
@@ -17,7 +16,7 @@ std::string_view take_token(std::string_view& s) {
 }
 
 void skip_ows(std::string_view& s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && text::is_ows(s.front())) s.remove_prefix(1);
 }
 
 bool take_quoted_string(std::string_view& s) {
@@ -42,11 +41,7 @@ bool take_quoted_string(std::string_view& s) {
   return false;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using text::lower;
 
 }  // namespace
 
@@ -73,11 +68,7 @@ std::optional<MediaType> parse_media_type(std::string_view text) {
       return std::nullopt;
     }
     // Trailing whitespace would be trimmed from the header and break the signature.
-    if (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) {
-      std::string_view after = rest;
-      skip_ows(after);
-      if (after.empty()) return std::nullopt;
-    }
+    if (!rest.empty() && text::trim(rest).empty()) return std::nullopt;
   }
   return MediaType{lower(type), lower(subtype)};
 }

@@ -4,10 +4,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include <cctype>
 #include <cmath>
 
 #include "upgate/api/upload_profile.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::api {
 namespace {
@@ -84,15 +84,13 @@ Expected<std::vector<std::pair<std::string, std::string>>, ApiError> read_metada
     if (name.empty() || name.size() > 128) {
       return fail(ErrorCode::invalid_metadata, "metadata names must be 1-128 characters", field);
     }
-    std::string lower;
     for (char c : name) {
-      const auto u = static_cast<unsigned char>(c);
-      if (!std::isalnum(u) && c != '-' && c != '_') {
+      if (!text::is_alnum(c) && c != '-' && c != '_') {
         return fail(ErrorCode::invalid_metadata,
                     "metadata names may hold only letters, digits, '-' and '_'", field);
       }
-      lower += static_cast<char>(std::tolower(u));
     }
+    const std::string lower = text::lower(name);
     if (!value.is_string())
       return fail(ErrorCode::wrong_type, "metadata values must be strings", field);
     const std::string_view text(value.get_string().data(), value.get_string().size());

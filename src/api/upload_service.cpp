@@ -3,12 +3,11 @@
 
 #include <boost/json/monotonic_resource.hpp>
 
-#include <cctype>
-
 #include "json_writer.hpp"
 #include "upgate/api/content_disposition.hpp"
 #include "upgate/sigv4/presign.hpp"
 #include "upgate/sigv4/uri_encoding.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::api {
 namespace {
@@ -18,14 +17,6 @@ constexpr std::string_view kSignFailed = "Failed to generate presigned URL";
 
 std::chrono::sys_seconds system_now() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
-bool iequals_prefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  }
-  return true;
 }
 
 void write_headers(std::string& out, const std::vector<sigv4::Header>& headers) {
@@ -62,9 +53,10 @@ QueryValue query_param(std::string_view query, std::string_view name) {
 }  // namespace
 
 bool is_json_media_type(std::string_view content_type) {
-  if (!iequals_prefix(content_type, "application/json")) return false;
-  const std::string_view rest = content_type.substr(16);
-  return rest.empty() || rest.front() == ';' || rest.front() == ' ' || rest.front() == '\t';
+  constexpr std::string_view kJson = "application/json";
+  if (!text::istarts_with(content_type, kJson)) return false;
+  const std::string_view rest = content_type.substr(kJson.size());
+  return rest.empty() || rest.front() == ';' || text::is_ows(rest.front());
 }
 
 UploadService::UploadService(const ProfileSet& profiles, const config::S3Target& target,

@@ -30,7 +30,4 @@ struct SanitizedName {
 
 std::optional<SanitizedName> sanitize_file_name(std::string_view raw);
 
-// True when `text` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
-bool valid_utf8(std::string_view text);
-
 }  // namespace upgate::api

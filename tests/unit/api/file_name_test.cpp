@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "upgate/text.hpp"
+
 namespace upgate::api {
 namespace {
 
@@ -87,7 +89,7 @@ TEST(SanitizeFileName, CutsOnCharacterBoundaries) {
   const auto out = sanitize_file_name(raw);
   ASSERT_TRUE(out);
   EXPECT_LE(out->name.size(), kMaxSanitizedNameBytes);
-  EXPECT_TRUE(valid_utf8(out->name));
+  EXPECT_TRUE(text::is_valid_utf8(out->name));
   EXPECT_EQ(out->extension, "txt");
 }
 
@@ -102,13 +104,6 @@ TEST(SanitizeFileName, ResultNeverHoldsSeparatorsOrControls) {
     EXPECT_NE(out->name, "..");
     for (char c : out->name) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << raw;
   }
-}
-
-TEST(ValidUtf8, AcceptsAndRefuses) {
-  EXPECT_TRUE(valid_utf8("plain"));
-  EXPECT_TRUE(valid_utf8("\xF0\x9F\x98\x80"));
-  EXPECT_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
-  EXPECT_FALSE(valid_utf8("\x80"));
 }
 
 }  // namespace
