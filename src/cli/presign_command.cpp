@@ -1,6 +1,5 @@
 // `upgate presign`: a presigned URL for any S3 method, with the headers and
 // query parameters the caller wants signed. `aws s3 presign` signs GET only.
-#include <cctype>
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -12,6 +11,7 @@
 #include "commands.hpp"
 #include "signing_target.hpp"
 #include "upgate/sigv4/presign.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::cli {
 namespace {
@@ -32,18 +32,14 @@ struct PresignOptions {
   bool json = false;
 };
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using text::trim;
 
 template <class T>
 using Result = Expected<T, UsageError>;
 
 Result<int> run_presign(const PresignOptions& o) {
   std::string method = o.method;
-  for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : method) c = text::to_upper(c);
   auto location = parse_s3_location(o.target);
   if (!location) return Unexpected(location.error());
   auto target = resolve_signing_target(config::Environment::process(), o.signing);

@@ -19,6 +19,7 @@
 #include "upgate/config/refreshing_credentials.hpp"
 #include "upgate/sigv4/amz_time.hpp"
 #include "upgate/sigv4/crypto.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::cli {
 namespace {
@@ -77,7 +78,7 @@ sigv4::Credentials ephemeral_credentials() {
   }
   sigv4::Credentials credentials;
   credentials.access_key_id = "UPGATE" + sigv4::hex(std::span<const std::uint8_t>(id));
-  for (char& c : credentials.access_key_id) c = static_cast<char>(std::toupper(c));
+  for (char& c : credentials.access_key_id) c = text::to_upper(c);
   credentials.secret_access_key =
       sigv4::SecretKey(sigv4::base64_encode(std::span<const std::uint8_t>(secret)));
   return credentials;

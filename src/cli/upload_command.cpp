@@ -31,6 +31,7 @@
 #include "commands.hpp"
 #include "upgate/s3client/error_response.hpp"
 #include "upgate/s3client/http_transport.hpp"
+#include "upgate/text.hpp"
 #include "upload_progress.hpp"
 
 namespace upgate::cli {
@@ -84,8 +85,7 @@ extern "C" void on_interrupt(int) {
 
 // The browser's file.type for the usual extensions; anything else is octet-stream.
 std::string guess_content_type(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string ext = text::lower(path.extension().string());
   static const std::pair<std::string_view, std::string_view> kTypes[] = {
       {".jpg", "image/jpeg"},
       {".jpeg", "image/jpeg"},
