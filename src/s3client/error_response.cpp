@@ -2,6 +2,8 @@
 
 #include <pugixml.hpp>
 
+#include "upgate/text.hpp"
+
 namespace upgate::s3client {
 namespace {
 
@@ -10,19 +12,13 @@ constexpr std::size_t kMaxMessageBytes = 512;
 constexpr std::size_t kMaxRequestIdBytes = 128;
 constexpr std::size_t kMaxSnippetBytes = 200;
 
-std::string_view trim(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
+using text::trim_xml_space;
 
 // A code is an identifier ("NoSuchCORSConfiguration"); anything else is not S3's document.
 bool plausible_code(std::string_view code) {
   if (code.empty() || code.size() > kMaxCodeBytes) return false;
   for (const char c : code) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
+    const bool ok = text::is_alnum(c) || c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -36,7 +32,7 @@ ClientError unusable_response(std::string_view operation, const HttpResponse& re
   error.kind = ErrorKind::kResponse;
   error.operation = std::string(operation);
   error.http_status = response.status;
-  error.request_id = printable(trim(response.header("x-amz-request-id")), kMaxRequestIdBytes);
+  error.request_id = printable(text::trim(response.header("x-amz-request-id")), kMaxRequestIdBytes);
   error.message = std::move(why);
   return error;
 }
@@ -45,9 +41,9 @@ ClientError error_from_response(std::string_view operation, const HttpResponse& 
   ClientError error;
   error.operation = std::string(operation);
   error.http_status = response.status;
-  error.request_id = printable(trim(response.header("x-amz-request-id")), kMaxRequestIdBytes);
+  error.request_id = printable(text::trim(response.header("x-amz-request-id")), kMaxRequestIdBytes);
 
-  const std::string_view body = trim(response.body);
+  const std::string_view body = trim_xml_space(response.body);
   if (!body.empty() && body.front() == '<') {
     pugi::xml_document doc;
     // parse_default never processes a DTD and expands only XML's predefined entities.
@@ -55,12 +51,12 @@ ClientError error_from_response(std::string_view operation, const HttpResponse& 
         doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
     const pugi::xml_node root = doc.document_element();
     if (parsed && std::string_view(root.name()) == "Error") {
-      const std::string_view code = trim(root.child_value("Code"));
+      const std::string_view code = trim_xml_space(root.child_value("Code"));
       if (plausible_code(code)) {
         error.kind = ErrorKind::kS3;
         error.code = std::string(code);
-        error.message = printable(trim(root.child_value("Message")), kMaxMessageBytes);
-        const std::string_view id = trim(root.child_value("RequestId"));
+        error.message = printable(trim_xml_space(root.child_value("Message")), kMaxMessageBytes);
+        const std::string_view id = trim_xml_space(root.child_value("RequestId"));
         if (!id.empty()) error.request_id = printable(id, kMaxRequestIdBytes);
         return error;
       }

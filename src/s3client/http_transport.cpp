@@ -4,9 +4,10 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <memory>
+
+#include "upgate/text.hpp"
 
 namespace upgate::s3client {
 namespace {
@@ -50,15 +51,9 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   }
   const auto colon = line.find(':');
   if (colon == std::string_view::npos || t->response.headers.size() >= 200) return n;
-  std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-    value.remove_suffix(1);
-  }
-  t->response.headers.emplace_back(std::move(name), std::string(value));
+  // Without the line's CRLF and the optional white space around the value.
+  const std::string_view value = text::trim_space(line.substr(colon + 1));
+  t->response.headers.emplace_back(text::lower(line.substr(0, colon)), std::string(value));
   return n;
 }
 
@@ -242,9 +237,7 @@ Expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
   curl_slist* raw = nullptr;
   bool has_content_type = false;
   for (const auto& [name, value] : request.headers) {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    const std::string lower = text::lower(name);
     if (lower == "content-length" || lower == "host") continue;  // curl sends these itself
     if (lower == "content-type") has_content_type = true;
     const std::string line = value.empty() ? name + ";" : name + ": " + value;

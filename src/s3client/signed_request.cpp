@@ -14,6 +14,7 @@
 #include "upgate/sigv4/crypto.hpp"
 #include "upgate/sigv4/signer.hpp"
 #include "upgate/sigv4/uri_encoding.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::s3client {
 namespace {
@@ -23,14 +24,7 @@ constexpr std::size_t kMaxKeyBytes = 1024;  // S3's limit on a key
 constexpr std::size_t kMaxHeaders = 64;
 constexpr std::size_t kMaxQueryParams = 64;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lower = [](char c) {
-             return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-           };
-           return lower(x) == lower(y);
-         });
-}
+using text::iequals;
 
 bool owned_by_signer(std::string_view name, bool content_md5) {
   for (std::string_view reserved :
