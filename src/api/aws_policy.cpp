@@ -85,10 +85,8 @@ Expected<AwsPolicies, ConfigError> build_aws_policies(const UrlAccess& access,
     return fail("--partition", "'" + deployment.partition +
                                    "' is not an AWS partition (aws, aws-cn, aws-us-gov, ...)");
   }
-  if (!config::valid_bucket_name(deployment.bucket)) {
-    return fail("--bucket", "'" + deployment.bucket +
-                                "' is not a valid S3 bucket name (3-63 characters: lower-case "
-                                "letters, digits, '.' and '-')");
+  if (auto ok = config::check_bucket_name(deployment.bucket, "--bucket"); !ok) {
+    return Unexpected(ok.error());
   }
   for (const std::string& prefix : deployment.prefixes) {
     if (auto ok = check_policy_prefix(prefix); !ok) {

@@ -2,9 +2,9 @@
 #include "upgate/config/s3_target.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "upgate/config/aws_shared_config.hpp"
+#include "upgate/s3/naming.hpp"
 
 namespace upgate::config {
 namespace {
@@ -13,25 +13,13 @@ Unexpected<ConfigError> fail(std::string field, std::string message) {
   return Unexpected(ConfigError{std::move(field), std::move(message)});
 }
 
-bool is_ipv4_like(std::string_view name) {
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
-  });
-}
-
 }  // namespace
 
-bool valid_bucket_name(std::string_view name) {
-  if (name.size() < 3 || name.size() > 63) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(name.front()) || !alnum(name.back())) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    if (!alnum(c) && c != '.' && c != '-') return false;
-    if (c == '.' && i + 1 < name.size() && (name[i + 1] == '.' || name[i + 1] == '-')) return false;
-    if (c == '-' && i + 1 < name.size() && name[i + 1] == '.') return false;
-  }
-  return !is_ipv4_like(name);
+Expected<void, ConfigError> check_bucket_name(std::string_view name, std::string_view field) {
+  if (s3::validate_bucket_name_syntax(name)) return {};
+  return fail(std::string(field), "'" + std::string(name) +
+                                      "' is not a valid S3 bucket name (3-63 characters: "
+                                      "lower-case letters, digits, '.' and '-')");
 }
 
 bool valid_region_name(std::string_view name) {
@@ -77,10 +65,9 @@ Expected<S3Target, ConfigError> resolve_s3_target(const Environment& env,
   } else {
     target.bucket = std::string(kDefaultBucket);
   }
-  if (settings.resolve_bucket && !valid_bucket_name(target.bucket)) {
-    return fail(bucket_field, "'" + target.bucket +
-                                  "' is not a valid S3 bucket name (3-63 characters: lower-case "
-                                  "letters, digits, '.' and '-')");
+  if (settings.resolve_bucket) {
+    if (auto ok = check_bucket_name(target.bucket, bucket_field); !ok)
+      return Unexpected(ok.error());
   }
 
   // Endpoint.

@@ -45,27 +45,34 @@ Expected<void, S3Error> validate_object_key(std::string_view key) {
   return {};
 }
 
-Expected<void, S3Error> validate_bucket_name(std::string_view b) {
-  if (b.size() < 3 || b.size() > 63) {
+Expected<void, S3Error> validate_bucket_name_syntax(std::string_view b) {
+  if (b.size() < kMinBucketNameLength || b.size() > kMaxBucketNameLength) {
     return Unexpected(invalid_bucket(b, "bucket names are 3 to 63 characters long"));
   }
   for (char c : b) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
-    if (!ok) {
+    if (!text::is_lower_or_digit(c) && c != '.' && c != '-') {
       return Unexpected(
           invalid_bucket(b, "bucket names hold only lowercase letters, digits, dots and hyphens"));
     }
   }
-  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(b.front()) || !alnum(b.back())) {
+  if (!text::is_lower_or_digit(b.front()) || !text::is_lower_or_digit(b.back())) {
     return Unexpected(invalid_bucket(b, "bucket names begin and end with a letter or digit"));
   }
   if (b.find("..") != std::string_view::npos) {
     return Unexpected(invalid_bucket(b, "bucket names hold no two adjacent periods"));
   }
+  if (b.find(".-") != std::string_view::npos || b.find("-.") != std::string_view::npos) {
+    return Unexpected(invalid_bucket(
+        b, "each dot-separated label of a bucket name begins and ends with a letter or digit"));
+  }
   if (text::is_dotted_quad(b)) {
     return Unexpected(invalid_bucket(b, "bucket names are not formatted as IP addresses"));
   }
+  return {};
+}
+
+Expected<void, S3Error> validate_bucket_name(std::string_view b) {
+  if (auto ok = validate_bucket_name_syntax(b); !ok) return ok;
   static constexpr std::array<std::string_view, 3> kReservedPrefixes = {"xn--", "sthree-",
                                                                         "amzn-s3-demo-"};
   for (auto p : kReservedPrefixes) {

@@ -70,9 +70,10 @@ struct S3Target {
 Expected<S3Target, ConfigError> resolve_s3_target(const Environment& env,
                                                   const S3Settings& settings);
 
-// S3's bucket naming rules (3-63 characters, lower-case letters, digits, '.', '-',
-// starting and ending with a letter or digit, not an IP address).
-bool valid_bucket_name(std::string_view name);
+// A bucket upgate may send requests to: s3::validate_bucket_name_syntax (S3's rules
+// without the reserved prefixes and suffixes, so access point aliases pass), else a
+// ConfigError blaming `field` ("s3.bucket", "--bucket", "AWS_S3_BUCKET_NAME").
+Expected<void, ConfigError> check_bucket_name(std::string_view name, std::string_view field);
 // A region name: 1-32 of [a-z0-9-].
 bool valid_region_name(std::string_view name);
 

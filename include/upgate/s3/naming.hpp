@@ -5,9 +5,19 @@
 //  - Object keys: valid UTF-8, at most 1024 bytes (KeyTooLongError with Size and
 //    MaxSizeAllowed). Keys are opaque: "..", "./", "//" and leading slashes are
 //    kept verbatim, as S3 keeps them; keys never become file paths in upgate.
-//  - Bucket names: S3's general-purpose rules (3..63 of a-z 0-9 . -, starting and
-//    ending with a letter or digit, no "..", not an IPv4 address, none of the
-//    reserved prefixes and suffixes); otherwise InvalidBucketName.
+//  - Bucket names: S3's general-purpose rules, the one definition in upgate (the
+//    store, the configuration and the AWS policies all ask here); otherwise
+//    InvalidBucketName. The syntax: 3..63 of a-z 0-9 . -, dot-separated labels that
+//    each begin and end with a letter or digit (so no "..", ".-" or "-."), not a
+//    dotted quad such as 192.168.5.4. A name a bucket can be created with also
+//    avoids the reserved prefixes (xn--, sthree-, amzn-s3-demo-) and suffixes
+//    (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3).
+//    Why ".-" and "-." are refused although S3's current page names only "..": its
+//    earlier wording ("a series of one or more labels", each starting and ending with
+//    a lowercase letter or number) still holds for virtual-hosted addressing, which
+//    needs a DNS name; the AWS SDK for Java refuses "dashes next to periods", and
+//    the S3 servers that follow AWS closely (MinIO, Scality) refuse them too. The
+//    stricter rule means no bucket the embedded store creates is one S3 refuses.
 //  - Percent-decoding refuses a '%' not followed by two hex digits (InvalidURI)
 //    and never turns '+' into a space in a path.
 //  - Request targets: path-style "/bucket/key" always; virtual-hosted style
@@ -26,9 +36,18 @@
 namespace upgate::s3 {
 
 inline constexpr std::size_t kMaxKeyBytes = 1024;
+inline constexpr std::size_t kMinBucketNameLength = 3;
+inline constexpr std::size_t kMaxBucketNameLength = 63;
 
 Expected<void, S3Error> validate_object_key(std::string_view key);
+
+// Every rule: what CreateBucket accepts, and what the store answers requests for.
 Expected<void, S3Error> validate_bucket_name(std::string_view bucket);
+
+// The syntax alone, without the reserved prefixes and suffixes: a name a client may
+// send requests to on S3, which includes access point aliases ("...-s3alias") and
+// directory buckets ("...--x-s3"). upgate's configuration checks its bucket with this.
+Expected<void, S3Error> validate_bucket_name_syntax(std::string_view bucket);
 
 // RFC 3986 percent-decoding. '+' stays '+' unless plus_is_space (form/query data).
 Expected<std::string, S3Error> percent_decode(std::string_view text, bool plus_is_space = false);

@@ -61,6 +61,33 @@ TEST(NamingTest, BucketNameRules) {
   EXPECT_TRUE(validate_bucket_name("192.168.5"));  // not an IPv4 address
 }
 
+// The one rule where S3's page is silent: each dot-separated label begins and ends with
+// a letter or digit, so a hyphen never touches a period (naming.hpp says why).
+TEST(NamingTest, HyphensNeverTouchPeriods) {
+  for (const char* bad : {"a.-b", "a-.b", "my.-bucket", "my-.bucket", "a.b-.c"}) {
+    const auto r = validate_bucket_name(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::InvalidBucketName) << bad;
+    EXPECT_FALSE(validate_bucket_name_syntax(bad)) << bad;
+  }
+  for (const char* good : {"a--b", "a-b.c-d", "my.bucket-1", "1.2.3", "a.1-2.b"}) {
+    EXPECT_TRUE(validate_bucket_name(good)) << good;
+  }
+}
+
+// Names S3 reserves for access points, directory buckets and the like can be sent
+// requests to, so the syntax alone lets them through; creating one is refused.
+TEST(NamingTest, SyntaxAloneAllowsReservedNames) {
+  for (const char* reserved : {"xn--abc", "sthree-abc", "amzn-s3-demo-x", "abc-s3alias",
+                               "abc--ol-s3", "abc.mrap", "abc--x-s3", "abc--table-s3"}) {
+    EXPECT_TRUE(validate_bucket_name_syntax(reserved)) << reserved;
+    EXPECT_FALSE(validate_bucket_name(reserved)) << reserved;
+  }
+  for (const char* bad : {"ab", "Uploads", "my_bucket", "-abc", "abc.", "a..b", "192.168.5.4"}) {
+    EXPECT_FALSE(validate_bucket_name_syntax(bad)) << bad;
+  }
+}
+
 TEST(NamingTest, PercentDecoding) {
   EXPECT_EQ(*percent_decode("a%20b%2Fc"), "a b/c");
   EXPECT_EQ(*percent_decode("a+b"), "a+b");
