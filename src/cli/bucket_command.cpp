@@ -94,12 +94,11 @@ Expected<s3client::S3Client, Failure> make_client(const CorsOptions& o) {
   const config::Environment env = config::Environment::process();
   const TargetFlags& f = o.target;
   config::S3Settings settings;
-  config::override_setting(env, f.endpoint, "--endpoint", "UPGATE_S3_ENDPOINT", settings.endpoint,
-                           settings.endpoint_field);
-  config::override_setting(env, f.region, "--region", "UPGATE_S3_REGION", settings.region,
-                           settings.region_field);
-  settings.bucket = o.bucket;
-  settings.bucket_field = "BUCKET";
+  settings.endpoint = config::first_of(config::from(f.endpoint, "--endpoint"),
+                                       config::variable(env, "UPGATE_S3_ENDPOINT"));
+  settings.region = config::first_of(config::from(f.region, "--region"),
+                                     config::variable(env, "UPGATE_S3_REGION"));
+  settings.bucket = config::Sourced<std::string>{o.bucket, "BUCKET"};
   if (f.path_style) settings.path_style = true;
   if (f.virtual_hosted) settings.path_style = false;
   if (f.aws_profile) settings.aws_profile = f.aws_profile;

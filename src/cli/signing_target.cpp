@@ -39,10 +39,8 @@ Expected<SigningTarget, UsageError> resolve_signing_target(const config::Environ
                                                            const SigningFlags& flags) {
   config::S3Settings settings;
   settings.resolve_bucket = false;
-  settings.endpoint = flags.endpoint;
-  settings.endpoint_field = "--endpoint";
-  settings.region = flags.region;
-  settings.region_field = "--region";
+  settings.endpoint = config::first_of(config::from(flags.endpoint, "--endpoint"));
+  settings.region = config::first_of(config::from(flags.region, "--region"));
   settings.aws_profile = flags.aws_profile;
   if (flags.path_style) settings.path_style = true;
   if (flags.virtual_hosted) settings.path_style = false;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "upgate/config/first_source.hpp"
 #include "upgate/config/ini_file.hpp"
 
 namespace upgate::config {
@@ -80,18 +81,11 @@ Expected<std::optional<std::string>, ConfigError> read_bounded_file(const std::s
 
 Expected<AwsProfileSettings, ConfigError> load_aws_profile(const Environment& env,
                                                            std::string_view profile) {
-  std::string name(profile);
-  std::string name_field = "--aws-profile";
-  bool explicit_name = !name.empty();
-  if (name.empty()) {
-    if (auto v = env.get("AWS_PROFILE")) {
-      name = *v, name_field = "AWS_PROFILE", explicit_name = true;
-    } else if (auto d = env.get("AWS_DEFAULT_PROFILE")) {
-      name = *d, name_field = "AWS_DEFAULT_PROFILE", explicit_name = true;
-    } else {
-      name = "default";
-    }
-  }
+  const auto chosen = first_of(
+      from(profile.empty() ? std::nullopt : std::optional<std::string>(profile), "--aws-profile"),
+      variable(env, "AWS_PROFILE"), variable(env, "AWS_DEFAULT_PROFILE"));
+  const bool explicit_name = chosen.has_value();
+  const std::string name = chosen ? chosen->value : "default";
 
   const AwsSharedFiles files = aws_shared_files(env);
   const std::string& credentials_path = files.credentials;
@@ -114,8 +108,8 @@ Expected<AwsProfileSettings, ConfigError> load_aws_profile(const Environment& en
   out.found = from_credentials != nullptr || from_config != nullptr;
   if (!out.found) {
     if (explicit_name && name != "default") {
-      return fail(name_field, "profile '" + name + "' is in neither " + credentials_path + " nor " +
-                                  config_path);
+      return fail(chosen->field, "profile '" + name + "' is in neither " + credentials_path +
+                                     " nor " + config_path);
     }
     return out;
   }

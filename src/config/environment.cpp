@@ -28,14 +28,4 @@ std::optional<std::string> Environment::get(std::string_view name) const {
   return it->second;
 }
 
-void override_setting(const Environment& env, const std::optional<std::string>& flag,
-                      std::string_view flag_name, std::string_view variable,
-                      std::optional<std::string>& value, std::string& field) {
-  if (flag) {
-    value = flag, field = std::string(flag_name);
-  } else if (auto v = env.get(variable)) {
-    value = std::move(v), field = std::string(variable);
-  }
-}
-
 }  // namespace upgate::config

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "upgate/config/aws_shared_config.hpp"
+#include "upgate/config/first_source.hpp"
 #include "upgate/s3/naming.hpp"
 
 namespace upgate::config {
@@ -33,67 +34,44 @@ Expected<S3Target, ConfigError> resolve_s3_target(const Environment& env,
   auto profile = load_aws_profile(env, settings.aws_profile.value_or(""));
   if (!profile) return Unexpected(profile.error());
 
-  S3Target target;
+  const std::string in_profile = "profile '" + profile->name + "' ";
 
-  // Region.
-  std::string region_field;
-  if (settings.region) {
-    target.region = *settings.region, region_field = settings.region_field;
-  } else if (auto v = env.get("AWS_REGION")) {
-    target.region = *v, region_field = "AWS_REGION";
-  } else if (auto d = env.get("AWS_DEFAULT_REGION")) {
-    target.region = *d, region_field = "AWS_DEFAULT_REGION";
-  } else if (profile->region) {
-    target.region = *profile->region, region_field = "profile '" + profile->name + "' region";
-  } else {
-    target.region = std::string(kDefaultRegion);
-  }
-  if (!valid_region_name(target.region)) {
-    return fail(region_field, "'" + target.region +
-                                  "' is not a region name (lower-case letters, "
-                                  "digits and '-', e.g. eu-west-1)");
-  }
-
-  // Bucket.
-  std::string bucket_field;
-  if (!settings.resolve_bucket) {
-    // The caller names the bucket on each call.
-  } else if (settings.bucket) {
-    target.bucket = *settings.bucket, bucket_field = settings.bucket_field;
-  } else if (auto b = env.get("AWS_S3_BUCKET_NAME")) {
-    target.bucket = *b, bucket_field = "AWS_S3_BUCKET_NAME";
-  } else {
-    target.bucket = std::string(kDefaultBucket);
-  }
-  if (settings.resolve_bucket) {
-    if (auto ok = check_bucket_name(target.bucket, bucket_field); !ok)
-      return Unexpected(ok.error());
-  }
-
-  // Endpoint.
-  std::optional<std::string> endpoint;
-  std::string endpoint_field;
-  if (settings.endpoint) {
-    endpoint = settings.endpoint, endpoint_field = settings.endpoint_field;
-  } else if (auto s3 = env.get("AWS_ENDPOINT_URL_S3")) {
-    endpoint = s3, endpoint_field = "AWS_ENDPOINT_URL_S3";
-  } else if (auto any = env.get("AWS_ENDPOINT_URL")) {
-    endpoint = any, endpoint_field = "AWS_ENDPOINT_URL";
-  } else if (profile->endpoint_url) {
-    endpoint = profile->endpoint_url;
-    endpoint_field = "profile '" + profile->name + "' endpoint_url";
-  }
-  bool path_style = true;
+  // Each: the caller's settings, then the AWS_* variables, then the AWS profile.
+  const auto region =
+      first_of(from(settings.region), variable(env, "AWS_REGION"),
+               variable(env, "AWS_DEFAULT_REGION"), from(profile->region, in_profile + "region"));
+  const auto bucket = first_of(from(settings.bucket), variable(env, "AWS_S3_BUCKET_NAME"));
+  const auto endpoint = first_of(from(settings.endpoint), variable(env, "AWS_ENDPOINT_URL_S3"),
+                                 variable(env, "AWS_ENDPOINT_URL"),
+                                 from(profile->endpoint_url, in_profile + "endpoint_url"));
+  bool path_style = true;  // a custom endpoint is path-style unless told otherwise
   if (settings.path_style) {
     path_style = *settings.path_style;
   } else if (profile->addressing_style) {
     path_style = *profile->addressing_style != "virtual";
   }
+
+  S3Target target;
+  target.region = region ? region->value : std::string(kDefaultRegion);
+  if (!valid_region_name(target.region)) {
+    return fail(region ? region->field : "", "'" + target.region +
+                                                 "' is not a region name (lower-case letters, "
+                                                 "digits and '-', e.g. eu-west-1)");
+  }
+
+  // With resolve_bucket false the caller names the bucket on each call.
+  if (settings.resolve_bucket) {
+    target.bucket = bucket ? bucket->value : std::string(kDefaultBucket);
+    if (auto ok = check_bucket_name(target.bucket, bucket ? bucket->field : ""); !ok) {
+      return Unexpected(ok.error());
+    }
+  }
+
   if (endpoint) {
-    auto parsed = sigv4::S3Endpoint::parse(*endpoint, path_style);
-    if (!parsed) return fail(endpoint_field, parsed.error().message);
+    auto parsed = sigv4::S3Endpoint::parse(endpoint->value, path_style);
+    if (!parsed) return fail(endpoint->field, parsed.error().message);
     target.endpoint = std::move(*parsed);
-    target.endpoint_url = *endpoint;
+    target.endpoint_url = endpoint->value;
   } else {
     target.embedded = true;
     target.endpoint_url = std::string(kEmbeddedStoreEndpoint);

@@ -5,7 +5,9 @@
 // AWS_* variables > the AWS shared files' profile > defaults. A bad value stops start-up
 // with a ConfigError naming the field as the user wrote it (the flag, the variable or
 // the file's dotted key). Unknown keys in upgate.toml are errors too, so a typo does not
-// silently leave a default in place.
+// silently leave a default in place. Reading the file is src/api/upgate_toml/ (one
+// reader per table); merging the sources is one first_of() per setting
+// (config/first_source.hpp), then the checks.
 //
 // With no config file the one profile is default_profile() (the seed's behaviour), CORS
 // allows the demo page's own origin, and the S3 target is the embedded store at
@@ -75,6 +77,7 @@ struct ApiFlags {
 
 inline constexpr std::size_t kMaxConfigFileBytes = 1024 * 1024;
 inline constexpr unsigned kMaxDrainSeconds = 3600;
+inline constexpr unsigned kMaxThreads = 256;
 
 // Reads the config file named by --config or UPGATE_CONFIG (none: no file), then merges.
 Expected<ApiConfig, config::ConfigError> load_api_config(const config::Environment& env,

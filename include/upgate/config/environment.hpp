@@ -27,12 +27,4 @@ class Environment {
   std::map<std::string, std::string, std::less<>> variables_;
 };
 
-// A setting that a command-line flag or, failing that, an environment variable
-// may override: when the flag was given it wins, else a set variable does, and
-// `value` and `field` (the name an error message will blame) are replaced;
-// otherwise both keep what an earlier source (a config file) gave them.
-void override_setting(const Environment& env, const std::optional<std::string>& flag,
-                      std::string_view flag_name, std::string_view variable,
-                      std::optional<std::string>& value, std::string& field);
-
 }  // namespace upgate::config

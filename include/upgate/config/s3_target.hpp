@@ -30,6 +30,7 @@
 #include "upgate/config/aws_credentials.hpp"
 #include "upgate/config/config_error.hpp"
 #include "upgate/config/environment.hpp"
+#include "upgate/config/first_source.hpp"
 #include "upgate/expected.hpp"
 #include "upgate/sigv4/credentials.hpp"
 #include "upgate/sigv4/presign.hpp"
@@ -40,15 +41,12 @@ inline constexpr std::string_view kEmbeddedStoreEndpoint = "http://127.0.0.1:900
 inline constexpr std::string_view kDefaultBucket = "uploads";
 inline constexpr std::string_view kDefaultRegion = "us-east-1";
 
-// Values already chosen by a higher-precedence source; `*_field` says where each came from
-// so an error can name it ("s3.endpoint", "--endpoint", "UPGATE_S3_ENDPOINT").
+// Values already chosen by a higher-precedence source, each with the name of the source
+// it came from so an error can blame it ("s3.endpoint", "--endpoint", "UPGATE_S3_ENDPOINT").
 struct S3Settings {
-  std::optional<std::string> endpoint;
-  std::string endpoint_field = "s3.endpoint";
-  std::optional<std::string> region;
-  std::string region_field = "s3.region";
-  std::optional<std::string> bucket;
-  std::string bucket_field = "s3.bucket";
+  std::optional<Sourced<std::string>> endpoint;
+  std::optional<Sourced<std::string>> region;
+  std::optional<Sourced<std::string>> bucket;
   std::optional<bool> path_style;
   std::optional<std::string> aws_profile;  // overrides AWS_PROFILE
   bool resolve_bucket = true;

@@ -49,10 +49,12 @@ TEST_F(ApiConfigTest, NoFileMeansSeedLikeDefaults) {
 }
 
 TEST_F(ApiConfigTest, FullFile) {
-  const auto config = parse(R"(
+  constexpr std::string_view kFullFile = R"(
 [server]
 listen = "0.0.0.0:9090"
 threads = 2
+drain_seconds = 5
+demo_page = false
 
 [s3]
 endpoint = "https://s3.example.com"
@@ -83,36 +85,31 @@ downloads = false
 [profiles.docs]
 folder = "docs"
 max_size = 104857600
-)",
-                            ApiFlags{});
-  // Remote endpoint needs credentials.
-  ASSERT_FALSE(config);
-  EXPECT_EQ(config.error().field, "AWS_ACCESS_KEY_ID");
+)";
+  // A remote endpoint needs credentials.
+  const auto without_keys = parse(kFullFile);
+  ASSERT_FALSE(without_keys);
+  EXPECT_EQ(without_keys.error().field, "AWS_ACCESS_KEY_ID");
 
-  const auto with_keys =
-      parse_api_config(env({{"AWS_ACCESS_KEY_ID", "AKID"}, {"AWS_SECRET_ACCESS_KEY", "secret"}}),
-                       {}, std::string_view(R"(
-[server]
-listen = "0.0.0.0:9090"
-[s3]
-endpoint = "https://s3.example.com"
-path_style = false
-[profiles.avatars]
-folder = "users/avatars"
-max_size = "2 MiB"
-allowed_types = ["image/*"]
-allowed_extensions = [".PNG", "jpg"]
-url_lifetime = "2m"
-key_template = "{folder}/{id}.{ext}"
-overwrite_protection = false
-content_disposition = "inline"
-downloads = false
-)"));
-  ASSERT_TRUE(with_keys) << with_keys.error().describe();
-  EXPECT_EQ(with_keys->listen_host, "0.0.0.0");
-  EXPECT_EQ(with_keys->listen_port, 9090);
-  EXPECT_FALSE(with_keys->s3.endpoint.path_style);
-  const UploadProfile& p = with_keys->profiles.profiles()[0];
+  const auto config = parse_api_config(
+      env({{"AWS_ACCESS_KEY_ID", "AKID"}, {"AWS_SECRET_ACCESS_KEY", "secret"}}), {}, kFullFile);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->listen_host, "0.0.0.0");
+  EXPECT_EQ(config->listen_port, 9090);
+  EXPECT_EQ(config->threads, 2U);
+  EXPECT_EQ(config->drain_period, std::chrono::seconds(5));
+  EXPECT_FALSE(config->demo_page);
+  EXPECT_EQ(config->s3.endpoint_url, "https://s3.example.com");
+  EXPECT_FALSE(config->s3.endpoint.path_style);
+  EXPECT_EQ(config->s3.region, "eu-west-1");
+  EXPECT_EQ(config->s3.bucket, "media");
+  EXPECT_EQ(config->cors.allowed_origins, std::vector<std::string>{"https://app.example.com"});
+  EXPECT_TRUE(config->cors.allow_credentials);
+  EXPECT_EQ(config->cors.max_age, std::chrono::seconds(600));
+  EXPECT_EQ(config->log.level, "warn");
+  EXPECT_FALSE(config->log.access_log);
+  ASSERT_EQ(config->profiles.profiles().size(), 2U);
+  const UploadProfile& p = config->profiles.profiles()[0];
   EXPECT_EQ(p.name, "avatars");
   EXPECT_EQ(p.folder, "users/avatars");
   EXPECT_EQ(p.max_size, 2u * 1024 * 1024);
@@ -122,6 +119,7 @@ downloads = false
   EXPECT_FALSE(p.overwrite_protection);
   EXPECT_EQ(p.disposition, Disposition::inline_);
   EXPECT_FALSE(p.downloads);
+  EXPECT_EQ(config->profiles.profiles()[1].max_size, 104857600U);
 }
 
 TEST_F(ApiConfigTest, EveryBadFieldIsNamed) {
@@ -229,6 +227,22 @@ TEST_F(ApiConfigTest, BadEnvAndFlagValuesNameTheirSource) {
   auto bucket = parse_api_config(env({{"AWS_S3_BUCKET_NAME", "NO"}}), {}, std::nullopt);
   ASSERT_FALSE(bucket);
   EXPECT_EQ(bucket.error().field, "AWS_S3_BUCKET_NAME");
+}
+
+TEST_F(ApiConfigTest, AFlagOverridesAMalformedVariable) {
+  ApiFlags flags;
+  flags.threads = 4;
+  flags.access_log = false;
+  const auto config = parse_api_config(
+      env({{"UPGATE_THREADS", "many"}, {"UPGATE_ACCESS_LOG", "maybe"}}), flags, std::nullopt);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->threads, 4U);
+  EXPECT_FALSE(config->log.access_log);
+  // Without the flag, the variable is what the file would have been overridden by.
+  const auto refused =
+      parse_api_config(env({{"UPGATE_THREADS", "many"}}), {}, "[server]\nthreads = 2\n");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().field, "UPGATE_THREADS");
 }
 
 TEST_F(ApiConfigTest, ProfilesAndCorsCanBeReadWithoutTheS3Target) {

@@ -63,8 +63,8 @@ TEST_F(S3TargetTest, EndpointVariablesArePathStyleAndS3SpecificWins) {
 
 TEST_F(S3TargetTest, ExplicitSettingsBeatTheEnvironment) {
   S3Settings settings;
-  settings.bucket = "from-flag";
-  settings.region = "ap-south-1";
+  settings.bucket = Sourced<std::string>{"from-flag", "--bucket"};
+  settings.region = Sourced<std::string>{"ap-south-1", "--region"};
   const auto target = resolve_s3_target(
       env({{"AWS_S3_BUCKET_NAME", "from-env"}, {"AWS_REGION", "eu-west-1"}}), settings);
   ASSERT_TRUE(target);
@@ -82,8 +82,7 @@ TEST_F(S3TargetTest, BadValuesNameTheirField) {
   EXPECT_EQ(region.error().field, "AWS_REGION");
 
   S3Settings settings;
-  settings.endpoint = "ftp://example.com/path";
-  settings.endpoint_field = "--endpoint";
+  settings.endpoint = Sourced<std::string>{"ftp://example.com/path", "--endpoint"};
   auto endpoint = resolve_s3_target(env(), settings);
   ASSERT_FALSE(endpoint);
   EXPECT_EQ(endpoint.error().field, "--endpoint");

@@ -1,0 +1,170 @@
+// [profiles.NAME]: the upload profiles, which only the file defines. Each key is read
+// and checked in turn, so an error names the profile's dotted key.
+#include <algorithm>
+#include <array>
+
+#include "upgate/api/folder_name.hpp"
+#include "upgate/config/units.hpp"
+#include "upgate/text.hpp"
+#include "upgate_toml.hpp"
+
+namespace upgate::api {
+namespace {
+
+Unexpected<ConfigError> fail(std::string field, std::string message) {
+  return Unexpected(ConfigError{std::move(field), std::move(message)});
+}
+
+bool valid_profile_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return text::is_alnum(c) || c == '_' || c == '-' || c == '.';
+  });
+}
+
+Expected<void, ConfigError> read_folder(const TomlTable& t, UploadProfile& p) {
+  auto folder = t.string("folder");
+  if (!folder) return Unexpected(std::move(folder).error());
+  if (!*folder) return fail(t.field("folder"), "is required (a folder name, or \"*\" for any)");
+  if (**folder == "*") {
+    p.any_folder = true;
+    return {};
+  }
+  if (auto ok = check_folder_name(**folder, "folder"); !ok) {
+    return fail(t.field("folder"), ok.error().message);
+  }
+  p.folder = **folder;
+  return {};
+}
+
+Expected<void, ConfigError> read_max_size(const TomlTable& t, UploadProfile& p) {
+  auto max_size = t.quantity<std::uint64_t>("max_size", config::parse_byte_size,
+                                            "a size such as 5242880, \"5 MiB\" or \"1 GB\"");
+  if (!max_size) return Unexpected(std::move(max_size).error());
+  if (*max_size) p.max_size = **max_size;
+  if (p.max_size == 0 || p.max_size > kMaxObjectSize) {
+    return fail(t.field("max_size"), "must be between 1 byte and 5 TiB");
+  }
+  return {};
+}
+
+Expected<void, ConfigError> read_allowed_types(const TomlTable& t, UploadProfile& p) {
+  auto types = t.strings("allowed_types");
+  if (!types) return Unexpected(std::move(types).error());
+  for (const std::string& text : types->value_or(std::vector<std::string>{})) {
+    auto pattern = MediaTypePattern::parse(text);
+    if (!pattern) {
+      return fail(t.field("allowed_types"),
+                  "'" + text + "' is not a media type pattern (type/subtype, type/* or */*)");
+    }
+    p.allowed_types.push_back(std::move(*pattern));
+  }
+  return {};
+}
+
+Expected<void, ConfigError> read_allowed_extensions(const TomlTable& t, UploadProfile& p) {
+  auto extensions = t.strings("allowed_extensions");
+  if (!extensions) return Unexpected(std::move(extensions).error());
+  for (std::string_view ext : extensions->value_or(std::vector<std::string>{})) {
+    if (!ext.empty() && ext.front() == '.') ext.remove_prefix(1);
+    const bool ok = !ext.empty() && ext.size() <= 16 &&
+                    std::all_of(ext.begin(), ext.end(), [](char c) { return text::is_alnum(c); });
+    if (!ok) {
+      return fail(t.field("allowed_extensions"),
+                  "'" + std::string(ext) + "' is not an extension (1-16 letters or digits)");
+    }
+    p.allowed_extensions.push_back(text::lower(ext));
+  }
+  return {};
+}
+
+Expected<void, ConfigError> read_url_lifetime(const TomlTable& t, UploadProfile& p) {
+  auto lifetime = t.quantity<std::chrono::seconds>("url_lifetime", config::parse_duration,
+                                                   "a duration such as 300, \"5m\" or \"1h\"");
+  if (!lifetime) return Unexpected(std::move(lifetime).error());
+  if (*lifetime) p.url_lifetime = **lifetime;
+  if (p.url_lifetime.count() < 1 || p.url_lifetime > kMaxUrlLifetime) {
+    return fail(t.field("url_lifetime"), "must be between 1 second and 604800 seconds (7 days)");
+  }
+  return {};
+}
+
+Expected<void, ConfigError> read_key_template(const TomlTable& t, UploadProfile& p) {
+  auto key_template = t.string("key_template");
+  if (!key_template) return Unexpected(std::move(key_template).error());
+  if (!*key_template) return {};
+  auto compiled = KeyTemplate::compile(**key_template);
+  if (!compiled) return fail(t.field("key_template"), compiled.error());
+  p.key_template = std::move(*compiled);
+  return {};
+}
+
+Expected<void, ConfigError> read_disposition(const TomlTable& t, UploadProfile& p) {
+  auto disposition = t.string("content_disposition");
+  if (!disposition) return Unexpected(std::move(disposition).error());
+  if (!*disposition) return {};
+  if (**disposition == "attachment") {
+    p.disposition = Disposition::attachment;
+  } else if (**disposition == "inline") {
+    p.disposition = Disposition::inline_;
+  } else {
+    return fail(t.field("content_disposition"), "must be \"attachment\" or \"inline\"");
+  }
+  return {};
+}
+
+Expected<void, ConfigError> read_bool(const TomlTable& t, std::string_view key, bool& slot) {
+  auto value = t.boolean(key);
+  if (!value) return Unexpected(std::move(value).error());
+  if (*value) slot = **value;
+  return {};
+}
+
+// One reader per key, in the order of kProfileKeys, so a profile with several mistakes
+// is refused for the first of them.
+using ProfileKeyReader = Expected<void, ConfigError> (*)(const TomlTable&, UploadProfile&);
+constexpr std::array<std::string_view, 9> kProfileKeys = {
+    "folder",       "max_size",     "allowed_types",        "allowed_extensions",
+    "url_lifetime", "key_template", "overwrite_protection", "content_disposition",
+    "downloads"};
+constexpr std::array<ProfileKeyReader, 9> kProfileKeyReaders = {
+    read_folder,
+    read_max_size,
+    read_allowed_types,
+    read_allowed_extensions,
+    read_url_lifetime,
+    read_key_template,
+    [](const TomlTable& t, UploadProfile& p) {
+      return read_bool(t, "overwrite_protection", p.overwrite_protection);
+    },
+    read_disposition,
+    [](const TomlTable& t, UploadProfile& p) { return read_bool(t, "downloads", p.downloads); },
+};
+
+Expected<UploadProfile, ConfigError> read_profile(const std::string& name, const TomlTable& t) {
+  if (!valid_profile_name(name)) {
+    return fail(t.path(), "profile names may hold only letters, digits, '.', '_' and '-'");
+  }
+  if (auto ok = t.allow_only(kProfileKeys); !ok) return Unexpected(std::move(ok).error());
+  UploadProfile p;
+  p.name = name;
+  for (ProfileKeyReader read : kProfileKeyReaders) {
+    if (auto ok = read(t, p); !ok) return Unexpected(std::move(ok).error());
+  }
+  return p;
+}
+
+}  // namespace
+
+Expected<void, ConfigError> read_profiles_table(const TomlTable& t, FileSettings& out) {
+  for (const std::string& name : t.keys()) {
+    auto table = t.table(name);
+    if (!table) return Unexpected(std::move(table).error());
+    auto profile = read_profile(name, **table);
+    if (!profile) return Unexpected(std::move(profile).error());
+    out.profiles.push_back(std::move(*profile));
+  }
+  if (out.profiles.empty()) return fail("profiles", "is empty: define at least one profile");
+  return {};
+}
+
+}  // namespace upgate::api

@@ -1,0 +1,45 @@
+// upgate.toml's top-level tables and who reads each.
+#include "upgate_toml.hpp"
+
+#include <array>
+
+namespace upgate::api {
+namespace {
+
+struct TableReader {
+  std::string_view name;
+  Expected<void, ConfigError> (*read)(const TomlTable& table, FileSettings& out);
+};
+
+// In this order: a file with several mistakes is refused for the first one met here.
+constexpr std::array kTables = {
+    TableReader{"server", read_server_table},     TableReader{"s3", read_s3_table},
+    TableReader{"cors", read_cors_table},         TableReader{"log", read_log_table},
+    TableReader{"profiles", read_profiles_table},
+};
+
+constexpr auto kTableNames = [] {
+  std::array<std::string_view, kTables.size()> names{};
+  for (std::size_t i = 0; i < kTables.size(); ++i) names[i] = kTables[i].name;
+  return names;
+}();
+
+}  // namespace
+
+Expected<FileSettings, ConfigError> read_upgate_toml(std::string_view text,
+                                                     std::string_view source) {
+  auto document = TomlDocument::parse(text, source);
+  if (!document) return Unexpected(std::move(document).error());
+  const TomlTable root = document->root();
+  if (auto ok = root.allow_only(kTableNames); !ok) return Unexpected(std::move(ok).error());
+  FileSettings out;
+  for (const TableReader& reader : kTables) {
+    auto table = root.table(reader.name);
+    if (!table) return Unexpected(std::move(table).error());
+    if (!*table) continue;
+    if (auto ok = reader.read(**table, out); !ok) return Unexpected(std::move(ok).error());
+  }
+  return out;
+}
+
+}  // namespace upgate::api

@@ -1,0 +1,80 @@
+// Reading upgate.toml: the file's text to a plain struct of what it sets, one table at
+// a time. Nothing here knows about flags, UPGATE_* or AWS_* variables or defaults; the
+// merge in api_config.cpp decides what wins. An absent key stays nullopt.
+//
+// Each top-level table has its own reader in its own file (server_table.cpp, ...),
+// listed once in upgate_toml.cpp's kTables, which is also what the file's top-level
+// keys are checked against. A new table is a struct and a reader declared here, its
+// file, and its line in kTables. Readers refuse unknown keys and wrong types naming the
+// dotted key (TomlTable does that) and build the upload profiles, which only the file
+// defines; every other value is checked after the merge, where its source is known.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "toml_table.hpp"
+#include "upgate/api/api_config.hpp"
+#include "upgate/api/upload_profile.hpp"
+
+namespace upgate::api {
+
+// Ranges worded once, for the file here and for the variables and flags of the merge.
+inline constexpr std::string_view kThreadsRange = "must be an integer from 0 (one per core) to 256";
+inline std::string drain_seconds_range() {
+  return "must be a whole number of seconds from 0 (stop at once) to " +
+         std::to_string(kMaxDrainSeconds);
+}
+
+// [server]
+struct ServerTable {
+  std::optional<std::string> listen;
+  std::optional<unsigned> threads;
+  std::optional<unsigned> drain_seconds;
+  std::optional<bool> demo_page;
+};
+
+// [s3]; an empty string counts as not set.
+struct S3Table {
+  std::optional<std::string> endpoint;
+  std::optional<std::string> region;
+  std::optional<std::string> bucket;
+  std::optional<bool> path_style;
+  std::optional<std::string> aws_profile;
+};
+
+// [cors]
+struct CorsTable {
+  std::optional<std::vector<std::string>> allowed_origins;
+  std::optional<bool> allow_credentials;
+  std::optional<std::chrono::seconds> max_age;
+};
+
+// [log]
+struct LogTable {
+  std::optional<std::string> level;
+  std::optional<bool> access_log;
+};
+
+struct FileSettings {
+  ServerTable server;
+  S3Table s3;
+  CorsTable cors;
+  LogTable log;
+  std::vector<UploadProfile> profiles;  // [profiles.NAME], validated; empty: none
+};
+
+Expected<void, ConfigError> read_server_table(const TomlTable& table, FileSettings& out);
+Expected<void, ConfigError> read_s3_table(const TomlTable& table, FileSettings& out);
+Expected<void, ConfigError> read_cors_table(const TomlTable& table, FileSettings& out);
+Expected<void, ConfigError> read_log_table(const TomlTable& table, FileSettings& out);
+Expected<void, ConfigError> read_profiles_table(const TomlTable& table, FileSettings& out);
+
+// `source` names the file in syntax errors ("upgate.toml line 3: ...").
+Expected<FileSettings, ConfigError> read_upgate_toml(std::string_view text,
+                                                     std::string_view source);
+
+}  // namespace upgate::api
