@@ -52,6 +52,26 @@ void write_common_prefixes(XmlWriter& w, const std::vector<std::string>& prefixe
   }
 }
 
+// ListObjects v1 and v2 answer with one document that differs only in its paging
+// elements, which go between open_listing and write_listing, in S3's element order.
+template <class Listing>
+void open_listing(XmlWriter& w, const Listing& r) {
+  w.open("ListBucketResult", kS3XmlNamespace);
+  w.element("Name", r.name);
+  w.element("Prefix", encoded(r.prefix, r.encoding));
+}
+
+template <class Listing>
+void write_listing(XmlWriter& w, const Listing& r) {
+  w.element("MaxKeys", std::to_string(r.max_keys));
+  if (!r.delimiter.empty()) w.element("Delimiter", encoded(r.delimiter, r.encoding));
+  if (r.encoding == EncodingType::Url) w.element("EncodingType", "url");
+  w.element("IsTruncated", boolean(r.is_truncated));
+  for (const auto& o : r.contents) write_object(w, o, r.encoding);
+  write_common_prefixes(w, r.common_prefixes, r.encoding);
+  w.close();
+}
+
 }  // namespace
 
 std::string quote_etag(std::string_view etag) {
@@ -78,38 +98,22 @@ std::string render_list_buckets(const ListAllMyBucketsResult& r) {
 
 std::string render_list_objects_v2(const ListObjectsV2Result& r) {
   XmlWriter w;
-  w.open("ListBucketResult", kS3XmlNamespace);
-  w.element("Name", r.name);
-  w.element("Prefix", encoded(r.prefix, r.encoding));
+  open_listing(w, r);
   if (r.start_after) w.element("StartAfter", encoded(*r.start_after, r.encoding));
   // Continuation tokens are opaque and never URL-encoded.
   if (r.continuation_token) w.element("ContinuationToken", *r.continuation_token);
   if (r.next_continuation_token) w.element("NextContinuationToken", *r.next_continuation_token);
   w.element("KeyCount", std::to_string(r.contents.size() + r.common_prefixes.size()));
-  w.element("MaxKeys", std::to_string(r.max_keys));
-  if (!r.delimiter.empty()) w.element("Delimiter", encoded(r.delimiter, r.encoding));
-  if (r.encoding == EncodingType::Url) w.element("EncodingType", "url");
-  w.element("IsTruncated", boolean(r.is_truncated));
-  for (const auto& o : r.contents) write_object(w, o, r.encoding);
-  write_common_prefixes(w, r.common_prefixes, r.encoding);
-  w.close();
+  write_listing(w, r);
   return std::move(w).finish();
 }
 
 std::string render_list_objects_v1(const ListObjectsV1Result& r) {
   XmlWriter w;
-  w.open("ListBucketResult", kS3XmlNamespace);
-  w.element("Name", r.name);
-  w.element("Prefix", encoded(r.prefix, r.encoding));
+  open_listing(w, r);
   w.element("Marker", encoded(r.marker, r.encoding));
   if (r.next_marker) w.element("NextMarker", encoded(*r.next_marker, r.encoding));
-  w.element("MaxKeys", std::to_string(r.max_keys));
-  if (!r.delimiter.empty()) w.element("Delimiter", encoded(r.delimiter, r.encoding));
-  if (r.encoding == EncodingType::Url) w.element("EncodingType", "url");
-  w.element("IsTruncated", boolean(r.is_truncated));
-  for (const auto& o : r.contents) write_object(w, o, r.encoding);
-  write_common_prefixes(w, r.common_prefixes, r.encoding);
-  w.close();
+  write_listing(w, r);
   return std::move(w).finish();
 }
 
