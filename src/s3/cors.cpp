@@ -215,15 +215,10 @@ Expected<CorsRule, S3Error> rule_from_json(const json::value& v, const std::stri
   CorsRule rule;
   for (const auto& [key, value] : v.as_object()) {
     const std::string field = path + "." + std::string(key);
-    std::vector<std::string>* target = nullptr;
-    if (key == "AllowedOrigins") {
-      target = &rule.allowed_origins;
-    } else if (key == "AllowedMethods") {
-      target = &rule.allowed_methods;
-    } else if (key == "AllowedHeaders") {
-      target = &rule.allowed_headers;
-    } else if (key == "ExposeHeaders") {
-      target = &rule.expose_headers;
+    if (const CorsRuleList* list = find_cors_rule_list(&CorsRuleList::json_key, key)) {
+      auto items = string_array(value, field);
+      if (!items) return Unexpected(std::move(items).error());
+      rule.*(list->values) = std::move(*items);
     } else if (key == "MaxAgeSeconds") {
       if (value.is_int64()) {
         rule.max_age_seconds = value.as_int64();
@@ -232,17 +227,12 @@ Expected<CorsRule, S3Error> rule_from_json(const json::value& v, const std::stri
       } else {
         return Unexpected(malformed(field + " is not an integer"));
       }
-      continue;
     } else if (key == "ID") {
       if (!value.is_string()) return Unexpected(malformed(field + " is not a string"));
       rule.id.assign(value.as_string().data(), value.as_string().size());
-      continue;
     } else {
       return Unexpected(malformed(path + " has an unknown key '" + std::string(key) + "'"));
     }
-    auto items = string_array(value, field);
-    if (!items) return Unexpected(std::move(items).error());
-    *target = std::move(*items);
   }
   return rule;
 }
@@ -355,10 +345,9 @@ std::string cors_to_json(const CorsConfiguration& config) {
   for (const CorsRule& r : config.rules) {
     json::object o;
     if (!r.id.empty()) o["ID"] = r.id;
-    write_string_array(o, "AllowedHeaders", r.allowed_headers);
-    write_string_array(o, "AllowedMethods", r.allowed_methods);
-    write_string_array(o, "AllowedOrigins", r.allowed_origins);
-    write_string_array(o, "ExposeHeaders", r.expose_headers);
+    for (const CorsRuleList& list : kCorsRuleLists) {
+      write_string_array(o, list.json_key, r.*(list.values));
+    }
     if (r.max_age_seconds) o["MaxAgeSeconds"] = *r.max_age_seconds;
     rules.emplace_back(std::move(o));
   }

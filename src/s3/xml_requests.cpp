@@ -278,29 +278,19 @@ Expected<CorsRule, S3Error> parse_cors_rule(pugi::xml_node node, const std::stri
   for (pugi::xml_node c : *children) {
     const std::string_view name = c.name();
     const std::string child_path = path + "/" + std::string(name);
-    std::vector<std::string>* list = nullptr;
-    if (name == "AllowedOrigin") {
-      list = &rule.allowed_origins;
-    } else if (name == "AllowedMethod") {
-      list = &rule.allowed_methods;
-    } else if (name == "AllowedHeader") {
-      list = &rule.allowed_headers;
-    } else if (name == "ExposeHeader") {
-      list = &rule.expose_headers;
+    if (const CorsRuleList* list = find_cors_rule_list(&CorsRuleList::xml_element, name)) {
+      auto text = leaf_text(c, child_path);
+      if (!text) return Unexpected(std::move(text).error());
+      (rule.*(list->values)).push_back(std::move(*text));
     } else if (name == "ID") {
       if (auto ok = set_once(id, c, child_path); !ok) return Unexpected(std::move(ok).error());
-      continue;
     } else if (name == "MaxAgeSeconds") {
       if (auto ok = set_once(max_age, c, child_path); !ok) {
         return Unexpected(std::move(ok).error());
       }
-      continue;
     } else {
       return Unexpected(malformed("unknown element " + child_path));
     }
-    auto text = leaf_text(c, child_path);
-    if (!text) return Unexpected(std::move(text).error());
-    list->push_back(std::move(*text));
   }
   if (id) rule.id = std::move(*id);
   if (max_age) {

@@ -88,10 +88,9 @@ void write_rule(std::string& out, const s3::CorsRule& rule, int depth) {
     write_string(out, rule.id);
     first = false;
   }
-  write_list(out, "AllowedHeaders", rule.allowed_headers, depth + 1, first);
-  write_list(out, "AllowedMethods", rule.allowed_methods, depth + 1, first);
-  write_list(out, "AllowedOrigins", rule.allowed_origins, depth + 1, first);
-  write_list(out, "ExposeHeaders", rule.expose_headers, depth + 1, first);
+  for (const s3::CorsRuleList& list : s3::kCorsRuleLists) {
+    write_list(out, list.json_key, rule.*(list.values), depth + 1, first);
+  }
   if (rule.max_age_seconds) {
     if (!first) out += ",\n";
     indent(out, depth + 1);

@@ -33,6 +33,7 @@
 // characters; no control characters (they would end up in response headers).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -55,6 +56,30 @@ struct CorsRule {
   std::optional<std::int64_t> max_age_seconds = {};
   friend bool operator==(const CorsRule&, const CorsRule&) = default;
 };
+
+// A rule's four lists under their names in S3's XML (one element per item) and in its
+// JSON (one array), in the JSON's order, which the AWS CLI prints and upgate keeps.
+struct CorsRuleList {
+  std::string_view xml_element;
+  std::string_view json_key;
+  std::vector<std::string> CorsRule::*values;
+};
+inline constexpr std::array<CorsRuleList, 4> kCorsRuleLists = {{
+    {"AllowedHeader", "AllowedHeaders", &CorsRule::allowed_headers},
+    {"AllowedMethod", "AllowedMethods", &CorsRule::allowed_methods},
+    {"AllowedOrigin", "AllowedOrigins", &CorsRule::allowed_origins},
+    {"ExposeHeader", "ExposeHeaders", &CorsRule::expose_headers},
+}};
+
+// The list called `name` in one of the two forms (&CorsRuleList::json_key or
+// &CorsRuleList::xml_element), or nullptr.
+constexpr const CorsRuleList* find_cors_rule_list(std::string_view CorsRuleList::*form,
+                                                  std::string_view name) {
+  for (const CorsRuleList& list : kCorsRuleLists) {
+    if (list.*form == name) return &list;
+  }
+  return nullptr;
+}
 
 struct CorsConfiguration {
   std::vector<CorsRule> rules = {};
