@@ -93,7 +93,6 @@ class Server::Impl {
   Expected<void, ServerError> open_acceptor(Worker& worker, const tcp::endpoint& ep,
                                             bool reuse_port);
   asio::awaitable<void> accept_loop(Worker& worker);
-  asio::awaitable<void> distributing_accept_loop(Worker& worker);
 };
 
 Expected<void, ServerError> Server::Impl::open_acceptor(Worker& worker, const tcp::endpoint& ep,
@@ -173,38 +172,20 @@ Expected<void, ServerError> Server::Impl::bind() {
   return {};
 }
 
+// With one acceptor per thread a worker accepts onto its own thread; with a single
+// acceptor (no SO_REUSEPORT) it hands each connection to the next worker in turn.
 asio::awaitable<void> Server::Impl::accept_loop(Worker& worker) {
   auto& acceptor = *worker.acceptor();
   asio::steady_timer backoff(worker.io_context());
+  std::size_t next = 0;
   while (!worker.stopping()) {
-    auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+    Worker& target = one_acceptor_per_thread_ ? worker : *workers_[next];
+    auto [ec, socket] = co_await acceptor.async_accept(target.io_context(), kNoThrow);
     if (worker.stopping() || !acceptor.is_open()) break;
     if (ec) {
       if (is_resource_exhaustion(ec)) {
         // Out of descriptors: accepting again at once would spin. Existing connections
         // closing is what frees them, so give them a moment.
-        backoff.expires_after(std::chrono::milliseconds(50));
-        co_await backoff.async_wait(kNoThrow);
-      }
-      continue;
-    }
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    asio::co_spawn(worker.io_context(), detail::serve_connection(worker, std::move(socket)),
-                   asio::detached);
-  }
-}
-
-asio::awaitable<void> Server::Impl::distributing_accept_loop(Worker& worker) {
-  auto& acceptor = *worker.acceptor();
-  asio::steady_timer backoff(worker.io_context());
-  std::size_t next = 0;
-  while (!worker.stopping()) {
-    Worker& target = *workers_[next];
-    auto [ec, socket] = co_await acceptor.async_accept(target.io_context(), kNoThrow);
-    if (worker.stopping() || !acceptor.is_open()) break;
-    if (ec) {
-      if (is_resource_exhaustion(ec)) {
         backoff.expires_after(std::chrono::milliseconds(50));
         co_await backoff.async_wait(kNoThrow);
       }
@@ -222,9 +203,7 @@ void Server::Impl::run() {
   for (auto& worker : workers_) {
     worker->start();
     if (worker->acceptor()) {
-      auto loop =
-          one_acceptor_per_thread_ ? accept_loop(*worker) : distributing_accept_loop(*worker);
-      asio::co_spawn(worker->io_context(), std::move(loop), asio::detached);
+      asio::co_spawn(worker->io_context(), accept_loop(*worker), asio::detached);
     }
   }
   std::vector<std::thread> threads;
