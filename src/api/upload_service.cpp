@@ -122,6 +122,19 @@ ApiReply UploadService::error_reply(ErrorStyle style, ApiError error) {
   return reply;
 }
 
+Expected<sigv4::PresignedUrl, ApiReply> UploadService::sign(sigv4::PresignRequest request,
+                                                            const Signer& signer, ErrorStyle style,
+                                                            const UploadProfile* profile) const {
+  request.bucket = target_.bucket;
+  auto url = sigv4::presign(request, target_.endpoint, *signer.credentials, target_.region,
+                            &signing_keys_);
+  if (url) return std::move(*url);
+  ApiReply reply = error_reply(style, make_error(ErrorCode::internal_error, ""));
+  reply.profile = profile;
+  reply.internal_detail = url.error().message;
+  return Unexpected(std::move(reply));
+}
+
 ApiReply UploadService::presign_upload(UploadRoute route,
                                        std::optional<std::string_view> content_type,
                                        std::string_view body) const {
@@ -154,19 +167,14 @@ ApiReply UploadService::presign_upload(UploadRoute route,
   for (const auto& h : plan->headers) headers.push_back({h.name, h.value});
   sigv4::PresignRequest presign_request;
   presign_request.method = "PUT";
-  presign_request.bucket = target_.bucket;
   presign_request.key = plan->key;
   presign_request.expires = *lifetime;
   presign_request.time = now;
   presign_request.headers = headers;
-  auto url = sigv4::presign(presign_request, target_.endpoint, *sign_with.credentials,
-                            target_.region, &signing_keys_);
+  auto url = sign(presign_request, sign_with, style, plan->profile);
   if (!url) {
-    ApiReply reply = error_reply(style, make_error(ErrorCode::internal_error, ""));
-    reply.profile = plan->profile;
-    reply.key = plan->key;
-    reply.internal_detail = url.error().message;
-    return reply;
+    url.error().key = plan->key;
+    return std::move(url).error();
   }
 
   ApiReply reply;
@@ -229,19 +237,12 @@ ApiReply UploadService::presign_download(std::string_view query) const {
   }
   sigv4::PresignRequest presign_request;
   presign_request.method = "GET";
-  presign_request.bucket = target_.bucket;
   presign_request.key = *key.value;
   presign_request.expires = *lifetime;
   presign_request.time = now;
   presign_request.query = params;
-  auto url = sigv4::presign(presign_request, target_.endpoint, *sign_with.credentials,
-                            target_.region, &signing_keys_);
-  if (!url) {
-    ApiReply reply = error_reply(style, make_error(ErrorCode::internal_error, ""));
-    reply.profile = &profile;
-    reply.internal_detail = url.error().message;
-    return reply;
-  }
+  auto url = sign(presign_request, sign_with, style, &profile);
+  if (!url) return std::move(url).error();
   ApiReply reply;
   reply.kind = ReplyKind::download_url;
   reply.profile = &profile;

@@ -84,6 +84,11 @@ class UploadService {
   Expected<std::chrono::seconds, ApiReply> url_lifetime(ErrorStyle style, const Signer& signer,
                                                         std::chrono::seconds requested,
                                                         std::chrono::sys_seconds now) const;
+  // `request` signed for the target's bucket; a failure is the internal_error answer,
+  // with the signer's reason kept for the log only.
+  Expected<sigv4::PresignedUrl, ApiReply> sign(sigv4::PresignRequest request, const Signer& signer,
+                                               ErrorStyle style,
+                                               const UploadProfile* profile) const;
 
   const config::S3Target& target_;
   Clock clock_;
