@@ -123,13 +123,7 @@ void register_presign(CLI::App& app, int& exit_code) {
   add_signing_flags(*cmd, options->signing);
   cmd->add_flag("--json", options->json, "print method, URL, headers and expiry as JSON");
   cmd->callback([options, &exit_code] {
-    auto result = run_presign(*options);
-    if (result) {
-      exit_code = *result;
-    } else {
-      std::cerr << "upgate presign: " << result.error().message << '\n';
-      exit_code = kExitUsage;
-    }
+    run_signing_command("presign", exit_code, [&] { return run_presign(*options); });
   });
 }
 

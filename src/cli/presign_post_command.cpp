@@ -138,13 +138,7 @@ void register_presign_post(CLI::App& app, int& exit_code) {
       ->default_val(300);
   add_signing_flags(*cmd, options->signing);
   cmd->callback([options, &exit_code] {
-    auto result = run_presign_post(*options);
-    if (result) {
-      exit_code = *result;
-    } else {
-      std::cerr << "upgate presign-post: " << result.error().message << '\n';
-      exit_code = kExitUsage;
-    }
+    run_signing_command("presign-post", exit_code, [&] { return run_presign_post(*options); });
   });
 }
 

@@ -16,9 +16,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <iostream>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "commands.hpp"
 
 #include "upgate/config/environment.hpp"
 #include "upgate/expected.hpp"
@@ -34,6 +37,19 @@ struct UsageError {
 
 inline Unexpected<UsageError> usage_error(std::string message) {
   return Unexpected(UsageError{std::move(message)});
+}
+
+// A signing command's callback: `run` gives the exit code, or a UsageError that is
+// printed as "upgate <command>: <message>" and exits with kExitUsage.
+template <class Run>
+void run_signing_command(std::string_view command, int& exit_code, Run run) {
+  auto result = run();
+  if (result) {
+    exit_code = *result;
+    return;
+  }
+  std::cerr << "upgate " << command << ": " << result.error().message << '\n';
+  exit_code = kExitUsage;
 }
 
 struct S3Location {
