@@ -31,26 +31,9 @@ ACCESS_KEY_ID = "AKIDBUCKETCORSTEST01"
 SECRET = "BucketCorsSecret/NeverPrinted+9f3k"
 SESSION_TOKEN = "SessionTokenNeverPrinted/7Qz+x=="
 
-# The seed's section 4, byte for byte as it is laid out there.
-SEED_CORS_JSON = """[
-  {
-    "AllowedHeaders": [
-      "Content-Type"
-    ],
-    "AllowedMethods": [
-      "PUT"
-    ],
-    "AllowedOrigins": [
-      "http://localhost:3000",
-      "https://your-domain.com"
-    ],
-    "ExposeHeaders": [
-      "ETag"
-    ],
-    "MaxAgeSeconds": 3000
-  }
-]
-"""
+# The seed's section 4, byte for byte as it is laid out there (the one copy).
+with open(os.path.join(ROOT, "tests", "data", "seed_cors.json"), encoding="utf-8") as seed_file:
+    SEED_CORS_JSON = seed_file.read()
 SEED_RULES = json.loads(SEED_CORS_JSON)
 
 store = None

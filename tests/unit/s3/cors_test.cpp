@@ -8,29 +8,12 @@
 #include "upgate/s3/xml_requests.hpp"
 
 #include "mutations.hpp"
+#include "seed_cors.hpp"
 
 namespace upgate::s3 {
 namespace {
 
-// The seed document's bucket CORS configuration, verbatim.
-constexpr std::string_view kSeedJson = R"([
- {
- "AllowedHeaders": [
- "Content-Type"
- ],
- "AllowedMethods": [
- "PUT"
- ],
- "AllowedOrigins": [
- "http://localhost:3000",
- "https://your-domain.com"
- ],
- "ExposeHeaders": [
- "ETag"
- ],
- "MaxAgeSeconds": 3000
- }
-])";
+const std::string kSeedJson = upgate::testing::seed_cors_json();
 
 CorsConfiguration seed() {
   auto c = parse_cors_json(kSeedJson);

@@ -4,29 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "../s3/seed_cors.hpp"
+
 namespace upgate::s3client {
 namespace {
 
-// The seed's section 4, as written there.
-constexpr std::string_view kSeedCors = R"([
-  {
-    "AllowedHeaders": [
-      "Content-Type"
-    ],
-    "AllowedMethods": [
-      "PUT"
-    ],
-    "AllowedOrigins": [
-      "http://localhost:3000",
-      "https://your-domain.com"
-    ],
-    "ExposeHeaders": [
-      "ETag"
-    ],
-    "MaxAgeSeconds": 3000
-  }
-]
-)";
+const std::string kSeedCors = upgate::testing::seed_cors_json();
 
 s3::CorsConfiguration seed_configuration() {
   s3::CorsRule rule;
