@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "upgate/text.hpp"
+
 namespace upgate::api::json_out {
 
 // One table lookup per byte: '"', '\\', C0 controls and DEL need escaping.
@@ -26,7 +28,6 @@ inline bool needs_escape(char c) {
 }
 
 inline void append_escaped(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.reserve(out.size() + s.size() + 2);
   out += '"';
   // Runs of plain bytes are appended at once; almost every value is one run.
@@ -56,8 +57,8 @@ inline void append_escaped(std::string& out, std::string_view s) {
       default:
         if (u < 0x20 || u == 0x7F) {
           out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 0xF];
+          out += text::kHexLower[u >> 4];
+          out += text::kHexLower[u & 0xF];
         }
     }
   }

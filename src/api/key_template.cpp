@@ -94,7 +94,6 @@ KeyTemplate KeyTemplate::default_template() {
 }
 
 std::optional<std::string> KeyTemplate::render(const KeyParts& parts) const {
-  static constexpr char kHex[] = "0123456789abcdef";
   const std::chrono::sys_days day = std::chrono::floor<std::chrono::days>(parts.time);
   const std::chrono::year_month_day ymd{day};
   const auto hour =
@@ -127,10 +126,7 @@ std::optional<std::string> KeyTemplate::render(const KeyParts& parts) const {
         append_2digits(key, static_cast<unsigned>(hour.count()));
         break;
       case Kind::id:
-        for (std::uint8_t b : parts.id) {
-          key += kHex[b >> 4];
-          key += kHex[b & 0xF];
-        }
+        text::append_hex_lower(key, parts.id);
         break;
       case Kind::name:
         key += parts.name;

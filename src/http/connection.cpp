@@ -274,9 +274,8 @@ void Connection::start_request() {
 }
 
 void Connection::assign_request_id() noexcept {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::uint64_t id = worker_.next_request_id();
-  for (int i = 15; i >= 0; --i, id >>= 4) request_id_[i] = kHex[id & 0xf];
+  for (int i = 15; i >= 0; --i, id >>= 4) request_id_[i] = text::kHexLower[id & 0xf];
 }
 
 void Connection::finish_request_record(std::string_view error) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "upgate/s3/xml_writer.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::s3 {
 namespace {
@@ -235,15 +236,14 @@ std::string render_error_xml(const S3Error& error, std::string_view request_id,
   return std::move(w).finish();
 }
 
-std::string hex_bytes_spaced(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
+std::string hex_bytes_spaced(std::string_view bytes) {
   std::string out;
-  out.reserve(text.size() * 3);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto b = static_cast<unsigned char>(text[i]);
+  out.reserve(bytes.size() * 3);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
     if (i != 0) out += ' ';
-    out += kHex[b >> 4];
-    out += kHex[b & 0xF];
+    out += text::kHexLower[b >> 4];
+    out += text::kHexLower[b & 0xF];
   }
   return out;
 }
