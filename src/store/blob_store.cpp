@@ -1,4 +1,4 @@
-#include "upgate/store/blob_store.hpp"
+#include "blob_store.hpp"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -1,4 +1,4 @@
-#include "upgate/store/checksum.hpp"
+#include "checksum.hpp"
 
 #include "upgate/text.hpp"
 

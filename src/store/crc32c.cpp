@@ -1,6 +1,6 @@
 // CRC-32C: slicing-by-8 tables for the portable path, the SSE4.2 crc32
 // instruction (8 bytes per step) when the CPU has it.
-#include "upgate/store/crc32c.hpp"
+#include "crc32c.hpp"
 
 #include <array>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "upgate/store/metadata_db.hpp"
+#include "metadata_db.hpp"
 
 #include <array>
 #include <climits>

@@ -1,5 +1,5 @@
 // S3's naming rules (src/s3) in the engine's error values.
-#include "upgate/store/names.hpp"
+#include "names.hpp"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "upgate/store/object_reader.hpp"
+#include "object_reader.hpp"
 
 #include <algorithm>
 #include <mutex>

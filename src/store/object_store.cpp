@@ -1,6 +1,6 @@
 // Opening (lock, migrate, recover), buckets and single objects. Listings are in
 // object_store_listing.cpp, multipart uploads in object_store_multipart.cpp.
-#include "upgate/store/object_store.hpp"
+#include "object_store.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -10,8 +10,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "names.hpp"
 #include "object_store_internal.hpp"
-#include "upgate/store/names.hpp"
 
 namespace upgate::store {
 namespace fs = std::filesystem;

@@ -7,8 +7,8 @@
 #include <set>
 
 #include "encoding.hpp"
+#include "limits.hpp"
 #include "upgate/s3/naming.hpp"
-#include "upgate/store/limits.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::store::detail {

@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
+#include "metadata_db.hpp"
+#include "records.hpp"
+#include "store_error.hpp"
 #include "upgate/expected.hpp"
-#include "upgate/store/metadata_db.hpp"
-#include "upgate/store/records.hpp"
-#include "upgate/store/store_error.hpp"
 
 namespace upgate::store::detail {
 

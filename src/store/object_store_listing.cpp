@@ -11,8 +11,8 @@
 // it instead of walking the keys underneath.
 #include <algorithm>
 
+#include "object_store.hpp"
 #include "object_store_internal.hpp"
-#include "upgate/store/object_store.hpp"
 
 namespace upgate::store {
 using detail::key_after;

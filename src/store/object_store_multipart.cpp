@@ -4,11 +4,11 @@
 #include <map>
 
 #include "encoding.hpp"
+#include "names.hpp"
+#include "object_store.hpp"
 #include "object_store_internal.hpp"
+#include "streaming_digester.hpp"
 #include "upgate/sigv4/crypto.hpp"
-#include "upgate/store/names.hpp"
-#include "upgate/store/object_store.hpp"
-#include "upgate/store/streaming_digester.hpp"
 
 namespace upgate::store {
 using detail::no_such_bucket;

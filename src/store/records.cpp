@@ -1,4 +1,4 @@
-#include "upgate/store/records.hpp"
+#include "records.hpp"
 
 namespace upgate::store {
 

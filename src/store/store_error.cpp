@@ -1,4 +1,4 @@
-#include "upgate/store/store_error.hpp"
+#include "store_error.hpp"
 
 namespace upgate::store {
 

@@ -1,4 +1,4 @@
-#include "upgate/store/streaming_digester.hpp"
+#include "streaming_digester.hpp"
 
 #include <openssl/evp.h>
 #include <zlib.h>
@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "crc32c.hpp"
 #include "upgate/sigv4/crypto.hpp"
-#include "upgate/store/crc32c.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::store {

@@ -24,11 +24,17 @@
 #include "upgate/expected.hpp"
 #include "upgate/s3/cors.hpp"
 #include "upgate/sigv4/credentials.hpp"
-#include "upgate/store/access_keys.hpp"
-#include "upgate/store/object_store.hpp"
-#include "upgate/store/s3_service.hpp"
+#include "upgate/store/access_log.hpp"
+#include "upgate/store/recovery_report.hpp"
 
 namespace upgate::store {
+
+// The root key given by the operator; absent parts come from <data>/credentials, or a
+// new pair is generated there on first start.
+struct RootKeySource {
+  std::optional<std::string> access_key_id;      // from a flag or the environment
+  std::optional<std::string> secret_access_key;  // idem
+};
 
 struct EmbeddedStoreConfig {
   std::filesystem::path data_dir;

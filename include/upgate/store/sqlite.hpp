@@ -13,11 +13,25 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
-#include "upgate/store/metadata_db.hpp"
+namespace upgate::store {
+
+// What the wrapper throws. Never leaves a part: each user catches it at its boundary.
+class DbError : public std::runtime_error {
+ public:
+  DbError(int sqlite_code, const std::string& message)
+      : std::runtime_error(message), sqlite_code_(sqlite_code) {}
+  int sqlite_code() const { return sqlite_code_; }
+
+ private:
+  int sqlite_code_;
+};
+
+}  // namespace upgate::store
 
 namespace upgate::store::detail {
 

@@ -1,4 +1,4 @@
-#include "upgate/store/access_keys.hpp"
+#include "store_http/access_keys.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "upgate/store/blob_store.hpp"
+#include "store/blob_store.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "upgate/store/checksum.hpp"
+#include "store/checksum.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "upgate/store/crc32c.hpp"
+#include "store/crc32c.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "upgate/store/metadata_db.hpp"
+#include "store/metadata_db.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

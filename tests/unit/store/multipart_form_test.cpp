@@ -1,4 +1,4 @@
-#include "upgate/store/multipart_form.hpp"
+#include "store_http/multipart_form.hpp"
 
 #include <gtest/gtest.h>
 

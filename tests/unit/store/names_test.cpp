@@ -1,7 +1,7 @@
 // The engine's naming checks are S3's (src/s3 owns the rules): the store refuses exactly
 // the bucket names and keys s3::validate_bucket_name / s3::validate_object_key refuse,
 // with its own error codes, and also refuses the empty key.
-#include "upgate/store/names.hpp"
+#include "store/names.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "upgate/store/object_reader.hpp"
+#include "store/object_reader.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,8 +6,8 @@
 #include <random>
 #include <set>
 
+#include "store/object_store.hpp"
 #include "test_support.hpp"
-#include "upgate/store/object_store.hpp"
 
 namespace upgate::store {
 namespace {

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "store/crc32c.hpp"
+#include "store/object_store.hpp"
 #include "test_support.hpp"
-#include "upgate/store/crc32c.hpp"
-#include "upgate/store/object_store.hpp"
 
 namespace upgate::store {
 namespace {

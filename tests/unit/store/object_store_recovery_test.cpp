@@ -16,8 +16,8 @@
 #include <set>
 #include <thread>
 
+#include "store/object_store.hpp"
 #include "test_support.hpp"
-#include "upgate/store/object_store.hpp"
 
 namespace upgate::store {
 namespace {

@@ -1,4 +1,4 @@
-#include "upgate/store/object_store.hpp"
+#include "store/object_store.hpp"
 
 #include <gtest/gtest.h>
 

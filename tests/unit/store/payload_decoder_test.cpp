@@ -1,4 +1,4 @@
-#include "upgate/store/payload_decoder.hpp"
+#include "store_http/payload_decoder.hpp"
 
 #include <gtest/gtest.h>
 

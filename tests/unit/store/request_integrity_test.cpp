@@ -1,7 +1,7 @@
 // The integrity-header rules S3 applies on top of checking values: which operations need
 // a checksum header at all, x-amz-sdk-checksum-algorithm without a value, whole-body
 // checksums, and a part's algorithm against its upload's — each refusal in S3's words.
-#include "upgate/store/request_integrity.hpp"
+#include "store_http/request_integrity.hpp"
 
 #include <gtest/gtest.h>
 

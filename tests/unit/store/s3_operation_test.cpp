@@ -1,4 +1,4 @@
-#include "upgate/store/s3_operation.hpp"
+#include "store_http/s3_operation.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
+#include "store_http/s3_service.hpp"
 #include "upgate/http/error_renderer.hpp"
-#include "upgate/store/s3_service.hpp"
 
 namespace upgate::store {
 namespace {

@@ -14,12 +14,12 @@
 #include <string_view>
 #include <vector>
 
+#include "store_http/multipart_form.hpp"
+#include "store_http/payload_decoder.hpp"
+#include "store_http/s3_operation.hpp"
 #include "upgate/s3/naming.hpp"
 #include "upgate/sigv4/canonical_request.hpp"
 #include "upgate/sigv4/verify.hpp"
-#include "upgate/store/multipart_form.hpp"
-#include "upgate/store/payload_decoder.hpp"
-#include "upgate/store/s3_operation.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "upgate/store/streaming_digester.hpp"
+#include "store/streaming_digester.hpp"
 
 #include <gtest/gtest.h>
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "upgate/store/blob_store.hpp"
-#include "upgate/store/object_reader.hpp"
+#include "store/blob_store.hpp"
+#include "store/object_reader.hpp"
 
 namespace upgate::store::testing {
 
