@@ -183,6 +183,25 @@ Expected<S3EventBatch, std::string> parse_s3_event_records(std::string_view body
   return batch;
 }
 
+Event to_event(const StorageEvent& record, std::chrono::system_clock::time_point received,
+               std::string_view fallback_marker) {
+  Event event;
+  event.type = record.change == StorageChange::kCreated ? EventType::kUploadCompleted
+                                                        : EventType::kObjectDeleted;
+  event.source = EventSource::kStorage;
+  event.bucket = record.bucket;
+  event.key = record.key;
+  event.version_id = record.version_id;
+  event.etag = record.etag;
+  event.size = record.size;
+  event.time = record.event_time.value_or(received);
+  if (event.type == EventType::kObjectDeleted) {
+    event.delete_marker =
+        record.sequencer.empty() ? std::string(fallback_marker) : record.sequencer;
+  }
+  return event;
+}
+
 std::optional<std::chrono::system_clock::time_point> parse_event_time(std::string_view text) {
   // "YYYY-MM-DDTHH:MM:SS" [ "." 1*9DIGIT ] "Z"
   constexpr std::size_t kSeconds = 19;

@@ -35,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "upgate/events/event.hpp"
 #include "upgate/expected.hpp"
 
 namespace upgate::events {
@@ -71,6 +72,15 @@ struct S3EventParseOptions {
 
 Expected<S3EventBatch, std::string> parse_s3_event_records(std::string_view body,
                                                            const S3EventParseOptions& options = {});
+
+// The event a storage notification stands for, before any verification: kCreated becomes
+// upload.completed (the caller verifies the object and turns it into upload.rejected when
+// it fails), kRemoved object.deleted. Bucket, key, version id, ETag, size and time come from
+// the record (time: the record's eventTime, else `received`), source is kStorage, and the
+// delete marker is the sequencer, else `fallback_marker` (a random value the caller
+// supplies, so deletes that nothing tells apart are never merged).
+Event to_event(const StorageEvent& record, std::chrono::system_clock::time_point received,
+               std::string_view fallback_marker);
 
 // "2024-05-01T12:00:00Z" with an optional fraction of 1..9 digits ("…:00.123Z",
 // "…:00.123456Z" as RGW writes it). nullopt for anything else.

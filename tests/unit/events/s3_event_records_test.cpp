@@ -192,6 +192,36 @@ TEST(S3EventRecords, LimitsOnSizeRecordsAndKeys) {
   EXPECT_EQ(hostile.error().find('\n'), std::string::npos);
 }
 
+TEST(S3EventRecords, ToEvent) {
+  auto batch = parse_s3_event_records(kAws);
+  ASSERT_TRUE(batch);
+  const auto received = std::chrono::sys_days{std::chrono::June / 1 / 2024} + 0s;
+  const Event created = to_event(batch->events[0], received, "random-1");
+  EXPECT_EQ(created.type, EventType::kUploadCompleted);
+  EXPECT_EQ(created.source, EventSource::kStorage);
+  EXPECT_EQ(created.bucket, "uploads");
+  EXPECT_EQ(created.key, "photos/red flower+1\xc3\xa9.jpg");
+  EXPECT_EQ(created.version_id, "096fKKXTRTtl3on89fVO.nfljtsv6qko");
+  EXPECT_EQ(created.size, 1024u);
+  EXPECT_EQ(created.time, *batch->events[0].event_time);
+  EXPECT_EQ(created.delete_marker, "");
+  const Event removed = to_event(batch->events[1], received, "random-1");
+  EXPECT_EQ(removed.type, EventType::kObjectDeleted);
+  EXPECT_EQ(removed.delete_marker, "0055AED6DCD90281E6");
+  EXPECT_NE(dedup_key(removed), "");
+  StorageEvent bare = batch->events[1];
+  bare.sequencer.clear();
+  bare.event_time.reset();
+  const Event fallback = to_event(bare, received, "random-1");
+  EXPECT_EQ(fallback.delete_marker, "random-1");
+  EXPECT_EQ(fallback.time, received);
+  // The completion call and the storage's record of one object version are one event.
+  Event completion = created;
+  completion.source = EventSource::kCompletion;
+  completion.etag = "\"D41D8CD98F00B204E9800998ECF8427E\"";
+  EXPECT_EQ(dedup_key(completion), dedup_key(created));
+}
+
 TEST(EventTime, Forms) {
   using std::chrono::sys_days;
   const auto base = sys_days{std::chrono::January / 2 / 2030} + 3h + 4min + 5s;
