@@ -93,6 +93,16 @@ if [ ! -f "$compat_js/node_modules/.package-lock.json" ] ||
   (cd "$compat_js" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# --- events integration tests: the webhook receiver's standardwebhooks package -------------
+# (tests/integration/events). `npm ci` runs only when node_modules is missing or
+# package-lock.json changed since the last install.
+events_js="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/events"
+if [ ! -f "$events_js/node_modules/.package-lock.json" ] ||
+   [ "$events_js/package-lock.json" -nt "$events_js/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in tests/integration/events"
+  (cd "$events_js" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # --- e2e tests: Debian's chromium driven by playwright-core (tests/e2e) ---------------------
 # Playwright's own browser download is never used: the tests launch /usr/bin/chromium. Fonts
 # give the screenshots readable text. `npm ci` runs only when node_modules is missing or
