@@ -10,7 +10,7 @@ cache over loopback, timed by curl's own time_total. Each target gets --runs PUT
 (every object deleted before the next run) and the best run counts.
 
 - store: `upgate store` (store_harness.Store) with fsync on, the default: answered once durable.
-- rgw:   a single-node Ceph cluster from tests/rgw/ceph_cluster.py: radosgw (beast) over one
+- rgw:   a single-node Ceph cluster from tests/support/ceph_cluster.py: radosgw (beast) over one
          OSD, by default bluestore on a sparse file (answered once durable, like the store);
          memstore keeps objects in RAM and durably nowhere, so it is a ceiling, not a peer.
 Everything, the source file included, lives in one temp dir under --dir, so both write to the
@@ -20,12 +20,10 @@ on an otherwise idle machine, figures taken while builds run are worth little.
 import argparse
 import json
 import os
-import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(ROOT, "tests", "rgw"))
 
 
 def best_put(curl, presign_url, source, size, runs, delete):
@@ -53,7 +51,7 @@ def main():
                         default="bluestore")
     args = parser.parse_args()
     os.environ["UPGATE_BIN"] = os.path.abspath(args.binary)
-    import store_bench  # noqa: E402  (puts tests/integration/store on sys.path)
+    import store_bench  # noqa: E402  (puts tests/support and the store's harness on sys.path)
     import store_harness as h  # noqa: E402
     import ceph_cluster  # noqa: E402
 

@@ -23,7 +23,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration", "store"))
+# The tests' store launcher and signer: tests/support and the store's integration harness.
+sys.path[:0] = [os.path.join(HERE, "..", "tests", "support"),
+                os.path.join(HERE, "..", "tests", "integration", "store")]
 
 
 def vm_hwm(pid):

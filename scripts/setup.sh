@@ -47,7 +47,7 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# --- rgw tests and bench: a single-node Ceph cluster (tests/rgw/ceph_cluster.py) ------------
+# --- rgw tests and bench: a single-node Ceph cluster (tests/support/ceph_cluster.py) --------
 # The tests run the daemons themselves, each from a temp dir with its own config file. The
 # packages' own services must not start (they would read /etc/ceph), so while apt runs, a
 # policy-rc.d that refuses every start stands in, unless the machine already has one.

@@ -12,19 +12,16 @@ upload and download, while the same key cannot write outside the prefixes.
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 
 import requests
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "compat"))
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-UPGATE = os.environ.get("UPGATE_BIN", "build/upgate")
-os.environ.setdefault("UPGATE_BINARY", UPGATE)  # api_harness's name for it
-from store_process import StoreProcess  # noqa: E402
-import api_harness  # noqa: E402
+import api_harness
+from store_process import start_store
+from usage_errors import UsageErrorAssertions
+
+UPGATE = api_harness.BINARY
 
 BUCKET = "app-uploads"
 CONFIG = """
@@ -183,13 +180,7 @@ class Options(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
 
 
-class UsageErrors(unittest.TestCase):
-    def assertUsageError(self, result, fragment):
-        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
-        self.assertEqual(result.stdout, "")
-        lines = result.stderr.strip().splitlines()
-        self.assertEqual(len(lines), 1, result.stderr)
-        self.assertIn(fragment, lines[0])
+class UsageErrors(UsageErrorAssertions, unittest.TestCase):
 
     def test_bad_bucket(self):
         for bucket in ["Bad_Bucket", "ab", "arn:aws:s3:::x"]:
@@ -239,11 +230,9 @@ class DocumentsAtWork(unittest.TestCase):
                     f"aws_secret_access_key = {cls.signer_secret}\n"
                     f"actions = {', '.join(sorted(actions))}\n"
                     f"resources = {', '.join(sorted(resources))}\n")
-        cls.store = StoreProcess(extra_args=["--bucket", BUCKET, "--keys-file", keys_file])
         try:
-            cls.store.start()
+            cls.store = start_store(extra_args=["--bucket", BUCKET, "--keys-file", keys_file])
         except BaseException:
-            cls.store.close()
             cls._dir.cleanup()
             raise
 

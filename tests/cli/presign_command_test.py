@@ -8,17 +8,16 @@ command's error contract: one line on stderr and exit code 2.
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 import unittest.mock
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from signing_reference import (  # noqa: E402  (before botocore: selects its Python signer)
     ACCESS_KEY, AMZ_DATE, SECRET_KEY, FrozenDateTime as _FrozenDateTime)
 import botocore.session  # noqa: E402
 from botocore.config import Config  # noqa: E402
+from usage_errors import UsageErrorAssertions  # noqa: E402
 
 UPGATE = os.environ.get("UPGATE_BIN", "build/upgate")
 
@@ -197,14 +196,8 @@ class PresignJsonOutput(unittest.TestCase):
         self.assertNotIn(SECRET_KEY, result.stdout + result.stderr)
 
 
-class PresignErrors(unittest.TestCase):
-    def assertUsageError(self, result, fragment):
-        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
-        self.assertEqual(result.stdout, "")
-        lines = result.stderr.strip().splitlines()
-        self.assertEqual(len(lines), 1, result.stderr)
-        self.assertIn(fragment, lines[0])
-        self.assertNotIn(SECRET_KEY, result.stderr)
+class PresignErrors(UsageErrorAssertions, unittest.TestCase):
+    never_shown = (SECRET_KEY,)
 
     def test_missing_credentials(self):
         env = without_aws_settings()

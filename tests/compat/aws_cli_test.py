@@ -12,13 +12,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import unittest
 import uuid
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from store_process import StoreProcess  # noqa: E402
+from store_process import start_store
 
 AWS = "/usr/bin/aws"
 CURL = "/usr/bin/curl"
@@ -30,20 +28,10 @@ work_dir = None
 
 def setUpModule():
     global store, work_dir
-    store = StoreProcess()
-    try:
-        store.start()
-    except BaseException:
-        store.close()  # tearDownModule does not run when setUpModule fails
-        raise
+    store = start_store()
+    unittest.addModuleCleanup(store.close)
     work_dir = tempfile.mkdtemp(prefix="upgate-aws-cli-")
-
-
-def tearDownModule():
-    if store:
-        store.close()
-    if work_dir:
-        shutil.rmtree(work_dir, ignore_errors=True)
+    unittest.addModuleCleanup(shutil.rmtree, work_dir, ignore_errors=True)
 
 
 def cli_env():

@@ -9,19 +9,15 @@ that real clients would trip over.
 import base64
 import hashlib
 import os
-import sys
 import unittest
 import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 
-import boto3
 import requests
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from store_process import StoreProcess  # noqa: E402
+from store_process import start_store
 
 MiB = 1024 * 1024
 store = None
@@ -29,26 +25,12 @@ store = None
 
 def setUpModule():
     global store
-    store = StoreProcess()
-    try:
-        store.start()
-    except BaseException:
-        store.close()  # tearDownModule does not run when setUpModule fails
-        raise
-
-
-def tearDownModule():
-    if store:
-        store.close()
+    store = start_store()
+    unittest.addModuleCleanup(store.close)
 
 
 def make_client(access_key_id=None, secret_access_key=None):
-    return boto3.session.Session().client(
-        "s3", endpoint_url=store.endpoint, region_name=store.region,
-        aws_access_key_id=access_key_id or store.access_key_id,
-        aws_secret_access_key=secret_access_key or store.secret_access_key,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                      retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30))
+    return store.client(access_key_id, secret_access_key)
 
 
 def unique_bucket(purpose):

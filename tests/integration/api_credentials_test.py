@@ -11,17 +11,15 @@ import datetime
 import json
 import os
 import secrets
-import sys
 import tempfile
-import time
 import unittest
 import urllib.parse
 
 import requests
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compat"))
-from api_harness import BINARY, REGION, ApiServer  # noqa: E402
-from store_process import StoreProcess  # noqa: E402
+from api_harness import REGION, ApiServer
+from store_process import start_store
+from waiting import wait_until
 
 KEY_PAIRS = 200
 BODY = b"hello, store"  # the uploads' content
@@ -72,13 +70,10 @@ def key_id(url):
 
 
 def wait_for(condition, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError("timed out waiting for " + what)
+    value = wait_until(condition, timeout, interval=0.25)
+    if not value:
+        raise AssertionError("timed out waiting for " + what)
+    return value
 
 
 def make_pairs():
@@ -95,27 +90,26 @@ def write_keys_file(path, pairs):
 
 
 class CredentialsTestCase(unittest.TestCase):
-    """A store that knows every key pair, and serve pointed at it without AWS_* keys."""
+    """A store that knows every key pair, and serve pointed at it without AWS_* keys, its
+    credentials from where the subclass's credential_source() says (the variables it returns)."""
 
     @classmethod
-    def start(cls, extra_env):
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory(prefix="upgate-creds-")
+        cls.addClassCleanup(cls.dir.cleanup)
+        cls.pairs = make_pairs()
+        extra_env = cls.credential_source()
         write_keys_file(os.path.join(cls.dir.name, "keys.ini"), cls.pairs)
-        cls.store = StoreProcess(binary=BINARY, region=REGION, extra_args=[
+        cls.store = start_store(region=REGION, extra_args=[
             "--keys-file", os.path.join(cls.dir.name, "keys.ini"), "--bucket", "uploads"])
-        cls.store.start()
+        cls.addClassCleanup(cls.store.close)
         cls.server = ApiServer(extra_env=extra_env,
                                args=["--endpoint", cls.store.endpoint, "--bucket", "uploads"])
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
             cls.server.env.pop(name)
+        cls.addClassCleanup(cls.server.close)
         cls.responses = []
         cls.server.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        cls.server.dir.cleanup()
-        cls.store.close()
-        cls.dir.cleanup()
 
     def presign(self, route="/api/s3/getPresignedUrl", body=None):
         if body is None:
@@ -151,24 +145,17 @@ class CredentialsTestCase(unittest.TestCase):
 class CredentialProcessTest(CredentialsTestCase):
 
     @classmethod
-    def setUpClass(cls):
-        cls.dir = tempfile.TemporaryDirectory(prefix="upgate-creds-")
+    def credential_source(cls):
         helper = os.path.join(cls.dir.name, "helper.py")
         with open(helper, "w") as f:
             f.write(HELPER)
         os.chmod(helper, 0o700)
         cls.control({"lifetime": 75, "fail": False})
-        cls.pairs = make_pairs()
         with open(os.path.join(cls.dir.name, "pairs.json"), "w") as f:
             json.dump(cls.pairs, f)
         with open(os.path.join(cls.dir.name, "config"), "w") as f:
             f.write(f"[profile rotating]\ncredential_process = {helper} --flag 'quoted arg'\n")
-        try:
-            cls.start({"AWS_CONFIG_FILE": os.path.join(cls.dir.name, "config"),
-                       "AWS_PROFILE": "rotating"})
-        except BaseException:
-            cls.dir.cleanup()
-            raise
+        return {"AWS_CONFIG_FILE": os.path.join(cls.dir.name, "config"), "AWS_PROFILE": "rotating"}
 
     @classmethod
     def control(cls, settings):
@@ -283,18 +270,11 @@ class CredentialProcessTest(CredentialsTestCase):
 class RotatedCredentialsFileTest(CredentialsTestCase):
 
     @classmethod
-    def setUpClass(cls):
-        cls.dir = tempfile.TemporaryDirectory(prefix="upgate-creds-")
+    def credential_source(cls):
         cls.credentials_path = os.path.join(cls.dir.name, "credentials")
-        cls.pairs = make_pairs()
-        try:
-            cls.write_profile(cls.pairs[0])
-            cls.start({"AWS_SHARED_CREDENTIALS_FILE": cls.credentials_path,
-                       "AWS_CONFIG_FILE": os.path.join(cls.dir.name, "config"),
-                       "AWS_PROFILE": "signer"})
-        except BaseException:
-            cls.dir.cleanup()
-            raise
+        cls.write_profile(cls.pairs[0])
+        return {"AWS_SHARED_CREDENTIALS_FILE": cls.credentials_path,
+                "AWS_CONFIG_FILE": os.path.join(cls.dir.name, "config"), "AWS_PROFILE": "signer"}
 
     @classmethod
     def write_profile(cls, pair):

@@ -4,7 +4,7 @@ import json
 import unittest
 import urllib.parse
 
-from api_harness import ServerTestCase, Verifier
+from api_harness import ServerTestCase
 
 PATH = "/v1/downloads"
 ID = "00112233445566778899aabbccddeeff"
@@ -28,15 +28,7 @@ def disposition_of(url):
 class Downloads(ServerTestCase):
     config_text = CONFIG
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.verifier = Verifier()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.verifier.close()
-        super().tearDownClass()
+    with_verifier = True
 
     def download(self, key):
         return self.server.get(PATH, params={"key": key})

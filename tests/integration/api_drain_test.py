@@ -3,32 +3,14 @@ once while every route keeps answering (with Connection: close) for --drain-seco
 the server stops accepting, finishes what is in flight and exits 0. A second signal skips
 the rest of the drain."""
 import signal
-import socket
 import subprocess
-import time
 import unittest
 
 import requests
 
 from api_harness import SEED_BODY, ApiServer, run_config_check
-
-
-def wait_until(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    return None
-
-
-def port_closed(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return False
-    except OSError:
-        return True
+from ports import accepts
+from waiting import wait_until
 
 
 class DrainTest(unittest.TestCase):
@@ -66,7 +48,7 @@ class DrainTest(unittest.TestCase):
 
             # After the drain: exit 0, port closed.
             self.assertEqual(server.process.wait(timeout=60), 0, server.stderr_text())
-            self.assertTrue(port_closed(server.port))
+            self.assertFalse(accepts(server.port))
             messages = [line.get("msg") for line in server.log_lines()]
             self.assertIn("draining: /readyz answers 503, stopping after the drain", messages)
             self.assertEqual(messages[-1], "upgate serve stopped", messages)
@@ -87,7 +69,7 @@ class DrainTest(unittest.TestCase):
             except subprocess.TimeoutExpired:
                 self.fail("the second signal did not end the drain")
             self.assertEqual(code, 0, server.stderr_text())
-            self.assertTrue(port_closed(server.port))
+            self.assertFalse(accepts(server.port))
 
     def test_without_a_drain_the_first_signal_stops(self):
         with ApiServer() as server:

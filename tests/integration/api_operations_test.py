@@ -11,7 +11,7 @@ import unittest
 import requests
 
 from api_harness import (ACCESS_KEY_ID, BINARY, SECRET, SEED_BODY, ApiServer, ServerTestCase,
-                         free_port, run_config_check)
+                         run_config_check)
 
 SEED = "/api/s3/getPresignedUrl"
 

@@ -12,15 +12,7 @@ OTHER_SHA = base64.b64encode(hashlib.sha256(b"other bytes").digest()).decode()
 
 
 class PresignedUrls(ServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.verifier = Verifier()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.verifier.close()
-        super().tearDownClass()
+    with_verifier = True
 
     def assertVerifies(self, method, url, headers):
         result = self.verifier.check(method, url, headers)

@@ -13,17 +13,13 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import unittest
-import urllib.parse
 import uuid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "compat"))
-from store_process import StoreProcess  # noqa: E402
+from ports import free_port
+from store_process import start_store
 
 AWS = "/usr/bin/aws"
 ACCESS_KEY_ID = "AKIDBUCKETCORSTEST01"
@@ -31,8 +27,9 @@ ACCESS_KEY_ID = "AKIDBUCKETCORSTEST01"
 SECRET = "BucketCorsSecret/NeverPrinted+9f3k"
 SESSION_TOKEN = "SessionTokenNeverPrinted/7Qz+x=="
 
-# The seed's section 4, byte for byte as it is laid out there (the one copy).
-with open(os.path.join(ROOT, "tests", "data", "seed_cors.json"), encoding="utf-8") as seed_file:
+# The seed's section 4, byte for byte as it is laid out there.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
+                       "seed_cors.json")) as seed_file:
     SEED_CORS_JSON = seed_file.read()
 SEED_RULES = json.loads(SEED_CORS_JSON)
 
@@ -42,21 +39,11 @@ work_dir = None
 
 def setUpModule():
     global store, work_dir
-    store = StoreProcess(access_key_id=ACCESS_KEY_ID, secret_access_key=SECRET,
-                         extra_args=["--domain", "localhost"])
-    try:
-        store.start()
-    except BaseException:
-        store.close()
-        raise
+    store = start_store(access_key_id=ACCESS_KEY_ID, secret_access_key=SECRET,
+                        extra_args=["--domain", "localhost"])
+    unittest.addModuleCleanup(store.close)
     work_dir = tempfile.mkdtemp(prefix="upgate-bucket-cors-")
-
-
-def tearDownModule():
-    if store:
-        store.close()
-    if work_dir:
-        shutil.rmtree(work_dir, ignore_errors=True)
+    unittest.addModuleCleanup(shutil.rmtree, work_dir, ignore_errors=True)
 
 
 def clean_env():
@@ -80,12 +67,6 @@ def write_file(name, text):
     with open(path, "w") as f:
         f.write(text)
     return path
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def preflight(bucket, origin, method="PUT", headers="content-type"):

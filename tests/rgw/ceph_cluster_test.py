@@ -9,28 +9,28 @@ import unittest
 import unittest.mock
 import warnings
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ceph_cluster  # noqa: E402
+import botocore.exceptions
 
-import boto3  # noqa: E402
-import botocore.config  # noqa: E402
-import botocore.exceptions  # noqa: E402
+import ceph_cluster
+from s3_client import s3_client
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 SYSTEM_CEPH_PATHS = ("/etc/ceph", "/var/lib/ceph", "/var/run/ceph", "/run/ceph")
+
+
+def open_files(pid):
+    """What each of the process's file descriptors refers to (a path, "socket:[INODE]", ...)."""
+    fd_dir = f"/proc/{pid}/fd"
+    for fd in os.listdir(fd_dir):
+        try:
+            yield os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
 
 
 def listening_addresses(pid):
     """(ip, port) of every TCP socket in LISTEN state the process holds."""
-    inodes = set()
-    fd_dir = f"/proc/{pid}/fd"
-    for fd in os.listdir(fd_dir):
-        try:
-            target = os.readlink(os.path.join(fd_dir, fd))
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:["):-1])
+    inodes = {target[len("socket:["):-1] for target in open_files(pid)
+              if target.startswith("socket:[")}
     found = []
     for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
         with open(table) as f:
@@ -69,12 +69,7 @@ class RunningClusterTest(unittest.TestCase):
 
     def client(self, secret=None):
         c = self.cluster
-        return boto3.session.Session().client(
-            "s3", endpoint_url=c.endpoint, region_name=c.region,
-            aws_access_key_id=c.access_key_id,
-            aws_secret_access_key=secret or c.secret_access_key,
-            config=botocore.config.Config(signature_version="s3v4",
-                                          retries={"max_attempts": 1}))
+        return s3_client(c.endpoint, c.access_key_id, secret or c.secret_access_key, c.region)
 
     def test_create_bucket_put_get_list(self):
         self.cluster.create_bucket("harness-bucket")
@@ -114,12 +109,7 @@ class RunningClusterTest(unittest.TestCase):
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 argv = f.read().split(b"\0")
             self.assertIn(self.cluster.conf_path.encode(), argv, name)
-            fd_dir = f"/proc/{pid}/fd"
-            for fd in os.listdir(fd_dir):
-                try:
-                    target = os.readlink(os.path.join(fd_dir, fd))
-                except OSError:
-                    continue
+            for target in open_files(pid):
                 self.assertFalse(target.startswith(SYSTEM_CEPH_PATHS), f"{name} has {target} open")
 
     def test_the_secret_is_in_no_output_and_no_argv(self):
@@ -210,7 +200,7 @@ class StopTest(unittest.TestCase):
             "sys.exit(7 if names == ['from-the-wrapped-command'] else 1)\n")
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         result = subprocess.run(
-            [sys.executable, os.path.join(HERE, "ceph_cluster.py"), "--",
+            [sys.executable, ceph_cluster.__file__, "--",
              sys.executable, "-c", check],
             capture_output=True, env=env, timeout=150)
         self.assertEqual(result.returncode, 7, result.stderr.decode(errors="replace")[-4000:])

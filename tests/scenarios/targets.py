@@ -7,52 +7,51 @@ Promises:
 - Every target, once `start()`ed, has `name`, `endpoint` ("http://127.0.0.1:PORT"),
   `access_key_id`, `secret_access_key`, `region`, `create_bucket(purpose)` (a fresh,
   uniquely named bucket, created over S3 by boto3, a client independent of upgate),
-  `client()` (a boto3 S3 client for the suite's own checks), `log_tail()` and `close()`
-  (stops exactly what it started). Targets are context managers.
-- `StoreTarget` is a real `upgate store` (tests/compat/store_process.py) on a free port in
-  a temp dir. `RgwTarget` is a single-node Ceph cluster with radosgw (tests/rgw/ceph_cluster.py).
+  `client()` (a boto3 S3 client for the suite's own checks), `aws_environment()`,
+  `log_tail()`, `log_text()` and `close()` (stops exactly what it started). A start that
+  fails stops what it started before it raises. Targets are context managers.
+- The store is a real `upgate store` and RGW a single-node Ceph cluster with radosgw, both
+  started by the shared launchers in tests/support (store_process.py, ceph_cluster.py).
 """
 import os
-import sys
 import uuid
 
-import boto3
-from botocore.config import Config
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-TESTS = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(TESTS, "compat"))
-sys.path.insert(0, os.path.join(TESTS, "rgw"))
+from ceph_cluster import CephRgw
+from child_process import Service
+from store_process import StoreProcess
 
 TARGET_VARIABLE = "UPGATE_SCENARIO_TARGET"
 # Distinctive, so a leak anywhere is found by a plain substring search.
 STORE_SECRET = "ScenarioSecret/NeverLeaks+Zq8w3rT5yU7iO9pA1sD"
 
 
-class Target:
-    name = None
+class Target(Service):
+    def __init__(self, name, server, log_text):
+        self.name = name
+        self._server = server
+        self._log_text = log_text
+        self._client = None
 
-    def __enter__(self):
-        return self.start()
+    def start(self):
+        try:
+            self._server.start()
+        except BaseException:
+            self._server.close()
+            raise
+        return self
 
-    def __exit__(self, *exc):
-        self.close()
-        return False
+    def close(self):
+        self._server.close()
 
-    _client = None
+    endpoint = property(lambda self: self._server.endpoint)
+    access_key_id = property(lambda self: self._server.access_key_id)
+    secret_access_key = property(lambda self: self._server.secret_access_key)
+    region = property(lambda self: self._server.region)
 
     def client(self):
         if self._client is None:
-            self._client = self._new_client()
+            self._client = self._server.client()
         return self._client
-
-    def _new_client(self):
-        return boto3.session.Session().client(
-            "s3", endpoint_url=self.endpoint, region_name=self.region,
-            aws_access_key_id=self.access_key_id,
-            aws_secret_access_key=self.secret_access_key,
-            config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                          retries={"max_attempts": 1}, connect_timeout=5, read_timeout=60))
 
     def create_bucket(self, purpose):
         name = f"{purpose}-{uuid.uuid4().hex[:12]}"
@@ -71,70 +70,27 @@ class Target:
             "AWS_REGION": self.region,
         }
 
+    def log_tail(self):
+        return self._server.log_tail()
 
-class StoreTarget(Target):
+    def log_text(self):
+        """What the server printed, for the suite's search for leaked secrets."""
+        return self._log_text(self._server)
+
+
+def store_target():
     """upgate's own embedded store, as `upgate store` runs it."""
-    name = "store"
-
-    def __init__(self):
-        from store_process import StoreProcess
-        self._store = StoreProcess(secret_access_key=STORE_SECRET)
-
-    def start(self):
-        try:
-            self._store.start()
-        except BaseException:
-            self._store.close()
-            raise
-        self.endpoint = self._store.endpoint
-        self.access_key_id = self._store.access_key_id
-        self.secret_access_key = self._store.secret_access_key
-        self.region = self._store.region
-        return self
-
-    def log_tail(self):
-        return self._store.log_tail()
-
-    def log_text(self):
-        with open(self._store.log_path, "rb") as log:
-            return log.read().decode("utf-8", "replace")
-
-    def close(self):
-        self._store.close()
+    return Target("store", StoreProcess(secret_access_key=STORE_SECRET),
+                  lambda store: store.log() + store.stderr())
 
 
-class RgwTarget(Target):
-    """Ceph's RADOS Gateway on a single-node cluster of its own."""
-    name = "rgw"
-
-    def __init__(self):
-        from ceph_cluster import CephRgw
-        self._rgw = CephRgw()
-
-    def start(self):
-        try:
-            self._rgw.start()
-        except BaseException:
-            self._rgw.close()
-            raise
-        self.endpoint = self._rgw.endpoint.rstrip("/")
-        self.access_key_id = self._rgw.access_key_id
-        self.secret_access_key = self._rgw.secret_access_key
-        self.region = self._rgw.region
-        return self
-
-    def log_tail(self):
-        return self._rgw.log_tail()
-
-    def log_text(self):
-        # radosgw's own log is Ceph's business; the suite checks upgate's outputs for leaks.
-        return ""
-
-    def close(self):
-        self._rgw.close()
+def rgw_target():
+    """Ceph's RADOS Gateway on a single-node cluster of its own. Its own log is Ceph's
+    business; the suite checks upgate's outputs for leaks."""
+    return Target("rgw", CephRgw(), lambda rgw: "")
 
 
-TARGETS = {"store": StoreTarget, "rgw": RgwTarget}
+TARGETS = {"store": store_target, "rgw": rgw_target}
 
 
 def target_from_environment():

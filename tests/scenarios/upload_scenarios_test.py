@@ -19,7 +19,8 @@ RGW_DEVIATIONS below (the test still asserts RGW's exact answer, so a change eit
    actual PUTs from both, and no CORS after `upgate bucket cors delete`.
 Every response, CLI output and log line the suite captures is searched for the secret key.
 
-Run: UPGATE_SCENARIO_TARGET=store UPGATE_BIN=build/upgate /usr/bin/python3 THIS_FILE
+Run: UPGATE_SCENARIO_TARGET=store PYTHONPATH=tests/support /usr/bin/python3 -B THIS_FILE
+(or `ctest --test-dir build -R scenarios.store`)
 """
 import base64
 import datetime
@@ -27,7 +28,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import unittest
 import urllib.parse
@@ -36,24 +36,12 @@ import xml.etree.ElementTree as ET
 import requests
 from botocore.exceptions import ClientError
 
+from api_harness import BINARY as UPGATE, ApiServer
+from targets import target_from_environment
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
-
-UPGATE = os.environ.get("UPGATE_BIN") or os.path.join(HERE, "..", "..", "build", "upgate")
-os.environ.setdefault("UPGATE_BINARY", UPGATE)  # what api_harness runs as `upgate serve`
-
-from api_harness import ApiServer  # noqa: E402
-from targets import target_from_environment  # noqa: E402
-
 # The seed's CORS document (section 4), as its readers paste it.
-SEED_CORS = [{
-    "AllowedHeaders": ["Content-Type"],
-    "AllowedMethods": ["PUT"],
-    "AllowedOrigins": ["http://localhost:3000", "https://your-domain.com"],
-    "ExposeHeaders": ["ETag"],
-    "MaxAgeSeconds": 3000,
-}]
+SEED_CORS_FILE = os.path.join(HERE, "..", "data", "seed_cors.json")
 ALLOWED_ORIGIN = "http://localhost:3000"
 # The start of AWS's message for a preflight no rule allows.
 CORS_NOT_ALLOWED = "CORSResponse: This CORS request is not allowed."
@@ -494,20 +482,8 @@ class PostPolicyForm(ScenarioCase):
 class BucketCorsFromSeed(ScenarioCase):
     bucket_purpose = "cors"
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.cors_dir = tempfile.TemporaryDirectory(prefix="upgate-scenario-cors-")
-        cls.cors_file = os.path.join(cls.cors_dir.name, "cors.json")
-        with open(cls.cors_file, "w") as f:
-            json.dump(SEED_CORS, f)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.cors_dir.cleanup()
-
     def setUp(self):
-        self.upgate("bucket", "cors", "put", self.bucket, "--file", self.cors_file)
+        self.upgate("bucket", "cors", "put", self.bucket, "--file", SEED_CORS_FILE)
 
     def preflight(self, origin, method="PUT", headers="content-type", key="uploads/a.jpg"):
         request_headers = {"Origin": origin, "Access-Control-Request-Method": method}

@@ -1,6 +1,5 @@
-"""What the test harnesses that run servers (tests/compat/store_process.py,
-tests/rgw/ceph_cluster.py, tests/integration/store/store_harness.py) share about child
-processes.
+"""What the test harnesses that run servers (store_process.py, ceph_cluster.py and
+api_harness.py beside this file) share about child processes.
 
 Promises:
 - `die_with_parent` is a `preexec_fn`: on Linux the child gets PR_SET_PDEATHSIG(SIGKILL), so a
@@ -10,6 +9,14 @@ Promises:
   `service`, runs `command` with `service.env()` added to the environment, prints the
   service's `log_tail()` when the command failed, closes the service and returns the
   command's exit code (1 when the service raised `start_error` instead of starting).
+- `stop(process, first_signal, timeout)` sends `first_signal` (SIGTERM by default) to a
+  process still running, waits at most `timeout` seconds, then SIGKILLs it; it returns the
+  exit code and never leaves a zombie.
+- `Service` is the base of the harnesses' servers: their `start()` returns the server and
+  `close()` stops it and removes what it made, so `with Server(...) as s:` is both.
+- `upgate_binary()` is the program under test: $UPGATE_BIN (ctest passes
+  $<TARGET_FILE:upgate>), else build/upgate of this checkout.
+- `file_tail(path, max_bytes)` is the end of a log file as text, or None when there is none.
 """
 import ctypes
 import os
@@ -24,6 +31,42 @@ def die_with_parent():
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except OSError:
         pass
+
+
+class Service:
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def upgate_binary():
+    return os.environ.get("UPGATE_BIN") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "upgate")
+
+
+def stop(process, first_signal=signal.SIGTERM, timeout=10.0):
+    if process.poll() is None:
+        try:
+            process.send_signal(first_signal)
+            process.wait(timeout=timeout)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait()
+
+
+def file_tail(path, max_bytes):
+    try:
+        with open(path, "rb") as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - max_bytes))
+            return log.read().decode("utf-8", "replace")
+    except OSError:
+        return None
 
 
 def run_beside(service, command, prog, start_error):

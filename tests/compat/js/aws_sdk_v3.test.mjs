@@ -8,7 +8,7 @@
 // checksum query parameter. Each test records the request headers the SDK actually sent, so
 // a test that claims to cover a payload mode proves it did.
 //
-// Run by tests/compat/store_process.py, which starts the store and passes it in
+// Run by tests/support/store_process.py, which starts the store and passes it in
 // UPGATE_STORE_ENDPOINT, UPGATE_STORE_ACCESS_KEY_ID, UPGATE_STORE_SECRET_ACCESS_KEY and
 // UPGATE_STORE_REGION.
 import { after, before, test } from "node:test";

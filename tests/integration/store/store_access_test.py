@@ -4,15 +4,13 @@ and virtual-hosted-style addressing with --domain."""
 import json
 import os
 import stat
-import sys
 import tempfile
 import unittest
 import urllib.parse
 
 from botocore.exceptions import ClientError
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import store_harness as h  # noqa: E402
+import store_harness as h
 
 UPLOADER_ID = "AKIDUPLOADERONLY0001"
 UPLOADER_SECRET = "uploader/secret+only9"

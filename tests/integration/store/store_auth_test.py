@@ -4,12 +4,10 @@ is accepted when right and refused when wrong."""
 import datetime
 import hashlib
 import os
-import sys
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import store_harness as h  # noqa: E402
+import store_harness as h
 
 BUCKET = "tamper"
 
@@ -25,17 +23,8 @@ def replace_query(url, name, value):
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
-class StoreAuthTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.store = h.Store().start()
-        cls.s3 = cls.store.client()
-        cls.s3.create_bucket(Bucket=BUCKET)
-        cls.s3.create_bucket(Bucket="other-bucket")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.store.close()
+class StoreAuthTest(h.StoreTestCase):
+    buckets = (BUCKET, "other-bucket")
 
     def url(self, key, bucket=BUCKET):
         return f"{self.store.endpoint}/{bucket}/{urllib.parse.quote(key)}"

@@ -4,15 +4,13 @@ that no blob is left that nothing references."""
 import hashlib
 import os
 import random
-import sys
 import threading
 import time
 import unittest
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import store_harness as h  # noqa: E402
+import store_harness as h
 
 BUCKET = "crash"
 MIB = 1024 * 1024

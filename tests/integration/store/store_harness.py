@@ -1,159 +1,57 @@
-"""Shared harness for the embedded store's integration tests.
-
-Runs the real `upgate store` on a free port in a private temp data dir (stdout, the
-access log, goes to a file the tests can read), and signs requests with botocore's own
-SigV4 signers, whose clock can be frozen, so a test can change any signed element after
-signing and send exactly the bytes it wants (http.client, or a raw socket for framing
-tricks).
+"""What the embedded store's integration tests share: the store they run (the one launcher,
+tests/support/store_process.py, with this suite's root key), a base class that gives a test
+class one store and its buckets, and signing with botocore's own SigV4 signers, whose clock
+can be frozen, so a test can change any signed element after signing and send exactly the
+bytes it wants (http.client, or a raw socket for framing tricks).
 
 Environment: UPGATE_BIN (ctest passes $<TARGET_FILE:upgate>), else build/upgate.
 """
 import contextlib
 import datetime
 import http.client
-import json
 import os
-import signal
 import socket
-import subprocess
-import sys
-import tempfile
-import time
+import unittest
 import unittest.mock
 import urllib.parse
 
 os.environ["BOTO_DISABLE_CRT"] = "true"  # the pure-Python signer, whose clock we can freeze
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
-from child_process import die_with_parent  # noqa: E402
-
-import boto3  # noqa: E402
 import botocore.auth  # noqa: E402
 import botocore.awsrequest  # noqa: E402
 import botocore.credentials  # noqa: E402
-from botocore.config import Config  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-BINARY = os.environ.get("UPGATE_BIN") or os.path.join(ROOT, "build", "upgate")
+from child_process import upgate_binary  # noqa: E402
+from store_process import StoreProcess, start_store  # noqa: E402
 
 ACCESS_KEY_ID = "AKIDSTOREINTEGRATION"
 # Distinctive, so a leak into a response or a log is found by a substring search.
 SECRET = "StoreSecretNeverLeaks/9Qx+integration"
 REGION = "us-east-1"
+BINARY = upgate_binary()
 
 
-class Store:
-    """One `upgate store` process over a data dir that outlives restarts."""
+def Store(with_root_key=True, **options):
+    """A store (not started) with this suite's root key, or none (`with_root_key=False`)."""
+    return StoreProcess(access_key_id=ACCESS_KEY_ID if with_root_key else None,
+                        secret_access_key=SECRET, region=REGION, **options)
 
-    def __init__(self, extra_args=(), data_dir=None, with_root_key=True, env=None):
-        self.temp = tempfile.TemporaryDirectory(prefix="upgate-store-it-")
-        self.data_dir = data_dir or os.path.join(self.temp.name, "data")
-        self.extra_args = list(extra_args)
-        self.with_root_key = with_root_key
-        self.extra_env = dict(env or {})
-        self.process = None
-        self.endpoint = None
-        self.ready = None
-        self.starts = 0
 
-    # -- lifecycle -------------------------------------------------------------------------
-    def start(self):
-        self.starts += 1
-        self.log_path = os.path.join(self.temp.name, f"stdout.{self.starts}.log")
-        self.err_path = os.path.join(self.temp.name, f"stderr.{self.starts}.log")
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.temp.name}
-        command = [BINARY, "store", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
-                   "--threads", "2"]
-        if self.with_root_key:
-            command += ["--access-key-id", ACCESS_KEY_ID]
-            env["UPGATE_STORE_SECRET_ACCESS_KEY"] = SECRET
-        env.update(self.extra_env)
-        command += self.extra_args
-        with open(self.log_path, "wb") as out, open(self.err_path, "wb") as err:
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                            stderr=err, env=env, preexec_fn=die_with_parent)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            line = self._first_line()
-            if line is not None:
-                self.ready = json.loads(line)
-                assert self.ready["event"] == "listening", line
-                self.endpoint = self.ready["s3"]
-                return self
-            if self.process.poll() is not None:
-                raise RuntimeError(f"store exited with {self.process.returncode}: {self.stderr()}")
-            time.sleep(0.02)
-        self.kill()
-        raise RuntimeError("store did not report listening: " + self.stderr())
+class StoreTestCase(unittest.TestCase):
+    """One running store for the whole class, `s3` a root client, `buckets` created."""
+    buckets = ()
+    store_args = ()
 
-    def _first_line(self):
-        with open(self.log_path, "rb") as f:
-            data = f.read()
-        for line in data.split(b"\n")[:-1]:
-            if b'"event":"listening"' in line:
-                return line.decode()
-        return None
+    @classmethod
+    def setUpClass(cls):
+        cls.store = start_store(access_key_id=ACCESS_KEY_ID, secret_access_key=SECRET,
+                                region=REGION, extra_args=cls.store_args)
+        cls.s3 = cls.store.client()
+        for bucket in cls.buckets:
+            cls.s3.create_bucket(Bucket=bucket)
 
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def kill(self):
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    def close(self):
-        self.stop()
-        self.temp.cleanup()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def stderr(self):
-        try:
-            with open(self.err_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def log(self):
-        """Everything the store printed on stdout so far (the access log)."""
-        out = ""
-        for n in range(1, self.starts + 1):
-            with open(os.path.join(self.temp.name, f"stdout.{n}.log"), "rb") as f:
-                out += f.read().decode("utf-8", "replace")
-        return out
-
-    # -- what tests use ----------------------------------------------------------------------
-    @property
-    def host(self):
-        return urllib.parse.urlsplit(self.endpoint).netloc
-
-    def client(self, access_key_id=ACCESS_KEY_ID, secret=SECRET):
-        return boto3.client(
-            "s3", endpoint_url=self.endpoint, region_name=REGION,
-            aws_access_key_id=access_key_id, aws_secret_access_key=secret,
-            config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                          retries={"max_attempts": 1}))
-
-    def blob_files(self):
-        """Committed blobs and temp files in the data dir."""
-        found = []
-        for sub in ("blobs", "tmp"):
-            for dirpath, _, files in os.walk(os.path.join(self.data_dir, sub)):
-                found += [os.path.join(dirpath, f) for f in files]
-        return found
+    @classmethod
+    def tearDownClass(cls):
+        cls.store.close()
 
 
 # -- signing ----------------------------------------------------------------------------------

@@ -3,14 +3,12 @@
 import base64
 import hashlib
 import os
-import sys
 import unittest
 import urllib.parse
 import xml.etree.ElementTree as ET
 import zlib
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import store_harness as h  # noqa: E402
+import store_harness as h
 
 BUCKET = "hostile"
 
@@ -31,21 +29,13 @@ def parse_raw(data):
     return h.Response(int(lines[0].split()[1]), headers, body)
 
 
-class StoreHostileInputTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.store = h.Store().start()
-        cls.s3 = cls.store.client()
-        cls.s3.create_bucket(Bucket=BUCKET)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.store.close()
+class StoreHostileInputTest(h.StoreTestCase):
+    buckets = (BUCKET,)
 
     def tearDown(self):
         # Whatever the test sent, the store still answers.
         self.assertEqual(self.s3.list_buckets()["ResponseMetadata"]["HTTPStatusCode"], 200)
-        self.assertIsNone(self.store.process.poll(), "the store died")
+        self.assertTrue(self.store.running, "the store died")
 
     def signed(self, method, target, body=b"", headers=None):
         url = self.store.endpoint + target

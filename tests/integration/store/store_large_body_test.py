@@ -8,13 +8,11 @@ import base64
 import hashlib
 import os
 import socket
-import sys
 import time
 import unittest
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import store_harness as h  # noqa: E402
+import store_harness as h
 
 BUCKET = "large-bodies"
 KIB = 1024
@@ -26,16 +24,8 @@ def md5_b64(data):
     return base64.b64encode(hashlib.md5(data).digest()).decode()
 
 
-class StoreLargeBodyTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.store = h.Store().start()
-        cls.s3 = cls.store.client()
-        cls.s3.create_bucket(Bucket=BUCKET)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.store.close()
+class StoreLargeBodyTest(h.StoreTestCase):
+    buckets = (BUCKET,)
 
     def url(self, key):
         return f"{self.store.endpoint}/{BUCKET}/{urllib.parse.quote(key)}"

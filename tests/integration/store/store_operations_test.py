@@ -4,15 +4,13 @@ import base64
 import datetime
 import hashlib
 import os
-import sys
 import unittest
 import urllib.parse
 
 import requests
 from botocore.exceptions import ClientError
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import store_harness as h  # noqa: E402
+import store_harness as h
 
 MIB = 1024 * 1024
 
@@ -21,16 +19,8 @@ def error_code(e):
     return e.response["Error"]["Code"]
 
 
-class StoreOperationsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.store = h.Store().start()
-        cls.s3 = cls.store.client()
-        cls.s3.create_bucket(Bucket="ops")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.store.close()
+class StoreOperationsTest(h.StoreTestCase):
+    buckets = ("ops",)
 
     def assertS3Error(self, code, fn, *args, **kwargs):
         with self.assertRaises(ClientError) as ctx:

@@ -4,29 +4,15 @@ one line naming the cause and the flag that gets round it."""
 import os
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
 import requests
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import store_harness as h  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def accepts(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
+import store_harness as h
+from child_process import die_with_parent
+from ports import accepts, free_port
 
 
 class ServeStoreStartFailureTest(unittest.TestCase):
@@ -42,7 +28,7 @@ class ServeStoreStartFailureTest(unittest.TestCase):
         process = subprocess.Popen(
             [h.BINARY, "serve", "--listen", f"127.0.0.1:{api_port}", "--threads", "2"] +
             list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
-            preexec_fn=h.die_with_parent)
+            preexec_fn=die_with_parent)
         self.addCleanup(self._reap, process)
         return process, api_port
 
@@ -98,7 +84,7 @@ class ServeStoreStartFailureTest(unittest.TestCase):
         line = self.assert_refused(process, api_port, "embedded store: ", store.data_dir,
                                    "in use by another process", "--data-dir", "--no-store")
         self.assertNotIn(h.SECRET, line)
-        self.assertIsNone(store.process.poll(), "the running store is left alone")
+        self.assertTrue(store.running, "the running store is left alone")
 
     def test_bad_store_listen_is_a_configuration_error(self):
         process, api_port = self.serve("--store-listen", "nowhere", "--data-dir",

@@ -4,15 +4,15 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
 import requests
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import store_harness as h  # noqa: E402
+import store_harness as h
+from child_process import die_with_parent
+from s3_client import s3_client
 
 
 class ServeWithEmbeddedStoreTest(unittest.TestCase):
@@ -32,7 +32,7 @@ class ServeWithEmbeddedStoreTest(unittest.TestCase):
             self.process = subprocess.Popen(
                 [h.BINARY, "serve", "--listen", "127.0.0.1:0", "--store-listen", "127.0.0.1:0",
                  "--data-dir", self.data_dir, "--threads", "2"],
-                stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=h.die_with_parent)
+                stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=die_with_parent)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             events = self.events()
@@ -104,11 +104,7 @@ class ServeWithEmbeddedStoreTest(unittest.TestCase):
         self.assertIn("<Code>SignatureDoesNotMatch</Code>", refused.text)
 
         creds = self.root_client()
-        s3 = __import__("boto3").client(
-            "s3", endpoint_url=self.s3, region_name="us-east-1",
-            aws_access_key_id=creds["aws_access_key_id"],
-            aws_secret_access_key=creds["aws_secret_access_key"],
-            config=h.Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+        s3 = s3_client(self.s3, creds["aws_access_key_id"], creds["aws_secret_access_key"])
         got = s3.get_object(Bucket="uploads", Key=plan["key"])
         self.assertEqual(got["Body"].read(), b"jpeg bytes!")
         self.assertEqual(got["ContentType"], "image/jpeg")
@@ -120,11 +116,7 @@ class ServeWithEmbeddedStoreTest(unittest.TestCase):
         self.stop()
         self.start()
         self.assertEqual(self.key_id, creds["aws_access_key_id"])
-        s3 = __import__("boto3").client(
-            "s3", endpoint_url=self.s3, region_name="us-east-1",
-            aws_access_key_id=creds["aws_access_key_id"],
-            aws_secret_access_key=creds["aws_secret_access_key"],
-            config=h.Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+        s3 = s3_client(self.s3, creds["aws_access_key_id"], creds["aws_secret_access_key"])
         self.assertEqual(s3.get_object(Bucket="uploads", Key=plan["key"])["Body"].read(),
                          b"jpeg bytes!")
 

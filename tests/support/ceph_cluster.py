@@ -34,7 +34,7 @@ Promises:
   `log_tail()` returns the end of each, for a failing test to print. With `verbose=True` the
   start-up steps and their timings are printed to stderr.
 
-As a program it wraps another command, like tests/compat/store_process.py:
+As a program it wraps another command, like store_process.py beside it:
     ceph_cluster.py [--objectstore memstore|bluestore] [--dir DIR] [--verbose] -- COMMAND...
 starts a cluster, runs the command with UPGATE_S3_ENDPOINT, UPGATE_S3_ACCESS_KEY_ID,
 UPGATE_S3_SECRET_ACCESS_KEY and UPGATE_S3_REGION in its environment, stops the cluster and
@@ -56,8 +56,7 @@ import tempfile
 import time
 import uuid
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from child_process import die_with_parent, run_beside  # noqa: E402
+from child_process import Service, die_with_parent, file_tail, run_beside, stop
 
 DEFAULT_ACCESS_KEY_ID = "AKIAUPGATERGWTEST000"
 DEFAULT_SECRET_ACCESS_KEY = "upgate/rgw/secret+key/for/tests/only0000"
@@ -92,7 +91,7 @@ def _free_ports(count):
             s.close()
 
 
-class CephRgw:
+class CephRgw(Service):
     def __init__(self, access_key_id=DEFAULT_ACCESS_KEY_ID,
                  secret_access_key=DEFAULT_SECRET_ACCESS_KEY, region=DEFAULT_REGION,
                  objectstore="memstore", memstore_device_bytes=2 << 30,
@@ -337,17 +336,8 @@ class CephRgw:
                 tool.kill()
             tool.wait()
         self._tools.clear()
-        for name, process in reversed(list(self._daemons.items())):
-            if process.poll() is None:
-                try:
-                    process.send_signal(first_signal)
-                except ProcessLookupError:
-                    pass
-                try:
-                    process.wait(timeout=STOP_TIMEOUT_SECONDS)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+        for process in reversed(list(self._daemons.values())):
+            stop(process, first_signal, STOP_TIMEOUT_SECONDS)
         self._daemons.clear()
         for f in self._output_files.values():
             f.close()
@@ -380,13 +370,6 @@ class CephRgw:
         self.stop()
         shutil.rmtree(self.temp_dir, ignore_errors=True)
 
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
     # -- what tests need ---------------------------------------------------------------------
     @property
     def pids(self):
@@ -407,16 +390,10 @@ class CephRgw:
         }
 
     def client(self):
-        """A boto3 S3 client for this gateway, signing with the test user's key."""
-        import boto3
-        import botocore.config
+        """A boto3 S3 client for this gateway (s3_client.py), with the test user's key."""
+        from s3_client import s3_client
 
-        return boto3.session.Session().client(
-            "s3", endpoint_url=self.endpoint, region_name=self.region,
-            aws_access_key_id=self.access_key_id, aws_secret_access_key=self.secret_access_key,
-            config=botocore.config.Config(signature_version="s3v4",
-                                          s3={"addressing_style": "path"},
-                                          retries={"max_attempts": 1}))
+        return s3_client(self.endpoint, self.access_key_id, self.secret_access_key, self.region)
 
     def create_bucket(self, name):
         if self._s3 is None:
@@ -433,14 +410,7 @@ class CephRgw:
     def log_tail(self, max_bytes=3000):
         parts = []
         for path in self.log_paths():
-            try:
-                with open(path, "rb") as log:
-                    log.seek(0, os.SEEK_END)
-                    size = log.tell()
-                    log.seek(max(0, size - max_bytes))
-                    text = log.read().decode("utf-8", "replace")
-            except OSError:
-                continue
+            text = file_tail(path, max_bytes)
             if text:
                 parts.append(f"--- {os.path.relpath(path, self.temp_dir)} (tail) ---\n{text}")
         return "\n".join(parts) if parts else "(no ceph logs)"

@@ -1,14 +1,12 @@
-"""Shared harness for the upload API's integration tests: runs the real `upgate serve`
-on a free port with a known secret, captures its stdout log, and verifies issued URLs
-with upgate_verify_url (the sigv4 verifier).
+"""The upload API as the suites run it (integration, cli, scenarios): the real `upgate
+serve` on a free port with a known secret, its stdout log captured, and the URLs it issues
+verified with upgate_verify_url (the sigv4 verifier).
 
-Environment: UPGATE_BINARY (the upgate program) and UPGATE_VERIFY_URL (the verifier),
-set by tests/integration/CMakeLists.txt; by default build/upgate and
-build/tests/integration/upgate_verify_url.
+Environment: UPGATE_BIN (the upgate program) and UPGATE_VERIFY_URL (the verifier), set by
+ctest; by default build/upgate and build/tests/integration/upgate_verify_url.
 """
 import json
 import os
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,8 +14,11 @@ import unittest
 
 import requests
 
+from child_process import upgate_binary
+from ports import free_port
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.environ.get("UPGATE_BINARY", os.path.join(ROOT, "build", "upgate"))
+BINARY = upgate_binary()
 VERIFIER = os.environ.get(
     "UPGATE_VERIFY_URL", os.path.join(ROOT, "build", "tests", "integration", "upgate_verify_url"))
 
@@ -28,12 +29,6 @@ REGION = "eu-west-3"
 
 SEED_BODY = {"fileName": "holiday photo.jpg", "fileType": "image/jpeg",
              "fileSize": 2483712, "folderName": "services"}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ApiServer:
@@ -66,6 +61,9 @@ class ApiServer:
         return self
 
     def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
         self.stop()
         self.dir.cleanup()
 
@@ -164,20 +162,21 @@ class Verifier:
 
 
 class ServerTestCase(unittest.TestCase):
-    """One server for the whole class (start-up is the slow part)."""
+    """One server for the whole class (start-up is the slow part), and with `with_verifier`
+    one upgate_verify_url process as `verifier`."""
     config_text = None
     extra_env = None
     args = ()
+    with_verifier = False
 
     @classmethod
     def setUpClass(cls):
         cls.server = ApiServer(cls.config_text, cls.extra_env, cls.args)
+        cls.addClassCleanup(cls.server.close)
         cls.server.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        cls.server.dir.cleanup()
+        if cls.with_verifier:
+            cls.verifier = Verifier()
+            cls.addClassCleanup(cls.verifier.close)
 
     def assertError(self, response, status, code, field=None, style="v1"):
         self.assertEqual(response.status_code, status, response.text)
