@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../config/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace upgate::api {
 namespace {
@@ -278,7 +278,7 @@ TEST_F(ApiConfigTest, LoadReadsTheFileNamedByFlagOrVariable) {
   auto via_env = load_api_config(env({{"UPGATE_CONFIG", path}}), {});
   ASSERT_TRUE(via_env);
   EXPECT_EQ(via_env->profiles.profiles()[0].name, "p");
-  flags.config_path = dir.path() + "/missing.toml";
+  flags.config_path = dir.file("missing.toml");
   auto missing = load_api_config(env(), flags);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().field, "--config");

@@ -6,8 +6,8 @@
 
 #include <future>
 
-#include "../config/temp_dir.hpp"
-#include "../http/test_support.hpp"
+#include "support/raw_http_client.hpp"
+#include "support/temp_dir.hpp"
 
 namespace upgate::api {
 namespace {

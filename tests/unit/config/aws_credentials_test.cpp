@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace upgate::config {
 namespace {
@@ -51,8 +51,8 @@ TEST(CapUrlLifetime, TheCredentialsExpiryWins) {
 class CredentialsChain : public ::testing::Test {
  protected:
   Environment env(std::map<std::string, std::string, std::less<>> vars = {}) {
-    vars["AWS_SHARED_CREDENTIALS_FILE"] = dir.path() + "/credentials";
-    vars["AWS_CONFIG_FILE"] = dir.path() + "/config";
+    vars["AWS_SHARED_CREDENTIALS_FILE"] = dir.file("credentials");
+    vars["AWS_CONFIG_FILE"] = dir.file("config");
     return Environment::from(std::move(vars));
   }
   std::string script(const std::string& name, const std::string& body) {
@@ -110,7 +110,7 @@ TEST_F(CredentialsChain, ProfileKeysThenCredentialProcess) {
   EXPECT_EQ(from_process->expiration, sys_days{year{2099} / 1 / 1});
   EXPECT_EQ(from_process->source, "profile p credential_process");
   EXPECT_EQ(chain.watched_files(),
-            (std::vector<std::string>{dir.path() + "/credentials", dir.path() + "/config"}));
+            (std::vector<std::string>{dir.file("credentials"), dir.file("config")}));
 
   // Static keys of the same profile come first, as the AWS SDKs order them.
   dir.write("credentials", "[p]\naws_access_key_id = AKIDSTATIC\naws_secret_access_key = s\n");

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "upgate/config/ini_file.hpp"
 
 namespace upgate::config {
@@ -13,8 +13,8 @@ using upgate::testing::TempDir;
 class AwsSharedConfig : public ::testing::Test {
  protected:
   Environment env(std::map<std::string, std::string, std::less<>> extra = {}) {
-    extra["AWS_SHARED_CREDENTIALS_FILE"] = dir.path() + "/credentials";
-    extra["AWS_CONFIG_FILE"] = dir.path() + "/config";
+    extra["AWS_SHARED_CREDENTIALS_FILE"] = dir.file("credentials");
+    extra["AWS_CONFIG_FILE"] = dir.file("config");
     return Environment::from(std::move(extra));
   }
   TempDir dir;

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <thread>
 
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace upgate::config {
 namespace {
@@ -190,9 +190,9 @@ TEST_F(CredentialProcessRun, FailuresSayWhatHappenedButNotTheArguments) {
   ASSERT_FALSE(out);
   EXPECT_EQ(out.error(), killed + " was killed by signal " + std::to_string(SIGTERM));
 
-  out = run_credential_process({dir.path() + "/missing", "--password", "hunter2"}, {});
+  out = run_credential_process({dir.file("missing"), "--password", "hunter2"}, {});
   ASSERT_FALSE(out);
-  EXPECT_EQ(out.error(), "cannot run " + dir.path() + "/missing: No such file or directory");
+  EXPECT_EQ(out.error(), "cannot run " + dir.file("missing: No such file or directory"));
 }
 
 TEST_F(CredentialProcessRun, FoundOnPath) {

@@ -9,7 +9,7 @@
 #include <thread>
 #include <variant>
 
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace upgate::config {
 namespace {
@@ -237,8 +237,8 @@ TEST_F(Refreshing, ReadersAlwaysSeeACompleteSnapshotWhileItIsSwapped) {
 class RefreshingFromFiles : public ::testing::Test {
  protected:
   Environment env() {
-    return Environment::from({{"AWS_SHARED_CREDENTIALS_FILE", dir.path() + "/credentials"},
-                              {"AWS_CONFIG_FILE", dir.path() + "/config"},
+    return Environment::from({{"AWS_SHARED_CREDENTIALS_FILE", dir.file("credentials")},
+                              {"AWS_CONFIG_FILE", dir.file("config")},
                               {"AWS_PROFILE", "signer"}});
   }
   void write_keys(const std::string& id, const std::string& secret) {

@@ -1,7 +1,10 @@
 // Behaviour of one connection as a client sees it on the wire: keep-alive, pipelining,
 // limits (431/413), timeouts, streamed bodies in both directions, HEAD, Expect:
 // 100-continue, and the observer record.
-#include "test_support.hpp"
+#include <gtest/gtest.h>
+
+#include "support/raw_http_client.hpp"
+#include "support/running_server.hpp"
 
 #include <upgate/http/router.hpp>
 

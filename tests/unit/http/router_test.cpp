@@ -1,6 +1,9 @@
 // Router dispatch as seen over HTTP: exact before prefix, longest prefix, 404, 405 with
 // Allow, GET answering HEAD, fallback, and route names for the observer.
-#include "test_support.hpp"
+#include <gtest/gtest.h>
+
+#include "support/raw_http_client.hpp"
+#include "support/running_server.hpp"
 
 #include <upgate/http/router.hpp>
 

@@ -2,7 +2,10 @@
 // server keeps accepting and serving, every response says Connection: close, draining()
 // is true and the on_drain() callback has run once; the drain ends in stop() after
 // drain_period, or earlier on stop() or a second signal.
-#include "test_support.hpp"
+#include <gtest/gtest.h>
+
+#include "support/raw_http_client.hpp"
+#include "support/running_server.hpp"
 
 #include <atomic>
 #include <csignal>

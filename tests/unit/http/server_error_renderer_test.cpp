@@ -1,7 +1,10 @@
 // ServerConfig::error_renderer: the owner words what the server answers on its own —
 // refusals before a handler runs and requests a handler left unanswered — and the server
 // keeps its framing; without a renderer, or when it throws, the plain reason phrase.
-#include "test_support.hpp"
+#include <gtest/gtest.h>
+
+#include "support/raw_http_client.hpp"
+#include "support/running_server.hpp"
 
 #include <algorithm>
 #include <mutex>

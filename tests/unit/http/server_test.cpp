@@ -1,7 +1,10 @@
 // Server life cycle: binding (ephemeral port, port in use, bad address), both acceptor
 // modes, and graceful shutdown (in-flight requests finish, new connections are refused,
 // idle keep-alive connections are closed, stuck handlers cannot hold run() forever).
-#include "test_support.hpp"
+#include <gtest/gtest.h>
+
+#include "support/raw_http_client.hpp"
+#include "support/running_server.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>

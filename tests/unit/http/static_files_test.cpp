@@ -1,11 +1,14 @@
 // Static files: in-memory assets with ETag/304, and directory files that can never be
 // reached outside their root.
-#include "test_support.hpp"
+#include <gtest/gtest.h>
+
+#include "support/raw_http_client.hpp"
+#include "support/running_server.hpp"
+#include "support/temp_dir.hpp"
 
 #include <upgate/http/static_files.hpp>
 
 #include <filesystem>
-#include <fstream>
 
 namespace upgate::http {
 namespace {
@@ -125,25 +128,16 @@ TEST(IfNoneMatchTest, ListsStarAndWeakComparison) {
 class DirectoryFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = fs::temp_directory_path() /
-            ("upgate-http-static-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(base_);
-    root_ = base_ / "root";
-    fs::create_directories(root_ / "sub");
-    write(root_ / "index.html", "<p>home</p>");
-    write(root_ / "sub" / "data.json", "{\"a\":1}");
-    write(root_ / ".secret", "hidden");
-    write(base_ / "outside.txt", "outside the root");
+    dir_.write("root/index.html", "<p>home</p>");
+    dir_.write("root/sub/data.json", "{\"a\":1}");
+    dir_.write("root/.secret", "hidden");
+    dir_.write("outside.txt", "outside the root");
     fs::create_symlink(base_ / "outside.txt", root_ / "link.txt");
     fs::create_directory_symlink(base_, root_ / "up");
   }
-  void TearDown() override { fs::remove_all(base_); }
-  static void write(const fs::path& p, const std::string& bytes) {
-    std::ofstream(p, std::ios::binary) << bytes;
-  }
-  fs::path base_;
-  fs::path root_;
+  upgate::testing::TempDir dir_;
+  const fs::path& base_ = dir_.path();
+  const fs::path root_ = base_ / "root";
 };
 
 TEST_F(DirectoryFilesTest, ServesFilesWithTypeAndRevalidation) {
@@ -170,7 +164,7 @@ TEST_F(DirectoryFilesTest, ServesFilesWithTypeAndRevalidation) {
 TEST_F(DirectoryFilesTest, StreamsLargeFiles) {
   std::string big(5 * 1024 * 1024 + 3, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 31 % 251);
-  write(root_ / "big.bin", big);
+  dir_.write("root/big.bin", big);
   DirectoryFiles files(root_);
   test::RunningServer server(test::test_config(), files.handler());
   auto r = fetch(server.port(), test::get_request("/big.bin"));

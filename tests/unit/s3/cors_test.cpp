@@ -8,12 +8,13 @@
 #include "upgate/s3/xml_requests.hpp"
 
 #include "mutations.hpp"
-#include "seed_cors.hpp"
+#include "support/test_data.hpp"
 
 namespace upgate::s3 {
 namespace {
 
-const std::string kSeedJson = upgate::testing::seed_cors_json();
+// The seed document's bucket CORS configuration (tests/data/seed_cors.json).
+const std::string kSeedJson = upgate::testing::read_test_data("seed_cors.json");
 
 CorsConfiguration seed() {
   auto c = parse_cors_json(kSeedJson);
@@ -47,7 +48,7 @@ TEST(CorsTest, SeedJsonParses) {
   EXPECT_EQ(c.rules[0].expose_headers, (std::vector<std::string>{"ETag"}));
   EXPECT_EQ(c.rules[0].max_age_seconds, 3000);
   // The put-bucket-cors form wraps the same array.
-  const auto wrapped = parse_cors_json("{\"CORSRules\": " + std::string(kSeedJson) + "}");
+  const auto wrapped = parse_cors_json("{\"CORSRules\": " + kSeedJson + "}");
   ASSERT_TRUE(wrapped);
   EXPECT_EQ(*wrapped, c);
 }

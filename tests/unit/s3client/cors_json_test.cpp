@@ -4,12 +4,13 @@
 
 #include <gtest/gtest.h>
 
-#include "../s3/seed_cors.hpp"
+#include "support/test_data.hpp"
 
 namespace upgate::s3client {
 namespace {
 
-const std::string kSeedCors = upgate::testing::seed_cors_json();
+// The seed's section 4, as written there (tests/data/seed_cors.json).
+const std::string kSeedCors = upgate::testing::read_test_data("seed_cors.json");
 
 s3::CorsConfiguration seed_configuration() {
   s3::CorsRule rule;
@@ -47,7 +48,7 @@ TEST(CorsJson, ReadsTheAwsCliFormWithIds) {
 }
 
 TEST(CorsJson, SkipsAByteOrderMark) {
-  auto r = read_cors_json("\xEF\xBB\xBF" + std::string(kSeedCors));
+  auto r = read_cors_json("\xEF\xBB\xBF" + kSeedCors);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r, seed_configuration());
 }
@@ -103,8 +104,7 @@ TEST(CorsJson, SyntaxErrorsSayWhere) {
             "not valid JSON at line 2, column 30: syntax error");
   EXPECT_EQ(error_of("[{\"AllowedMethods\": [\"PUT\"]"),
             "the JSON ends too early (an unclosed [ or {?)");
-  EXPECT_EQ(error_of(std::string(kSeedCors) + "\n]"),
-            "text after the JSON value at line 20, column 1");
+  EXPECT_EQ(error_of(kSeedCors + "\n]"), "text after the JSON value at line 20, column 1");
   EXPECT_EQ(error_of("[{'AllowedMethods': ['PUT']}]").substr(0, 30),
             "not valid JSON at line 1, colu");
   EXPECT_EQ(error_of("// comment\n[]").substr(0, 30), "not valid JSON at line 1, colu");

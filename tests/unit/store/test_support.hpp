@@ -1,39 +1,21 @@
-// Shared helpers for the store's unit tests: a private temporary directory,
-// and one-liners to store and read back bytes through the real engine.
+// Shared helpers for the store's unit tests: one-liners to store and read back bytes
+// through the real engine (the temp dir is tests/support's TempDir).
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <cstddef>
-#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "store/blob_store.hpp"
 #include "store/object_reader.hpp"
+#include "support/temp_dir.hpp"
 
 namespace upgate::store::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "upgate-store-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using upgate::testing::TempDir;
 
 inline std::span<const std::byte> bytes_of(std::string_view s) {
   return std::as_bytes(std::span(s.data(), s.size()));

@@ -1,12 +1,7 @@
-// Test support for the http suites: a Server running on 127.0.0.1:0 in a background thread,
-// and a raw blocking-socket HTTP client that sends exactly the bytes a test writes and
-// parses responses strictly (status line, fields, Content-Length or chunked body), so the
-// tests see the wire as a client would.
+// A raw blocking-socket HTTP/1.1 client for tests: it sends exactly the bytes a test writes
+// and parses responses strictly (status line, fields, Content-Length or chunked body), so a
+// test sees the wire as a client would. Loopback only.
 #pragma once
-
-#include <upgate/http/server.hpp>
-
-#include <gtest/gtest.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,47 +10,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <thread>
+#include <string_view>
 
 namespace upgate::http::test {
-
-inline ServerConfig test_config() {
-  ServerConfig c;
-  c.address = "127.0.0.1";
-  c.port = 0;
-  c.threads = 2;
-  c.shutdown_grace = std::chrono::milliseconds(3000);
-  c.linger_timeout = std::chrono::milliseconds(300);
-  return c;
-}
-
-class RunningServer {
- public:
-  RunningServer(ServerConfig config, Handler handler, RequestObserver observer = {}) {
-    auto created = Server::create(std::move(config), std::move(handler), std::move(observer));
-    if (!created) throw std::runtime_error(created.error().message);
-    server_ = std::move(*created);
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~RunningServer() { stop_and_wait(); }
-  void stop_and_wait() {
-    if (!thread_.joinable()) return;
-    server_->stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return server_->port(); }
-  Server& server() { return *server_; }
-  std::thread& thread() { return thread_; }
-
- private:
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-};
 
 struct ClientResponse {
   int status = 0;

@@ -1,10 +1,14 @@
-// A directory under /tmp that is removed with the test, for config files on disk.
+// A private directory under the system temp dir for one test, removed with everything in it
+// when the TempDir goes out of scope. Every C++ test suite that needs files on disk uses this.
 #pragma once
 
-#include <cstdlib>
+#include <stdlib.h>
+
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace upgate::testing {
 
@@ -16,19 +20,24 @@ class TempDir {
     path_ = pattern;
   }
   ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
+  const std::filesystem::path& path() const { return path_; }
+
+  // The path of `name` inside the directory, as a string (the file need not exist).
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+  // Writes `content` to `name` (creating its parent directories) and returns its path.
   std::string write(const std::string& name, const std::string& content) const {
     const auto file = path_ / name;
     std::filesystem::create_directories(file.parent_path());
     std::ofstream(file, std::ios::binary) << content;
     return file.string();
   }
-  std::string path() const { return path_.string(); }
 
  private:
   std::filesystem::path path_;
