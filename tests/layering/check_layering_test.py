@@ -61,6 +61,10 @@ class SmallTrees(TreeTestCase):
         self.write("src/low/private.hpp", "#include <vector>")
         self.write("src/high/c.cpp", '#include "upgate/high/c.hpp"', '#include "upgate/low/a.hpp"')
 
+    def assertReports(self, *expected, parts=None):
+        """Exactly these violations, with this tree's order and shared header."""
+        self.assertEqual(self.violations(parts or self.PARTS, ["shared.hpp"]), list(expected))
+
     def test_downward_includes_hold(self):
         self.assertEqual(self.violations(self.PARTS, ["shared.hpp"]), [])
         self.assertEqual(self.main("--root", self.root, "--parts", *self.PARTS,
@@ -68,9 +72,9 @@ class SmallTrees(TreeTestCase):
 
     def test_an_include_of_a_later_part_is_reported_with_its_line(self):
         self.write("src/low/up.cpp", "#include <string>", '#include "upgate/mid/b.hpp"')
-        self.assertEqual(self.violations(self.PARTS, ["shared.hpp"]), [
+        self.assertReports(
             "src/low/up.cpp:3: low includes upgate/mid/b.hpp of mid: "
-            "low may use only the parts before it"])
+            "low may use only the parts before it")
         self.assertEqual(self.main("--root", self.root, "--parts", *self.PARTS,
                                    "--shared", "shared.hpp"), 1)
 
@@ -79,9 +83,9 @@ class SmallTrees(TreeTestCase):
 
     def test_a_shared_header_may_include_no_part(self):
         self.write("include/upgate/shared.hpp", '#include "upgate/low/a.hpp"')
-        self.assertEqual(self.violations(self.PARTS, ["shared.hpp"]), [
+        self.assertReports(
             "include/upgate/shared.hpp:2: shared headers includes upgate/low/a.hpp of low: "
-            "a shared header may include no part"])
+            "a shared header may include no part")
 
     def test_a_header_not_named_shared_belongs_to_no_part(self):
         found = self.violations(self.PARTS, [])
@@ -92,24 +96,25 @@ class SmallTrees(TreeTestCase):
 
     def test_a_folder_outside_the_order_is_reported(self):
         self.write("src/newpart/x.cpp", "#include <string>")
-        self.assertEqual(self.violations(self.PARTS, ["shared.hpp"]), [
+        self.assertReports(
             "src/newpart/x.cpp: belongs to no part; give its folder a place in UPGATE_PARTS "
-            "(src/CMakeLists.txt)"])
+            "(src/CMakeLists.txt)")
 
     def test_a_nested_part_is_its_own_layer(self):
         self.write("src/mid/front/f.cpp", '#include "upgate/mid/b.hpp"')
         self.write("src/mid/engine.cpp", '#include "front/f.hpp"')
         self.write("src/mid/front/f.hpp", "#include <string>")
-        self.assertEqual(self.violations(["low", "mid", "mid/front", "high"], ["shared.hpp"]), [
+        self.assertReports(
             "src/mid/engine.cpp:2: mid includes front/f.hpp of mid/front: "
-            "mid may use only the parts before it"])
+            "mid may use only the parts before it",
+            parts=["low", "mid", "mid/front", "high"])
 
     def test_an_umbrella_header_belongs_to_its_part(self):
         self.write("include/upgate/mid.hpp", '#include "upgate/mid/b.hpp"')
         self.write("src/low/uses_umbrella.cpp", '#include "upgate/mid.hpp"')
-        self.assertEqual(self.violations(self.PARTS, ["shared.hpp"]), [
+        self.assertReports(
             "src/low/uses_umbrella.cpp:2: low includes upgate/mid.hpp of mid: "
-            "low may use only the parts before it"])
+            "low may use only the parts before it")
 
     def test_a_tree_with_no_includes_checks_nothing_and_says_so(self):
         shutil.rmtree(os.path.join(self.root, "src"))

@@ -56,7 +56,7 @@ import tempfile
 import time
 import uuid
 
-from child_process import Service, die_with_parent, file_tail, run_beside, stop
+from child_process import Service, die_with_parent, file_tail, run_beside, split_command, stop
 
 DEFAULT_ACCESS_KEY_ID = "AKIAUPGATERGWTEST000"
 DEFAULT_SECRET_ACCESS_KEY = "upgate/rgw/secret+key/for/tests/only0000"
@@ -513,20 +513,15 @@ def _kill_leftovers():
 def main(argv):
     import argparse
 
-    if "--" not in argv:
-        print("usage: ceph_cluster.py [--objectstore memstore|bluestore] [--dir DIR] "
-              "[--verbose] -- COMMAND [ARGS...]", file=sys.stderr)
+    split = split_command(argv, "ceph_cluster.py",
+                          "[--objectstore memstore|bluestore] [--dir DIR] [--verbose] ")
+    if split is None:
         return 2
-    split = argv.index("--")
     parser = argparse.ArgumentParser(prog="ceph_cluster.py")
     parser.add_argument("--objectstore", choices=("memstore", "bluestore"), default="memstore")
     parser.add_argument("--dir", help="parent of the cluster's temp dir (default: $TMPDIR)")
     parser.add_argument("--verbose", action="store_true")
-    options = parser.parse_args(argv[:split])
-    command = argv[split + 1:]
-    if not command:
-        print("ceph_cluster.py: no command after --", file=sys.stderr)
-        return 2
+    options, command = parser.parse_args(split[0]), split[1]
     # Daemons get PR_SET_PDEATHSIG from die_with_parent; the signal follows the forking
     # thread, so every daemon is started from the caller's thread, never a helper thread.
     cluster = CephRgw(objectstore=options.objectstore, base_dir=options.dir,

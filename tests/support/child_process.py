@@ -5,6 +5,8 @@ Promises:
 - `die_with_parent` is a `preexec_fn`: on Linux the child gets PR_SET_PDEATHSIG(SIGKILL), so a
   harness killed by ctest's timeout cannot leave a server listening behind it. The signal
   follows the thread that forked, so start children from the caller's thread.
+- `split_command(argv, prog, usage)` reads a harness's program mode, `PROG [OPTIONS] --
+  COMMAND...`: (options, command), or None after printing the usage line.
 - `run_beside(service, command, prog, start_error)` is the program mode of a harness: it starts
   `service`, runs `command` with `service.env()` added to the environment, prints the
   service's `log_tail()` when the command failed, closes the service and returns the
@@ -67,6 +69,14 @@ def file_tail(path, max_bytes):
             return log.read().decode("utf-8", "replace")
     except OSError:
         return None
+
+
+def split_command(argv, prog, usage=""):
+    if "--" not in argv or argv.index("--") == len(argv) - 1:
+        print(f"usage: {prog} {usage}-- COMMAND [ARGS...]", file=sys.stderr)
+        return None
+    split = argv.index("--")
+    return argv[:split], argv[split + 1:]
 
 
 def run_beside(service, command, prog, start_error):

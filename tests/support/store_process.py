@@ -39,7 +39,8 @@ import tempfile
 import time
 import urllib.parse
 
-from child_process import Service, die_with_parent, file_tail, run_beside, stop, upgate_binary
+from child_process import (Service, die_with_parent, file_tail, run_beside, split_command, stop,
+                           upgate_binary)
 
 DEFAULT_ACCESS_KEY_ID = "AKIAUPGATECOMPATTEST"
 DEFAULT_SECRET_ACCESS_KEY = "upgate/compat/secret+key/for/tests/only0"
@@ -217,14 +218,10 @@ def _kill_leftovers():
 
 
 def main(argv):
-    if "--" not in argv:
-        print("usage: store_process.py -- COMMAND [ARGS...]", file=sys.stderr)
+    split = split_command(argv, "store_process.py")
+    if split is None:
         return 2
-    command = argv[argv.index("--") + 1:]
-    if not command:
-        print("store_process.py: no command after --", file=sys.stderr)
-        return 2
-    return run_beside(StoreProcess(), command, "store_process.py", StoreFailedToStart)
+    return run_beside(StoreProcess(), split[1], "store_process.py", StoreFailedToStart)
 
 
 if __name__ == "__main__":
