@@ -8,7 +8,7 @@
 // server back on the same port (its data gone, as after a crash without persistence).
 #pragma once
 
-#include "../../unit/config/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -44,7 +44,7 @@ class RedisServer {
   using Options = RedisServerOptions;
 
   explicit RedisServer(Options options = {}) : options_(std::move(options)) {
-    socket_path_ = dir_.path() + "/redis.sock";
+    socket_path_ = dir_.path().string() + "/redis.sock";
     for (int attempt = 0; attempt < 8; ++attempt) {
       if (options_.tcp) port_ = free_port();
       if (start()) return;
@@ -79,7 +79,7 @@ class RedisServer {
   }
 
   std::string log() const {
-    std::ifstream in(dir_.path() + "/redis.log");
+    std::ifstream in(dir_.path().string() + "/redis.log");
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
@@ -112,9 +112,9 @@ class RedisServer {
                                      "--appendonly",
                                      "no",
                                      "--dir",
-                                     dir_.path(),
+                                     dir_.path().string(),
                                      "--logfile",
-                                     dir_.path() + "/redis.log",
+                                     dir_.path().string() + "/redis.log",
                                      "--daemonize",
                                      "no"};
     if (options_.unix_socket || !options_.tcp) {
