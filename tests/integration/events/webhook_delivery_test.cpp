@@ -21,7 +21,7 @@
 #include "upgate/events/outbox.hpp"
 #include "upgate/s3client/http_transport.hpp"
 
-#include "../../unit/config/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace upgate::events {
 namespace {

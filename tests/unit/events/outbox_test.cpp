@@ -8,7 +8,7 @@
 #include <future>
 #include <thread>
 
-#include "../config/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace upgate::events {
 namespace {
