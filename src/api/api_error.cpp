@@ -49,6 +49,14 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "method_not_allowed";
     case ErrorCode::credentials_unavailable:
       return "credentials_unavailable";
+    case ErrorCode::authentication_required:
+      return "authentication_required";
+    case ErrorCode::invalid_credentials:
+      return "invalid_credentials";
+    case ErrorCode::access_denied:
+      return "access_denied";
+    case ErrorCode::auth_unavailable:
+      return "auth_unavailable";
     case ErrorCode::internal_error:
       return "internal_error";
   }
@@ -61,14 +69,19 @@ int http_status(ErrorCode code) noexcept {
       return 413;
     case ErrorCode::unsupported_media_type:
       return 415;
+    case ErrorCode::authentication_required:
+    case ErrorCode::invalid_credentials:
+      return 401;
     case ErrorCode::downloads_disabled:
     case ErrorCode::origin_not_allowed:
+    case ErrorCode::access_denied:
       return 403;
     case ErrorCode::not_found:
       return 404;
     case ErrorCode::method_not_allowed:
       return 405;
     case ErrorCode::credentials_unavailable:
+    case ErrorCode::auth_unavailable:
       return 503;
     case ErrorCode::internal_error:
       return 500;

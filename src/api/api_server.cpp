@@ -1,15 +1,16 @@
-// The upload API's HTTP layer: translate requests to UploadService calls and back.
+// The upload API's HTTP layer: routes, preflights, health and metrics; the URL routes go
+// through the request pipeline.
 #include "upgate/api/api_server.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/awaitable.hpp>
 
-#include <deque>
 #include <map>
 
 #include "upgate/api/cors_policy.hpp"
 #include "upgate/api/json_log.hpp"
+#include "upgate/api/request_pipeline.hpp"
 #include "upgate/api/upload_request.hpp"
 #include "upgate/api/upload_service.hpp"
 #include "upgate/api/web_assets.hpp"
@@ -37,35 +38,6 @@ constexpr std::string_view kFallbackIndex = R"(<!doctype html>
 <code>GET /metrics</code>. See docs/API.md.</p></body></html>
 )";
 
-// What a handler tells the access log about its request. The observer runs on the same
-// I/O thread after the request, so a per-thread table keyed by request id suffices; it
-// is bounded in case an observer call never comes.
-struct Annotation {
-  std::string request_id;
-  std::string profile;
-  std::string key;
-  std::string_view error;
-  std::string remote;
-};
-thread_local std::deque<Annotation> t_annotations;
-constexpr std::size_t kMaxPendingAnnotations = 4096;
-
-void annotate(Annotation annotation) {
-  if (t_annotations.size() >= kMaxPendingAnnotations) t_annotations.pop_front();
-  t_annotations.push_back(std::move(annotation));
-}
-
-std::optional<Annotation> take_annotation(std::string_view request_id) {
-  for (auto it = t_annotations.begin(); it != t_annotations.end(); ++it) {
-    if (it->request_id == request_id) {
-      Annotation out = std::move(*it);
-      t_annotations.erase(it);
-      return out;
-    }
-  }
-  return std::nullopt;
-}
-
 Response json_response(int status, std::string body) {
   Response response = Response::json(status, std::move(body));
   response.add_header("Cache-Control", "no-store");
@@ -76,22 +48,23 @@ Response json_response(int status, std::string body) {
 }  // namespace
 
 struct ApiServer::State {
-  const ApiConfig& config;
+  const ApiConfig& config;  // the first runtime's: server settings are not reloadable
   ApiServerOptions options;
-  UploadService service;
-  CorsPolicy cors;
   ApiMetrics metrics;
+  RequestPipeline pipeline;
   http::Router router;
   std::unique_ptr<http::InMemoryFiles> demo;
   std::unique_ptr<http::Server> server;
+  std::shared_ptr<const ApiRuntime> first_runtime;
   std::atomic<bool> stopping{false};
 
-  State(const ApiConfig& c, ApiServerOptions o)
-      : config(c),
+  State(std::shared_ptr<const ApiRuntime> runtime, ApiServerOptions o)
+      : config(runtime->config()),
         options(std::move(o)),
-        service(c.profiles, c.s3, {}, options.credentials.get()),
-        cors(c.cors),
-        metrics(profile_names(c.profiles)) {}
+        metrics(profile_names(runtime->config().profiles)),
+        pipeline(runtime, metrics,
+                 RequestPipeline::Logs{options.logger, config.log.access_log, config.log.audit}),
+        first_runtime(std::move(runtime)) {}
 
   static std::vector<std::string> profile_names(const ProfileSet& profiles) {
     std::vector<std::string> names;
@@ -103,59 +76,64 @@ struct ApiServer::State {
     if (options.logger) log_json(*options.logger, level, line);
   }
 
-  // Counts, annotates and sends an API reply with the CORS headers for its origin.
-  awaitable<void> send_reply(Exchange& ex, ApiReply reply) {
-    Annotation note;
-    note.request_id = std::string(ex.request_id());
-    if (reply.profile != nullptr) note.profile = reply.profile->name;
-    note.key = std::move(reply.key);
-    if (reply.error) {
-      note.error = to_string(*reply.error);
-      metrics.record_rejection(*reply.error);
-    } else if (reply.kind == ReplyKind::upload_url) {
-      metrics.record_upload_url(config.profiles.index_of(*reply.profile));
-    } else if (reply.kind == ReplyKind::download_url) {
-      metrics.record_download_url(config.profiles.index_of(*reply.profile));
-    }
-    if (!reply.internal_detail.empty()) {
-      log(spdlog::level::err,
-          json_log_line("error", "presign failed",
-                        {{"request_id", ex.request_id()}, {"detail", reply.internal_detail}}));
-    }
-    if (options.logger && options.logger->should_log(spdlog::level::info)) {
-      note.remote = ex.remote_endpoint();
-      annotate(std::move(note));
-    }
-    Response response = json_response(reply.status, std::move(reply.body));
-    response.add_header("X-Request-Id", ex.request_id());
-    cors.apply(ex.request().header("Origin"), response);
-    co_await ex.respond(response);
-  }
-
   awaitable<void> upload(Exchange& ex, UploadRoute route) {
-    const ErrorStyle style = route == UploadRoute::seed ? ErrorStyle::seed : ErrorStyle::v1;
+    ApiCall call =
+        pipeline.begin(ex, route == UploadRoute::seed ? ApiRoute::seed : ApiRoute::uploads);
+    const UploadService& service = call.runtime->service();
     const auto content_type = ex.request().header("Content-Type");
     if (!content_type || !is_json_media_type(*content_type)) {
       // Refused before the body is read: it is never invited.
-      co_await send_reply(ex, UploadService::error_reply(
-                                  style, make_error(ErrorCode::unsupported_media_type,
-                                                    "Content-Type must be application/json")));
+      co_await pipeline.answer(
+          ex, call,
+          UploadService::error_reply(call.style,
+                                     make_error(ErrorCode::unsupported_media_type,
+                                                "Content-Type must be application/json")));
       co_return;
     }
     auto body = co_await ex.read_body(kMaxRequestBodyBytes);
     if (!body) {
       if (body.error() == http::BodyError::too_large) {
-        co_await send_reply(ex, UploadService::error_reply(
-                                    style, make_error(ErrorCode::body_too_large,
-                                                      "request body is larger than 16 KiB")));
+        co_await pipeline.answer(ex, call,
+                                 UploadService::error_reply(
+                                     call.style, make_error(ErrorCode::body_too_large,
+                                                            "request body is larger than 16 KiB")));
       }
       co_return;  // timeouts, resets, malformed chunking: the server answers or closes
     }
-    co_await send_reply(ex, service.presign_upload(route, content_type, *body));
+    auto request = service.read_upload(route, content_type, *body);
+    if (!request) {
+      co_await pipeline.answer(ex, call, std::move(request).error());
+      co_return;
+    }
+    call.intent.profile = request->profile;
+    call.intent.profile_field = route == UploadRoute::seed ? "folderName" : "profile";
+    call.intent.file_name = request->file_name;
+    call.intent.content_type = request->content_type;
+    call.intent.size = request->size;
+    if (auto admitted = co_await pipeline.admit(ex, call); !admitted) {
+      co_await pipeline.answer(ex, call, std::move(admitted).error());
+      co_return;
+    }
+    co_await pipeline.answer(ex, call,
+                             service.presign_upload(route, *request, call.profile, *call.caller));
   }
 
   awaitable<void> download(Exchange& ex) {
-    co_await send_reply(ex, service.presign_download(ex.request().query()));
+    ApiCall call = pipeline.begin(ex, ApiRoute::downloads);
+    const UploadService& service = call.runtime->service();
+    auto key = service.read_download(ex.request().query());
+    if (!key) {
+      co_await pipeline.answer(ex, call, std::move(key).error());
+      co_return;
+    }
+    call.intent.key = *key;
+    call.intent.profile_field = "key";
+    if (auto admitted = co_await pipeline.admit(ex, call); !admitted) {
+      co_await pipeline.answer(ex, call, std::move(admitted).error());
+      co_return;
+    }
+    co_await pipeline.answer(ex, call,
+                             service.presign_download(std::move(*key), call.profile, *call.caller));
   }
 
   awaitable<void> preflight(Exchange& ex, std::string_view allowed_method) {
@@ -169,6 +147,7 @@ struct ApiServer::State {
       co_await ex.respond(response);
       co_return;
     }
+    const CorsPolicy& cors = pipeline.runtime()->cors();
     const auto verdict = cors.check_preflight(
         *origin, *method, request.header("Access-Control-Request-Headers"), allowed_method);
     if (verdict != CorsPolicy::PreflightResult::allowed) {
@@ -176,7 +155,7 @@ struct ApiServer::State {
                                  ? "this origin is not allowed to call the API"
                              : verdict == CorsPolicy::PreflightResult::method_refused
                                  ? "this method is not served here"
-                                 : "only the Content-Type request header is allowed";
+                                 : "a requested header is not one the API reads";
       ApiReply reply = UploadService::error_reply(
           ErrorStyle::v1, make_error(ErrorCode::origin_not_allowed, std::string(why)));
       metrics.record_rejection(ErrorCode::origin_not_allowed);
@@ -205,8 +184,9 @@ struct ApiServer::State {
     if (stopping.load(std::memory_order_relaxed) || server->draining()) {
       return json_response(503, R"({"status":"not ready","reason":"shutting_down"})");
     }
-    if (options.credentials &&
-        !options.credentials->usable(
+    const auto runtime = pipeline.runtime();
+    if (runtime->credentials() != nullptr &&
+        !runtime->credentials()->usable(
             std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))) {
       return json_response(503, R"({"status":"not ready","reason":"credentials_unavailable"})");
     }
@@ -220,10 +200,9 @@ struct ApiServer::State {
     metrics.record_request(metric_route_from_name(record.route), record.status, record.duration);
     if (!options.logger || !options.logger->should_log(spdlog::level::info) ||
         !config.log.access_log) {
-      if (!t_annotations.empty()) take_annotation(record.request_id);
       return;
     }
-    const auto note = take_annotation(record.request_id);
+    const auto note = take_access_note(record.request_id);
     AccessDetails details;
     if (note) {
       details.profile = note->profile;
@@ -286,8 +265,9 @@ struct ApiServer::State {
 };
 
 Expected<std::unique_ptr<ApiServer>, http::ServerError> ApiServer::create(
-    const ApiConfig& config, ApiServerOptions options) {
-  auto state = std::make_unique<State>(config, std::move(options));
+    std::shared_ptr<const ApiRuntime> runtime, ApiServerOptions options) {
+  auto state = std::make_unique<State>(std::move(runtime), std::move(options));
+  const ApiConfig& config = state->config;
   state->build_routes();
   http::ServerConfig server_config = state->options.http;
   server_config.address = config.listen_host;
@@ -335,6 +315,12 @@ void ApiServer::stop_on_signals() {
 }
 ApiMetrics& ApiServer::metrics() noexcept {
   return state_->metrics;
+}
+std::shared_ptr<const ApiRuntime> ApiServer::runtime() const noexcept {
+  return state_->pipeline.runtime();
+}
+void ApiServer::replace_runtime(std::shared_ptr<const ApiRuntime> runtime) noexcept {
+  state_->pipeline.replace_runtime(std::move(runtime));
 }
 http::Handler ApiServer::handler() const {
   return state_->router.handler();

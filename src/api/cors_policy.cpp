@@ -7,9 +7,10 @@
 
 namespace upgate::api {
 
-CorsPolicy::CorsPolicy(CorsConfig config)
+CorsPolicy::CorsPolicy(CorsConfig config, bool credential_headers)
     : config_(std::move(config)),
       wildcard_(config_.allowed_origins.size() == 1 && config_.allowed_origins[0] == "*"),
+      credential_headers_(credential_headers),
       max_age_(std::to_string(config_.max_age.count())) {}
 
 bool CorsPolicy::origin_allowed(std::string_view origin) const {
@@ -36,9 +37,10 @@ CorsPolicy::PreflightResult CorsPolicy::check_preflight(
     while (!rest.empty()) {
       const auto comma = rest.find(',');
       const std::string_view name = text::trim(rest.substr(0, comma));
-      if (!name.empty() && !text::iequals(name, "content-type")) {
-        return PreflightResult::headers_refused;
-      }
+      const bool allowed = name.empty() || text::iequals(name, "content-type") ||
+                           (credential_headers_ && (text::iequals(name, "authorization") ||
+                                                    text::iequals(name, "x-api-key")));
+      if (!allowed) return PreflightResult::headers_refused;
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
@@ -51,7 +53,9 @@ void CorsPolicy::apply_preflight(std::string_view origin, std::string_view allow
   response.add_header("Access-Control-Allow-Origin", wildcard_ ? std::string_view("*") : origin);
   if (config_.allow_credentials) response.add_header("Access-Control-Allow-Credentials", "true");
   response.add_header("Access-Control-Allow-Methods", std::string(allowed_method) + ", OPTIONS");
-  response.add_header("Access-Control-Allow-Headers", "Content-Type");
+  response.add_header("Access-Control-Allow-Headers", credential_headers_
+                                                          ? "Content-Type, Authorization, X-Api-Key"
+                                                          : "Content-Type");
   response.add_header("Access-Control-Max-Age", max_age_);
   response.add_header("Vary",
                       "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");

@@ -144,9 +144,13 @@ void put_digits(char* out, long value, int width) {
   for (int i = width - 1; i >= 0; --i, value /= 10) out[i] = static_cast<char>('0' + value % 10);
 }
 
-// "2025-01-31T12:34:56.789Z"; the date-time part is cached per thread per second.
-// Digits are written by hand: snprintf's "%02ld" made g++ warn about truncation,
-// since it cannot see that a calendar field has at most two digits.
+}  // namespace
+
+namespace json_out {
+
+// The date-time part is cached per thread per second. Digits are written by hand:
+// snprintf's "%02ld" made g++ warn about truncation, since it cannot see that a calendar
+// field has at most two digits.
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point now) {
   using namespace std::chrono;
   thread_local sys_seconds cached_second{};
@@ -175,7 +179,7 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point no
   out += '"';
 }
 
-}  // namespace
+}  // namespace json_out
 
 std::shared_ptr<spdlog::logger> make_json_logger(std::string_view level, int fd) {
   auto logger = std::make_shared<spdlog::logger>("upgate", std::make_shared<BatchingSink>(fd));
@@ -194,7 +198,7 @@ std::string json_log_line(std::string_view level, std::string_view msg,
   std::string line;
   line.reserve(128);
   line += "{\"ts\":";
-  append_timestamp(line, now);
+  json_out::append_timestamp(line, now);
   line += ",\"level\":";
   json_out::append_escaped(line, level);
   line += ",\"msg\":";
@@ -214,7 +218,7 @@ std::string format_access_line(const http::RequestRecord& r, const AccessDetails
   std::string line;
   line.reserve(256 + d.key.size());
   line += "{\"ts\":";
-  append_timestamp(line, now);
+  json_out::append_timestamp(line, now);
   line += ",\"level\":\"info\",\"msg\":\"request\",\"request_id\":";
   json_out::append_escaped(line, r.request_id);
   line += ",\"method\":";

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -71,6 +72,10 @@ inline void append_uint(std::string& out, std::uint64_t value) {
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   out.append(buffer, result.ptr);
 }
+
+// `"2025-01-31T12:34:56.789Z"` (RFC 3339 UTC, milliseconds, quoted), as every log line's
+// "ts"; defined in json_log.cpp.
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point now);
 
 // `"name":"value"` with a leading comma unless first.
 class ObjectWriter {

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include "upgate/api/auth_outcome.hpp"
+#include "upgate/auth/auth_refusal.hpp"
+
 namespace upgate::api {
 namespace {
 
@@ -10,6 +13,25 @@ constexpr std::size_t kShards = 16;
 constexpr std::size_t kStatusCount = ApiMetrics::kStatuses.size();
 constexpr std::size_t kBucketCount = ApiMetrics::kBuckets.size() + 1;  // + Inf
 constexpr std::size_t kMaxProfiles = 256;
+constexpr std::size_t kAuthModeCount = 4;  // auth::AuthMode
+// auth::AuthCheck's codes (kKeysUnavailable is its last), then the hook's reasons.
+constexpr std::size_t kAuthCheckCount =
+    static_cast<std::size_t>(auth::AuthCheck::kKeysUnavailable) + 1;
+constexpr std::array<std::string_view, 4> kHookReasons = {kHookRefused, kHookForbidden,
+                                                          kHookUnavailable, kHookTimeout};
+constexpr std::size_t kAuthReasonCount = kAuthCheckCount + kHookReasons.size();
+
+std::string_view auth_reason_name(std::size_t index) noexcept {
+  if (index < kAuthCheckCount) return auth::code(static_cast<auth::AuthCheck>(index));
+  return kHookReasons[index - kAuthCheckCount];
+}
+
+std::size_t auth_reason_index(std::string_view reason) noexcept {
+  for (std::size_t i = 0; i < kAuthReasonCount; ++i) {
+    if (auth_reason_name(i) == reason) return i;
+  }
+  return kAuthReasonCount;
+}
 
 std::size_t status_index(int status) noexcept {
   for (std::size_t i = 0; i + 1 < kStatusCount; ++i) {
@@ -55,7 +77,25 @@ struct alignas(64) ApiMetrics::Shard {
   Counter rejections[kErrorCodeCount] = {};
   Counter upload_urls[kMaxProfiles] = {};
   Counter download_urls[kMaxProfiles] = {};
+  Counter auth_decisions[kAuthModeCount][kAuthDecisionCount] = {};
+  Counter auth_refusals[kAuthReasonCount] = {};
 };
+
+std::string_view to_string(AuthDecision decision) noexcept {
+  switch (decision) {
+    case AuthDecision::accepted:
+      return "accepted";
+    case AuthDecision::anonymous:
+      return "anonymous";
+    case AuthDecision::refused:
+      return "refused";
+    case AuthDecision::forbidden:
+      return "forbidden";
+    case AuthDecision::unavailable:
+      return "unavailable";
+  }
+  return "refused";
+}
 
 std::string_view to_string(MetricRoute route) noexcept {
   switch (route) {
@@ -115,12 +155,51 @@ void ApiMetrics::record_request(MetricRoute route, int status,
   add(s.duration_ns[r], static_cast<std::uint64_t>(duration.count() < 0 ? 0 : duration.count()));
 }
 
-void ApiMetrics::record_upload_url(std::size_t profile_index) noexcept {
-  if (profile_index < profile_names_.size()) add(shard().upload_urls[profile_index]);
+std::size_t ApiMetrics::profile_index(std::string_view profile) const noexcept {
+  for (std::size_t i = 0; i < profile_names_.size(); ++i) {
+    if (profile_names_[i] == profile) return i;
+  }
+  return profile_names_.size();
 }
 
-void ApiMetrics::record_download_url(std::size_t profile_index) noexcept {
-  if (profile_index < profile_names_.size()) add(shard().download_urls[profile_index]);
+void ApiMetrics::record_upload_url(std::string_view profile) noexcept {
+  const std::size_t i = profile_index(profile);
+  if (i < profile_names_.size()) add(shard().upload_urls[i]);
+}
+
+void ApiMetrics::record_download_url(std::string_view profile) noexcept {
+  const std::size_t i = profile_index(profile);
+  if (i < profile_names_.size()) add(shard().download_urls[i]);
+}
+
+void ApiMetrics::record_auth(auth::AuthMode mode, AuthDecision decision,
+                             std::string_view reason) noexcept {
+  Shard& s = shard();
+  add(s.auth_decisions[static_cast<std::size_t>(mode)][static_cast<std::size_t>(decision)]);
+  if (decision == AuthDecision::accepted || decision == AuthDecision::anonymous) return;
+  const std::size_t r = auth_reason_index(reason);
+  if (r < kAuthReasonCount) add(s.auth_refusals[r]);
+}
+
+std::uint64_t ApiMetrics::auth_decisions(auth::AuthMode mode,
+                                         AuthDecision decision) const noexcept {
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < kShards; ++i) {
+    sum += shards_[i]
+               .auth_decisions[static_cast<std::size_t>(mode)][static_cast<std::size_t>(decision)]
+               .load(std::memory_order_relaxed);
+  }
+  return sum;
+}
+
+std::uint64_t ApiMetrics::auth_refusals(std::string_view reason) const noexcept {
+  const std::size_t r = auth_reason_index(reason);
+  if (r >= kAuthReasonCount) return 0;
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < kShards; ++i) {
+    sum += shards_[i].auth_refusals[r].load(std::memory_order_relaxed);
+  }
+  return sum;
 }
 
 void ApiMetrics::record_rejection(ErrorCode reason) noexcept {
@@ -228,6 +307,24 @@ std::string ApiMetrics::render() const {
     fmt::format_to(it, "upgate_rejections_total{{reason=\"{}\"}} {}\n",
                    to_string(static_cast<ErrorCode>(c)),
                    sum([&](Shard& sh) -> Counter& { return sh.rejections[c]; }));
+  }
+
+  out += "# HELP upgate_auth_decisions_total Authentication outcomes, by mode and decision.\n";
+  out += "# TYPE upgate_auth_decisions_total counter\n";
+  for (std::size_t m = 0; m < kAuthModeCount; ++m) {
+    for (std::size_t d = 0; d < kAuthDecisionCount; ++d) {
+      fmt::format_to(it, "upgate_auth_decisions_total{{mode=\"{}\",decision=\"{}\"}} {}\n",
+                     auth::to_string(static_cast<auth::AuthMode>(m)),
+                     to_string(static_cast<AuthDecision>(d)),
+                     sum([&](Shard& sh) -> Counter& { return sh.auth_decisions[m][d]; }));
+    }
+  }
+
+  out += "# HELP upgate_auth_refusals_total Authentication refusals, by the check that failed.\n";
+  out += "# TYPE upgate_auth_refusals_total counter\n";
+  for (std::size_t r = 0; r < kAuthReasonCount; ++r) {
+    fmt::format_to(it, "upgate_auth_refusals_total{{reason=\"{}\"}} {}\n", auth_reason_name(r),
+                   sum([&](Shard& sh) -> Counter& { return sh.auth_refusals[r]; }));
   }
 
   if (open_connections_) {

@@ -1,6 +1,8 @@
 // The upload policy: profile rules, name sanitising, key naming, headers to sign.
 #include "upgate/api/upload_plan.hpp"
 
+#include <algorithm>
+
 #include "upgate/api/file_name.hpp"
 #include "upgate/api/media_type.hpp"
 #include "upgate/config/units.hpp"
@@ -20,20 +22,21 @@ struct FieldNames {
 }  // namespace
 
 Expected<UploadPlan, ApiError> plan_upload(const UploadRequest& request, UploadRoute route,
-                                           const ProfileSet& profiles, std::chrono::sys_seconds now,
+                                           const ResolvedProfile& resolved, const Caller& caller,
+                                           std::chrono::sys_seconds now,
                                            const std::array<std::uint8_t, 16>& id) {
   const FieldNames fields = route == UploadRoute::seed
                                 ? FieldNames{"folderName", "fileName", "fileType", "fileSize"}
                                 : FieldNames{"profile", "fileName", "contentType", "size"};
+  const UploadProfile& profile = *resolved.profile;
 
-  auto resolved = profiles.resolve(request.profile, fields.profile);
-  if (!resolved) return Unexpected(std::move(resolved).error());
-  const UploadProfile& profile = *resolved->profile;
-
-  if (request.size > profile.max_size) {
-    // The seed's wording, with this profile's limit.
+  const std::uint64_t max_size = caller.limits.max_size
+                                     ? std::min(profile.max_size, *caller.limits.max_size)
+                                     : profile.max_size;
+  if (request.size > max_size) {
+    // The seed's wording, with this caller's limit.
     return fail(ErrorCode::file_too_large,
-                "File size exceeds " + config::format_byte_size(profile.max_size) + " limit",
+                "File size exceeds " + config::format_byte_size(max_size) + " limit",
                 std::string(fields.size));
   }
 
@@ -47,6 +50,12 @@ Expected<UploadPlan, ApiError> plan_upload(const UploadRequest& request, UploadR
     return fail(
         ErrorCode::content_type_not_allowed,
         "this upload profile does not accept " + media_type->type + "/" + media_type->subtype,
+        std::string(fields.content_type));
+  }
+  if (!caller.limits.allows_type(*media_type)) {
+    return fail(
+        ErrorCode::content_type_not_allowed,
+        "your account may not upload " + media_type->type + "/" + media_type->subtype + " here",
         std::string(fields.content_type));
   }
 
@@ -72,7 +81,7 @@ Expected<UploadPlan, ApiError> plan_upload(const UploadRequest& request, UploadR
   }
 
   auto key =
-      profile.key_template.render(KeyParts{resolved->folder, name->name, name->extension, now, id});
+      profile.key_template.render(KeyParts{resolved.folder, name->name, name->extension, now, id});
   if (!key) {
     return fail(ErrorCode::internal_error, "the profile's key template produced an invalid key",
                 "");

@@ -5,6 +5,7 @@
 
 #include "json_writer.hpp"
 #include "upgate/api/content_disposition.hpp"
+#include "upgate/api/download_rule.hpp"
 #include "upgate/sigv4/presign.hpp"
 #include "upgate/sigv4/uri_encoding.hpp"
 #include "upgate/text.hpp"
@@ -110,12 +111,14 @@ ApiReply UploadService::error_reply(ErrorStyle style, ApiError error) {
                                                              : std::string_view(error.message));
     o.string("code", to_string(error.code));
     if (!error.field.empty()) o.string("field", error.field);
+    if (!error.reason.empty()) o.string("reason", error.reason);
   } else {
     std::string& nested = o.nested("error");
     json_out::ObjectWriter e(nested);
     e.string("code", to_string(error.code));
     e.string("message", error.message);
     if (!error.field.empty()) e.string("field", error.field);
+    if (!error.reason.empty()) e.string("reason", error.reason);
     e.close();
   }
   o.close();
@@ -135,26 +138,43 @@ Expected<sigv4::PresignedUrl, ApiReply> UploadService::sign(sigv4::PresignReques
   return Unexpected(std::move(reply));
 }
 
-ApiReply UploadService::presign_upload(UploadRoute route,
-                                       std::optional<std::string_view> content_type,
-                                       std::string_view body) const {
+Expected<UploadRequest, ApiReply> UploadService::read_upload(
+    UploadRoute route, std::optional<std::string_view> content_type, std::string_view body) const {
   const ErrorStyle style = route == UploadRoute::seed ? ErrorStyle::seed : ErrorStyle::v1;
   if (!content_type || !is_json_media_type(*content_type)) {
-    return error_reply(style, make_error(ErrorCode::unsupported_media_type,
-                                         "Content-Type must be application/json"));
+    return Unexpected(error_reply(style, make_error(ErrorCode::unsupported_media_type,
+                                                    "Content-Type must be application/json")));
   }
   // Parsing allocates from this buffer first: a typical body needs no heap at all.
   alignas(16) unsigned char scratch[4096];
   boost::json::monotonic_resource arena(scratch, sizeof scratch);
   auto object = parse_json_object(body, &arena);
-  if (!object) return error_reply(style, std::move(object).error());
-
+  if (!object) return Unexpected(error_reply(style, std::move(object).error()));
   auto request = route == UploadRoute::seed ? read_seed_request(*object) : read_v1_request(*object);
-  if (!request) return error_reply(style, std::move(request).error());
+  if (!request) return Unexpected(error_reply(style, std::move(request).error()));
+  return std::move(*request);
+}
 
+Expected<ResolvedProfile, ApiReply> UploadService::resolve(const UploadIntent& intent) const {
+  const ErrorStyle style = intent.route == ApiRoute::seed ? ErrorStyle::seed : ErrorStyle::v1;
+  auto resolved = intent.route == ApiRoute::downloads
+                      ? profiles_.for_key(intent.key)
+                      : profiles_.resolve(intent.profile, intent.profile_field);
+  if (!resolved) return Unexpected(error_reply(style, std::move(resolved).error()));
+  return std::move(*resolved);
+}
+
+ApiReply UploadService::presign_upload(UploadRoute route, const UploadRequest& request,
+                                       const ResolvedProfile& resolved,
+                                       const Caller& caller) const {
+  const ErrorStyle style = route == UploadRoute::seed ? ErrorStyle::seed : ErrorStyle::v1;
   const auto now = clock_();
-  auto plan = plan_upload(*request, route, profiles_, now, random_id());
-  if (!plan) return error_reply(style, std::move(plan).error());
+  auto plan = plan_upload(request, route, resolved, caller, now, random_id());
+  if (!plan) {
+    ApiReply reply = error_reply(style, std::move(plan).error());
+    reply.profile = resolved.profile;
+    return reply;
+  }
   const Signer sign_with = signer();
   auto lifetime = url_lifetime(style, sign_with, plan->lifetime, now);
   if (!lifetime) {
@@ -180,6 +200,7 @@ ApiReply UploadService::presign_upload(UploadRoute route,
   ApiReply reply;
   reply.kind = ReplyKind::upload_url;
   reply.profile = plan->profile;
+  reply.expires_at = url->expires_at;
   std::string& out = reply.body;
   out.reserve(url->url.size() + plan->key.size() + 256);
   json_out::ObjectWriter o(out);
@@ -199,34 +220,38 @@ ApiReply UploadService::presign_upload(UploadRoute route,
   return reply;
 }
 
-ApiReply UploadService::presign_download(std::string_view query) const {
+Expected<std::string, ApiReply> UploadService::read_download(std::string_view query) const {
   constexpr ErrorStyle style = ErrorStyle::v1;
   auto key = query_param(query, "key");
   if (!key.problem.empty()) {
-    return error_reply(style, make_error(ErrorCode::invalid_key, std::string(key.problem), "key"));
+    return Unexpected(
+        error_reply(style, make_error(ErrorCode::invalid_key, std::string(key.problem), "key")));
   }
   if (!key.value || key.value->empty()) {
-    return error_reply(style, make_error(ErrorCode::missing_field, "key is required", "key"));
+    return Unexpected(
+        error_reply(style, make_error(ErrorCode::missing_field, "key is required", "key")));
   }
   if (!well_formed_key(*key.value)) {
-    return error_reply(style, make_error(ErrorCode::invalid_key,
-                                         "key must be 1-1024 bytes of UTF-8 without control "
-                                         "characters or empty, '.' or '..' segments",
-                                         "key"));
+    return Unexpected(
+        error_reply(style, make_error(ErrorCode::invalid_key,
+                                      "key must be 1-1024 bytes of UTF-8 without control "
+                                      "characters or empty, '.' or '..' segments",
+                                      "key")));
   }
-  auto resolved = profiles_.for_key(*key.value);
-  if (!resolved) return error_reply(style, std::move(resolved).error());
-  const UploadProfile& profile = *resolved->profile;
-  if (!profile.downloads) {
-    ApiReply reply =
-        error_reply(style, make_error(ErrorCode::downloads_disabled,
-                                      "the profile of this key does not allow downloads", "key"));
+  return std::move(*key.value);
+}
+
+ApiReply UploadService::presign_download(std::string key, const ResolvedProfile& resolved,
+                                         const Caller& caller) const {
+  constexpr ErrorStyle style = ErrorStyle::v1;
+  const UploadProfile& profile = *resolved.profile;
+  if (auto allowed = authorize_download(resolved, caller, key); !allowed) {
+    ApiReply reply = error_reply(style, std::move(allowed).error());
     reply.profile = &profile;
     return reply;
   }
 
-  const std::string disposition =
-      content_disposition(profile.disposition, file_name_from_key(*key.value));
+  const std::string disposition = content_disposition(profile.disposition, file_name_from_key(key));
   const sigv4::QueryParamView params[] = {{"response-content-disposition", disposition}};
   const auto now = clock_();
   const Signer sign_with = signer();
@@ -237,7 +262,7 @@ ApiReply UploadService::presign_download(std::string_view query) const {
   }
   sigv4::PresignRequest presign_request;
   presign_request.method = "GET";
-  presign_request.key = *key.value;
+  presign_request.key = key;
   presign_request.expires = *lifetime;
   presign_request.time = now;
   presign_request.query = params;
@@ -246,15 +271,16 @@ ApiReply UploadService::presign_download(std::string_view query) const {
   ApiReply reply;
   reply.kind = ReplyKind::download_url;
   reply.profile = &profile;
+  reply.expires_at = url->expires_at;
   json_out::ObjectWriter o(reply.body);
   o.boolean("ok", true);
   o.string("downloadUrl", url->url);
-  o.string("key", *key.value);
+  o.string("key", key);
   o.string("method", "GET");
   o.string("expiresAt", sigv4::format_iso8601(url->expires_at));
   o.number("expiresIn", static_cast<std::uint64_t>(lifetime->count()));
   o.close();
-  reply.key = std::move(*key.value);
+  reply.key = std::move(key);
   return reply;
 }
 

@@ -115,22 +115,33 @@ std::function<void(const store::AccessLogEntry&)> store_access_log(
   };
 }
 
-Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
-    api::ApiConfig& config, const ServeStoreFlags& flags,
-    const std::shared_ptr<spdlog::logger>& logger_ptr) {
-  spdlog::logger& logger = *logger_ptr;
-  if (!config.s3.embedded || flags.disabled) return std::unique_ptr<ServeStore>();
-  store::EmbeddedStoreConfig store_config;
+Expected<std::optional<StoreListen>, ServeStoreError> ServeStore::planned_listen(
+    const api::ApiConfig& config, const ServeStoreFlags& flags) {
+  if (!config.s3.embedded || flags.disabled) return std::optional<StoreListen>();
   std::string listen =
       flags.listen.value_or(env("UPGATE_STORE_LISTEN") ? env("UPGATE_STORE_LISTEN") : "");
   if (listen.empty()) {
     listen = config.s3.endpoint.host + ":" +
              std::to_string(config.s3.endpoint.port != 0 ? config.s3.endpoint.port : 80);
   }
-  if (!split_listen(listen, store_config.address, store_config.port)) {
+  StoreListen out;
+  if (!split_listen(listen, out.host, out.port)) {
     return Unexpected(ServeStoreError{
         true, "embedded store: --store-listen must be HOST:PORT, got \"" + listen + "\""});
   }
+  return std::optional<StoreListen>(std::move(out));
+}
+
+Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
+    api::ApiConfig& config, const ServeStoreFlags& flags,
+    const std::shared_ptr<spdlog::logger>& logger_ptr) {
+  spdlog::logger& logger = *logger_ptr;
+  auto listen = planned_listen(config, flags);
+  if (!listen) return Unexpected(std::move(listen).error());
+  if (!*listen) return std::unique_ptr<ServeStore>();
+  store::EmbeddedStoreConfig store_config;
+  store_config.address = (*listen)->host;
+  store_config.port = (*listen)->port;
   if (flags.data_dir) {
     store_config.data_dir = *flags.data_dir;
   } else if (const char* dir = env("UPGATE_DATA_DIR")) {

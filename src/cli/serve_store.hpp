@@ -57,8 +57,17 @@ struct ServeStoreError {
   std::string message;  // "embedded store: 127.0.0.1:9000 is in use (use ...)"
 };
 
+struct StoreListen {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
 class ServeStore {
  public:
+  // Where start() would listen; nullopt when no store would start (an external endpoint,
+  // or --no-store).
+  static Expected<std::optional<StoreListen>, ServeStoreError> planned_listen(
+      const api::ApiConfig& config, const ServeStoreFlags& flags);
   // Null when the endpoint is external or the store is disabled (--no-store).
   static Expected<std::unique_ptr<ServeStore>, ServeStoreError> start(
       api::ApiConfig& config, const ServeStoreFlags& flags,

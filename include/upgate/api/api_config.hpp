@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "upgate/api/auth_config.hpp"
 #include "upgate/api/profile_set.hpp"
 #include "upgate/config/config_error.hpp"
 #include "upgate/config/environment.hpp"
@@ -38,6 +39,7 @@ struct CorsConfig {
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
   bool access_log = true;      // one JSON line per request
+  bool audit = true;           // one JSON line per URL issued or refused, whatever the level
 };
 
 struct ApiConfig {
@@ -53,6 +55,7 @@ struct ApiConfig {
   ProfileSet profiles;
   CorsConfig cors;
   LogConfig log;
+  AuthConfig auth;
 };
 
 // What the command line said; an unset optional was not given.

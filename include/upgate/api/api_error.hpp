@@ -35,6 +35,10 @@ enum class ErrorCode : std::uint8_t {
   not_found,                 // 404 no such route
   method_not_allowed,        // 405
   credentials_unavailable,   // 503 the server's AWS credentials expire too soon to sign
+  authentication_required,   // 401 the profile needs a principal and none was presented
+  invalid_credentials,       // 401 a token, API key or session was presented and not accepted
+  access_denied,             // 403 an identity that may not do this (the message says which rule)
+  auth_unavailable,          // 503 the keys to judge a token, or the auth hook, are unavailable
   internal_error,            // 500 signing failed; details are in the log only
 };
 inline constexpr std::size_t kErrorCodeCount =
@@ -47,10 +51,13 @@ struct ApiError {
   ErrorCode code = ErrorCode::internal_error;
   std::string message;
   std::string field;  // the request field at fault, or empty
+  // For authentication refusals, the check that failed ("expired", "hook_refused"): a
+  // stable code a client may branch on (refresh an expired token), never a value.
+  std::string reason;
 };
 
 inline ApiError make_error(ErrorCode code, std::string message, std::string field = {}) {
-  return ApiError{code, std::move(message), std::move(field)};
+  return ApiError{code, std::move(message), std::move(field), {}};
 }
 
 }  // namespace upgate::api

@@ -10,7 +10,13 @@
 //   GET  /metrics                  Prometheus text
 //   GET  /, /*                     the demo page (web/, compiled in), when enabled
 // API answers are JSON with Cache-Control: no-store; request bodies are bounded to
-// 16 KiB (413 with a JSON error beyond).
+// 16 KiB (413 with a JSON error beyond). The three URL routes go through the request
+// pipeline (request_pipeline.hpp): one runtime snapshot per request, authentication, the
+// profile's rules, signing, an audit line.
+//
+// The server serves from an ApiRuntime (api_runtime.hpp); replace_runtime() swaps in
+// another (a reloaded configuration) without stopping. The listen address, threads, drain
+// period, demo page and log switches are the first runtime's: they are not reloadable.
 //
 // Seam for `upgate serve` with the embedded store: create() binds the API's port and
 // returns; run() serves on the caller's thread plus config.threads - 1 more, and
@@ -28,9 +34,8 @@
 #include <functional>
 #include <memory>
 
-#include "upgate/api/api_config.hpp"
+#include "upgate/api/api_runtime.hpp"
 #include "upgate/api/metrics.hpp"
-#include "upgate/config/refreshing_credentials.hpp"
 #include "upgate/expected.hpp"
 #include "upgate/http/server.hpp"
 
@@ -44,16 +49,14 @@ struct ApiServerOptions {
   std::shared_ptr<spdlog::logger> logger;  // null: no logs at all
   std::function<bool()> ready;             // null: always ready
   http::ServerConfig http;                 // address/port/threads are taken from ApiConfig
-  // What URLs are signed with; null: config.s3.credentials, fixed. /readyz is 503
-  // (reason credentials_unavailable) while they cannot sign a URL of useful length.
-  std::shared_ptr<const config::RefreshingCredentials> credentials;
 };
 
 class ApiServer {
  public:
-  // `config` must outlive the server.
-  static Expected<std::unique_ptr<ApiServer>, http::ServerError> create(const ApiConfig& config,
-                                                                        ApiServerOptions options);
+  // /readyz is 503 (reason credentials_unavailable) while the runtime's refreshing
+  // credentials cannot sign a URL of useful length.
+  static Expected<std::unique_ptr<ApiServer>, http::ServerError> create(
+      std::shared_ptr<const ApiRuntime> runtime, ApiServerOptions options);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -67,6 +70,9 @@ class ApiServer {
   void stop_on_signals();
 
   ApiMetrics& metrics() noexcept;
+  std::shared_ptr<const ApiRuntime> runtime() const noexcept;
+  // Requests that start after this use `runtime`; those in flight finish with theirs.
+  void replace_runtime(std::shared_ptr<const ApiRuntime> runtime) noexcept;
   // The routes as a handler; valid while this server lives.
   http::Handler handler() const;
 

@@ -8,8 +8,10 @@
 //
 // Preflight (OPTIONS with Access-Control-Request-Method): allowed only when the origin
 // is allowed, the method is one the route serves, and every requested header is one the
-// API reads (Content-Type). Anything else is refused with 403, so a misconfigured page
-// fails loudly at the preflight rather than later.
+// API reads: Content-Type, and when authentication is configured Authorization and
+// X-Api-Key. Anything else is refused with 403, so a misconfigured page fails loudly at
+// the preflight rather than later. (A cookie needs no header, but cross-origin it needs
+// cors.allow_credentials = true and a page that sends credentials.)
 #pragma once
 
 #include <optional>
@@ -23,7 +25,8 @@ namespace upgate::api {
 
 class CorsPolicy {
  public:
-  explicit CorsPolicy(CorsConfig config);
+  // `credential_headers`: allow Authorization and X-Api-Key in requests.
+  explicit CorsPolicy(CorsConfig config, bool credential_headers = false);
 
   bool origin_allowed(std::string_view origin) const;
 
@@ -42,6 +45,7 @@ class CorsPolicy {
  private:
   CorsConfig config_;
   bool wildcard_ = false;
+  bool credential_headers_ = false;
   std::string max_age_;
 };
 

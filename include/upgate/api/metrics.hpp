@@ -10,6 +10,12 @@
 //   upgate_http_request_duration_seconds{route}      histogram
 //   upgate_presigned_urls_total{profile,method}      URLs issued (PUT uploads, GET downloads)
 //   upgate_rejections_total{reason}                  refused requests by error code
+//   upgate_auth_decisions_total{mode,decision}       per authentication mode (jwt, hook,
+//                                                    api_key, none): accepted, anonymous,
+//                                                    refused (401), forbidden (403),
+//                                                    unavailable (503)
+//   upgate_auth_refusals_total{reason}               the failed check (auth::AuthCheck
+//                                                    codes and the hook's reasons)
 //   upgate_http_open_connections                     gauge, from a callback
 #pragma once
 
@@ -24,6 +30,7 @@
 #include <vector>
 
 #include "upgate/api/api_error.hpp"
+#include "upgate/auth/principal.hpp"
 
 namespace upgate::api {
 
@@ -44,6 +51,10 @@ inline constexpr std::size_t kMetricRouteCount = static_cast<std::size_t>(Metric
 std::string_view to_string(MetricRoute route) noexcept;
 MetricRoute metric_route_from_name(std::string_view route_name) noexcept;
 
+enum class AuthDecision : std::uint8_t { accepted, anonymous, refused, forbidden, unavailable };
+inline constexpr std::size_t kAuthDecisionCount = 5;
+std::string_view to_string(AuthDecision decision) noexcept;
+
 class ApiMetrics {
  public:
   explicit ApiMetrics(std::vector<std::string> profile_names);
@@ -52,9 +63,14 @@ class ApiMetrics {
   ApiMetrics& operator=(const ApiMetrics&) = delete;
 
   void record_request(MetricRoute route, int status, std::chrono::nanoseconds duration) noexcept;
-  void record_upload_url(std::size_t profile_index) noexcept;
-  void record_download_url(std::size_t profile_index) noexcept;
+  // By profile name: a runtime snapshot may list its profiles in another order than the
+  // one the metrics were made with; a name not among them is not counted.
+  void record_upload_url(std::string_view profile) noexcept;
+  void record_download_url(std::string_view profile) noexcept;
   void record_rejection(ErrorCode reason) noexcept;
+  // `reason`: the failed check for refused/forbidden/unavailable (ignored otherwise).
+  void record_auth(auth::AuthMode mode, AuthDecision decision,
+                   std::string_view reason = {}) noexcept;
 
   // A gauge sampled at render time (e.g. the server's open connections).
   void set_open_connections_source(std::function<std::size_t()> source);
@@ -65,8 +81,10 @@ class ApiMetrics {
   std::uint64_t requests(MetricRoute route, int status) const noexcept;
   std::uint64_t rejections(ErrorCode reason) const noexcept;
   std::uint64_t upload_urls(std::size_t profile_index) const noexcept;
+  std::uint64_t auth_decisions(auth::AuthMode mode, AuthDecision decision) const noexcept;
+  std::uint64_t auth_refusals(std::string_view reason) const noexcept;
 
-  static constexpr std::array<int, 14> kStatuses = {200, 204, 304, 400, 403, 404, 405,
+  static constexpr std::array<int, 15> kStatuses = {200, 204, 304, 400, 401, 403, 404, 405,
                                                     408, 413, 415, 431, 500, 503, 0};
   static constexpr std::array<double, 14> kBuckets = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
@@ -74,6 +92,7 @@ class ApiMetrics {
  private:
   struct Shard;
   Shard& shard() const noexcept;
+  std::size_t profile_index(std::string_view profile) const noexcept;
 
   std::vector<std::string> profile_names_;
   std::unique_ptr<Shard[]> shards_;

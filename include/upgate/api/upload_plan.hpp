@@ -1,8 +1,10 @@
-// plan_upload(): from a parsed request and its profile to exactly what will be signed.
+// plan_upload(): from a parsed request, its profile and its caller to exactly what will be
+// signed.
 //
 // This is the whole policy of the upload API, with no I/O: it checks the size against
-// the profile, the media type and extension, the checksum and metadata, sanitises the
-// name, names the key, and lists the headers the client must send:
+// the profile (and the caller's narrower limits, caller.hpp), the media type and
+// extension, the checksum and metadata, sanitises the name, names the key, and lists the
+// headers the client must send:
 //   seed route:  Content-Type, Content-Length (what the seed's unchanged client sends)
 //   /v1/uploads: Content-Type, Content-Length, If-None-Match: * (when the profile
 //                protects against overwrite), x-amz-checksum-sha256, x-amz-meta-*.
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "upgate/api/api_error.hpp"
+#include "upgate/api/caller.hpp"
 #include "upgate/api/profile_set.hpp"
 #include "upgate/api/upload_request.hpp"
 #include "upgate/expected.hpp"
@@ -31,8 +34,11 @@ struct UploadPlan {
   std::chrono::seconds lifetime{0};
 };
 
+// `resolved`: the request's profile and folder (ProfileSet::resolve); `caller`: who asks,
+// as authentication established it (anonymous when the profile takes anyone).
 Expected<UploadPlan, ApiError> plan_upload(const UploadRequest& request, UploadRoute route,
-                                           const ProfileSet& profiles, std::chrono::sys_seconds now,
+                                           const ResolvedProfile& resolved, const Caller& caller,
+                                           std::chrono::sys_seconds now,
                                            const std::array<std::uint8_t, 16>& id);
 
 }  // namespace upgate::api

@@ -10,9 +10,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "upgate/api/auth_config.hpp"
 #include "upgate/api/key_template.hpp"
 #include "upgate/api/media_type.hpp"
 
@@ -37,6 +39,9 @@ struct UploadProfile {
   bool overwrite_protection = true;  // sign If-None-Match: * (on /v1/uploads)
   Disposition disposition = Disposition::attachment;
   bool downloads = true;  // GET /v1/downloads may sign GETs for keys in this folder
+  // Who may use the profile (auth_config.hpp); unset: "required" when [auth] configures a
+  // mode, else open.
+  std::optional<ProfileAuth> auth;
 
   bool allows_type(const MediaType& type) const;
   bool allows_extension(std::string_view lower_case_extension) const;

@@ -1,15 +1,21 @@
 // UploadService: the upload API's answers, from request bytes to response values.
 //
 // No sockets here: a route hands over the Content-Type header and the body (or the
-// query), and gets back a status, a JSON body and what the logs and metrics need. The
-// HTTP layer (api_server.hpp) only translates, so every answer can be exercised
-// directly.
+// query), and gets back values. The HTTP layer (api_server.hpp, request_pipeline.hpp)
+// only translates, so every answer can be exercised directly. A request goes through it
+// in two halves, with authentication between them (request_pipeline.hpp):
+//   read_upload / read_download  the request's own checks (Content-Type, JSON, fields,
+//                                key shape), before anyone is asked who sent it;
+//   resolve                      the profile (and folder) the request is for;
+//   presign_upload / _download   for an admitted caller: plan (upload_plan.hpp) or the
+//                                download rule (download_rule.hpp), sign, render.
 //
 // Two error styles, both with `"ok":false`:
 //   seed route  {"ok":false,"error":"Missing required
 //   fields","code":"missing_field","field":"fileName"}
 //               (`error` stays a string: the seed's client shows it as is)
 //   /v1/...     {"ok":false,"error":{"code":"missing_field","message":"...","field":"fileName"}}
+// Authentication refusals add "reason" (the failed check, e.g. "expired") beside "code".
 // A signing failure is 500 "Failed to generate presigned URL"; its detail goes to
 // `internal_detail` for the log, never to the client.
 //
@@ -26,8 +32,11 @@
 #include <string_view>
 
 #include "upgate/api/api_error.hpp"
+#include "upgate/api/caller.hpp"
 #include "upgate/api/profile_set.hpp"
+#include "upgate/api/upload_intent.hpp"
 #include "upgate/api/upload_plan.hpp"
+#include "upgate/api/upload_request.hpp"
 #include "upgate/config/refreshing_credentials.hpp"
 #include "upgate/config/s3_target.hpp"
 #include "upgate/sigv4/signing_key.hpp"
@@ -43,7 +52,9 @@ struct ApiReply {
   const UploadProfile* profile = nullptr;
   std::string key;
   std::optional<ErrorCode> error;
-  std::string internal_detail;  // for the log only
+  std::string internal_detail;                         // for the log only
+  std::optional<std::chrono::sys_seconds> expires_at;  // of the URL issued
+  std::string www_authenticate;                        // for 401 (and some 403) answers
 };
 
 enum class ErrorStyle : std::uint8_t { seed, v1 };
@@ -60,10 +71,18 @@ class UploadService {
 
   // POST /api/s3/getPresignedUrl and POST /v1/uploads. `content_type` is the request's
   // Content-Type header (nullopt when absent).
-  ApiReply presign_upload(UploadRoute route, std::optional<std::string_view> content_type,
-                          std::string_view body) const;
-  // GET /v1/downloads?key=...; `query` is the raw query string.
-  ApiReply presign_download(std::string_view query) const;
+  Expected<UploadRequest, ApiReply> read_upload(UploadRoute route,
+                                                std::optional<std::string_view> content_type,
+                                                std::string_view body) const;
+  // GET /v1/downloads?key=...; `query` is the raw query string. The key, well formed.
+  Expected<std::string, ApiReply> read_download(std::string_view query) const;
+  // The profile an intent is for: by name (uploads) or by key (downloads).
+  Expected<ResolvedProfile, ApiReply> resolve(const UploadIntent& intent) const;
+
+  ApiReply presign_upload(UploadRoute route, const UploadRequest& request,
+                          const ResolvedProfile& profile, const Caller& caller) const;
+  ApiReply presign_download(std::string key, const ResolvedProfile& profile,
+                            const Caller& caller) const;
 
   // An error answer in the given style (also for errors found by the HTTP layer, such as
   // a body over the limit).

@@ -52,10 +52,11 @@ class ApiServerDrainTest : public ::testing::Test {
                                    {"AWS_SECRET_ACCESS_KEY", "drain-test-secret"}}),
         flags, std::nullopt);
     ASSERT_TRUE(parsed) << parsed.error().describe();
-    config = std::make_unique<ApiConfig>(std::move(*parsed));
     ApiServerOptions options;
     options.ready = std::move(ready);
-    auto created = ApiServer::create(*config, std::move(options));
+    auto runtime = ApiRuntime::create(std::move(*parsed));
+    ASSERT_TRUE(runtime) << runtime.error().describe();
+    auto created = ApiServer::create(std::move(*runtime), std::move(options));
     ASSERT_TRUE(created) << created.error().message;
     server = std::move(*created);
     running = std::async(std::launch::async, [this] { server->run(); });
@@ -67,7 +68,6 @@ class ApiServerDrainTest : public ::testing::Test {
   }
 
   upgate::testing::TempDir dir;
-  std::unique_ptr<ApiConfig> config;
   std::unique_ptr<ApiServer> server;
   std::future<void> running;
 };

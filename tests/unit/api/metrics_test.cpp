@@ -17,7 +17,7 @@ TEST(ApiMetrics, CountsAcrossThreads) {
     threads.emplace_back([&] {
       for (int i = 0; i < 1000; ++i) {
         metrics.record_request(MetricRoute::seed_presign, 200, 300us);
-        metrics.record_upload_url(0);
+        metrics.record_upload_url("default");
       }
     });
   }
@@ -39,8 +39,13 @@ TEST(ApiMetrics, RenderIsPrometheusText) {
   ApiMetrics metrics({"avatars", "we\"ird"});
   metrics.record_request(MetricRoute::seed_presign, 200, 300us);
   metrics.record_request(MetricRoute::seed_presign, 400, 20ms);
-  metrics.record_upload_url(0);
-  metrics.record_download_url(0);
+  metrics.record_upload_url("avatars");
+  metrics.record_download_url("avatars");
+  metrics.record_upload_url("not-a-profile");  // a reloaded runtime's unknown name: not counted
+  metrics.record_auth(auth::AuthMode::kJwt, AuthDecision::accepted);
+  metrics.record_auth(auth::AuthMode::kJwt, AuthDecision::refused, "expired");
+  metrics.record_auth(auth::AuthMode::kHook, AuthDecision::unavailable, "hook_timeout");
+  metrics.record_auth(auth::AuthMode::kNone, AuthDecision::anonymous);
   metrics.record_rejection(ErrorCode::missing_field);
   metrics.set_open_connections_source([] { return std::size_t{7}; });
   const std::string text = metrics.render();
@@ -57,6 +62,14 @@ TEST(ApiMetrics, RenderIsPrometheusText) {
            R"(upgate_presigned_urls_total{profile="avatars",method="GET"} 1)",
            R"(upgate_presigned_urls_total{profile="we\"ird",method="PUT"} 0)",
            R"(upgate_rejections_total{reason="missing_field"} 1)",
+           R"(upgate_auth_decisions_total{mode="jwt",decision="accepted"} 1)",
+           R"(upgate_auth_decisions_total{mode="jwt",decision="refused"} 1)",
+           R"(upgate_auth_decisions_total{mode="hook",decision="unavailable"} 1)",
+           R"(upgate_auth_decisions_total{mode="none",decision="anonymous"} 1)",
+           R"(upgate_auth_decisions_total{mode="api_key",decision="forbidden"} 0)",
+           R"(upgate_auth_refusals_total{reason="expired"} 1)",
+           R"(upgate_auth_refusals_total{reason="hook_timeout"} 1)",
+           R"(upgate_auth_refusals_total{reason="bad_signature"} 0)",
            R"(upgate_rejections_total{reason="invalid_json"} 0)",
            "# TYPE upgate_http_request_duration_seconds histogram",
            "upgate_http_open_connections 7",

@@ -20,6 +20,17 @@ UploadRequest request(std::string folder, std::string name, std::string type, st
   return r;
 }
 
+// plan_upload for an anonymous caller, the profile resolved as the pipeline resolves it.
+Expected<UploadPlan, ApiError> plan_for(const UploadRequest& request, UploadRoute route,
+                                        const ProfileSet& profiles, sys_seconds now,
+                                        const std::array<std::uint8_t, 16>& id,
+                                        const Caller& caller = {}) {
+  auto resolved =
+      profiles.resolve(request.profile, route == UploadRoute::seed ? "folderName" : "profile");
+  if (!resolved) return Unexpected(std::move(resolved).error());
+  return plan_upload(request, route, *resolved, caller, now, id);
+}
+
 ProfileSet defaults() {
   return *ProfileSet::create({default_profile()});
 }
@@ -37,8 +48,8 @@ ProfileSet avatars() {
 
 TEST(PlanUpload, SeedRouteSignsTypeAndLengthOnly) {
   const auto profiles = defaults();
-  const auto plan = plan_upload(request("services", "My Cat.png", "image/png", 1234),
-                                UploadRoute::seed, profiles, kNow, kId);
+  const auto plan = plan_for(request("services", "My Cat.png", "image/png", 1234),
+                             UploadRoute::seed, profiles, kNow, kId);
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_EQ(plan->key, "services/2025/12/31/deadbeef000102030405060708090a0b-My_Cat.png");
   ASSERT_EQ(plan->headers.size(), 2u);
@@ -52,7 +63,7 @@ TEST(PlanUpload, V1SignsOverwriteProtectionChecksumAndMetadata) {
   auto r = request("docs", "a.txt", "text/plain", 5);
   r.sha256_base64 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
   r.metadata = {{"user-id", "42"}};
-  const auto plan = plan_upload(r, UploadRoute::v1, profiles, kNow, kId);
+  const auto plan = plan_for(r, UploadRoute::v1, profiles, kNow, kId);
   ASSERT_TRUE(plan) << plan.error().message;
   const std::vector<sigv4::Header> expected = {
       {"Content-Type", "text/plain"},
@@ -68,54 +79,54 @@ TEST(PlanUpload, OverwriteProtectionCanBeTurnedOff) {
   p.overwrite_protection = false;
   const auto profiles = *ProfileSet::create({p});
   const auto plan =
-      plan_upload(request("d", "a.txt", "text/plain", 5), UploadRoute::v1, profiles, kNow, kId);
+      plan_for(request("d", "a.txt", "text/plain", 5), UploadRoute::v1, profiles, kNow, kId);
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->headers.size(), 2u);
 }
 
 TEST(PlanUpload, SizeLimitIsNamedInTheSeedsWording) {
   const auto profiles = defaults();
-  const auto plan = plan_upload(request("f", "a.png", "image/png", 5 * 1024 * 1024 + 1),
-                                UploadRoute::seed, profiles, kNow, kId);
+  const auto plan = plan_for(request("f", "a.png", "image/png", 5 * 1024 * 1024 + 1),
+                             UploadRoute::seed, profiles, kNow, kId);
   ASSERT_FALSE(plan);
   EXPECT_EQ(plan.error().code, ErrorCode::file_too_large);
   EXPECT_EQ(plan.error().message, "File size exceeds 5 MB limit");
   EXPECT_EQ(plan.error().field, "fileSize");
-  EXPECT_TRUE(plan_upload(request("f", "a.png", "image/png", 5 * 1024 * 1024), UploadRoute::seed,
-                          profiles, kNow, kId));
+  EXPECT_TRUE(plan_for(request("f", "a.png", "image/png", 5 * 1024 * 1024), UploadRoute::seed,
+                       profiles, kNow, kId));
 }
 
 TEST(PlanUpload, ProfileRules) {
   const auto profiles = avatars();
-  EXPECT_TRUE(plan_upload(request("avatars", "me.PNG", "image/png", 10), UploadRoute::v1, profiles,
-                          kNow, kId));
-  EXPECT_EQ(plan_upload(request("avatars", "me.png", "application/pdf", 10), UploadRoute::v1,
-                        profiles, kNow, kId)
+  EXPECT_TRUE(plan_for(request("avatars", "me.PNG", "image/png", 10), UploadRoute::v1, profiles,
+                       kNow, kId));
+  EXPECT_EQ(plan_for(request("avatars", "me.png", "application/pdf", 10), UploadRoute::v1, profiles,
+                     kNow, kId)
                 .error()
                 .code,
             ErrorCode::content_type_not_allowed);
-  EXPECT_EQ(plan_upload(request("avatars", "me.gif", "image/gif", 10), UploadRoute::v1, profiles,
-                        kNow, kId)
-                .error()
-                .code,
-            ErrorCode::extension_not_allowed);
-  EXPECT_EQ(plan_upload(request("avatars", "noext", "image/png", 10), UploadRoute::v1, profiles,
-                        kNow, kId)
-                .error()
-                .code,
-            ErrorCode::extension_not_allowed);
-  EXPECT_EQ(plan_upload(request("avatars", "me.png", "image/png", 2 * 1024 * 1024), UploadRoute::v1,
-                        profiles, kNow, kId)
+  EXPECT_EQ(
+      plan_for(request("avatars", "me.gif", "image/gif", 10), UploadRoute::v1, profiles, kNow, kId)
+          .error()
+          .code,
+      ErrorCode::extension_not_allowed);
+  EXPECT_EQ(
+      plan_for(request("avatars", "noext", "image/png", 10), UploadRoute::v1, profiles, kNow, kId)
+          .error()
+          .code,
+      ErrorCode::extension_not_allowed);
+  EXPECT_EQ(plan_for(request("avatars", "me.png", "image/png", 2 * 1024 * 1024), UploadRoute::v1,
+                     profiles, kNow, kId)
                 .error()
                 .message,
             "File size exceeds 1 MB limit");
   EXPECT_EQ(
-      plan_upload(request("other", "me.png", "image/png", 10), UploadRoute::v1, profiles, kNow, kId)
+      plan_for(request("other", "me.png", "image/png", 10), UploadRoute::v1, profiles, kNow, kId)
           .error()
           .code,
       ErrorCode::unknown_profile);
-  const auto plan = plan_upload(request("avatars", "me.png", "image/png", 10), UploadRoute::v1,
-                                profiles, kNow, kId);
+  const auto plan =
+      plan_for(request("avatars", "me.png", "image/png", 10), UploadRoute::v1, profiles, kNow, kId);
   EXPECT_EQ(plan->lifetime, seconds(60));
   EXPECT_EQ(plan->key.rfind("users/avatars/", 0), 0u);
 }
@@ -124,19 +135,19 @@ TEST(PlanUpload, BadTypesNamesAndChecksums) {
   const auto profiles = defaults();
   for (const char* type : {"png", "image/", "image/png\r\nx: y", "*/*"}) {
     const auto plan =
-        plan_upload(request("f", "a.png", type, 1), UploadRoute::seed, profiles, kNow, kId);
+        plan_for(request("f", "a.png", type, 1), UploadRoute::seed, profiles, kNow, kId);
     ASSERT_FALSE(plan) << type;
     EXPECT_EQ(plan.error().code, ErrorCode::invalid_content_type) << type;
     EXPECT_EQ(plan.error().field, "fileType");
   }
   const auto dots =
-      plan_upload(request("f", "....", "a/b", 1), UploadRoute::seed, profiles, kNow, kId);
+      plan_for(request("f", "....", "a/b", 1), UploadRoute::seed, profiles, kNow, kId);
   ASSERT_FALSE(dots);
   EXPECT_EQ(dots.error().code, ErrorCode::invalid_file_name);
   for (const char* sha : {"notbase64!", "AAAA", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"}) {
     auto r = request("f", "a.png", "image/png", 1);
     r.sha256_base64 = sha;
-    const auto plan = plan_upload(r, UploadRoute::v1, profiles, kNow, kId);
+    const auto plan = plan_for(r, UploadRoute::v1, profiles, kNow, kId);
     ASSERT_FALSE(plan) << sha;
     EXPECT_EQ(plan.error().code, ErrorCode::invalid_checksum);
   }
@@ -156,8 +167,8 @@ TEST(PlanUpload, HostileNamesAndFoldersNeverEscapeTheFolder) {
                                ". .",
                                "x/./y"};
   for (const std::string& name : names) {
-    const auto plan = plan_upload(request("uploads", name, "image/png", 1), UploadRoute::seed,
-                                  profiles, kNow, random_id());
+    const auto plan = plan_for(request("uploads", name, "image/png", 1), UploadRoute::seed,
+                               profiles, kNow, random_id());
     if (!plan) {
       EXPECT_EQ(plan.error().code, ErrorCode::invalid_file_name) << name;
       continue;
@@ -167,12 +178,44 @@ TEST(PlanUpload, HostileNamesAndFoldersNeverEscapeTheFolder) {
     EXPECT_EQ(std::count(plan->key.begin(), plan->key.end(), '/'), 4) << plan->key;
   }
   for (const char* folder : {"..", "../x", "/abs", "a/../b", "a//b"}) {
-    const auto plan = plan_upload(request(folder, "a.png", "image/png", 1), UploadRoute::seed,
-                                  profiles, kNow, kId);
+    const auto plan =
+        plan_for(request(folder, "a.png", "image/png", 1), UploadRoute::seed, profiles, kNow, kId);
     ASSERT_FALSE(plan) << folder;
     EXPECT_EQ(plan.error().code, ErrorCode::invalid_folder);
     EXPECT_EQ(plan.error().field, "folderName");
   }
+}
+
+// A caller's narrower limits (the hook's max_size and allowed_types) apply on top of the
+// profile's, and never widen them.
+TEST(PlanUpload, TheCallersLimitsOnlyNarrowTheProfiles) {
+  const auto profiles = avatars();  // 1 MiB, image/*
+  Caller caller;
+  caller.limits.max_size = 1000;
+  caller.limits.allowed_types = std::vector{*MediaTypePattern::parse("image/png")};
+  auto refused = plan_for(request("avatars", "me.png", "image/png", 1001), UploadRoute::v1,
+                          profiles, kNow, kId, caller);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::file_too_large);
+  EXPECT_NE(refused.error().message.find("1000"), std::string::npos) << refused.error().message;
+  EXPECT_TRUE(plan_for(request("avatars", "me.png", "image/png", 1000), UploadRoute::v1, profiles,
+                       kNow, kId, caller));
+  refused = plan_for(request("avatars", "me.jpg", "image/jpeg", 10), UploadRoute::v1, profiles,
+                     kNow, kId, caller);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::content_type_not_allowed);
+
+  // A wider answer changes nothing: the profile's 1 MiB and image/* still hold.
+  caller.limits.max_size = 10ULL * 1024 * 1024 * 1024;
+  caller.limits.allowed_types = std::vector{*MediaTypePattern::parse("*/*")};
+  refused = plan_for(request("avatars", "me.png", "image/png", 2 * 1024 * 1024), UploadRoute::v1,
+                     profiles, kNow, kId, caller);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::file_too_large);
+  refused = plan_for(request("avatars", "me.png", "application/pdf", 10), UploadRoute::v1, profiles,
+                     kNow, kId, caller);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::content_type_not_allowed);
 }
 
 }  // namespace

@@ -25,6 +25,34 @@ config::S3Target target() {
   return t;
 }
 
+// The service's two halves joined for one caller, as the request pipeline joins them
+// around authentication (request_pipeline.hpp).
+ApiReply answer_upload(const UploadService& service, UploadRoute route,
+                       std::optional<std::string_view> content_type, std::string_view body,
+                       const Caller& caller = {}) {
+  auto request = service.read_upload(route, content_type, body);
+  if (!request) return std::move(request).error();
+  UploadIntent intent;
+  intent.route = route == UploadRoute::seed ? ApiRoute::seed : ApiRoute::uploads;
+  intent.profile = request->profile;
+  intent.profile_field = route == UploadRoute::seed ? "folderName" : "profile";
+  auto profile = service.resolve(intent);
+  if (!profile) return std::move(profile).error();
+  return service.presign_upload(route, *request, *profile, caller);
+}
+
+ApiReply answer_download(const UploadService& service, std::string_view query,
+                         const Caller& caller = {}) {
+  auto key = service.read_download(query);
+  if (!key) return std::move(key).error();
+  UploadIntent intent;
+  intent.route = ApiRoute::downloads;
+  intent.key = *key;
+  auto profile = service.resolve(intent);
+  if (!profile) return std::move(profile).error();
+  return service.presign_download(std::move(*key), *profile, caller);
+}
+
 class UploadServiceTest : public ::testing::Test {
  protected:
   ProfileSet profiles = *ProfileSet::create({default_profile()});
@@ -54,8 +82,8 @@ class UploadServiceTest : public ::testing::Test {
 };
 
 TEST_F(UploadServiceTest, SeedAnswerVerifiesForItsHeadersOnly) {
-  const ApiReply reply = service.presign_upload(
-      UploadRoute::seed, "application/json",
+  const ApiReply reply = answer_upload(
+      service, UploadRoute::seed, "application/json",
       R"({"fileName":"a.png","fileType":"image/png","fileSize":10,"folderName":"f"})");
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(reply.kind, ReplyKind::upload_url);
@@ -73,16 +101,16 @@ TEST_F(UploadServiceTest, SeedAnswerVerifiesForItsHeadersOnly) {
 }
 
 TEST_F(UploadServiceTest, ErrorStyles) {
-  const ApiReply seed = service.presign_upload(UploadRoute::seed, "application/json", "{}");
+  const ApiReply seed = answer_upload(service, UploadRoute::seed, "application/json", "{}");
   EXPECT_EQ(seed.status, 400);
   EXPECT_EQ(
       seed.body,
       R"({"ok":false,"error":"Missing required fields","code":"missing_field","field":"fileName"})");
-  const ApiReply v1 = service.presign_upload(UploadRoute::v1, "application/json", "{}");
+  const ApiReply v1 = answer_upload(service, UploadRoute::v1, "application/json", "{}");
   EXPECT_EQ(
       v1.body,
       R"({"ok":false,"error":{"code":"missing_field","message":"profile is required","field":"profile"}})");
-  const ApiReply media = service.presign_upload(UploadRoute::v1, "text/plain", "{}");
+  const ApiReply media = answer_upload(service, UploadRoute::v1, "text/plain", "{}");
   EXPECT_EQ(media.status, 415);
   EXPECT_TRUE(is_json_media_type("Application/JSON; charset=utf-8"));
   EXPECT_FALSE(is_json_media_type("application/jsonx"));
@@ -92,8 +120,8 @@ TEST_F(UploadServiceTest, SigningFailureIs500WithDetailsOnlyForTheLog) {
   config::S3Target broken = target();
   broken.credentials = {};
   const UploadService failing(profiles, broken, [] { return kNow; });
-  const ApiReply reply = failing.presign_upload(
-      UploadRoute::seed, "application/json",
+  const ApiReply reply = answer_upload(
+      failing, UploadRoute::seed, "application/json",
       R"({"fileName":"a.png","fileType":"image/png","fileSize":10,"folderName":"f"})");
   EXPECT_EQ(reply.status, 500);
   EXPECT_EQ(reply.body,
@@ -102,7 +130,7 @@ TEST_F(UploadServiceTest, SigningFailureIs500WithDetailsOnlyForTheLog) {
 }
 
 TEST_F(UploadServiceTest, DownloadVerifiesAndCarriesTheDisposition) {
-  const ApiReply reply = service.presign_download("key=f%2F2025%2Fa%20b.txt&x=1");
+  const ApiReply reply = answer_download(service, "key=f%2F2025%2Fa%20b.txt&x=1");
   ASSERT_EQ(reply.status, 200) << reply.body;
   const auto answer = json::parse(reply.body).as_object();
   EXPECT_EQ(answer.at("key"), "f/2025/a b.txt");
@@ -120,12 +148,12 @@ TEST_F(UploadServiceTest, SecretNeverInAnyAnswer) {
       R"(not json)", R"({"profile":"f","fileName":"a","contentType":"a/b","size":1,"sha256":"!"})"};
   for (const auto& body : bodies) {
     for (UploadRoute route : {UploadRoute::seed, UploadRoute::v1}) {
-      const ApiReply reply = service.presign_upload(route, "application/json", body);
+      const ApiReply reply = answer_upload(service, route, "application/json", body);
       EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
       EXPECT_EQ(reply.internal_detail.find(kSecret), std::string::npos);
     }
   }
-  EXPECT_EQ(service.presign_download("key=f/a").body.find(kSecret), std::string::npos);
+  EXPECT_EQ(answer_download(service, "key=f/a").body.find(kSecret), std::string::npos);
 }
 
 // Temporary credentials: a URL never outlives the credentials that signed it.
@@ -144,8 +172,8 @@ class ExpiringCredentialsTest : public UploadServiceTest {
 
 TEST_F(ExpiringCredentialsTest, UrlLifetimeIsCappedByTheCredentialsExpiry) {
   s3.credentials_expiration = kNow + seconds(100);  // the profile asks for 300 s
-  ApiReply reply = service.presign_upload(UploadRoute::v1, "application/json",
-                                          R"({"folderName":"f","fileName":"a.png",
+  ApiReply reply = answer_upload(service, UploadRoute::v1, "application/json",
+                                 R"({"folderName":"f","fileName":"a.png",
                                               "contentType":"image/png","size":10})");
   ASSERT_EQ(reply.status, 200) << reply.body;
   auto answer = json::parse(reply.body).as_object();
@@ -153,14 +181,14 @@ TEST_F(ExpiringCredentialsTest, UrlLifetimeIsCappedByTheCredentialsExpiry) {
   EXPECT_EQ(answer.at("expiresIn"), 100);
   EXPECT_EQ(query_value(std::string(answer.at("uploadUrl").as_string()), "X-Amz-Expires"), "100");
 
-  reply = service.presign_upload(UploadRoute::seed, "application/json", kSeedBody);
+  reply = answer_upload(service, UploadRoute::seed, "application/json", kSeedBody);
   ASSERT_EQ(reply.status, 200) << reply.body;
   answer = json::parse(reply.body).as_object();
   EXPECT_EQ(answer.at("expiresAt"), "2025-06-01T12:01:40.000Z");
   EXPECT_TRUE(verify(answer, "PUT", "uploadUrl",
                      {{"content-type", "image/png"}, {"content-length", "10"}}));
 
-  reply = service.presign_download("key=f/a.png");
+  reply = answer_download(service, "key=f/a.png");
   ASSERT_EQ(reply.status, 200) << reply.body;
   answer = json::parse(reply.body).as_object();
   EXPECT_EQ(answer.at("expiresIn"), 100);
@@ -168,27 +196,27 @@ TEST_F(ExpiringCredentialsTest, UrlLifetimeIsCappedByTheCredentialsExpiry) {
 
   // Credentials that outlive the profile's lifetime change nothing.
   s3.credentials_expiration = kNow + hours(1);
-  reply = service.presign_upload(UploadRoute::seed, "application/json", kSeedBody);
+  reply = answer_upload(service, UploadRoute::seed, "application/json", kSeedBody);
   EXPECT_EQ(json::parse(reply.body).as_object().at("expiresAt"), "2025-06-01T12:05:00.000Z");
 }
 
 TEST_F(ExpiringCredentialsTest, TooLittleLifeLeftIs503NotAUrlThatDiesInFlight) {
   s3.credentials_expiration = kNow + seconds(29);
-  ApiReply reply = service.presign_upload(UploadRoute::seed, "application/json", kSeedBody);
+  ApiReply reply = answer_upload(service, UploadRoute::seed, "application/json", kSeedBody);
   EXPECT_EQ(reply.status, 503);
   EXPECT_EQ(reply.error, ErrorCode::credentials_unavailable);
   EXPECT_EQ(
       reply.body,
       R"({"ok":false,"error":"the server's AWS credentials expire too soon to sign a usable URL; try again shortly","code":"credentials_unavailable"})");
   EXPECT_NE(reply.profile, nullptr);
-  reply = service.presign_download("key=f/a.png");
+  reply = answer_download(service, "key=f/a.png");
   EXPECT_EQ(reply.status, 503);
   EXPECT_EQ(json::parse(reply.body).as_object().at("error").at("code"), "credentials_unavailable");
   // Validation still comes first: a bad request is a 400 whatever the credentials.
-  EXPECT_EQ(service.presign_upload(UploadRoute::seed, "application/json", "{}").status, 400);
+  EXPECT_EQ(answer_upload(service, UploadRoute::seed, "application/json", "{}").status, 400);
 
   s3.credentials_expiration = kNow + seconds(30);
-  EXPECT_EQ(service.presign_upload(UploadRoute::seed, "application/json", kSeedBody).status, 200);
+  EXPECT_EQ(answer_upload(service, UploadRoute::seed, "application/json", kSeedBody).status, 200);
 }
 
 TEST_F(ExpiringCredentialsTest, SignsWithTheRefreshedSnapshot) {
@@ -200,7 +228,7 @@ TEST_F(ExpiringCredentialsTest, SignsWithTheRefreshedSnapshot) {
   const config::RefreshingCredentials refreshing(nullptr, std::move(live), [] { return kNow; });
   const UploadService with_live(
       profiles, s3, [] { return kNow; }, &refreshing);
-  const ApiReply reply = with_live.presign_upload(UploadRoute::seed, "application/json", kSeedBody);
+  const ApiReply reply = answer_upload(with_live, UploadRoute::seed, "application/json", kSeedBody);
   ASSERT_EQ(reply.status, 200) << reply.body;
   const auto answer = json::parse(reply.body).as_object();
   const std::string url(answer.at("uploadUrl").as_string());

@@ -71,7 +71,9 @@ TEST(UrlAccess, BrowserHeadersCoverEveryHeaderPlanUploadSigns) {
   request.size = 10;
   request.sha256_base64 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
   request.metadata = {{"owner", "me"}, {"album", "x"}};
-  const auto plan = plan_upload(request, UploadRoute::v1, profiles,
+  const auto resolved = profiles.resolve("p", "profile");
+  ASSERT_TRUE(resolved);
+  const auto plan = plan_upload(request, UploadRoute::v1, *resolved, Caller{},
                                 std::chrono::sys_seconds(std::chrono::seconds(1700000000)), {});
   ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_GE(plan->headers.size(), 6u);

@@ -1,0 +1,105 @@
+// upgate::api::RequestPipeline: the one way every route that issues a URL goes, so that
+// no route can sign for someone it has not judged:
+//
+//   begin   the runtime snapshot this request uses from start to end (api_runtime.hpp)
+//   (the route reads its request: Content-Type, body or query → UploadIntent)
+//   admit   profile → authenticate (the modes in order, auth_chain.hpp) → principal →
+//           the profile's `auth` rule → [rate limits and quotas plug in here] → the Caller
+//   (the route plans and signs for that Caller: UploadService)
+//   answer  audit line → metrics → access-log note → CORS → the response
+//
+// A route is then:
+//   ApiCall call = pipeline.begin(ex, ApiRoute::uploads);
+//   auto request = call.runtime->service().read_upload(...);     // refusal: answer() it
+//   call.intent = ...;                                            // what it asks for
+//   if (auto admitted = co_await pipeline.admit(ex, call); !admitted)
+//     co_return co_await pipeline.answer(ex, call, std::move(admitted).error());
+//   co_await pipeline.answer(ex, call, service.presign_upload(..., call.profile, *call.caller));
+//
+// admit() decides, for the profile the intent resolves to:
+//   - no authentication mode configured, or the profile's auth = "none": an anonymous
+//     caller, credentials not looked at;
+//   - else the chain's verdict: a caller; a refusal (401/403/503, with WWW-Authenticate);
+//     or no credentials, which "required" (the default) refuses with 401
+//     authentication_required and "optional" lets through as anonymous;
+//   - a request whose profile does not resolve is authenticated as "required" before it
+//     learns why (an anonymous client cannot probe which profiles exist).
+// Every outcome is counted per mode and decision (metrics.hpp). Blocking work (a JWKS
+// fetch for an unknown kid) runs on the blocking pool; the hook is asked asynchronously.
+//
+// answer() writes one audit line (audit_log.hpp) per call, issued or refused, when the
+// logs are on; a reply's internal_detail goes to the log as an error (a signing failure)
+// or, for an unavailable authenticator, as a warning at most once per second.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "upgate/api/api_runtime.hpp"
+#include "upgate/api/caller.hpp"
+#include "upgate/api/metrics.hpp"
+#include "upgate/api/profile_set.hpp"
+#include "upgate/api/upload_intent.hpp"
+#include "upgate/api/upload_service.hpp"
+#include "upgate/expected.hpp"
+#include "upgate/http/exchange.hpp"
+
+namespace upgate::api {
+
+// One API request on its way through the pipeline: what is known so far.
+struct ApiCall {
+  std::shared_ptr<const ApiRuntime> runtime;  // taken once, by begin()
+  UploadIntent intent;
+  ErrorStyle style = ErrorStyle::v1;
+  ResolvedProfile profile;                           // set by admit()
+  std::optional<Caller> caller;                      // set by admit() when let through
+  auth::AuthMode judged_by = auth::AuthMode::kNone;  // the mode that gave the verdict
+};
+
+// What the access line of a request adds (api_server.cpp's observer takes it).
+struct AccessNote {
+  std::string request_id;
+  std::string profile;
+  std::string key;
+  std::string_view error;
+  std::string remote;
+};
+// The note answer() left for this request on this I/O thread, if any.
+std::optional<AccessNote> take_access_note(std::string_view request_id);
+
+class RequestPipeline {
+ public:
+  struct Logs {
+    std::shared_ptr<spdlog::logger> logger;  // null: no logs at all
+    bool access_log = true;
+    bool audit = true;
+  };
+
+  RequestPipeline(std::shared_ptr<const ApiRuntime> runtime, ApiMetrics& metrics, Logs logs);
+
+  // The current snapshot, and its replacement (thread-safe; see api_runtime.hpp).
+  std::shared_ptr<const ApiRuntime> runtime() const noexcept;
+  void replace_runtime(std::shared_ptr<const ApiRuntime> runtime) noexcept;
+
+  ApiCall begin(const http::Exchange& exchange, ApiRoute route) const;
+  boost::asio::awaitable<Expected<void, ApiReply>> admit(http::Exchange& exchange,
+                                                         ApiCall& call) const;
+  boost::asio::awaitable<void> answer(http::Exchange& exchange, const ApiCall& call,
+                                      ApiReply reply) const;
+
+ private:
+  void log_detail(const http::Exchange& exchange, const ApiReply& reply) const;
+  void audit(const http::Exchange& exchange, const ApiCall& call, const ApiReply& reply) const;
+
+  std::atomic<std::shared_ptr<const ApiRuntime>> runtime_;
+  ApiMetrics& metrics_;
+  Logs logs_;
+  std::shared_ptr<spdlog::logger> audit_logger_;  // the logger's sinks, always at info
+  mutable std::atomic<std::int64_t> last_unavailable_log_{0};
+};
+
+}  // namespace upgate::api

@@ -1,0 +1,65 @@
+// The audit line, written by hand like the access line: it is on every API request's path.
+#include "upgate/api/audit_log.hpp"
+
+#include "json_writer.hpp"
+#include "upgate/sigv4/amz_time.hpp"
+
+namespace upgate::api {
+
+std::string format_audit_line(const AuditRecord& r, std::chrono::system_clock::time_point now) {
+  std::string line;
+  line.reserve(320 + r.key.size());
+  line += "{\"ts\":";
+  json_out::append_timestamp(line, now);
+  line += ",\"level\":\"info\",\"msg\":\"audit\",\"request_id\":";
+  json_out::append_escaped(line, r.request_id);
+  line += r.issued ? ",\"decision\":\"issued\"" : ",\"decision\":\"refused\"";
+  line += ",\"status\":";
+  json_out::append_uint(line, static_cast<std::uint64_t>(r.status < 0 ? 0 : r.status));
+  if (!r.reason.empty()) {
+    line += ",\"reason\":";
+    json_out::append_escaped(line, r.reason);
+  }
+  line += ",\"principal\":";
+  if (r.principal) {
+    json_out::append_escaped(line, *r.principal);
+  } else {
+    line += "null";
+  }
+  line += ",\"auth\":";
+  json_out::append_escaped(line, auth::to_string(r.auth));
+  if (!r.api_key_id.empty()) {
+    line += ",\"api_key_id\":";
+    json_out::append_escaped(line, r.api_key_id);
+  }
+  line += ",\"route\":";
+  json_out::append_escaped(line, to_string(r.route));
+  if (!r.profile.empty()) {
+    line += ",\"profile\":";
+    json_out::append_escaped(line, r.profile);
+  }
+  if (!r.key.empty()) {
+    line += ",\"key\":";
+    json_out::append_escaped(line, r.key);
+  }
+  if (r.size) {
+    line += ",\"size\":";
+    json_out::append_uint(line, *r.size);
+  }
+  if (!r.content_type.empty()) {
+    line += ",\"type\":";
+    json_out::append_escaped(line, r.content_type);
+  }
+  if (!r.client.empty()) {
+    line += ",\"client\":";
+    json_out::append_escaped(line, r.client);
+  }
+  if (r.expires) {
+    line += ",\"expires\":";
+    json_out::append_escaped(line, sigv4::format_iso8601(*r.expires));
+  }
+  line += '}';
+  return line;
+}
+
+}  // namespace upgate::api

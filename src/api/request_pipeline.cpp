@@ -1,0 +1,228 @@
+// The request pipeline: one snapshot, one admission, one answer per API call.
+#include "upgate/api/request_pipeline.hpp"
+
+#include <deque>
+
+#include "upgate/api/audit_log.hpp"
+#include "upgate/api/json_log.hpp"
+#include "upgate/api/media_type.hpp"
+#include "upgate/http/response.hpp"
+#include "upgate/text.hpp"
+
+namespace upgate::api {
+namespace {
+
+using boost::asio::awaitable;
+
+// What a handler tells the access log about its request. The observer runs on the same
+// I/O thread after the request, so a per-thread table keyed by request id suffices; it
+// is bounded in case an observer call never comes.
+thread_local std::deque<AccessNote> t_notes;
+constexpr std::size_t kMaxPendingNotes = 4096;
+
+void leave_note(AccessNote note) {
+  if (t_notes.size() >= kMaxPendingNotes) t_notes.pop_front();
+  t_notes.push_back(std::move(note));
+}
+
+AuthDecision decision_of(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::access_denied:
+      return AuthDecision::forbidden;
+    case ErrorCode::auth_unavailable:
+      return AuthDecision::unavailable;
+    default:
+      return AuthDecision::refused;
+  }
+}
+
+ApiReply refusal_reply(ErrorStyle style, AuthFailure failure) {
+  ApiError error = make_error(failure.code, std::move(failure.message));
+  error.reason = std::string(failure.reason);
+  ApiReply reply = UploadService::error_reply(style, std::move(error));
+  reply.www_authenticate = std::move(failure.www_authenticate);
+  reply.internal_detail = std::move(failure.internal_detail);
+  return reply;
+}
+
+}  // namespace
+
+std::optional<AccessNote> take_access_note(std::string_view request_id) {
+  for (auto it = t_notes.begin(); it != t_notes.end(); ++it) {
+    if (it->request_id == request_id) {
+      AccessNote out = std::move(*it);
+      t_notes.erase(it);
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+RequestPipeline::RequestPipeline(std::shared_ptr<const ApiRuntime> runtime, ApiMetrics& metrics,
+                                 Logs logs)
+    : runtime_(std::move(runtime)), metrics_(metrics), logs_(std::move(logs)) {
+  if (logs_.logger && logs_.audit) {
+    // Audit lines share the log's sinks but not its level: raising the level to quiet
+    // the logs must not silence the record of who got which URL.
+    audit_logger_ = logs_.logger->clone("audit");
+    audit_logger_->set_level(spdlog::level::info);
+  }
+}
+
+std::shared_ptr<const ApiRuntime> RequestPipeline::runtime() const noexcept {
+  return runtime_.load(std::memory_order_acquire);
+}
+
+void RequestPipeline::replace_runtime(std::shared_ptr<const ApiRuntime> runtime) noexcept {
+  runtime_.store(std::move(runtime), std::memory_order_release);
+}
+
+ApiCall RequestPipeline::begin(const http::Exchange& /*exchange*/, ApiRoute route) const {
+  ApiCall call;
+  call.runtime = runtime();
+  call.intent.route = route;
+  call.style = route == ApiRoute::seed ? ErrorStyle::seed : ErrorStyle::v1;
+  return call;
+}
+
+awaitable<Expected<void, ApiReply>> RequestPipeline::admit(http::Exchange& exchange,
+                                                           ApiCall& call) const {
+  const ApiRuntime& runtime = *call.runtime;
+  const AuthChain& chain = runtime.auth();
+  auto resolved = runtime.service().resolve(call.intent);
+  if (resolved) call.profile = *resolved;
+
+  // Who may use the profile; a request whose profile does not resolve is judged as
+  // "required", so that only a caller who may use some profile learns why.
+  ProfileAuth rule = ProfileAuth::none;
+  if (!chain.open()) {
+    rule =
+        resolved ? resolved->profile->auth.value_or(ProfileAuth::required) : ProfileAuth::required;
+  }
+
+  if (rule == ProfileAuth::none) {
+    call.caller = Caller{};
+    metrics_.record_auth(auth::AuthMode::kNone, AuthDecision::anonymous);
+  } else {
+    const RequestCredentials credentials = RequestCredentials::from(exchange.request());
+    const std::string_view profile_name = resolved ? std::string_view(resolved->profile->name)
+                                                   : std::string_view(call.intent.profile);
+    AuthOutcome outcome = co_await chain.authenticate(
+        credentials, call.intent, profile_name,
+        [&exchange](std::function<void()> work) { return exchange.run_blocking(std::move(work)); });
+    call.judged_by = outcome.mode;
+    switch (outcome.kind) {
+      case AuthOutcome::Kind::accepted:
+        metrics_.record_auth(outcome.mode, AuthDecision::accepted);
+        call.caller = std::move(outcome.caller);
+        break;
+      case AuthOutcome::Kind::no_credentials:
+        if (rule == ProfileAuth::required) {
+          AuthFailure failure = authentication_required();
+          metrics_.record_auth(auth::AuthMode::kNone, AuthDecision::refused, failure.reason);
+          co_return Unexpected(refusal_reply(call.style, std::move(failure)));
+        }
+        metrics_.record_auth(auth::AuthMode::kNone, AuthDecision::anonymous);
+        call.caller = Caller{};
+        break;
+      case AuthOutcome::Kind::refused:
+        metrics_.record_auth(outcome.mode, decision_of(outcome.failure.code),
+                             outcome.failure.reason);
+        co_return Unexpected(refusal_reply(call.style, std::move(outcome.failure)));
+    }
+  }
+  if (!resolved) co_return Unexpected(std::move(resolved).error());
+  // Rate limits and quotas are decided here: the caller and the profile are known, and
+  // nothing has been planned or signed yet.
+  co_return Expected<void, ApiReply>{};
+}
+
+void RequestPipeline::log_detail(const http::Exchange& exchange, const ApiReply& reply) const {
+  if (!logs_.logger || reply.internal_detail.empty()) return;
+  if (reply.error == ErrorCode::auth_unavailable) {
+    // An authenticator that is down fails every request; one line a second says so.
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+    std::int64_t last = last_unavailable_log_.load(std::memory_order_relaxed);
+    if (now <= last ||
+        !last_unavailable_log_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+      return;
+    }
+    log_json(
+        *logs_.logger, spdlog::level::warn,
+        json_log_line("warn", "authentication unavailable",
+                      {{"request_id", exchange.request_id()}, {"detail", reply.internal_detail}}));
+    return;
+  }
+  log_json(
+      *logs_.logger, spdlog::level::err,
+      json_log_line("error", "presign failed",
+                    {{"request_id", exchange.request_id()}, {"detail", reply.internal_detail}}));
+}
+
+void RequestPipeline::audit(const http::Exchange& exchange, const ApiCall& call,
+                            const ApiReply& reply) const {
+  if (!audit_logger_) return;
+  const std::string client = exchange.remote_endpoint();
+  AuditRecord record;
+  record.request_id = exchange.request_id();
+  record.issued = !reply.error.has_value();
+  record.status = reply.status;
+  if (reply.error) record.reason = to_string(*reply.error);
+  record.auth = call.judged_by;
+  std::string api_key_id;
+  if (call.caller && call.caller->authenticated()) {
+    record.principal = call.caller->id();
+    if (const auto* id = call.caller->principal->claims.if_contains("api_key_id");
+        id != nullptr && id->is_string()) {
+      api_key_id = std::string(id->as_string());
+      record.api_key_id = api_key_id;
+    }
+  }
+  record.route = call.intent.route;
+  if (reply.profile != nullptr) {
+    record.profile = reply.profile->name;
+  } else if (call.profile.profile != nullptr) {
+    record.profile = call.profile.profile->name;
+  }
+  record.key = !reply.key.empty() ? std::string_view(reply.key) : std::string_view(call.intent.key);
+  record.size = call.intent.size;
+  record.content_type = text::utf8_prefix(call.intent.content_type, kMaxMediaTypeBytes);
+  record.client = client;
+  record.expires = reply.expires_at;
+  log_json(*audit_logger_, spdlog::level::info, format_audit_line(record));
+}
+
+awaitable<void> RequestPipeline::answer(http::Exchange& exchange, const ApiCall& call,
+                                        ApiReply reply) const {
+  if (reply.error) {
+    metrics_.record_rejection(*reply.error);
+  } else if (reply.kind == ReplyKind::upload_url) {
+    metrics_.record_upload_url(reply.profile->name);
+  } else if (reply.kind == ReplyKind::download_url) {
+    metrics_.record_download_url(reply.profile->name);
+  }
+  log_detail(exchange, reply);
+  audit(exchange, call, reply);
+  if (logs_.logger && logs_.access_log && logs_.logger->should_log(spdlog::level::info)) {
+    AccessNote note;
+    note.request_id = std::string(exchange.request_id());
+    if (reply.profile != nullptr) note.profile = reply.profile->name;
+    note.key = std::move(reply.key);
+    if (reply.error) note.error = to_string(*reply.error);
+    note.remote = exchange.remote_endpoint();
+    leave_note(std::move(note));
+  }
+  http::Response response = http::Response::json(reply.status, std::move(reply.body));
+  response.add_header("Cache-Control", "no-store");
+  response.add_header("X-Content-Type-Options", "nosniff");
+  response.add_header("X-Request-Id", exchange.request_id());
+  if (!reply.www_authenticate.empty()) {
+    response.add_header("WWW-Authenticate", reply.www_authenticate);
+  }
+  call.runtime->cors().apply(exchange.request().header("Origin"), response);
+  co_await exchange.respond(response);
+}
+
+}  // namespace upgate::api

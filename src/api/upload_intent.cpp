@@ -1,0 +1,18 @@
+// The names of the URL-issuing routes.
+#include "upgate/api/upload_intent.hpp"
+
+namespace upgate::api {
+
+std::string_view to_string(ApiRoute route) noexcept {
+  switch (route) {
+    case ApiRoute::seed:
+      return "seed";
+    case ApiRoute::uploads:
+      return "uploads";
+    case ApiRoute::downloads:
+      return "downloads";
+  }
+  return "seed";
+}
+
+}  // namespace upgate::api
