@@ -214,20 +214,13 @@ Expected<PutObjectResult, StoreError> ObjectStore::put_object(const PutObjectReq
 
   auto written = db_->write([&](Txn& txn) -> Expected<WithGarbage<PutObjectResult>, StoreError> {
     if (!txn.find_bucket(request.bucket)) return Unexpected(no_such_bucket());
-    std::vector<BlobId> dropped;
-    if (auto existing = txn.find_object(request.bucket, request.key)) {
-      if (request.if_none_match_star) {
-        return Unexpected(StoreError{StoreErrc::kPreconditionFailed,
-                                     "At least one of the pre-conditions you specified did not "
-                                     "hold"});
-      }
-      txn.delete_object(existing->generation);
-      for (auto& s : existing->segments) dropped.push_back(s.blob);
-    }
+    auto dropped =
+        detail::replace_existing(txn, request.bucket, request.key, request.if_none_match_star);
+    if (!dropped) return Unexpected(dropped.error());
     txn.insert_object(record);
     return WithGarbage<PutObjectResult>{
         {record.etag, record.last_modified, record.generation, record.checksums},
-        detail::unreferenced(txn, dropped)};
+        detail::unreferenced(txn, *dropped)};
   });
   if (!written) return Unexpected(written.error());  // `blob` is dropped and removed
   blob.release();
@@ -344,16 +337,9 @@ Expected<PutObjectResult, StoreError> ObjectStore::copy_object(const CopyObjectR
           "changing the object's metadata, storage class, website redirect location or "
           "encryption attributes."});
     }
-    std::vector<BlobId> dropped;
-    if (auto existing = txn.find_object(request.bucket, request.key)) {
-      if (request.if_none_match_star) {
-        return Unexpected(StoreError{StoreErrc::kPreconditionFailed,
-                                     "At least one of the pre-conditions you specified did not "
-                                     "hold"});
-      }
-      txn.delete_object(existing->generation);
-      for (auto& s : existing->segments) dropped.push_back(s.blob);
-    }
+    auto dropped =
+        detail::replace_existing(txn, request.bucket, request.key, request.if_none_match_star);
+    if (!dropped) return Unexpected(dropped.error());
     ObjectRecord copy = std::move(*source);
     copy.bucket = request.bucket;
     copy.key = request.key;
@@ -366,7 +352,7 @@ Expected<PutObjectResult, StoreError> ObjectStore::copy_object(const CopyObjectR
     txn.insert_object(copy);  // shares the source's blobs
     return WithGarbage<PutObjectResult>{
         {copy.etag, copy.last_modified, copy.generation, copy.checksums},
-        detail::unreferenced(txn, dropped)};
+        detail::unreferenced(txn, *dropped)};
   });
   if (!written) return Unexpected(written.error());
   unlink_blobs(written->garbage);

@@ -80,6 +80,22 @@ Expected<void, StoreError> check_user_metadata(const UserMetadata& metadata) {
   return {};
 }
 
+Expected<std::vector<BlobId>, StoreError> replace_existing(MetadataDb::Txn& txn,
+                                                           std::string_view bucket,
+                                                           std::string_view key,
+                                                           bool if_none_match_star) {
+  std::vector<BlobId> dropped;
+  auto existing = txn.find_object(bucket, key);
+  if (!existing) return dropped;
+  if (if_none_match_star) {
+    return Unexpected(StoreError{StoreErrc::kPreconditionFailed,
+                                 "At least one of the pre-conditions you specified did not hold"});
+  }
+  txn.delete_object(existing->generation);
+  for (const auto& s : existing->segments) dropped.push_back(s.blob);
+  return dropped;
+}
+
 std::vector<BlobId> unreferenced(MetadataDb::Txn& txn, const std::vector<BlobId>& candidates) {
   std::set<BlobId> unique(candidates.begin(), candidates.end());
   std::vector<BlobId> out;

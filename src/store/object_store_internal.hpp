@@ -35,6 +35,16 @@ StoreError no_such_key();
 StoreError no_such_upload();
 Expected<void, StoreError> check_user_metadata(const UserMetadata& metadata);
 
+// Makes room for a new version of bucket/key inside a write transaction: deletes the
+// object stored there now and returns the blobs it held (candidates for unlinking once
+// the transaction commits). If-None-Match: * (if_none_match_star) refuses instead,
+// with PreconditionFailed, when there is one. PutObject, CopyObject and
+// CompleteMultipartUpload all replace through here.
+Expected<std::vector<BlobId>, StoreError> replace_existing(MetadataDb::Txn& txn,
+                                                           std::string_view bucket,
+                                                           std::string_view key,
+                                                           bool if_none_match_star);
+
 // Of `candidates`, the blobs no row references any more (call inside the
 // transaction that dropped the references; unlink them after it commits).
 std::vector<BlobId> unreferenced(MetadataDb::Txn& txn, const std::vector<BlobId>& candidates);

@@ -212,16 +212,9 @@ Expected<PutObjectResult, StoreError> ObjectStore::complete_multipart_upload(
         auto etag = multipart_etag(chosen);
         if (!etag) return Unexpected(StoreError{StoreErrc::kInternalError, "corrupt part ETag"});
 
-        std::vector<BlobId> dropped;
-        if (auto existing = txn.find_object(bucket, key)) {
-          if (if_none_match_star) {
-            return Unexpected(StoreError{StoreErrc::kPreconditionFailed,
-                                         "At least one of the pre-conditions you specified did not "
-                                         "hold"});
-          }
-          txn.delete_object(existing->generation);
-          for (auto& s : existing->segments) dropped.push_back(s.blob);
-        }
+        auto replaced = detail::replace_existing(txn, bucket, key, if_none_match_star);
+        if (!replaced) return Unexpected(replaced.error());
+        std::vector<BlobId> dropped = std::move(*replaced);
         ObjectRecord record;
         record.bucket = bucket;
         record.key = key;

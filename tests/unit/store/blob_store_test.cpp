@@ -16,9 +16,7 @@
 namespace upgate::store {
 namespace {
 namespace fs = std::filesystem;
-using testing::bytes_of;
-using testing::pseudo_random_bytes;
-using testing::TempDir;
+using namespace testing;  // test_support.hpp
 
 std::size_t count_files(const fs::path& dir) {
   std::size_t n = 0;

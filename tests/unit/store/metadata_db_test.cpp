@@ -11,7 +11,7 @@
 
 namespace upgate::store {
 namespace {
-using testing::TempDir;
+using namespace testing;  // test_support.hpp
 using Txn = MetadataDb::Txn;
 
 // Runs one statement on its own connection, as an operator with the sqlite3 shell would.

@@ -6,12 +6,12 @@
 #include <random>
 #include <set>
 
+#include "object_store_fixture.hpp"
 #include "store/object_store.hpp"
-#include "test_support.hpp"
 
 namespace upgate::store {
 namespace {
-using testing::TempDir;
+using namespace testing;  // test_support.hpp
 using Txn = MetadataDb::Txn;
 
 struct Entry {
@@ -64,14 +64,9 @@ std::string describe(const std::vector<Entry>& entries) {
   return out;
 }
 
-class ListingTest : public ::testing::Test {
+class ListingTest : public ObjectStoreFixture {
  protected:
-  void SetUp() override {
-    auto opened = ObjectStore::open(dir.path(), {.sync_commits = false});
-    ASSERT_TRUE(opened) << opened.error().message;
-    store = std::move(*opened);
-    ASSERT_TRUE(store->create_bucket({"bucket"}));
-  }
+  ListingTest() { options.sync_commits = false; }  // thousands of rows, no power cut
   // Listing reads only metadata, so rows are written straight into the real
   // database (without blob files) to keep thousands of keys cheap.
   void add_keys(const std::set<std::string>& keys) {
@@ -96,9 +91,6 @@ class ListingTest : public ::testing::Test {
     EXPECT_TRUE(result) << result.error().message;
     return result ? *result : ListObjectsResult{};
   }
-
-  TempDir dir;
-  std::unique_ptr<ObjectStore> store;
 };
 
 // tests s3tests.functional.test_s3:test_bucket_list_delimiter_prefix, verbatim.

@@ -1,30 +1,17 @@
 #include <gtest/gtest.h>
 
+#include "object_store_fixture.hpp"
 #include "store/crc32c.hpp"
 #include "store/object_store.hpp"
-#include "test_support.hpp"
 
 namespace upgate::store {
 namespace {
-namespace fs = std::filesystem;
-using testing::bytes_of;
-using testing::pseudo_random_bytes;
-using testing::read_all;
-using testing::TempDir;
+using namespace testing;  // test_support.hpp
 
-std::size_t blob_files(const fs::path& data) {
-  std::size_t n = 0;
-  for (const auto& e : fs::recursive_directory_iterator(data / "blobs")) n += e.is_regular_file();
-  return n;
-}
-
-class MultipartTest : public ::testing::Test {
+class MultipartTest : public ObjectStoreFixture {
  protected:
   void SetUp() override {
-    auto opened = ObjectStore::open(dir.path());
-    ASSERT_TRUE(opened) << opened.error().message;
-    store = std::move(*opened);
-    ASSERT_TRUE(store->create_bucket({"bucket"}));
+    ObjectStoreFixture::SetUp();
     CreateMultipartUploadRequest request{.bucket = "bucket", .key = "big"};
     request.headers.content_type = "video/mp4";
     request.user_metadata = {{"origin", "test"}};
@@ -34,11 +21,8 @@ class MultipartTest : public ::testing::Test {
   }
   Expected<UploadPartResult, StoreError> part(int number, std::string_view data,
                                               ChecksumSet checksums = {}) {
-    auto writer = store->begin_blob(checksums, kMaxPartSize);
-    EXPECT_TRUE(writer->append(bytes_of(data)));
-    auto blob = writer->commit();
-    EXPECT_TRUE(blob);
-    return store->upload_part("bucket", "big", upload.upload_id, number, std::move(*blob));
+    return store->upload_part("bucket", "big", upload.upload_id, number,
+                              blob(data, checksums, kMaxPartSize));
   }
   Expected<PutObjectResult, StoreError> complete(std::vector<CompletedPart> parts,
                                                  bool if_none_match = false) {
@@ -46,8 +30,6 @@ class MultipartTest : public ::testing::Test {
                                             if_none_match);
   }
 
-  TempDir dir;
-  std::unique_ptr<ObjectStore> store;
   UploadRecord upload;
 };
 
@@ -92,7 +74,7 @@ TEST_F(MultipartTest, CompletionConcatenatesPartsWithS3sEtagAndCarriesUploadMeta
   EXPECT_EQ(opened->record.headers.content_type, "video/mp4");
   EXPECT_EQ(opened->record.user_metadata, upload.user_metadata);
   EXPECT_EQ(read_all(opened->reader, 1 << 20), p1 + p2 + p3);
-  EXPECT_EQ(blob_files(dir.path()), 3u);  // the parts' blobs became the object's segments
+  EXPECT_EQ(blob_files(), 3u);  // the parts' blobs became the object's segments
 
   EXPECT_EQ(store->list_parts("bucket", "big", upload.upload_id).error().code,
             StoreErrc::kNoSuchUpload);
@@ -109,7 +91,7 @@ TEST_F(MultipartTest, EveryPartButTheLastMustBeAtLeast5MiB) {
   auto single = complete({{2, small2->etag}});
   ASSERT_TRUE(single) << single.error().message;
   EXPECT_EQ(read_all(store->get_object("bucket", "big")->reader), "small too");
-  EXPECT_EQ(blob_files(dir.path()), 1u);  // part 1, left out, was removed
+  EXPECT_EQ(blob_files(), 1u);  // part 1, left out, was removed
 }
 
 TEST_F(MultipartTest, PartListMustAscendAndMatchUploadedParts) {
@@ -132,7 +114,7 @@ TEST_F(MultipartTest, PartNumbersOutsideOneTo10000AreRefused) {
     EXPECT_EQ(r.error().code, StoreErrc::kInvalidArgument);
   }
   EXPECT_TRUE(part(10000, "x"));
-  EXPECT_EQ(blob_files(dir.path()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
 }
 
 TEST_F(MultipartTest, UnknownOrMismatchedUploadsAreNoSuchUpload) {
@@ -155,7 +137,7 @@ TEST_F(MultipartTest, UnknownOrMismatchedUploadsAreNoSuchUpload) {
             StoreErrc::kNoSuchBucket);
   EXPECT_EQ(store->create_multipart_upload({.bucket = "bucket", .key = "bad\xc0"}).error().code,
             StoreErrc::kInvalidObjectKey);
-  EXPECT_EQ(blob_files(dir.path()), 0u);
+  EXPECT_EQ(blob_files(), 0u);
 }
 
 TEST_F(MultipartTest, UploadingAPartAgainReplacesIt) {
@@ -167,7 +149,7 @@ TEST_F(MultipartTest, UploadingAPartAgainReplacesIt) {
   ASSERT_EQ(parts->parts.size(), 1u);
   EXPECT_EQ(parts->parts[0].etag, again->etag);
   EXPECT_EQ(parts->parts[0].size, 10u);
-  EXPECT_EQ(blob_files(dir.path()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
 }
 
 TEST_F(MultipartTest, ListPartsPaginates) {
@@ -191,9 +173,9 @@ TEST_F(MultipartTest, ListPartsPaginates) {
 TEST_F(MultipartTest, AbortRemovesThePartsBlobs) {
   ASSERT_TRUE(part(1, "a"));
   ASSERT_TRUE(part(2, "b"));
-  EXPECT_EQ(blob_files(dir.path()), 2u);
+  EXPECT_EQ(blob_files(), 2u);
   ASSERT_TRUE(store->abort_multipart_upload("bucket", "big", upload.upload_id));
-  EXPECT_EQ(blob_files(dir.path()), 0u);
+  EXPECT_EQ(blob_files(), 0u);
   EXPECT_EQ(store->abort_multipart_upload("bucket", "big", upload.upload_id).error().code,
             StoreErrc::kNoSuchUpload);
   EXPECT_TRUE(store->list_multipart_uploads({.bucket = "bucket"})->uploads.empty());
@@ -227,7 +209,7 @@ TEST_F(MultipartTest, CompletionOverwritesAndHonoursIfNoneMatch) {
   EXPECT_EQ(complete({{1, r1->etag}}, true).error().code, StoreErrc::kPreconditionFailed);
   ASSERT_TRUE(complete({{1, r1->etag}}));
   EXPECT_EQ(read_all(store->get_object("bucket", "big")->reader), "replacement");
-  EXPECT_EQ(blob_files(dir.path()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
 }
 
 TEST_F(MultipartTest, ObjectFromPartsCanBeCopiedAndOutlivesTheCopy) {
@@ -237,7 +219,7 @@ TEST_F(MultipartTest, ObjectFromPartsCanBeCopiedAndOutlivesTheCopy) {
   ASSERT_TRUE(store->copy_object(
       {.source_bucket = "bucket", .source_key = "big", .bucket = "bucket", .key = "copy"}));
   ASSERT_TRUE(store->delete_object("bucket", "copy"));
-  EXPECT_EQ(blob_files(dir.path()), 2u);
+  EXPECT_EQ(blob_files(), 2u);
   EXPECT_EQ(read_all(store->get_object("bucket", "big")->reader, 1 << 20),
             pseudo_random_bytes(9, kMinPartSize) + "z");
 }

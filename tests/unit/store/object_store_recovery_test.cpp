@@ -22,10 +22,7 @@
 namespace upgate::store {
 namespace {
 namespace fs = std::filesystem;
-using testing::bytes_of;
-using testing::pseudo_random_bytes;
-using testing::read_all;
-using testing::TempDir;
+using namespace testing;  // test_support.hpp
 
 std::set<std::string> files_under(const fs::path& dir) {
   std::set<std::string> out;

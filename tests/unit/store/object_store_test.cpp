@@ -9,57 +9,14 @@
 #include <set>
 #include <thread>
 
-#include "test_support.hpp"
+#include "object_store_fixture.hpp"
 
 namespace upgate::store {
 namespace {
 namespace fs = std::filesystem;
-using testing::bytes_of;
-using testing::pseudo_random_bytes;
-using testing::read_all;
-using testing::TempDir;
+using namespace testing;  // test_support.hpp
 
-std::size_t blob_files(const fs::path& data) {
-  std::size_t n = 0;
-  for (const auto& e : fs::recursive_directory_iterator(data / "blobs")) n += e.is_regular_file();
-  return n;
-}
-
-class ObjectStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    open();
-    ASSERT_TRUE(store->create_bucket({"bucket"}));
-  }
-  void open() {
-    store.reset();
-    auto opened = ObjectStore::open(dir.path());
-    ASSERT_TRUE(opened) << opened.error().message;
-    store = std::move(*opened);
-  }
-  CommittedBlob blob(std::string_view data, ChecksumSet checksums = {}) {
-    auto writer = store->begin_blob(checksums);
-    EXPECT_TRUE(writer);
-    EXPECT_TRUE(writer->append(bytes_of(data)));
-    auto committed = writer->commit();
-    EXPECT_TRUE(committed);
-    return std::move(*committed);
-  }
-  Expected<PutObjectResult, StoreError> put(std::string key, std::string_view data,
-                                            bool if_none_match = false) {
-    PutObjectRequest request{.bucket = "bucket", .key = std::move(key)};
-    request.if_none_match_star = if_none_match;
-    return store->put_object(request, blob(data));
-  }
-  std::string get(std::string_view key) {
-    auto opened = store->get_object("bucket", key);
-    EXPECT_TRUE(opened) << opened.error().message;
-    return opened ? read_all(opened->reader, 4096) : std::string();
-  }
-
-  TempDir dir;
-  std::unique_ptr<ObjectStore> store;
-};
+using ObjectStoreTest = ObjectStoreFixture;
 
 TEST_F(ObjectStoreTest, BucketsCanBeCreatedListedAndDeletedOnlyWhenEmpty) {
   auto again = store->create_bucket({"bucket"});
@@ -155,7 +112,7 @@ TEST_F(ObjectStoreTest, InvalidKeysAndOversizedMetadataAreRefusedAndLeaveNothing
 
   PutObjectRequest missing{.bucket = "nobucket", .key = "k"};
   EXPECT_EQ(store->put_object(missing, blob("x")).error().code, StoreErrc::kNoSuchBucket);
-  EXPECT_EQ(blob_files(dir.path()), 2u);  // the two objects that were stored, nothing else
+  EXPECT_EQ(blob_files(), 2u);  // the two objects that were stored, nothing else
 }
 
 TEST_F(ObjectStoreTest, OverwriteReplacesAndUnlinksTheOldBlobAfterCommit) {
@@ -163,7 +120,7 @@ TEST_F(ObjectStoreTest, OverwriteReplacesAndUnlinksTheOldBlobAfterCommit) {
   auto first = store->head_object("bucket", "k");
   ASSERT_TRUE(put("k", "new"));
   EXPECT_EQ(get("k"), "new");
-  EXPECT_EQ(blob_files(dir.path()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
   EXPECT_FALSE(fs::exists(store->blobs().blob_path(first->segments[0].blob)));
   EXPECT_GT(store->head_object("bucket", "k")->generation, first->generation);
 }
@@ -182,9 +139,9 @@ TEST_F(ObjectStoreTest, ReaderOpenedBeforeAnOverwriteFinishesWithTheOldBytes) {
   EXPECT_EQ(store->get_object("bucket", "k").error().code, StoreErrc::kNoSuchKey);
   EXPECT_EQ(read_all(opened->reader, 65536), old_data);
   // The old blob outlived its row only as long as the reader needed it.
-  EXPECT_EQ(blob_files(dir.path()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
   opened = store->get_object("bucket", "missing");
-  EXPECT_EQ(blob_files(dir.path()), 0u);
+  EXPECT_EQ(blob_files(), 0u);
 }
 
 TEST_F(ObjectStoreTest, ReadersRacingOverwritesAlwaysSeeOneWholeVersion) {
@@ -206,7 +163,7 @@ TEST_F(ObjectStoreTest, ReadersRacingOverwritesAlwaysSeeOneWholeVersion) {
     ++reads;
   }
   writer.join();
-  EXPECT_EQ(blob_files(dir.path()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
 }
 
 TEST_F(ObjectStoreTest, IfNoneMatchStarLetsExactlyOneRacingCreatorWin) {
@@ -228,7 +185,7 @@ TEST_F(ObjectStoreTest, IfNoneMatchStarLetsExactlyOneRacingCreatorWin) {
     EXPECT_EQ(wins, 1);
     EXPECT_EQ(precondition_failures, 3);
   }
-  EXPECT_EQ(blob_files(dir.path()), 20u);  // the losers' blobs are gone
+  EXPECT_EQ(blob_files(), 20u);  // the losers' blobs are gone
 }
 
 TEST_F(ObjectStoreTest, DeleteIsIdempotentAndBatchDeleteReportsEachKey) {
@@ -243,7 +200,7 @@ TEST_F(ObjectStoreTest, DeleteIsIdempotentAndBatchDeleteReportsEachKey) {
   EXPECT_EQ(result->deleted, (std::vector<std::string>{"b", "never-existed"}));
   ASSERT_EQ(result->failed.size(), 1u);
   EXPECT_EQ(result->failed[0].error.code, StoreErrc::kKeyTooLong);
-  EXPECT_EQ(blob_files(dir.path()), 0u);
+  EXPECT_EQ(blob_files(), 0u);
   EXPECT_EQ(store->delete_objects("bucket", std::vector<std::string>(1001, "k")).error().code,
             StoreErrc::kInvalidRequest);
 }
@@ -263,18 +220,18 @@ TEST_F(ObjectStoreTest, CopySharesBlobsUntilTheLastReferenceGoes) {
   auto dst = store->head_object("other", "dst");
   EXPECT_EQ(dst->headers.content_type, "text/plain");  // COPY directive keeps metadata
   EXPECT_EQ(dst->user_metadata, request.user_metadata);
-  EXPECT_EQ(blob_files(dir.path()), 1u);  // shared, not duplicated
+  EXPECT_EQ(blob_files(), 1u);  // shared, not duplicated
 
   ASSERT_TRUE(store->delete_object("bucket", "src"));
-  EXPECT_EQ(blob_files(dir.path()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
   {
     auto opened = store->get_object("other", "dst");
     ASSERT_TRUE(opened);
     EXPECT_EQ(read_all(opened->reader), "payload");
     ASSERT_TRUE(store->delete_object("other", "dst"));
-    EXPECT_EQ(blob_files(dir.path()), 1u);  // pinned by the open reader
+    EXPECT_EQ(blob_files(), 1u);  // pinned by the open reader
   }
-  EXPECT_EQ(blob_files(dir.path()), 0u);
+  EXPECT_EQ(blob_files(), 0u);
 }
 
 TEST_F(ObjectStoreTest, CopyRulesFollowS3) {
@@ -287,7 +244,7 @@ TEST_F(ObjectStoreTest, CopyRulesFollowS3) {
   ASSERT_TRUE(store->copy_object(self));
   EXPECT_EQ(store->head_object("bucket", "src")->headers.content_type, "text/x-new");
   EXPECT_EQ(get("src"), "payload");
-  EXPECT_EQ(blob_files(dir.path()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
 
   CopyObjectRequest copy{
       .source_bucket = "bucket", .source_key = "src", .bucket = "bucket", .key = "dst"};
@@ -327,7 +284,7 @@ TEST_F(ObjectStoreTest, GarbageCollectionWhileWritingKeepsEveryObject) {
   stop = true;
   collector.join();
   for (int i = 90; i < 100; ++i) EXPECT_EQ(get("k" + std::to_string(i % 10)), std::to_string(i));
-  EXPECT_EQ(blob_files(dir.path()), 10u);
+  EXPECT_EQ(blob_files(), 10u);
 }
 
 // Every write path at once from several threads: afterwards every object

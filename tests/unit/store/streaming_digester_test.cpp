@@ -6,7 +6,7 @@
 
 namespace upgate::store {
 namespace {
-using testing::bytes_of;
+using namespace testing;  // test_support.hpp
 
 TEST(StreamingDigester, ComputesMd5AndOnlyTheRequestedChecksums) {
   StreamingDigester digester(ChecksumSet().with(ChecksumAlgorithm::kSha256));
