@@ -248,4 +248,57 @@ std::string render_cors_configuration(const CorsConfiguration& config) {
   return cors_to_xml(config);
 }
 
+std::string render_versioning_configuration() {
+  XmlWriter w;
+  w.open("VersioningConfiguration", kS3XmlNamespace);
+  w.close();
+  return std::move(w).finish();
+}
+
+namespace {
+
+std::string grant_xml(std::string_view grantee, std::string_view permission) {
+  return "<Grant>" + std::string(grantee) + "<Permission>" + std::string(permission) +
+         "</Permission></Grant>";
+}
+
+// <Grantee> carries xsi:type attributes, which XmlWriter does not write.
+std::string grantee_xml(std::string_view type, std::string_view content) {
+  return "<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"" +
+         std::string(type) + "\">" + std::string(content) + "</Grantee>";
+}
+
+}  // namespace
+
+std::string render_access_control_policy(const Owner& owner, std::string_view canned_acl) {
+  const std::string owner_xml = "<ID>" + xml_escape(owner.id) + "</ID><DisplayName>" +
+                                xml_escape(owner.display_name) + "</DisplayName>";
+  auto group = [](std::string_view uri) {
+    return grantee_xml("Group", "<URI>" + std::string(uri) + "</URI>");
+  };
+  constexpr std::string_view kAllUsers = "http://acs.amazonaws.com/groups/global/AllUsers";
+  constexpr std::string_view kAuthenticated =
+      "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+  std::string grants = grant_xml(grantee_xml("CanonicalUser", owner_xml), "FULL_CONTROL");
+  if (canned_acl == "public-read" || canned_acl == "public-read-write") {
+    grants += grant_xml(group(kAllUsers), "READ");
+  }
+  if (canned_acl == "public-read-write") grants += grant_xml(group(kAllUsers), "WRITE");
+  if (canned_acl == "authenticated-read") grants += grant_xml(group(kAuthenticated), "READ");
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AccessControlPolicy xmlns=\"" +
+         std::string(kS3XmlNamespace) + "\"><Owner>" + owner_xml + "</Owner><AccessControlList>" +
+         grants + "</AccessControlList></AccessControlPolicy>";
+}
+
+std::string render_post_object_result(const PostObjectResult& r) {
+  XmlWriter w;
+  w.open("PostResponse");
+  w.element("Location", r.location);
+  w.element("Bucket", r.bucket);
+  w.element("Key", r.key);
+  w.element("ETag", quote_etag(r.etag));
+  w.close();
+  return std::move(w).finish();
+}
+
 }  // namespace upgate::s3

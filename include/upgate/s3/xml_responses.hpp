@@ -186,5 +186,20 @@ std::string render_delete_result(const DeleteResult& result);
 // us-east-1 (or empty) renders as an empty element, as S3 does for that region.
 std::string render_location_constraint(std::string_view region);
 std::string render_cors_configuration(const CorsConfiguration& config);
+// GetBucketVersioning of a bucket that never had versioning: an empty configuration.
+std::string render_versioning_configuration();
+// GetBucketAcl / GetObjectAcl for a canned ACL ("private", "public-read",
+// "public-read-write", "authenticated-read", ...): the owner's FULL_CONTROL plus the
+// group grants the canned ACL implies (AllUsers READ/WRITE, AuthenticatedUsers READ).
+std::string render_access_control_policy(const Owner& owner, std::string_view canned_acl);
+
+// The body of a POST Object answered with success_action_status=201.
+struct PostObjectResult {
+  std::string location = {};
+  std::string bucket = {};
+  std::string key = {};
+  std::string etag = {};
+};
+std::string render_post_object_result(const PostObjectResult& result);
 
 }  // namespace upgate::s3

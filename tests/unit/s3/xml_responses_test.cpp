@@ -388,5 +388,47 @@ TEST(XmlResponsesTest, CorsConfigurationDocument) {
 </CORSConfiguration>)"));
 }
 
+TEST(XmlResponsesTest, VersioningConfigurationOfAnUnversionedBucket) {
+  EXPECT_EQ(
+      render_versioning_configuration(),
+      compact(
+          R"(<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></VersioningConfiguration>)"));
+}
+
+TEST(XmlResponsesTest, AccessControlPolicyOfEachCannedAcl) {
+  const Owner owner{"75aa57f0", "mtd&co"};
+  const std::string canonical =
+      R"(<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>75aa57f0</ID><DisplayName>mtd&amp;co</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant>)";
+  auto group = [](std::string_view who, std::string_view permission) {
+    return R"(<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/)" +
+           std::string(who) + "</URI></Grantee><Permission>" + std::string(permission) +
+           "</Permission></Grant>";
+  };
+  auto policy = [](const std::string& grants) {
+    return std::string(kDecl) +
+           R"(<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>75aa57f0</ID><DisplayName>mtd&amp;co</DisplayName></Owner><AccessControlList>)" +
+           grants + "</AccessControlList></AccessControlPolicy>";
+  };
+  EXPECT_EQ(render_access_control_policy(owner, "private"), policy(canonical));
+  EXPECT_EQ(render_access_control_policy(owner, "public-read"),
+            policy(canonical + group("AllUsers", "READ")));
+  EXPECT_EQ(render_access_control_policy(owner, "public-read-write"),
+            policy(canonical + group("AllUsers", "READ") + group("AllUsers", "WRITE")));
+  EXPECT_EQ(render_access_control_policy(owner, "authenticated-read"),
+            policy(canonical + group("AuthenticatedUsers", "READ")));
+  pugi::xml_document doc;
+  EXPECT_TRUE(doc.load_string(render_access_control_policy(owner, "public-read").c_str()));
+}
+
+TEST(XmlResponsesTest, PostObjectResult) {
+  EXPECT_EQ(render_post_object_result({"http://h/b/k%201", "b", "k 1", "abc"}), compact(R"(
+<PostResponse>
+  <Location>http://h/b/k%201</Location>
+  <Bucket>b</Bucket>
+  <Key>k 1</Key>
+  <ETag>&quot;abc&quot;</ETag>
+</PostResponse>)"));
+}
+
 }  // namespace
 }  // namespace upgate::s3
