@@ -31,36 +31,36 @@ asio::awaitable<CorsCache::Config> load_cors(S3Request& r, bool* bucket_exists) 
   co_return config;
 }
 
-asio::awaitable<void> handle_put_bucket_cors(S3Request& r) {
+asio::awaitable<Outcome> handle_put_bucket_cors(S3Request& r) {
   auto body = co_await receive_checksummed_small_body(r, s3::kMaxCorsDocumentBytes);
-  if (!body) co_return co_await r.send_error(std::move(body).error());
+  if (!body) co_return Unexpected(std::move(body).error());
   auto config = s3::parse_cors_configuration_xml(*body);
-  if (!config) co_return co_await r.send_error(std::move(config).error());
+  if (!config) co_return Unexpected(std::move(config).error());
   const std::string canonical = s3::cors_to_xml(*config);
   auto put = co_await on_pool(
       r, [&] { return r.service.store.put_bucket_cors(r.target.bucket, canonical); });
   r.service.cors.forget(r.target.bucket);
-  if (!put) co_return co_await r.send_error(to_s3_error(put.error(), r.target.bucket));
-  co_await r.send(r.response(200));
+  if (!put) co_return Unexpected(to_s3_error(put.error(), r.target.bucket));
+  co_return co_await r.send(r.response(200));
 }
 
-asio::awaitable<void> handle_get_bucket_cors(S3Request& r) {
+asio::awaitable<Outcome> handle_get_bucket_cors(S3Request& r) {
   auto text = co_await on_pool(r, [&] { return r.service.store.get_bucket_cors(r.target.bucket); });
-  if (!text) co_return co_await r.send_error(to_s3_error(text.error(), r.target.bucket));
-  co_await r.send_xml(200, *text);
+  if (!text) co_return Unexpected(to_s3_error(text.error(), r.target.bucket));
+  co_return co_await r.send_xml(200, *text);
 }
 
-asio::awaitable<void> handle_delete_bucket_cors(S3Request& r) {
+asio::awaitable<Outcome> handle_delete_bucket_cors(S3Request& r) {
   auto deleted =
       co_await on_pool(r, [&] { return r.service.store.delete_bucket_cors(r.target.bucket); });
   r.service.cors.forget(r.target.bucket);
   if (!deleted && deleted.error().code != StoreErrc::kNoSuchCORSConfiguration) {
-    co_return co_await r.send_error(to_s3_error(deleted.error(), r.target.bucket));
+    co_return Unexpected(to_s3_error(deleted.error(), r.target.bucket));
   }
-  co_await r.send(r.response(204));
+  co_return co_await r.send(r.response(204));
 }
 
-asio::awaitable<void> handle_preflight(S3Request& r) {
+asio::awaitable<Outcome> handle_preflight(S3Request& r) {
   bool exists = false;
   CorsCache::Config config;
   if (auto cached = r.service.cors.find(r.target.bucket)) {
@@ -76,9 +76,9 @@ asio::awaitable<void> handle_preflight(S3Request& r) {
   request.request_headers = r.header("access-control-request-headers");
   request.targets_object = !r.target.key.empty();
   auto decision = s3::evaluate_preflight(config.get(), exists, request);
-  if (!decision) co_return co_await r.send_error(std::move(decision).error());
+  if (!decision) co_return Unexpected(std::move(decision).error());
   r.cors_headers = std::move(decision->headers);
-  co_await r.send(r.response(200));
+  co_return co_await r.send(r.response(200));
 }
 
 }  // namespace upgate::store

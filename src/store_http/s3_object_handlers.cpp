@@ -6,6 +6,7 @@
 
 #include "body_receiver.hpp"
 #include "checksummed_body.hpp"
+#include "copy_source.hpp"
 #include "engine_refusal.hpp"
 #include "object_headers.hpp"
 #include "s3_handlers.hpp"
@@ -17,6 +18,7 @@
 #include "upgate/s3/range.hpp"
 #include "upgate/s3/xml_requests.hpp"
 #include "upgate/s3/xml_responses.hpp"
+#include "write_intent.hpp"
 
 namespace upgate::store {
 
@@ -27,18 +29,23 @@ namespace {
 
 constexpr std::size_t kMaxDeleteBodyBytes = 2 * 1024 * 1024;
 
-std::optional<std::string> header_string(const S3Request& r, std::string_view name) {
-  const auto v = r.header(name);
-  if (!v) return std::nullopt;
-  return std::string(*v);
-}
-
 s3::Seconds now_seconds(const S3Request& r) {
   return std::chrono::floor<std::chrono::seconds>(r.service.now());
 }
 
 s3::ObjectValidators validators_of(const ObjectRecord& o) {
   return s3::ObjectValidators{o.etag, to_time_point(o.last_modified)};
+}
+
+// If-Match / If-None-Match against the object under the key now (blocking). An
+// If-None-Match: * that passes here is decided again in the commit's transaction.
+Expected<void, s3::S3Error> check_current_object(ObjectStore& store, std::string_view bucket,
+                                                 std::string_view key,
+                                                 const s3::WriteConditions& conditions) {
+  auto existing = store.head_object(bucket, key);
+  s3::ObjectValidators v;
+  if (existing) v = validators_of(*existing);
+  return s3::check_write_conditions(conditions, existing ? &v : nullptr);
 }
 
 bool is_public_read(std::string_view acl) {
@@ -61,52 +68,6 @@ Expected<void, s3::S3Error> check_version_id(const S3Request& r) {
     return Unexpected(s3::invalid_argument("Invalid version id specified", "versionId", *version));
   }
   return {};
-}
-
-// Pre-body checks shared by PutObject and CopyObject: the metadata's size.
-Expected<void, s3::S3Error> check_metadata(const UserMetadata& metadata) {
-  const std::size_t size = user_metadata_size(metadata);
-  if (size > kMaxUserMetadataBytes) {
-    return Unexpected(s3::make_error(ErrorCode::MetadataTooLarge)
-                          .with("Size", std::to_string(size))
-                          .with("MaxSizeAllowed", std::to_string(kMaxUserMetadataBytes)));
-  }
-  return {};
-}
-
-struct CopySource {
-  std::string bucket;
-  std::string key;
-};
-
-// x-amz-copy-source: "[/]bucket/key[?versionId=null]", the key URL-encoded.
-Expected<CopySource, s3::S3Error> parse_copy_source(std::string_view value) {
-  auto invalid = [](std::string why) {
-    return Unexpected(s3::invalid_argument("Copy Source must mention the source bucket and key: "
-                                           "sourcebucket/sourcekey",
-                                           "x-amz-copy-source", "")
-                          .because(std::move(why)));
-  };
-  const std::size_t q = value.find('?');
-  if (q != std::string_view::npos) {
-    const std::string_view query = value.substr(q + 1);
-    if (query != "versionId=null") {
-      return Unexpected(s3::make_error(ErrorCode::NotImplemented)
-                            .because("copy source versions are not supported"));
-    }
-    value = value.substr(0, q);
-  }
-  if (value.starts_with('/')) value.remove_prefix(1);
-  auto decoded = s3::percent_decode(value);
-  if (!decoded) return invalid("copy source is not URL-encoded correctly");
-  const std::size_t slash = decoded->find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == decoded->size()) {
-    return invalid("copy source without bucket and key");
-  }
-  CopySource out{decoded->substr(0, slash), decoded->substr(slash + 1)};
-  if (auto ok = s3::validate_bucket_name(out.bucket); !ok) return Unexpected(std::move(ok).error());
-  if (auto ok = s3::validate_object_key(out.key); !ok) return Unexpected(std::move(ok).error());
-  return out;
 }
 
 // Streams [first, first+length) of the object, reading the next piece on the
@@ -168,126 +129,96 @@ asio::awaitable<void> stream_object(S3Request& r, const ObjectReader& reader, st
 
 }  // namespace
 
-asio::awaitable<void> handle_put_object(S3Request& r) {
-  auto acl = canned_acl(r, false);
-  if (!acl) co_return co_await r.send_error(std::move(acl).error());
-  if (auto ok = check_storage_class(r); !ok) co_return co_await r.send_error(std::move(ok).error());
-  auto conditions =
-      s3::parse_write_conditions(header_string(r, "if-match"), header_string(r, "if-none-match"));
-  if (!conditions) co_return co_await r.send_error(std::move(conditions).error());
-
+asio::awaitable<Outcome> handle_put_object(S3Request& r) {
+  auto intent = write_intent(r);
+  if (!intent) co_return Unexpected(std::move(intent).error());
   PutObjectRequest request;
   request.bucket = r.target.bucket;
   request.key = r.target.key;
-  request.headers = object_headers_from(r);
-  request.user_metadata = user_metadata_from(r);
-  request.acl = *acl;
-  request.if_none_match_star = conditions->require_absent;
-  if (auto ok = check_metadata(request.user_metadata); !ok) {
-    co_return co_await r.send_error(std::move(ok).error());
-  }
+  request.headers = std::move(intent->metadata.headers);
+  request.user_metadata = std::move(intent->metadata.user_metadata);
+  request.acl = intent->acl;
+  request.if_none_match_star = intent->conditions.require_absent;
 
   // Refuse before the body when the answer is already known: no bucket, or a
   // precondition that fails now (If-None-Match: * is decided again at commit).
-  std::optional<StoreError> missing_bucket;
-  std::optional<ObjectRecord> existing;
-  co_await r.blocking([&] {
-    auto bucket = r.service.store.head_bucket(request.bucket);
-    if (!bucket) {
-      missing_bucket = bucket.error();
-      return;
+  auto known = co_await on_pool(r, [&]() -> Expected<void, s3::S3Error> {
+    if (auto bucket = r.service.store.head_bucket(request.bucket); !bucket) {
+      return Unexpected(to_s3_error(bucket.error(), request.bucket));
     }
-    if (!conditions->empty()) {
-      auto object = r.service.store.head_object(request.bucket, request.key);
-      if (object) existing = std::move(*object);
-    }
+    if (intent->conditions.empty()) return {};
+    return check_current_object(r.service.store, request.bucket, request.key, intent->conditions);
   });
-  if (missing_bucket) co_return co_await r.send_error(to_s3_error(*missing_bucket, request.bucket));
-  if (!conditions->empty()) {
-    s3::ObjectValidators v;
-    if (existing) v = validators_of(*existing);
-    if (auto ok = s3::check_write_conditions(*conditions, existing ? &v : nullptr); !ok) {
-      co_return co_await r.send_error(std::move(ok).error());
-    }
-  }
+  if (!known) co_return Unexpected(std::move(known).error());
 
   auto body = co_await receive_body(r, ReceiveOptions{});
-  if (!body) co_return co_await r.send_error(std::move(body).error());
+  if (!body) co_return Unexpected(std::move(body).error());
   auto put = co_await on_pool(
       r, [&] { return r.service.store.put_object(request, std::move(body->blob)); });
-  if (!put) co_return co_await r.send_error(to_s3_error(put.error(), request.bucket, request.key));
+  if (!put) co_return Unexpected(to_s3_error(put.error(), request.bucket, request.key));
   http::Response out = r.response(200);
   out.set_header("ETag", s3::quote_etag(put->etag));
   add_checksum_headers(out, put->checksums);
-  co_await r.send(out);
+  co_return co_await r.send(out);
 }
 
-asio::awaitable<void> handle_get_object(S3Request& r) {
+asio::awaitable<Outcome> handle_get_object(S3Request& r) {
   const bool head = r.request().method() == http::Method::head;
-  if (auto ok = check_version_id(r); !ok) co_return co_await r.send_error(std::move(ok).error());
+  if (auto ok = check_version_id(r); !ok) co_return Unexpected(std::move(ok).error());
   bool overrides = false;
   for (const auto& [param, header] : kResponseOverrides)
     overrides = overrides || r.query_param(param);
   if (overrides && r.anonymous()) {
-    co_return co_await r.send_error(s3::make_error(
+    co_return Unexpected(s3::make_error(
         ErrorCode::InvalidRequest,
         "Request specific response headers cannot be used for anonymous GET requests."));
   }
   std::optional<int> part_number;
   if (r.query_param("partNumber") && r.header("range")) {
-    co_return co_await r.send_error(
+    co_return Unexpected(
         s3::make_error(ErrorCode::InvalidRequest,
                        "Cannot specify both Range header and partNumber query parameter"));
   }
   if (auto p = r.query_param("partNumber")) {
     auto n = s3::parse_part_number(*p);
-    if (!n) co_return co_await r.send_error(std::move(n).error());
+    if (!n) co_return Unexpected(std::move(n).error());
     part_number = *n;
   }
 
-  std::optional<Expected<OpenedObject, StoreError>> opened;
-  if (head) {
-    auto record = co_await on_pool(
-        r, [&] { return r.service.store.head_object(r.target.bucket, r.target.key); });
-    if (record) {
-      opened.emplace(OpenedObject{std::move(*record), ObjectReader()});
-    } else {
-      opened.emplace(Unexpected(record.error()));
-    }
-  } else {
-    opened.emplace(co_await on_pool(
-        r, [&] { return r.service.store.get_object(r.target.bucket, r.target.key); }));
-  }
-  if (!*opened) {
+  auto opened = co_await on_pool(r, [&]() -> Expected<OpenedObject, StoreError> {
+    if (!head) return r.service.store.get_object(r.target.bucket, r.target.key);
+    auto record = r.service.store.head_object(r.target.bucket, r.target.key);
+    if (!record) return Unexpected(record.error());
+    return OpenedObject{std::move(*record), ObjectReader()};
+  });
+  if (!opened) {
     if (r.anonymous()) {
       // Anonymous callers learn nothing about what exists.
-      co_return co_await r.send_error(
+      co_return Unexpected(
           s3::make_error(ErrorCode::AccessDenied).because("anonymous read of a missing object"));
     }
-    co_return co_await r.send_error(to_s3_error(opened->error(), r.target.bucket, r.target.key));
+    co_return Unexpected(to_s3_error(opened.error(), r.target.bucket, r.target.key));
   }
-  OpenedObject& object = opened->value();
-  const ObjectRecord& record = object.record;
+  const ObjectRecord& record = opened->record;
   if (r.anonymous() && !is_public_read(record.acl)) {
-    co_return co_await r.send_error(
+    co_return Unexpected(
         s3::make_error(ErrorCode::AccessDenied).because("anonymous read of a private object"));
   }
 
   s3::ConditionalHeaders conditions;
-  conditions.if_match = header_string(r, "if-match");
-  conditions.if_none_match = header_string(r, "if-none-match");
-  conditions.if_modified_since = header_string(r, "if-modified-since");
-  conditions.if_unmodified_since = header_string(r, "if-unmodified-since");
+  conditions.if_match = r.header_string("if-match");
+  conditions.if_none_match = r.header_string("if-none-match");
+  conditions.if_modified_since = r.header_string("if-modified-since");
+  conditions.if_unmodified_since = r.header_string("if-unmodified-since");
   if (auto ok = s3::evaluate_read_conditions(conditions, validators_of(record), now_seconds(r));
       !ok) {
-    if (ok.error().code == ErrorCode::NotModified) {
-      http::Response out = r.response(304);
-      out.set_header("ETag", s3::quote_etag(record.etag));
-      out.set_header("Last-Modified", http_date(record.last_modified));
-      r.error_code = "NotModified";
-      co_return co_await r.send(out);
-    }
-    co_return co_await r.send_error(std::move(ok).error());
+    if (ok.error().code != ErrorCode::NotModified) co_return Unexpected(std::move(ok).error());
+    // Not a refusal: S3 answers 304 with the validators and no body.
+    http::Response out = r.response(304);
+    out.set_header("ETag", s3::quote_etag(record.etag));
+    out.set_header("Last-Modified", http_date(record.last_modified));
+    r.error_code = "NotModified";
+    co_return co_await r.send(out);
   }
 
   // What to send: the whole object, one part of it, or a Range.
@@ -296,9 +227,7 @@ asio::awaitable<void> handle_get_object(S3Request& r) {
   bool partial = false;
   if (part_number) {
     const int parts = std::max(record.parts_count, 1);
-    if (*part_number > parts) {
-      co_return co_await r.send_error(s3::invalid_part_number(*part_number, parts));
-    }
+    if (*part_number > parts) co_return Unexpected(s3::invalid_part_number(*part_number, parts));
     if (record.parts_count > 0 &&
         record.segments.size() == static_cast<std::size_t>(record.parts_count)) {
       for (int i = 0; i < *part_number - 1; ++i) first += record.segments[i].size;
@@ -307,7 +236,7 @@ asio::awaitable<void> handle_get_object(S3Request& r) {
     }
   } else if (const auto range_header = r.header("range")) {
     auto range = s3::evaluate_range(*range_header, record.size);
-    if (!range) co_return co_await r.send_error(std::move(range).error());
+    if (!range) co_return Unexpected(std::move(range).error());
     if (*range) {
       first = (*range)->first;
       length = (*range)->length();
@@ -332,29 +261,31 @@ asio::awaitable<void> handle_get_object(S3Request& r) {
       if (auto v = r.query_param(param)) out.set_header(header, *v);
     }
   }
-  if (!co_await r.exchange.write_header(out, http::BodyFraming::content_length(length))) co_return;
+  // From here the answer is under way: a failure can only close the connection.
+  if (!co_await r.exchange.write_header(out, http::BodyFraming::content_length(length))) {
+    co_return Outcome{};
+  }
   if (head || length == 0) {
     co_await r.exchange.finish();
-    co_return;
+  } else {
+    co_await stream_object(r, opened->reader, first, length);
   }
-  co_await stream_object(r, object.reader, first, length);
+  co_return Outcome{};
 }
 
-asio::awaitable<void> handle_delete_object(S3Request& r) {
-  if (auto ok = check_version_id(r); !ok) co_return co_await r.send_error(std::move(ok).error());
+asio::awaitable<Outcome> handle_delete_object(S3Request& r) {
+  if (auto ok = check_version_id(r); !ok) co_return Unexpected(std::move(ok).error());
   auto deleted = co_await on_pool(
       r, [&] { return r.service.store.delete_object(r.target.bucket, r.target.key); });
-  if (!deleted) {
-    co_return co_await r.send_error(to_s3_error(deleted.error(), r.target.bucket, r.target.key));
-  }
-  co_await r.send(r.response(204));
+  if (!deleted) co_return Unexpected(to_s3_error(deleted.error(), r.target.bucket, r.target.key));
+  co_return co_await r.send(r.response(204));
 }
 
-asio::awaitable<void> handle_delete_objects(S3Request& r) {
+asio::awaitable<Outcome> handle_delete_objects(S3Request& r) {
   auto body = co_await receive_checksummed_small_body(r, kMaxDeleteBodyBytes);
-  if (!body) co_return co_await r.send_error(std::move(body).error());
+  if (!body) co_return Unexpected(std::move(body).error());
   auto parsed = s3::parse_delete_objects(*body, kMaxDeleteBodyBytes);
-  if (!parsed) co_return co_await r.send_error(std::move(parsed).error());
+  if (!parsed) co_return Unexpected(std::move(parsed).error());
 
   s3::DeleteResult result;
   result.quiet = parsed->quiet;
@@ -372,16 +303,15 @@ asio::awaitable<void> handle_delete_objects(S3Request& r) {
       refuse(std::string(ok.error().code_name()), std::string(ok.error().effective_message()));
       continue;
     }
-    if (!r.access_key->root && !r.allowed("s3:DeleteObject", r.target.bucket, object.key)) {
+    // Authorized key by key, as IAM does (S3Service lets DeleteObjects through).
+    if (!r.allowed("s3:DeleteObject", r.target.bucket, object.key)) {
       refuse("AccessDenied", "Access Denied");
       continue;
     }
     keys.push_back(object.key);
   }
   // Conditional deletes (an ETag per object) are checked just before, in one pass.
-  std::optional<StoreError> failure;
-  DeleteObjectsResult deleted;
-  co_await r.blocking([&] {
+  auto deleted = co_await on_pool(r, [&]() -> Expected<DeleteObjectsResult, StoreError> {
     std::vector<std::string> unconditional;
     for (const auto& key : keys) {
       const s3::ObjectToDelete* spec = nullptr;
@@ -404,46 +334,37 @@ asio::awaitable<void> handle_delete_objects(S3Request& r) {
         unconditional.push_back(key);
       }
     }
-    if (unconditional.empty()) return;
-    auto done = r.service.store.delete_objects(r.target.bucket, unconditional);
-    if (!done) {
-      failure = done.error();
-    } else {
-      deleted = std::move(*done);
-    }
+    if (unconditional.empty()) return DeleteObjectsResult{};
+    return r.service.store.delete_objects(r.target.bucket, unconditional);
   });
-  if (failure) co_return co_await r.send_error(to_s3_error(*failure, r.target.bucket));
-  for (const auto& key : deleted.deleted) result.deleted.push_back(s3::DeletedEntry{key, ""});
-  for (const auto& f : deleted.failed) {
+  if (!deleted) co_return Unexpected(to_s3_error(deleted.error(), r.target.bucket));
+  for (const auto& key : deleted->deleted) result.deleted.push_back(s3::DeletedEntry{key, ""});
+  for (const auto& f : deleted->failed) {
     const s3::S3Error e = to_s3_error(f.error, r.target.bucket, f.key);
     result.errors.push_back(s3::DeleteErrorEntry{f.key, "", std::string(e.code_name()),
                                                  std::string(e.effective_message())});
   }
-  co_await r.send_xml(200, s3::render_delete_result(result));
+  co_return co_await r.send_xml(200, s3::render_delete_result(result));
 }
 
-asio::awaitable<void> handle_copy_object(S3Request& r) {
+asio::awaitable<Outcome> handle_copy_object(S3Request& r) {
   auto source = parse_copy_source(*r.header("x-amz-copy-source"));
-  if (!source) co_return co_await r.send_error(std::move(source).error());
-  if (!r.access_key->root && !r.allowed("s3:GetObject", source->bucket, source->key)) {
-    co_return co_await r.send_error(
+  if (!source) co_return Unexpected(std::move(source).error());
+  if (!r.allowed("s3:GetObject", source->bucket, source->key)) {
+    co_return Unexpected(
         s3::make_error(ErrorCode::AccessDenied).because("key may not read the copy source"));
   }
-  auto acl = canned_acl(r, false);
-  if (!acl) co_return co_await r.send_error(std::move(acl).error());
-  if (auto ok = check_storage_class(r); !ok) co_return co_await r.send_error(std::move(ok).error());
-  auto conditions =
-      s3::parse_write_conditions(header_string(r, "if-match"), header_string(r, "if-none-match"));
-  if (!conditions) co_return co_await r.send_error(std::move(conditions).error());
+  auto intent = write_intent(r);
+  if (!intent) co_return Unexpected(std::move(intent).error());
   const std::string directive(r.header("x-amz-metadata-directive").value_or("COPY"));
   if (directive != "COPY" && directive != "REPLACE") {
-    co_return co_await r.send_error(
+    co_return Unexpected(
         s3::invalid_argument("Unknown metadata directive.", "x-amz-metadata-directive", directive));
   }
   const bool replace = directive == "REPLACE";
   if (!replace && source->bucket == r.target.bucket && source->key == r.target.key &&
       !r.header("x-amz-storage-class")) {
-    co_return co_await r.send_error(s3::make_error(
+    co_return Unexpected(s3::make_error(
         ErrorCode::InvalidRequest,
         "This copy request is illegal because it is trying to copy an object to itself without "
         "changing the object's metadata, storage class, website redirect location or encryption "
@@ -457,63 +378,49 @@ asio::awaitable<void> handle_copy_object(S3Request& r) {
   request.key = r.target.key;
   request.replace_metadata = replace;
   if (replace) {
-    request.headers = object_headers_from(r);
-    request.user_metadata = user_metadata_from(r);
-    if (auto ok = check_metadata(request.user_metadata); !ok) {
-      co_return co_await r.send_error(std::move(ok).error());
-    }
+    auto metadata = object_metadata(r);
+    if (!metadata) co_return Unexpected(std::move(metadata).error());
+    request.headers = std::move(metadata->headers);
+    request.user_metadata = std::move(metadata->user_metadata);
   }
-  request.acl = *acl;
-  request.if_none_match_star = conditions->require_absent;
+  request.acl = intent->acl;
+  request.if_none_match_star = intent->conditions.require_absent;
 
-  s3::ConditionalHeaders source_conditions;
-  source_conditions.if_match = header_string(r, "x-amz-copy-source-if-match");
-  source_conditions.if_none_match = header_string(r, "x-amz-copy-source-if-none-match");
-  source_conditions.if_modified_since = header_string(r, "x-amz-copy-source-if-modified-since");
-  source_conditions.if_unmodified_since = header_string(r, "x-amz-copy-source-if-unmodified-since");
-
-  std::optional<s3::S3Error> refused;
-  std::optional<Expected<PutObjectResult, StoreError>> copied;
-  co_await r.blocking([&] {
+  const s3::ConditionalHeaders source_conditions = copy_source_conditions(r);
+  auto copied = co_await on_pool(r, [&]() -> Expected<PutObjectResult, s3::S3Error> {
     auto source_record = r.service.store.head_object(request.source_bucket, request.source_key);
     if (!source_record) {
-      refused = to_s3_error(source_record.error(), request.source_bucket, request.source_key);
-      return;
+      return Unexpected(
+          to_s3_error(source_record.error(), request.source_bucket, request.source_key));
     }
     if (source_record->size > kMaxSinglePutSize) {
-      refused = s3::make_error(ErrorCode::InvalidRequest,
-                               "The specified copy source is larger than the maximum allowable "
-                               "size for a copy source: 5368709120");
-      return;
+      return Unexpected(s3::make_error(ErrorCode::InvalidRequest,
+                                       "The specified copy source is larger than the maximum "
+                                       "allowable size for a copy source: 5368709120"));
     }
     if (auto ok = s3::evaluate_copy_source_conditions(
             source_conditions, validators_of(*source_record), now_seconds(r));
         !ok) {
-      refused = std::move(ok).error();
-      return;
+      return Unexpected(std::move(ok).error());
     }
-    if (conditions->if_match) {
-      auto existing = r.service.store.head_object(request.bucket, request.key);
-      s3::ObjectValidators v;
-      if (existing) v = validators_of(*existing);
-      if (auto ok = s3::check_write_conditions(*conditions, existing ? &v : nullptr); !ok) {
-        refused = std::move(ok).error();
-        return;
+    if (intent->conditions.if_match) {
+      if (auto ok = check_current_object(r.service.store, request.bucket, request.key,
+                                         intent->conditions);
+          !ok) {
+        return Unexpected(std::move(ok).error());
       }
     }
     // The engine re-checks the source's ETag inside its transaction.
     request.source_if_match = source_record->etag;
-    copied.emplace(r.service.store.copy_object(request));
+    auto copy = r.service.store.copy_object(request);
+    if (!copy) return Unexpected(to_s3_error(copy.error(), request.bucket, request.key));
+    return std::move(*copy);
   });
-  if (refused) co_return co_await r.send_error(std::move(*refused));
-  if (!*copied) {
-    co_return co_await r.send_error(to_s3_error(copied->error(), request.bucket, request.key));
-  }
-  const PutObjectResult& result = copied->value();
+  if (!copied) co_return Unexpected(std::move(copied).error());
   s3::CopyResult body;
-  body.etag = result.etag;
-  body.last_modified = to_time_point(result.last_modified);
-  co_await r.send_xml(200, s3::render_copy_object_result(body));
+  body.etag = copied->etag;
+  body.last_modified = to_time_point(copied->last_modified);
+  co_return co_await r.send_xml(200, s3::render_copy_object_result(body));
 }
 
 }  // namespace upgate::store

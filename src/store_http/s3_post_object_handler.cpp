@@ -15,7 +15,7 @@
 #include "s3_handlers.hpp"
 #include "s3_request.hpp"
 #include "upgate/s3/naming.hpp"
-#include "upgate/s3/xml_writer.hpp"
+#include "upgate/s3/xml_responses.hpp"
 #include "upgate/sigv4/post_policy.hpp"
 #include "upgate/text.hpp"
 
@@ -93,13 +93,12 @@ std::string redirect_url(std::string_view base, std::string_view bucket, std::st
 
 }  // namespace
 
-asio::awaitable<void> handle_post_object(S3Request& r) {
+asio::awaitable<Outcome> handle_post_object(S3Request& r) {
   const auto boundary = form_data_boundary(r.header("content-type").value_or(""));
-  if (!boundary) {
-    co_return co_await r.send_error(malformed_post("no multipart/form-data boundary"));
+  if (!boundary) co_return Unexpected(malformed_post("no multipart/form-data boundary"));
+  if (auto bucket = co_await existing_bucket(r); !bucket) {
+    co_return Unexpected(std::move(bucket).error());
   }
-  auto bucket = co_await on_pool(r, [&] { return r.service.store.head_bucket(r.target.bucket); });
-  if (!bucket) co_return co_await r.send_error(to_s3_error(bucket.error(), r.target.bucket));
   r.exchange.set_body_limit(kMaxSinglePutSize + kMaxPreDataBytes + 64 * 1024);
 
   MultipartFormParser parser(*boundary, MultipartFormParser::Limits{});
@@ -122,8 +121,10 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
   std::vector<std::string_view> pending;  // file bytes in `buffer`, not yet written
   std::uint64_t file_size = 0;
 
-  auto discard = [&]() -> asio::awaitable<void> {
+  // Every refusal drops the half-written file first (unlinking blocks: on the pool).
+  auto refuse = [&](s3::S3Error error) -> asio::awaitable<Outcome> {
     if (writer) co_await r.blocking([&] { writer.reset(); });
+    co_return Unexpected(std::move(error));
   };
   auto flush = [&]() -> asio::awaitable<Expected<void, s3::S3Error>> {
     if (pending.empty()) co_return Expected<void, s3::S3Error>{};
@@ -148,12 +149,10 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
 
     if (std::holds_alternative<MultipartFormParser::NeedMore>(event)) {
       if (auto flushed = co_await flush(); !flushed) {
-        co_await discard();
-        co_return co_await r.send_error(std::move(flushed).error());
+        co_return co_await refuse(std::move(flushed).error());
       }
       if (eof) {
-        co_await discard();
-        co_return co_await r.send_error(malformed_post("the body ended inside the form"));
+        co_return co_await refuse(malformed_post("the body ended inside the form"));
       }
       buffer.erase(0, start);
       start = 0;
@@ -162,8 +161,7 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
       auto got =
           co_await r.exchange.read_body_some(std::span<char>(buffer.data() + old, kReadPiece));
       if (!got) {
-        co_await discard();
-        co_return co_await r.send_error(
+        co_return co_await refuse(
             got.error() == http::BodyError::too_large
                 ? s3::make_error(ErrorCode::EntityTooLarge)
                 : s3::make_error(ErrorCode::IncompleteBody).because("form body read failed"));
@@ -173,8 +171,7 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
       continue;
     }
     if (auto* error = std::get_if<MultipartFormParser::Error>(&event)) {
-      co_await discard();
-      co_return co_await r.send_error(malformed_post(error->reason));
+      co_return co_await refuse(malformed_post(error->reason));
     }
     if (std::holds_alternative<MultipartFormParser::Done>(event)) break;
 
@@ -186,8 +183,7 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
       if (text::lower(part->name) != "file") {
         pre_data_bytes += part->name.size();
         if (pre_data_bytes > kMaxPreDataBytes) {
-          co_return co_await r.send_error(
-              s3::make_error(ErrorCode::MaxPostPreDataLengthExceededError));
+          co_return co_await refuse(s3::make_error(ErrorCode::MaxPostPreDataLengthExceededError));
         }
         fields.push_back(sigv4::FormField{part->name, ""});
         in = In::kField;
@@ -208,31 +204,30 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
             return key->credentials;
           },
           &r.service.signing_keys);
-      if (!post) co_return co_await r.send_error(post_auth_error(post.error()));
+      if (!post) co_return co_await refuse(post_auth_error(post.error()));
       verified = std::move(*post);
       r.access_key = keys.find(verified->access_key_id);
       const sigv4::FormField* key_field = field(substituted, "key");
       request.key = key_field != nullptr ? key_field->value : "";
       r.target.key = request.key;
       if (request.key.empty()) {
-        co_return co_await r.send_error(s3::make_error(ErrorCode::UserKeyMustBeSpecified));
+        co_return co_await refuse(s3::make_error(ErrorCode::UserKeyMustBeSpecified));
       }
       if (auto ok = s3::validate_object_key(request.key); !ok) {
-        co_return co_await r.send_error(std::move(ok).error());
+        co_return co_await refuse(std::move(ok).error());
       }
-      if (r.access_key == nullptr ||
-          (!r.access_key->root && !r.allowed("s3:PutObject", r.target.bucket, request.key))) {
-        co_return co_await r.send_error(s3::make_error(ErrorCode::AccessDenied));
+      if (!r.allowed("s3:PutObject", r.target.bucket, request.key)) {
+        co_return co_await refuse(s3::make_error(ErrorCode::AccessDenied));
       }
       apply_fields(substituted, request);
       if (const auto* acl = field(substituted, "acl")) {
         if (!valid_object_acl(acl->value)) {
-          co_return co_await r.send_error(s3::invalid_argument("", "acl", acl->value));
+          co_return co_await refuse(s3::invalid_argument("", "acl", acl->value));
         }
         request.acl = acl->value;
       }
       if (user_metadata_size(request.user_metadata) > kMaxUserMetadataBytes) {
-        co_return co_await r.send_error(s3::make_error(ErrorCode::MetadataTooLarge));
+        co_return co_await refuse(s3::make_error(ErrorCode::MetadataTooLarge));
       }
       fields = std::move(substituted);
       if (auto range = verified->policy.content_length_range()) length_range = *range;
@@ -245,22 +240,20 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
           failed = w.error();
         }
       });
-      if (failed) co_return co_await r.send_error(to_s3_error(*failed));
+      if (failed) co_return co_await refuse(to_s3_error(*failed));
       continue;
     }
     if (auto* data = std::get_if<MultipartFormParser::Data>(&event)) {
       if (in == In::kField) {
         pre_data_bytes += data->bytes.size();
         if (pre_data_bytes > kMaxPreDataBytes) {
-          co_return co_await r.send_error(
-              s3::make_error(ErrorCode::MaxPostPreDataLengthExceededError));
+          co_return co_await refuse(s3::make_error(ErrorCode::MaxPostPreDataLengthExceededError));
         }
         fields.back().value.append(data->bytes);
       } else if (in == In::kFile) {
         file_size += data->bytes.size();
         if (file_size > length_range.second) {
-          co_await discard();
-          co_return co_await r.send_error(
+          co_return co_await refuse(
               s3::make_error(ErrorCode::EntityTooLarge,
                              "Your proposed upload exceeds the maximum allowed size")
                   .with("ProposedSize", std::to_string(file_size))
@@ -273,8 +266,7 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
     if (std::holds_alternative<MultipartFormParser::PartEnd>(event)) {
       if (in == In::kFile) {
         if (auto flushed = co_await flush(); !flushed) {
-          co_await discard();
-          co_return co_await r.send_error(std::move(flushed).error());
+          co_return co_await refuse(std::move(flushed).error());
         }
         file_done = true;
       }
@@ -284,37 +276,27 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
   }
 
   if (!file_seen || !file_done) {
-    co_await discard();
-    co_return co_await r.send_error(s3::make_error(ErrorCode::IncorrectNumberOfFilesInPostRequest,
-                                                   "POST requires exactly one file upload per "
-                                                   "request."));
+    co_return co_await refuse(s3::make_error(ErrorCode::IncorrectNumberOfFilesInPostRequest,
+                                             "POST requires exactly one file upload per "
+                                             "request."));
   }
   if (file_size < length_range.first) {
-    co_await discard();
-    co_return co_await r.send_error(
+    co_return co_await refuse(
         s3::make_error(ErrorCode::EntityTooSmall,
                        "Your proposed upload is smaller than the minimum allowed size")
             .with("ProposedSize", std::to_string(file_size))
             .with("MinSizeAllowed", std::to_string(length_range.first)));
   }
-  std::optional<s3::S3Error> failed;
-  std::optional<PutObjectResult> stored;
-  co_await r.blocking([&] {
+  auto stored = co_await on_pool(r, [&]() -> Expected<PutObjectResult, s3::S3Error> {
     writer->finish();
     auto blob = writer->commit();
     writer.reset();
-    if (!blob) {
-      failed = to_s3_error(blob.error());
-      return;
-    }
+    if (!blob) return Unexpected(to_s3_error(blob.error()));
     auto put = r.service.store.put_object(request, std::move(*blob));
-    if (!put) {
-      failed = to_s3_error(put.error(), request.bucket, request.key);
-      return;
-    }
-    stored = std::move(*put);
+    if (!put) return Unexpected(to_s3_error(put.error(), request.bucket, request.key));
+    return std::move(*put);
   });
-  if (failed) co_return co_await r.send_error(std::move(*failed));
+  if (!stored) co_return Unexpected(std::move(stored).error());
 
   const std::string location = "http://" + std::string(r.header("host").value_or("localhost")) +
                                "/" + request.bucket + "/" + s3::url_encode_key(request.key);
@@ -334,16 +316,11 @@ asio::awaitable<void> handle_post_object(S3Request& r) {
   out.set_header("ETag", s3::quote_etag(stored->etag));
   out.set_header("Location", location);
   if (status == "201") {
-    s3::XmlWriter w;
-    w.open("PostResponse");
-    w.element("Location", location);
-    w.element("Bucket", request.bucket);
-    w.element("Key", request.key);
-    w.element("ETag", s3::quote_etag(stored->etag));
-    w.close();
-    out.set_body(std::move(w).finish(), "application/xml");
+    out.set_body(
+        s3::render_post_object_result({location, request.bucket, request.key, stored->etag}),
+        "application/xml");
   }
-  co_await r.send(out);
+  co_return co_await r.send(out);
 }
 
 }  // namespace upgate::store

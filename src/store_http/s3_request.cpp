@@ -36,6 +36,7 @@ std::string S3Request::resource() const {
 bool S3Request::allowed(std::string_view action, std::string_view bucket,
                         std::string_view key) const {
   if (access_key == nullptr) return false;
+  if (access_key->root) return true;
   std::string resource(bucket);
   if (!key.empty()) resource += "/" + std::string(key);
   return AccessKeys::allows(*access_key, action, resource);
@@ -47,15 +48,16 @@ http::Response S3Request::response(int status) const {
   return out;
 }
 
-asio::awaitable<void> S3Request::send(const http::Response& response) {
+asio::awaitable<Outcome> S3Request::send(const http::Response& response) {
   bytes_out += response.body().size();
   co_await exchange.respond(response);
+  co_return Outcome{};
 }
 
-asio::awaitable<void> S3Request::send_xml(int status, std::string xml) {
+asio::awaitable<Outcome> S3Request::send_xml(int status, std::string xml) {
   http::Response out = response(status);
   out.set_body(std::move(xml), "application/xml");
-  co_await send(out);
+  co_return co_await send(out);
 }
 
 asio::awaitable<void> S3Request::send_error(s3::S3Error error) {

@@ -1,6 +1,11 @@
 // Internal: one S3 request as the handlers see it — the parsed target, query
 // and authentication, the response headers every answer carries (request id,
 // CORS), and the helpers that send S3's answers and run blocking work.
+//
+// Refusals are values: every step of a request (S3Service's pipeline, then the
+// operation's handler) returns an Outcome, and a refusal goes back up to
+// S3Service::handle, the one place that sends it as S3's error document. A handler
+// sends only its success answer (send(), send_xml(), or a streamed body).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -25,10 +30,14 @@
 #include "upgate/s3/cors.hpp"
 #include "upgate/s3/errors.hpp"
 #include "upgate/s3/naming.hpp"
+#include "upgate/s3/xml_responses.hpp"
 #include "upgate/sigv4/canonical_request.hpp"
 #include "upgate/sigv4/verify.hpp"
 
 namespace upgate::store {
+
+// The answer went out, or the refusal to send instead.
+using Outcome = Expected<void, s3::S3Error>;
 
 struct S3Service::State {
   State(ObjectStore& s, AccessKeys k, S3ServiceOptions o)
@@ -42,6 +51,8 @@ struct S3Service::State {
   std::chrono::system_clock::time_point now() const {
     return options.clock ? options.clock() : std::chrono::system_clock::now();
   }
+  // The store's one owner, as listings and ACLs name it.
+  s3::Owner owner() const { return s3::Owner{options.owner_id, options.owner_display_name}; }
 };
 
 class S3Request {
@@ -67,6 +78,10 @@ class S3Request {
   std::optional<std::string_view> header(std::string_view name) const {
     return exchange.request().header(name);
   }
+  std::optional<std::string> header_string(std::string_view name) const {
+    const auto value = header(name);
+    return value ? std::optional<std::string>(*value) : std::nullopt;
+  }
   std::optional<std::string_view> query_param(std::string_view name) const {
     return query_value(query, name);
   }
@@ -75,14 +90,19 @@ class S3Request {
   // "/bucket/key", as S3 writes <Resource>.
   std::string resource() const;
 
-  // Whether the request's key may do `action` on bucket[/key]. Root and
-  // anonymous-but-allowed requests are checked elsewhere.
+  // Whether the request's key may do `action` on bucket[/key]: the root key may do
+  // everything, a restricted key what its actions and resources allow, an anonymous
+  // request nothing (public-read objects are checked by the handler).
   bool allowed(std::string_view action, std::string_view bucket, std::string_view key) const;
 
   // A response with the headers every answer carries.
   http::Response response(int status) const;
-  boost::asio::awaitable<void> send(const http::Response& response);
-  boost::asio::awaitable<void> send_xml(int status, std::string xml);
+  // The handler's answer; always a success Outcome (a client that went away is the
+  // connection's business, not a refusal).
+  boost::asio::awaitable<Outcome> send(const http::Response& response);
+  boost::asio::awaitable<Outcome> send_xml(int status, std::string xml);
+  // S3's error document for a refusal, unless an answer already went out. Called by
+  // S3Service::handle only.
   boost::asio::awaitable<void> send_error(s3::S3Error error);
 
   // Runs `fn` on the blocking pool (the engine, file I/O).

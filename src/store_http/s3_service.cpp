@@ -1,5 +1,6 @@
 // The request pipeline: target -> operation -> CORS -> authentication ->
-// authorization -> handler, with S3's answers at every refusal.
+// authorization -> handler; every refusal on the way comes back here as a value and
+// is sent once, as S3's error document.
 #include "s3_service.hpp"
 
 #include <boost/asio/this_coro.hpp>
@@ -7,9 +8,9 @@
 #include <chrono>
 
 #include "engine_refusal.hpp"
+#include "request_auth.hpp"
 #include "s3_handlers.hpp"
 #include "s3_request.hpp"
-#include "upgate/s3/dates.hpp"
 #include "upgate/s3/xml_requests.hpp"
 #include "upgate/text.hpp"
 
@@ -17,50 +18,6 @@ namespace upgate::store {
 
 namespace asio = boost::asio;
 using s3::ErrorCode;
-
-namespace {
-
-std::string iso_time(std::chrono::system_clock::time_point t) {
-  return s3::format_iso8601_ms(t);
-}
-
-// SigV4's refusal in S3's words, with the detail elements S3 adds.
-s3::S3Error auth_to_s3_error(const sigv4::AuthError& e, const S3Request& r,
-                             std::chrono::system_clock::time_point now) {
-  const auto code = s3::error_code_from_name(sigv4::s3_code(e.code));
-  switch (e.code) {
-    case sigv4::AuthErrorCode::kSignatureDoesNotMatch:
-      return s3::signature_does_not_match(e.access_key_id, e.string_to_sign, e.signature_provided,
-                                          e.canonical_request)
-          .because("signature mismatch");
-    case sigv4::AuthErrorCode::kRequestTimeTooSkewed: {
-      auto parsed = sigv4::parse_auth(r.request_view());
-      return s3::request_time_too_skewed(parsed ? parsed->amz_date : std::string(), iso_time(now),
-                                         r.service.options.max_skew.count() * 1000)
-          .because("request time too skewed");
-    }
-    case sigv4::AuthErrorCode::kAccessDenied:
-      if (e.message == "Request has expired") {
-        auto parsed = sigv4::parse_auth(r.request_view());
-        if (parsed) {
-          return s3::request_expired(std::to_string(parsed->expires.count()),
-                                     iso_time(parsed->request_time + parsed->expires),
-                                     iso_time(now))
-              .because("presigned URL expired");
-        }
-      }
-      [[fallthrough]];
-    default: {
-      s3::S3Error out = s3::make_error(code.value_or(ErrorCode::AccessDenied), e.message);
-      out.reason = e.message;
-      return out;
-    }
-  }
-}
-
-}  // namespace
-
-// ---- Dispatch ----------------------------------------------------------------------
 
 namespace {
 
@@ -128,49 +85,34 @@ HandlerFn handler_for(S3Operation op) {
   return nullptr;
 }
 
-bool anonymous_may_try(S3Operation op) {
-  // Public-read objects: the handler checks the object's ACL.
-  return op == S3Operation::kGetObject || op == S3Operation::kHeadObject;
-}
-
-asio::awaitable<void> run(S3Request& r) {
+// target -> operation -> CORS -> authentication -> handler; the first refusal ends it.
+asio::awaitable<Outcome> run(S3Request& r) {
   const http::Request& request = r.request();
   const std::string_view host = request.header("host").value_or("");
   auto target = s3::parse_request_target(request.target(), host, r.service.options.domain);
-  if (!target) {
-    co_await r.send_error(std::move(target).error());
-    co_return;
-  }
+  if (!target) co_return Unexpected(std::move(target).error());
   r.target = std::move(*target);
   auto query = sigv4::parse_query(r.target.raw_query);
   if (!query) {
-    co_await r.send_error(
+    co_return Unexpected(
         s3::make_error(ErrorCode::InvalidURI).because("malformed percent escape in the query"));
-    co_return;
   }
   r.query = std::move(*query);
 
   const auto content_type = request.header("content-type");
-  const bool form_post = content_type && text::istarts_with(*content_type, "multipart/form-data");
   RequestShape shape;
   shape.method = request.method_name();
   shape.has_bucket = !r.target.bucket.empty();
   shape.has_key = !r.target.key.empty();
   shape.query = r.query;
   shape.has_copy_source = request.header("x-amz-copy-source").has_value();
-  shape.is_form_post = form_post;
+  shape.is_form_post = content_type && text::istarts_with(*content_type, "multipart/form-data");
   auto op = classify(shape);
-  if (!op) {
-    co_await r.send_error(std::move(op).error());
-    co_return;
-  }
+  if (!op) co_return Unexpected(std::move(op).error());
   r.operation = *op;
   r.exchange.set_route_name(operation_name(*op));
 
-  if (*op == S3Operation::kPreflight) {
-    co_await handle_preflight(r);
-    co_return;
-  }
+  if (*op == S3Operation::kPreflight) co_return co_await handle_preflight(r);
 
   // CORS headers go on every answer to a cross-origin request, errors included:
   // a browser client can read why it was refused (e.g. "Request has expired").
@@ -186,60 +128,10 @@ asio::awaitable<void> run(S3Request& r) {
     }
   }
 
-  if (*op == S3Operation::kPostObject) {
-    co_await handle_post_object(r);  // authenticated by its policy
-    co_return;
-  }
-
-  const auto view = r.request_view();
-  if (has_query(r.query, "AWSAccessKeyId") && has_query(r.query, "Signature")) {
-    // Signature Version 2 query auth (old SDKs' default for presigned URLs).
-    co_return co_await r.send_error(
-        s3::make_error(ErrorCode::InvalidRequest,
-                       "The authorization mechanism you have provided is not supported. Please "
-                       "use AWS4-HMAC-SHA256.")
-            .because("SigV2 query authentication"));
-  }
-  if (sigv4::detect_auth(view) == sigv4::AuthLocation::kNone) {
-    if (!anonymous_may_try(*op)) {
-      co_await r.send_error(s3::make_error(ErrorCode::AccessDenied).because("anonymous request"));
-      co_return;
-    }
-  } else {
-    sigv4::VerifyPolicy policy;
-    const auto now = r.service.now();
-    policy.now = std::chrono::time_point_cast<std::chrono::seconds>(now);
-    policy.region = r.service.options.region;
-    policy.max_skew = r.service.options.max_skew;
-    const AccessKeys& keys = r.service.keys;
-    auto verified = sigv4::verify(
-        view, policy,
-        [&keys](std::string_view id) -> std::optional<sigv4::Credentials> {
-          const AccessKey* key = keys.find(id);
-          if (key == nullptr) return std::nullopt;
-          return key->credentials;
-        },
-        &r.service.signing_keys);
-    if (!verified) {
-      co_await r.send_error(auth_to_s3_error(verified.error(), r, now));
-      co_return;
-    }
-    r.access_key = keys.find(verified->auth.access_key_id);
-    r.auth = std::move(*verified);
-    // DeleteObjects is authorized key by key, in its handler, as IAM does.
-    if (!r.access_key->root && *op != S3Operation::kDeleteObjects) {
-      const std::string_view key =
-          targets_object(*op) ? std::string_view(r.target.key) : std::string_view();
-      if (!r.allowed(iam_action(*op), r.target.bucket, key)) {
-        co_await r.send_error(
-            s3::make_error(ErrorCode::AccessDenied)
-                .because(std::string("key not allowed ") + std::string(iam_action(*op))));
-        co_return;
-      }
-    }
-  }
-
-  co_await handler_for (*op)(r);
+  // POST Object is authenticated by its policy, inside the form.
+  if (*op == S3Operation::kPostObject) co_return co_await handle_post_object(r);
+  if (auto ok = authenticate(r); !ok) co_return Unexpected(std::move(ok).error());
+  co_return co_await handler_for (*op)(r);
 }
 
 }  // namespace
@@ -259,13 +151,14 @@ const AccessKeys& S3Service::keys() const {
 asio::awaitable<void> S3Service::handle(http::Exchange& exchange) {
   const auto started = std::chrono::steady_clock::now();
   S3Request r(*state_, exchange);
+  Outcome outcome;
   std::exception_ptr failure;
   try {
-    co_await run(r);
+    outcome = co_await run(r);
   } catch (...) {
     failure = std::current_exception();
   }
-  if (failure && !exchange.responded()) {
+  if (failure) {
     std::string why = "handler threw";
     try {
       std::rethrow_exception(failure);
@@ -273,8 +166,10 @@ asio::awaitable<void> S3Service::handle(http::Exchange& exchange) {
       why = e.what();
     } catch (...) {
     }
-    co_await r.send_error(s3::make_error(ErrorCode::InternalError).because(why));
+    outcome = Unexpected(s3::make_error(ErrorCode::InternalError).because(why));
   }
+  // The one place a refusal is sent (unless the answer was already under way).
+  if (!outcome) co_await r.send_error(std::move(outcome).error());
   if (state_->options.access_log) {
     AccessLogEntry entry;
     entry.request_id = exchange.request_id();
