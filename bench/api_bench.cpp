@@ -6,7 +6,9 @@
 
 #include "upgate/api/audit_log.hpp"
 #include "upgate/api/json_log.hpp"
+#include "upgate/api/multipart_service.hpp"
 #include "upgate/api/upload_service.hpp"
+#include "upgate/api/upload_token.hpp"
 #include "upgate/config/refreshing_credentials.hpp"
 
 namespace {
@@ -133,6 +135,68 @@ void BM_AccessLine(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AccessLine);
+
+// Upload tokens (multipart, completion): one sign and one verify of a typical token.
+api::UploadClaims typical_claims() {
+  api::UploadClaims claims;
+  claims.key = "big/2026/12/07/0123456789abcdef0123456789abcdef-holiday film.mp4";
+  claims.upload_id = "2~Nq3lQ0n1b5VYkqQXjw2T8r2a8mQ7sF1k";
+  claims.principal = "user-4711@example.com";
+  claims.profile = "big";
+  claims.size = 1ULL << 30;
+  claims.content_type = "video/mp4";
+  claims.checksum = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=";
+  claims.expires_at = std::chrono::sys_seconds(std::chrono::seconds(4'000'000'000));
+  return claims;
+}
+
+void BM_UploadTokenSign(benchmark::State& state) {
+  const auto signer = *api::UploadTokenSigner::create({std::string(40, 's')});
+  const auto claims = typical_claims();
+  for (auto _ : state) {
+    auto token = signer.sign(claims);
+    benchmark::DoNotOptimize(token->data());
+  }
+}
+BENCHMARK(BM_UploadTokenSign);
+
+// Verify with `state.range(0)` secrets configured (a rotation has 2): every one is tried.
+void BM_UploadTokenVerify(benchmark::State& state) {
+  std::vector<std::string> secrets;
+  for (int i = 0; i < state.range(0); ++i) secrets.push_back(std::string(40, 'a' + i));
+  const auto signer = *api::UploadTokenSigner::create(secrets);
+  const auto token = *signer.sign(typical_claims());
+  const auto now = std::chrono::sys_seconds(std::chrono::seconds(1'800'000'000));
+  for (auto _ : state) {
+    auto claims = signer.verify(token, now);
+    benchmark::DoNotOptimize(claims->key.data());
+  }
+}
+BENCHMARK(BM_UploadTokenVerify)->Arg(1)->Arg(2);
+
+// One /v1/multipart/sign answer for a batch of `state.range(0)` part URLs of a 1 GiB
+// upload (token already checked): presigning each part with its Content-Length, JSON out.
+void BM_MultipartSignBatch(benchmark::State& state) {
+  api::UploadProfile profile = api::default_profile();
+  profile.name = "big";
+  profile.max_size = 1ULL << 40;
+  const auto profiles = *api::ProfileSet::create({profile});
+  const auto s3 = target();
+  const api::UploadService service(profiles, s3);
+  const auto signer = *api::UploadTokenSigner::create({std::string(40, 's')});
+  const api::MultipartService multipart(service, signer);
+  const auto resolved = *profiles.resolve("big", "profile");
+  const auto claims = typical_claims();
+  std::vector<std::uint32_t> numbers;
+  for (std::uint32_t n = 1; n <= static_cast<std::uint32_t>(state.range(0)); ++n)
+    numbers.push_back(n);
+  for (auto _ : state) {
+    auto reply = multipart.sign_parts(claims, resolved, numbers);
+    benchmark::DoNotOptimize(reply.body.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_MultipartSignBatch)->Arg(1)->Arg(10)->Arg(64);
 
 }  // namespace
 

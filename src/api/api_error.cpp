@@ -57,6 +57,16 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "access_denied";
     case ErrorCode::auth_unavailable:
       return "auth_unavailable";
+    case ErrorCode::upload_token_refused:
+      return "upload_token_refused";
+    case ErrorCode::invalid_part_number:
+      return "invalid_part_number";
+    case ErrorCode::no_such_upload:
+      return "no_such_upload";
+    case ErrorCode::parts_incomplete:
+      return "parts_incomplete";
+    case ErrorCode::storage_error:
+      return "storage_error";
     case ErrorCode::internal_error:
       return "internal_error";
   }
@@ -75,9 +85,15 @@ int http_status(ErrorCode code) noexcept {
     case ErrorCode::downloads_disabled:
     case ErrorCode::origin_not_allowed:
     case ErrorCode::access_denied:
+    case ErrorCode::upload_token_refused:
       return 403;
     case ErrorCode::not_found:
+    case ErrorCode::no_such_upload:
       return 404;
+    case ErrorCode::parts_incomplete:
+      return 409;
+    case ErrorCode::storage_error:
+      return 502;
     case ErrorCode::method_not_allowed:
       return 405;
     case ErrorCode::credentials_unavailable:

@@ -10,6 +10,7 @@
 
 #include "upgate/api/cors_policy.hpp"
 #include "upgate/api/json_log.hpp"
+#include "upgate/api/multipart_routes.hpp"
 #include "upgate/api/request_pipeline.hpp"
 #include "upgate/api/upload_request.hpp"
 #include "upgate/api/upload_service.hpp"
@@ -230,6 +231,13 @@ struct ApiServer::State {
           Method::options, std::string(path),
           [this, method](Exchange& ex) { return preflight(ex, method); }, "preflight");
     }
+    if (!options.upload_tokens) {
+      options.upload_tokens =
+          std::make_shared<const UploadTokenSigner>(UploadTokenSigner::ephemeral());
+    }
+    add_multipart_routes(
+        router, pipeline, options.upload_tokens,
+        [this](Exchange& ex, std::string_view method) { return preflight(ex, method); });
     router.exact(
         Method::get, "/healthz",
         [](Exchange& ex) -> awaitable<void> {

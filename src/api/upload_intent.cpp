@@ -11,6 +11,8 @@ std::string_view to_string(ApiRoute route) noexcept {
       return "uploads";
     case ApiRoute::downloads:
       return "downloads";
+    case ApiRoute::multipart:
+      return "multipart";
   }
   return "seed";
 }

@@ -138,6 +138,23 @@ Expected<sigv4::PresignedUrl, ApiReply> UploadService::sign(sigv4::PresignReques
   return Unexpected(std::move(reply));
 }
 
+Expected<sigv4::PresignedUrl, ApiReply> UploadService::presign(sigv4::PresignRequest request,
+                                                               std::chrono::seconds requested,
+                                                               const UploadProfile* profile) const {
+  const Signer sign_with = signer();
+  auto lifetime = url_lifetime(ErrorStyle::v1, sign_with, requested, request.time);
+  if (!lifetime) {
+    lifetime.error().profile = profile;
+    return Unexpected(std::move(lifetime).error());
+  }
+  request.expires = *lifetime;
+  return sign(request, sign_with, ErrorStyle::v1, profile);
+}
+
+sigv4::Credentials UploadService::current_credentials() const {
+  return *signer().credentials;
+}
+
 Expected<UploadRequest, ApiReply> UploadService::read_upload(
     UploadRoute route, std::optional<std::string_view> content_type, std::string_view body) const {
   const ErrorStyle style = route == UploadRoute::seed ? ErrorStyle::seed : ErrorStyle::v1;

@@ -39,6 +39,8 @@ struct ServeOptions {
   ServeStoreFlags store;
 };
 
+constexpr const char* kUploadTokenSecretsVariable = "UPGATE_UPLOAD_TOKEN_SECRETS";
+
 constexpr const char* kServeHelp =
     "Serve the upload API: POST /api/s3/getPresignedUrl (the seed's contract), POST /v1/uploads,\n"
     "GET /v1/downloads, /healthz, /readyz, /metrics and the demo page.\n"
@@ -61,6 +63,9 @@ constexpr const char* kServeHelp =
     "  UPGATE_CONFIG, UPGATE_LISTEN, UPGATE_THREADS, UPGATE_DRAIN_SECONDS, UPGATE_S3_ENDPOINT,\n"
     "  UPGATE_S3_REGION, UPGATE_S3_BUCKET, UPGATE_CORS_ORIGINS (comma-separated),\n"
     "  UPGATE_LOG_LEVEL, UPGATE_ACCESS_LOG (on/off)  the same as the flags below\n"
+    "  UPGATE_UPLOAD_TOKEN_SECRETS   secrets (32+ bytes each, space-separated, the signing one\n"
+    "                                first) for multipart upload tokens; unset: one random\n"
+    "                                secret per process\n"
     "\n"
     "Upload profiles live in upgate.toml (see upgate.example.toml and docs/API.md). Without\n"
     "one, any folder name of safe characters is accepted, any type, up to 5 MB, URLs valid\n"
@@ -259,6 +264,22 @@ int run_serve(ServeOptions& options) {
   }
   auto auth = api::AuthChain::create(config.auth, std::move(auth_options));
   if (!auth) return refuse("bad configuration", auth.error().describe());
+  // Upload tokens (multipart): the shared secrets when configured, so every copy behind a
+  // load balancer accepts the others' tokens; else one random secret for this process.
+  std::shared_ptr<const api::UploadTokenSigner> upload_tokens;
+  s3client::http_client_global_init();  // the multipart routes' S3 calls
+  if (config::Environment::process().get(kUploadTokenSecretsVariable)) {
+    auto signer = api::UploadTokenSigner::from_environment(config::Environment::process(),
+                                                           kUploadTokenSecretsVariable);
+    if (!signer) return refuse("bad configuration", signer.error());
+    upload_tokens = std::make_shared<const api::UploadTokenSigner>(std::move(*signer));
+  } else {
+    api::log_json(*logger, spdlog::level::warn,
+                  api::json_log_line("warn",
+                                     "no upload token secret: multipart uploads are bound to this "
+                                     "process (set UPGATE_UPLOAD_TOKEN_SECRETS to share them)",
+                                     {}));
+  }
   log_auth_posture(config, loopback_only, *logger);
 
   // When config.s3.embedded is true nothing outside this process was configured: the
@@ -282,6 +303,7 @@ int run_serve(ServeOptions& options) {
 
   api::ApiServerOptions server_options;
   server_options.logger = logger;
+  server_options.upload_tokens = std::move(upload_tokens);
   const auto credentials = signing_credentials(config, logger);
   auto server = api::ApiServer::create(
       api::ApiRuntime::create(config, std::move(*auth), credentials), std::move(server_options));

@@ -39,6 +39,11 @@ enum class ErrorCode : std::uint8_t {
   invalid_credentials,       // 401 a token, API key or session was presented and not accepted
   access_denied,             // 403 an identity that may not do this (the message says which rule)
   auth_unavailable,          // 503 the keys to judge a token, or the auth hook, are unavailable
+  upload_token_refused,      // 403 the upload token is malformed, altered, expired or another's
+  invalid_part_number,       // 400 a part number outside 1..the upload's part count
+  no_such_upload,            // 404 the multipart upload is not (or no longer) in the store
+  parts_incomplete,          // 409 complete: the stored parts do not add up to the declared size
+  storage_error,             // 502 the object store refused or did not answer; details in the log
   internal_error,            // 500 signing failed; details are in the log only
 };
 inline constexpr std::size_t kErrorCodeCount =

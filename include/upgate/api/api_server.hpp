@@ -36,6 +36,7 @@
 
 #include "upgate/api/api_runtime.hpp"
 #include "upgate/api/metrics.hpp"
+#include "upgate/api/upload_token.hpp"
 #include "upgate/expected.hpp"
 #include "upgate/http/server.hpp"
 
@@ -49,6 +50,9 @@ struct ApiServerOptions {
   std::shared_ptr<spdlog::logger> logger;  // null: no logs at all
   std::function<bool()> ready;             // null: always ready
   http::ServerConfig http;                 // address/port/threads are taken from ApiConfig
+  // Signs and checks the upload tokens of /v1/multipart; null: a random secret of this
+  // process (its tokens are refused by any other copy and after a restart).
+  std::shared_ptr<const UploadTokenSigner> upload_tokens;
 };
 
 class ApiServer {

@@ -21,6 +21,7 @@ enum class ApiRoute : std::uint8_t {
   seed,       // POST /api/s3/getPresignedUrl
   uploads,    // POST /v1/uploads
   downloads,  // GET /v1/downloads
+  multipart,  // POST /v1/multipart[/sign|/list|/complete|/abort]
 };
 
 // "seed", "uploads", "downloads": the names audit lines, metrics and the hook use.

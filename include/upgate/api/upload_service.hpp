@@ -43,7 +43,9 @@
 
 namespace upgate::api {
 
-enum class ReplyKind : std::uint8_t { upload_url, download_url, error };
+// upload_state: an answer about an upload that issues no URL (multipart list, complete,
+// abort).
+enum class ReplyKind : std::uint8_t { upload_url, download_url, upload_state, error };
 
 struct ApiReply {
   int status = 200;
@@ -89,6 +91,18 @@ class UploadService {
   static ApiReply error_reply(ErrorStyle style, ApiError error);
 
   const ProfileSet& profiles() const { return profiles_; }
+  const config::S3Target& target() const { return target_; }
+  std::chrono::sys_seconds now() const { return clock_(); }
+
+  // A URL for `request` (method, key, headers, query) in the target's bucket, valid for
+  // `requested` capped by the credentials' life as every URL is; the refusal (503
+  // credentials_unavailable, 500 internal_error) as a v1 answer. For routes that sign
+  // more than one URL per call (multipart parts).
+  Expected<sigv4::PresignedUrl, ApiReply> presign(sigv4::PresignRequest request,
+                                                  std::chrono::seconds requested,
+                                                  const UploadProfile* profile) const;
+  // The credentials URLs are signed with now, for upgate's own S3 calls (multipart).
+  sigv4::Credentials current_credentials() const;
 
  private:
   const ProfileSet& profiles_;

@@ -1,0 +1,225 @@
+// The /v1/multipart routes: read, admit, call S3 on the blocking pool, answer.
+#include "upgate/api/multipart_routes.hpp"
+
+#include <optional>
+
+#include "upgate/api/multipart_service.hpp"
+#include "upgate/s3client/multipart_upload.hpp"
+#include "upgate/s3client/s3_client.hpp"
+
+namespace upgate::api {
+namespace {
+
+using boost::asio::awaitable;
+using http::Exchange;
+
+enum class Step : std::uint8_t { sign, list, complete, abort };
+
+s3client::S3Client client_for(const UploadService& service) {
+  s3client::ClientOptions options;
+  options.endpoint = service.target().endpoint;
+  options.region = service.target().region;
+  options.credentials = service.current_credentials();
+  options.connect_timeout = std::chrono::seconds(5);
+  options.total_timeout = std::chrono::seconds(120);  // completing thousands of parts is slow
+  options.max_response_body = 4 * 1024 * 1024;        // a ListParts page of 1,000 parts
+  return s3client::S3Client(std::move(options));
+}
+
+class MultipartRoutes {
+ public:
+  MultipartRoutes(const RequestPipeline& pipeline, std::shared_ptr<const UploadTokenSigner> tokens)
+      : pipeline_(pipeline), tokens_(std::move(tokens)) {}
+
+  awaitable<void> create(Exchange& ex) const {
+    ApiCall call = pipeline_.begin(ex, ApiRoute::multipart);
+    auto body = co_await read_body(ex, call);
+    if (!body) co_return;
+    const UploadService& service = call.runtime->service();
+    auto request = service.read_upload(UploadRoute::v1, ex.request().header("Content-Type"), *body);
+    if (!request) {
+      co_await pipeline_.answer(ex, call, std::move(request).error());
+      co_return;
+    }
+    call.intent.profile = request->profile;
+    call.intent.profile_field = "profile";
+    call.intent.file_name = request->file_name;
+    call.intent.content_type = request->content_type;
+    call.intent.size = request->size;
+    if (auto admitted = co_await pipeline_.admit(ex, call); !admitted) {
+      co_await pipeline_.answer(ex, call, std::move(admitted).error());
+      co_return;
+    }
+    const MultipartService multipart(service, *tokens_);
+    auto plan = multipart.plan_create(*request, call.profile, *call.caller);
+    if (!plan) {
+      co_await pipeline_.answer(ex, call, std::move(plan).error());
+      co_return;
+    }
+    std::optional<Expected<std::string, s3client::ClientError>> upload_id;
+    co_await ex.run_blocking([&] {
+      upload_id.emplace(s3client::create_multipart_upload(
+          client_for(service), service.target().bucket, plan->claims.key, plan->create_headers));
+    });
+    ApiReply reply = *upload_id ? multipart.created(*plan, std::move(**upload_id))
+                                : MultipartService::storage_failure(upload_id->error());
+    reply.profile = plan->profile;
+    co_await pipeline_.answer(ex, call, std::move(reply));
+  }
+
+  awaitable<void> with_token(Exchange& ex, Step step) const {
+    ApiCall call = pipeline_.begin(ex, ApiRoute::multipart);
+    auto body = co_await read_body(ex, call);
+    if (!body) co_return;
+    const UploadService& service = call.runtime->service();
+    const MultipartService multipart(service, *tokens_);
+    auto request =
+        multipart.read_call(ex.request().header("Content-Type"), *body, step == Step::sign);
+    if (!request) {
+      co_await pipeline_.answer(ex, call, std::move(request).error());
+      co_return;
+    }
+    // The token's own checks first (intact, unexpired), so the profile the caller is
+    // judged against is the one upgate issued the upload under; then who the caller is,
+    // then whether the token is theirs.
+    auto intact = tokens_->verify(request->token, service.now());
+    if (!intact) {
+      co_await pipeline_.answer(ex, call, multipart.check_token(request->token, Caller{}).error());
+      co_return;
+    }
+    call.intent.profile = intact->profile;
+    call.intent.profile_field = "uploadToken";
+    call.intent.content_type = intact->content_type;
+    call.intent.size = intact->size;
+    call.intent.key = intact->key;
+    if (auto admitted = co_await pipeline_.admit(ex, call); !admitted) {
+      co_await pipeline_.answer(ex, call, std::move(admitted).error());
+      co_return;
+    }
+    auto claims = multipart.check_token(request->token, *call.caller);
+    if (!claims) {
+      co_await pipeline_.answer(ex, call, std::move(claims).error());
+      co_return;
+    }
+    ApiReply reply;
+    switch (step) {
+      case Step::sign:
+        reply = multipart.sign_parts(*claims, call.profile, request->part_numbers);
+        break;
+      case Step::list:
+        reply = co_await list(ex, service, multipart, *claims);
+        break;
+      case Step::complete:
+        reply = co_await complete(ex, service, multipart, *claims);
+        break;
+      case Step::abort:
+        reply = co_await abort(ex, service, multipart, *claims);
+        break;
+    }
+    if (reply.profile == nullptr) reply.profile = call.profile.profile;
+    co_await pipeline_.answer(ex, call, std::move(reply));
+  }
+
+ private:
+  awaitable<ApiReply> list(Exchange& ex, const UploadService& service,
+                           const MultipartService& multipart, const UploadClaims& claims) const {
+    std::optional<Expected<std::vector<s3client::UploadedPart>, s3client::ClientError>> parts;
+    co_await ex.run_blocking([&] {
+      parts.emplace(s3client::list_parts(client_for(service), service.target().bucket, claims.key,
+                                         claims.upload_id));
+    });
+    if (!*parts) co_return MultipartService::storage_failure(parts->error());
+    co_return multipart.listed(claims, **parts);
+  }
+
+  awaitable<ApiReply> complete(Exchange& ex, const UploadService& service,
+                               const MultipartService& multipart,
+                               const UploadClaims& claims) const {
+    std::optional<ApiReply> reply;
+    co_await ex.run_blocking([&] {
+      const s3client::S3Client client = client_for(service);
+      const std::string& bucket = service.target().bucket;
+      auto parts = s3client::list_parts(client, bucket, claims.key, claims.upload_id);
+      if (!parts) {
+        reply = MultipartService::storage_failure(parts.error());
+        return;
+      }
+      auto to_complete = multipart.parts_to_complete(claims, *parts);
+      if (!to_complete) {
+        reply = std::move(to_complete).error();
+        return;
+      }
+      auto done = s3client::complete_multipart_upload(client, bucket, claims.key, claims.upload_id,
+                                                      *to_complete);
+      reply = done ? multipart.completed(claims, *done)
+                   : MultipartService::storage_failure(done.error());
+    });
+    co_return std::move(*reply);
+  }
+
+  awaitable<ApiReply> abort(Exchange& ex, const UploadService& service,
+                            const MultipartService& multipart, const UploadClaims& claims) const {
+    std::optional<Expected<void, s3client::ClientError>> aborted;
+    co_await ex.run_blocking([&] {
+      aborted.emplace(s3client::abort_multipart_upload(client_for(service), service.target().bucket,
+                                                       claims.key, claims.upload_id));
+    });
+    if (!*aborted) co_return MultipartService::storage_failure(aborted->error());
+    co_return multipart.aborted(claims);
+  }
+
+  // The JSON body, or nullopt after the refusal was answered (or the connection is gone).
+  awaitable<std::optional<std::string>> read_body(Exchange& ex, const ApiCall& call) const {
+    const auto content_type = ex.request().header("Content-Type");
+    if (!content_type || !is_json_media_type(*content_type)) {
+      co_await pipeline_.answer(
+          ex, call,
+          UploadService::error_reply(ErrorStyle::v1,
+                                     make_error(ErrorCode::unsupported_media_type,
+                                                "Content-Type must be application/json")));
+      co_return std::nullopt;
+    }
+    auto body = co_await ex.read_body(kMaxRequestBodyBytes);
+    if (!body) {
+      if (body.error() == http::BodyError::too_large) {
+        co_await pipeline_.answer(
+            ex, call,
+            UploadService::error_reply(
+                ErrorStyle::v1,
+                make_error(ErrorCode::body_too_large, "request body is larger than 16 KiB")));
+      }
+      co_return std::nullopt;
+    }
+    co_return std::string(*body);
+  }
+
+  const RequestPipeline& pipeline_;
+  std::shared_ptr<const UploadTokenSigner> tokens_;
+};
+
+}  // namespace
+
+void add_multipart_routes(http::Router& router, const RequestPipeline& pipeline,
+                          std::shared_ptr<const UploadTokenSigner> tokens,
+                          PreflightHandler preflight) {
+  auto routes = std::make_shared<const MultipartRoutes>(pipeline, std::move(tokens));
+  const std::string base(kMultipartPath);
+  router.exact(
+      http::Method::post, base, [routes](Exchange& ex) { return routes->create(ex); },
+      "multipart_create");
+  for (auto [suffix, step] :
+       {std::pair{"/sign", Step::sign}, std::pair{"/list", Step::list},
+        std::pair{"/complete", Step::complete}, std::pair{"/abort", Step::abort}}) {
+    router.exact(
+        http::Method::post, base + suffix,
+        [routes, step](Exchange& ex) { return routes->with_token(ex, step); },
+        std::string("multipart_") + (suffix + 1));
+  }
+  for (const char* suffix : {"", "/sign", "/list", "/complete", "/abort"}) {
+    router.exact(
+        http::Method::options, base + suffix,
+        [preflight](Exchange& ex) { return preflight(ex, "POST"); }, "preflight");
+  }
+}
+
+}  // namespace upgate::api

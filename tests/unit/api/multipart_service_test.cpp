@@ -1,0 +1,236 @@
+#include "upgate/api/multipart_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "upgate/sigv4/verify.hpp"
+
+namespace upgate::api {
+namespace {
+
+using namespace std::chrono;
+namespace json = boost::json;
+
+constexpr std::string_view kSecret = "MultipartUnitSecretThatMustNotLeak/0123";
+const sys_seconds kNow = sys_days{year{2026} / 12 / 7} + hours(6);
+
+config::S3Target target() {
+  config::S3Target t;
+  t.endpoint = *sigv4::S3Endpoint::parse("http://127.0.0.1:9000", true);
+  t.endpoint_url = "http://127.0.0.1:9000";
+  t.region = "us-east-1";
+  t.bucket = "uploads";
+  t.credentials.access_key_id = "AKIDUNIT";
+  t.credentials.secret_access_key = sigv4::SecretKey(std::string(kSecret));
+  return t;
+}
+
+UploadProfile big_profile() {
+  UploadProfile p = default_profile();
+  p.name = "big";
+  p.max_size = 5ULL << 40;
+  return p;
+}
+
+Caller caller_named(std::string id) {
+  auto principal = std::make_shared<auth::Principal>();
+  principal->id = std::move(id);
+  principal->mode = auth::AuthMode::kApiKey;
+  Caller c;
+  c.principal = principal;
+  c.mode = auth::AuthMode::kApiKey;
+  return c;
+}
+
+class MultipartServiceTest : public ::testing::Test {
+ protected:
+  ProfileSet profiles = *ProfileSet::create({big_profile()});
+  config::S3Target s3 = target();
+  UploadService uploads{profiles, s3, [] { return kNow; }};
+  UploadTokenSigner tokens = *UploadTokenSigner::create({std::string(40, 's')});
+  MultipartService service{uploads, tokens};
+  Caller alice = caller_named("alice");
+
+  ResolvedProfile resolved() { return *profiles.resolve("big", "profile"); }
+
+  MultipartPlan plan(std::uint64_t size) {
+    UploadRequest request;
+    request.profile = "big";
+    request.file_name = "film.mp4";
+    request.content_type = "video/mp4";
+    request.size = size;
+    request.metadata = {{"origin", "unit"}};
+    auto p = service.plan_create(request, resolved(), alice);
+    EXPECT_TRUE(p.has_value()) << (p ? "" : p.error().body);
+    return std::move(p).value();
+  }
+
+  std::string token_for(std::uint64_t size) {
+    const ApiReply reply = service.created(plan(size), "upload-1");
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    return std::string(json::parse(reply.body).at("uploadToken").as_string());
+  }
+
+  std::string code_of(const ApiReply& reply) {
+    return std::string(json::parse(reply.body).at("error").at("code").as_string());
+  }
+};
+
+TEST_F(MultipartServiceTest, CreateBindsThePlanIntoTheToken) {
+  const MultipartPlan p = plan(100 * kMiB + 1);
+  EXPECT_EQ(p.layout.part_count, 7u);
+  EXPECT_EQ(p.claims.principal, "alice");
+  EXPECT_EQ(p.claims.profile, "big");
+  EXPECT_EQ(p.claims.expires_at, kNow + kDefaultUploadTokenLifetime);
+  // The object's headers only: no Content-Length or If-None-Match on the create call.
+  for (const auto& [name, value] : p.create_headers) {
+    EXPECT_TRUE(name == "Content-Type" || name.starts_with("x-amz-meta-")) << name;
+  }
+  const ApiReply reply = service.created(p, "upload-1");
+  const auto answer = json::parse(reply.body).as_object();
+  EXPECT_EQ(answer.at("key").as_string(), p.claims.key);
+  EXPECT_EQ(answer.at("uploadId").as_string(), "upload-1");
+  EXPECT_EQ(answer.at("partCount").as_int64(), 7);
+  auto claims = tokens.verify(std::string(answer.at("uploadToken").as_string()), kNow);
+  ASSERT_TRUE(claims.has_value());
+  EXPECT_EQ(claims->upload_id, "upload-1");
+  EXPECT_EQ(claims->size, 100 * kMiB + 1);
+  EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
+}
+
+TEST_F(MultipartServiceTest, CreateKeepsTheProfileRules) {
+  UploadRequest request;
+  request.profile = "big";
+  request.file_name = "x.bin";
+  request.content_type = "application/octet-stream";
+  request.size = (5ULL << 40) + 1;
+  auto refused = service.plan_create(request, resolved(), alice);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().status, 400);
+}
+
+TEST_F(MultipartServiceTest, TokensAreCheckedForTheCaller) {
+  const std::string token = token_for(20 * kMiB);
+  EXPECT_TRUE(service.check_token(token, alice).has_value());
+  auto other = service.check_token(token, caller_named("mallory"));
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().status, 403);
+  EXPECT_EQ(code_of(other.error()), "upload_token_refused");
+  EXPECT_NE(other.error().body.find("principal_mismatch"), std::string::npos);
+  auto anonymous = service.check_token(token, Caller{});
+  ASSERT_FALSE(anonymous.has_value());
+  std::string changed = token;
+  changed[changed.size() - 10] = changed[changed.size() - 10] == 'A' ? 'B' : 'A';
+  auto altered = service.check_token(changed, alice);
+  ASSERT_FALSE(altered.has_value());
+  EXPECT_NE(altered.error().body.find("bad_signature"), std::string::npos);
+
+  // A single upload's token names no multipart upload.
+  UploadClaims single = plan(10).claims;
+  auto single_token = tokens.sign(single);
+  auto refused = service.check_token(*single_token, alice);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().body.find("upload_mismatch"), std::string::npos);
+}
+
+TEST_F(MultipartServiceTest, EachPartUrlSignsItsExactLength) {
+  const std::string token = token_for(33 * kMiB + 7);
+  const auto claims = *service.check_token(token, alice);
+  const ApiReply reply = service.sign_parts(claims, resolved(), {1, 3});
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const auto parts = json::parse(reply.body).at("parts").as_array();
+  ASSERT_EQ(parts.size(), 2u);
+  for (const auto& [index, length] : {std::pair{0, 16 * kMiB}, std::pair{1, kMiB + 7}}) {
+    const auto& part = parts[static_cast<std::size_t>(index)].as_object();
+    EXPECT_EQ(part.at("headers").at("Content-Length").as_string(), std::to_string(length));
+    const std::string url(part.at("url").as_string());
+    EXPECT_NE(url.find("uploadId=upload-1"), std::string::npos) << url;
+    const std::string target = url.substr(url.find('/', 8));
+    auto verify_with = [&](std::uint64_t sent) {
+      const std::string sent_length = std::to_string(sent);
+      const sigv4::HeaderView headers[] = {{"host", "127.0.0.1:9000"},
+                                           {"content-length", sent_length}};
+      sigv4::VerifyPolicy policy;
+      policy.now = kNow + seconds(10);
+      policy.region = "us-east-1";
+      return sigv4::verify(sigv4::RequestView{"PUT", target, headers}, policy,
+                           [&](std::string_view) { return std::optional(s3.credentials); })
+          .has_value();
+    };
+    EXPECT_TRUE(verify_with(length));
+    EXPECT_FALSE(verify_with(length - 1));
+  }
+  EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
+  const ApiReply beyond = service.sign_parts(claims, resolved(), {4});
+  EXPECT_EQ(beyond.status, 400);
+  EXPECT_EQ(code_of(beyond), "invalid_part_number");
+}
+
+TEST_F(MultipartServiceTest, ReadCallTakesATokenAndBoundedPartNumbers) {
+  auto ok =
+      service.read_call("application/json", R"({"uploadToken":"t","partNumbers":[1,2]})", true);
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->token, "t");
+  EXPECT_EQ(ok->part_numbers, (std::vector<std::uint32_t>{1, 2}));
+  EXPECT_TRUE(service.read_call("application/json", R"({"uploadToken":"t"})", false));
+  for (const char* bad :
+       {R"({"uploadToken":"t"})", R"({"uploadToken":"t","partNumbers":[]})",
+        R"({"uploadToken":"t","partNumbers":[0]})", R"({"uploadToken":"t","partNumbers":[1.5]})",
+        R"({"uploadToken":"t","partNumbers":[10001]})", R"({"uploadToken":"t","partNumbers":"1"})",
+        R"({"partNumbers":[1]})", R"({"uploadToken":1,"partNumbers":[1]})", "[]", "{"}) {
+    auto refused = service.read_call("application/json", bad, true);
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_EQ(refused.error().status, 400) << bad;
+  }
+  std::string many = R"({"uploadToken":"t","partNumbers":[1)";
+  for (std::size_t i = 0; i < kMaxPartsPerSignCall; ++i) many += ",1";
+  EXPECT_FALSE(service.read_call("application/json", many + "]}", true).has_value());
+  auto wrong_type = service.read_call("text/plain", R"({"uploadToken":"t"})", false);
+  ASSERT_FALSE(wrong_type.has_value());
+  EXPECT_EQ(wrong_type.error().status, 415);
+}
+
+TEST_F(MultipartServiceTest, CompleteNeedsEveryPartAtItsLength) {
+  const auto claims = *service.check_token(token_for(33 * kMiB + 7), alice);
+  using Part = s3client::UploadedPart;
+  const std::vector<Part> whole = {{1, "a", 16 * kMiB}, {2, "b", 16 * kMiB}, {3, "c", kMiB + 7}};
+  auto parts = service.parts_to_complete(claims, whole);
+  ASSERT_TRUE(parts.has_value());
+  ASSERT_EQ(parts->size(), 3u);
+  EXPECT_EQ((*parts)[2].part_number, 3);
+  EXPECT_EQ((*parts)[2].etag, "c");
+
+  const std::vector<std::vector<Part>> wrong = {
+      {},
+      {{1, "a", 16 * kMiB}, {2, "b", 16 * kMiB}},
+      {{1, "a", 16 * kMiB}, {3, "c", kMiB + 7}, {4, "d", 16 * kMiB}},
+      {{1, "a", 16 * kMiB}, {2, "b", 16 * kMiB}, {3, "c", kMiB + 8}},
+      {{1, "a", 16 * kMiB - 1}, {2, "b", 16 * kMiB + 1}, {3, "c", kMiB + 7}},
+      {{1, "a", 16 * kMiB}, {2, "b", 16 * kMiB}, {3, "c", kMiB + 7}, {4, "d", 1}},
+  };
+  for (const auto& listed : wrong) {
+    auto refused = service.parts_to_complete(claims, listed);
+    ASSERT_FALSE(refused.has_value()) << listed.size();
+    EXPECT_EQ(refused.error().status, 409);
+    EXPECT_EQ(code_of(refused.error()), "parts_incomplete");
+  }
+}
+
+TEST_F(MultipartServiceTest, StorageFailuresKeepTheStoresWordsForTheLog) {
+  s3client::ClientError gone;
+  gone.kind = s3client::ErrorKind::kS3;
+  gone.code = "NoSuchUpload";
+  EXPECT_EQ(MultipartService::storage_failure(gone).status, 404);
+  s3client::ClientError down;
+  down.kind = s3client::ErrorKind::kTransport;
+  down.operation = "ListParts";
+  down.message = "connection refused";
+  const ApiReply reply = MultipartService::storage_failure(down);
+  EXPECT_EQ(reply.status, 502);
+  EXPECT_EQ(reply.body.find("connection refused"), std::string::npos);
+  EXPECT_NE(reply.internal_detail.find("connection refused"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace upgate::api
