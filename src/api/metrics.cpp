@@ -105,6 +105,8 @@ std::string_view to_string(MetricRoute route) noexcept {
       return "uploads";
     case MetricRoute::downloads:
       return "downloads";
+    case MetricRoute::multipart:
+      return "multipart";
     case MetricRoute::preflight:
       return "preflight";
     case MetricRoute::healthz:
@@ -129,6 +131,7 @@ MetricRoute metric_route_from_name(std::string_view name) noexcept {
     if (to_string(route) == name) return route;
   }
   if (name == "404" || name == "405") return MetricRoute::not_found;
+  if (name.starts_with("multipart_")) return MetricRoute::multipart;  // multipart_create, ...
   return MetricRoute::other;
 }
 

@@ -39,6 +39,7 @@ enum class MetricRoute : std::uint8_t {
   seed_presign,  // POST /api/s3/getPresignedUrl
   uploads,       // POST /v1/uploads
   downloads,     // GET /v1/downloads
+  multipart,     // /v1/multipart and its sign, list, complete and abort
   preflight,     // OPTIONS on an API path
   healthz,
   readyz,

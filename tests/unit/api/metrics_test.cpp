@@ -85,5 +85,14 @@ TEST(ApiMetrics, RouteNames) {
   EXPECT_EQ(metric_route_from_name(""), MetricRoute::other);
 }
 
+TEST(ApiMetrics, MultipartRoutesCountAsOne) {
+  for (const char* name : {"multipart_create", "multipart_sign", "multipart_list",
+                           "multipart_complete", "multipart_abort"}) {
+    EXPECT_EQ(metric_route_from_name(name), MetricRoute::multipart) << name;
+  }
+  EXPECT_EQ(to_string(MetricRoute::multipart), "multipart");
+  EXPECT_EQ(metric_route_from_name("multipart"), MetricRoute::multipart);
+}
+
 }  // namespace
 }  // namespace upgate::api
