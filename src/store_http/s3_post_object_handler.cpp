@@ -1,12 +1,18 @@
 // POST Object: a browser form upload authorized by a signed policy.
 //
 // The form streams through MultipartFormParser. Fields before the file are
-// kept (bounded, as S3 bounds them); at the file's part header the policy is
-// verified against them (with ${filename} substituted), so not one byte of an
-// unauthorized file is written. The file streams into a blob with the
-// policy's content-length-range enforced as it grows; fields after the file
-// are ignored, as S3 ignores them.
+// kept (bounded, as S3 bounds them); at the file's part header the form is
+// authorized (authorize_form), so not one byte of an unauthorized file is
+// written. The file streams into a blob with the policy's content-length-range
+// enforced as it grows; fields after the file are ignored, as S3 ignores them.
+//
+// Nothing large is built for a request that is not authenticated: the body is read
+// in small pieces until the policy's signature holds, and `${filename}` is
+// substituted only after that, into the fields S3 substitutes it in, with the
+// result bounded like the fields themselves.
+#include <algorithm>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "engine_refusal.hpp"
@@ -26,9 +32,13 @@ using s3::ErrorCode;
 
 namespace {
 
-// S3's bound on the form fields that precede the file.
+// S3's bound on the form fields that precede the file; the same bound holds for them
+// after `${filename}` is substituted.
 constexpr std::size_t kMaxPreDataBytes = 20 * 1024;
-constexpr std::size_t kReadPiece = 256 * 1024;
+// Reads before the form is authorized (fields and part headers), then for the file.
+constexpr std::size_t kFieldReadPiece = 16 * 1024;
+constexpr std::size_t kFileReadPiece = 256 * 1024;
+constexpr std::string_view kFilenameVariable = "${filename}";
 
 const sigv4::FormField* field(const std::vector<sigv4::FormField>& fields, std::string_view name) {
   for (const auto& f : fields) {
@@ -49,6 +59,95 @@ s3::S3Error post_auth_error(const sigv4::AuthError& e) {
     return s3::make_error(ErrorCode::SignatureDoesNotMatch).because("policy signature mismatch");
   }
   return s3::make_error(code.value_or(ErrorCode::AccessDenied), e.message).because(e.message);
+}
+
+// S3 replaces `${filename}` in the form's fields, but never in the ones that
+// authenticate it (the signature covers the policy as sent), nor in x-ignore-*
+// fields, which S3 ignores.
+bool substitutes_filename(std::string_view name) {
+  const std::string lower = text::lower(name);
+  return lower != "policy" && lower != "x-amz-signature" && lower != "x-amz-algorithm" &&
+         lower != "x-amz-credential" && lower != "x-amz-date" && lower != "x-amz-security-token" &&
+         !lower.starts_with("x-ignore-");
+}
+
+std::size_t occurrences(std::string_view value, std::string_view what) {
+  std::size_t n = 0;
+  for (std::size_t at = value.find(what); at != std::string_view::npos;
+       at = value.find(what, at + what.size())) {
+    ++n;
+  }
+  return n;
+}
+
+// The fields' size once `${filename}` is substituted, computed without building them.
+// `base_name` is what substitution inserts: the file name after its last '/' or '\\'.
+std::size_t substituted_size(const std::vector<sigv4::FormField>& fields,
+                             std::string_view base_name) {
+  std::size_t size = 0;
+  for (const auto& f : fields) {
+    size += f.name.size() + f.value.size();
+    if (!substitutes_filename(f.name)) continue;
+    const std::size_t n = occurrences(f.value, kFilenameVariable);
+    size = size - n * kFilenameVariable.size() + n * base_name.size();
+  }
+  return size;
+}
+
+// Whether verify_post's refusal came after it checked the policy's signature: with the
+// policy and its signature in the form, verify_post answers AccessDenied only for an
+// expired policy or a condition that fails, both after the signature held. Every other
+// refusal is about the fields that authenticate the form, which substitution leaves
+// alone, so checking again after substituting could not change it.
+bool refused_after_the_signature(const sigv4::AuthError& e,
+                                 const std::vector<sigv4::FormField>& fields) {
+  return e.code == sigv4::AuthErrorCode::kAccessDenied && field(fields, "policy") != nullptr &&
+         field(fields, "x-amz-signature") != nullptr;
+}
+
+// Authorizes the form at its file part: the policy's signature and conditions, with
+// `${filename}` substituted (in place, in `fields`) only once the signature holds.
+Expected<sigv4::VerifiedPost, s3::S3Error> authorize_form(const S3Request& r,
+                                                          std::vector<sigv4::FormField>& fields,
+                                                          std::string_view filename) {
+  const AccessKeys& keys = r.service.keys;
+  auto verify = [&](const std::vector<sigv4::FormField>& form) {
+    return sigv4::verify_post(
+        form, r.target.bucket, std::chrono::floor<std::chrono::seconds>(r.service.now()),
+        r.service.options.region,
+        [&keys](std::string_view id) -> std::optional<sigv4::Credentials> {
+          const AccessKey* key = keys.find(id);
+          if (key == nullptr) return std::nullopt;
+          return key->credentials;
+        },
+        &r.service.signing_keys);
+  };
+  auto as_sent = verify(fields);
+  const bool has_variable = std::any_of(fields.begin(), fields.end(), [](const auto& f) {
+    return substitutes_filename(f.name) && f.value.find(kFilenameVariable) != std::string::npos;
+  });
+  if (!has_variable) {
+    if (!as_sent) return Unexpected(post_auth_error(as_sent.error()));
+    return std::move(*as_sent);
+  }
+  if (!as_sent && !refused_after_the_signature(as_sent.error(), fields)) {
+    return Unexpected(post_auth_error(as_sent.error()));
+  }
+  const std::size_t separator = filename.find_last_of("/\\");
+  const std::string_view base_name =
+      separator == std::string_view::npos ? filename : filename.substr(separator + 1);
+  if (substituted_size(fields, base_name) > kMaxPreDataBytes) {
+    return Unexpected(s3::make_error(ErrorCode::MaxPostPreDataLengthExceededError)
+                          .because("form fields too large once ${filename} is substituted"));
+  }
+  for (auto& f : fields) {
+    if (!substitutes_filename(f.name)) continue;
+    f.value = std::move(sigv4::substitute_filename(std::span(&f, 1), filename).front().value);
+  }
+  // The conditions again, now against the substituted fields, as S3 checks them.
+  auto verified = verify(fields);
+  if (!verified) return Unexpected(post_auth_error(verified.error()));
+  return std::move(*verified);
 }
 
 // Object headers and metadata from the form's fields, as S3 reads them.
@@ -114,8 +213,7 @@ asio::awaitable<Outcome> handle_post_object(S3Request& r) {
   PutObjectRequest request;
   request.bucket = r.target.bucket;
 
-  std::string buffer;
-  buffer.reserve(kReadPiece + 16 * 1024);
+  std::string buffer;  // grows only as far as one read piece and a partial part header
   std::size_t start = 0;
   bool eof = !r.request().has_body();
   std::vector<std::string_view> pending;  // file bytes in `buffer`, not yet written
@@ -157,9 +255,9 @@ asio::awaitable<Outcome> handle_post_object(S3Request& r) {
       buffer.erase(0, start);
       start = 0;
       const std::size_t old = buffer.size();
-      buffer.resize(old + kReadPiece);
-      auto got =
-          co_await r.exchange.read_body_some(std::span<char>(buffer.data() + old, kReadPiece));
+      const std::size_t piece = verified ? kFileReadPiece : kFieldReadPiece;
+      buffer.resize(old + piece);
+      auto got = co_await r.exchange.read_body_some(std::span<char>(buffer.data() + old, piece));
       if (!got) {
         co_return co_await refuse(
             got.error() == http::BodyError::too_large
@@ -192,22 +290,11 @@ asio::awaitable<Outcome> handle_post_object(S3Request& r) {
       // The file: everything needed to authorize it is known now.
       file_seen = true;
       in = In::kFile;
-      const std::string filename = part->filename.value_or("");
-      std::vector<sigv4::FormField> substituted = sigv4::substitute_filename(fields, filename);
-      const AccessKeys& keys = r.service.keys;
-      auto post = sigv4::verify_post(
-          substituted, r.target.bucket, std::chrono::floor<std::chrono::seconds>(r.service.now()),
-          r.service.options.region,
-          [&keys](std::string_view id) -> std::optional<sigv4::Credentials> {
-            const AccessKey* key = keys.find(id);
-            if (key == nullptr) return std::nullopt;
-            return key->credentials;
-          },
-          &r.service.signing_keys);
-      if (!post) co_return co_await refuse(post_auth_error(post.error()));
-      verified = std::move(*post);
-      r.access_key = keys.find(verified->access_key_id);
-      const sigv4::FormField* key_field = field(substituted, "key");
+      auto authorized = authorize_form(r, fields, part->filename.value_or(""));
+      if (!authorized) co_return co_await refuse(std::move(authorized).error());
+      verified = std::move(*authorized);
+      r.access_key = r.service.keys.find(verified->access_key_id);
+      const sigv4::FormField* key_field = field(fields, "key");
       request.key = key_field != nullptr ? key_field->value : "";
       r.target.key = request.key;
       if (request.key.empty()) {
@@ -219,8 +306,8 @@ asio::awaitable<Outcome> handle_post_object(S3Request& r) {
       if (!r.allowed("s3:PutObject", r.target.bucket, request.key)) {
         co_return co_await refuse(s3::make_error(ErrorCode::AccessDenied));
       }
-      apply_fields(substituted, request);
-      if (const auto* acl = field(substituted, "acl")) {
+      apply_fields(fields, request);
+      if (const auto* acl = field(fields, "acl")) {
         if (!valid_object_acl(acl->value)) {
           co_return co_await refuse(s3::invalid_argument("", "acl", acl->value));
         }
@@ -229,7 +316,6 @@ asio::awaitable<Outcome> handle_post_object(S3Request& r) {
       if (user_metadata_size(request.user_metadata) > kMaxUserMetadataBytes) {
         co_return co_await refuse(s3::make_error(ErrorCode::MetadataTooLarge));
       }
-      fields = std::move(substituted);
       if (auto range = verified->policy.content_length_range()) length_range = *range;
       std::optional<StoreError> failed;
       co_await r.blocking([&] {
