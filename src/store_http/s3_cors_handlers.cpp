@@ -18,6 +18,7 @@ asio::awaitable<CorsCache::Config> load_cors(S3Request& r, bool* bucket_exists) 
   if (bucket_exists == nullptr) {
     if (auto cached = r.service.cors.find(bucket)) co_return *cached;
   }
+  const CorsCache::Version read_at = r.service.cors.version();
   std::optional<Expected<BucketRecord, StoreError>> record;
   co_await r.blocking([&] { record.emplace(r.service.store.head_bucket(bucket)); });
   if (bucket_exists != nullptr) *bucket_exists = record->has_value();
@@ -27,7 +28,7 @@ asio::awaitable<CorsCache::Config> load_cors(S3Request& r, bool* bucket_exists) 
     // What the store saved it validated; a row that no longer parses acts as none.
     if (parsed) config = std::make_shared<const s3::CorsConfiguration>(std::move(*parsed));
   }
-  if (*record) r.service.cors.put(bucket, config);
+  if (*record) r.service.cors.put(bucket, config, read_at);
   co_return config;
 }
 
