@@ -87,6 +87,17 @@ CREATE TABLE parts (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX parts_by_blob ON parts (blob_id);
 )sql",
+    // 2: which object a multipart upload was completed into, with the parts it was
+    // completed with, so a retried CompleteMultipartUpload answers as the first did.
+    // The row goes with the object (overwritten or deleted).
+    R"sql(
+CREATE TABLE completed_uploads (
+  upload_id    TEXT PRIMARY KEY NOT NULL,
+  generation   INTEGER NOT NULL REFERENCES objects(generation) ON DELETE CASCADE,
+  parts_digest TEXT NOT NULL
+) STRICT;
+CREATE INDEX completed_uploads_by_generation ON completed_uploads (generation);
+)sql",
 };
 
 // User metadata as (varint length, bytes) pairs: compact, and any byte value
@@ -535,6 +546,28 @@ void MetadataDb::Txn::delete_upload(std::string_view upload_id) {
   connection_.prepare("DELETE FROM multipart_uploads WHERE upload_id = ?")
       .bind_text(1, upload_id)
       .run();
+}
+
+void MetadataDb::Txn::insert_completed_upload(std::string_view upload_id,
+                                              const CompletedUpload& completed) {
+  require_writable();
+  connection_
+      .prepare(
+          "INSERT OR REPLACE INTO completed_uploads (upload_id, generation, parts_digest)"
+          " VALUES (?, ?, ?)")
+      .bind_text(1, upload_id)
+      .bind(2, completed.generation)
+      .bind_text(3, completed.parts_digest)
+      .run();
+}
+
+std::optional<MetadataDb::Txn::CompletedUpload> MetadataDb::Txn::find_completed_upload(
+    std::string_view upload_id) {
+  auto s = connection_.prepare(
+      "SELECT generation, parts_digest FROM completed_uploads WHERE upload_id = ?");
+  s.bind_text(1, upload_id);
+  if (!s.step()) return std::nullopt;
+  return CompletedUpload{s.int64(0), s.text(1)};
 }
 
 void MetadataDb::Txn::for_each_upload(std::string_view bucket, std::string_view after_key,

@@ -59,7 +59,7 @@ class MetadataDb {
     int busy_timeout_ms = 5000;
   };
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   static Expected<std::unique_ptr<MetadataDb>, StoreError> open(const std::filesystem::path& file,
                                                                 Options options);
@@ -99,6 +99,14 @@ class MetadataDb {
     void insert_upload(const UploadRecord& upload);
     std::optional<UploadRecord> find_upload(std::string_view upload_id);
     void delete_upload(std::string_view upload_id);  // and its parts
+    // A completed upload: the object it became (its generation) and a digest of the
+    // part list it was completed with. Forgotten with the object.
+    struct CompletedUpload {
+      std::int64_t generation = 0;
+      std::string parts_digest{};
+    };
+    void insert_completed_upload(std::string_view upload_id, const CompletedUpload& completed);
+    std::optional<CompletedUpload> find_completed_upload(std::string_view upload_id);
     // Visits uploads with (key, upload_id) > (after_key, after_upload_id) and
     // key < range_end, in that order, until `visit` returns false (lazily, as
     // for_each_object).

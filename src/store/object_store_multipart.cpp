@@ -43,6 +43,32 @@ std::optional<std::string> multipart_etag(const std::vector<const PartRecord*>& 
   return digester.finish().md5_hex() + "-" + std::to_string(parts.size());
 }
 
+// What identifies the part list a CompleteMultipartUpload names: MD5 over each
+// "number:etag" (ETag without quotes), in order.
+std::string parts_digest(const std::vector<CompletedPart>& parts) {
+  StreamingDigester digester;
+  for (const auto& p : parts) {
+    const std::string line =
+        std::to_string(p.part_number) + ":" + std::string(detail::strip_quotes(p.etag)) + "\n";
+    digester.update(std::as_bytes(std::span(line)));
+  }
+  return digester.finish().md5_hex();
+}
+
+// A CompleteMultipartUpload of an upload that is already complete: the same answer
+// again when it names the same parts and the object it became is still there (a
+// client retrying after a lost answer), else nothing (NoSuchUpload).
+std::optional<PutObjectResult> completed_before(MetadataDb::Txn& txn, std::string_view bucket,
+                                                std::string_view key, std::string_view upload_id,
+                                                const std::vector<CompletedPart>& parts) {
+  const auto completed = txn.find_completed_upload(upload_id);
+  if (!completed || completed->parts_digest != parts_digest(parts)) return std::nullopt;
+  auto object = txn.find_object(bucket, key);
+  if (!object || object->generation != completed->generation) return std::nullopt;
+  return PutObjectResult{object->etag, object->last_modified, object->generation,
+                         object->checksums};
+}
+
 // The checksum of the parts' checksums, "-N", when every part has one.
 std::optional<std::string> composite_checksum(ChecksumAlgorithm algorithm,
                                               const std::vector<const PartRecord*>& parts) {
@@ -179,7 +205,14 @@ Expected<PutObjectResult, StoreError> ObjectStore::complete_multipart_upload(
   auto written = db_->write(
       [&](Txn& txn) -> Expected<std::pair<PutObjectResult, std::vector<BlobId>>, StoreError> {
         auto upload = find_upload(txn, bucket, key, upload_id);
-        if (!upload) return Unexpected(upload.error());
+        if (!upload) {
+          if (upload.error().code == StoreErrc::kNoSuchUpload) {
+            if (auto again = completed_before(txn, bucket, key, upload_id, parts)) {
+              return std::pair{std::move(*again), std::vector<BlobId>{}};
+            }
+          }
+          return Unexpected(upload.error());
+        }
         auto stored = all_parts(txn, upload_id);
         std::map<int, const PartRecord*> by_number;
         for (const auto& p : stored) by_number[p.part_number] = &p;
@@ -235,6 +268,7 @@ Expected<PutObjectResult, StoreError> ObjectStore::complete_multipart_upload(
         for (const auto& p : stored) dropped.push_back(p.blob);
         txn.delete_upload(upload_id);
         txn.insert_object(record);
+        txn.insert_completed_upload(upload_id, {record.generation, parts_digest(parts)});
         return std::pair{
             PutObjectResult{record.etag, record.last_modified, record.generation, record.checksums},
             detail::unreferenced(txn, dropped)};

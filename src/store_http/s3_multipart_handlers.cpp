@@ -203,8 +203,12 @@ asio::awaitable<Outcome> handle_complete_multipart_upload(S3Request& r) {
     co_return Unexpected(
         s3::make_error(ErrorCode::NotImplemented).because("If-Match on CompleteMultipartUpload"));
   }
+  // An upload that is gone may be one completed before with these parts (a retry after
+  // a lost answer): the engine decides that once the part list is read.
   auto upload = co_await find_upload(r);
-  if (!upload) co_return Unexpected(std::move(upload).error());
+  if (!upload && upload.error().code != ErrorCode::NoSuchUpload) {
+    co_return Unexpected(std::move(upload).error());
+  }
   auto body = co_await receive_small_body(r, kMaxCompleteBodyBytes);
   if (!body) co_return Unexpected(std::move(body).error());
   auto parsed = s3::parse_complete_multipart_upload(*body, kMaxCompleteBodyBytes);
@@ -213,8 +217,8 @@ asio::awaitable<Outcome> handle_complete_multipart_upload(S3Request& r) {
   parts.reserve(parsed->parts.size());
   for (const auto& p : parsed->parts) parts.push_back(CompletedPart{p.part_number, p.etag});
   auto completed = co_await on_pool(r, [&] {
-    return r.service.store.complete_multipart_upload(
-        r.target.bucket, r.target.key, upload->upload_id, parts, conditions->require_absent);
+    return r.service.store.complete_multipart_upload(r.target.bucket, r.target.key, upload_id(r),
+                                                     parts, conditions->require_absent);
   });
   if (!completed) co_return Unexpected(multipart_error(completed.error(), r));
   s3::CompleteMultipartUploadResult result;

@@ -117,6 +117,27 @@ TEST_F(MultipartTest, PartNumbersOutsideOneTo10000AreRefused) {
   EXPECT_EQ(blob_files(), 1u);
 }
 
+TEST_F(MultipartTest, ARetriedCompletionWithTheSamePartsAnswersAsTheFirst) {
+  const std::string p1 = pseudo_random_bytes(1, kMinPartSize);
+  auto r1 = part(1, p1), r2 = part(2, "tail");
+  ASSERT_TRUE(r1 && r2);
+  const std::vector<CompletedPart> parts = {{1, r1->etag}, {2, "\"" + r2->etag + "\""}};
+  auto first = complete(parts);
+  ASSERT_TRUE(first) << first.error().message;
+  auto again = complete(parts);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->etag, first->etag);
+  EXPECT_EQ(again->generation, first->generation);  // nothing was written again
+  EXPECT_EQ(get("big"), p1 + "tail");
+  // Another part list, or the same after the object was replaced: the upload is gone.
+  EXPECT_EQ(complete({{1, r1->etag}}).error().code, StoreErrc::kNoSuchUpload);
+  open();  // and the record survives a restart
+  EXPECT_TRUE(complete(parts));
+  ASSERT_TRUE(put("big", "replaced"));
+  EXPECT_EQ(complete(parts).error().code, StoreErrc::kNoSuchUpload);
+  EXPECT_EQ(blob_files(), 1u);
+}
+
 TEST_F(MultipartTest, UnknownOrMismatchedUploadsAreNoSuchUpload) {
   auto writer = store->begin_blob();
   auto blob = writer->commit();
