@@ -214,8 +214,8 @@ Expected<PutObjectResult, StoreError> ObjectStore::put_object(const PutObjectReq
 
   auto written = db_->write([&](Txn& txn) -> Expected<WithGarbage<PutObjectResult>, StoreError> {
     if (!txn.find_bucket(request.bucket)) return Unexpected(no_such_bucket());
-    auto dropped =
-        detail::replace_existing(txn, request.bucket, request.key, request.if_none_match_star);
+    auto dropped = detail::replace_existing(txn, request.bucket, request.key,
+                                            request.if_none_match_star, request.if_match);
     if (!dropped) return Unexpected(dropped.error());
     txn.insert_object(record);
     return WithGarbage<PutObjectResult>{
@@ -337,8 +337,8 @@ Expected<PutObjectResult, StoreError> ObjectStore::copy_object(const CopyObjectR
           "changing the object's metadata, storage class, website redirect location or "
           "encryption attributes."});
     }
-    auto dropped =
-        detail::replace_existing(txn, request.bucket, request.key, request.if_none_match_star);
+    auto dropped = detail::replace_existing(txn, request.bucket, request.key,
+                                            request.if_none_match_star, request.if_match);
     if (!dropped) return Unexpected(dropped.error());
     ObjectRecord copy = std::move(*source);
     copy.bucket = request.bucket;

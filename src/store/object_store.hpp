@@ -61,6 +61,9 @@ struct PutObjectRequest {
   UserMetadata user_metadata{};
   std::string acl = "private";
   bool if_none_match_star = false;  // If-None-Match: * → PreconditionFailed when the key exists
+  // If-Match: <ETag list> → NoSuchKey when the key is absent, PreconditionFailed when the
+  // stored object's ETag is not in the list; decided in the write's transaction.
+  std::optional<std::string> if_match{};
 };
 
 struct PutObjectResult {
@@ -96,6 +99,7 @@ struct CopyObjectRequest {
   UserMetadata user_metadata{};
   std::string acl = "private";
   bool if_none_match_star = false;
+  std::optional<std::string> if_match{};  // as PutObjectRequest::if_match
 };
 
 // ListObjectsV2 and ListObjects (v1) in one request shape.

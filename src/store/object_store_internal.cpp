@@ -8,6 +8,7 @@
 
 #include "encoding.hpp"
 #include "limits.hpp"
+#include "upgate/s3/conditions.hpp"
 #include "upgate/s3/naming.hpp"
 #include "upgate/text.hpp"
 
@@ -80,14 +81,17 @@ Expected<void, StoreError> check_user_metadata(const UserMetadata& metadata) {
   return {};
 }
 
-Expected<std::vector<BlobId>, StoreError> replace_existing(MetadataDb::Txn& txn,
-                                                           std::string_view bucket,
-                                                           std::string_view key,
-                                                           bool if_none_match_star) {
+Expected<std::vector<BlobId>, StoreError> replace_existing(
+    MetadataDb::Txn& txn, std::string_view bucket, std::string_view key, bool if_none_match_star,
+    const std::optional<std::string>& if_match) {
   std::vector<BlobId> dropped;
   auto existing = txn.find_object(bucket, key);
-  if (!existing) return dropped;
-  if (if_none_match_star) {
+  if (!existing) {
+    if (if_match) return Unexpected(no_such_key());
+    return dropped;
+  }
+  if (if_none_match_star ||
+      (if_match && !s3::etag_list_matches(*if_match, existing->etag, false))) {
     return Unexpected(StoreError{StoreErrc::kPreconditionFailed,
                                  "At least one of the pre-conditions you specified did not hold"});
   }

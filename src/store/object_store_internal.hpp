@@ -38,12 +38,12 @@ Expected<void, StoreError> check_user_metadata(const UserMetadata& metadata);
 // Makes room for a new version of bucket/key inside a write transaction: deletes the
 // object stored there now and returns the blobs it held (candidates for unlinking once
 // the transaction commits). If-None-Match: * (if_none_match_star) refuses instead,
-// with PreconditionFailed, when there is one. PutObject, CopyObject and
-// CompleteMultipartUpload all replace through here.
-Expected<std::vector<BlobId>, StoreError> replace_existing(MetadataDb::Txn& txn,
-                                                           std::string_view bucket,
-                                                           std::string_view key,
-                                                           bool if_none_match_star);
+// with PreconditionFailed, when there is one; If-Match (an ETag list) refuses with
+// NoSuchKey when there is none and PreconditionFailed when its ETag is not listed.
+// PutObject, CopyObject and CompleteMultipartUpload all replace through here.
+Expected<std::vector<BlobId>, StoreError> replace_existing(
+    MetadataDb::Txn& txn, std::string_view bucket, std::string_view key, bool if_none_match_star,
+    const std::optional<std::string>& if_match = std::nullopt);
 
 // Of `candidates`, the blobs no row references any more (call inside the
 // transaction that dropped the references; unlink them after it commits).

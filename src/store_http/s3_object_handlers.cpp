@@ -37,8 +37,8 @@ s3::ObjectValidators validators_of(const ObjectRecord& o) {
   return s3::ObjectValidators{o.etag, to_time_point(o.last_modified)};
 }
 
-// If-Match / If-None-Match against the object under the key now (blocking). An
-// If-None-Match: * that passes here is decided again in the commit's transaction.
+// If-Match / If-None-Match against the object under the key now (blocking), to refuse
+// before a body is read; what passes here is decided again in the commit's transaction.
 Expected<void, s3::S3Error> check_current_object(ObjectStore& store, std::string_view bucket,
                                                  std::string_view key,
                                                  const s3::WriteConditions& conditions) {
@@ -139,9 +139,10 @@ asio::awaitable<Outcome> handle_put_object(S3Request& r) {
   request.user_metadata = std::move(intent->metadata.user_metadata);
   request.acl = intent->acl;
   request.if_none_match_star = intent->conditions.require_absent;
+  request.if_match = intent->conditions.if_match;
 
   // Refuse before the body when the answer is already known: no bucket, or a
-  // precondition that fails now (If-None-Match: * is decided again at commit).
+  // precondition that fails now (both conditions are decided again at commit).
   auto known = co_await on_pool(r, [&]() -> Expected<void, s3::S3Error> {
     if (auto bucket = r.service.store.head_bucket(request.bucket); !bucket) {
       return Unexpected(to_s3_error(bucket.error(), request.bucket));
@@ -385,6 +386,7 @@ asio::awaitable<Outcome> handle_copy_object(S3Request& r) {
   }
   request.acl = intent->acl;
   request.if_none_match_star = intent->conditions.require_absent;
+  request.if_match = intent->conditions.if_match;
 
   const s3::ConditionalHeaders source_conditions = copy_source_conditions(r);
   auto copied = co_await on_pool(r, [&]() -> Expected<PutObjectResult, s3::S3Error> {

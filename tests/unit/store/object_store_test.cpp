@@ -260,6 +260,31 @@ TEST_F(ObjectStoreTest, CopyRulesFollowS3) {
   EXPECT_EQ(store->copy_object(copy).error().code, StoreErrc::kNoSuchBucket);
 }
 
+TEST_F(ObjectStoreTest, IfMatchIsDecidedAgainstTheObjectTheWriteReplaces) {
+  PutObjectRequest request{.bucket = "bucket", .key = "k"};
+  request.if_match = "\"0123456789abcdef0123456789abcdef\"";
+  EXPECT_EQ(store->put_object(request, blob("v0")).error().code, StoreErrc::kNoSuchKey);
+  auto first = put("k", "v1");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(store->put_object(request, blob("v2")).error().code, StoreErrc::kPreconditionFailed);
+  EXPECT_EQ(get("k"), "v1");
+  request.if_match = "\"" + first->etag + "\"";
+  ASSERT_TRUE(store->put_object(request, blob("v2")));
+  EXPECT_EQ(get("k"), "v2");
+  // The same If-Match again: the object it named was replaced by the write above.
+  EXPECT_EQ(store->put_object(request, blob("v3")).error().code, StoreErrc::kPreconditionFailed);
+  EXPECT_EQ(get("k"), "v2");
+  EXPECT_EQ(blob_files(), 1u);  // the refused writes' blobs are gone
+
+  CopyObjectRequest copy{
+      .source_bucket = "bucket", .source_key = "k", .bucket = "bucket", .key = "dst"};
+  copy.if_match = "*";
+  EXPECT_EQ(store->copy_object(copy).error().code, StoreErrc::kNoSuchKey);
+  ASSERT_TRUE(put("dst", "old"));
+  ASSERT_TRUE(store->copy_object(copy));
+  EXPECT_EQ(get("dst"), "v2");
+}
+
 TEST_F(ObjectStoreTest, EverythingSurvivesReopening) {
   ASSERT_TRUE(put("persist", "across restarts"));
   ASSERT_TRUE(store->put_bucket_cors("bucket", "<CORSConfiguration/>"));
