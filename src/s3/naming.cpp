@@ -124,8 +124,6 @@ std::string url_encode_key(std::string_view text) {
         text::is_alnum(ch) || c == '-' || c == '_' || c == '.' || c == '*' || c == '/';
     if (keep) {
       out += ch;
-    } else if (c == ' ') {
-      out += '+';
     } else {
       out += '%';
       out += text::kHexUpper[c >> 4];

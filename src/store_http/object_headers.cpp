@@ -1,10 +1,12 @@
 // Object headers in and out, as S3 keeps them.
 #include "object_headers.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "upgate/s3/dates.hpp"
 #include "upgate/s3/xml_responses.hpp"
+#include "upgate/sigv4/crypto.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::store {
@@ -22,8 +24,10 @@ constexpr std::array<std::string_view, 10> kStorageClasses = {
     "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
     "GLACIER",  "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR", "EXPRESS_ONEZONE"};
 
-// "aws-chunked" is framing of the request, never an encoding of the content.
+// "aws-chunked" is framing of the request, never an encoding of the content. Without
+// it the value is kept as sent, byte for byte, as S3 keeps it.
 std::optional<std::string> content_encoding_without_aws_chunked(std::string_view value) {
+  if (text::lower(value).find("aws-chunked") == std::string::npos) return std::string(value);
   std::string out;
   std::size_t pos = 0;
   while (pos <= value.size()) {
@@ -37,6 +41,18 @@ std::optional<std::string> content_encoding_without_aws_chunked(std::string_view
   }
   if (out.empty()) return std::nullopt;
   return out;
+}
+
+// A metadata value as S3 returns it: as stored when it is printable ASCII, else its
+// UTF-8 in one RFC 2047 encoded-word ("=?UTF-8?B?<base64>?="), so the header stays
+// ASCII and SDKs that decode RFC 2047 read back the string that was stored.
+std::string metadata_header_value(std::string_view value) {
+  const bool ascii = std::all_of(value.begin(), value.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 && u < 0x7F;
+  });
+  if (ascii) return std::string(value);
+  return "=?UTF-8?B?" + sigv4::base64_encode(value) + "?=";
 }
 
 }  // namespace
@@ -143,7 +159,7 @@ void add_object_headers(http::Response& out, const ObjectRecord& record, bool wi
   if (record.headers.cache_control) out.set_header("Cache-Control", *record.headers.cache_control);
   if (record.headers.expires) out.set_header("Expires", *record.headers.expires);
   for (const auto& [name, value] : record.user_metadata) {
-    out.add_header("x-amz-meta-" + name, value);
+    out.add_header("x-amz-meta-" + name, metadata_header_value(value));
   }
   if (with_checksums) add_checksum_headers(out, record.checksums);
 }

@@ -6,6 +6,7 @@
 
 #include "upgate/s3/dates.hpp"
 #include "upgate/sigv4/verify.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -68,6 +69,12 @@ Expected<void, s3::S3Error> authenticate(S3Request& r) {
                        "The authorization mechanism you have provided is not supported. Please "
                        "use AWS4-HMAC-SHA256.")
             .because("SigV2 query authentication"));
+  }
+  // An Authorization header with nothing in it is a malformed request, not an
+  // anonymous one: S3 refuses it as an unsupported authorization type.
+  if (const auto header = r.header("authorization"); header && text::trim(*header).empty()) {
+    return Unexpected(s3::invalid_argument("Unsupported Authorization Type", "Authorization", "")
+                          .because("empty Authorization header"));
   }
   if (sigv4::detect_auth(view) == sigv4::AuthLocation::kNone) {
     if (!anonymous_may_try(op)) {

@@ -3,7 +3,8 @@
 // (authenticated by its policy, inside the form: s3_post_object_handler.cpp).
 //  - SigV2 query authentication: InvalidRequest (only AWS4-HMAC-SHA256 is spoken).
 //  - None at all: AccessDenied, except GetObject and HeadObject, whose handler serves
-//    public-read objects to anyone.
+//    public-read objects to anyone. An empty Authorization header is not "none":
+//    InvalidArgument (Unsupported Authorization Type).
 //  - SigV4, header or presigned query: sigv4::verify against the access keys; its
 //    refusals in S3's words, with the details S3 adds (StringToSign, RequestTime, ...).
 //  - Authorization: the key's IAM action (iam_action()) on the bucket or bucket/key.

@@ -62,11 +62,8 @@ Expected<ListingQuery, s3::S3Error> listing_query(const S3Request& r, ListVersio
   q.max_keys = *max_keys;
   q.start_after = std::string(r.query_param(marker).value_or(""));
   if (version == ListVersion::kV2) {
-    if (auto token = r.query_param("continuation-token")) {
-      if (token->empty()) {
-        return Unexpected(s3::invalid_argument("The continuation token provided is incorrect",
-                                               "continuation-token", ""));
-      }
+    // An empty token is no token: SDKs send `continuation-token=` for the first page.
+    if (auto token = r.query_param("continuation-token"); token && !token->empty()) {
       q.continuation_token = std::string(*token);
     }
   }

@@ -52,6 +52,8 @@ Expected<void, S3Error> validate_bucket_name_syntax(std::string_view bucket);
 // RFC 3986 percent-decoding. '+' stays '+' unless plus_is_space (form/query data).
 Expected<std::string, S3Error> percent_decode(std::string_view text, bool plus_is_space = false);
 
+// Percent-encodes all but A-Z a-z 0-9 - _ . * / as %XX (a space too: %20, never '+'),
+// as encoding-type=url listings and POST Object's Location carry keys.
 std::string url_encode_key(std::string_view text);
 
 struct RequestTarget {

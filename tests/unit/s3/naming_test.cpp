@@ -102,12 +102,15 @@ TEST(NamingTest, PercentDecoding) {
 }
 
 TEST(NamingTest, UrlEncodingAsS3AppliesIt) {
-  // Measured against S3: a space is '+', a literal '+' is %2B, '/' stays.
-  EXPECT_EQ(url_encode_key("a b.txt"), "a+b.txt");
+  // A space is %20, never '+': S3 has been measured answering '+', but a client that
+  // decodes the listing as a URI (decodeURIComponent) then reads the wrong key, while
+  // %20 reads back as a space for URI and form decoders (botocore) alike. A literal '+'
+  // is %2B, '/' stays.
+  EXPECT_EQ(url_encode_key("a b.txt"), "a%20b.txt");
   EXPECT_EQ(url_encode_key("a+b.txt"), "a%2Bb.txt");
   EXPECT_EQ(url_encode_key("100%.csv"), "100%25.csv");
   EXPECT_EQ(url_encode_key("\xED\x95\x9C\xEA\xB8\x80/x.txt"), "%ED%95%9C%EA%B8%80/x.txt");
-  EXPECT_EQ(url_encode_key("run books/"), "run+books/");
+  EXPECT_EQ(url_encode_key("run books/"), "run%20books/");
   EXPECT_EQ(url_encode_key("a-b_c.d*e~f"), "a-b_c.d*e%7Ef");
   EXPECT_EQ(url_encode_key(std::string("\x01\n", 2)), "%01%0A");
   EXPECT_EQ(*percent_decode(url_encode_key("x y+z"), /*plus_is_space=*/true), "x y+z");

@@ -126,13 +126,13 @@ TEST(XmlResponsesTest, EncodingTypeUrlEncodesKeyValuedElementsOnly) {
       {"run books/a b.txt", at(sys_days{2020y / January / 1}, 0h, 0min, 0s), "e", 1});
   r.common_prefixes = {"run books/\xED\x95\x9C/"};
   const std::string xml = render_list_objects_v2(r);
-  EXPECT_NE(xml.find("<Prefix>run+books/</Prefix>"), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<StartAfter>run+books/a%2Bb</StartAfter>"), std::string::npos);
+  EXPECT_NE(xml.find("<Prefix>run%20books/</Prefix>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<StartAfter>run%20books/a%2Bb</StartAfter>"), std::string::npos);
   EXPECT_NE(xml.find("<ContinuationToken>a b+c</ContinuationToken>"), std::string::npos);
   EXPECT_NE(xml.find("<Delimiter>/</Delimiter><EncodingType>url</EncodingType>"),
             std::string::npos);
-  EXPECT_NE(xml.find("<Key>run+books/a+b.txt</Key>"), std::string::npos);
-  EXPECT_NE(xml.find("<CommonPrefixes><Prefix>run+books/%ED%95%9C/</Prefix></CommonPrefixes>"),
+  EXPECT_NE(xml.find("<Key>run%20books/a%20b.txt</Key>"), std::string::npos);
+  EXPECT_NE(xml.find("<CommonPrefixes><Prefix>run%20books/%ED%95%9C/</Prefix></CommonPrefixes>"),
             std::string::npos);
 }
 
@@ -184,7 +184,7 @@ TEST(XmlResponsesTest, ListObjectsV1MarkersAreEncoded) {
   r.is_truncated = true;
   r.encoding = EncodingType::Url;
   const std::string xml = render_list_objects_v1(r);
-  EXPECT_NE(xml.find("<Marker>a+b</Marker><NextMarker>c%2Bd</NextMarker><MaxKeys>1000</MaxKeys>"
+  EXPECT_NE(xml.find("<Marker>a%20b</Marker><NextMarker>c%2Bd</NextMarker><MaxKeys>1000</MaxKeys>"
                      "<Delimiter>/</Delimiter><EncodingType>url</EncodingType>"
                      "<IsTruncated>true</IsTruncated>"),
             std::string::npos)
