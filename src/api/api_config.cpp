@@ -215,6 +215,18 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   if (!set) return fail("profiles", set.error());
   config.profiles = std::move(*set);
 
+  config.auth = std::move(file.auth);
+  if (config.auth.open()) {
+    // A rule that asks for credentials with nothing to check them would sign for anyone.
+    for (const UploadProfile& p : config.profiles.profiles()) {
+      if (p.auth && *p.auth != ProfileAuth::none) {
+        return fail("profiles." + p.name + ".auth",
+                    "is \"" + std::string(to_string(*p.auth)) +
+                        "\", but [auth] configures no mode to check credentials with");
+      }
+    }
+  }
+
   if (origins) {
     config.cors.allowed_origins = origins->value;
   } else {
@@ -235,6 +247,7 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   }
   if (!access_log) return Unexpected(access_log.error());
   if (*access_log) config.log.access_log = (*access_log)->value;
+  config.log.audit = file.log.audit.value_or(true);
   return config;
 }
 

@@ -120,6 +120,7 @@ awaitable<Expected<void, ApiReply>> RequestPipeline::admit(http::Exchange& excha
         if (rule == ProfileAuth::required) {
           AuthFailure failure = authentication_required();
           metrics_.record_auth(auth::AuthMode::kNone, AuthDecision::refused, failure.reason);
+          call.auth_reason = failure.reason;
           co_return Unexpected(refusal_reply(call.style, std::move(failure)));
         }
         metrics_.record_auth(auth::AuthMode::kNone, AuthDecision::anonymous);
@@ -128,6 +129,7 @@ awaitable<Expected<void, ApiReply>> RequestPipeline::admit(http::Exchange& excha
       case AuthOutcome::Kind::refused:
         metrics_.record_auth(outcome.mode, decision_of(outcome.failure.code),
                              outcome.failure.reason);
+        call.auth_reason = outcome.failure.reason;
         co_return Unexpected(refusal_reply(call.style, std::move(outcome.failure)));
     }
   }
@@ -169,7 +171,8 @@ void RequestPipeline::audit(const http::Exchange& exchange, const ApiCall& call,
   record.request_id = exchange.request_id();
   record.issued = !reply.error.has_value();
   record.status = reply.status;
-  if (reply.error) record.reason = to_string(*reply.error);
+  if (reply.error)
+    record.reason = call.auth_reason.empty() ? to_string(*reply.error) : call.auth_reason;
   record.auth = call.judged_by;
   std::string api_key_id;
   if (call.caller && call.caller->authenticated()) {

@@ -20,5 +20,7 @@ void register_store(CLI::App& app, int& exit_code);
 void register_serve(CLI::App& app, int& exit_code);
 void register_upload(CLI::App& app, int& exit_code);
 void register_bucket(CLI::App& app, int& exit_code);
+void register_apikey(CLI::App& app, int& exit_code);
+void register_check_config(CLI::App& app, int& exit_code);
 
 }  // namespace upgate::cli

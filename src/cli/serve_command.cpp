@@ -13,14 +13,13 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "serve_reload.hpp"
+#include "serve_runtime.hpp"
 #include "serve_store.hpp"
 #include "upgate/api/api_config.hpp"
 #include "upgate/api/api_runtime.hpp"
 #include "upgate/api/api_server.hpp"
-#include "upgate/api/auth_chain.hpp"
 #include "upgate/api/json_log.hpp"
-#include "upgate/api/jwks_fetcher.hpp"
-#include "upgate/api/open_api_guard.hpp"
 #include "upgate/config/refreshing_credentials.hpp"
 #include "upgate/s3client/http_transport.hpp"
 #include "upgate/sigv4/amz_time.hpp"
@@ -70,6 +69,13 @@ constexpr const char* kServeHelp =
     "Upload profiles live in upgate.toml (see upgate.example.toml and docs/API.md). Without\n"
     "one, any folder name of safe characters is accepted, any type, up to 5 MB, URLs valid\n"
     "300 s: the seed's behaviour. Logs: one JSON object per line on stdout.\n"
+    "\n"
+    "Who may get URLs: [auth] in upgate.toml (docs/auth.md). Without it the API is open, and\n"
+    "serve refuses to listen anywhere but loopback unless allow_anonymous = true.\n"
+    "\n"
+    "Reloading: SIGHUP re-reads upgate.toml (profiles, CORS, [auth] and its keys) and swaps\n"
+    "it in whole; a file start-up would refuse is refused whole, logged, and the running\n"
+    "configuration stays. `upgate check-config` runs the same checks.\n"
     "\n"
     "Stopping: the first SIGTERM/SIGINT turns /readyz to 503 at once and serves on, with\n"
     "Connection: close, for --drain-seconds so a load balancer moves traffic away; then\n"
@@ -148,78 +154,8 @@ std::shared_ptr<config::RefreshingCredentials> signing_credentials(
   return credentials;
 }
 
-// JWKS fetches as log lines: a failure keeps the last good key set, and says so.
-auth::JwksCache::EventSink jwks_log(const std::shared_ptr<spdlog::logger>& logger,
-                                    std::string url) {
-  return [logger, url = api::loggable_url(url)](const auth::JwksEvent& event) {
-    const std::string next = sigv4::format_iso8601(event.next_refresh);
-    if (event.kind == auth::JwksEvent::Kind::kRefreshed) {
-      std::string rejected;
-      for (const std::string& r : event.rejected) rejected += (rejected.empty() ? "" : "; ") + r;
-      api::log_json(*logger, event.rejected.empty() ? spdlog::level::info : spdlog::level::warn,
-                    api::json_log_line(event.rejected.empty() ? "info" : "warn", "jwks refreshed",
-                                       {{"jwks_url", url},
-                                        {"reason", event.reason},
-                                        {"keys", std::to_string(event.keys)},
-                                        {"rejected", rejected},
-                                        {"next_refresh", next}}));
-    } else {
-      api::log_json(*logger, spdlog::level::warn,
-                    api::json_log_line("warn",
-                                       "jwks refresh failed; tokens are judged with the last "
-                                       "good key set, or refused with 503 if there is none",
-                                       {{"jwks_url", url},
-                                        {"reason", event.reason},
-                                        {"error", event.error},
-                                        {"retry_after", next}}));
-    }
-  };
-}
-
-// Who may get URLs, said once at start-up; what weakens a default is a warning.
-void log_auth_posture(const api::ApiConfig& config, bool loopback_only, spdlog::logger& logger) {
-  const api::AuthConfig& auth = config.auth;
-  if (auth.open()) {
-    if (loopback_only) {
-      api::log_json(logger, spdlog::level::info,
-                    api::json_log_line("info",
-                                       "no authentication: URLs are signed for anyone who can "
-                                       "reach the loopback listeners (configure [auth] before "
-                                       "listening elsewhere)",
-                                       {}));
-    } else {
-      api::log_json(logger, spdlog::level::warn,
-                    api::json_log_line("warn",
-                                       "ANONYMOUS API ON A REACHABLE ADDRESS (allow_anonymous = "
-                                       "true): anyone who can reach it gets URLs for every profile",
-                                       {{"listen", config.listen_host}}));
-    }
-    return;
-  }
-  std::string modes;
-  for (const auto mode : auth.modes)
-    modes += (modes.empty() ? "" : ",") + std::string(auth::to_string(mode));
-  api::log_json(logger, spdlog::level::info,
-                api::json_log_line("info", "authentication", {{"modes", modes}}));
-  for (const api::UploadProfile& p : config.profiles.profiles()) {
-    const api::ProfileAuth rule = p.auth.value_or(api::ProfileAuth::required);
-    if (rule == api::ProfileAuth::none) {
-      api::log_json(logger, spdlog::level::warn,
-                    api::json_log_line("warn",
-                                       "PUBLIC DROP BOX: this profile signs upload URLs for anyone "
-                                       "(auth = \"none\")",
-                                       {{"profile", p.name}}));
-    } else if (rule == api::ProfileAuth::optional) {
-      api::log_json(logger, spdlog::level::info,
-                    api::json_log_line("info",
-                                       "this profile takes anonymous requests (auth = "
-                                       "\"optional\"); presented credentials must be valid",
-                                       {{"profile", p.name}}));
-    }
-  }
-}
-
 int run_serve(ServeOptions& options) {
+  block_reload_signal();  // before any thread starts: SIGHUP waits for the reloader
   if (options.path_style) options.flags.path_style = true;
   if (options.virtual_hosted) options.flags.path_style = false;
   if (options.no_access_log) options.flags.access_log = false;
@@ -242,28 +178,12 @@ int run_serve(ServeOptions& options) {
     return kExitUsage;
   };
 
-  // The open API only where nobody else can reach it, unless allowed on purpose.
-  auto store_listen = ServeStore::planned_listen(config, options.store);
-  if (!store_listen) return refuse("cannot start", store_listen.error().message);
-  std::vector<api::Listener> listeners{{"the API", config.listen_host, config.listen_port}};
-  if (*store_listen) {
-    listeners.push_back({"the embedded store", (*store_listen)->host, (*store_listen)->port});
-  }
-  if (auto allowed = api::check_open_api(config.auth, listeners); !allowed) {
-    return refuse("refusing to serve anonymously", allowed.error());
-  }
-  bool loopback_only = true;
-  for (const api::Listener& l : listeners)
-    loopback_only = loopback_only && api::is_loopback_host(l.host);
-
-  // Authenticators before anything listens: a bad keys file or JWKS file stops here.
-  api::AuthChainOptions auth_options;
-  if (config.auth.jwt && !config.auth.jwt->jwks_url.empty()) {
-    s3client::http_client_global_init();
-    auth_options.jwks_events = jwks_log(logger, config.auth.jwt->jwks_url);
-  }
-  auto auth = api::AuthChain::create(config.auth, std::move(auth_options));
-  if (!auth) return refuse("bad configuration", auth.error().describe());
+  // The open API only where nobody else can reach it, unless allowed on purpose; then the
+  // authenticators, before anything listens: a bad keys file or JWKS file stops here.
+  auto listeners = checked_listeners(config, options.store);
+  if (!listeners) return refuse(listeners.error().what, listeners.error().message);
+  auto auth = build_auth_chain(config, logger, true);
+  if (!auth) return refuse(auth.error().what, auth.error().message);
   // Upload tokens (multipart): the shared secrets when configured, so every copy behind a
   // load balancer accepts the others' tokens; else one random secret for this process.
   std::shared_ptr<const api::UploadTokenSigner> upload_tokens;
@@ -280,7 +200,7 @@ int run_serve(ServeOptions& options) {
                                      "process (set UPGATE_UPLOAD_TOKEN_SECRETS to share them)",
                                      {}));
   }
-  log_auth_posture(config, loopback_only, *logger);
+  log_auth_posture(config, loopback_only(*listeners), *logger);
 
   // When config.s3.embedded is true nothing outside this process was configured: the
   // store starts here, before the API, and hands it its endpoint and signing key
@@ -342,7 +262,10 @@ int run_serve(ServeOptions& options) {
     embedded_store->run_in_background();
   }
   (*server)->stop_on_signals();  // the first signal drains (drain_period), the next stops
+  auto reloader = std::make_unique<ConfigReloader>(ConfigReloader::Context{
+      options.flags, std::move(*listeners), server->get(), logger, credentials});
   (*server)->run();
+  reloader.reset();
   if (credentials) credentials->stop();
   embedded_store.reset();  // stops the store after the API has drained
   logger->flush();         // every access line before the last line

@@ -58,6 +58,7 @@ struct ApiCall {
   ResolvedProfile profile;                           // set by admit()
   std::optional<Caller> caller;                      // set by admit() when let through
   auth::AuthMode judged_by = auth::AuthMode::kNone;  // the mode that gave the verdict
+  std::string_view auth_reason;  // a refusal's failed check ("expired"), for the audit line
 };
 
 // What the access line of a request adds (api_server.cpp's observer takes it).

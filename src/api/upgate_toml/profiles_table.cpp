@@ -119,14 +119,23 @@ Expected<void, ConfigError> read_bool(const TomlTable& t, std::string_view key, 
   return {};
 }
 
+Expected<void, ConfigError> read_auth_rule(const TomlTable& t, UploadProfile& p) {
+  auto rule = t.string("auth");
+  if (!rule) return Unexpected(std::move(rule).error());
+  if (!*rule) return {};
+  p.auth = parse_profile_auth(**rule);
+  if (!p.auth) return fail(t.field("auth"), "must be \"required\", \"optional\" or \"none\"");
+  return {};
+}
+
 // One reader per key, in the order of kProfileKeys, so a profile with several mistakes
 // is refused for the first of them.
 using ProfileKeyReader = Expected<void, ConfigError> (*)(const TomlTable&, UploadProfile&);
-constexpr std::array<std::string_view, 9> kProfileKeys = {
+constexpr std::array<std::string_view, 10> kProfileKeys = {
     "folder",       "max_size",     "allowed_types",        "allowed_extensions",
     "url_lifetime", "key_template", "overwrite_protection", "content_disposition",
-    "downloads"};
-constexpr std::array<ProfileKeyReader, 9> kProfileKeyReaders = {
+    "downloads",    "auth"};
+constexpr std::array<ProfileKeyReader, 10> kProfileKeyReaders = {
     read_folder,
     read_max_size,
     read_allowed_types,
@@ -138,6 +147,7 @@ constexpr std::array<ProfileKeyReader, 9> kProfileKeyReaders = {
     },
     read_disposition,
     [](const TomlTable& t, UploadProfile& p) { return read_bool(t, "downloads", p.downloads); },
+    read_auth_rule,
 };
 
 Expected<UploadProfile, ConfigError> read_profile(const std::string& name, const TomlTable& t) {

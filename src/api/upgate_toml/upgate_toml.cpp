@@ -15,7 +15,7 @@ struct TableReader {
 constexpr std::array kTables = {
     TableReader{"server", read_server_table},     TableReader{"s3", read_s3_table},
     TableReader{"cors", read_cors_table},         TableReader{"log", read_log_table},
-    TableReader{"profiles", read_profiles_table},
+    TableReader{"auth", read_auth_table},         TableReader{"profiles", read_profiles_table},
 };
 
 constexpr auto kTableNames = [] {

@@ -6,8 +6,9 @@
 // listed once in upgate_toml.cpp's kTables, which is also what the file's top-level
 // keys are checked against. A new table is a struct and a reader declared here, its
 // file, and its line in kTables. Readers refuse unknown keys and wrong types naming the
-// dotted key (TomlTable does that) and build the upload profiles, which only the file
-// defines; every other value is checked after the merge, where its source is known.
+// dotted key (TomlTable does that) and build the upload profiles and the authentication
+// settings, which only the file defines; every other value is checked after the merge,
+// where its source is known.
 #pragma once
 
 #include <chrono>
@@ -57,6 +58,7 @@ struct CorsTable {
 struct LogTable {
   std::optional<std::string> level;
   std::optional<bool> access_log;
+  std::optional<bool> audit;
 };
 
 struct FileSettings {
@@ -64,6 +66,7 @@ struct FileSettings {
   S3Table s3;
   CorsTable cors;
   LogTable log;
+  AuthConfig auth;                      // [auth], checked; no table: no mode (the open API)
   std::vector<UploadProfile> profiles;  // [profiles.NAME], validated; empty: none
 };
 
@@ -71,6 +74,7 @@ Expected<void, ConfigError> read_server_table(const TomlTable& table, FileSettin
 Expected<void, ConfigError> read_s3_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_cors_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_log_table(const TomlTable& table, FileSettings& out);
+Expected<void, ConfigError> read_auth_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_profiles_table(const TomlTable& table, FileSettings& out);
 
 // `source` names the file in syntax errors ("upgate.toml line 3: ...").

@@ -1,0 +1,131 @@
+// [auth] in upgate.toml: the modes and their tables as read, and every mistake refused
+// naming its dotted key.
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
+#include "upgate/api/api_config.hpp"
+
+namespace upgate::api {
+namespace {
+
+using config::Environment;
+using upgate::testing::TempDir;
+
+class AuthTableTest : public ::testing::Test {
+ protected:
+  Expected<ApiConfig, config::ConfigError> parse(std::string_view toml) {
+    return parse_api_config(Environment::from({{"HOME", dir.path()}}), {}, toml);
+  }
+  std::string refused_field(std::string_view toml) {
+    const auto config = parse(toml);
+    EXPECT_FALSE(config) << toml;
+    return config ? "<accepted>" : config.error().field;
+  }
+  TempDir dir;
+};
+
+constexpr std::string_view kJwt = R"(
+[auth.jwt]
+issuer = "https://sso.example.com/realms/acme"
+audience = ["upgate", "upgate-admin"]
+jwks_url = "https://sso.example.com/certs"
+cookie = "session"
+algorithms = ["ES256"]
+leeway = "2m"
+principal_claim = "email"
+)";
+
+TEST_F(AuthTableTest, NoTableIsTheOpenApi) {
+  const auto config = parse("[profiles.a]\nfolder = \"a\"\n");
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_TRUE(config->auth.open());
+  EXPECT_FALSE(config->auth.allow_anonymous);
+  EXPECT_TRUE(config->log.audit);
+}
+
+TEST_F(AuthTableTest, JwtTableAsWritten) {
+  const auto config = parse(kJwt);
+  ASSERT_TRUE(config) << config.error().describe();
+  ASSERT_EQ(config->auth.modes, std::vector<auth::AuthMode>{auth::AuthMode::kJwt});
+  const JwtSettings& jwt = *config->auth.jwt;
+  EXPECT_EQ(jwt.issuer, "https://sso.example.com/realms/acme");
+  EXPECT_EQ(jwt.audiences, (std::vector<std::string>{"upgate", "upgate-admin"}));
+  EXPECT_EQ(jwt.cookie, "session");
+  EXPECT_EQ(jwt.algorithms, std::vector<std::string>{"ES256"});
+  EXPECT_EQ(jwt.leeway, std::chrono::seconds(120));
+  EXPECT_EQ(jwt.principal_claim, "email");
+}
+
+TEST_F(AuthTableTest, DefaultOrderIsJwtHookApiKeyAndModesReorder) {
+  const std::string tables = std::string(kJwt) +
+                             "[auth.hook]\nurl = \"http://127.0.0.1:3000/auth\"\n"
+                             "timeout = \"750ms\"\ncache_ttl = 0\n"
+                             "[auth.api_keys]\nkeys_file = \"/etc/upgate/keys.jsonl\"\n";
+  auto config = parse(tables);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->auth.modes,
+            (std::vector<auth::AuthMode>{auth::AuthMode::kJwt, auth::AuthMode::kHook,
+                                         auth::AuthMode::kApiKey}));
+  EXPECT_EQ(config->auth.hook->timeout, std::chrono::milliseconds(750));
+  EXPECT_EQ(config->auth.hook->cache_ttl, std::chrono::seconds(0));
+  config = parse("[auth]\nmodes = [\"api_key\", \"hook\", \"jwt\"]\n" + tables);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->auth.modes.front(), auth::AuthMode::kApiKey);
+  EXPECT_EQ(config->auth.modes.back(), auth::AuthMode::kJwt);
+}
+
+TEST_F(AuthTableTest, ProfileAuthRule) {
+  const auto config = parse(std::string(kJwt) +
+                            "[profiles.drop]\nfolder = \"drop\"\nauth = \"none\"\n"
+                            "[profiles.maybe]\nfolder = \"maybe\"\nauth = \"optional\"\n"
+                            "[profiles.mine]\nfolder = \"mine\"\n");
+  ASSERT_TRUE(config) << config.error().describe();
+  const auto& p = config->profiles.profiles();
+  EXPECT_EQ(p[0].auth, ProfileAuth::none);
+  EXPECT_EQ(p[1].auth, ProfileAuth::optional);
+  EXPECT_FALSE(p[2].auth.has_value());  // required, the default with a mode
+}
+
+TEST_F(AuthTableTest, MistakesNameTheirKey) {
+  EXPECT_EQ(refused_field("[auth]\nmode = [\"jwt\"]\n"), "auth.mode");
+  EXPECT_EQ(refused_field("[auth]\nmodes = [\"ldap\"]\n"), "auth.modes");
+  EXPECT_EQ(refused_field("[auth]\nmodes = [\"jwt\"]\n"), "auth.modes");
+  EXPECT_EQ(refused_field("[auth]\nmodes = [\"none\"]\n" + std::string(kJwt)), "auth.modes");
+  EXPECT_EQ(refused_field("[auth]\nmodes = [\"jwt\", \"jwt\"]\n" + std::string(kJwt)),
+            "auth.modes");
+  EXPECT_EQ(refused_field("[auth]\nmodes = []\n[auth.api_keys]\nkeys_file = \"k\"\n"),
+            "auth.modes");
+  EXPECT_EQ(refused_field("[auth]\nallow_anonymous = \"yes\"\n"), "auth.allow_anonymous");
+  EXPECT_EQ(refused_field("[auth.jwt]\naudience = \"a\"\nsecret_env = \"S\"\n"), "auth.jwt.issuer");
+  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\nsecret_env = \"S\"\n"), "auth.jwt.audience");
+  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\naudience = 3\nsecret_env = \"S\"\n"),
+            "auth.jwt.audience");
+  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\n"), "auth.jwt");
+  EXPECT_EQ(
+      refused_field("[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\njwks_url = \"file:///k\"\n"),
+      "auth.jwt.jwks_url");
+  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\nsecret_env = \"S\"\n"
+                          "cookie = \"a b\"\n"),
+            "auth.jwt.cookie");
+  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\nsecret_env = \"S\"\n"
+                          "leeway = \"1h\"\n"),
+            "auth.jwt.leeway");
+  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\nsecret_env = \"S\"\n"
+                          "colour = \"red\"\n"),
+            "auth.jwt.colour");
+  EXPECT_EQ(refused_field("[auth.hook]\n"), "auth.hook.url");
+  EXPECT_EQ(refused_field("[auth.hook]\nurl = \"http://h/\"\ntimeout = \"31s\"\n"),
+            "auth.hook.timeout");
+  EXPECT_EQ(refused_field("[auth.hook]\nurl = \"http://h/\"\ncache_ttl = \"2h\"\n"),
+            "auth.hook.cache_ttl");
+  EXPECT_EQ(refused_field("[auth.api_keys]\n"), "auth.api_keys.keys_file");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"p\"\nauth = \"maybe\"\n"), "profiles.p.auth");
+  // Credentials asked for with nothing to check them.
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"p\"\nauth = \"required\"\n"),
+            "profiles.p.auth");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"p\"\nauth = \"optional\"\n"),
+            "profiles.p.auth");
+}
+
+}  // namespace
+}  // namespace upgate::api
