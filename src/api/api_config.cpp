@@ -94,6 +94,37 @@ Expected<void, ConfigError> check_cors(const CorsConfig& cors, const std::string
   return {};
 }
 
+// [limits], with redis_url from wherever it came. A redis_url error never repeats the URL
+// (it may hold a password).
+Expected<void, ConfigError> read_limits(
+    const LimitsTable& file, const std::optional<config::Sourced<std::string>>& redis_url,
+    LimitsConfig& out) {
+  if (file.rate) {
+    auto spec = limits::parse_rate(*file.rate, file.burst);
+    if (!spec) return fail("limits.rate", spec.error());
+    out.rate = *spec;
+  } else if (file.burst) {
+    return fail("limits.burst", "needs a rate beside it (rate = \"600/min\")");
+  }
+  if (file.quota) {
+    auto spec = limits::parse_quota(*file.quota);
+    if (!spec) return fail("limits.quota", spec.error());
+    out.quota = *spec;
+  }
+  if (redis_url && !redis_url->value.empty()) {
+    auto endpoint = limits::parse_redis_url(redis_url->value);
+    if (!endpoint) return fail(redis_url->field, endpoint.error());
+    out.redis = std::move(*endpoint);
+  }
+  if (file.on_store_error) {
+    auto policy = limits::parse_store_error_policy(*file.on_store_error);
+    if (!policy) return fail("limits.on_store_error", policy.error());
+    out.on_store_error = *policy;
+  }
+  if (file.max_keys) out.max_keys = static_cast<std::size_t>(*file.max_keys);
+  return {};
+}
+
 }  // namespace
 
 std::optional<ListenAddress> parse_listen_address(std::string_view text) {
@@ -175,6 +206,11 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
                                 from(file.cors.allowed_origins, "cors.allowed_origins"));
   const auto level = first_of(from(flags.log_level, "--log-level"),
                               variable(env, "UPGATE_LOG_LEVEL"), from(file.log.level, "log.level"));
+  const auto trusted_proxies =
+      first_of(variable(env, "UPGATE_TRUSTED_PROXIES", split_commas),
+               from(file.server.trusted_proxies, "server.trusted_proxies"));
+  const auto redis_url =
+      first_of(variable(env, "UPGATE_REDIS_URL"), from(file.limits.redis_url, "limits.redis_url"));
   const auto access_log =
       first_of(from(flags.access_log, "--no-access-log"),
                variable(env, "UPGATE_ACCESS_LOG", parse_on_off, "must be on or off"),
@@ -248,6 +284,15 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   if (!access_log) return Unexpected(access_log.error());
   if (*access_log) config.log.access_log = (*access_log)->value;
   config.log.audit = file.log.audit.value_or(true);
+
+  if (trusted_proxies) {
+    auto parsed = TrustedProxies::parse(trusted_proxies->value);
+    if (!parsed) return fail(trusted_proxies->field, parsed.error());
+    config.trusted_proxies = std::move(*parsed);
+  }
+  if (auto ok = read_limits(file.limits, redis_url, config.limits); !ok) {
+    return Unexpected(std::move(ok).error());
+  }
   return config;
 }
 

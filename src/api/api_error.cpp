@@ -43,6 +43,14 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "downloads_disabled";
     case ErrorCode::origin_not_allowed:
       return "origin_not_allowed";
+    case ErrorCode::rate_limited:
+      return "rate_limited";
+    case ErrorCode::quota_exceeded:
+      return "quota_exceeded";
+    case ErrorCode::too_many_open_uploads:
+      return "too_many_open_uploads";
+    case ErrorCode::limits_unavailable:
+      return "limits_unavailable";
     case ErrorCode::not_found:
       return "not_found";
     case ErrorCode::method_not_allowed:
@@ -82,6 +90,12 @@ int http_status(ErrorCode code) noexcept {
     case ErrorCode::authentication_required:
     case ErrorCode::invalid_credentials:
       return 401;
+    case ErrorCode::rate_limited:
+    case ErrorCode::quota_exceeded:
+    case ErrorCode::too_many_open_uploads:
+      return 429;
+    case ErrorCode::limits_unavailable:
+      return 503;
     case ErrorCode::downloads_disabled:
     case ErrorCode::origin_not_allowed:
     case ErrorCode::access_denied:

@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "upgate/api/auth_config.hpp"
+#include "upgate/api/client_address.hpp"
+#include "upgate/api/limits_config.hpp"
 #include "upgate/api/profile_set.hpp"
 #include "upgate/config/config_error.hpp"
 #include "upgate/config/environment.hpp"
@@ -56,6 +58,11 @@ struct ApiConfig {
   CorsConfig cors;
   LogConfig log;
   AuthConfig auth;
+  // `[server] trusted_proxies` or UPGATE_TRUSTED_PROXIES: peers whose X-Forwarded-For is
+  // read (client_address.hpp). Empty: the peer is always the client.
+  TrustedProxies trusted_proxies;
+  // `[limits]`; redis_url also from UPGATE_REDIS_URL (it may hold a password).
+  LimitsConfig limits;
 };
 
 // What the command line said; an unset optional was not given.

@@ -128,14 +128,47 @@ Expected<void, ConfigError> read_auth_rule(const TomlTable& t, UploadProfile& p)
   return {};
 }
 
-// One reader per key, in the order of kProfileKeys, so a profile with several mistakes
-// is refused for the first of them.
+// `rate` with its `burst`, `quota` and `max_open_uploads`: the profile's own limits.
+Expected<void, ConfigError> read_limits(const TomlTable& t, UploadProfile& p) {
+  auto rate = t.string("rate");
+  if (!rate) return Unexpected(std::move(rate).error());
+  auto burst = t.integer_in("burst", 1, static_cast<std::int64_t>(limits::kMaxBurst),
+                            "must be an integer from 1 to 1000000000");
+  if (!burst) return Unexpected(std::move(burst).error());
+  if (*rate) {
+    auto spec = limits::parse_rate(**rate, *burst);
+    if (!spec) return fail(t.field("rate"), spec.error());
+    p.limits.rate = *spec;
+  } else if (*burst) {
+    return fail(t.field("burst"), "needs a rate beside it (rate = \"60/min\")");
+  }
+  auto quota = t.string("quota");
+  if (!quota) return Unexpected(std::move(quota).error());
+  if (*quota) {
+    auto spec = limits::parse_quota(**quota);
+    if (!spec) return fail(t.field("quota"), spec.error());
+    p.limits.quota = *spec;
+  }
+  auto open = t.integer_in("max_open_uploads", 1, limits::kMaxOpenUploads,
+                           "must be an integer from 1 to 100000");
+  if (!open) return Unexpected(std::move(open).error());
+  if (*open) {
+    auto spec = limits::parse_max_open_uploads(**open);
+    if (!spec) return fail(t.field("max_open_uploads"), spec.error());
+    p.limits.max_open_uploads = *spec;
+  }
+  return {};
+}
+
+// One reader per key (read_limits reads the four limit keys), in the order of kProfileKeys, so a
+// profile with several mistakes is refused for the first of them.
 using ProfileKeyReader = Expected<void, ConfigError> (*)(const TomlTable&, UploadProfile&);
-constexpr std::array<std::string_view, 10> kProfileKeys = {
+constexpr std::array<std::string_view, 14> kProfileKeys = {
     "folder",       "max_size",     "allowed_types",        "allowed_extensions",
     "url_lifetime", "key_template", "overwrite_protection", "content_disposition",
-    "downloads",    "auth"};
-constexpr std::array<ProfileKeyReader, 10> kProfileKeyReaders = {
+    "downloads",    "auth",         "rate",                 "burst",
+    "quota",        "max_open_uploads"};
+constexpr std::array<ProfileKeyReader, 11> kProfileKeyReaders = {
     read_folder,
     read_max_size,
     read_allowed_types,
@@ -148,6 +181,7 @@ constexpr std::array<ProfileKeyReader, 10> kProfileKeyReaders = {
     read_disposition,
     [](const TomlTable& t, UploadProfile& p) { return read_bool(t, "downloads", p.downloads); },
     read_auth_rule,
+    read_limits,
 };
 
 Expected<UploadProfile, ConfigError> read_profile(const std::string& name, const TomlTable& t) {

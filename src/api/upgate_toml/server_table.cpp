@@ -1,15 +1,17 @@
-// [server]: where the API listens, its threads, the drain period and the demo page.
+// [server]: where the API listens, its threads, the drain period, the demo page and the
+// proxies whose X-Forwarded-For is believed.
 #include "upgate_toml.hpp"
 
 namespace upgate::api {
 
 Expected<void, ConfigError> read_server_table(const TomlTable& t, FileSettings& out) {
-  KeyReader r(t, {"listen", "threads", "drain_seconds", "demo_page"});
+  KeyReader r(t, {"listen", "threads", "drain_seconds", "demo_page", "trusted_proxies"});
   r.string("listen", out.server.listen);
   r.integer_in("threads", 0, kMaxThreads, kThreadsRange, out.server.threads);
   r.integer_in("drain_seconds", 0, kMaxDrainSeconds, drain_seconds_range(),
                out.server.drain_seconds);
   r.boolean("demo_page", out.server.demo_page);
+  r.strings("trusted_proxies", out.server.trusted_proxies);
   return r.result();
 }
 

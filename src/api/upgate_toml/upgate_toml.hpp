@@ -36,6 +36,7 @@ struct ServerTable {
   std::optional<unsigned> threads;
   std::optional<unsigned> drain_seconds;
   std::optional<bool> demo_page;
+  std::optional<std::vector<std::string>> trusted_proxies;
 };
 
 // [s3]; an empty string counts as not set.
@@ -61,12 +62,23 @@ struct LogTable {
   std::optional<bool> audit;
 };
 
+// [limits]; the profiles' own limits are read with the profiles.
+struct LimitsTable {
+  std::optional<std::string> rate;
+  std::optional<std::int64_t> burst;
+  std::optional<std::string> quota;
+  std::optional<std::string> redis_url;
+  std::optional<std::string> on_store_error;
+  std::optional<std::int64_t> max_keys;
+};
+
 struct FileSettings {
   ServerTable server;
   S3Table s3;
   CorsTable cors;
   LogTable log;
   AuthConfig auth;                      // [auth], checked; no table: no mode (the open API)
+  LimitsTable limits;
   std::vector<UploadProfile> profiles;  // [profiles.NAME], validated; empty: none
 };
 
@@ -75,6 +87,7 @@ Expected<void, ConfigError> read_s3_table(const TomlTable& table, FileSettings& 
 Expected<void, ConfigError> read_cors_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_log_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_auth_table(const TomlTable& table, FileSettings& out);
+Expected<void, ConfigError> read_limits_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_profiles_table(const TomlTable& table, FileSettings& out);
 
 // `source` names the file in syntax errors ("upgate.toml line 3: ...").

@@ -1,0 +1,65 @@
+// upgate::api::ApiLimiter: the limiter `upgate serve` asks once per API request, made from
+// the configuration: in memory (limits::MemoryLimiter) or, with `[limits] redis_url`,
+// shared through Redis (limits::RedisLimiter on a thread of its own, so no I/O thread
+// of the server waits on Redis), plus what the operator sees of it:
+//
+//   upgate_limit_decisions_total{profile,reason}   every decision, by the reason names of
+//                                                  limits::to_string(Reason)
+//   upgate_limits_redis_*                          the Redis client's counters and latency
+//   log lines: at start-up (which backend; a warning when on_store_error = "allow", since
+//   the limits then fail open), when Redis is lost or back (the client's events), and for
+//   decisions Redis could not make (a warning when admitted without limits, an error when
+//   refused), each at most once per second.
+//
+// create() is null when no profile and no [limits] key sets a limit: the API then asks
+// nothing. Profiles named later (a reloaded configuration) are counted under "other".
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "upgate/api/api_config.hpp"
+#include "upgate/limits/decision.hpp"
+#include "upgate/limits/limiter.hpp"
+
+namespace upgate::api {
+
+class ApiLimiter {
+ public:
+  static std::unique_ptr<ApiLimiter> create(const ApiConfig& config,
+                                            std::shared_ptr<spdlog::logger> logger);
+  ~ApiLimiter();
+  ApiLimiter(const ApiLimiter&) = delete;
+  ApiLimiter& operator=(const ApiLimiter&) = delete;
+
+  // limits::Limiter::admit(), counted under `profile` and logged when the store failed.
+  boost::asio::awaitable<limits::Decision> admit(const limits::Admission& admission,
+                                                 std::string_view profile);
+
+  bool shared() const noexcept;
+  // The metrics above in the Prometheus text format, for /metrics.
+  std::string render_metrics() const;
+  std::uint64_t decisions(std::string_view profile, limits::Reason reason) const noexcept;
+
+  struct Backend;
+
+ private:
+  ApiLimiter(std::unique_ptr<Backend> backend, std::vector<std::string> profiles,
+             std::shared_ptr<spdlog::logger> logger, limits::StoreErrorPolicy policy);
+  std::size_t profile_index(std::string_view profile) const noexcept;
+  void log_store_error(const limits::Decision& decision);
+
+  std::unique_ptr<Backend> backend_;
+  std::vector<std::string> profiles_;  // the last one is "other"
+  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+  std::shared_ptr<spdlog::logger> logger_;
+  limits::StoreErrorPolicy policy_;
+  std::atomic<std::int64_t> last_store_error_log_{0};
+};
+
+}  // namespace upgate::api

@@ -1,0 +1,57 @@
+// One admission per API request: the profile's and the global limits, for one caller.
+#include "upgate/api/upload_limits.hpp"
+
+#include "upgate/api/client_address.hpp"
+#include "upgate/limits/limit_key.hpp"
+
+namespace upgate::api {
+
+std::string limit_subject_key(const LimitSubject& subject) {
+  if (!subject.principal.empty()) return limits::make_limit_key({{"principal", subject.principal}});
+  return limits::make_limit_key({{"ip", limit_address(subject.client)}});
+}
+
+std::optional<limits::Admission> make_admission(const LimitsConfig& config,
+                                                const UploadAdmissionRequest& request) {
+  const UploadProfile& profile = *request.profile;
+  const ProfileLimits& own = profile.limits;
+  const bool upload_checks = request.upload && (own.max_open_uploads || own.quota || config.quota);
+  if (!own.rate && !config.rate && !upload_checks) return std::nullopt;
+
+  const std::string who = limit_subject_key(request.subject);
+  const std::string per_profile = limits::make_limit_key({{"profile", profile.name}}) + "|" + who;
+  limits::Admission admission;
+  if (own.rate) admission.rates.push_back({profile.name, per_profile, *own.rate});
+  if (config.rate) admission.rates.push_back({"global", who, *config.rate});
+  if (request.upload) {
+    if (own.max_open_uploads) {
+      admission.open_upload =
+          limits::OpenUploadCheck{profile.name + "-uploads", per_profile, *own.max_open_uploads,
+                                  std::string(request.upload_id), profile.url_lifetime};
+    }
+    const std::uint64_t bytes = std::min<std::uint64_t>(request.bytes, limits::kMaxQuotaBytes);
+    if (own.quota) {
+      admission.quota = limits::QuotaCheck{profile.name + "-quota", per_profile, *own.quota, bytes};
+    } else if (config.quota) {
+      admission.quota = limits::QuotaCheck{"global-quota", who, *config.quota, bytes};
+    }
+  }
+  return admission;
+}
+
+ErrorCode refusal_code(const limits::Decision& decision) noexcept {
+  switch (decision.reason) {
+    case limits::Reason::rate_limited:
+      return ErrorCode::rate_limited;
+    case limits::Reason::quota_exceeded:
+      return ErrorCode::quota_exceeded;
+    case limits::Reason::too_many_open_uploads:
+      return ErrorCode::too_many_open_uploads;
+    case limits::Reason::store_unavailable:
+    case limits::Reason::within_limits:
+      break;
+  }
+  return ErrorCode::limits_unavailable;
+}
+
+}  // namespace upgate::api
