@@ -9,12 +9,14 @@ cd "$(dirname "$0")/.."
 
 build=build-release
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DUPGATE_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target upgate sigv4_bench api_bench
+cmake --build "$build" -j "$(nproc)" --target upgate sigv4_bench api_bench limits_bench
 
 echo "== sigv4: presign, verify, signing-key derivation (one core)"
 taskset -c 0 "$build/bench/sigv4_bench" --benchmark_min_time=1
 echo "== upload API: CPU per answer, no network"
 taskset -c 0 "$build/bench/api_bench" --benchmark_min_time=1
+echo "== limits: one admission in memory and through a real redis-server (round trips per admission)"
+bench/limits_redis.sh "$build/bench/limits_bench" --benchmark_min_time=1
 echo "== upload API over HTTP: wrk, 64 connections, 15 s; 10,000 idle keep-alive connections"
 bench/api.sh "$build/upgate"
 echo "== embedded store: 1 GiB PUT/GET, 64 concurrent 1 MiB PUTs, RSS during a 5 GiB PUT"

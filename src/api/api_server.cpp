@@ -52,6 +52,7 @@ struct ApiServer::State {
   const ApiConfig& config;  // the first runtime's: server settings are not reloadable
   ApiServerOptions options;
   ApiMetrics metrics;
+  std::unique_ptr<ApiLimiter> limiter;  // before the pipeline, which asks it
   RequestPipeline pipeline;
   http::Router router;
   std::unique_ptr<http::InMemoryFiles> demo;
@@ -63,9 +64,12 @@ struct ApiServer::State {
       : config(runtime->config()),
         options(std::move(o)),
         metrics(profile_names(runtime->config().profiles)),
+        limiter(ApiLimiter::create(runtime->config(), options.logger)),
         pipeline(runtime, metrics,
                  RequestPipeline::Logs{options.logger, config.log.access_log, config.log.audit}),
-        first_runtime(std::move(runtime)) {}
+        first_runtime(std::move(runtime)) {
+    pipeline.set_limiter(limiter.get());
+  }
 
   static std::vector<std::string> profile_names(const ProfileSet& profiles) {
     std::vector<std::string> names;
@@ -251,7 +255,9 @@ struct ApiServer::State {
         Method::get, "/metrics",
         [this](Exchange& ex) -> awaitable<void> {
           Response response(200);
-          response.set_body(metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+          std::string page = metrics.render();
+          if (limiter) page += limiter->render_metrics();
+          response.set_body(std::move(page), "text/plain; version=0.0.4; charset=utf-8");
           response.add_header("Cache-Control", "no-store");
           co_await ex.respond(response);
         },

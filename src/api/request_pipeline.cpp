@@ -4,8 +4,10 @@
 #include <deque>
 
 #include "upgate/api/audit_log.hpp"
+#include "upgate/api/client_address.hpp"
 #include "upgate/api/json_log.hpp"
 #include "upgate/api/media_type.hpp"
+#include "upgate/api/upload_limits.hpp"
 #include "upgate/http/response.hpp"
 #include "upgate/text.hpp"
 
@@ -136,7 +138,36 @@ awaitable<Expected<void, ApiReply>> RequestPipeline::admit(http::Exchange& excha
   if (!resolved) co_return Unexpected(std::move(resolved).error());
   // Rate limits and quotas are decided here: the caller and the profile are known, and
   // nothing has been planned or signed yet.
+  if (limiter_ != nullptr) {
+    if (auto refused = co_await admit_limits(exchange, call))
+      co_return Unexpected(std::move(*refused));
+  }
   co_return Expected<void, ApiReply>{};
+}
+
+awaitable<std::optional<ApiReply>> RequestPipeline::admit_limits(http::Exchange& exchange,
+                                                                 ApiCall& call) const {
+  const http::Request& request = exchange.request();
+  std::vector<std::string_view> forwarded;
+  request.for_each_header([&forwarded](std::string_view name, std::string_view value) {
+    if (text::iequals(name, "X-Forwarded-For")) forwarded.push_back(value);
+  });
+  UploadAdmissionRequest wanted;
+  wanted.profile = call.profile.profile;
+  wanted.subject.principal = call.caller->id();
+  wanted.subject.client = client_address(peer_address(exchange.remote_endpoint()), forwarded,
+                                         call.runtime->config().trusted_proxies);
+  wanted.upload = call.intent.route != ApiRoute::downloads;
+  wanted.bytes = call.intent.size.value_or(0);
+  wanted.upload_id = exchange.request_id();
+  const auto admission = make_admission(call.runtime->config().limits, wanted);
+  if (!admission) co_return std::nullopt;
+  const limits::Decision decision = co_await limiter_->admit(*admission, wanted.profile->name);
+  limits::RateLimitFields fields = limits::ratelimit_fields(decision);
+  if (!fields.policy.empty()) call.rate_limit = std::move(fields);
+  if (decision.allowed) co_return std::nullopt;
+  co_return UploadService::error_reply(
+      call.style, make_error(refusal_code(decision), limits::refusal_message(decision)));
 }
 
 void RequestPipeline::log_detail(const http::Exchange& exchange, const ApiReply& reply) const {
@@ -223,6 +254,13 @@ awaitable<void> RequestPipeline::answer(http::Exchange& exchange, const ApiCall&
   response.add_header("X-Request-Id", exchange.request_id());
   if (!reply.www_authenticate.empty()) {
     response.add_header("WWW-Authenticate", reply.www_authenticate);
+  }
+  if (call.rate_limit) {
+    response.add_header("RateLimit-Policy", call.rate_limit->policy);
+    response.add_header("RateLimit", call.rate_limit->ratelimit);
+    if (reply.error && call.rate_limit->retry_after) {
+      response.add_header("Retry-After", *call.rate_limit->retry_after);
+    }
   }
   call.runtime->cors().apply(exchange.request().header("Origin"), response);
   co_await exchange.respond(response);

@@ -85,8 +85,8 @@ class ApiMetrics {
   std::uint64_t auth_decisions(auth::AuthMode mode, AuthDecision decision) const noexcept;
   std::uint64_t auth_refusals(std::string_view reason) const noexcept;
 
-  static constexpr std::array<int, 15> kStatuses = {200, 204, 304, 400, 401, 403, 404, 405,
-                                                    408, 413, 415, 431, 500, 503, 0};
+  static constexpr std::array<int, 16> kStatuses = {200, 204, 304, 400, 401, 403, 404, 405,
+                                                    408, 413, 415, 429, 431, 500, 503, 0};
   static constexpr std::array<double, 14> kBuckets = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
 

@@ -4,7 +4,8 @@
 //   begin   the runtime snapshot this request uses from start to end (api_runtime.hpp)
 //   (the route reads its request: Content-Type, body or query → UploadIntent)
 //   admit   profile → authenticate (the modes in order, auth_chain.hpp) → principal →
-//           the profile's `auth` rule → [rate limits and quotas plug in here] → the Caller
+//           the profile's `auth` rule → the limits (api_limiter.hpp: one admission for
+//           the caller's principal, or its client address when anonymous) → the Caller
 //   (the route plans and signs for that Caller: UploadService)
 //   answer  audit line → metrics → access-log note → CORS → the response
 //
@@ -39,6 +40,7 @@
 #include <optional>
 #include <string>
 
+#include "upgate/api/api_limiter.hpp"
 #include "upgate/api/api_runtime.hpp"
 #include "upgate/api/caller.hpp"
 #include "upgate/api/metrics.hpp"
@@ -47,6 +49,7 @@
 #include "upgate/api/upload_service.hpp"
 #include "upgate/expected.hpp"
 #include "upgate/http/exchange.hpp"
+#include "upgate/limits/ratelimit_headers.hpp"
 
 namespace upgate::api {
 
@@ -59,6 +62,8 @@ struct ApiCall {
   std::optional<Caller> caller;                      // set by admit() when let through
   auth::AuthMode judged_by = auth::AuthMode::kNone;  // the mode that gave the verdict
   std::string_view auth_reason;  // a refusal's failed check ("expired"), for the audit line
+  // The RateLimit fields of the limits admit() checked, for the answer (allowed or not).
+  std::optional<limits::RateLimitFields> rate_limit;
 };
 
 // What the access line of a request adds (api_server.cpp's observer takes it).
@@ -86,6 +91,10 @@ class RequestPipeline {
   std::shared_ptr<const ApiRuntime> runtime() const noexcept;
   void replace_runtime(std::shared_ptr<const ApiRuntime> runtime) noexcept;
 
+  // The limiter admit() asks (null: no limits). Set before serving; it must outlive the
+  // pipeline's requests.
+  void set_limiter(ApiLimiter* limiter) noexcept { limiter_ = limiter; }
+
   ApiCall begin(const http::Exchange& exchange, ApiRoute route) const;
   boost::asio::awaitable<Expected<void, ApiReply>> admit(http::Exchange& exchange,
                                                          ApiCall& call) const;
@@ -94,10 +103,14 @@ class RequestPipeline {
 
  private:
   void log_detail(const http::Exchange& exchange, const ApiReply& reply) const;
+  // The limits for an admitted caller; the refusal when they say no.
+  boost::asio::awaitable<std::optional<ApiReply>> admit_limits(http::Exchange& exchange,
+                                                               ApiCall& call) const;
   void audit(const http::Exchange& exchange, const ApiCall& call, const ApiReply& reply) const;
 
   std::atomic<std::shared_ptr<const ApiRuntime>> runtime_;
   ApiMetrics& metrics_;
+  ApiLimiter* limiter_ = nullptr;
   Logs logs_;
   std::shared_ptr<spdlog::logger> audit_logger_;  // the logger's sinks, always at info
   mutable std::atomic<std::int64_t> last_unavailable_log_{0};
