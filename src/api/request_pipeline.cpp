@@ -157,7 +157,8 @@ awaitable<std::optional<ApiReply>> RequestPipeline::admit_limits(http::Exchange&
   wanted.subject.principal = call.caller->id();
   wanted.subject.client = client_address(peer_address(exchange.remote_endpoint()), forwarded,
                                          call.runtime->config().trusted_proxies);
-  wanted.upload = call.intent.route != ApiRoute::downloads;
+  // Multipart calls (create, sign, list, complete, abort) count against the rates only.
+  wanted.upload = call.intent.route == ApiRoute::seed || call.intent.route == ApiRoute::uploads;
   wanted.bytes = call.intent.size.value_or(0);
   wanted.upload_id = exchange.request_id();
   const auto admission = make_admission(call.runtime->config().limits, wanted);
