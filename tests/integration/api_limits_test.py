@@ -70,7 +70,7 @@ class InMemory(Refusals):
                                       r'reason="within_limits"\} 3')
 
     def test_quota_counts_declared_sizes(self):
-        with ApiServer(profile('quota = "10 KB/day"')) as s:
+        with ApiServer(profile('quota = "10 KiB/day"')) as s:
             self.assertEqual(upload(s, size=6000).status_code, 200)
             r = upload(s, size=6000)
             self.assertRefused(r, "quota_exceeded", limit_text="10 KB per day")
@@ -147,7 +147,7 @@ class SharedThroughRedis(Refusals):
 
     def test_quota_shared_by_two_copies(self):
         with RedisServer() as redis:
-            config = redis_config(redis.url, limits='quota = "10 KB/day"')
+            config = redis_config(redis.url, limits='quota = "10 KiB/day"')
             with ApiServer(config) as a, ApiServer(config) as b:
                 self.assertEqual(upload(a, size=6000).status_code, 200)
                 self.assertRefused(upload(b, size=6000), "quota_exceeded")
