@@ -43,7 +43,7 @@ struct UploadProfile {
   // Who may use the profile (auth_config.hpp); unset: "required" when [auth] configures a
   // mode, else open.
   std::optional<ProfileAuth> auth;
-  ProfileLimits limits;   // per caller (limits_config.hpp); none by default
+  ProfileLimits limits;  // per caller (limits_config.hpp); none by default
 
   bool allows_type(const MediaType& type) const;
   bool allows_extension(std::string_view lower_case_extension) const;

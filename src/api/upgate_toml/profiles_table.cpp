@@ -163,11 +163,20 @@ Expected<void, ConfigError> read_limits(const TomlTable& t, UploadProfile& p) {
 // One reader per key (read_limits reads the four limit keys), in the order of kProfileKeys, so a
 // profile with several mistakes is refused for the first of them.
 using ProfileKeyReader = Expected<void, ConfigError> (*)(const TomlTable&, UploadProfile&);
-constexpr std::array<std::string_view, 14> kProfileKeys = {
-    "folder",       "max_size",     "allowed_types",        "allowed_extensions",
-    "url_lifetime", "key_template", "overwrite_protection", "content_disposition",
-    "downloads",    "auth",         "rate",                 "burst",
-    "quota",        "max_open_uploads"};
+constexpr std::array<std::string_view, 14> kProfileKeys = {"folder",
+                                                           "max_size",
+                                                           "allowed_types",
+                                                           "allowed_extensions",
+                                                           "url_lifetime",
+                                                           "key_template",
+                                                           "overwrite_protection",
+                                                           "content_disposition",
+                                                           "downloads",
+                                                           "auth",
+                                                           "rate",
+                                                           "burst",
+                                                           "quota",
+                                                           "max_open_uploads"};
 constexpr std::array<ProfileKeyReader, 11> kProfileKeyReaders = {
     read_folder,
     read_max_size,

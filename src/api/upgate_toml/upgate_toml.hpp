@@ -77,7 +77,7 @@ struct FileSettings {
   S3Table s3;
   CorsTable cors;
   LogTable log;
-  AuthConfig auth;                      // [auth], checked; no table: no mode (the open API)
+  AuthConfig auth;  // [auth], checked; no table: no mode (the open API)
   LimitsTable limits;
   std::vector<UploadProfile> profiles;  // [profiles.NAME], validated; empty: none
 };
