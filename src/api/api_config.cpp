@@ -247,6 +247,10 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
 
   std::vector<UploadProfile> profiles = std::move(file.profiles);
   if (profiles.empty()) profiles.push_back(default_profile());
+  for (const UploadProfile& profile : profiles) {
+    // No authentication yet: every caller is anonymous.
+    if (auto ok = check_ownership(profile, false); !ok) return Unexpected(std::move(ok).error());
+  }
   auto set = ProfileSet::create(std::move(profiles));
   if (!set) return fail("profiles", set.error());
   config.profiles = std::move(*set);

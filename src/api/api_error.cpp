@@ -41,6 +41,8 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "invalid_key";
     case ErrorCode::downloads_disabled:
       return "downloads_disabled";
+    case ErrorCode::folder_reserved:
+      return "folder_reserved";
     case ErrorCode::origin_not_allowed:
       return "origin_not_allowed";
     case ErrorCode::rate_limited:
@@ -97,6 +99,7 @@ int http_status(ErrorCode code) noexcept {
     case ErrorCode::limits_unavailable:
       return 503;
     case ErrorCode::downloads_disabled:
+    case ErrorCode::folder_reserved:
     case ErrorCode::origin_not_allowed:
     case ErrorCode::access_denied:
     case ErrorCode::upload_token_refused:

@@ -26,6 +26,27 @@ Expected<ProfileSet, std::string> ProfileSet::create(std::vector<UploadProfile> 
   return set;
 }
 
+const UploadProfile* ProfileSet::named_owner(std::string_view key) const {
+  const UploadProfile* best = nullptr;
+  for (const UploadProfile& p : profiles_) {
+    if (!p.any_folder && key.size() > p.folder.size() && key.starts_with(p.folder) &&
+        key[p.folder.size()] == '/' && (best == nullptr || p.folder.size() > best->folder.size())) {
+      best = &p;
+    }
+  }
+  return best;
+}
+
+const UploadProfile* ProfileSet::reserving(std::string_view folder) const {
+  for (const UploadProfile& p : profiles_) {
+    if (!p.any_folder && folder.starts_with(p.folder) &&
+        (folder.size() == p.folder.size() || folder[p.folder.size()] == '/')) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
 Expected<ResolvedProfile, ApiError> ProfileSet::resolve(std::string_view requested,
                                                         std::string_view field) const {
   const UploadProfile* any = nullptr;
@@ -39,37 +60,30 @@ Expected<ResolvedProfile, ApiError> ProfileSet::resolve(std::string_view request
   }
   auto folder_ok = check_folder_name(requested, field);
   if (!folder_ok) return Unexpected(std::move(folder_ok).error());
+  if (const UploadProfile* owner = reserving(requested)) {
+    return Unexpected(make_error(ErrorCode::folder_reserved,
+                                 "this folder belongs to the upload profile '" + owner->name +
+                                     "': name that profile instead",
+                                 std::string(field)));
+  }
   return ResolvedProfile{any, std::string(requested)};
 }
 
 Expected<ResolvedProfile, ApiError> ProfileSet::for_key(std::string_view key) const {
-  const UploadProfile* best = nullptr;
-  const UploadProfile* any = nullptr;
+  if (const UploadProfile* named = named_owner(key)) return ResolvedProfile{named, named->folder};
   for (const UploadProfile& p : profiles_) {
-    if (p.any_folder) {
-      any = &p;
-      continue;
-    }
-    if (key.size() > p.folder.size() && key.compare(0, p.folder.size(), p.folder) == 0 &&
-        key[p.folder.size()] == '/' && (best == nullptr || p.folder.size() > best->folder.size())) {
-      best = &p;
+    if (!p.any_folder) continue;
+    // No named folder prefixes the key, so no folder it could match with is reserved.
+    if (const auto match = p.key_template.match(key, std::nullopt, KeyOwner::anyone())) {
+      return ResolvedProfile{&p, std::string(match->folder)};
     }
   }
-  if (best != nullptr) return ResolvedProfile{best, best->folder};
-  if (any != nullptr) {
-    const auto slash = key.rfind('/');
-    if (slash == std::string_view::npos) {
-      return Unexpected(make_error(ErrorCode::invalid_key, "key is not inside a folder", "key"));
-    }
-    auto folder_ok = check_folder_name(key.substr(0, slash), "key");
-    if (!folder_ok) {
-      return Unexpected(
-          make_error(ErrorCode::invalid_key, "key is not inside a valid folder", "key"));
-    }
-    return ResolvedProfile{any, std::string(key.substr(0, slash))};
-  }
-  return Unexpected(
-      make_error(ErrorCode::unknown_profile, "key is in no configured profile's folder", "key"));
+  return Unexpected(make_error(ErrorCode::not_found, "no object of this key can be downloaded", "key"));
+}
+
+bool ProfileSet::keeps_to_own_folder(const UploadProfile& profile, std::string_view key) const {
+  const UploadProfile* named = named_owner(key);
+  return profile.any_folder ? named == nullptr : named == &profile;
 }
 
 }  // namespace upgate::api

@@ -31,12 +31,13 @@ enum class ErrorCode : std::uint8_t {
   invalid_metadata,          // 400 metadata is not a small object of safe strings
   invalid_key,               // 400 a download key that is not a key upgate would issue
   downloads_disabled,        // 403 the key's profile does not allow downloads
+  folder_reserved,           // 403 a folder that is (or is under) a named profile's folder
   origin_not_allowed,        // 403 a CORS preflight from an origin not configured
   rate_limited,              // 429 a rate limit (the message names it; Retry-After says when)
   quota_exceeded,            // 429 the bytes signed in the quota's window would pass it
   too_many_open_uploads,     // 429 the caller holds max_open_uploads unexpired upload URLs
   limits_unavailable,        // 503 the shared limit store (Redis) could not be asked
-  not_found,                 // 404 no such route
+  not_found,                 // 404 no such route; no download for this key (for this caller)
   method_not_allowed,        // 405
   credentials_unavailable,   // 503 the server's AWS credentials expire too soon to sign
   authentication_required,   // 401 the profile needs a principal and none was presented

@@ -3,12 +3,15 @@
 // acts with its signer's permissions, so the signer needs exactly this and nothing more.
 //
 // Keys: every key a profile signs starts with its key template's fixed_prefix(folder)
-// ("photos/" for the default template). A `folder = "*"` profile takes the folder from the
-// client, so its prefix is "" (the whole bucket) and its name is in unbounded_profiles.
+// ("photos/" for the default template; the prefix stops before the first placeholder
+// that varies, so "{folder}/{principal}/{id}" gives "photos/": one signer serves every
+// principal, and ownership is upgate's check, key_template.hpp). A `folder = "*"` profile
+// takes the folder from the client, so its prefix is "" (the whole bucket) and its name
+// is in unbounded_profiles.
 //   upload_prefixes    PUT (both upload routes), every profile
-//   download_prefixes  GET (/v1/downloads), the profiles with downloads = true. A download
-//                      URL for a key elsewhere in the folder (not written through upgate)
-//                      is still signed, but S3 refuses it: the policy follows the uploads.
+//   download_prefixes  GET (/v1/downloads), the profiles whose downloads are not "off".
+//                      upgate signs a GET only for keys the profile's template could have
+//                      produced; the policy bounds what a URL could reach even so.
 // Both lists are minimal: sorted, without duplicates or prefixes a shorter one covers.
 //
 // browser_headers: the request headers a browser sends with the PUT, which the bucket's

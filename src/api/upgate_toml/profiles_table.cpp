@@ -160,10 +160,29 @@ Expected<void, ConfigError> read_limits(const TomlTable& t, UploadProfile& p) {
   return {};
 }
 
+// `downloads`: one of the modes, or the boolean of earlier versions (true: "owner",
+// false: "off").
+Expected<void, ConfigError> read_downloads(const TomlTable& t, UploadProfile& p) {
+  constexpr std::string_view kExpected =
+      "must be \"owner\", \"authenticated\", \"public\" or \"off\" (or true, meaning "
+      "\"owner\", or false, meaning \"off\")";
+  if (auto text = t.string("downloads"); text) {
+    if (!*text) return {};
+    const auto mode = parse_downloads_mode(**text);
+    if (!mode) return fail(t.field("downloads"), std::string(kExpected));
+    p.downloads = *mode;
+    return {};
+  }
+  auto flag = t.boolean("downloads");
+  if (!flag) return fail(t.field("downloads"), std::string(kExpected));
+  p.downloads = **flag ? DownloadsMode::owner : DownloadsMode::off;
+  return {};
+}
+
 // One reader per key (read_limits reads the four limit keys), in the order of kProfileKeys, so a
 // profile with several mistakes is refused for the first of them.
 using ProfileKeyReader = Expected<void, ConfigError> (*)(const TomlTable&, UploadProfile&);
-constexpr std::array<std::string_view, 14> kProfileKeys = {"folder",
+constexpr std::array<std::string_view, 15> kProfileKeys = {"folder",
                                                            "max_size",
                                                            "allowed_types",
                                                            "allowed_extensions",
@@ -172,12 +191,13 @@ constexpr std::array<std::string_view, 14> kProfileKeys = {"folder",
                                                            "overwrite_protection",
                                                            "content_disposition",
                                                            "downloads",
+                                                           "shared",
                                                            "auth",
                                                            "rate",
                                                            "burst",
                                                            "quota",
                                                            "max_open_uploads"};
-constexpr std::array<ProfileKeyReader, 11> kProfileKeyReaders = {
+constexpr std::array<ProfileKeyReader, 12> kProfileKeyReaders = {
     read_folder,
     read_max_size,
     read_allowed_types,
@@ -188,7 +208,8 @@ constexpr std::array<ProfileKeyReader, 11> kProfileKeyReaders = {
       return read_bool(t, "overwrite_protection", p.overwrite_protection);
     },
     read_disposition,
-    [](const TomlTable& t, UploadProfile& p) { return read_bool(t, "downloads", p.downloads); },
+    read_downloads,
+    [](const TomlTable& t, UploadProfile& p) { return read_bool(t, "shared", p.shared); },
     read_auth_rule,
     read_limits,
 };

@@ -118,7 +118,7 @@ max_size = 104857600
   EXPECT_EQ(p.key_template.text(), "{folder}/{id}.{ext}");
   EXPECT_FALSE(p.overwrite_protection);
   EXPECT_EQ(p.disposition, Disposition::inline_);
-  EXPECT_FALSE(p.downloads);
+  EXPECT_EQ(p.downloads, DownloadsMode::off);
   EXPECT_EQ(config->profiles.profiles()[1].max_size, 104857600U);
 }
 
@@ -171,6 +171,44 @@ TEST_F(ApiConfigTest, EveryBadFieldIsNamed) {
             "profiles");
   EXPECT_EQ(refused_field("[profiles]\n"), "profiles");
   EXPECT_EQ(refused_field("profiles = 1"), "profiles");
+}
+
+TEST_F(ApiConfigTest, DownloadsTakesAModeOrTheOldBoolean) {
+  const auto mode_of = [&](std::string_view value) {
+    const auto config = parse("[profiles.p]\nfolder = \"x\"\ndownloads = " + std::string(value));
+    EXPECT_TRUE(config) << value << ": " << config.error().describe();
+    return config ? config->profiles.profiles()[0].downloads : DownloadsMode::off;
+  };
+  EXPECT_EQ(mode_of("\"owner\""), DownloadsMode::owner);
+  EXPECT_EQ(mode_of("\"public\""), DownloadsMode::public_);
+  EXPECT_EQ(mode_of("\"off\""), DownloadsMode::off);
+  EXPECT_EQ(mode_of("true"), DownloadsMode::owner);
+  EXPECT_EQ(mode_of("false"), DownloadsMode::off);
+  EXPECT_EQ(parse("[profiles.p]\nfolder = \"x\"")->profiles.profiles()[0].downloads,
+            DownloadsMode::owner);
+  for (const char* bad : {"\"yes\"", "\"Owner\"", "1", "[\"owner\"]"}) {
+    const auto config = parse("[profiles.p]\nfolder = \"x\"\ndownloads = " + std::string(bad));
+    ASSERT_FALSE(config) << bad;
+    EXPECT_EQ(config.error().field, "profiles.p.downloads");
+    EXPECT_NE(config.error().message.find("\"authenticated\""), std::string::npos);
+  }
+}
+
+TEST_F(ApiConfigTest, OwnershipRulesAreCheckedAtStartUp) {
+  // Without [auth], every caller is anonymous: no principal to put in a key.
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\n"
+                          "key_template = \"{folder}/{principal}/{id}\""),
+            "profiles.p.key_template");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\n"
+                          "key_template = \"{folder}/{claim.org}/{id}\""),
+            "profiles.p.key_template");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\ndownloads = \"authenticated\""),
+            "profiles.p.downloads");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nshared = \"yes\""),
+            "profiles.p.shared");
+  const auto shared = parse("[profiles.p]\nfolder = \"x\"\nshared = true");
+  ASSERT_TRUE(shared) << shared.error().describe();
+  EXPECT_TRUE(shared->profiles.profiles()[0].shared);
 }
 
 TEST_F(ApiConfigTest, TomlSyntaxErrorNamesTheLine) {

@@ -57,12 +57,59 @@ TEST(ProfileSet, ForKeyPicksTheLongestFolder) {
   EXPECT_FALSE(set->for_key("other/a.png"));
 }
 
-TEST(ProfileSet, ForKeyWithAnyFolderProfile) {
+TEST(ProfileSet, ForKeyWithAnyFolderProfileFindsTheFolderTheTemplateMatched) {
   auto set = ProfileSet::create({default_profile()});
   ASSERT_TRUE(set);
-  EXPECT_TRUE(set->for_key("services/2024/01/01/id-a.png"));
-  EXPECT_FALSE(set->for_key("rootfile.png"));
-  EXPECT_FALSE(set->for_key("../x/a.png"));
+  const auto found = set->for_key("services/img/2024/01/01/00112233445566778899aabbccddeeff-a.png");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->folder, "services/img");
+  // Keys the template could not have produced belong to no profile: 404, as for any key
+  // upgate did not mint.
+  for (const char* key : {"services/2024/01/01/id-a.png", "rootfile.png", "../x/a.png",
+                          "backups/db.sql"}) {
+    const auto refused = set->for_key(key);
+    ASSERT_FALSE(refused) << key;
+    EXPECT_EQ(refused.error().code, ErrorCode::not_found) << key;
+  }
+}
+
+// A folder the client names for the `*` profile never reaches a named profile's folder:
+// the `*` profile's looser rules would otherwise apply there.
+TEST(ProfileSet, AnyFolderProfileCannotTakeANamedProfilesFolder) {
+  auto set = ProfileSet::create(
+      {named("avatars", "users/avatars"), named("docs", "docs"), default_profile()});
+  ASSERT_TRUE(set);
+  for (const char* folder : {"users/avatars", "users/avatars/big", "docs", "docs/x/y"}) {
+    const auto refused = set->resolve(folder, "folderName");
+    ASSERT_FALSE(refused) << folder;
+    EXPECT_EQ(refused.error().code, ErrorCode::folder_reserved) << folder;
+    EXPECT_EQ(refused.error().field, "folderName");
+    EXPECT_EQ(http_status(refused.error().code), 403);
+  }
+  // Beside or above a named folder is the `*` profile's; so is a profile's name itself.
+  for (const char* folder : {"users", "users/avatarsx", "docsx", "doc", "Docs"}) {
+    const auto ok = set->resolve(folder, "folderName");
+    ASSERT_TRUE(ok) << folder;
+    EXPECT_EQ(ok->profile->name, "default") << folder;
+  }
+  EXPECT_EQ(set->resolve("avatars", "folderName")->profile->name, "avatars");
+  // Keys in a named folder are the named profile's, never the `*` profile's.
+  EXPECT_EQ(set->for_key("docs/2024/01/01/00112233445566778899aabbccddeeff-a.png")->profile->name,
+            "docs");
+}
+
+TEST(ProfileSet, KeepsToOwnFolder) {
+  UploadProfile all = named("all", "users");
+  UploadProfile any = default_profile();
+  auto set = ProfileSet::create({all, named("avatars", "users/avatars"), any});
+  ASSERT_TRUE(set);
+  const UploadProfile& users = set->profiles()[0];
+  const UploadProfile& star = set->profiles()[2];
+  EXPECT_TRUE(set->keeps_to_own_folder(users, "users/x/1"));
+  EXPECT_FALSE(set->keeps_to_own_folder(users, "users/avatars/1"));
+  EXPECT_TRUE(set->keeps_to_own_folder(star, "other/avatars/1"));
+  EXPECT_FALSE(set->keeps_to_own_folder(star, "users/avatars/1"));
+  EXPECT_FALSE(set->keeps_to_own_folder(star, "users/1"));
 }
 
 }  // namespace

@@ -130,12 +130,13 @@ TEST_F(UploadServiceTest, SigningFailureIs500WithDetailsOnlyForTheLog) {
 }
 
 TEST_F(UploadServiceTest, DownloadVerifiesAndCarriesTheDisposition) {
-  const ApiReply reply = answer_download(service, "key=f%2F2025%2Fa%20b.txt&x=1");
+  const ApiReply reply = answer_download(
+      service, "key=f%2F2025%2F06%2F01%2F00112233445566778899aabbccddeeff-a_b.txt&x=1");
   ASSERT_EQ(reply.status, 200) << reply.body;
   const auto answer = json::parse(reply.body).as_object();
-  EXPECT_EQ(answer.at("key"), "f/2025/a b.txt");
+  EXPECT_EQ(answer.at("key"), "f/2025/06/01/00112233445566778899aabbccddeeff-a_b.txt");
   const std::string url(answer.at("downloadUrl").as_string());
-  EXPECT_NE(url.find("response-content-disposition=attachment%3B%20filename%3D%22a%20b.txt%22"),
+  EXPECT_NE(url.find("response-content-disposition=attachment%3B%20filename%3D%22a_b.txt%22"),
             std::string::npos);
   EXPECT_TRUE(verify(answer, "GET", "downloadUrl", {}));
   EXPECT_FALSE(verify(answer, "PUT", "downloadUrl", {}));
@@ -156,9 +157,43 @@ TEST_F(UploadServiceTest, SecretNeverInAnyAnswer) {
   EXPECT_EQ(answer_download(service, "key=f/a").body.find(kSecret), std::string::npos);
 }
 
+// A key is signed for download only when the profile's template could have minted it.
+TEST_F(UploadServiceTest, DownloadsOnlyForKeysUpgateCouldHaveMinted) {
+  for (const char* query : {"key=backups/db.sql", "key=f/a.png", "key=f/2025/06/01/notanid-a.png",
+                            "key=f/2025/13/01/00112233445566778899aabbccddeeff-a.png",
+                            "key=f/2025/02/30/00112233445566778899aabbccddeeff-a.png",
+                            "key=f/2025/06/01/00112233445566778899AABBCCDDEEFF-a.png",
+                            "key=f/2025/06/01/00112233445566778899aabbccddeeff-a%20b.png"}) {
+    const ApiReply reply = answer_download(service, query);
+    EXPECT_EQ(reply.status, 404) << query << " " << reply.body;
+    EXPECT_EQ(reply.error, ErrorCode::not_found) << query;
+    EXPECT_EQ(reply.body.find("downloadUrl"), std::string::npos);
+  }
+  // What the service itself minted comes back.
+  const ApiReply upload = answer_upload(
+      service, UploadRoute::seed, "application/json",
+      R"({"fileName":"my photo.PNG","fileType":"image/png","fileSize":10,"folderName":"a/b"})");
+  ASSERT_EQ(upload.status, 200) << upload.body;
+  const ApiReply download = answer_download(service, "key=" + upload.key);
+  EXPECT_EQ(download.status, 200) << upload.key << " " << download.body;
+}
+
+TEST_F(UploadServiceTest, DownloadsOffIs403) {
+  UploadProfile off = default_profile();
+  off.downloads = DownloadsMode::off;
+  const ProfileSet set = *ProfileSet::create({off});
+  const UploadService no_downloads(set, s3, [] { return kNow; });
+  const ApiReply reply =
+      answer_download(no_downloads, "key=f/2025/06/01/00112233445566778899aabbccddeeff-a.png");
+  EXPECT_EQ(reply.status, 403);
+  EXPECT_EQ(reply.error, ErrorCode::downloads_disabled);
+}
+
 // Temporary credentials: a URL never outlives the credentials that signed it.
 class ExpiringCredentialsTest : public UploadServiceTest {
  protected:
+  static constexpr std::string_view kMintedQuery =
+      "key=f/2025/06/01/00112233445566778899aabbccddeeff-a.png";
   static constexpr std::string_view kSeedBody =
       R"({"fileName":"a.png","fileType":"image/png","fileSize":10,"folderName":"f"})";
 
@@ -188,7 +223,7 @@ TEST_F(ExpiringCredentialsTest, UrlLifetimeIsCappedByTheCredentialsExpiry) {
   EXPECT_TRUE(verify(answer, "PUT", "uploadUrl",
                      {{"content-type", "image/png"}, {"content-length", "10"}}));
 
-  reply = answer_download(service, "key=f/a.png");
+  reply = answer_download(service, kMintedQuery);
   ASSERT_EQ(reply.status, 200) << reply.body;
   answer = json::parse(reply.body).as_object();
   EXPECT_EQ(answer.at("expiresIn"), 100);
@@ -209,7 +244,7 @@ TEST_F(ExpiringCredentialsTest, TooLittleLifeLeftIs503NotAUrlThatDiesInFlight) {
       reply.body,
       R"({"ok":false,"error":"the server's AWS credentials expire too soon to sign a usable URL; try again shortly","code":"credentials_unavailable"})");
   EXPECT_NE(reply.profile, nullptr);
-  reply = answer_download(service, "key=f/a.png");
+  reply = answer_download(service, kMintedQuery);
   EXPECT_EQ(reply.status, 503);
   EXPECT_EQ(json::parse(reply.body).as_object().at("error").at("code"), "credentials_unavailable");
   // Validation still comes first: a bad request is a 400 whatever the credentials.

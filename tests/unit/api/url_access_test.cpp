@@ -31,7 +31,7 @@ TEST(UrlAccess, PrefixesFollowEachProfilesFolderAndKeyTemplate) {
   UploadProfile avatars = profile("avatars", "users/avatars");
   UploadProfile docs = profile("docs", "docs");
   docs.key_template = *KeyTemplate::compile("{folder}/in/{yyyy}/{id}-{name}");
-  docs.downloads = false;
+  docs.downloads = DownloadsMode::off;
   UploadProfile nested = profile("thumbs", "users/avatars/thumbs");  // covered by avatars
   const auto access = url_access(*ProfileSet::create({avatars, docs, nested}));
   EXPECT_EQ(access.upload_prefixes, (Strings{"docs/in/", "users/avatars/"}));
@@ -41,7 +41,7 @@ TEST(UrlAccess, PrefixesFollowEachProfilesFolderAndKeyTemplate) {
 
 TEST(UrlAccess, NoDownloadsMeansNoGet) {
   UploadProfile p = profile("p", "pics");
-  p.downloads = false;
+  p.downloads = DownloadsMode::off;
   const auto access = url_access(*ProfileSet::create({p}));
   EXPECT_TRUE(access.download_prefixes.empty());
   EXPECT_EQ(access.methods(), Strings{"PUT"});
