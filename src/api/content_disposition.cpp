@@ -1,6 +1,8 @@
 // RFC 6266 Content-Disposition with an RFC 8187 UTF-8 filename*.
 #include "upgate/api/content_disposition.hpp"
 
+#include "upgate/api/active_content.hpp"
+#include "upgate/api/file_name.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::api {
@@ -31,6 +33,12 @@ bool attr_char(unsigned char c) {
 }  // namespace
 
 std::string content_disposition(Disposition disposition, std::string_view name) {
+  if (disposition == Disposition::inline_) {
+    const auto sanitized = sanitize_file_name(name);
+    if (!sanitized || is_active_extension(sanitized->extension)) {
+      disposition = Disposition::attachment;
+    }
+  }
   std::string out = disposition == Disposition::inline_ ? "inline" : "attachment";
   out += "; filename=\"";
   for (char c : name) {

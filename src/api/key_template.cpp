@@ -40,7 +40,8 @@ std::optional<std::string_view> principal_field(const auth::Principal& principal
 
 bool valid_claim_name(std::string_view name) {
   return !name.empty() && name.size() <= kMaxClaimNameBytes &&
-         std::all_of(name.begin(), name.end(), [](char c) { return c > 0x20 && c < 0x7F && c != '{'; });
+         std::all_of(name.begin(), name.end(),
+                     [](char c) { return c > 0x20 && c < 0x7F && c != '{'; });
 }
 
 }  // namespace
@@ -114,11 +115,15 @@ Expected<KeyTemplate, std::string> KeyTemplate::compile(std::string_view text) {
     ++i;
   }
   if (!has_id) return Unexpected(std::string("must contain {id} so every key is unique"));
-  if (text.find("//") != std::string_view::npos) {
+  // The segment rules apply to the template's own text, not to a claim's name inside a
+  // placeholder ("{claim.https://example.com/org}" is one segment).
+  std::string skeleton;
+  for (const Piece& piece : out.pieces_) skeleton += piece.kind == Kind::literal ? piece.text : "x";
+  if (skeleton.find("//") != std::string::npos) {
     return Unexpected(std::string("must not hold an empty segment ('//')"));
   }
-  if (text.back() == '/') return Unexpected(std::string("must not end with '/'"));
-  for (std::string_view rest = text; !rest.empty();) {
+  if (skeleton.back() == '/') return Unexpected(std::string("must not end with '/'"));
+  for (std::string_view rest = skeleton; !rest.empty();) {
     const auto slash = rest.find('/');
     const std::string_view segment = rest.substr(0, slash);
     if (segment == "." || segment == "..") {
@@ -225,7 +230,7 @@ std::string KeyTemplate::fixed_prefix(std::string_view folder) const {
 struct KeyTemplate::Matcher {
   const KeyTemplate& tmpl;
   std::string_view key;
-  std::vector<std::optional<std::string>> fixed;  // per piece: the text it must be
+  std::vector<std::optional<std::string>> fixed;          // per piece: the text it must be
   std::vector<std::optional<std::string_view>> captured;  // per slot
   unsigned steps = 0;
 
@@ -261,8 +266,9 @@ struct KeyTemplate::Matcher {
       case Kind::id: {
         if (rest.size() < 32) return false;
         const std::string_view id = rest.substr(0, 32);
-        return std::all_of(id.begin(), id.end(),
-                           [](char c) { return text::is_hex_digit(c) && !(c >= 'A' && c <= 'F'); }) &&
+        return std::all_of(
+                   id.begin(), id.end(),
+                   [](char c) { return text::is_hex_digit(c) && !(c >= 'A' && c <= 'F'); }) &&
                try_value(id);
       }
       case Kind::folder:

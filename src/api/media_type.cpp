@@ -1,5 +1,7 @@
 // Media type parsing (RFC 9110 section 8.3.1) and allow-list patterns.
 #include "upgate/api/media_type.hpp"
+
+#include "upgate/api/active_content.hpp"
 #include "upgate/http_token.hpp"
 #include "upgate/text.hpp"
 
@@ -93,8 +95,12 @@ std::optional<MediaTypePattern> MediaTypePattern::parse(std::string_view text) {
 }
 
 bool MediaTypePattern::matches(const MediaType& media_type) const {
-  if (type_ != "*" && type_ != media_type.type) return false;
-  return subtype_ == "*" || subtype_ == media_type.subtype;
+  if (subtype_ == "*") {
+    // A wildcard never admits active content (active_content.hpp): `image/*` is meant for
+    // pictures, not for image/svg+xml's scripts.
+    return (type_ == "*" || type_ == media_type.type) && !is_active_media_type(media_type);
+  }
+  return type_ == media_type.type && subtype_ == media_type.subtype;
 }
 
 }  // namespace upgate::api

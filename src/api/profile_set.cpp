@@ -78,7 +78,8 @@ Expected<ResolvedProfile, ApiError> ProfileSet::for_key(std::string_view key) co
       return ResolvedProfile{&p, std::string(match->folder)};
     }
   }
-  return Unexpected(make_error(ErrorCode::not_found, "no object of this key can be downloaded", "key"));
+  return Unexpected(
+      make_error(ErrorCode::not_found, "no object of this key can be downloaded", "key"));
 }
 
 bool ProfileSet::keeps_to_own_folder(const UploadProfile& profile, std::string_view key) const {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "upgate/api/active_content.hpp"
 #include "upgate/api/file_name.hpp"
 #include "upgate/api/media_type.hpp"
 #include "upgate/config/units.hpp"
@@ -62,6 +63,14 @@ Expected<UploadPlan, ApiError> plan_upload(const UploadRequest& request, UploadR
   const auto name = sanitize_file_name(request.file_name);
   if (!name) {
     return fail(ErrorCode::invalid_file_name, "fileName has no usable characters", "fileName");
+  }
+  if (is_active_media_type(*media_type) && !is_active_extension(name->extension)) {
+    // The key must say the object is active, so its download is never inline.
+    return fail(ErrorCode::content_type_not_allowed,
+                media_type->type + "/" + media_type->subtype +
+                    " is active content (HTML, SVG, XML or JavaScript): the file name must end "
+                    "in one of its extensions (.html, .svg, .xml, .js, ...)",
+                std::string(fields.content_type));
   }
   if (!profile.allows_extension(name->extension)) {
     return fail(ErrorCode::extension_not_allowed,

@@ -3,10 +3,13 @@
 
 #include <algorithm>
 
+#include "upgate/api/active_content.hpp"
+
 namespace upgate::api {
 
 bool UploadProfile::allows_type(const MediaType& type) const {
-  if (allowed_types.empty()) return true;
+  // No list is "any type" as `*/*` means it: never active content (active_content.hpp).
+  if (allowed_types.empty()) return !is_active_media_type(type);
   return std::any_of(allowed_types.begin(), allowed_types.end(),
                      [&](const MediaTypePattern& p) { return p.matches(type); });
 }
@@ -62,7 +65,6 @@ UploadProfile default_profile() {
   profile.any_folder = true;
   return profile;
 }
-
 
 Expected<void, config::ConfigError> check_ownership(const UploadProfile& profile,
                                                     bool with_principals) {

@@ -33,7 +33,8 @@ UrlAccess url_access(const ProfileSet& profiles) {
       prefix = profile.key_template.fixed_prefix(profile.folder);
     }
     access.upload_prefixes.push_back(prefix);
-    if (profile.downloads != DownloadsMode::off) access.download_prefixes.push_back(std::move(prefix));
+    if (profile.downloads != DownloadsMode::off)
+      access.download_prefixes.push_back(std::move(prefix));
     overwrite_protection = overwrite_protection || profile.overwrite_protection;
   }
   access.upload_prefixes = minimal_prefixes(std::move(access.upload_prefixes));

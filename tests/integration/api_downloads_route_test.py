@@ -17,6 +17,16 @@ url_lifetime = 600
 [profiles.private]
 folder = "private"
 downloads = false
+
+[profiles.pictures]
+folder = "pictures"
+allowed_types = ["image/*"]
+content_disposition = "inline"
+
+[profiles.drawings]
+folder = "drawings"
+allowed_types = ["image/*", "image/svg+xml"]
+content_disposition = "inline"
 """
 
 
@@ -34,7 +44,7 @@ class Downloads(ServerTestCase):
         return self.server.get(PATH, params={"key": key})
 
     def test_non_ascii_name_uses_filename_star(self):
-        key = f"public/2025/01/02/{ID}-résumé 2024.pdf"
+        key = f"public/2025/01/02/{ID}-résumé_2024.pdf"
         r = self.download(key)
         self.assertEqual(r.status_code, 200, r.text)
         b = r.json()
@@ -43,23 +53,60 @@ class Downloads(ServerTestCase):
         self.assertEqual(b["key"], key)
         self.assertEqual(b["expiresIn"], 600)
         self.assertEqual(disposition_of(b["downloadUrl"]),
-                         "inline; filename=\"r_sum_ 2024.pdf\"; "
-                         "filename*=UTF-8''r%C3%A9sum%C3%A9%202024.pdf")
+                         "inline; filename=\"r_sum__2024.pdf\"; "
+                         "filename*=UTF-8''r%C3%A9sum%C3%A9_2024.pdf")
         url = urllib.parse.urlsplit(b["downloadUrl"])
         self.assertEqual(urllib.parse.unquote(url.path), "/uploads/" + key)
         self.assertTrue(self.verifier.check("GET", b["downloadUrl"], {})["ok"])
 
     def test_signature_covers_the_disposition(self):
-        url = self.download(f"public/{ID}-a.txt").json()["downloadUrl"]
+        url = self.download(f"public/2025/01/02/{ID}-a.txt").json()["downloadUrl"]
         tampered = url.replace("inline", "attachment")
         self.assertNotEqual(url, tampered)
         self.assertFalse(self.verifier.check("GET", tampered, {})["ok"])
         self.assertFalse(self.verifier.check("PUT", url, {})["ok"])
 
-    def test_plain_key_keeps_its_name(self):
-        b = self.download("public/notes.txt").json()
-        self.assertEqual(disposition_of(b["downloadUrl"]),
-                         "inline; filename=\"notes.txt\"; filename*=UTF-8''notes.txt")
+    def test_keys_upgate_did_not_mint_are_not_found(self):
+        # backups/db.sql put there with the root key, keys of the right folder but not of
+        # the template's shape, and keys in no profile's folder: one answer for all.
+        bodies = set()
+        for key in ("backups/db.sql", "public/notes.txt", "elsewhere/x.txt",
+                    f"public/2025/13/02/{ID}-a.txt", f"public/2025/01/02/{ID.upper()}-a.txt",
+                    f"public/2025/01/02/{ID}-a b.txt", f"public/x/2025/01/02/{ID}-a.txt"):
+            with self.subTest(key=key):
+                r = self.download(key)
+                self.assertError(r, 404, "not_found", "key")
+                self.assertNotIn("downloadUrl", r.text)
+                bodies.add(r.text)
+        self.assertEqual(len(bodies), 1, bodies)
+
+    def upload(self, profile, name, content_type):
+        return self.server.post("/v1/uploads", {"profile": profile, "fileName": name,
+                                                "contentType": content_type, "size": 10})
+
+    def test_wildcards_never_admit_active_content(self):
+        for profile, name, content_type in (("pictures", "x.svg", "image/svg+xml"),
+                                            ("public", "x.html", "text/html"),
+                                            ("public", "x.js", "text/javascript"),
+                                            ("public", "x.xml", "application/xml")):
+            with self.subTest(content_type=content_type):
+                self.assertError(self.upload(profile, name, content_type), 400,
+                                 "content_type_not_allowed", "contentType")
+        self.assertEqual(self.upload("pictures", "x.png", "image/png").status_code, 200)
+
+    def test_active_content_is_never_inline(self):
+        # Named exactly, SVG is admitted, only under its own extension...
+        self.assertError(self.upload("drawings", "logo.png", "image/svg+xml"), 400,
+                         "content_type_not_allowed", "contentType")
+        up = self.upload("drawings", "logo.svg", "image/svg+xml")
+        self.assertEqual(up.status_code, 200, up.text)
+        # ...and downloads as an attachment from an inline profile.
+        down = self.download(up.json()["key"])
+        self.assertEqual(down.status_code, 200, down.text)
+        self.assertEqual(disposition_of(down.json()["downloadUrl"]),
+                         "attachment; filename=\"logo.svg\"; filename*=UTF-8''logo.svg")
+        png = self.download(self.upload("drawings", "logo.png", "image/png").json()["key"])
+        self.assertTrue(disposition_of(png.json()["downloadUrl"]).startswith("inline; "))
 
     def test_errors(self):
         self.assertError(self.server.get(PATH), 400, "missing_field", "key")
@@ -76,8 +123,8 @@ class Downloads(ServerTestCase):
                     "public/a\u0001b", "public/" + "x" * 1100):
             with self.subTest(key=key):
                 self.assertError(self.download(key), 400, "invalid_key", "key")
-        self.assertError(self.download("elsewhere/x.txt"), 400, "unknown_profile", "key")
-        self.assertError(self.download("private/x.txt"), 403, "downloads_disabled", "key")
+        self.assertError(self.download(f"private/2025/01/02/{ID}-x.txt"), 403,
+                         "downloads_disabled", "key")
         self.assertEqual(self.server.post(PATH, {}).status_code, 405)
 
 

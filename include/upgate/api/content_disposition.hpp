@@ -3,6 +3,8 @@
 // `attachment; filename="holiday_photo.jpg"; filename*=UTF-8''holiday%20photo.jpg`: the
 // quoted `filename` is an ASCII fallback (non-ASCII, '"', '\' and controls become '_'),
 // `filename*` carries the exact UTF-8 name percent-encoded, so non-ASCII names survive.
+// `inline` is given only for a name whose extension is not an active one (.html, .svg,
+// .xml, .js, ...: active_content.hpp); such a name is always `attachment`.
 #pragma once
 
 #include <string>

@@ -91,7 +91,8 @@ class KeyOwner {
   const auth::Principal* principal() const noexcept { return principal_; }
 
  private:
-  KeyOwner(const auth::Principal* principal, bool anyone) : principal_(principal), anyone_(anyone) {}
+  KeyOwner(const auth::Principal* principal, bool anyone)
+      : principal_(principal), anyone_(anyone) {}
   const auth::Principal* principal_;
   bool anyone_;
 };
@@ -133,7 +134,7 @@ class KeyTemplate {
   };
   struct Piece {
     Kind kind;
-    std::string text;  // the literal, or the claim's name
+    std::string text;       // the literal, or the claim's name
     std::uint8_t slot = 0;  // placeholders of the same value share a slot (match())
   };
   struct Matcher;

@@ -7,7 +7,8 @@
 // trimming unchanged).
 //
 // A MediaTypePattern is `*/*`, `type/*` or `type/subtype`; matching ignores parameters
-// and case, as media types are case-insensitive.
+// and case, as media types are case-insensitive. A wildcard never matches an active type
+// (HTML, SVG, XML, JavaScript: active_content.hpp); only `type/subtype` naming it does.
 #pragma once
 
 #include <optional>

@@ -204,8 +204,7 @@ TEST_F(ApiConfigTest, OwnershipRulesAreCheckedAtStartUp) {
             "profiles.p.key_template");
   EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\ndownloads = \"authenticated\""),
             "profiles.p.downloads");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nshared = \"yes\""),
-            "profiles.p.shared");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nshared = \"yes\""), "profiles.p.shared");
   const auto shared = parse("[profiles.p]\nfolder = \"x\"\nshared = true");
   ASSERT_TRUE(shared) << shared.error().describe();
   EXPECT_TRUE(shared->profiles.profiles()[0].shared);

@@ -133,9 +133,9 @@ TEST(KeyTemplate, ClaimNames) {
   const auto t = compiled("{folder}/{claim.https://example.com/org}/{id}");
   const auto p = principal("u", {{"https://example.com/org", "acme"}});
   EXPECT_EQ(*t.render({"f", "a", "", kTime, kId, &p}), "f/acme/" + std::string(kHex));
-  for (const char* bad : {"{folder}/{claim.}/{id}", "{folder}/{claim.a b}/{id}",
-                          "{folder}/{claim.a{b}/{id}", "{folder}/{claims.a}/{id}",
-                          "{folder}/{Principal}/{id}"}) {
+  for (const char* bad :
+       {"{folder}/{claim.}/{id}", "{folder}/{claim.a b}/{id}", "{folder}/{claim.a{b}/{id}",
+        "{folder}/{claims.a}/{id}", "{folder}/{Principal}/{id}"}) {
     EXPECT_FALSE(KeyTemplate::compile(bad)) << bad;
   }
   EXPECT_FALSE(KeyTemplate::compile("{folder}/{claim." + std::string(129, 'a') + "}/{id}"));
@@ -174,26 +174,25 @@ TEST(KeyTemplateMatch, KeysUpgateDidNotMintNeverMatch) {
            "backups/db.sql",
            "f/db.sql",
            "f/2024/03/07/db.sql",
-           "f/2024/03/07/" + id,                         // no name
-           "f/2024/03/07/" + id + "-",                   // empty name
-           "f/2024/03/07/" + id.substr(1) + "-cat.png",  // 31 digits
-           "f/2024/03/07/" + id + "0-cat.png",           // 33 digits
+           "f/2024/03/07/" + id,                                     // no name
+           "f/2024/03/07/" + id + "-",                               // empty name
+           "f/2024/03/07/" + id.substr(1) + "-cat.png",              // 31 digits
+           "f/2024/03/07/" + id + "0-cat.png",                       // 33 digits
            "f/2024/03/07/00112233445566778899AABBCCDDEEFF-cat.png",  // upper-case id
            "f/2024/03/07/g0112233445566778899aabbccddeeff-cat.png",  // not hex
-           "f/2024/13/07/" + id + "-cat.png",            // month 13
-           "f/2024/00/07/" + id + "-cat.png",            // month 0
-           "f/2024/02/30/" + id + "-cat.png",            // no such day
-           "f/2023/02/29/" + id + "-cat.png",            // not a leap year
-           "f/24/03/07/" + id + "-cat.png",              // short year
-           "f/2024/3/07/" + id + "-cat.png",             // short month
-           "f/2024/03/07/" + id + "-cat png",            // a space sanitising removes
-           "f/2024/03/07/" + id + "-.cat",               // a leading dot sanitising trims
-           "f/2024/03/07/" + id + "-cat.png/more",       // deeper
-           "f/2024/03/07/" + id + "-a\\b.png",           // a backslash
-           "f/2024/03/07/" + id + "-caf\xC3",            // invalid UTF-8
-           "f/2024/03/07/" + id + "-a\x01.png",          // a control character
+           "f/2024/13/07/" + id + "-cat.png",                        // month 13
+           "f/2024/00/07/" + id + "-cat.png",                        // month 0
+           "f/2024/02/30/" + id + "-cat.png",                        // no such day
+           "f/2023/02/29/" + id + "-cat.png",                        // not a leap year
+           "f/24/03/07/" + id + "-cat.png",                          // short year
+           "f/2024/3/07/" + id + "-cat.png",                         // short month
+           "f/2024/03/07/" + id + "-cat png",                        // a space sanitising removes
+           "f/2024/03/07/" + id + "-.cat",                      // a leading dot sanitising trims
+           "f/2024/03/07/" + id + "-cat.png/more",              // deeper
+           "f/2024/03/07/" + id + "-a\\b.png",                  // a backslash
+           "f/2024/03/07/" + id + "-caf\xC3",                   // invalid UTF-8
+           "f/2024/03/07/" + id + "-a\x01.png",                 // a control character
            "f/2024/03/07/" + id + "-" + std::string(129, 'n'),  // a longer name than sanitised
-           "g/2024/03/07/" + id + "-cat.png",            // another folder
            "f/../f/2024/03/07/" + id + "-cat.png",
            "f/./2024/03/07/" + id + "-cat.png",
            "/f/2024/03/07/" + id + "-cat.png",
@@ -203,6 +202,9 @@ TEST(KeyTemplateMatch, KeysUpgateDidNotMintNeverMatch) {
     EXPECT_FALSE(t.match(key, "f", KeyOwner::anyone())) << key;
     EXPECT_FALSE(t.match(key, std::nullopt, KeyOwner::anyone())) << key;
   }
+  // Another folder is not this profile's, though a `*` profile's template matches it.
+  EXPECT_FALSE(t.match("g/2024/03/07/" + id + "-cat.png", "f", KeyOwner::anyone()));
+  EXPECT_TRUE(t.match("g/2024/03/07/" + id + "-cat.png", std::nullopt, KeyOwner::anyone()));
   // 29 February of a leap year is a day.
   EXPECT_TRUE(t.match("f/2024/02/29/" + id + "-cat.png", "f", KeyOwner::anyone()));
 }
@@ -214,7 +216,7 @@ TEST(KeyTemplateMatch, EveryPlaceholderHasItsShape) {
   EXPECT_FALSE(hour.match("f/24/" + id, "f", KeyOwner::anyone()));
   const auto ext = compiled("{folder}/{id}.{ext}");
   EXPECT_TRUE(ext.match("f/" + id + ".png", "f", KeyOwner::anyone()));
-  EXPECT_TRUE(ext.match("f/" + id + ".", "f", KeyOwner::anyone()));  // no extension
+  EXPECT_TRUE(ext.match("f/" + id + ".", "f", KeyOwner::anyone()));      // no extension
   EXPECT_FALSE(ext.match("f/" + id + ".PNG", "f", KeyOwner::anyone()));  // always lower-case
   EXPECT_FALSE(ext.match("f/" + id + ".p-g", "f", KeyOwner::anyone()));
   EXPECT_FALSE(ext.match("f/" + id + "." + std::string(17, 'a'), "f", KeyOwner::anyone()));
@@ -261,8 +263,8 @@ TEST(KeyTemplateMatch, OwnerMustBeThePrincipalItWasMintedFor) {
   // A key with a segment no principal could have (an unescaped '_', a leading '.') is
   // nobody's.
   for (const char* segment : {"a_b", ".alice", "_2e", "a_2fb", "a_41", "a%2Fb"}) {
-    const std::string forged = "photos/" + std::string(segment) + "/2024/03/" +
-                               std::string(kHex) + "-cat.png";
+    const std::string forged =
+        "photos/" + std::string(segment) + "/2024/03/" + std::string(kHex) + "-cat.png";
     EXPECT_FALSE(t.match(forged, "photos", KeyOwner::anyone())) << forged;
   }
   // A template without principal fields is everyone's, the anonymous caller's included.
@@ -286,10 +288,27 @@ TEST(KeyTemplateMatch, ClaimsAreTheOwnersToo) {
 // Principals that look alike, hostile ones, and the ids that escaping must keep apart.
 TEST(KeyTemplateMatch, HostilePrincipalsStayInTheirOwnSegment) {
   const auto t = compiled("{folder}/{principal}/{id}");
-  const std::vector<std::string> ids = {
-      "a/b", "a_2Fb", "a_b", "a%2Fb", "..", ".", "../../etc", "a/../b", "josé", "jose\xCC\x81",
-      "\xE2\x80\xAE" "evil", "a b", "a\nb", "A", "a", std::string(500, 'x'),
-      std::string(500, 'x') + "y", std::string(300, '/'), "_h", "x_h0123"};
+  const std::vector<std::string> ids = {"a/b",
+                                        "a_2Fb",
+                                        "a_b",
+                                        "a%2Fb",
+                                        "..",
+                                        ".",
+                                        "../../etc",
+                                        "a/../b",
+                                        "josé",
+                                        "jose\xCC\x81",
+                                        "\xE2\x80\xAE"
+                                        "evil",
+                                        "a b",
+                                        "a\nb",
+                                        "A",
+                                        "a",
+                                        std::string(500, 'x'),
+                                        std::string(500, 'x') + "y",
+                                        std::string(300, '/'),
+                                        "_h",
+                                        "x_h0123"};
   std::set<std::string> keys;
   for (const std::string& id : ids) {
     const auto p = principal(id);

@@ -25,10 +25,29 @@ TEST(PrincipalSegment, KeepsWhatIsSafeAndEscapesTheRest) {
 
 TEST(PrincipalSegment, TwoIdsNeverShareASegment) {
   const std::vector<std::string> ids = {
-      "a/b", "a_2Fb", "a_b", "a%2Fb", "a_5Fb", "A", "a", ".", "_2E", "..", "_2E.",
-      "josé", "jose\xCC\x81",  // NFC and NFD: different bytes, different principals
-      "x_h", "_h", std::string(96, 'a'), std::string(97, 'a'), std::string(200, 'a'),
-      std::string(200, 'a') + "b", std::string(33, '/'), std::string(32, '/'), std::string("\0x", 2), "x"};
+      "a/b",
+      "a_2Fb",
+      "a_b",
+      "a%2Fb",
+      "a_5Fb",
+      "A",
+      "a",
+      ".",
+      "_2E",
+      "..",
+      "_2E.",
+      "josé",
+      "jose\xCC\x81",  // NFC and NFD: different bytes, different principals
+      "x_h",
+      "_h",
+      std::string(96, 'a'),
+      std::string(97, 'a'),
+      std::string(200, 'a'),
+      std::string(200, 'a') + "b",
+      std::string(33, '/'),
+      std::string(32, '/'),
+      std::string("\0x", 2),
+      "x"};
   std::set<std::string> segments;
   for (const std::string& id : ids) {
     const std::string segment = principal_segment(id);
@@ -56,8 +75,8 @@ TEST(PrincipalSegment, LongIdsKeepAPrefixAndAHash) {
 }
 
 TEST(PrincipalSegment, ShapeCheckAcceptsOnlyCanonicalForms) {
-  for (const char* bad : {"", "a_b", "a_2f", "a_41", "a_2", "_", ".a", "_2E_2E", "a/b",
-                          "a b", "a%20b", "a_hxyz", "\xC3\xA9"}) {
+  for (const char* bad : {"", "a_b", "a_2f", "a_41", "a_2", "_", ".a", "_2E_2E", "a/b", "a b",
+                          "a%20b", "a_hxyz", "\xC3\xA9"}) {
     EXPECT_FALSE(is_principal_segment(bad)) << bad;
   }
   EXPECT_FALSE(is_principal_segment(std::string(97, 'a')));

@@ -65,8 +65,8 @@ TEST(ProfileSet, ForKeyWithAnyFolderProfileFindsTheFolderTheTemplateMatched) {
   EXPECT_EQ(found->folder, "services/img");
   // Keys the template could not have produced belong to no profile: 404, as for any key
   // upgate did not mint.
-  for (const char* key : {"services/2024/01/01/id-a.png", "rootfile.png", "../x/a.png",
-                          "backups/db.sql"}) {
+  for (const char* key :
+       {"services/2024/01/01/id-a.png", "rootfile.png", "../x/a.png", "backups/db.sql"}) {
     const auto refused = set->for_key(key);
     ASSERT_FALSE(refused) << key;
     EXPECT_EQ(refused.error().code, ErrorCode::not_found) << key;
@@ -77,7 +77,7 @@ TEST(ProfileSet, ForKeyWithAnyFolderProfileFindsTheFolderTheTemplateMatched) {
 // the `*` profile's looser rules would otherwise apply there.
 TEST(ProfileSet, AnyFolderProfileCannotTakeANamedProfilesFolder) {
   auto set = ProfileSet::create(
-      {named("avatars", "users/avatars"), named("docs", "docs"), default_profile()});
+      {named("avatars", "users/avatars"), named("documents", "docs"), default_profile()});
   ASSERT_TRUE(set);
   for (const char* folder : {"users/avatars", "users/avatars/big", "docs", "docs/x/y"}) {
     const auto refused = set->resolve(folder, "folderName");
@@ -95,7 +95,7 @@ TEST(ProfileSet, AnyFolderProfileCannotTakeANamedProfilesFolder) {
   EXPECT_EQ(set->resolve("avatars", "folderName")->profile->name, "avatars");
   // Keys in a named folder are the named profile's, never the `*` profile's.
   EXPECT_EQ(set->for_key("docs/2024/01/01/00112233445566778899aabbccddeeff-a.png")->profile->name,
-            "docs");
+            "documents");
 }
 
 TEST(ProfileSet, KeepsToOwnFolder) {

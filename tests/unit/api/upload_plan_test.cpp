@@ -218,5 +218,34 @@ TEST(PlanUpload, TheCallersLimitsOnlyNarrowTheProfiles) {
   EXPECT_EQ(refused.error().code, ErrorCode::content_type_not_allowed);
 }
 
+// Active content (active_content.hpp): `image/*` admits no SVG; a profile naming SVG
+// exactly admits it only under an active extension, so its download is never inline.
+TEST(PlanUpload, ActiveContentOnlyWhenNamedExactlyAndUnderItsOwnExtension) {
+  EXPECT_EQ(plan_for(request("avatars", "me.svg", "image/svg+xml", 10), UploadRoute::v1, avatars(),
+                     kNow, kId)
+                .error()
+                .code,
+            ErrorCode::content_type_not_allowed);
+  EXPECT_EQ(plan_for(request("services", "a.html", "text/html", 10), UploadRoute::seed, defaults(),
+                     kNow, kId)
+                .error()
+                .code,
+            ErrorCode::content_type_not_allowed);
+  UploadProfile drawings = default_profile();
+  drawings.allowed_types = {*MediaTypePattern::parse("image/svg+xml"),
+                            *MediaTypePattern::parse("image/*")};
+  const auto profiles = *ProfileSet::create({drawings});
+  EXPECT_TRUE(plan_for(request("d", "logo.svg", "image/svg+xml", 10), UploadRoute::v1, profiles,
+                       kNow, kId));
+  for (const char* name : {"logo.png", "logo", "logo.svg.png"}) {
+    const auto refused =
+        plan_for(request("d", name, "image/svg+xml", 10), UploadRoute::v1, profiles, kNow, kId);
+    ASSERT_FALSE(refused) << name;
+    EXPECT_EQ(refused.error().code, ErrorCode::content_type_not_allowed) << name;
+  }
+  EXPECT_TRUE(
+      plan_for(request("d", "logo.png", "image/png", 10), UploadRoute::v1, profiles, kNow, kId));
+}
+
 }  // namespace
 }  // namespace upgate::api

@@ -28,8 +28,9 @@ class DownloadModes : public ::testing::Test {
  protected:
   auth::Principal alice = principal("alice");
   auth::Principal bob = principal("bob");
-  std::string alices_key = *owned(DownloadsMode::owner)
-                                .key_template.render({"photos", "a.png", "png", kTime, kId, &alice});
+  std::string alices_key =
+      *owned(DownloadsMode::owner)
+           .key_template.render({"photos", "a.png", "png", kTime, kId, &alice});
   std::string forged = "photos/alice/2024/03/not-an-id-a.png";
 };
 
