@@ -24,10 +24,10 @@ class HealthAndMetrics(ServerTestCase):
             self.assertEqual(r.json(), {"status": status})
 
     def test_metrics_count_routes_statuses_profiles_and_rejections(self):
-        self.server.post(SEED, SEED_BODY)
+        minted = self.server.post(SEED, SEED_BODY).json()["key"]
         self.server.post(SEED, dict(SEED_BODY, fileName=""))
         self.server.post(SEED, dict(SEED_BODY, fileSize=10**9))
-        self.server.get("/v1/downloads", params={"key": "services/a.txt"})
+        self.server.get("/v1/downloads", params={"key": minted})
         time.sleep(0.2)  # the observer runs after the response is written
         r = self.server.get("/metrics")
         self.assertEqual(r.status_code, 200)
