@@ -248,8 +248,12 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   std::vector<UploadProfile> profiles = std::move(file.profiles);
   if (profiles.empty()) profiles.push_back(default_profile());
   for (const UploadProfile& profile : profiles) {
-    // No authentication yet: every caller is anonymous.
-    if (auto ok = check_ownership(profile, false); !ok) return Unexpected(std::move(ok).error());
+    // Callers have principals when a mode is configured and the profile looks at them.
+    const bool with_principals =
+        !config.auth.open() && profile.auth.value_or(ProfileAuth::required) != ProfileAuth::none;
+    if (auto ok = check_ownership(profile, with_principals); !ok) {
+      return Unexpected(std::move(ok).error());
+    }
   }
   auto set = ProfileSet::create(std::move(profiles));
   if (!set) return fail("profiles", set.error());

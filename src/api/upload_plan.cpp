@@ -89,9 +89,27 @@ Expected<UploadPlan, ApiError> plan_upload(const UploadRequest& request, UploadR
     checksum = request.sha256_base64;
   }
 
-  auto key =
-      profile.key_template.render(KeyParts{resolved.folder, name->name, name->extension, now, id});
+  auto key = profile.key_template.render(
+      KeyParts{resolved.folder, name->name, name->extension, now, id, caller.principal.get()});
   if (!key) {
+    switch (key.error().reason) {
+      case RenderError::Reason::no_principal:
+        // A profile that takes anonymous callers (auth = "optional") but whose keys name
+        // the principal: only a caller with one can have a key.
+        return fail(ErrorCode::authentication_required,
+                    "this upload profile names its keys after the caller: sign in first", "");
+      case RenderError::Reason::missing_claim: {
+        ApiError error =
+            make_error(ErrorCode::access_denied,
+                       "this upload profile names its keys after the claim '" + key.error().claim +
+                           "', which your credentials do not carry as a string",
+                       "");
+        error.reason = "missing_claim";
+        return Unexpected(std::move(error));
+      }
+      case RenderError::Reason::invalid_key:
+        break;
+    }
     return fail(ErrorCode::internal_error, "the profile's key template produced an invalid key",
                 "");
   }

@@ -192,6 +192,17 @@ ApiReply UploadService::presign_upload(UploadRoute route, const UploadRequest& r
     reply.profile = resolved.profile;
     return reply;
   }
+  if (!profiles_.keeps_to_own_folder(*plan->profile, plan->key)) {
+    // A literal after {folder}, or a principal's segment, put the key in another
+    // profile's folder: that profile's rules (and owners) must not be bypassed.
+    ApiReply reply = error_reply(
+        style, make_error(ErrorCode::folder_reserved,
+                          "the key this upload would get lies in another upload profile's "
+                          "folder",
+                          ""));
+    reply.profile = resolved.profile;
+    return reply;
+  }
   const Signer sign_with = signer();
   auto lifetime = url_lifetime(style, sign_with, plan->lifetime, now);
   if (!lifetime) {

@@ -189,6 +189,94 @@ TEST_F(UploadServiceTest, DownloadsOffIs403) {
   EXPECT_EQ(reply.error, ErrorCode::downloads_disabled);
 }
 
+// Ownership: keys bound to the principal, downloads only for the owner.
+class OwnershipTest : public UploadServiceTest {
+ protected:
+  static Caller caller(std::string id, boost::json::object claims = {}) {
+    Caller c;
+    c.principal = std::make_shared<const auth::Principal>(
+        auth::Principal{std::move(id), std::move(claims), auth::AuthMode::kJwt});
+    c.mode = auth::AuthMode::kJwt;
+    return c;
+  }
+  static UploadProfile owned(std::string name, std::string folder, std::string_view key_template) {
+    UploadProfile p;
+    p.name = std::move(name);
+    p.folder = std::move(folder);
+    p.key_template = *KeyTemplate::compile(key_template);
+    return p;
+  }
+  ProfileSet owned_profiles = *ProfileSet::create(
+      {owned("photos", "photos", "{folder}/{principal}/{yyyy}/{mm}/{id}-{name}"),
+       owned("teams", "teams", "{folder}/{claim.org}/{id}-{name}"),
+       owned("users", "users", "{folder}/{principal}/{id}-{name}"),
+       owned("avatars", "users/avatars", "{folder}/{principal}/{id}-{name}")});
+  UploadService owned_service{owned_profiles, s3, [] { return kNow; }};
+  Caller alice = caller("alice", {{"org", "acme"}});
+  Caller bob = caller("bob", {{"org", "acme/../globex"}});
+
+  std::string upload_as(const Caller& who, std::string_view profile) {
+    const ApiReply reply =
+        answer_upload(owned_service, UploadRoute::v1, "application/json",
+                      R"({"profile":")" + std::string(profile) +
+                          R"(","fileName":"cat.png","contentType":"image/png","size":10})",
+                      who);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    return reply.key;
+  }
+};
+
+TEST_F(OwnershipTest, OnlyTheOwnerGetsADownloadUrl) {
+  const std::string key = upload_as(alice, "photos");
+  EXPECT_TRUE(key.starts_with("photos/alice/2025/06/")) << key;
+  EXPECT_EQ(answer_download(owned_service, "key=" + key, alice).status, 200);
+  for (const Caller& other : {bob, Caller{}}) {
+    const ApiReply refused = answer_download(owned_service, "key=" + key, other);
+    EXPECT_EQ(refused.status, 404) << refused.body;
+    EXPECT_EQ(refused.error, ErrorCode::not_found);
+    EXPECT_EQ(refused.body.find("downloadUrl"), std::string::npos);
+  }
+  // A key nobody minted is refused to everyone, its owner-looking shape included.
+  for (const char* forged : {"key=backups/db.sql", "key=photos/alice/db.sql",
+                             "key=photos/alice/2025/06/not-an-id-cat.png"}) {
+    EXPECT_EQ(answer_download(owned_service, forged, alice).status, 404) << forged;
+  }
+}
+
+TEST_F(OwnershipTest, ClaimsAreOneEscapedSegment) {
+  EXPECT_TRUE(upload_as(alice, "teams").starts_with("teams/acme/"));
+  const std::string key = upload_as(bob, "teams");
+  EXPECT_TRUE(key.starts_with("teams/acme_2F.._2Fglobex/")) << key;
+  EXPECT_EQ(answer_download(owned_service, "key=" + key, bob).status, 200);
+  EXPECT_EQ(answer_download(owned_service, "key=" + key, alice).status, 404);
+}
+
+TEST_F(OwnershipTest, AnonymousOrClaimlessCallersGetNoKeyThatNamesThem) {
+  const ApiReply anonymous = answer_upload(
+      owned_service, UploadRoute::v1, "application/json",
+      R"({"profile":"photos","fileName":"cat.png","contentType":"image/png","size":10})");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  EXPECT_EQ(anonymous.error, ErrorCode::authentication_required);
+  const ApiReply claimless = answer_upload(
+      owned_service, UploadRoute::v1, "application/json",
+      R"({"profile":"teams","fileName":"cat.png","contentType":"image/png","size":10})",
+      caller("carol"));
+  EXPECT_EQ(claimless.status, 403) << claimless.body;
+  EXPECT_EQ(claimless.error, ErrorCode::access_denied);
+  EXPECT_NE(claimless.body.find("missing_claim"), std::string::npos) << claimless.body;
+}
+
+TEST_F(OwnershipTest, APrincipalsSegmentCannotLandInAnotherProfilesFolder) {
+  // users/{principal}/... for the principal "avatars" is inside users/avatars.
+  const ApiReply reply = answer_upload(
+      owned_service, UploadRoute::v1, "application/json",
+      R"({"profile":"users","fileName":"cat.png","contentType":"image/png","size":10})",
+      caller("avatars"));
+  EXPECT_EQ(reply.status, 403) << reply.body;
+  EXPECT_EQ(reply.error, ErrorCode::folder_reserved);
+  EXPECT_EQ(reply.body.find("uploadUrl"), std::string::npos);
+}
+
 // Temporary credentials: a URL never outlives the credentials that signed it.
 class ExpiringCredentialsTest : public UploadServiceTest {
  protected:
