@@ -245,8 +245,17 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
     config.s3 = std::move(*target);
   }
 
+  config.auth = std::move(file.auth);  // before the profiles: their checks depend on it
   std::vector<UploadProfile> profiles = std::move(file.profiles);
-  if (profiles.empty()) profiles.push_back(default_profile());
+  if (profiles.empty()) {
+    profiles.push_back(default_profile());
+    if (!config.auth.open()) {
+      // Under authentication the implicit profile keeps each principal's files apart.
+      auto owned = KeyTemplate::compile(kPrincipalKeyTemplate);
+      if (!owned) return fail("profiles", owned.error());
+      profiles.back().key_template = std::move(*owned);
+    }
+  }
   for (const UploadProfile& profile : profiles) {
     // Callers have principals when a mode is configured and the profile looks at them.
     const bool with_principals =
@@ -259,7 +268,6 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   if (!set) return fail("profiles", set.error());
   config.profiles = std::move(*set);
 
-  config.auth = std::move(file.auth);
   if (config.auth.open()) {
     // A rule that asks for credentials with nothing to check them would sign for anyone.
     for (const UploadProfile& p : config.profiles.profiles()) {

@@ -21,10 +21,12 @@ CONFIG = f'''
 keys_file = "{KEYS_FILE}"
 
 [profiles.reports]
+shared = true  # this suite is about who may sign, not whose keys (the OwnershipTest unit suite covers that)
 folder = "reports"
 allowed_types = ["text/csv"]
 
 [profiles.backups]
+shared = true  # this suite is about who may sign, not whose keys (the OwnershipTest unit suite covers that)
 folder = "backups"
 '''
 CONFIG_PATH = os.path.join(KEYS_DIR.name, "upgate.toml")

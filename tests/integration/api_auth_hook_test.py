@@ -30,6 +30,7 @@ timeout = "500ms"
 cache_ttl = 10
 
 [profiles.photos]
+shared = true  # this suite is about who may sign, not whose keys (the OwnershipTest unit suite covers that)
 folder = "photos"
 allowed_types = ["image/*"]
 max_size = "10 MiB"

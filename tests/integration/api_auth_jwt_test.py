@@ -36,10 +36,12 @@ cookie = "session"
 leeway = 5
 {extra}
 [profiles.docs]
+shared = true  # this suite is about who may sign, not whose keys (the OwnershipTest unit suite covers that)
 folder = "docs"
 allowed_types = ["application/pdf"]
 
 [profiles.inbox]
+shared = true  # this suite is about who may sign, not whose keys (the OwnershipTest unit suite covers that)
 folder = "inbox"
 auth = "optional"
 '''

@@ -20,6 +20,7 @@ FIRST = '''
 allowed_origins = ["https://one.example"]
 
 [profiles.alpha]
+shared = true  # this suite is about who may sign, not whose keys (the OwnershipTest unit suite covers that)
 folder = "alpha"
 '''
 
@@ -75,6 +76,7 @@ allowed_origins = ["https://two.example"]
 keys_file = "{keys}"
 
 [profiles.beta]
+shared = true  # this suite is about who may sign, not whose keys (the OwnershipTest unit suite covers that)
 folder = "beta"
 ''')
         self.assertEqual(check_config(self.path).returncode, 0)
@@ -139,6 +141,7 @@ timeout = "10s"
 cache_ttl = 0
 
 [profiles.alpha]
+shared = true  # this suite is about who may sign, not whose keys (the OwnershipTest unit suite covers that)
 folder = "alpha"
 '''
         try:

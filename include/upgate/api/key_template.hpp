@@ -47,6 +47,9 @@
 namespace upgate::api {
 
 inline constexpr std::string_view kDefaultKeyTemplate = "{folder}/{yyyy}/{mm}/{dd}/{id}-{name}";
+// The implicit profile's template when [auth] configures a mode: the principal's own prefix.
+inline constexpr std::string_view kPrincipalKeyTemplate =
+    "{folder}/{principal}/{yyyy}/{mm}/{dd}/{id}-{name}";
 inline constexpr std::size_t kMaxKeyBytes = 1024;  // S3's limit
 inline constexpr std::size_t kMaxClaimNameBytes = 128;
 inline constexpr unsigned kMaxMatchSteps = 1U << 16;
