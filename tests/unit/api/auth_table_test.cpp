@@ -78,12 +78,35 @@ TEST_F(AuthTableTest, ProfileAuthRule) {
   const auto config = parse(std::string(kJwt) +
                             "[profiles.drop]\nfolder = \"drop\"\nauth = \"none\"\n"
                             "[profiles.maybe]\nfolder = \"maybe\"\nauth = \"optional\"\n"
-                            "[profiles.mine]\nfolder = \"mine\"\n");
+                            "shared = true\n"
+                            "[profiles.mine]\nfolder = \"mine\"\n"
+                            "key_template = \"{folder}/{principal}/{id}-{name}\"\n");
   ASSERT_TRUE(config) << config.error().describe();
   const auto& p = config->profiles.profiles();
   EXPECT_EQ(p[0].auth, ProfileAuth::none);
   EXPECT_EQ(p[1].auth, ProfileAuth::optional);
   EXPECT_FALSE(p[2].auth.has_value());  // required, the default with a mode
+}
+
+// The ownership checks see the [auth] of the same file, wherever the tables stand in it.
+TEST_F(AuthTableTest, OwnershipIsJudgedUnderTheFilesAuth) {
+  const std::string owned =
+      "[profiles.mine]\nfolder = \"mine\"\n"
+      "key_template = \"{folder}/{principal}/{id}-{name}\"\n";
+  auto config = parse(owned + std::string(kJwt));
+  ASSERT_TRUE(config) << config.error().describe();
+  // Without a mode every caller is anonymous: a principal in the template is a mistake.
+  EXPECT_EQ(refused_field(owned), "profiles.mine.key_template");
+  // With a mode, a profile whose keys name no principal must say it is shared.
+  EXPECT_EQ(refused_field(std::string(kJwt) + "[profiles.all]\nfolder = \"all\"\n"),
+            "profiles.all.key_template");
+  // The implicit profile keys each principal apart under authentication.
+  config = parse(kJwt);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_TRUE(config->profiles.profiles().front().key_template.names_principal());
+  config = parse("");
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_FALSE(config->profiles.profiles().front().key_template.names_principal());
 }
 
 TEST_F(AuthTableTest, MistakesNameTheirKey) {
