@@ -107,7 +107,7 @@ folder = "beta"
         bad_files = {
             "[profiles.alpha]\nfolder = \"alpha\"\nmax_size = \"lots\"\n": "profiles.alpha.max_size",
             "[profiles.alpha\n": "line",
-            "[auth.api_keys]\nkeys_file = \"/nonexistent/keys\"\n[profiles.gamma]\nfolder = \"g\"\n":
+            "[auth.api_keys]\nkeys_file = \"/nonexistent/keys\"\n[profiles.gamma]\nfolder = \"g\"\nshared = true\n":
                 "auth.api_keys.keys_file",
         }
         for text, field in bad_files.items():
