@@ -225,6 +225,7 @@ Expected<PutObjectResult, StoreError> ObjectStore::put_object(const PutObjectReq
   if (!written) return Unexpected(written.error());  // `blob` is dropped and removed
   blob.release();
   unlink_blobs(written->garbage);
+  publish_created(request.bucket, request.key, written->value.generation, "ObjectCreated:Put");
   return std::move(written->value);
 }
 
@@ -268,10 +269,13 @@ Expected<OpenedObject, StoreError> ObjectStore::get_object(std::string_view buck
 
 Expected<void, StoreError> ObjectStore::delete_object(std::string_view bucket,
                                                       std::string_view key) {
+  std::optional<std::int64_t> removed;
   auto garbage = db_->write([&](Txn& txn) -> Expected<std::vector<BlobId>, StoreError> {
+    removed.reset();  // a retried transaction starts over
     if (!txn.find_bucket(bucket)) return Unexpected(no_such_bucket());
     auto existing = txn.find_object(bucket, key);
     if (!existing) return std::vector<BlobId>{};
+    removed = existing->generation;
     txn.delete_object(existing->generation);
     std::vector<BlobId> dropped;
     for (auto& s : existing->segments) dropped.push_back(s.blob);
@@ -279,6 +283,7 @@ Expected<void, StoreError> ObjectStore::delete_object(std::string_view bucket,
   });
   if (!garbage) return Unexpected(garbage.error());
   unlink_blobs(*garbage);
+  if (removed) publish_removed(bucket, key, *removed);
   return {};
 }
 
@@ -288,17 +293,20 @@ Expected<DeleteObjectsResult, StoreError> ObjectStore::delete_objects(
     return Unexpected(StoreError{StoreErrc::kInvalidRequest,
                                  "A DeleteObjects request may name at most 1000 keys"});
   }
+  std::vector<std::pair<std::string, std::int64_t>> removed;
   auto written =
       db_->write([&](Txn& txn) -> Expected<WithGarbage<DeleteObjectsResult>, StoreError> {
         if (!txn.find_bucket(bucket)) return Unexpected(no_such_bucket());
         WithGarbage<DeleteObjectsResult> out;
         std::vector<BlobId> dropped;
+        removed.clear();
         for (const auto& key : keys) {
           if (auto valid = validate_object_key(key); !valid) {
             out.value.failed.push_back({key, valid.error()});
             continue;
           }
           if (auto existing = txn.find_object(bucket, key)) {
+            removed.emplace_back(key, existing->generation);
             txn.delete_object(existing->generation);
             for (auto& s : existing->segments) dropped.push_back(s.blob);
           }
@@ -309,6 +317,7 @@ Expected<DeleteObjectsResult, StoreError> ObjectStore::delete_objects(
       });
   if (!written) return Unexpected(written.error());
   unlink_blobs(written->garbage);
+  for (const auto& [key, generation] : removed) publish_removed(bucket, key, generation);
   return std::move(written->value);
 }
 
@@ -356,7 +365,41 @@ Expected<PutObjectResult, StoreError> ObjectStore::copy_object(const CopyObjectR
   });
   if (!written) return Unexpected(written.error());
   unlink_blobs(written->garbage);
+  publish_created(request.bucket, request.key, written->value.generation, "ObjectCreated:Copy");
   return std::move(written->value);
+}
+
+void ObjectStore::publish_created(std::string_view bucket, std::string_view key,
+                                  std::int64_t generation, std::string_view event_name) {
+  if (!options_.on_change) return;
+  auto current = head_object(bucket, key);
+  // Gone or replaced already: the later change reports what the key holds.
+  if (!current || current->generation != generation) return;
+  ObjectChange change;
+  change.kind = ObjectChange::Kind::kCreated;
+  change.event_name = std::string(event_name);
+  change.bucket = std::string(bucket);
+  change.key = std::string(key);
+  change.size = current->size;
+  change.etag = current->etag;
+  change.content_type = current->headers.content_type.value_or("");
+  change.user_metadata = current->user_metadata;
+  change.sequencer = change_sequencer(generation);
+  change.time = std::chrono::system_clock::time_point(current->last_modified.time_since_epoch());
+  options_.on_change(change);
+}
+
+void ObjectStore::publish_removed(std::string_view bucket, std::string_view key,
+                                  std::int64_t generation) {
+  if (!options_.on_change) return;
+  ObjectChange change;
+  change.kind = ObjectChange::Kind::kRemoved;
+  change.event_name = "ObjectRemoved:Delete";
+  change.bucket = std::string(bucket);
+  change.key = std::string(key);
+  change.sequencer = change_sequencer(generation);
+  change.time = std::chrono::system_clock::now();
+  options_.on_change(change);
 }
 
 }  // namespace upgate::store

@@ -38,6 +38,7 @@
 #include "records.hpp"
 #include "store_error.hpp"
 #include "upgate/expected.hpp"
+#include "upgate/store/object_change.hpp"
 #include "upgate/store/recovery_report.hpp"
 
 namespace upgate::store {
@@ -46,6 +47,8 @@ struct ObjectStoreOptions {
   std::string default_region = "us-east-1";
   // See MetadataDb: false trades power-loss durability of the last commits for speed.
   bool sync_commits = true;
+  // Told of every object created or removed, after its commit (object_change.hpp).
+  ObjectChangeListener on_change{};
 };
 
 struct CreateBucketRequest {
@@ -239,6 +242,11 @@ class ObjectStore {
   ObjectStore(std::filesystem::path data_dir, ObjectStoreOptions options);
   // Unlinks blobs that the just-committed transaction left unreferenced.
   void unlink_blobs(const std::vector<BlobId>& blobs);
+  // After a committed create: tells the listener what bucket/key holds now, if it is still
+  // the version `generation` wrote (a later write reports itself).
+  void publish_created(std::string_view bucket, std::string_view key, std::int64_t generation,
+                       std::string_view event_name);
+  void publish_removed(std::string_view bucket, std::string_view key, std::int64_t generation);
   Expected<RecoveryReport, StoreError> sweep();
 
   std::filesystem::path data_dir_;

@@ -202,12 +202,15 @@ Expected<PutObjectResult, StoreError> ObjectStore::complete_multipart_upload(
                                    "must be specified in order by part number."});
     }
   }
+  bool answered_before = false;  // a retried complete: its change was reported the first time
   auto written = db_->write(
       [&](Txn& txn) -> Expected<std::pair<PutObjectResult, std::vector<BlobId>>, StoreError> {
+        answered_before = false;
         auto upload = find_upload(txn, bucket, key, upload_id);
         if (!upload) {
           if (upload.error().code == StoreErrc::kNoSuchUpload) {
             if (auto again = completed_before(txn, bucket, key, upload_id, parts)) {
+              answered_before = true;
               return std::pair{std::move(*again), std::vector<BlobId>{}};
             }
           }
@@ -275,6 +278,10 @@ Expected<PutObjectResult, StoreError> ObjectStore::complete_multipart_upload(
       });
   if (!written) return Unexpected(written.error());
   unlink_blobs(written->second);
+  if (!answered_before) {
+    publish_created(bucket, key, written->first.generation,
+                    "ObjectCreated:CompleteMultipartUpload");
+  }
   return std::move(written->first);
 }
 

@@ -6,9 +6,12 @@
 // prints "listening N" once it accepts connections. Routes:
 //   POST /hooks      verify; 204 when valid (400 when not), unless a mode says otherwise
 //   GET  /received   {"accepted":[{id, timestamp, type, key, bodyId}], "rejected":n,
+//                     "records":[{eventName, key, size, sequencer}], "record_posts":n,
 //                     "max_in_flight":n (most requests held open at once)}
 //   POST /mode       {"status":503,"delay_ms":0,"retry_after":"1"}: answer later hooks so
 //                    (the signature is still verified and recorded first when status < 300)
+//   POST /records    S3 event records ({"Records":[...]}, as the store's --notify-url
+//                    sends): 204 and remembered, unless a mode's status >= 300 says otherwise
 //   POST /reset      forget everything
 import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
@@ -23,6 +26,8 @@ const webhook = new Webhook(option('--secret'));
 
 let accepted = [];
 let rejected = 0;
+let records = [];
+let recordPosts = 0;
 let inFlight = 0;
 let maxInFlight = 0;
 let mode = { status: 204, delay_ms: 0, retry_after: undefined };
@@ -74,8 +79,22 @@ const server = http.createServer(async (req, res) => {
     if (mode.delay_ms > 0) setTimeout(answer, mode.delay_ms); else answer();
     return;
   }
+  if (req.method === 'POST' && req.url === '/records') {
+    recordPosts += 1;
+    if (mode.status >= 300) {
+      send(res, mode.status, { error: 'mode' });
+      return;
+    }
+    for (const r of JSON.parse(body).Records) {
+      records.push({ eventName: r.eventName, key: r.s3.object.key, size: r.s3.object.size,
+                     sequencer: r.s3.object.sequencer });
+    }
+    send(res, 204);
+    return;
+  }
   if (req.method === 'GET' && req.url === '/received') {
-    send(res, 200, { accepted, rejected, max_in_flight: maxInFlight });
+    send(res, 200, { accepted, rejected, max_in_flight: maxInFlight, records,
+                     record_posts: recordPosts });
     return;
   }
   if (req.method === 'POST' && req.url === '/mode') {
@@ -86,6 +105,8 @@ const server = http.createServer(async (req, res) => {
   if (req.method === 'POST' && req.url === '/reset') {
     accepted = [];
     rejected = 0;
+    records = [];
+    recordPosts = 0;
     maxInFlight = inFlight;
     send(res, 200, {});
     return;

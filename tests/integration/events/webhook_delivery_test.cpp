@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "receiver_process.hpp"
 #include "upgate/config/environment.hpp"
 #include "upgate/events/deliverer.hpp"
 #include "upgate/events/outbox.hpp"
@@ -28,102 +29,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The receiver knows only the old secret: the deliverer signs with both during a rotation.
-constexpr const char* kOldSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-constexpr const char* kNewSecret = "whsec_b3qFkJumsbzH0t3o8/4JFB8qNUBLVmFsd4KNmKOuucQ=";
-
-// Where CMake found them; the environment may point elsewhere.
-std::string setting(const char* variable, const char* built_in) {
-  const char* value = std::getenv(variable);
-  return value != nullptr && *value != '\0' ? value : built_in;
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 60s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
-}
-
-class Receiver {
- public:
-  ~Receiver() { kill(); }
-
-  // Starts node on `port` (0: a free one) and waits for "listening N".
-  void start(int port = 0) {
-    int out[2];
-    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
-    const std::string node = setting("UPGATE_NODE", UPGATE_NODE_PATH);
-    const std::string script = setting("UPGATE_EVENTS_RECEIVER", UPGATE_EVENTS_RECEIVER_PATH);
-    const std::string port_text = std::to_string(port);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], STDOUT_FILENO);
-      ::close(out[0]);
-      ::close(out[1]);
-      ::execl(node.c_str(), node.c_str(), script.c_str(), "--port", port_text.c_str(), "--secret",
-              kOldSecret, static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    std::string line;
-    char c = 0;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-    ::close(out[0]);
-    if (!line.starts_with("listening ")) {
-      kill();
-      throw std::runtime_error("the receiver did not start: '" + line + "'");
-    }
-    port_ = std::stoi(line.substr(10));
-  }
-
-  void kill() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-
-  int port() const { return port_; }
-  std::string hooks_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hooks"; }
-
-  boost::json::object received() const {
-    s3client::HttpRequest request;
-    request.url = "http://127.0.0.1:" + std::to_string(port_) + "/received";
-    request.max_response_body = 16 * 1024 * 1024;
-    auto answer = s3client::perform(request);
-    if (!answer || answer->status != 200) return {};
-    return boost::json::parse(answer->body).as_object();
-  }
-
-  std::vector<std::string> accepted_ids() const {
-    std::vector<std::string> ids;
-    const auto doc = received();
-    if (!doc.contains("accepted")) return ids;
-    for (const auto& a : doc.at("accepted").as_array()) {
-      ids.emplace_back(a.at("id").as_string());
-    }
-    return ids;
-  }
-
-  void mode(const std::string& json) const {
-    s3client::HttpRequest request;
-    request.method = "POST";
-    request.url = "http://127.0.0.1:" + std::to_string(port_) + "/mode";
-    request.headers = {{"Content-Type", "application/json"}};
-    request.body = json;
-    auto answer = s3client::perform(request);
-    if (!answer || answer->status != 200)
-      throw std::runtime_error("cannot set the receiver's mode");
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using test_receiver::eventually;
+using test_receiver::kNewSecret;
+using test_receiver::kOldSecret;
+using test_receiver::Receiver;
 
 Event upload(const std::string& key, const std::string& etag = "e1") {
   Event e;

@@ -1,0 +1,40 @@
+#include "upgate/events/event_pipeline.hpp"
+
+namespace upgate::events {
+
+Expected<std::unique_ptr<EventPipeline>, OutboxError> EventPipeline::start(
+    EventPipelineOptions options) {
+  OutboxOptions outbox_options;
+  outbox_options.file = options.outbox;
+  outbox_options.role = OutboxOptions::Role::kOwner;
+  outbox_options.retry = options.retry;
+  auto outbox = Outbox::open(std::move(outbox_options));
+  if (!outbox) return Unexpected(std::move(outbox).error());
+  std::unique_ptr<EventPipeline> pipeline(new EventPipeline());
+  pipeline->endpoints_ = std::move(options.endpoints);
+  pipeline->outbox_ = std::move(*outbox);
+  pipeline->deliverer_ = std::make_unique<Deliverer>(*pipeline->outbox_, pipeline->endpoints_,
+                                                     std::move(options.deliverer));
+  return pipeline;
+}
+
+EventPipeline::~EventPipeline() {
+  stop();
+}
+
+Expected<AppendResult, OutboxError> EventPipeline::publish(const Event& event) {
+  const auto names = subscribers(endpoints_, event);
+  return outbox_->append(event, names);
+}
+
+void EventPipeline::publish_async(const Event& event,
+                                  std::function<void(Expected<AppendResult, OutboxError>)> done) {
+  outbox_->append_async(event, subscribers(endpoints_, event), std::move(done));
+}
+
+void EventPipeline::stop(std::chrono::milliseconds grace) {
+  if (deliverer_) deliverer_->stop(grace);
+  deliverer_.reset();
+}
+
+}  // namespace upgate::events

@@ -1,0 +1,145 @@
+// POST /v1/events/s3's decisions: the secret (header or path, constant-time), RGW-style
+// records, SNS verified with the test CA fixtures (tests/data/events/sns), confirmations.
+#include "upgate/events/storage_events_ingest.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace upgate::events {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kDir = UPGATE_TEST_DATA_DIR "/events/sns/";
+const std::string kCertBase = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-";
+const auto kNow = std::chrono::sys_days{std::chrono::June / 1 / 2030} + 0s;
+constexpr std::string_view kSecret = "events-route-secret-0123456789";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << path;
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+constexpr std::string_view kRgwRecords =
+    R"({"Records":[{"eventVersion":"2.2","eventSource":"ceph:s3",
+ "awsRegion":"default","eventTime":"2030-05-31T12:00:00.000000Z","eventName":"ObjectCreated:Put",
+ "s3":{"bucket":{"name":"uploads"},"object":{"key":"a b.png","size":12,"eTag":"abc","sequencer":"0A"}}},
+ {"eventVersion":"2.2","eventSource":"ceph:s3","awsRegion":"default",
+ "eventTime":"2030-05-31T12:00:01Z","eventName":"ObjectRemoved:Delete",
+ "s3":{"bucket":{"name":"uploads"},"object":{"key":"old.png"}}}]})";
+
+class StorageEventsIngestTest : public ::testing::Test {
+ protected:
+  StorageEventsIngest make(bool with_sns = true) {
+    StorageEventsIngestOptions options;
+    options.secrets = {"old-secret-0123456789", std::string(kSecret)};
+    if (with_sns) {
+      SnsVerifierOptions sns;
+      sns.trusted_ca_pem = read_file(kDir + "root.pem");
+      sns.intermediates_pem = read_file(kDir + "intermediate.pem");
+      auto verifier = SnsVerifier::create(
+          sns, [](const std::string& url) -> Expected<std::string, std::string> {
+            if (url == kCertBase + "upgate-test.pem") return read_file(kDir + "leaf.pem");
+            if (url == kCertBase + "upgate-expired.pem")
+              return read_file(kDir + "leaf_expired.pem");
+            if (url == kCertBase + "upgate-forged.pem") return read_file(kDir + "forged.pem");
+            return Unexpected(std::string("HTTP 404"));
+          });
+      EXPECT_TRUE(verifier);
+      options.sns = std::move(*verifier);
+      options.confirm = [this](const std::string& url) -> Expected<void, std::string> {
+        confirmed.push_back(url);
+        return {};
+      };
+    }
+    auto ingest = StorageEventsIngest::create(std::move(options));
+    EXPECT_TRUE(ingest) << (ingest ? "" : ingest.error());
+    return std::move(*ingest);
+  }
+  IngestAnswer post(const StorageEventsIngest& ingest, std::string_view body,
+                    std::optional<std::string_view> header = kSecret) {
+    IngestRequest request;
+    request.secret_header = header;
+    request.body = body;
+    return ingest.handle(request, kNow);
+  }
+  std::vector<std::string> confirmed;
+};
+
+TEST_F(StorageEventsIngestTest, RgwRecordsWithTheSecretInAHeaderOrThePathBecomeEvents) {
+  auto ingest = make(false);
+  auto a = post(ingest, kRgwRecords);
+  ASSERT_EQ(a.status, 200) << a.message;
+  ASSERT_EQ(a.events.size(), 2u);
+  EXPECT_EQ(a.events[0].type, EventType::kUploadCompleted);
+  EXPECT_EQ(a.events[0].key, "a b.png");  // RGW sends keys as they are
+  EXPECT_EQ(a.events[0].source, EventSource::kStorage);
+  EXPECT_EQ(a.events[1].type, EventType::kObjectDeleted);
+  EXPECT_FALSE(a.events[1].delete_marker.empty());  // no sequencer: a random marker
+
+  IngestRequest by_path;
+  by_path.path_secret = "old-secret-0123456789";  // the previous secret, during a rotation
+  by_path.body = kRgwRecords;
+  EXPECT_EQ(ingest.handle(by_path, kNow).status, 200);
+}
+
+TEST_F(StorageEventsIngestTest, AMissingOrWrongSecretIs401WithoutLookingAtTheBody) {
+  auto ingest = make(false);
+  EXPECT_EQ(post(ingest, kRgwRecords, std::nullopt).status, 401);
+  EXPECT_EQ(post(ingest, kRgwRecords, "").status, 401);
+  EXPECT_EQ(post(ingest, "not json", "events-route-secret-012345678X").status, 401);
+  auto a = post(ingest, kRgwRecords, std::string(kSecret) + "x");
+  EXPECT_EQ(a.status, 401);
+  EXPECT_EQ(a.message.find(kSecret), std::string::npos);
+  EXPECT_TRUE(a.events.empty());
+  EXPECT_FALSE(StorageEventsIngest::create({}));
+  StorageEventsIngestOptions too_short;
+  too_short.secrets = {"short"};
+  EXPECT_FALSE(StorageEventsIngest::create(std::move(too_short)));
+}
+
+TEST_F(StorageEventsIngestTest, MalformedRecordsAre400) {
+  auto ingest = make(false);
+  EXPECT_EQ(post(ingest, "{\"Records\":[{}]}").status, 400);
+  EXPECT_EQ(post(ingest, "[").status, 400);
+}
+
+TEST_F(StorageEventsIngestTest, AGenuineSnsNotificationCarriesTheS3Records) {
+  auto ingest = make();
+  auto a = post(ingest, read_file(kDir + "messages/notification_v2.json"));
+  ASSERT_EQ(a.status, 200) << a.code << " " << a.message;
+  ASSERT_FALSE(a.events.empty());
+  EXPECT_EQ(a.events[0].type, EventType::kUploadCompleted);
+}
+
+TEST_F(StorageEventsIngestTest, ForgedExpiredAndWrongHostSnsMessagesAreRefused) {
+  auto ingest = make();
+  for (const char* name : {"notification_forged.json", "notification_expired.json",
+                           "notification_wrong_host.json", "notification_http.json"}) {
+    auto a = post(ingest, read_file(kDir + "messages/" + name));
+    EXPECT_EQ(a.status, 403) << name << ": " << a.message;
+    EXPECT_EQ(a.code, "sns_refused") << name;
+    EXPECT_TRUE(a.events.empty());
+  }
+  auto without_sns = make(false);
+  EXPECT_EQ(post(without_sns, read_file(kDir + "messages/notification_v2.json")).code,
+            "sns_disabled");
+}
+
+TEST_F(StorageEventsIngestTest, AVerifiedSubscriptionConfirmationIsConfirmedOnce) {
+  auto ingest = make();
+  auto a = post(ingest, read_file(kDir + "messages/subscription_confirmation.json"));
+  EXPECT_EQ(a.status, 200) << a.message;
+  EXPECT_EQ(a.code, "confirmed");
+  ASSERT_EQ(confirmed.size(), 1u);
+  EXPECT_TRUE(confirmed[0].starts_with("https://sns.us-east-1.amazonaws.com/")) << confirmed[0];
+}
+
+}  // namespace
+}  // namespace upgate::events
