@@ -4,30 +4,15 @@
 #include <algorithm>
 #include <utility>
 
+#include "upgate/text.hpp"
+
 namespace upgate::sigv4 {
 
 namespace {
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = lower(c);
-  return out;
+// What SigV4 squeezes in a header value: blanks, and the CR LF of a folded line.
+constexpr bool is_header_space(char c) {
+  return text::is_ows(c) || c == '\r' || c == '\n';
 }
 
 }  // namespace
@@ -75,7 +60,7 @@ std::string canonical_header_value(std::string_view raw) {
   out.reserve(raw.size());
   bool pending_space = false;
   for (const char c : raw) {
-    if (is_space(c)) {
+    if (is_header_space(c)) {
       pending_space = !out.empty();
       continue;
     }
@@ -101,9 +86,9 @@ Expected<CanonicalRequest, CanonicalRequestError> build_canonical_request(
 
   std::vector<std::string> names;
   if (signed_headers.empty()) {
-    for (const auto& h : request.headers) names.push_back(to_lower(h.name));
+    for (const auto& h : request.headers) names.push_back(text::lower(h.name));
   } else {
-    for (const auto name : signed_headers) names.push_back(to_lower(name));
+    for (const auto name : signed_headers) names.push_back(text::lower(name));
   }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -118,7 +103,7 @@ Expected<CanonicalRequest, CanonicalRequestError> build_canonical_request(
     text.append(name).push_back(':');
     bool first = true;
     for (const auto& h : request.headers) {
-      if (!iequals(h.name, name)) continue;
+      if (!text::iequals(h.name, name)) continue;
       if (!first) text.push_back(',');
       text.append(canonical_header_value(h.value));
       first = false;

@@ -29,6 +29,7 @@
 //   does not either); max_chunk_size bounds the other side.
 #include "upgate/sigv4/chunked.hpp"
 #include "upgate/http_token.hpp"
+#include "upgate/text.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -111,23 +112,6 @@ constexpr std::size_t kMaxTrailerSection = 16 * 1024;  // every trailer line, CR
 constexpr std::string_view kSignatureExtension = "chunk-signature=";
 constexpr std::string_view kTrailerSignatureName = "x-amz-trailer-signature";
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool is_signature(std::string_view s) {
-  if (s.size() != 64) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-bool is_blank(char c) {
-  return c == ' ' || c == '\t';
-}
-
 // Printable for the error messages: a few bytes of hostile input, escaped.
 std::string printable(std::string_view s) {
   constexpr std::size_t kMax = 32;
@@ -137,9 +121,8 @@ std::string printable(std::string_view s) {
     if (c >= 0x20 && c < 0x7f && c != '\\') {
       out.push_back(static_cast<char>(c));
     } else {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out.append("\\x").push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
+      out.append("\\x").push_back(text::kHexLower[c >> 4]);
+      out.push_back(text::kHexLower[c & 0xf]);
     }
   }
   if (s.size() > kMax) out.append("...");
@@ -240,7 +223,7 @@ AwsChunkedDecoder::Event AwsChunkedDecoder::next(std::string_view& input) {
         std::size_t pos = 0;
         std::uint64_t size = 0;
         while (pos < header.size() && header[pos] != ';') {
-          const int digit = hex_digit(header[pos]);
+          const int digit = text::hex_value(header[pos]);
           if (digit < 0) {
             return fail("chunk header: bad hex digit in chunk size \"" + printable(header) + "\"");
           }
@@ -268,7 +251,7 @@ AwsChunkedDecoder::Event AwsChunkedDecoder::next(std::string_view& input) {
                         "\" (only chunk-signature is accepted)");
           }
           const std::string_view signature = extension.substr(kSignatureExtension.size());
-          if (!is_signature(signature)) {
+          if (!is_hex_sha256(signature)) {
             return fail("chunk header: chunk-signature is not 64 lowercase hex digits");
           }
           s.signature.assign(signature);
@@ -352,13 +335,12 @@ AwsChunkedDecoder::Event AwsChunkedDecoder::next(std::string_view& input) {
             return fail("trailer: bad character in name \"" + printable(s.line.substr(0, colon)) +
                         "\"");
           }
-          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+          c = text::to_lower(c);
         }
         std::string_view name(s.line.data(), colon);
         std::string_view value(s.line);
         value.remove_prefix(colon + 1);
-        while (!value.empty() && is_blank(value.front())) value.remove_prefix(1);
-        while (!value.empty() && is_blank(value.back())) value.remove_suffix(1);
+        value = text::trim(value);
         for (const char c : value) {
           const auto u = static_cast<unsigned char>(c);
           if ((u < 0x20 && c != '\t') || u == 0x7f) {
@@ -369,7 +351,7 @@ AwsChunkedDecoder::Event AwsChunkedDecoder::next(std::string_view& input) {
           if (mode_ != Mode::kSignedWithTrailer) {
             return fail("trailer: x-amz-trailer-signature in an unsigned body");
           }
-          if (!is_signature(value)) {
+          if (!is_hex_sha256(value)) {
             return fail("trailer: x-amz-trailer-signature is not 64 lowercase hex digits");
           }
           s.trailer_signature.assign(value);

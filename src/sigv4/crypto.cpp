@@ -54,8 +54,6 @@ void init_hmac(Sha256::State& inner, Sha256::State& outer, const std::uint8_t* k
   OPENSSL_cleanse(block, sizeof block);
 }
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
 }  // namespace
 
 Sha256Digest sha256(std::string_view data) {
@@ -107,22 +105,6 @@ Sha256Digest HmacKey::mac(std::string_view message) const {
   SHA256_Update(&c, inner_digest.data(), inner_digest.size());
   Sha256Digest out;
   SHA256_Final(out.data(), &c);
-  return out;
-}
-
-void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
-  const std::size_t start = out.size();
-  out.resize(start + 2 * bytes.size());
-  char* p = out.data() + start;
-  for (std::uint8_t b : bytes) {
-    *p++ = kHexDigits[b >> 4];
-    *p++ = kHexDigits[b & 0x0f];
-  }
-}
-
-std::string hex(std::span<const std::uint8_t> bytes) {
-  std::string out;
-  append_hex(out, bytes);
   return out;
 }
 

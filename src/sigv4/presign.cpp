@@ -12,6 +12,7 @@
 
 #include "upgate/sigv4/crypto.hpp"
 #include "upgate/sigv4/uri_encoding.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::sigv4 {
 
@@ -21,101 +22,19 @@ constexpr std::size_t kMaxKeyBytes = 1024;  // S3's limit on object key length
 constexpr std::size_t kMaxHeaders = 64;
 constexpr std::size_t kMaxQueryParams = 64;
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool is_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 // RFC 9110 token of a sane length: what an HTTP method or header name may be.
 bool is_token(std::string_view s) {
   return s.size() <= 256 && is_http_token(s);
-}
-
-bool valid_scope_part(std::string_view s) {
-  if (s.empty() || s.size() > 128) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return is_alnum(c) || c == '-' || c == '_' || c == '.'; });
-}
-
-bool valid_access_key_id(std::string_view s) {
-  if (s.empty() || s.size() > 128) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '/'; });
-}
-
-bool looks_like_ipv4(std::string_view s) {
-  int dots = 0;
-  for (char c : s) {
-    if (c == '.') {
-      ++dots;
-    } else if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return dots == 3;
-}
-
-bool is_ip_literal(std::string_view host) {
-  return (!host.empty() && host.front() == '[') || looks_like_ipv4(host);
-}
-
-// S3's rules for a bucket that can be a DNS label: 3-63 of [a-z0-9.-],
-// alphanumeric at both ends, no empty or dash-edged labels, not an IPv4 address.
-bool dns_compatible_bucket(std::string_view b) {
-  if (b.size() < 3 || b.size() > 63) return false;
-  if (!is_alnum(b.front()) || !is_alnum(b.back())) return false;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    const char c = b[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) return false;
-    if (c == '.' && i + 1 < b.size() && (b[i + 1] == '.' || b[i + 1] == '-')) return false;
-    if (c == '-' && i + 1 < b.size() && b[i + 1] == '.') return false;
-  }
-  return !looks_like_ipv4(b);
 }
 
 bool is_auth_param(std::string_view name) {
   for (std::string_view reserved :
        {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
         "X-Amz-Signature", "X-Amz-Security-Token"}) {
-    if (iequals(name, reserved)) return true;
+    if (text::iequals(name, reserved)) return true;
   }
   return false;
 }
-
-void append_number(std::string& out, long long v) {
-  char buf[24];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
-}
-
-std::uint16_t default_port(std::string_view scheme) {
-  return scheme == "https" ? 443 : 80;
-}
-
-constexpr std::array<bool, 256> make_unreserved(bool keep_slash) {
-  std::array<bool, 256> t{};
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  t['-'] = t['_'] = t['.'] = t['~'] = true;
-  t['/'] = keep_slash;
-  return t;
-}
-// The same rules as append_uri_encoded(), for the pointer writer below.
-constexpr std::array<bool, 256> kUnreserved = make_unreserved(false);
-constexpr std::array<bool, 256> kUnreservedOrSlash = make_unreserved(true);
-constexpr char kUpperHex[] = "0123456789ABCDEF";
-constexpr char kLowerHex[] = "0123456789abcdef";
 
 // Writes into memory sized beforehand for the worst case, so the hot path
 // pays no capacity check per byte. Every caller computes that bound.
@@ -130,23 +49,22 @@ class Writer {
   // At most 3 bytes out per byte in.
   void put_encoded(std::string_view s, bool encode_slash) {
     // Runs of bytes that stay are found first and copied at once.
-    const auto& keep = encode_slash ? kUnreserved : kUnreservedOrSlash;
     const char* p = s.data();
     const char* const end = p + s.size();
     while (p < end) {
       const char* run = p;
-      while (p < end && keep[static_cast<unsigned char>(*p)]) ++p;
+      while (p < end && stays_unencoded(*p, encode_slash)) ++p;
       put(std::string_view(run, static_cast<std::size_t>(p - run)));
       if (p == end) break;
       const auto c = static_cast<unsigned char>(*p++);
       p_[0] = '%';
-      p_[1] = kUpperHex[c >> 4];
-      p_[2] = kUpperHex[c & 0x0f];
+      p_[1] = text::kHexUpper[c >> 4];
+      p_[2] = text::kHexUpper[c & 0x0f];
       p_ += 3;
     }
   }
   void put_lower(std::string_view s) {
-    for (const char c : s) *p_++ = lower(c);
+    for (const char c : s) *p_++ = text::to_lower(c);
   }
   // canonical_header_value() (values here hold no CR or LF): at most s.size().
   void put_canonical_value(std::string_view s) {
@@ -165,8 +83,8 @@ class Writer {
   }
   void put_hex(const Sha256Digest& d) {
     for (const std::uint8_t b : d) {
-      *p_++ = kLowerHex[b >> 4];
-      *p_++ = kLowerHex[b & 0x0f];
+      *p_++ = text::kHexLower[b >> 4];
+      *p_++ = text::kHexLower[b & 0x0f];
     }
   }
   void put_number(long long v) { p_ = std::to_chars(p_, p_ + 24, v).ptr; }
@@ -215,90 +133,6 @@ Unexpected<SignError> fail(std::string message) {
 
 }  // namespace
 
-Expected<S3Endpoint, SignError> S3Endpoint::parse(std::string_view url, bool path_style) {
-  S3Endpoint e;
-  e.path_style = path_style;
-  const std::size_t sep = url.find("://");
-  if (sep == std::string_view::npos) return fail("endpoint must look like http[s]://host[:port]");
-  std::string scheme(url.substr(0, sep));
-  for (char& c : scheme) c = lower(c);
-  if (scheme != "http" && scheme != "https") return fail("endpoint scheme must be http or https");
-  e.scheme = scheme;
-  std::string_view rest = url.substr(sep + 3);
-  const std::size_t authority_end = rest.find_first_of("/?#");
-  const std::string_view authority = rest.substr(0, authority_end);
-  if (authority_end != std::string_view::npos && rest.substr(authority_end) != "/") {
-    return fail("endpoint must not have a path, query or fragment");
-  }
-  if (authority.find('@') != std::string_view::npos) {
-    return fail("endpoint must not hold user information");
-  }
-  std::string_view host = authority;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) return fail("endpoint has an unterminated IPv6 address");
-    host = authority.substr(0, close + 1);
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return fail("endpoint host is malformed");
-      port = after.substr(1);
-    }
-    if (host.size() < 3 || !std::all_of(host.begin() + 1, host.end() - 1, [](char c) {
-          return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
-        })) {
-      return fail("endpoint has a malformed IPv6 address");
-    }
-  } else {
-    const std::size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-    if (host.empty() || host.size() > 253 || !std::all_of(host.begin(), host.end(), [](char c) {
-          return is_alnum(c) || c == '-' || c == '.' || c == '_';
-        })) {
-      return fail("endpoint host is missing or malformed");
-    }
-  }
-  e.host = std::string(host);
-  for (char& c : e.host) c = lower(c);
-  if (!port.empty() || (authority.size() > host.size())) {
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (port.empty() || ec != std::errc() || end != port.data() + port.size() || value == 0 ||
-        value > 65535) {
-      return fail("endpoint port must be a number from 1 to 65535");
-    }
-    // The default port is left out, as browsers leave it out of Host.
-    e.port = value == default_port(e.scheme) ? 0 : static_cast<std::uint16_t>(value);
-  }
-  return e;
-}
-
-S3Endpoint S3Endpoint::aws(std::string_view region) {
-  S3Endpoint e;
-  e.scheme = "https";
-  e.host = "s3.";
-  e.host.append(region).append(".amazonaws.com");
-  if (region.starts_with("cn-")) e.host.append(".cn");
-  return e;
-}
-
-std::string S3Endpoint::host_header() const {
-  std::string out = host;
-  if (port != 0) {
-    out.push_back(':');
-    append_number(out, port);
-  }
-  return out;
-}
-
-bool S3Endpoint::virtual_hosted_for(std::string_view bucket) const {
-  // Virtual-hosted only where the bucket can be a DNS label (and, for TLS, a
-  // single one the wildcard certificate covers).
-  return !path_style && dns_compatible_bucket(bucket) &&
-         !(scheme == "https" && bucket.find('.') != std::string_view::npos) && !is_ip_literal(host);
-}
-
 Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S3Endpoint& endpoint,
                                           const Credentials& credentials, std::string_view region,
                                           SigningKeyCache* cache) {
@@ -315,10 +149,10 @@ Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S
   if (!credentials.valid()) {
     return fail("credentials missing: an access key id and a secret key are required");
   }
-  if (!valid_access_key_id(credentials.access_key_id)) {
+  if (!is_valid_access_key_id(credentials.access_key_id)) {
     return fail("access key id holds characters a credential cannot carry");
   }
-  if (!valid_scope_part(region)) return fail("region missing or malformed");
+  if (!is_valid_scope_part(region)) return fail("region missing or malformed");
   if (endpoint.scheme != "http" && endpoint.scheme != "https") {
     return fail("endpoint scheme must be http or https");
   }
@@ -330,22 +164,18 @@ Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S
     const HeaderView& h = request.headers[i];
     if (!is_token(h.name)) return fail("header name is not an HTTP token");
     if (!is_safe_header_value(h.value)) return fail("header value holds CR, LF or NUL");
-    if (iequals(h.name, "host") || iequals(h.name, "authorization") ||
-        iequals(h.name, "x-amz-security-token") || iequals(h.name, "x-amz-date")) {
+    if (text::iequals(h.name, "host") || text::iequals(h.name, "authorization") ||
+        text::iequals(h.name, "x-amz-security-token") || text::iequals(h.name, "x-amz-date")) {
       return fail("header " + std::string(h.name) + " is set by the presigner");
     }
     for (std::size_t j = 0; j < i; ++j) {
-      if (iequals(h.name, request.headers[j].name)) {
+      if (text::iequals(h.name, request.headers[j].name)) {
         return fail("header " + std::string(h.name) + " given twice");
       }
     }
     // A client that declares the body's hash has it checked as the payload hash.
-    if (iequals(h.name, "x-amz-content-sha256")) {
-      const bool hex =
-          h.value.size() == 64 && std::all_of(h.value.begin(), h.value.end(), [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-          });
-      if (!hex && h.value != kUnsignedPayload) {
+    if (text::iequals(h.name, "x-amz-content-sha256")) {
+      if (!is_hex_sha256(h.value) && h.value != kUnsignedPayload) {
         return fail("x-amz-content-sha256 must be a lower-case hex SHA-256 or UNSIGNED-PAYLOAD");
       }
       payload_hash = h.value;

@@ -5,49 +5,21 @@
 
 #include "upgate/sigv4/canonical_request.hpp"
 #include "upgate/sigv4/crypto.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::sigv4 {
 
 namespace {
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-// A credential-scope part must not hold the scope's own separator or
-// anything that would not survive the Credential field.
-bool valid_scope_part(std::string_view s) {
-  if (s.empty() || s.size() > 128) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.';
-  });
-}
-
-bool valid_access_key_id(std::string_view s) {
-  if (s.empty() || s.size() > 128) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return c > 0x20 && c < 0x7f && c != '/' && c != ',' && c != '=';
-  });
-}
-
 std::optional<SignError> check_params(const SigningParams& params) {
   if (params.credentials == nullptr || !params.credentials->valid()) {
     return SignError{"credentials missing: an access key id and a secret key are required"};
   }
-  if (!valid_access_key_id(params.credentials->access_key_id)) {
+  if (!is_valid_access_key_id(params.credentials->access_key_id)) {
     return SignError{"access key id holds characters a credential cannot carry"};
   }
-  if (!valid_scope_part(params.region)) return SignError{"region missing or malformed"};
-  if (!valid_scope_part(params.service)) return SignError{"service missing or malformed"};
+  if (!is_valid_scope_part(params.region)) return SignError{"region missing or malformed"};
+  if (!is_valid_scope_part(params.service)) return SignError{"service missing or malformed"};
   return std::nullopt;
 }
 
@@ -103,9 +75,9 @@ Expected<SignedHeaders, SignError> sign_headers(const RequestView& request,
   // The signer owns these headers: a value already on the request is replaced
   // by the one signed here, never sent twice.
   auto replaced = [&](std::string_view name) {
-    return iequals(name, "authorization") || iequals(name, "x-amz-date") ||
-           (has_token && iequals(name, "x-amz-security-token")) ||
-           (options.add_content_sha256_header && iequals(name, "x-amz-content-sha256"));
+    return text::iequals(name, "authorization") || text::iequals(name, "x-amz-date") ||
+           (has_token && text::iequals(name, "x-amz-security-token")) ||
+           (options.add_content_sha256_header && text::iequals(name, "x-amz-content-sha256"));
   };
   std::vector<HeaderView> headers;
   headers.reserve(request.headers.size() + 3);
@@ -163,7 +135,7 @@ Expected<SignedQuery, SignError> sign_query(const RequestView& request,
     const auto existing = parse_query(request.target.substr(question + 1));
     if (!existing) return Unexpected(SignError{"request query holds a malformed percent escape"});
     for (const auto& p : *existing) {
-      if (iequals(p.name, "X-Amz-Signature") || iequals(p.name, "X-Amz-Credential")) {
+      if (text::iequals(p.name, "X-Amz-Signature") || text::iequals(p.name, "X-Amz-Credential")) {
         return Unexpected(SignError{"request is already signed"});
       }
     }
@@ -175,11 +147,7 @@ Expected<SignedQuery, SignError> sign_query(const RequestView& request,
   std::string signed_headers;
   {
     std::vector<std::string> lowered;
-    for (auto n : names) {
-      std::string l(n);
-      for (char& c : l) c = lower(c);
-      lowered.push_back(std::move(l));
-    }
+    for (auto n : names) lowered.push_back(text::lower(n));
     std::sort(lowered.begin(), lowered.end());
     lowered.erase(std::unique(lowered.begin(), lowered.end()), lowered.end());
     for (const auto& l : lowered) {

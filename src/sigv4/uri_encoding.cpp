@@ -1,32 +1,13 @@
 // AWS's RFC 3986 percent-encoding, strict decoding and canonical URIs.
 #include "upgate/sigv4/uri_encoding.hpp"
 
-#include <array>
 #include <vector>
+
+#include "upgate/text.hpp"
 
 namespace upgate::sigv4 {
 
 namespace {
-
-constexpr std::array<bool, 256> make_unreserved(bool keep_slash) {
-  std::array<bool, 256> t{};
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  t['-'] = t['_'] = t['.'] = t['~'] = true;
-  t['/'] = keep_slash;
-  return t;
-}
-constexpr std::array<bool, 256> kUnreserved = make_unreserved(false);
-constexpr std::array<bool, 256> kUnreservedOrSlash = make_unreserved(true);
-constexpr char kUpperHex[] = "0123456789ABCDEF";
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 // RFC 3986 remove_dot_segments plus merging of empty segments, on the path as
 // sent: "//a/./b/../c/" becomes "/a/c/".
@@ -67,16 +48,15 @@ std::string normalize_path(std::string_view path) {
 void append_uri_encoded(std::string& out, std::string_view bytes, bool encode_slash) {
   // Runs of bytes that stay are copied at once: keys are mostly such runs, and
   // this sits on the presign hot path.
-  const auto& keep = encode_slash ? kUnreserved : kUnreservedOrSlash;
   const char* p = bytes.data();
   const char* const end = p + bytes.size();
   while (p < end) {
     const char* run = p;
-    while (p < end && keep[static_cast<unsigned char>(*p)]) ++p;
+    while (p < end && stays_unencoded(*p, encode_slash)) ++p;
     if (p > run) out.append(run, static_cast<std::size_t>(p - run));
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p++);
-    const char escaped[3] = {'%', kUpperHex[c >> 4], kUpperHex[c & 0x0f]};
+    const char escaped[3] = {'%', text::kHexUpper[c >> 4], text::kHexUpper[c & 0x0f]};
     out.append(escaped, 3);
   }
 }
@@ -99,8 +79,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_as_sp
     const char c = *p;
     if (c == '%') {
       if (end - p < 3) return std::nullopt;
-      const int hi = hex_value(p[1]);
-      const int lo = hex_value(p[2]);
+      const int hi = text::hex_value(p[1]);
+      const int lo = text::hex_value(p[2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       *o++ = static_cast<char>(hi * 16 + lo);
       p += 3;

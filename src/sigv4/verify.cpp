@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <charconv>
 
+#include "upgate/http_token.hpp"
 #include "upgate/sigv4/canonical_request.hpp"
 #include "upgate/sigv4/crypto.hpp"
 #include "upgate/sigv4/signer.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::sigv4 {
 
@@ -48,37 +50,8 @@ constexpr std::string_view kContentSha256Invalid =
     "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid "
     "sha256 value.";
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool is_hex_lower(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-bool is_hex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  });
-}
-
 bool is_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !s.empty() && std::all_of(s.begin(), s.end(), text::is_digit);
 }
 
 // What may appear in one part of a credential: printable ASCII, no separator.
@@ -140,23 +113,21 @@ std::optional<AuthError> parse_credential(std::string_view text, AuthLocation wh
   return std::nullopt;
 }
 
-std::optional<AuthError> parse_signed_headers(std::string_view text, AuthLocation where,
+std::optional<AuthError> parse_signed_headers(std::string_view list, AuthLocation where,
                                               ParsedAuth& out) {
   const Wording w = wording(where);
   const std::string what = where == AuthLocation::kHeader
                                ? std::string(kHeaderMalformed) + "SignedHeaders "
                                : std::string("X-Amz-SignedHeaders ");
-  if (text.empty()) return AuthError{w.code, what + "must not be empty", {}, {}, {}, {}};
+  if (list.empty()) return AuthError{w.code, what + "must not be empty", {}, {}, {}, {}};
   std::size_t pos = 0;
-  while (pos <= text.size()) {
-    std::size_t semi = text.find(';', pos);
-    if (semi == std::string_view::npos) semi = text.size();
-    const std::string_view name = text.substr(pos, semi - pos);
+  while (pos <= list.size()) {
+    std::size_t semi = list.find(';', pos);
+    if (semi == std::string_view::npos) semi = list.size();
+    const std::string_view name = list.substr(pos, semi - pos);
     const bool ok =
-        !name.empty() && name.size() <= 256 && std::all_of(name.begin(), name.end(), [](char c) {
-          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-        });
+        name.size() <= 256 && is_http_token(name) &&
+        std::none_of(name.begin(), name.end(), [](char c) { return text::to_lower(c) != c; });
     if (!ok) {
       return AuthError{
           w.code, what + "must list lower-case header names separated by ';'", {}, {}, {}, {}};
@@ -176,7 +147,7 @@ std::optional<AuthError> parse_signed_headers(std::string_view text, AuthLocatio
 
 std::optional<AuthError> check_signature_syntax(std::string_view sig, AuthLocation where,
                                                 ParsedAuth& out) {
-  if (sig.size() != 64 || !is_hex_lower(sig)) {
+  if (!is_hex_sha256(sig)) {
     const Wording w = wording(where);
     return AuthError{
         w.code,
@@ -196,14 +167,15 @@ std::optional<AuthError> check_signature_syntax(std::string_view sig, AuthLocati
 std::vector<std::string_view> header_values(const RequestView& r, std::string_view name) {
   std::vector<std::string_view> out;
   for (const auto& h : r.headers) {
-    if (iequals(h.name, name)) out.push_back(h.value);
+    if (text::iequals(h.name, name)) out.push_back(h.value);
   }
   return out;
 }
 
 bool valid_payload_hash(std::string_view v) {
   return v == kUnsignedPayload || v == kStreamingPayload || v == kStreamingPayloadTrailer ||
-         v == kStreamingUnsignedPayloadTrailer || (v.size() == 64 && is_hex(v));
+         v == kStreamingUnsignedPayloadTrailer ||
+         (v.size() == 64 && std::all_of(v.begin(), v.end(), text::is_hex_digit));
 }
 
 std::optional<AuthError> read_content_sha256(const RequestView& request, bool required,
@@ -219,7 +191,7 @@ std::optional<AuthError> read_content_sha256(const RequestView& request, bool re
                        {}};
     return std::nullopt;
   }
-  const std::string_view v = trim(values.front());
+  const std::string_view v = text::trim(values.front());
   if (values.size() > 1 || !valid_payload_hash(v)) {
     return AuthError{
         AuthErrorCode::kInvalidArgument, std::string(kContentSha256Invalid), {}, {}, {}, {}};
@@ -241,7 +213,7 @@ Expected<ParsedAuth, AuthError> parse_header_auth(const RequestView& request,
     return refuse(AuthErrorCode::kAuthorizationHeaderMalformed,
                   malformed_prefix + "the header is too long.");
   }
-  authorization = trim(authorization);
+  authorization = text::trim(authorization);
   const std::size_t space = authorization.find(' ');
   const std::string_view algorithm = authorization.substr(0, space);
   if (algorithm != kAlgorithm) {
@@ -261,7 +233,7 @@ Expected<ParsedAuth, AuthError> parse_header_auth(const RequestView& request,
   while (pos <= rest.size()) {
     std::size_t comma = rest.find(',', pos);
     if (comma == std::string_view::npos) comma = rest.size();
-    const std::string_view component = trim(rest.substr(pos, comma - pos));
+    const std::string_view component = text::trim(rest.substr(pos, comma - pos));
     pos = comma + 1;
     const std::size_t eq = component.find('=');
     const std::string_view name = component.substr(0, eq);
@@ -291,7 +263,7 @@ Expected<ParsedAuth, AuthError> parse_header_auth(const RequestView& request,
 
   const auto dates = header_values(request, "x-amz-date");
   if (dates.size() != 1) return refuse(AuthErrorCode::kAccessDenied, std::string(kNeedsDate));
-  const std::string_view amz_date = trim(dates.front());
+  const std::string_view amz_date = text::trim(dates.front());
   const auto time = parse_amz_date(amz_date);
   if (!time) return refuse(AuthErrorCode::kAccessDenied, std::string(kNeedsDate));
   out.amz_date = std::string(amz_date);
@@ -308,7 +280,7 @@ Expected<ParsedAuth, AuthError> parse_header_auth(const RequestView& request,
     return refuse(AuthErrorCode::kInvalidToken,
                   "The provided token is malformed or otherwise invalid.");
   }
-  if (!tokens.empty()) out.security_token = std::string(trim(tokens.front()));
+  if (!tokens.empty()) out.security_token = std::string(text::trim(tokens.front()));
   return out;
 }
 
@@ -386,7 +358,7 @@ Expected<ParsedAuth, AuthError> parse_query_auth(const RequestView& request,
 
 AuthLocation detect_auth(const RequestView& request) {
   for (const auto& h : request.headers) {
-    if (iequals(h.name, "authorization")) return AuthLocation::kHeader;
+    if (text::iequals(h.name, "authorization")) return AuthLocation::kHeader;
   }
   const std::size_t question = request.target.find('?');
   if (question == std::string_view::npos) return AuthLocation::kNone;
@@ -486,13 +458,13 @@ Expected<VerifiedAuth, AuthError> verify(const RequestView& request, const Verif
   // x-amz-content-sha256 through, its value is the payload hash line anyway).
   auto is_signed = [&](std::string_view name) {
     return std::any_of(auth.signed_headers.begin(), auth.signed_headers.end(),
-                       [&](const std::string& s) { return iequals(s, name); });
+                       [&](const std::string& s) { return text::iequals(s, name); });
   };
   if (!is_signed("host"))
     return refuse(AuthErrorCode::kAccessDenied, std::string(kHeadersNotSigned));
   for (const auto& h : request.headers) {
-    if (h.name.size() >= 6 && iequals(h.name.substr(0, 6), "x-amz-") &&
-        !iequals(h.name, "x-amz-content-sha256") && !is_signed(h.name)) {
+    if (text::istarts_with(h.name, "x-amz-") && !text::iequals(h.name, "x-amz-content-sha256") &&
+        !is_signed(h.name)) {
       return refuse(AuthErrorCode::kAccessDenied, std::string(kHeadersNotSigned));
     }
   }

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "upgate/text.hpp"
+
 namespace upgate::sigv4 {
 
 using Sha256Digest = std::array<std::uint8_t, 32>;
@@ -50,11 +52,25 @@ class HmacKey {
   Sha256::State outer_;
 };
 
-// Lowercase hex, as SigV4 prints hashes and signatures.
-std::string hex(std::span<const std::uint8_t> bytes);
-void append_hex(std::string& out, std::span<const std::uint8_t> bytes);
+// Lowercase hex, as SigV4 prints hashes and signatures (text.hpp's, under SigV4's names).
+inline std::string hex(std::span<const std::uint8_t> bytes) {
+  return text::hex_lower(bytes);
+}
+inline void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
+  text::append_hex_lower(out, bytes);
+}
 inline std::string hex(const Sha256Digest& d) {
   return hex(std::span<const std::uint8_t>(d));
+}
+
+// 64 lower-case hex digits: how SigV4 writes a SHA-256 or a signature. Anything else
+// (upper case included) cannot be one of ours, so parsers refuse it as malformed.
+constexpr bool is_hex_sha256(std::string_view s) noexcept {
+  if (s.size() != 64) return false;
+  for (const char c : s) {
+    if (!text::is_digit(c) && !(c >= 'a' && c <= 'f')) return false;
+  }
+  return true;
 }
 
 // Hex SHA-256 of the empty string, the payload hash of a bodiless request.

@@ -6,6 +6,11 @@
 // returned fields plus `file` as multipart/form-data. The store checks the
 // signature over the policy, then every condition against the form, and the
 // file's size against content-length-range as it streams.
+//
+// Three parts, one job each: the policy document (its JSON both ways,
+// post_policy.cpp), writing and signing a form as boto3's generate_presigned_post
+// does (presign_post, presign_post.cpp), and checking a received form as S3 does
+// (verify_post, verify_post.cpp).
 #pragma once
 
 #include <chrono>
@@ -20,11 +25,21 @@
 #include "upgate/sigv4/amz_time.hpp"
 #include "upgate/sigv4/auth_error.hpp"
 #include "upgate/sigv4/credentials.hpp"
-#include "upgate/sigv4/presign.hpp"
+#include "upgate/sigv4/s3_endpoint.hpp"
+#include "upgate/sigv4/signer.hpp"
 #include "upgate/sigv4/signing_key.hpp"
 #include "upgate/sigv4/verify.hpp"
 
 namespace upgate::sigv4 {
+
+// ---------------------------------------------------------------------------
+// The policy document
+
+// S3's limit on a POST form's data, which bounds the policy document too.
+inline constexpr std::size_t kMaxPostPolicyBytes = 20 * 1024;
+
+// The variable S3 replaces with the posted file's name in every form field.
+inline constexpr std::string_view kFilenameVariable = "${filename}";
 
 struct PolicyCondition {
   enum class Kind { kEquals, kStartsWith, kContentLengthRange };
@@ -48,6 +63,17 @@ struct PostPolicy {
 // conditions ["eq"|"starts-with", "$field", "value"] and
 // ["content-length-range", min, max]. Hostile input: size and depth bounded.
 Expected<PostPolicy, AuthError> parse_post_policy(std::string_view json);
+
+// The fields S3 documents as exact-match only (bucket, x-amz-algorithm,
+// x-amz-credential, x-amz-date, x-amz-security-token): a starts-with on one makes
+// the policy invalid, whether presign_post is asked for it or a form brings it.
+bool exact_match_only(std::string_view lower_field);
+
+// hex(HMAC(kSigning, policy_base64)): the form's x-amz-signature.
+std::string sign_policy(std::string_view policy_base64, const SigningKey& key);
+
+// ---------------------------------------------------------------------------
+// Writing and signing a form (boto3's generate_presigned_post)
 
 struct FormField {
   std::string name;  // as sent (S3 matches field names case-insensitively)
@@ -82,8 +108,8 @@ Expected<PresignedPost, SignError> presign_post(const PresignPostRequest& reques
                                                 std::string_view region,
                                                 SigningKeyCache* cache = nullptr);
 
-// hex(HMAC(kSigning, policy_base64)).
-std::string sign_policy(std::string_view policy_base64, const SigningKey& key);
+// ---------------------------------------------------------------------------
+// Checking a received form (S3's POST Object)
 
 struct VerifiedPost {
   PostPolicy policy;

@@ -15,8 +15,19 @@
 #include "upgate/sigv4/amz_time.hpp"
 #include "upgate/sigv4/crypto.hpp"
 #include "upgate/sigv4/secret.hpp"
+#include "upgate/text.hpp"
 
 namespace upgate::sigv4 {
+
+// A region or service a signer puts into a credential scope: 1-128 of [A-Za-z0-9._-],
+// so it holds neither the scope's `/` nor anything its encodings would change.
+constexpr bool is_valid_scope_part(std::string_view part) noexcept {
+  if (part.empty() || part.size() > 128) return false;
+  for (const char c : part) {
+    if (!text::is_alnum(c) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
 
 // `YYYYMMDD/region/service/aws4_request`.
 struct CredentialScope {

@@ -10,11 +10,32 @@
 // time. CanonicalUriOptions picks one; the defaults are S3's.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace upgate::sigv4 {
+
+namespace detail {
+constexpr std::array<bool, 256> make_unreserved_table(bool keep_slash) {
+  std::array<bool, 256> t{};
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  t['-'] = t['_'] = t['.'] = t['~'] = true;
+  t['/'] = keep_slash;
+  return t;
+}
+inline constexpr std::array<bool, 256> kUnreserved = make_unreserved_table(false);
+inline constexpr std::array<bool, 256> kUnreservedOrSlash = make_unreserved_table(true);
+}  // namespace detail
+
+// Whether a byte stays as it is: the unreserved bytes, and `/` unless encode_slash.
+constexpr bool stays_unencoded(char c, bool encode_slash) noexcept {
+  return (encode_slash ? detail::kUnreserved
+                       : detail::kUnreservedOrSlash)[static_cast<unsigned char>(c)];
+}
 
 void append_uri_encoded(std::string& out, std::string_view bytes, bool encode_slash);
 std::string uri_encode(std::string_view bytes, bool encode_slash = true);

@@ -81,6 +81,16 @@ TEST(Hex, AppendsLowercase) {
   EXPECT_EQ(out, "x00abff10");
 }
 
+TEST(Hex, Sha256DigestsAreSixtyFourLowerCaseDigits) {
+  EXPECT_TRUE(is_hex_sha256(kEmptySha256));
+  EXPECT_TRUE(is_hex_sha256(std::string(64, '0')));
+  EXPECT_FALSE(is_hex_sha256(std::string(63, 'a')));
+  EXPECT_FALSE(is_hex_sha256(std::string(65, 'a')));
+  EXPECT_FALSE(is_hex_sha256(std::string(64, 'A')));  // SigV4 prints lower case only
+  EXPECT_FALSE(is_hex_sha256(std::string(63, 'a') + "g"));
+  EXPECT_FALSE(is_hex_sha256(""));
+}
+
 TEST(Base64, Rfc4648Vectors) {
   const std::pair<std::string, std::string> vectors[] = {
       {"", ""},

@@ -284,33 +284,6 @@ TEST(Presign, ErrorsNeverHoldTheSecret) {
   EXPECT_EQ(result.error().message.find(kCreds.secret_access_key.reveal()), std::string::npos);
 }
 
-TEST(S3Endpoint, ParsesSchemeHostAndPort) {
-  const auto e = S3Endpoint::parse("HTTP://Minio.Internal:9000/", true);
-  ASSERT_TRUE(e);
-  EXPECT_EQ(e->scheme, "http");
-  EXPECT_EQ(e->host, "minio.internal");
-  EXPECT_EQ(e->port, 9000);
-  EXPECT_TRUE(e->path_style);
-  EXPECT_EQ(e->host_header(), "minio.internal:9000");
-  EXPECT_EQ(S3Endpoint::parse("http://h:80", false)->port, 0);
-  EXPECT_EQ(S3Endpoint::parse("https://h:80", false)->port, 80);
-  EXPECT_EQ(S3Endpoint::parse("http://[::1]:9000", false)->host_header(), "[::1]:9000");
-  for (std::string_view bad :
-       {"", "s3.example.com", "ftp://h", "http://", "http://h:0", "http://h:65536",
-        "http://h:", "http://h:9x", "http://h/path", "http://h?x=1", "http://u@h", "http://h h",
-        "http://[::1", "http://[zz]"}) {
-    EXPECT_FALSE(S3Endpoint::parse(bad, false)) << bad;
-  }
-}
-
-TEST(S3Endpoint, AwsRegionalEndpoint) {
-  const auto e = S3Endpoint::aws("eu-west-1");
-  EXPECT_EQ(e.scheme, "https");
-  EXPECT_EQ(e.host, "s3.eu-west-1.amazonaws.com");
-  EXPECT_FALSE(e.path_style);
-  EXPECT_EQ(S3Endpoint::aws("cn-north-1").host, "s3.cn-north-1.amazonaws.com.cn");
-}
-
 // The fast path and the generic signer are independent implementations of
 // the same rules: for random inputs they must sign identically.
 TEST(Presign, AgreesWithTheGenericQuerySignerOnRandomInputs) {

@@ -145,6 +145,23 @@ TEST(SignHeaders, RefusesMissingCredentialsAndBadScope) {
   EXPECT_FALSE(sign_headers(request, kEmptySha256, params_for(&slash_id)));
 }
 
+TEST(CredentialChecks, AccessKeyIdsAndScopeParts) {
+  EXPECT_TRUE(is_valid_access_key_id("AKIAIOSFODNN7EXAMPLE"));
+  EXPECT_TRUE(is_valid_access_key_id("minio-user_1.x+y"));
+  EXPECT_TRUE(is_valid_access_key_id(std::string(128, 'A')));
+  for (std::string_view bad : {"", "AK/ID", "AK,ID", "AK=ID", "AK ID", "AK\x7fID", "AK\xc3\xa9"}) {
+    EXPECT_FALSE(is_valid_access_key_id(bad)) << bad;
+  }
+  EXPECT_FALSE(is_valid_access_key_id(std::string(129, 'A')));
+  EXPECT_TRUE(is_valid_scope_part("us-east-1"));
+  EXPECT_TRUE(is_valid_scope_part("s3"));
+  EXPECT_TRUE(is_valid_scope_part("my_region.1"));
+  for (std::string_view bad : {"", "us/east", "us east", "us%2Feast", "r\xc3\xa9gion"}) {
+    EXPECT_FALSE(is_valid_scope_part(bad)) << bad;
+  }
+  EXPECT_FALSE(is_valid_scope_part(std::string(129, 'a')));
+}
+
 TEST(SignHeaders, ErrorsNeverHoldTheSecret) {
   const HeaderView host[] = {{"Host", "example.com"}};
   const RequestView request{"GET", "/%zz", host};

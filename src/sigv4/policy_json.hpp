@@ -1,0 +1,64 @@
+// JSON strings as the POST policy files write them: the policy document's own
+// strings, and bounded, quoted echoes of hostile values in error messages. Private to
+// the sigv4 library (post_policy.cpp, presign_post.cpp, verify_post.cpp).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "upgate/text.hpp"
+
+namespace upgate::sigv4::policy_json {
+
+inline void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        if (u < 0x20) {
+          out.append("\\u00").push_back(text::kHexLower[u >> 4]);
+          out.push_back(text::kHexLower[u & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+inline std::string json_string(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+// A bounded, JSON-quoted echo of a policy value for error messages.
+inline std::string quoted(std::string_view s) {
+  constexpr std::size_t kMax = 64;
+  if (s.size() <= kMax) return json_string(s);
+  return json_string(s.substr(0, kMax)) + "...";
+}
+
+}  // namespace upgate::sigv4::policy_json
