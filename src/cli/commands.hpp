@@ -22,5 +22,6 @@ void register_upload(CLI::App& app, int& exit_code);
 void register_bucket(CLI::App& app, int& exit_code);
 void register_apikey(CLI::App& app, int& exit_code);
 void register_check_config(CLI::App& app, int& exit_code);
+void register_webhooks(CLI::App& app, int& exit_code);
 
 }  // namespace upgate::cli

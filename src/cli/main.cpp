@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   upgate::cli::register_bucket(app, exit_code);
   upgate::cli::register_apikey(app, exit_code);
   upgate::cli::register_check_config(app, exit_code);
+  upgate::cli::register_webhooks(app, exit_code);
 
   try {
     app.parse(argc, argv);

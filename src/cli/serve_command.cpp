@@ -13,12 +13,14 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "serve_events.hpp"
 #include "serve_reload.hpp"
 #include "serve_runtime.hpp"
 #include "serve_store.hpp"
 #include "upgate/api/api_config.hpp"
 #include "upgate/api/api_runtime.hpp"
 #include "upgate/api/api_server.hpp"
+#include "upgate/api/events_config.hpp"
 #include "upgate/api/json_log.hpp"
 #include "upgate/config/refreshing_credentials.hpp"
 #include "upgate/s3client/http_transport.hpp"
@@ -207,7 +209,26 @@ int run_serve(ServeOptions& options) {
   // (serve_store.hpp); if it cannot, serve stops before issuing a URL. Only with
   // --no-store are URLs signed with an ephemeral key pair, unless credentials were
   // configured.
-  auto started_store = ServeStore::start(config, options.store, logger);
+  // Events first: the store's listener writes to their outbox (serve_events.hpp).
+  auto events_settings = api::load_events_settings(config.config_path);
+  if (!events_settings) {
+    std::cerr << "upgate serve: " << events_settings.error().describe() << '\n';
+    return kExitUsage;
+  }
+  auto started_events = ServeEvents::start(*events_settings, serve_data_dir(options.store), logger);
+  if (!started_events) {
+    api::log_json(*logger, spdlog::level::err,
+                  api::json_log_line("error", "cannot start the events pipeline",
+                                     {{"reason", started_events.error().message}}));
+    logger->flush();
+    spdlog::shutdown();
+    std::cerr << "upgate serve: " << started_events.error().message << '\n';
+    return started_events.error().usage ? kExitUsage : kExitFailure;
+  }
+  std::unique_ptr<ServeEvents> serve_events = std::move(*started_events);
+  auto started_store = ServeStore::start(
+      config, options.store, logger,
+      serve_events ? serve_events->store_listener() : store::ObjectChangeListener{});
   if (!started_store) {
     api::log_json(*logger, spdlog::level::err,
                   api::json_log_line("error", "cannot start the embedded store",
@@ -268,7 +289,9 @@ int run_serve(ServeOptions& options) {
   reloader.reset();
   if (credentials) credentials->stop();
   embedded_store.reset();  // stops the store after the API has drained
-  logger->flush();         // every access line before the last line
+  // Then the deliverer: requests in progress get a moment; the rest waits in the outbox.
+  if (serve_events) serve_events->stop(std::chrono::seconds(5));
+  logger->flush();  // every access line before the last line
   api::log_json(*logger, spdlog::level::info,
                 api::json_log_line("info", "upgate serve stopped", {}));
   logger->flush();

@@ -132,9 +132,15 @@ Expected<std::optional<StoreListen>, ServeStoreError> ServeStore::planned_listen
   return std::optional<StoreListen>(std::move(out));
 }
 
+std::filesystem::path serve_data_dir(const ServeStoreFlags& flags) {
+  if (flags.data_dir) return *flags.data_dir;
+  if (const char* dir = env("UPGATE_DATA_DIR")) return dir;
+  return store::default_data_dir();
+}
+
 Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
     api::ApiConfig& config, const ServeStoreFlags& flags,
-    const std::shared_ptr<spdlog::logger>& logger_ptr) {
+    const std::shared_ptr<spdlog::logger>& logger_ptr, store::ObjectChangeListener on_change) {
   spdlog::logger& logger = *logger_ptr;
   auto listen = planned_listen(config, flags);
   if (!listen) return Unexpected(std::move(listen).error());
@@ -142,13 +148,8 @@ Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
   store::EmbeddedStoreConfig store_config;
   store_config.address = (*listen)->host;
   store_config.port = (*listen)->port;
-  if (flags.data_dir) {
-    store_config.data_dir = *flags.data_dir;
-  } else if (const char* dir = env("UPGATE_DATA_DIR")) {
-    store_config.data_dir = dir;
-  } else {
-    store_config.data_dir = store::default_data_dir();
-  }
+  store_config.data_dir = serve_data_dir(flags);
+  store_config.on_change = std::move(on_change);
   if (config.s3.credentials.valid()) {
     store_config.root_key.access_key_id = config.s3.credentials.access_key_id;
     store_config.root_key.secret_access_key =

@@ -19,6 +19,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,6 +28,7 @@
 
 #include "upgate/api/api_config.hpp"
 #include "upgate/expected.hpp"
+#include "upgate/store/object_change.hpp"
 
 namespace spdlog {
 class logger;
@@ -52,6 +54,9 @@ std::function<void(const store::AccessLogEntry&)> store_access_log(
 // Adds --data-dir, --store-listen and --no-store to `serve`.
 void add_serve_store_flags(CLI::App& command, ServeStoreFlags& flags);
 
+// --data-dir, else UPGATE_DATA_DIR, else store::default_data_dir().
+std::filesystem::path serve_data_dir(const ServeStoreFlags& flags);
+
 struct ServeStoreError {
   bool usage = false;   // a bad --store-listen / UPGATE_STORE_LISTEN (exit 2), else exit 1
   std::string message;  // "embedded store: 127.0.0.1:9000 is in use (use ...)"
@@ -68,10 +73,11 @@ class ServeStore {
   // or --no-store).
   static Expected<std::optional<StoreListen>, ServeStoreError> planned_listen(
       const api::ApiConfig& config, const ServeStoreFlags& flags);
-  // Null when the endpoint is external or the store is disabled (--no-store).
+  // Null when the endpoint is external or the store is disabled (--no-store). `on_change`
+  // hears of every object created or removed, after its commit (object_change.hpp).
   static Expected<std::unique_ptr<ServeStore>, ServeStoreError> start(
       api::ApiConfig& config, const ServeStoreFlags& flags,
-      const std::shared_ptr<spdlog::logger>& logger);
+      const std::shared_ptr<spdlog::logger>& logger, store::ObjectChangeListener on_change = {});
   ~ServeStore();  // stops the store and joins its thread
 
   void allow_api_origins(const api::ApiConfig& config, std::uint16_t api_port,

@@ -8,6 +8,7 @@
 // in <data-dir>/credentials, mode 0600.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -22,6 +23,8 @@
 #include "commands.hpp"
 #include "serve_store.hpp"
 #include "upgate/api/json_log.hpp"
+#include "upgate/events/s3_record_pusher.hpp"
+#include "upgate/s3client/http_transport.hpp"
 #include "upgate/store/embedded_store.hpp"
 
 namespace upgate::cli {
@@ -40,6 +43,7 @@ struct StoreOptions {
   unsigned threads = 0;
   std::string log_level = "info";
   bool no_access_log = false;
+  std::optional<std::string> notify_url;
 };
 
 constexpr const char* kStoreHelp =
@@ -58,7 +62,13 @@ constexpr const char* kStoreHelp =
     "\n"
     "Environment: UPGATE_STORE_LISTEN, UPGATE_STORE_DATA_DIR, UPGATE_STORE_REGION,\n"
     "UPGATE_STORE_KEYS_FILE, XDG_DATA_HOME (default data dir $XDG_DATA_HOME/upgate, else\n"
-    "./var/upgate).\n"
+    "./var/upgate), UPGATE_STORE_NOTIFY_URL, UPGATE_STORE_NOTIFY_SECRET.\n"
+    "\n"
+    "Notifications: with --notify-url URL every object created or removed is POSTed there as\n"
+    "S3 event record JSON ({\"Records\":[...]}, as AWS S3 and Ceph RGW send), after its commit,\n"
+    "in order, retried while the receiver fails; UPGATE_STORE_NOTIFY_SECRET, when set, goes\n"
+    "in an X-Upgate-Events-Secret header (upgate serve's POST /v1/events/s3 checks it). Queued\n"
+    "in memory: what is unsent when the process dies is lost (docs/EVENTS.md).\n"
     "Ready: one JSON line {\"event\":\"listening\",\"s3\":URL,...} on stdout; access log after "
     "it.\n"
     "Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot start, 2 for bad arguments.";
@@ -131,6 +141,28 @@ int run_store(StoreOptions& o) {
   std::fflush(stdout);
   auto logger = api::make_json_logger(o.log_level, STDOUT_FILENO);
   if (!o.no_access_log) config.access_log = store_access_log(logger);
+  if (!o.notify_url) {
+    if (const char* v = env("UPGATE_STORE_NOTIFY_URL")) o.notify_url = v;
+  }
+  std::unique_ptr<events::S3RecordPusher> pusher;
+  if (o.notify_url) {
+    if (!o.notify_url->starts_with("http://") && !o.notify_url->starts_with("https://")) {
+      std::cerr << "upgate store: --notify-url must be an http:// or https:// URL\n";
+      return kExitUsage;
+    }
+    s3client::http_client_global_init();
+    events::S3RecordPusherOptions notify;
+    notify.url = *o.notify_url;
+    notify.region = o.region;
+    if (const char* secret = env("UPGATE_STORE_NOTIFY_SECRET")) {
+      notify.headers.emplace_back("X-Upgate-Events-Secret", secret);
+    }
+    notify.log = [logger](std::string_view line) {
+      api::log_json(*logger, spdlog::level::warn, api::json_log_line("warn", line, {}));
+    };
+    pusher = std::make_unique<events::S3RecordPusher>(std::move(notify));
+    config.on_change = [p = pusher.get()](const store::ObjectChange& change) { p->notify(change); };
+  }
 
   auto store = store::EmbeddedStore::start(std::move(config));
   if (!store) {
@@ -171,6 +203,7 @@ int run_store(StoreOptions& o) {
                 api::json_log_line("info", "upgate store stopped", {}));
   logger->flush();
   store->reset();
+  if (pusher) pusher->stop(std::chrono::seconds(5));  // what the store reported, sent
   return kExitOk;
 }
 
@@ -196,6 +229,8 @@ void register_store(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", o.threads, "I/O threads (default: one per core)");
   cmd->add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off");
   cmd->add_flag("--no-access-log", o.no_access_log, "no per-request log lines");
+  cmd->add_option("--notify-url", o.notify_url,
+                  "POST S3 event records of every created/removed object here");
   cmd->callback([options, &exit_code] { exit_code = run_store(*options); });
 }
 

@@ -71,6 +71,7 @@ Expected<std::unique_ptr<EmbeddedStore>, EmbeddedStoreError> EmbeddedStore::star
   ObjectStoreOptions store_options;
   store_options.default_region = config.region;
   store_options.sync_commits = config.sync_commits;
+  store_options.on_change = config.on_change;
   auto opened = ObjectStore::open(config.data_dir, store_options);
   if (!opened) {
     return failed(Step::data_dir, "cannot open the data directory " + config.data_dir.string() +

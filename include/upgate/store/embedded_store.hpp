@@ -25,6 +25,7 @@
 #include "upgate/s3/cors.hpp"
 #include "upgate/sigv4/credentials.hpp"
 #include "upgate/store/access_log.hpp"
+#include "upgate/store/object_change.hpp"
 #include "upgate/store/recovery_report.hpp"
 
 namespace upgate::store {
@@ -49,6 +50,8 @@ struct EmbeddedStoreConfig {
   std::optional<s3::CorsConfiguration> bucket_cors;  // set on those buckets
   std::function<void(const AccessLogEntry&)> access_log;
   bool sync_commits = true;
+  // Every object created or removed, after its commit (object_change.hpp).
+  ObjectChangeListener on_change{};
 };
 
 // $XDG_DATA_HOME/upgate when XDG_DATA_HOME is set, else ./var/upgate.

@@ -122,6 +122,20 @@ Expected<std::optional<TomlTable>, ConfigError> TomlTable::table(std::string_vie
   return std::optional<TomlTable>(TomlTable(node->as_table(), field(key)));
 }
 
+Expected<std::vector<TomlTable>, ConfigError> TomlTable::tables(std::string_view key) const {
+  std::vector<TomlTable> out;
+  const toml::node* node = as_table(table_).get(key);
+  if (node == nullptr) return out;
+  const ConfigError not_tables{field(key), "must be an array of tables ([[" + field(key) + "]])"};
+  if (!node->is_array()) return Unexpected(not_tables);
+  std::size_t i = 0;
+  for (const toml::node& item : *node->as_array()) {
+    if (!item.is_table()) return Unexpected(not_tables);
+    out.push_back(TomlTable(item.as_table(), field(key) + "[" + std::to_string(i++) + "]"));
+  }
+  return out;
+}
+
 KeyReader::KeyReader(const TomlTable& table, std::initializer_list<std::string_view> known)
     : table_(table) {
   if (auto ok = table_.allow_only(known); !ok) error_ = std::move(ok).error();

@@ -57,6 +57,9 @@ class TomlTable {
   // A sub-table ([server.tls], [profiles.avatars]); anything else is refused as
   // "must be a table ([<path>.<key>])".
   Expected<std::optional<TomlTable>, ConfigError> table(std::string_view key) const;
+  // An array of tables ([[webhooks]]), each named "<key>[i]"; empty when absent; anything
+  // else is refused as "must be an array of tables ([[<key>]])".
+  Expected<std::vector<TomlTable>, ConfigError> tables(std::string_view key) const;
 
  private:
   friend class TomlDocument;

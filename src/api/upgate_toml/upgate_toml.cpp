@@ -16,12 +16,13 @@ constexpr std::array kTables = {
     TableReader{"server", read_server_table},     TableReader{"s3", read_s3_table},
     TableReader{"cors", read_cors_table},         TableReader{"log", read_log_table},
     TableReader{"auth", read_auth_table},         TableReader{"limits", read_limits_table},
-    TableReader{"profiles", read_profiles_table},
+    TableReader{"profiles", read_profiles_table}, TableReader{"events", read_events_table},
 };
 
 constexpr auto kTableNames = [] {
-  std::array<std::string_view, kTables.size()> names{};
+  std::array<std::string_view, kTables.size() + 1> names{};
   for (std::size_t i = 0; i < kTables.size(); ++i) names[i] = kTables[i].name;
+  names[kTables.size()] = "webhooks";
   return names;
 }();
 
@@ -40,6 +41,7 @@ Expected<FileSettings, ConfigError> read_upgate_toml(std::string_view text,
     if (!*table) continue;
     if (auto ok = reader.read(**table, out); !ok) return Unexpected(std::move(ok).error());
   }
+  if (auto ok = read_webhooks_tables(root, out); !ok) return Unexpected(std::move(ok).error());
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include "toml_table.hpp"
 #include "upgate/api/api_config.hpp"
 #include "upgate/api/upload_profile.hpp"
+#include "upgate/events/webhook_endpoint.hpp"
 
 namespace upgate::api {
 
@@ -72,6 +73,16 @@ struct LimitsTable {
   std::optional<std::int64_t> max_keys;
 };
 
+// [events]: the outbox and the storage-events route (see events_config.hpp).
+struct EventsTable {
+  std::optional<std::string> outbox;
+  std::optional<std::string> secret_env;
+  std::optional<std::vector<std::string>> sns_topic_arns;
+  std::optional<std::vector<std::string>> sns_cert_hosts;
+  std::optional<std::string> sns_ca_file;
+  std::optional<std::chrono::seconds> retry_window;
+};
+
 struct FileSettings {
   ServerTable server;
   S3Table s3;
@@ -80,6 +91,9 @@ struct FileSettings {
   AuthConfig auth;  // [auth], checked; no table: no mode (the open API)
   LimitsTable limits;
   std::vector<UploadProfile> profiles;  // [profiles.NAME], validated; empty: none
+  EventsTable events;
+  bool events_table = false;                            // the file has an [events] table
+  std::vector<events::WebhookEndpointConfig> webhooks;  // [[webhooks]], in file order
 };
 
 Expected<void, ConfigError> read_server_table(const TomlTable& table, FileSettings& out);
@@ -89,6 +103,9 @@ Expected<void, ConfigError> read_log_table(const TomlTable& table, FileSettings&
 Expected<void, ConfigError> read_auth_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_limits_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_profiles_table(const TomlTable& table, FileSettings& out);
+Expected<void, ConfigError> read_events_table(const TomlTable& table, FileSettings& out);
+// [[webhooks]] is an array of tables: its reader takes the root.
+Expected<void, ConfigError> read_webhooks_tables(const TomlTable& root, FileSettings& out);
 
 // `source` names the file in syntax errors ("upgate.toml line 3: ...").
 Expected<FileSettings, ConfigError> read_upgate_toml(std::string_view text,

@@ -1,0 +1,54 @@
+// Events inside `upgate serve`: when upgate.toml has [[webhooks]] or an [events] table,
+// serve opens the durable outbox (events.outbox, default <data dir>/events.db), starts the
+// deliverer for the configured endpoints, and hands the embedded store a listener that
+// turns each committed change into its event (store_notifications.hpp) and publishes it
+// before the store answers the client (EventPipeline::publish).
+//
+// A store change whose event cannot be written (a full disk) is logged as an error with the
+// bucket and key; the object stays stored. The gap between the store's commit and the
+// outbox's (two SQLite files) is a crash window in which a change can be missed; the
+// completion call and the storage notifications of RGW/S3 do not have it (docs/EVENTS.md).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "upgate/api/events_config.hpp"
+#include "upgate/events/event_pipeline.hpp"
+#include "upgate/expected.hpp"
+#include "upgate/store/object_change.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace upgate::cli {
+
+// events.outbox, else <data_dir>/events.db.
+std::filesystem::path outbox_path(const api::EventsSettings& settings,
+                                  const std::filesystem::path& data_dir);
+
+struct ServeEventsError {
+  bool usage = false;  // a bad [[webhooks]] entry (exit 2), else the outbox (exit 1)
+  std::string message;
+};
+
+class ServeEvents {
+ public:
+  // Null when neither [[webhooks]] nor [events] is configured.
+  static Expected<std::unique_ptr<ServeEvents>, ServeEventsError> start(
+      const api::EventsSettings& settings, const std::filesystem::path& data_dir,
+      const std::shared_ptr<spdlog::logger>& logger);
+
+  store::ObjectChangeListener store_listener();
+  events::EventPipeline& pipeline() { return *pipeline_; }
+  void stop(std::chrono::milliseconds grace);
+
+ private:
+  ServeEvents() = default;
+  std::unique_ptr<events::EventPipeline> pipeline_;
+  std::shared_ptr<spdlog::logger> logger_;
+};
+
+}  // namespace upgate::cli

@@ -1,0 +1,237 @@
+"""Events through the real program (label integration): `upgate serve` with its embedded
+store and [[webhooks]] in upgate.toml delivers Standard Webhooks to a real receiver
+(receiver.mjs, which verifies every request with the `standardwebhooks` npm package);
+objects written with boto3 become upload.completed / object.deleted; upgate killed with
+SIGKILL mid-delivery and with events queued delivers them after a restart (at least once,
+same webhook-id); `upgate webhooks list|replay` read the outbox beside it; and the standalone
+`upgate store --notify-url` pushes S3 event records.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+os.environ.setdefault("BOTO_DISABLE_CRT", "true")
+import boto3  # noqa: E402
+import requests  # noqa: E402
+from botocore.config import Config  # noqa: E402
+
+from child_process import die_with_parent, stop, upgate_binary  # noqa: E402
+from ports import free_port  # noqa: E402
+from store_process import start_store  # noqa: E402
+from waiting import wait_until  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RECEIVER = os.path.join(HERE, "receiver.mjs")
+NODE = os.environ.get("UPGATE_NODE") or shutil.which("node") or "node"
+BINARY = upgate_binary()
+
+# The receiver knows only OLD; upgate signs with NEW and OLD (a rotation in progress).
+OLD = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+NEW = "whsec_b3qFkJumsbzH0t3o8/4JFB8qNUBLVmFsd4KNmKOuucQ="
+ACCESS_KEY_ID = "AKIAEVENTSINTEGRATION"
+SECRET_KEY = "events/integration/secret+key/only0000"
+BUCKET = "uploads"
+
+
+class Receiver:
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [NODE, RECEIVER, "--port", "0", "--secret", OLD], stdout=subprocess.PIPE,
+            preexec_fn=die_with_parent)
+        line = self.process.stdout.readline().decode()
+        if not line.startswith("listening "):
+            raise RuntimeError("the receiver did not start: " + line)
+        self.base = "http://127.0.0.1:" + line.split()[1]
+
+    def received(self):
+        return requests.get(self.base + "/received", timeout=10).json()
+
+    def mode(self, **mode):
+        requests.post(self.base + "/mode", data=json.dumps(mode), timeout=10).raise_for_status()
+
+    def close(self):
+        stop(self.process)
+
+
+class Serve:
+    """`upgate serve` with the embedded store in one data dir, restartable."""
+
+    def __init__(self, directory, receiver):
+        self.dir = directory
+        self.port = free_port()
+        self.store_port = free_port()
+        self.config = os.path.join(directory, "upgate.toml")
+        with open(self.config, "w") as f:
+            f.write(f"""
+[s3]
+bucket = "{BUCKET}"
+
+[events]
+retry_window = "1h"
+
+[[webhooks]]
+name = "app"
+url = "{receiver.base}/hooks"
+secret_env = "APP_WEBHOOK_SECRET"
+timeout_seconds = 2
+""")
+        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": directory,
+                    "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+                    "AWS_REGION": "us-east-1", "APP_WEBHOOK_SECRET": NEW + " " + OLD}
+        self.process = None
+        self.log = open(os.path.join(directory, "serve.log"), "ab")
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--threads", "2",
+             "--store-listen", f"127.0.0.1:{self.store_port}", "--data-dir",
+             os.path.join(self.dir, "data"), "--config", self.config],
+            env=self.env, stdout=self.log, stderr=self.log, preexec_fn=die_with_parent)
+
+        def ready():
+            if self.process.poll() is not None:
+                raise RuntimeError("upgate serve exited: " + self.log_text())
+            try:
+                return requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok
+            except requests.ConnectionError:
+                return False
+        if not wait_until(ready, timeout=30):
+            raise RuntimeError("upgate serve did not start: " + self.log_text())
+
+    def kill9(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def close(self):
+        if self.process:
+            stop(self.process)
+        self.log.close()
+
+    def log_text(self):
+        with open(os.path.join(self.dir, "serve.log"), "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def s3(self):
+        return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{self.store_port}",
+                            aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_KEY,
+                            region_name="us-east-1",
+                            config=Config(s3={"addressing_style": "path"},
+                                          retries={"max_attempts": 1}))
+
+    def webhooks(self, *args):
+        return subprocess.run(
+            [BINARY, "webhooks", *args, "--config", self.config, "--data-dir",
+             os.path.join(self.dir, "data")],
+            env=self.env, capture_output=True, text=True, timeout=30)
+
+
+class ServeEventsTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="upgate-events-")
+        self.addCleanup(self.tmp.cleanup)
+        self.receiver = Receiver()
+        self.addCleanup(self.receiver.close)
+        self.serve = Serve(self.tmp.name, self.receiver)
+        self.addCleanup(self.serve.close)
+        self.serve.start()
+
+    def accepted(self):
+        return self.receiver.received()["accepted"]
+
+    def test_store_writes_become_signed_webhooks_in_order(self):
+        s3 = self.serve.s3()
+        s3.put_object(Bucket=BUCKET, Key="photos/cat one.png", Body=b"\x89PNG\r\n\x1a\n" + b"0" * 64,
+                      ContentType="image/png", Metadata={"album": "cats"})
+        s3.copy_object(Bucket=BUCKET, Key="photos/copy.png",
+                       CopySource={"Bucket": BUCKET, "Key": "photos/cat one.png"})
+        s3.delete_object(Bucket=BUCKET, Key="photos/cat one.png")
+        s3.delete_object(Bucket=BUCKET, Key="never-there")  # changes nothing: no event
+        self.assertTrue(wait_until(lambda: len(self.accepted()) >= 3, timeout=60),
+                        self.receiver.received())
+        time.sleep(1)
+        got = self.accepted()
+        self.assertEqual([(a["type"], a["key"]) for a in got],
+                         [("upload.completed", "photos/cat one.png"),
+                          ("upload.completed", "photos/copy.png"),
+                          ("object.deleted", "photos/cat one.png")])
+        self.assertEqual(self.receiver.received()["rejected"], 0)
+        for a in got:
+            self.assertEqual(a["id"], a["bodyId"])
+            self.assertRegex(a["id"], r"^evt_[0-9a-f]{32}$")
+        # The secrets appear nowhere in upgate's output.
+        for secret in (OLD, NEW, SECRET_KEY):
+            self.assertNotIn(secret, self.serve.log_text())
+
+        listed = self.serve.webhooks("list", "--json")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        rows = json.loads(listed.stdout)
+        self.assertEqual(len(rows), 3)
+        self.assertTrue(all(r["state"] == "delivered" and r["endpoint"] == "app" for r in rows))
+        replayed = self.serve.webhooks("replay", got[0]["id"])
+        self.assertEqual(replayed.returncode, 0, replayed.stderr)
+        self.assertTrue(wait_until(lambda: len(self.accepted()) == 4, timeout=30))
+        self.assertEqual(self.accepted()[3]["id"], got[0]["id"])
+        missing = self.serve.webhooks("replay", "evt_" + "0" * 32)
+        self.assertNotEqual(missing.returncode, 0)
+
+    def test_kill_9_mid_delivery_redelivers_with_the_same_id(self):
+        # The receiver records the request, then holds its answer: upgate dies waiting.
+        self.receiver.mode(status=204, delay_ms=20000)
+        self.serve.s3().put_object(Bucket=BUCKET, Key="held.txt", Body=b"hello",
+                                   ContentType="text/plain")
+        self.assertTrue(wait_until(lambda: len(self.accepted()) == 1, timeout=60))
+        first = self.accepted()[0]["id"]
+        self.serve.kill9()
+        self.receiver.mode(status=204, delay_ms=0)
+        self.serve.start()
+        self.assertTrue(wait_until(lambda: len(self.accepted()) >= 2, timeout=60),
+                        self.receiver.received())
+        ids = [a["id"] for a in self.accepted()]
+        self.assertEqual(set(ids), {first})  # at least once, never another id
+
+    def test_kill_9_with_events_queued_delivers_them_after_restart(self):
+        self.receiver.mode(status=503)
+        s3 = self.serve.s3()
+        for i in range(5):
+            s3.put_object(Bucket=BUCKET, Key=f"queued/{i}.txt", Body=b"x" * (i + 1),
+                          ContentType="text/plain")
+        queued = self.serve.webhooks("list", "--undelivered", "--json")
+        self.assertEqual(queued.returncode, 0, queued.stderr)
+        self.assertEqual(len(json.loads(queued.stdout)), 5)
+        self.serve.kill9()
+        self.receiver.mode(status=204)
+        self.serve.start()
+        self.assertTrue(wait_until(lambda: len({a["id"] for a in self.accepted()}) == 5,
+                                   timeout=90), self.receiver.received())
+        self.assertEqual(sorted(a["key"] for a in self.accepted()),
+                         [f"queued/{i}.txt" for i in range(5)])
+
+
+class StoreNotifyUrlTest(unittest.TestCase):
+    def test_standalone_store_pushes_s3_event_records(self):
+        receiver = Receiver()
+        self.addCleanup(receiver.close)
+        store = start_store(extra_args=["--notify-url", receiver.base + "/records",
+                                        "--bucket", BUCKET])
+        self.addCleanup(store.close)
+        s3 = boto3.client("s3", endpoint_url=store.endpoint,
+                          aws_access_key_id=store.access_key_id,
+                          aws_secret_access_key=store.secret_access_key, region_name="us-east-1",
+                          config=Config(s3={"addressing_style": "path"}))
+        s3.put_object(Bucket=BUCKET, Key="a b.txt", Body=b"hello")
+        s3.delete_object(Bucket=BUCKET, Key="a b.txt")
+        self.assertTrue(wait_until(lambda: len(receiver.received()["records"]) == 2, timeout=30))
+        records = receiver.received()["records"]
+        self.assertEqual([r["eventName"] for r in records],
+                         ["ObjectCreated:Put", "ObjectRemoved:Delete"])
+        self.assertEqual(records[0]["key"], "a+b.txt")
+        self.assertEqual(records[0]["size"], 5)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
