@@ -215,6 +215,13 @@ struct ApiServer::State {
       details.error = note->error;
       details.remote = note->remote;
     }
+    if (record.route == "storage_events_path") {
+      // The path holds the events secret: never in a log line.
+      http::RequestRecord redacted = record;
+      redacted.path = "/v1/events/s3/<secret>";
+      log_json(*options.logger, spdlog::level::info, format_access_line(redacted, details));
+      return;
+    }
     log_json(*options.logger, spdlog::level::info, format_access_line(record, details));
   }
 
@@ -273,6 +280,12 @@ struct ApiServer::State {
             http::StaticAsset{std::string(kFallbackIndex), "text/html; charset=utf-8"};
       }
       demo = std::make_unique<http::InMemoryFiles>(std::move(files));
+    }
+    if (options.storage_events) {
+      auto handler = storage_events_handler(options.storage_events);
+      router.exact(Method::post, std::string(kStorageEventsPath), handler, "storage_events");
+      router.prefix(Method::post, std::string(kStorageEventsPath) + "/", handler,
+                    "storage_events_path");
     }
     router.fallback([this](Exchange& ex) { return fallback(ex); }, "demo");
   }

@@ -244,6 +244,7 @@ int run_serve(ServeOptions& options) {
 
   api::ApiServerOptions server_options;
   server_options.logger = logger;
+  if (serve_events) server_options.storage_events = serve_events->storage_events_route();
   server_options.upload_tokens = std::move(upload_tokens);
   const auto credentials = signing_credentials(config, logger);
   auto server = api::ApiServer::create(

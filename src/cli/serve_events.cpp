@@ -15,6 +15,66 @@ std::filesystem::path outbox_path(const api::EventsSettings& config,
   return data_dir / "events.db";
 }
 
+namespace {
+
+// A bounded GET for SNS: its certificates and its SubscribeURL.
+Expected<std::string, std::string> https_get(const std::string& url, std::size_t max_bytes) {
+  s3client::HttpRequest request;
+  request.method = "GET";
+  request.url = url;
+  request.connect_timeout = std::chrono::seconds(5);
+  request.total_timeout = std::chrono::seconds(10);
+  request.max_response_body = max_bytes;
+  auto answer = s3client::perform(request);
+  if (!answer) return Unexpected(answer.error().message);
+  if (answer->status != 200) return Unexpected("HTTP " + std::to_string(answer->status));
+  if (answer->body_truncated) return Unexpected(std::string("the answer is too large"));
+  return std::move(answer->body);
+}
+
+Expected<std::shared_ptr<api::StorageEventsRoute>, ServeEventsError> make_storage_events_route(
+    const api::EventsSettings& config, const config::Environment& environment,
+    events::EventPipeline& pipeline) {
+  const std::string field = "events.secret_env";
+  auto value = environment.get(config.events.secret_env);
+  if (!value || value->empty()) {
+    return Unexpected(ServeEventsError{
+        true, field + ": the variable " + config.events.secret_env + " is not set"});
+  }
+  events::StorageEventsIngestOptions options;
+  std::string_view rest = *value;
+  while (!rest.empty()) {
+    const auto start = rest.find_first_not_of(" \t");
+    if (start == std::string_view::npos) break;
+    rest.remove_prefix(start);
+    const auto end = rest.find_first_of(" \t");
+    options.secrets.emplace_back(rest.substr(0, end));
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
+  }
+  events::SnsVerifierOptions sns;
+  if (!config.events.sns_cert_hosts.empty()) sns.cert_host_patterns = config.events.sns_cert_hosts;
+  sns.allowed_topic_arns = config.events.sns_topic_arns;
+  sns.trusted_ca_file = config.events.sns_ca_file;
+  sns.require_signature_version_2 = true;
+  const std::size_t max_cert = sns.max_certificate_bytes;
+  auto verifier = events::SnsVerifier::create(
+      std::move(sns), [max_cert](const std::string& url) { return https_get(url, max_cert); });
+  if (!verifier) return Unexpected(ServeEventsError{true, "events: " + verifier.error()});
+  options.sns = std::move(*verifier);
+  options.confirm = [](const std::string& url) -> Expected<void, std::string> {
+    auto got = https_get(url, 64 * 1024);
+    if (!got) return Unexpected(std::move(got).error());
+    return {};
+  };
+  auto ingest = events::StorageEventsIngest::create(std::move(options));
+  if (!ingest) return Unexpected(ServeEventsError{true, field + ": " + ingest.error()});
+  auto route = std::make_shared<api::StorageEventsRoute>(
+      api::StorageEventsRoute{std::move(*ingest), &pipeline});
+  return route;
+}
+
+}  // namespace
+
 Expected<std::unique_ptr<ServeEvents>, ServeEventsError> ServeEvents::start(
     const api::EventsSettings& config, const std::filesystem::path& data_dir,
     const std::shared_ptr<spdlog::logger>& logger) {
@@ -45,6 +105,11 @@ Expected<std::unique_ptr<ServeEvents>, ServeEventsError> ServeEvents::start(
   }
   std::unique_ptr<ServeEvents> out(new ServeEvents());
   out->pipeline_ = std::move(*pipeline);
+  if (!config.events.secret_env.empty()) {
+    auto route = make_storage_events_route(config, environment, *out->pipeline_);
+    if (!route) return Unexpected(std::move(route).error());
+    out->route_ = std::move(*route);
+  }
   out->logger_ = logger;
   std::string names;
   for (const auto& e : out->pipeline_->endpoints()) names += (names.empty() ? "" : ",") + e.name;

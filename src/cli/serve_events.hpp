@@ -15,6 +15,7 @@
 #include <string>
 
 #include "upgate/api/events_config.hpp"
+#include "upgate/api/storage_events_route.hpp"
 #include "upgate/events/event_pipeline.hpp"
 #include "upgate/expected.hpp"
 #include "upgate/store/object_change.hpp"
@@ -43,12 +44,15 @@ class ServeEvents {
 
   store::ObjectChangeListener store_listener();
   events::EventPipeline& pipeline() { return *pipeline_; }
+  // POST /v1/events/s3's state when events.secret_env is set, else null.
+  std::shared_ptr<const api::StorageEventsRoute> storage_events_route() const { return route_; }
   void stop(std::chrono::milliseconds grace);
 
  private:
   ServeEvents() = default;
   std::unique_ptr<events::EventPipeline> pipeline_;
   std::shared_ptr<spdlog::logger> logger_;
+  std::shared_ptr<api::StorageEventsRoute> route_;
 };
 
 }  // namespace upgate::cli

@@ -4,6 +4,8 @@
 //   POST /api/s3/getPresignedUrl   the seed's contract          (+ OPTIONS preflight)
 //   POST /v1/uploads               the full form                (+ OPTIONS preflight)
 //   GET  /v1/downloads?key=...     presigned GET                (+ OPTIONS preflight)
+//   POST /v1/events/s3[/<secret>]  storage reports objects (storage_events_route.hpp),
+//                                  when ApiServerOptions::storage_events is set
 //   GET  /healthz                  the process answers
 //   GET  /readyz                   ready to serve (the `ready` hook agrees, not draining
 //                                  or stopping); 503 with a reason otherwise
@@ -36,6 +38,7 @@
 
 #include "upgate/api/api_runtime.hpp"
 #include "upgate/api/metrics.hpp"
+#include "upgate/api/storage_events_route.hpp"
 #include "upgate/api/upload_token.hpp"
 #include "upgate/expected.hpp"
 #include "upgate/http/server.hpp"
@@ -53,6 +56,8 @@ struct ApiServerOptions {
   // Signs and checks the upload tokens of /v1/multipart; null: a random secret of this
   // process (its tokens are refused by any other copy and after a restart).
   std::shared_ptr<const UploadTokenSigner> upload_tokens;
+  // POST /v1/events/s3[/<secret>] (storage_events_route.hpp); null: the route is off.
+  std::shared_ptr<const StorageEventsRoute> storage_events;
 };
 
 class ApiServer {

@@ -36,6 +36,12 @@ NEW = "whsec_b3qFkJumsbzH0t3o8/4JFB8qNUBLVmFsd4KNmKOuucQ="
 ACCESS_KEY_ID = "AKIAEVENTSINTEGRATION"
 SECRET_KEY = "events/integration/secret+key/only0000"
 BUCKET = "uploads"
+ROUTE_SECRET = "route-secret-for-the-events-test-0001"
+RGW_RECORDS = json.dumps({"Records": [{
+    "eventVersion": "2.2", "eventSource": "ceph:s3", "awsRegion": "default",
+    "eventTime": "2030-05-31T12:00:00.000000Z", "eventName": "ObjectCreated:Put",
+    "s3": {"bucket": {"name": "rgw-bucket"},
+           "object": {"key": "from rgw.png", "size": 12, "eTag": "abc123", "sequencer": "0A"}}}]})
 
 
 class Receiver:
@@ -73,6 +79,7 @@ bucket = "{BUCKET}"
 
 [events]
 retry_window = "1h"
+secret_env = "EVENTS_ROUTE_SECRET"
 
 [[webhooks]]
 name = "app"
@@ -82,7 +89,8 @@ timeout_seconds = 2
 """)
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": directory,
                     "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-                    "AWS_REGION": "us-east-1", "APP_WEBHOOK_SECRET": NEW + " " + OLD}
+                    "AWS_REGION": "us-east-1", "APP_WEBHOOK_SECRET": NEW + " " + OLD,
+                    "EVENTS_ROUTE_SECRET": ROUTE_SECRET}
         self.process = None
         self.log = open(os.path.join(directory, "serve.log"), "ab")
 
@@ -210,6 +218,30 @@ class ServeEventsTest(unittest.TestCase):
                                    timeout=90), self.receiver.received())
         self.assertEqual(sorted(a["key"] for a in self.accepted()),
                          [f"queued/{i}.txt" for i in range(5)])
+
+
+    def post(self, path, body, headers=None):
+        return requests.post(f"http://127.0.0.1:{self.serve.port}{path}", data=body,
+                             headers=headers or {}, timeout=30)
+
+    def test_rgw_records_with_the_secret_become_one_webhook_per_object_version(self):
+        refused = self.post("/v1/events/s3", RGW_RECORDS, {"X-Upgate-Events-Secret": "wrong"})
+        self.assertEqual(refused.status_code, 401, refused.text)
+        self.assertEqual(self.post("/v1/events/s3", RGW_RECORDS).status_code, 401)
+        ok = self.post("/v1/events/s3", RGW_RECORDS, {"X-Upgate-Events-Secret": ROUTE_SECRET})
+        self.assertEqual(ok.status_code, 200, ok.text)
+        self.assertEqual(ok.json()["events"], 1)
+        again = self.post("/v1/events/s3/" + ROUTE_SECRET, RGW_RECORDS)  # RGW retried: deduped
+        self.assertEqual(again.status_code, 200, again.text)
+        self.assertEqual(again.json()["duplicates"], 1)
+        self.assertEqual(self.post("/v1/events/s3", "{\"Records\":[{}]}",
+                                   {"X-Upgate-Events-Secret": ROUTE_SECRET}).status_code, 400)
+        self.assertTrue(wait_until(lambda: len(self.accepted()) == 1, timeout=60))
+        time.sleep(1)
+        got = self.accepted()
+        self.assertEqual(len(got), 1)
+        self.assertEqual((got[0]["type"], got[0]["key"]), ("upload.completed", "from rgw.png"))
+        self.assertNotIn(ROUTE_SECRET, self.serve.log_text())
 
 
 class StoreNotifyUrlTest(unittest.TestCase):
