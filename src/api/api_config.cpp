@@ -309,6 +309,15 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   if (auto ok = read_limits(file.limits, redis_url, config.limits); !ok) {
     return Unexpected(std::move(ok).error());
   }
+  if (file.uppy.profile) {
+    if (!config.profiles.resolve(*file.uppy.profile, "uppy.profile")) {
+      return fail("uppy.profile", "names no profile (nor a folder of the \"*\" profile)");
+    }
+    config.uppy.profile = *file.uppy.profile;
+  }
+  if (file.uppy.session_seconds) {
+    config.uppy.session_lifetime = std::chrono::seconds(*file.uppy.session_seconds);
+  }
   return config;
 }
 
@@ -326,6 +335,16 @@ Expected<ApiConfig, ConfigError> load_api_config(const config::Environment& env,
   auto config = parse_api_config(env, flags, std::string_view(**text), *path);
   if (config) config->config_path = *path;
   return config;
+}
+
+}  // namespace upgate::api
+
+namespace upgate::api {
+
+std::string UppyConfig::default_profile(const ProfileSet& profiles) const {
+  if (!profile.empty()) return profile;
+  if (profiles.profiles().size() == 1) return profiles.profiles().front().name;
+  return {};
 }
 
 }  // namespace upgate::api

@@ -14,6 +14,7 @@
 #include "upgate/api/request_pipeline.hpp"
 #include "upgate/api/upload_request.hpp"
 #include "upgate/api/upload_service.hpp"
+#include "upgate/api/uppy_routes.hpp"
 #include "upgate/api/web_assets.hpp"
 #include "upgate/http/router.hpp"
 #include "upgate/http/static_files.hpp"
@@ -247,6 +248,9 @@ struct ApiServer::State {
           std::make_shared<const UploadTokenSigner>(UploadTokenSigner::ephemeral());
     }
     add_multipart_routes(
+        router, pipeline, options.upload_tokens,
+        [this](Exchange& ex, std::string_view method) { return preflight(ex, method); });
+    add_uppy_routes(
         router, pipeline, options.upload_tokens,
         [this](Exchange& ex, std::string_view method) { return preflight(ex, method); });
     router.exact(

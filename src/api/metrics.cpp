@@ -107,6 +107,8 @@ std::string_view to_string(MetricRoute route) noexcept {
       return "downloads";
     case MetricRoute::multipart:
       return "multipart";
+    case MetricRoute::uppy:
+      return "uppy";
     case MetricRoute::preflight:
       return "preflight";
     case MetricRoute::healthz:
@@ -132,6 +134,7 @@ MetricRoute metric_route_from_name(std::string_view name) noexcept {
   }
   if (name == "404" || name == "405") return MetricRoute::not_found;
   if (name.starts_with("multipart_")) return MetricRoute::multipart;  // multipart_create, ...
+  if (name.starts_with("uppy_")) return MetricRoute::uppy;            // uppy_params, ...
   return MetricRoute::other;
 }
 

@@ -15,17 +15,6 @@ using http::Exchange;
 
 enum class Step : std::uint8_t { sign, list, complete, abort };
 
-s3client::S3Client client_for(const UploadService& service) {
-  s3client::ClientOptions options;
-  options.endpoint = service.target().endpoint;
-  options.region = service.target().region;
-  options.credentials = service.current_credentials();
-  options.connect_timeout = std::chrono::seconds(5);
-  options.total_timeout = std::chrono::seconds(120);  // completing thousands of parts is slow
-  options.max_response_body = 4 * 1024 * 1024;        // a ListParts page of 1,000 parts
-  return s3client::S3Client(std::move(options));
-}
-
 class MultipartRoutes {
  public:
   MultipartRoutes(const RequestPipeline& pipeline, std::shared_ptr<const UploadTokenSigner> tokens)
@@ -56,13 +45,9 @@ class MultipartRoutes {
       co_await pipeline_.answer(ex, call, std::move(plan).error());
       co_return;
     }
-    std::optional<Expected<std::string, s3client::ClientError>> upload_id;
-    co_await ex.run_blocking([&] {
-      upload_id.emplace(s3client::create_multipart_upload(
-          client_for(service), service.target().bucket, plan->claims.key, plan->create_headers));
-    });
-    ApiReply reply = *upload_id ? multipart.created(*plan, std::move(**upload_id))
-                                : MultipartService::storage_failure(upload_id->error());
+    auto upload_id = co_await create_stored_upload(ex, service, *plan);
+    ApiReply reply = upload_id ? multipart.created(*plan, std::move(*upload_id))
+                               : MultipartService::storage_failure(upload_id.error());
     reply.profile = plan->profile;
     co_await pipeline_.answer(ex, call, std::move(reply));
   }
@@ -123,13 +108,9 @@ class MultipartRoutes {
  private:
   awaitable<ApiReply> list(Exchange& ex, const UploadService& service,
                            const MultipartService& multipart, const UploadClaims& claims) const {
-    std::optional<Expected<std::vector<s3client::UploadedPart>, s3client::ClientError>> parts;
-    co_await ex.run_blocking([&] {
-      parts.emplace(s3client::list_parts(client_for(service), service.target().bucket, claims.key,
-                                         claims.upload_id));
-    });
-    if (!*parts) co_return MultipartService::storage_failure(parts->error());
-    co_return multipart.listed(claims, **parts);
+    auto parts = co_await list_stored_parts(ex, service, claims);
+    if (!parts) co_return MultipartService::storage_failure(parts.error());
+    co_return multipart.listed(claims, *parts);
   }
 
   awaitable<ApiReply> complete(Exchange& ex, const UploadService& service,
@@ -137,7 +118,7 @@ class MultipartRoutes {
                                const UploadClaims& claims) const {
     std::optional<ApiReply> reply;
     co_await ex.run_blocking([&] {
-      const s3client::S3Client client = client_for(service);
+      const s3client::S3Client client = multipart_client(service);
       const std::string& bucket = service.target().bucket;
       auto parts = s3client::list_parts(client, bucket, claims.key, claims.upload_id);
       if (!parts) {
@@ -159,12 +140,8 @@ class MultipartRoutes {
 
   awaitable<ApiReply> abort(Exchange& ex, const UploadService& service,
                             const MultipartService& multipart, const UploadClaims& claims) const {
-    std::optional<Expected<void, s3client::ClientError>> aborted;
-    co_await ex.run_blocking([&] {
-      aborted.emplace(s3client::abort_multipart_upload(client_for(service), service.target().bucket,
-                                                       claims.key, claims.upload_id));
-    });
-    if (!*aborted) co_return MultipartService::storage_failure(aborted->error());
+    auto aborted = co_await abort_stored_upload(ex, service, claims);
+    if (!aborted) co_return MultipartService::storage_failure(aborted.error());
     co_return multipart.aborted(claims);
   }
 
@@ -198,6 +175,48 @@ class MultipartRoutes {
 };
 
 }  // namespace
+
+s3client::S3Client multipart_client(const UploadService& service) {
+  s3client::ClientOptions options;
+  options.endpoint = service.target().endpoint;
+  options.region = service.target().region;
+  options.credentials = service.current_credentials();
+  options.connect_timeout = std::chrono::seconds(5);
+  options.total_timeout = std::chrono::seconds(120);  // completing thousands of parts is slow
+  options.max_response_body = 4 * 1024 * 1024;        // a ListParts page of 1,000 parts
+  return s3client::S3Client(std::move(options));
+}
+
+awaitable<Expected<std::string, s3client::ClientError>> create_stored_upload(
+    Exchange& ex, const UploadService& service, const MultipartPlan& plan) {
+  std::optional<Expected<std::string, s3client::ClientError>> upload_id;
+  co_await ex.run_blocking([&] {
+    upload_id.emplace(s3client::create_multipart_upload(
+        multipart_client(service), service.target().bucket, plan.claims.key, plan.create_headers));
+  });
+  co_return std::move(*upload_id);
+}
+
+awaitable<Expected<std::vector<s3client::UploadedPart>, s3client::ClientError>> list_stored_parts(
+    Exchange& ex, const UploadService& service, const UploadClaims& claims) {
+  std::optional<Expected<std::vector<s3client::UploadedPart>, s3client::ClientError>> parts;
+  co_await ex.run_blocking([&] {
+    parts.emplace(s3client::list_parts(multipart_client(service), service.target().bucket,
+                                       claims.key, claims.upload_id));
+  });
+  co_return std::move(*parts);
+}
+
+awaitable<Expected<void, s3client::ClientError>> abort_stored_upload(Exchange& ex,
+                                                                     const UploadService& service,
+                                                                     const UploadClaims& claims) {
+  std::optional<Expected<void, s3client::ClientError>> aborted;
+  co_await ex.run_blocking([&] {
+    aborted.emplace(s3client::abort_multipart_upload(
+        multipart_client(service), service.target().bucket, claims.key, claims.upload_id));
+  });
+  co_return std::move(*aborted);
+}
 
 void add_multipart_routes(http::Router& router, const RequestPipeline& pipeline,
                           std::shared_ptr<const UploadTokenSigner> tokens,

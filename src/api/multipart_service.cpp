@@ -53,8 +53,9 @@ void write_token_fields(json_out::ObjectWriter& o, const UploadClaims& claims,
 }
 
 // The layout is a pure function of the declared size, so it is never stored: every call
-// recomputes it from the token's size.
+// recomputes it from the token's size. No declared size: no layout (part_count 0).
 PartLayout layout_of(const UploadClaims& claims) {
+  if (claims.size == 0) return PartLayout{};
   auto layout = choose_part_layout(claims.size);
   return layout ? *layout : PartLayout{};
 }
@@ -71,12 +72,13 @@ Expected<MultipartPlan, ApiReply> MultipartService::plan_create(const UploadRequ
   const auto now = uploads_.now();
   auto plan = plan_upload(request, UploadRoute::v1, resolved, caller, now, random_id());
   if (!plan) return Unexpected(refuse(std::move(plan).error(), resolved.profile));
-  auto layout = choose_part_layout(request.size);
-  if (!layout) return Unexpected(refuse(std::move(layout).error(), plan->profile));
-
   MultipartPlan out;
   out.profile = plan->profile;
-  out.layout = *layout;
+  if (request.size != 0) {  // 0: no declared size, the client cuts the parts
+    auto layout = choose_part_layout(request.size);
+    if (!layout) return Unexpected(refuse(std::move(layout).error(), plan->profile));
+    out.layout = *layout;
+  }
   for (const auto& header : plan->headers) {
     // The object's own headers; Content-Length, If-None-Match and the whole-object
     // checksum belong to a single PUT, not to the create call.
@@ -95,15 +97,26 @@ Expected<MultipartPlan, ApiReply> MultipartService::plan_create(const UploadRequ
   return out;
 }
 
-ApiReply MultipartService::created(const MultipartPlan& plan, std::string upload_id) const {
-  UploadClaims claims = plan.claims;
-  claims.upload_id = std::move(upload_id);
-  auto token = tokens_.sign(claims);
+Expected<MultipartService::Issued, ApiReply> MultipartService::issue(const MultipartPlan& plan,
+                                                                     std::string upload_id) const {
+  Issued out;
+  out.claims = plan.claims;
+  out.claims.upload_id = std::move(upload_id);
+  auto token = tokens_.sign(out.claims);
   if (!token) {
     ApiReply reply = refuse(make_error(ErrorCode::internal_error, ""), plan.profile);
     reply.internal_detail = "upload token: " + token.error();
-    return reply;
+    return Unexpected(std::move(reply));
   }
+  out.token = std::move(*token);
+  return out;
+}
+
+ApiReply MultipartService::created(const MultipartPlan& plan, std::string upload_id) const {
+  auto issued = issue(plan, std::move(upload_id));
+  if (!issued) return std::move(issued).error();
+  const UploadClaims& claims = issued->claims;
+  const std::string& token = issued->token;
   ApiReply reply;
   reply.kind = ReplyKind::upload_url;
   reply.profile = plan.profile;
@@ -112,7 +125,7 @@ ApiReply MultipartService::created(const MultipartPlan& plan, std::string upload
   json_out::ObjectWriter o(reply.body);
   o.boolean("ok", true);
   write_token_fields(o, claims, plan.layout);
-  o.string("uploadToken", *token);
+  o.string("uploadToken", token);
   o.string("expiresAt", sigv4::format_iso8601(claims.expires_at));
   o.string("profile", plan.profile->name);
   o.string("bucket", uploads_.target().bucket);
@@ -177,9 +190,9 @@ Expected<MultipartCallRequest, ApiReply> MultipartService::read_call(
   return out;
 }
 
-Expected<UploadClaims, ApiReply> MultipartService::check_token(std::string_view token,
-                                                               const Caller& caller) const {
-  auto claims = tokens_.verify_for(token, uploads_.now(), TokenBinding{caller.id(), {}, {}});
+Expected<UploadClaims, ApiReply> MultipartService::check_token(
+    std::string_view token, const Caller& caller, std::optional<std::string_view> key) const {
+  auto claims = tokens_.verify_for(token, uploads_.now(), TokenBinding{caller.id(), key, {}});
   if (!claims) return Unexpected(token_refusal(claims.error()));
   if (claims->upload_id.empty()) {
     // A single upload's token (/v1/uploads) names no multipart upload.
@@ -188,54 +201,76 @@ Expected<UploadClaims, ApiReply> MultipartService::check_token(std::string_view 
   return std::move(*claims);
 }
 
-ApiReply MultipartService::sign_parts(const UploadClaims& claims, const ResolvedProfile& resolved,
-                                      const std::vector<std::uint32_t>& part_numbers) const {
+Expected<std::vector<sigv4::PresignedUrl>, ApiReply> MultipartService::sign_part_urls(
+    const UploadClaims& claims, const ResolvedProfile& resolved,
+    const std::vector<std::uint32_t>& part_numbers) const {
   const PartLayout layout = layout_of(claims);
+  const bool sized = layout.part_count != 0;
   for (std::uint32_t n : part_numbers) {
-    if (n > layout.part_count) {
-      return refuse(make_error(ErrorCode::invalid_part_number,
-                               "this upload has " + std::to_string(layout.part_count) +
-                                   " parts; part " + std::to_string(n) + " does not exist",
-                               "partNumbers"),
-                    resolved.profile);
+    if (sized && n > layout.part_count) {
+      return Unexpected(
+          refuse(make_error(ErrorCode::invalid_part_number,
+                            "this upload has " + std::to_string(layout.part_count) +
+                                " parts; part " + std::to_string(n) + " does not exist",
+                            "partNumbers"),
+                 resolved.profile));
     }
   }
   const auto now = uploads_.now();
-  ApiReply reply;
-  reply.kind = ReplyKind::upload_url;
-  reply.profile = resolved.profile;
-  reply.key = claims.key;
-  std::string parts_json = "[";
+  std::vector<sigv4::PresignedUrl> urls;
+  urls.reserve(part_numbers.size());
   std::string number;
   std::string length;
-  for (std::size_t i = 0; i < part_numbers.size(); ++i) {
-    number = std::to_string(part_numbers[i]);
-    length = std::to_string(layout.part_length(part_numbers[i]));
+  for (std::uint32_t part_number : part_numbers) {
+    if (part_number < 1 || part_number > kMaxPartCount) {
+      return Unexpected(refuse(make_error(ErrorCode::invalid_part_number,
+                                          "a part number must be 1 to 10000", "partNumbers"),
+                               resolved.profile));
+    }
+    number = std::to_string(part_number);
+    length = std::to_string(layout.part_length(part_number));
     const sigv4::HeaderView headers[] = {{"Content-Length", length}};
     const sigv4::QueryParamView query[] = {{"partNumber", number}, {"uploadId", claims.upload_id}};
     sigv4::PresignRequest request;
     request.method = "PUT";
     request.key = claims.key;
     request.time = now;
-    request.headers = headers;
+    if (sized) request.headers = headers;
     request.query = query;
     auto url = uploads_.presign(request, resolved.profile->url_lifetime, resolved.profile);
     if (!url) {
       url.error().key = claims.key;
-      return std::move(url).error();
+      return Unexpected(std::move(url).error());
     }
+    urls.push_back(std::move(*url));
+  }
+  return urls;
+}
+
+ApiReply MultipartService::sign_parts(const UploadClaims& claims, const ResolvedProfile& resolved,
+                                      const std::vector<std::uint32_t>& part_numbers) const {
+  auto urls = sign_part_urls(claims, resolved, part_numbers);
+  if (!urls) return std::move(urls).error();
+  const PartLayout layout = layout_of(claims);
+  ApiReply reply;
+  reply.kind = ReplyKind::upload_url;
+  reply.profile = resolved.profile;
+  reply.key = claims.key;
+  std::string parts_json = "[";
+  for (std::size_t i = 0; i < urls->size(); ++i) {
+    const sigv4::PresignedUrl& url = (*urls)[i];
     if (i > 0) parts_json += ',';
     json_out::ObjectWriter part(parts_json);
     part.number("partNumber", part_numbers[i]);
-    part.string("url", url->url);
+    part.string("url", url.url);
     part.string("method", "PUT");
     std::string& h = part.nested("headers");
     json_out::ObjectWriter hw(h);
-    for (const auto& header : url->headers) hw.string(header.name, header.value);
+    for (const auto& header : url.headers) hw.string(header.name, header.value);
     hw.close();
-    part.string("expiresAt", sigv4::format_iso8601(url->expires_at));
+    part.string("expiresAt", sigv4::format_iso8601(url.expires_at));
     part.close();
-    reply.expires_at = url->expires_at;
+    reply.expires_at = url.expires_at;
   }
   parts_json += ']';
   json_out::ObjectWriter o(reply.body);
@@ -305,6 +340,56 @@ Expected<std::vector<s3::CompletedPart>, ApiReply> MultipartService::parts_to_co
     out.push_back(std::move(completed));
   }
   if (stored != claims.size) return mismatch("the parts do not add up");
+  return out;
+}
+
+Expected<std::vector<s3::CompletedPart>, ApiReply> MultipartService::named_parts_to_complete(
+    const UploadClaims& claims, const std::vector<s3client::UploadedPart>& stored,
+    const std::vector<s3::CompletedPart>& named, std::uint64_t max_size) const {
+  auto mismatch = [&](std::string why) {
+    ApiReply reply = refuse(make_error(ErrorCode::parts_incomplete, std::move(why), "parts"));
+    reply.key = claims.key;
+    return Unexpected(std::move(reply));
+  };
+  if (named.empty()) return mismatch("parts must name at least one part");
+  if (named.size() > kMaxPartCount) return mismatch("an upload has at most 10000 parts");
+  // ETags compare without their quotes: clients send them either way.
+  auto bare = [](std::string_view etag) {
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+      etag = etag.substr(1, etag.size() - 2);
+    }
+    return etag;
+  };
+  std::vector<s3::CompletedPart> out;
+  out.reserve(named.size());
+  std::uint64_t total = 0;
+  int previous = 0;
+  for (const auto& part : named) {
+    if (part.part_number <= previous) {
+      return mismatch("parts must be in ascending order of PartNumber, each once");
+    }
+    previous = part.part_number;
+    const auto held = std::find_if(stored.begin(), stored.end(), [&](const auto& p) {
+      return p.part_number == part.part_number;
+    });
+    if (held == stored.end() || bare(held->etag) != bare(part.etag)) {
+      return mismatch("part " + std::to_string(part.part_number) +
+                      " is not in the store with that ETag");
+    }
+    total += held->size;
+    s3::CompletedPart completed;
+    completed.part_number = part.part_number;
+    completed.etag = held->etag;
+    out.push_back(std::move(completed));
+  }
+  if (total > max_size) {
+    ApiReply reply =
+        refuse(make_error(ErrorCode::file_too_large,
+                          "the parts add up to " + std::to_string(total) +
+                              " bytes, over this upload's limit of " + std::to_string(max_size)));
+    reply.key = claims.key;
+    return Unexpected(std::move(reply));
+  }
   return out;
 }
 

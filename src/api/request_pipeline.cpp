@@ -102,7 +102,13 @@ awaitable<Expected<void, ApiReply>> RequestPipeline::admit(http::Exchange& excha
         resolved ? resolved->profile->auth.value_or(ProfileAuth::required) : ProfileAuth::required;
   }
 
-  if (rule == ProfileAuth::none) {
+  if (call.session) {
+    call.caller = *call.session;
+    call.judged_by = call.session->mode;
+    metrics_.record_auth(call.session->mode, call.session->authenticated()
+                                                 ? AuthDecision::accepted
+                                                 : AuthDecision::anonymous);
+  } else if (rule == ProfileAuth::none) {
     call.caller = Caller{};
     metrics_.record_auth(auth::AuthMode::kNone, AuthDecision::anonymous);
   } else {

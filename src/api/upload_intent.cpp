@@ -13,6 +13,10 @@ std::string_view to_string(ApiRoute route) noexcept {
       return "downloads";
     case ApiRoute::multipart:
       return "multipart";
+    case ApiRoute::uppy:
+      return "uppy";
+    case ApiRoute::sessions:
+      return "sessions";
   }
   return "seed";
 }

@@ -51,6 +51,12 @@ QueryValue query_param(std::string_view query, std::string_view name) {
   return out;
 }
 
+// A refusal that names the profile it was made for (metrics and the audit line read it).
+ApiReply for_profile(ApiReply reply, const UploadProfile* profile) {
+  reply.profile = profile;
+  return reply;
+}
+
 }  // namespace
 
 bool is_json_media_type(std::string_view content_type) {
@@ -105,6 +111,14 @@ ApiReply UploadService::error_reply(ErrorStyle style, ApiError error) {
   std::string& out = reply.body;
   out.reserve(160);
   json_out::ObjectWriter o(out);
+  if (style == ErrorStyle::companion) {
+    o.string("error", to_string(error.code));
+    o.string("message", error.message);
+    if (!error.field.empty()) o.string("field", error.field);
+    if (!error.reason.empty()) o.string("reason", error.reason);
+    o.close();
+    return reply;
+  }
   o.boolean("ok", false);
   if (style == ErrorStyle::seed) {
     o.string("error", error.code == ErrorCode::missing_field ? kSeedMissing
@@ -138,15 +152,28 @@ Expected<sigv4::PresignedUrl, ApiReply> UploadService::sign(sigv4::PresignReques
   return Unexpected(std::move(reply));
 }
 
+Expected<sigv4::PresignedPost, ApiReply> UploadService::presign_post(
+    sigv4::PresignPostRequest request, std::chrono::seconds requested,
+    const UploadProfile* profile) const {
+  const Signer sign_with = signer();
+  auto lifetime = url_lifetime(ErrorStyle::v1, sign_with, requested, request.time);
+  if (!lifetime) return Unexpected(for_profile(std::move(lifetime).error(), profile));
+  request.expires = *lifetime;
+  request.bucket = target_.bucket;
+  auto form = sigv4::presign_post(request, target_.endpoint, *sign_with.credentials, target_.region,
+                                  &signing_keys_);
+  if (form) return std::move(*form);
+  ApiReply reply = error_reply(ErrorStyle::v1, make_error(ErrorCode::internal_error, ""));
+  reply.internal_detail = form.error().message;
+  return Unexpected(for_profile(std::move(reply), profile));
+}
+
 Expected<sigv4::PresignedUrl, ApiReply> UploadService::presign(sigv4::PresignRequest request,
                                                                std::chrono::seconds requested,
                                                                const UploadProfile* profile) const {
   const Signer sign_with = signer();
   auto lifetime = url_lifetime(ErrorStyle::v1, sign_with, requested, request.time);
-  if (!lifetime) {
-    lifetime.error().profile = profile;
-    return Unexpected(std::move(lifetime).error());
-  }
+  if (!lifetime) return Unexpected(for_profile(std::move(lifetime).error(), profile));
   request.expires = *lifetime;
   return sign(request, sign_with, ErrorStyle::v1, profile);
 }

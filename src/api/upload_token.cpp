@@ -12,10 +12,17 @@
 namespace upgate::api {
 namespace {
 
-constexpr std::string_view kPrefix = "ut1.";
 constexpr std::uint8_t kPayloadVersion = 1;
+
+std::string_view prefix_of(TokenPurpose purpose) {
+  return purpose == TokenPurpose::kSession ? "us1." : "ut1.";
+}
+
 // Domain separation: a MAC made for anything else under the same secret never verifies.
-constexpr std::string_view kMacContext = "upgate upload token v1\n";
+std::string_view mac_context_of(TokenPurpose purpose) {
+  return purpose == TokenPurpose::kSession ? "upgate session token v1\n"
+                                           : "upgate upload token v1\n";
+}
 constexpr std::size_t kMacBytes = 32;
 
 void put_varint(std::string& out, std::uint64_t value) {
@@ -104,10 +111,11 @@ std::optional<UploadClaims> decode(std::string_view payload) {
   return claims;
 }
 
-std::string mac_input(std::string_view payload) {
+std::string mac_input(TokenPurpose purpose, std::string_view payload) {
+  const std::string_view context = mac_context_of(purpose);
   std::string input;
-  input.reserve(kMacContext.size() + payload.size());
-  input.append(kMacContext).append(payload);
+  input.reserve(context.size() + payload.size());
+  input.append(context).append(payload);
   return input;
 }
 
@@ -186,7 +194,8 @@ UploadTokenSigner UploadTokenSigner::ephemeral() {
   return UploadTokenSigner(std::move(keys));
 }
 
-Expected<std::string, std::string> UploadTokenSigner::sign(const UploadClaims& claims) const {
+Expected<std::string, std::string> UploadTokenSigner::sign(const UploadClaims& claims,
+                                                           TokenPurpose purpose) const {
   if (claims.key.size() > kMaxKeyBytes) return Unexpected(std::string("key too long for a token"));
   for (const std::string* field : {&claims.upload_id, &claims.principal, &claims.profile,
                                    &claims.content_type, &claims.checksum}) {
@@ -199,8 +208,8 @@ Expected<std::string, std::string> UploadTokenSigner::sign(const UploadClaims& c
     return Unexpected(std::string("token expiry before 1970"));
   }
   const std::string payload = encode(claims);
-  const auto mac = keys_.front().mac(mac_input(payload));
-  std::string token(kPrefix);
+  const auto mac = keys_.front().mac(mac_input(purpose, payload));
+  std::string token(prefix_of(purpose));
   token += auth::base64url_encode(payload);
   token += '.';
   token += auth::base64url_encode(std::span<const std::uint8_t>(mac));
@@ -209,12 +218,14 @@ Expected<std::string, std::string> UploadTokenSigner::sign(const UploadClaims& c
 }
 
 Expected<UploadClaims, TokenRefusal> UploadTokenSigner::verify(std::string_view token,
-                                                               std::chrono::sys_seconds now) const {
+                                                               std::chrono::sys_seconds now,
+                                                               TokenPurpose purpose) const {
   if (token.empty()) return Unexpected(TokenRefusal::kMissing);
-  if (token.size() > kMaxTokenLength || !token.starts_with(kPrefix)) {
+  const std::string_view prefix = prefix_of(purpose);
+  if (token.size() > kMaxTokenLength || !token.starts_with(prefix)) {
     return Unexpected(TokenRefusal::kMalformed);
   }
-  token.remove_prefix(kPrefix.size());
+  token.remove_prefix(prefix.size());
   const auto dot = token.find('.');
   if (dot == std::string_view::npos) return Unexpected(TokenRefusal::kMalformed);
   const auto payload_text = token.substr(0, dot);
@@ -229,7 +240,7 @@ Expected<UploadClaims, TokenRefusal> UploadTokenSigner::verify(std::string_view 
   if (!presented || presented->size() != kMacBytes) {
     return Unexpected(TokenRefusal::kBadSignature);
   }
-  const std::string input = mac_input(*payload);
+  const std::string input = mac_input(purpose, *payload);
   bool intact = false;
   for (const auto& key : keys_) {
     const auto expected = key.mac(input);

@@ -44,6 +44,17 @@ struct LogConfig {
   bool audit = true;           // one JSON line per URL issued or refused, whatever the level
 };
 
+// [uppy]: the Uppy companion routes (uppy_routes.hpp) and upload sessions.
+struct UppyConfig {
+  // The profile (or folder of the `*` profile) Uppy's requests use when their metadata
+  // names none; empty: the only profile when there is one, else metadata must name one.
+  std::string profile;
+  std::chrono::seconds session_lifetime{3600};  // POST /v1/sessions' tokens, 60 s to 24 h
+
+  // `profile`, or the only profile's name; empty when neither.
+  std::string default_profile(const ProfileSet& profiles) const;
+};
+
 struct ApiConfig {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
@@ -63,6 +74,7 @@ struct ApiConfig {
   TrustedProxies trusted_proxies;
   // `[limits]`; redis_url also from UPGATE_REDIS_URL (it may hold a password).
   LimitsConfig limits;
+  UppyConfig uppy;
 };
 
 // What the command line said; an unset optional was not given.

@@ -18,9 +18,11 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "upgate/api/multipart_service.hpp"
 #include "upgate/api/request_pipeline.hpp"
 #include "upgate/api/upload_token.hpp"
 #include "upgate/http/router.hpp"
+#include "upgate/s3client/s3_client.hpp"
 
 namespace upgate::api {
 
@@ -28,6 +30,19 @@ inline constexpr std::string_view kMultipartPath = "/v1/multipart";
 
 using PreflightHandler =
     std::function<boost::asio::awaitable<void>(http::Exchange&, std::string_view method)>;
+
+// The S3 client upgate's own multipart calls use, for the service's target and current
+// credentials (bounded timeouts and answer size). Blocking: call it on the blocking pool.
+s3client::S3Client multipart_client(const UploadService& service);
+
+// upgate's own S3 calls about a multipart upload, each run on `ex`'s blocking pool:
+// CreateMultipartUpload for a plan (S3's uploadId), ListParts, AbortMultipartUpload.
+boost::asio::awaitable<Expected<std::string, s3client::ClientError>> create_stored_upload(
+    http::Exchange& ex, const UploadService& service, const MultipartPlan& plan);
+boost::asio::awaitable<Expected<std::vector<s3client::UploadedPart>, s3client::ClientError>>
+list_stored_parts(http::Exchange& ex, const UploadService& service, const UploadClaims& claims);
+boost::asio::awaitable<Expected<void, s3client::ClientError>> abort_stored_upload(
+    http::Exchange& ex, const UploadService& service, const UploadClaims& claims);
 
 // Adds the five routes and their preflights to `router`. `pipeline`, `tokens` and
 // `preflight` must outlive the router's handlers.

@@ -18,6 +18,12 @@
 //
 // Every call after create presents the token; the key and uploadId come only from it,
 // and it must have been issued to the same principal (upload_token.hpp).
+//
+// An upload created with no declared size (size 0: Uppy's companion routes, whose client
+// cuts its own parts and declares no size, uppy_routes.hpp) has no layout: its part URLs
+// sign no Content-Length (any part 1..10,000), and completion takes the parts the client
+// names, checks each against what S3 holds (number, ETag) and their sum against the
+// profile's (and caller's) size limit instead of a declared size.
 #pragma once
 
 #include <chrono>
@@ -35,6 +41,7 @@
 #include "upgate/s3/xml_requests.hpp"
 #include "upgate/s3client/client_error.hpp"
 #include "upgate/s3client/multipart_upload.hpp"
+#include "upgate/sigv4/presign.hpp"
 
 namespace upgate::api {
 
@@ -64,14 +71,27 @@ class MultipartService {
                                                 const ResolvedProfile& profile,
                                                 const Caller& caller) const;
   ApiReply created(const MultipartPlan& plan, std::string upload_id) const;
+  // created()'s claims and upload token, without the rendering (for other answer shapes).
+  struct Issued {
+    UploadClaims claims;
+    std::string token;
+  };
+  Expected<Issued, ApiReply> issue(const MultipartPlan& plan, std::string upload_id) const;
 
   // The body of sign (`with_part_numbers`) or of list/complete/abort.
   Expected<MultipartCallRequest, ApiReply> read_call(std::optional<std::string_view> content_type,
                                                      std::string_view body,
                                                      bool with_part_numbers) const;
-  // The token's claims when it is intact, unexpired and the caller's; else the refusal.
-  Expected<UploadClaims, ApiReply> check_token(std::string_view token, const Caller& caller) const;
+  // The token's claims when it is intact, unexpired, the caller's and (when `key` is
+  // given) for that key; else the refusal.
+  Expected<UploadClaims, ApiReply> check_token(std::string_view token, const Caller& caller,
+                                               std::optional<std::string_view> key = {}) const;
 
+  // One presigned PUT per part number, in order (each signing the part's exact length when
+  // the upload has a layout).
+  Expected<std::vector<sigv4::PresignedUrl>, ApiReply> sign_part_urls(
+      const UploadClaims& claims, const ResolvedProfile& profile,
+      const std::vector<std::uint32_t>& part_numbers) const;
   ApiReply sign_parts(const UploadClaims& claims, const ResolvedProfile& profile,
                       const std::vector<std::uint32_t>& part_numbers) const;
   ApiReply listed(const UploadClaims& claims,
@@ -79,6 +99,12 @@ class MultipartService {
   // The parts to complete with, when those S3 holds make exactly the declared object.
   Expected<std::vector<s3::CompletedPart>, ApiReply> parts_to_complete(
       const UploadClaims& claims, const std::vector<s3client::UploadedPart>& parts) const;
+  // For an upload without a declared size: the parts the client named, when each is held
+  // by S3 with that ETag (quoted or not), they are in ascending order, and together they
+  // are at most `max_size` bytes; else 409 parts_incomplete or 400 file_too_large.
+  Expected<std::vector<s3::CompletedPart>, ApiReply> named_parts_to_complete(
+      const UploadClaims& claims, const std::vector<s3client::UploadedPart>& stored,
+      const std::vector<s3::CompletedPart>& named, std::uint64_t max_size) const;
   ApiReply completed(const UploadClaims& claims, const s3client::CompletedUpload& done) const;
   ApiReply aborted(const UploadClaims& claims) const;
 

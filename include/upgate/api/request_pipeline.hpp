@@ -18,6 +18,7 @@
 //   co_await pipeline.answer(ex, call, service.presign_upload(..., call.profile, *call.caller));
 //
 // admit() decides, for the profile the intent resolves to:
+//   - an upload session's caller (ApiCall::session): that caller, credentials not looked at;
 //   - no authentication mode configured, or the profile's auth = "none": an anonymous
 //     caller, credentials not looked at;
 //   - else the chain's verdict: a caller; a refusal (401/403/503, with WWW-Authenticate);
@@ -58,8 +59,12 @@ struct ApiCall {
   std::shared_ptr<const ApiRuntime> runtime;  // taken once, by begin()
   UploadIntent intent;
   ErrorStyle style = ErrorStyle::v1;
-  ResolvedProfile profile;                           // set by admit()
-  std::optional<Caller> caller;                      // set by admit() when let through
+  ResolvedProfile profile;       // set by admit()
+  std::optional<Caller> caller;  // set by admit() when let through
+  // An upload session's caller (session_token.hpp), set by the route from the token in its
+  // path: admit() takes it as judged (it was, when the session was minted) instead of
+  // asking the authentication chain. The route checks the session's profile.
+  std::optional<Caller> session;
   auth::AuthMode judged_by = auth::AuthMode::kNone;  // the mode that gave the verdict
   std::string_view auth_reason;  // a refusal's failed check ("expired"), for the audit line
   // The RateLimit fields of the limits admit() checked, for the answer (allowed or not).

@@ -22,9 +22,11 @@ enum class ApiRoute : std::uint8_t {
   uploads,    // POST /v1/uploads
   downloads,  // GET /v1/downloads
   multipart,  // POST /v1/multipart[/sign|/list|/complete|/abort]
+  uppy,       // the Uppy companion routes under /s3/ (uppy_routes.hpp)
+  sessions,   // POST /v1/sessions: an upload session for the caller (session_token.hpp)
 };
 
-// "seed", "uploads", "downloads": the names audit lines, metrics and the hook use.
+// "seed", "uploads", "downloads", ...: the names audit lines, metrics and the hook use.
 std::string_view to_string(ApiRoute route) noexcept;
 
 struct UploadIntent {

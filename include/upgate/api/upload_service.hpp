@@ -39,6 +39,7 @@
 #include "upgate/api/upload_request.hpp"
 #include "upgate/config/refreshing_credentials.hpp"
 #include "upgate/config/s3_target.hpp"
+#include "upgate/sigv4/post_policy.hpp"
 #include "upgate/sigv4/signing_key.hpp"
 
 namespace upgate::api {
@@ -59,7 +60,9 @@ struct ApiReply {
   std::string www_authenticate;                        // for 401 (and some 403) answers
 };
 
-enum class ErrorStyle : std::uint8_t { seed, v1 };
+// companion: the shape Uppy's Companion answers with, {"error":"<code>","message":"..."}
+// (plus "field"/"reason" when known), for the /s3/ routes.
+enum class ErrorStyle : std::uint8_t { seed, v1, companion };
 
 class UploadService {
  public:
@@ -101,6 +104,11 @@ class UploadService {
   Expected<sigv4::PresignedUrl, ApiReply> presign(sigv4::PresignRequest request,
                                                   std::chrono::seconds requested,
                                                   const UploadProfile* profile) const;
+  // A browser form (S3 POST Object) for `request` in the target's bucket, valid like a URL
+  // for `requested` capped by the credentials' life; refusals as presign()'s.
+  Expected<sigv4::PresignedPost, ApiReply> presign_post(sigv4::PresignPostRequest request,
+                                                        std::chrono::seconds requested,
+                                                        const UploadProfile* profile) const;
   // The credentials URLs are signed with now, for upgate's own S3 calls (multipart).
   sigv4::Credentials current_credentials() const;
 

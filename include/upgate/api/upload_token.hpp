@@ -35,6 +35,13 @@
 
 namespace upgate::api {
 
+// What a token is for. Each purpose has its own prefix and its own MAC context, so a token
+// made for one purpose never verifies as another (a session token is never an upload token).
+enum class TokenPurpose : std::uint8_t {
+  kUpload,   // `ut1.`: an upload (single or multipart), upload_token.hpp's claims
+  kSession,  // `us1.`: an upload session for a principal (session_token.hpp)
+};
+
 // What a token binds. Every field is covered by the MAC.
 struct UploadClaims {
   std::string key;
@@ -98,11 +105,12 @@ class UploadTokenSigner {
   static UploadTokenSigner ephemeral();
 
   // The token for `claims`. Fails only when a field is longer than its bound.
-  Expected<std::string, std::string> sign(const UploadClaims& claims) const;
+  Expected<std::string, std::string> sign(const UploadClaims& claims,
+                                          TokenPurpose purpose = TokenPurpose::kUpload) const;
 
-  // The claims of an intact, unexpired token, or why not.
-  Expected<UploadClaims, TokenRefusal> verify(std::string_view token,
-                                              std::chrono::sys_seconds now) const;
+  // The claims of an intact, unexpired token made for `purpose`, or why not.
+  Expected<UploadClaims, TokenRefusal> verify(std::string_view token, std::chrono::sys_seconds now,
+                                              TokenPurpose purpose = TokenPurpose::kUpload) const;
 
   // verify(), then the binding: the principal always, the key and uploadId when given.
   Expected<UploadClaims, TokenRefusal> verify_for(std::string_view token,

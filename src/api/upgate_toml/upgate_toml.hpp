@@ -83,6 +83,12 @@ struct EventsTable {
   std::optional<std::chrono::seconds> retry_window;
 };
 
+// [uppy]
+struct UppyTable {
+  std::optional<std::string> profile;
+  std::optional<unsigned> session_seconds;
+};
+
 struct FileSettings {
   ServerTable server;
   S3Table s3;
@@ -90,6 +96,7 @@ struct FileSettings {
   LogTable log;
   AuthConfig auth;  // [auth], checked; no table: no mode (the open API)
   LimitsTable limits;
+  UppyTable uppy;
   std::vector<UploadProfile> profiles;  // [profiles.NAME], validated; empty: none
   EventsTable events;
   bool events_table = false;                            // the file has an [events] table
@@ -102,6 +109,7 @@ Expected<void, ConfigError> read_cors_table(const TomlTable& table, FileSettings
 Expected<void, ConfigError> read_log_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_auth_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_limits_table(const TomlTable& table, FileSettings& out);
+Expected<void, ConfigError> read_uppy_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_profiles_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_events_table(const TomlTable& table, FileSettings& out);
 // [[webhooks]] is an array of tables: its reader takes the root.

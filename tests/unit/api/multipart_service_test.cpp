@@ -72,6 +72,11 @@ class MultipartServiceTest : public ::testing::Test {
     return std::string(json::parse(reply.body).at("uploadToken").as_string());
   }
 
+  std::string claims_key(const std::string& token) {
+    auto claims = tokens.verify(token, kNow);
+    return claims ? claims->key : std::string();
+  }
+
   std::string code_of(const ApiReply& reply) {
     return std::string(json::parse(reply.body).at("error").at("code").as_string());
   }
@@ -215,6 +220,44 @@ TEST_F(MultipartServiceTest, CompleteNeedsEveryPartAtItsLength) {
     EXPECT_EQ(refused.error().status, 409);
     EXPECT_EQ(code_of(refused.error()), "parts_incomplete");
   }
+}
+
+TEST_F(MultipartServiceTest, WithoutADeclaredSizeTheNamedPartsAreCheckedAgainstTheStore) {
+  // Uppy declares no size: no layout, part URLs sign no length, completion takes the
+  // parts the client names.
+  const std::string token = token_for(0);
+  const auto claims = *service.check_token(token, alice, std::string_view(claims_key(token)));
+  auto urls = service.sign_part_urls(claims, resolved(), {1, 9999});
+  ASSERT_TRUE(urls.has_value());
+  for (const auto& url : *urls) EXPECT_TRUE(url.headers.empty()) << url.url;
+
+  using Part = s3client::UploadedPart;
+  const std::vector<Part> stored = {{1, "a1", 5 * kMiB}, {2, "b2", 3 * kMiB}};
+  auto named = [](std::vector<std::pair<int, std::string>> list) {
+    std::vector<s3::CompletedPart> out;
+    for (auto& [n, etag] : list) out.push_back({n, etag});
+    return out;
+  };
+  auto ok =
+      service.named_parts_to_complete(claims, stored, named({{1, "\"a1\""}, {2, "b2"}}), 8 * kMiB);
+  ASSERT_TRUE(ok.has_value()) << ok.error().body;
+  EXPECT_EQ((*ok)[0].etag, "a1");
+
+  for (const auto& wrong : {named({}), named({{2, "b2"}, {1, "a1"}}), named({{1, "zz"}}),
+                            named({{1, "a1"}, {3, "c3"}}), named({{1, "a1"}, {1, "a1"}})}) {
+    auto refused = service.named_parts_to_complete(claims, stored, wrong, 8 * kMiB);
+    ASSERT_FALSE(refused.has_value()) << wrong.size();
+    EXPECT_EQ(code_of(refused.error()), "parts_incomplete");
+  }
+  auto too_big =
+      service.named_parts_to_complete(claims, stored, named({{1, "a1"}, {2, "b2"}}), 8 * kMiB - 1);
+  ASSERT_FALSE(too_big.has_value());
+  EXPECT_EQ(code_of(too_big.error()), "file_too_large");
+
+  // The key the client names must be the one the token binds.
+  auto other_key = service.check_token(token, alice, std::string_view("big/other.mp4"));
+  ASSERT_FALSE(other_key.has_value());
+  EXPECT_EQ(code_of(other_key.error()), "upload_token_refused");
 }
 
 TEST_F(MultipartServiceTest, StorageFailuresKeepTheStoresWordsForTheLog) {
