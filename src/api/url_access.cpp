@@ -6,7 +6,7 @@
 namespace upgate::api {
 
 std::vector<std::string> UrlAccess::methods() const {
-  std::vector<std::string> out{"PUT"};
+  std::vector<std::string> out{"PUT", "POST"};
   if (!download_prefixes.empty()) out.emplace_back("GET");
   return out;
 }

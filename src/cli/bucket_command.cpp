@@ -38,7 +38,7 @@ constexpr const char* kCorsHelp =
     "  upgate bucket cors delete uploads\n"
     "\n"
     "cors.json is the seed's JSON, an array of rules:\n"
-    "  [{\"AllowedHeaders\": [\"Content-Type\"], \"AllowedMethods\": [\"PUT\"],\n"
+    "  [{\"AllowedHeaders\": [\"Content-Type\"], \"AllowedMethods\": [\"PUT\", \"POST\"],\n"
     "    \"AllowedOrigins\": [\"https://your-domain.com\"], \"ExposeHeaders\": [\"ETag\"],\n"
     "    \"MaxAgeSeconds\": 3000}]\n"
     "or aws s3api's {\"CORSRules\": [...]}; each rule may also have an \"ID\".\n"

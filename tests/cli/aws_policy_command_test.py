@@ -120,7 +120,7 @@ class LeastPrivilege(unittest.TestCase):
     def test_cors_allows_the_configured_origin_the_methods_and_the_signed_headers(self):
         (rule,) = self.documents["cors"]
         self.assertEqual(rule["AllowedOrigins"], ["https://app.example.com"])
-        self.assertEqual(rule["AllowedMethods"], ["PUT", "GET"])
+        self.assertEqual(rule["AllowedMethods"], ["PUT", "POST", "GET"])
         # avatars protects against overwrite (the default): If-None-Match is signed.
         self.assertEqual(rule["AllowedHeaders"],
                          ["Content-Type", "If-None-Match", "x-amz-checksum-sha256",
@@ -162,7 +162,7 @@ class Options(unittest.TestCase):
         self.assertEqual(statement["Resource"], [f"arn:aws:s3:::{BUCKET}/media/in/*"])
         (rule,) = documents["cors"]
         self.assertEqual(rule["AllowedOrigins"], ["https://a.example", "https://b.example"])
-        self.assertEqual(rule["AllowedMethods"], ["PUT"])
+        self.assertEqual(rule["AllowedMethods"], ["PUT", "POST"])
 
     def test_without_profiles_the_seed_like_default_needs_the_whole_bucket_and_says_so(self):
         result = run("--bucket", BUCKET, "--only", "iam")

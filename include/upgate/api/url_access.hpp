@@ -33,7 +33,8 @@ struct UrlAccess {
   std::vector<std::string> browser_headers;
   std::vector<std::string> unbounded_profiles;
 
-  // "PUT", then "GET" when some profile allows downloads.
+  // "PUT" and "POST" (a browser form upload: Uppy's single uploads), then "GET" when some
+  // profile allows downloads: the bucket CORS rule's AllowedMethods.
   std::vector<std::string> methods() const;
 };
 

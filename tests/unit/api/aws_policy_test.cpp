@@ -71,7 +71,7 @@ TEST(AwsPolicy, CorsIsTheSeedsArrayFormAndTheStoreParsesIt) {
   ASSERT_EQ(parsed->rules.size(), 1u);
   const s3::CorsRule& rule = parsed->rules[0];
   EXPECT_EQ(rule.allowed_origins, Strings{"https://app.example.com"});
-  EXPECT_EQ(rule.allowed_methods, (Strings{"PUT", "GET"}));
+  EXPECT_EQ(rule.allowed_methods, (Strings{"PUT", "POST", "GET"}));
   EXPECT_EQ(rule.allowed_headers, two_folders().browser_headers);
   EXPECT_EQ(rule.expose_headers, Strings{"ETag"});
   EXPECT_EQ(rule.max_age_seconds, 600);

@@ -24,7 +24,7 @@ TEST(UrlAccess, TheSeedLikeDefaultProfileNeedsTheWholeBucket) {
   EXPECT_EQ(access.upload_prefixes, Strings{""});
   EXPECT_EQ(access.download_prefixes, Strings{""});
   EXPECT_EQ(access.unbounded_profiles, Strings{default_profile().name});
-  EXPECT_EQ(access.methods(), (Strings{"PUT", "GET"}));
+  EXPECT_EQ(access.methods(), (Strings{"PUT", "POST", "GET"}));
 }
 
 TEST(UrlAccess, PrefixesFollowEachProfilesFolderAndKeyTemplate) {
@@ -44,7 +44,7 @@ TEST(UrlAccess, NoDownloadsMeansNoGet) {
   p.downloads = DownloadsMode::off;
   const auto access = url_access(*ProfileSet::create({p}));
   EXPECT_TRUE(access.download_prefixes.empty());
-  EXPECT_EQ(access.methods(), Strings{"PUT"});
+  EXPECT_EQ(access.methods(), (Strings{"PUT", "POST"}));
 }
 
 TEST(UrlAccess, IfNoneMatchOnlyWhenAProfileProtectsAgainstOverwrite) {
