@@ -223,7 +223,10 @@ struct ApiServer::State {
       log_json(*options.logger, spdlog::level::info, format_access_line(redacted, details));
       return;
     }
-    log_json(*options.logger, spdlog::level::info, format_access_line(record, details));
+    http::RequestRecord shown = record;
+    std::string path;
+    shown.path = loggable_path(record.path, path);
+    log_json(*options.logger, spdlog::level::info, format_access_line(shown, details));
   }
 
   void build_routes() {

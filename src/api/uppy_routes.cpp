@@ -423,6 +423,15 @@ class UppyRoutes {
 
 }  // namespace
 
+std::string_view loggable_path(std::string_view path, std::string& storage) {
+  const std::string prefix = std::string(kSessionsPath) + "/";
+  if (!path.starts_with(prefix)) return path;
+  const auto end = path.find('/', prefix.size());
+  storage = prefix + "{token}";
+  if (end != std::string_view::npos) storage += path.substr(end);
+  return storage;
+}
+
 void add_uppy_routes(http::Router& router, const RequestPipeline& pipeline,
                      std::shared_ptr<const UploadTokenSigner> tokens, PreflightHandler preflight) {
   auto routes = std::make_shared<const UppyRoutes>(pipeline, std::move(tokens));

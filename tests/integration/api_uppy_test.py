@@ -37,11 +37,13 @@ profile = "media"
 
 [profiles.media]
 folder = "media"
+key_template = "{folder}/{principal}/{id}-{name}"
 max_size = "8 MiB"
 allowed_types = ["image/*", "application/octet-stream", "text/plain"]
 
 [profiles.docs]
 folder = "docs"
+key_template = "{folder}/{principal}/{id}-{name}"
 allowed_types = ["application/pdf"]
 """
 
@@ -142,7 +144,7 @@ class UppyRoutesTest(unittest.TestCase):
         form = r.json()
         self.assertTrue(form["url"].endswith("/uploads/"), form)
         fields = form["fields"]
-        self.assertTrue(fields["key"].startswith("media/"), fields)
+        self.assertTrue(fields["key"].startswith("media/alice/"), fields)
         self.assertEqual(fields["Content-Type"], "image/png")
         self.assertEqual(fields["success_action_status"], "201")
         policy = base64.b64decode(fields["policy"]).decode()
@@ -169,7 +171,7 @@ class UppyRoutesTest(unittest.TestCase):
         data = os.urandom(7 * MiB + 3)
         headers = cookie("alice")
         key, upload_id, parts = self.multipart_upload(headers, data)
-        self.assertTrue(key.startswith("media/"), key)
+        self.assertTrue(key.startswith("media/alice/"), key)
         self.assertTrue(upload_id.startswith("ut1."), upload_id)
 
         listed = self.get(self.upload_id_path("/s3", upload_id), headers, key=key)
@@ -210,11 +212,15 @@ class UppyRoutesTest(unittest.TestCase):
         base = session["companionEndpoint"] + "/s3"
         data = os.urandom(6 * MiB)
         key, upload_id, parts = self.multipart_upload({}, data, base=base)
-        self.assertTrue(key.startswith("media/"), key)
+        self.assertTrue(key.startswith("media/carol/"), key)
         done = requests.post(self.api.base + self.upload_id_path(base, upload_id, "/complete"),
                              params={"key": key}, json={"parts": parts}, timeout=60)
         self.assertEqual(done.status_code, 200, done.text)
         self.assertEqual(self.s3.get_object(Bucket="uploads", Key=key)["Body"].read(), data)
+
+        # A session token is a credential: it never reaches a log line.
+        self.assertNotIn(session["token"], self.api.log_text() + self.api.stderr_text())
+        self.assertIn("/v1/sessions/{token}/s3/multipart", self.api.log_text())
 
         # The session is for its profile only, and for its principal's uploads only.
         other = self.get(base + "/params", filename="a.pdf", type="application/pdf",
@@ -278,7 +284,7 @@ class UppyRoutesTest(unittest.TestCase):
         fresh = session_token(TOKEN_SECRET, "dave", "media", now + 600)
         r = self.get(f"/v1/sessions/{fresh}/s3/params", filename="a.png", type="image/png")
         self.assertEqual(r.status_code, 200, r.text)  # the format as described is the format
-        self.assertTrue(r.json()["fields"]["key"].startswith("media/"), r.text)
+        self.assertTrue(r.json()["fields"]["key"].startswith("media/dave/"), r.text)
 
         expired = session_token(TOKEN_SECRET, "dave", "media", now - 1)
         r = self.get(f"/v1/sessions/{expired}/s3/params", filename="a.png", type="image/png")

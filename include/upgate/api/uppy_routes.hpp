@@ -21,6 +21,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "upgate/api/multipart_routes.hpp"
@@ -32,6 +33,11 @@ namespace upgate::api {
 
 inline constexpr std::string_view kUppyPrefix = "/s3/";
 inline constexpr std::string_view kSessionsPath = "/v1/sessions";
+
+// `path` for the access log: the token of /v1/sessions/{token}/... replaced by "{token}"
+// (a session token is a credential, and credentials never reach a log line); other paths
+// unchanged. Allocates only for session paths.
+std::string_view loggable_path(std::string_view path, std::string& storage);
 
 // Adds the routes and their preflights to `router`. `pipeline`, `tokens` and `preflight`
 // must outlive the router's handlers.
