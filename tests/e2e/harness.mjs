@@ -103,8 +103,9 @@ function startedLine(logPath) {
 /**
  * Starts `upgate serve` with the embedded store, both on ports the kernel picks.
  *   toml   upgate.toml text (upload profiles), or null for the defaults
+ *   env    more environment variables for serve (a JWT secret, a token secret)
  */
-export async function startStack({ toml = null } = {}) {
+export async function startStack({ toml = null, env: extraEnv = {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "upgate-e2e-"));
   const env = {
     PATH: process.env.PATH || "/usr/bin:/bin",
@@ -112,6 +113,7 @@ export async function startStack({ toml = null } = {}) {
     AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
     AWS_REGION: REGION,
+    ...extraEnv,
   };
   const args = ["serve", "--listen", "127.0.0.1:0", "--store-listen", "127.0.0.1:0",
     "--data-dir", path.join(dir, "data")];
@@ -156,18 +158,35 @@ export async function readObject(stack, key) {
   return Buffer.from(await response.arrayBuffer());
 }
 
+// The object's bytes, read straight from the store by the aws CLI with the store's root key
+// (for stacks whose downloads need a principal).
+export async function readStoredObject(stack, key) {
+  const out = path.join(stack.dir, `object-${Date.now()}-${Math.random().toString(16).slice(2)}`);
+  try {
+    await execFileAsync("/usr/bin/aws", [
+      "s3api", "get-object", "--bucket", stack.bucket, "--key", key, "--endpoint-url", stack.store,
+      "--output", "json", out,
+    ], { env: awsEnv(stack), maxBuffer: 1 << 20 });
+    return fs.readFileSync(out);
+  } finally {
+    fs.rmSync(out, { force: true });
+  }
+}
+
+function awsEnv(stack) {
+  return {
+    PATH: process.env.PATH, HOME: stack.dir, AWS_ACCESS_KEY_ID: stack.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY, AWS_DEFAULT_REGION: stack.region,
+    AWS_EC2_METADATA_DISABLED: "true", AWS_PAGER: "",
+  };
+}
+
 // Every key in the bucket, listed by the aws CLI with the store's root key.
 export async function listKeys(stack) {
   const { stdout } = await execFileAsync("/usr/bin/aws", [
     "s3api", "list-objects-v2", "--bucket", stack.bucket, "--endpoint-url", stack.store,
     "--output", "json",
-  ], {
-    env: {
-      PATH: process.env.PATH, HOME: stack.dir, AWS_ACCESS_KEY_ID: stack.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY, AWS_DEFAULT_REGION: stack.region,
-      AWS_EC2_METADATA_DISABLED: "true", AWS_PAGER: "",
-    },
-  });
+  ], { env: awsEnv(stack) });
   if (!stdout.trim()) return [];
   return (JSON.parse(stdout).Contents || []).map((o) => o.Key);
 }
