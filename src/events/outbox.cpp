@@ -246,15 +246,17 @@ struct Outbox::State {
       }
       return;
     }
-    for (Op& op : ops) {
-      if (op.done) op.done(nullptr);
-    }
+    // The generation moves before anyone hears of the commit: a caller whose append has
+    // returned must see work_generation() changed, or a waiter could sleep past the event.
     if (std::any_of(ops.begin(), ops.end(), [](const Op& op) { return op.wakes; })) {
       {
         std::lock_guard lock(work_mutex);
         ++generation;
       }
       work_cv.notify_all();
+    }
+    for (Op& op : ops) {
+      if (op.done) op.done(nullptr);
     }
   }
 
