@@ -220,6 +220,11 @@ class UppyRoutesTest(unittest.TestCase):
 
         # A session token is a credential: it never reaches a log line.
         self.assertNotIn(session["token"], self.api.log_text() + self.api.stderr_text())
+        # The access log is flushed once a second: give the line time to reach the file.
+        deadline = time.monotonic() + 10
+        while ("/v1/sessions/{token}/s3/multipart" not in self.api.log_text()
+               and time.monotonic() < deadline):
+            time.sleep(0.1)
         self.assertIn("/v1/sessions/{token}/s3/multipart", self.api.log_text())
 
         # The session is for its profile only, and for its principal's uploads only.
