@@ -2,6 +2,11 @@
 
 #include "http_date.hpp"
 
+#include <upgate/http/tls_context.hpp>
+
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
@@ -34,6 +39,8 @@ constexpr std::string_view kLastChunk = "0\r\n\r\n";
 constexpr std::string_view kCrLf = "\r\n";
 constexpr std::size_t kChunkedReadReserve = 16 * 1024;
 constexpr std::size_t kLingerMaxBytes = 4 * 1024 * 1024;
+// The largest TLS record's payload: writes are gathered up to this size.
+constexpr std::size_t kTlsRecordBytes = 16 * 1024;
 
 Method method_of(bhttp::verb v) noexcept {
   switch (v) {
@@ -57,10 +64,12 @@ Method method_of(bhttp::verb v) noexcept {
 }
 
 // Errors of the socket itself (peer closed, reset, cancelled) as opposed to protocol errors.
+// A TLS failure (a bad record, a truncated stream) ends the connection the same way.
 bool is_transport_error(const boost::system::error_code& ec) noexcept {
   return ec.category() == asio::error::get_system_category() ||
          ec.category() == asio::error::get_misc_category() || ec == bhttp::error::end_of_stream ||
-         ec == bhttp::error::partial_message;
+         ec == bhttp::error::partial_message || ec.category() == asio::error::get_ssl_category() ||
+         ec.category() == asio::ssl::error::get_stream_category();
 }
 
 // RFC 9112 6.3: a request whose Transfer-Encoding does not end in chunked has no
@@ -109,18 +118,27 @@ Connection::Connection(Worker& worker, tcp::socket socket)
       config_(worker.shared().config),
       socket_(std::move(socket)),
       exchange_(*this) {
+  if (const auto* certificates = worker.shared().tls) {
+    // The pair current at accept time; a reload later affects only newer connections.
+    tls_context_ = certificates->current();
+    if (SSL* ssl = SSL_new(tls_context_->native_handle())) {
+      tls_ = std::make_unique<TlsStream>(std::move(socket_), ssl);
+    } else {
+      socket_failed_ = true;  // out of memory: close without a word
+    }
+  }
   worker_.add(*this);
 }
 
 Connection::~Connection() {
   worker_.remove(*this);
   boost::system::error_code ignored;
-  socket_.close(ignored);
+  socket().close(ignored);
 }
 
 std::string Connection::remote_endpoint() const {
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = socket().remote_endpoint(ec);
   if (ec) return {};
   std::string out = ep.address().to_string();
   out += ':';
@@ -133,7 +151,7 @@ void Connection::check_deadline(Clock::time_point now) {
   deadline_ = Clock::time_point::max();
   timed_out_ = true;
   boost::system::error_code ignored;
-  socket_.cancel(ignored);
+  socket().cancel(ignored);
 }
 
 BodyError Connection::closed_reason() const noexcept {
@@ -145,30 +163,53 @@ void Connection::release_idle_memory() noexcept {
   if (phase_ != Phase::idle || buffer_.size() != 0) return;
   buffer_.shrink_to_fit();
   std::string().swap(head_);
+  std::string().swap(tls_record_);
 }
 
 void Connection::force_close() noexcept {
   must_close_ = true;
   socket_failed_ = true;
   boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  socket().shutdown(tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
 }
 
 asio::awaitable<void> Connection::run() {
+  if (socket_failed_) co_return;  // no TLS session could be made for this socket
+  if (tls_ && !co_await handshake()) co_return;
   bool first = true;
   while (co_await serve_one(first)) first = false;
   if (!socket_failed_) co_await lingering_close();
 }
 
+asio::awaitable<bool> Connection::handshake() {
+  arm(worker_.shared().tls_handshake_timeout);
+  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, kNoThrow);
+  disarm();
+  if (ec || worker_.stopping()) {
+    socket_failed_ = true;  // nothing can be said to a peer without a session
+    co_return false;
+  }
+  co_return true;
+}
+
+bool Connection::tls_input_pending() const noexcept {
+  if (!tls_) return false;
+  SSL* ssl = const_cast<TlsStream&>(*tls_).native_handle();
+  // Decrypted bytes not yet read, or records already moved off the socket into the TLS
+  // stream's buffer (both arrive with a read that asked for less).
+  return SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
+}
+
 asio::awaitable<bool> Connection::wait_for_request(bool first) {
   if (buffer_.size() > 0) co_return !worker_.stopping();  // pipelined request already here
   if (worker_.stopping()) co_return false;
+  if (tls_input_pending()) co_return true;  // the socket will not signal these bytes again
   phase_ = Phase::idle;
   // Waiting for readability rather than reading keeps the buffer free while idle, so the
   // sweeper may release it: 10k idle keep-alive connections then cost no read buffers.
   arm(first ? config_.read_header_timeout : config_.keep_alive_timeout);
-  auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, kNoThrow);
+  auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, kNoThrow);
   disarm();
   if (ec || timed_out_ || worker_.stopping()) co_return false;
   co_return true;
@@ -184,8 +225,8 @@ asio::awaitable<bool> Connection::serve_one(bool first) {
   parser_->header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
   parser_->body_limit(boost::none);  // enforced per read, since handlers may raise it
   arm(config_.read_header_timeout);
-  auto [ec, ignored_bytes] =
-      co_await bhttp::async_read_header(socket_, buffer_, *parser_, kNoThrow);
+  auto [ec, ignored_bytes] = co_await stream_op(
+      [&](auto& stream) { return bhttp::async_read_header(stream, buffer_, *parser_, kNoThrow); });
   disarm();
   if (ec) {
     if (ec == bhttp::error::header_limit) {
@@ -407,7 +448,8 @@ asio::awaitable<Expected<std::size_t, BodyError>> Connection::read_body_some(cha
       buffer_.consume(n);
     } else {
       arm(config_.body_idle_timeout);
-      auto [ec, got] = co_await socket_.async_read_some(asio::buffer(data, want), kNoThrow);
+      auto [ec, got] = co_await stream_op(
+          [&](auto& stream) { return stream.async_read_some(asio::buffer(data, want), kNoThrow); });
       disarm();
       if (ec) {
         body_error_ = timed_out_ ? BodyError::timeout : closed_reason();
@@ -431,7 +473,8 @@ asio::awaitable<Expected<std::size_t, BodyError>> Connection::read_body_some(cha
     body.size = size;
     body.more = true;
     arm(config_.body_idle_timeout);
-    auto [ec, consumed] = co_await bhttp::async_read_some(socket_, buffer_, *parser_, kNoThrow);
+    auto [ec, consumed] = co_await stream_op(
+        [&](auto& stream) { return bhttp::async_read_some(stream, buffer_, *parser_, kNoThrow); });
     disarm();
     (void)consumed;
     const std::size_t produced = size - body.size;
@@ -498,9 +541,10 @@ asio::awaitable<bool> Connection::drain_body() {
   while (!body_done_) {
     if (buffer_.size() == 0) {
       arm(config_.body_idle_timeout);
-      auto [ec, got] = co_await socket_.async_read_some(
-          buffer_.prepare(static_cast<std::size_t>(std::min<std::uint64_t>(body_remaining_, 4096))),
-          kNoThrow);
+      const auto space =
+          buffer_.prepare(static_cast<std::size_t>(std::min<std::uint64_t>(body_remaining_, 4096)));
+      auto [ec, got] =
+          co_await stream_op([&](auto& stream) { return stream.async_read_some(space, kNoThrow); });
       disarm();
       if (ec) co_return false;
       buffer_.commit(got);
@@ -518,22 +562,37 @@ asio::awaitable<void> Connection::lingering_close() {
   // Closing a socket with unread input makes the kernel send RST, which can destroy the
   // response the client has not read yet (a 413 to an upload in progress). So: send FIN,
   // read and discard for a short, bounded while, then close.
+  // Over TLS, close_notify goes first (the end of the response is then authenticated), and
+  // the drain reads raw bytes: what arrives after our close is discarded undecrypted.
   phase_ = Phase::closing;
+  const auto linger_end = Clock::now() + config_.linger_timeout;  // bounds both steps
+  if (tls_) {
+    deadline_ = linger_end;
+    co_await send_close_notify();
+    disarm();
+  }
   boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  socket().shutdown(tcp::socket::shutdown_send, ignored);
   const bool input_may_follow = !body_done_ || buffer_.size() > 0 || must_close_;
   if (input_may_follow) {
-    deadline_ = Clock::now() + config_.linger_timeout;
+    deadline_ = linger_end;
     std::size_t discarded = 0;
     buffer_.clear();
     while (discarded < kLingerMaxBytes) {
-      auto [ec, got] = co_await socket_.async_read_some(buffer_.prepare(4096), kNoThrow);
+      auto [ec, got] = co_await socket().async_read_some(buffer_.prepare(4096), kNoThrow);
       if (ec) break;
       discarded += got;
     }
     disarm();
   }
-  socket_.close(ignored);
+  socket().close(ignored);
+}
+
+asio::awaitable<void> Connection::send_close_notify() {
+  // Marking the peer's close_notify as received makes SSL_shutdown send ours and finish,
+  // instead of waiting for an answer a client rarely sends.
+  SSL_set_shutdown(tls_->native_handle(), SSL_RECEIVED_SHUTDOWN);
+  (void)co_await tls_->async_shutdown(kNoThrow);
 }
 
 // --- response ------------------------------------------------------------------------
@@ -591,6 +650,7 @@ void Connection::serialize_head(const Response& head, StreamFraming framing, std
 
 asio::awaitable<bool> Connection::write_all(const asio::const_buffer* source, std::size_t count) {
   if (socket_failed_) co_return false;
+  if (tls_) co_return co_await write_all_tls(source, count);
   std::array<asio::const_buffer, 4> buffers;
   std::copy_n(source, std::min(count, buffers.size()), buffers.begin());
   std::size_t first = 0;
@@ -612,6 +672,46 @@ asio::awaitable<bool> Connection::write_all(const asio::const_buffer* source, st
       written -= n;
     }
   }
+}
+
+asio::awaitable<bool> Connection::write_all_tls(const asio::const_buffer* source,
+                                                std::size_t count) {
+  // Asio's TLS stream writes only the first buffer of a sequence per call, so a header and
+  // a small body would go out as two records and two sends. Small pieces are gathered into
+  // one record; a piece of a record or more, met with nothing gathered, goes out directly.
+  auto write_fully = [this](asio::const_buffer buffer) -> asio::awaitable<bool> {
+    while (buffer.size() > 0) {
+      arm(config_.write_idle_timeout);
+      auto [ec, written] = co_await tls_->async_write_some(buffer, kNoThrow);
+      disarm();
+      if (ec) {
+        socket_failed_ = true;
+        must_close_ = true;
+        co_return false;
+      }
+      buffer += written;
+    }
+    co_return true;
+  };
+  tls_record_.clear();
+  for (std::size_t i = 0; i < count; ++i) {
+    asio::const_buffer piece = source[i];
+    while (piece.size() > 0) {
+      if (tls_record_.empty() && piece.size() >= kTlsRecordBytes) {
+        if (!co_await write_fully(piece)) co_return false;
+        break;
+      }
+      const std::size_t take = std::min(piece.size(), kTlsRecordBytes - tls_record_.size());
+      tls_record_.append(static_cast<const char*>(piece.data()), take);
+      piece += take;
+      if (tls_record_.size() == kTlsRecordBytes) {
+        if (!co_await write_fully(asio::buffer(tls_record_))) co_return false;
+        tls_record_.clear();
+      }
+    }
+  }
+  if (!tls_record_.empty() && !co_await write_fully(asio::buffer(tls_record_))) co_return false;
+  co_return true;
 }
 
 asio::awaitable<Expected<void, WriteError>> Connection::respond(const Response& response) {

@@ -5,6 +5,13 @@
 // parses the header, calls the handler with an Exchange (the public face of this object),
 // makes sure a complete response went out, and then either keeps the connection (keep-alive,
 // the unread rest of the body drained) or closes it after a lingering drain.
+//
+// The same code serves plain TCP and TLS: every read and write goes through stream_op(),
+// which hands the operation the TLS stream when there is one and the socket otherwise (one
+// branch per operation; the plain path does no more than before). Over TLS the handshake
+// comes first, under its own deadline; writes are gathered into records of up to 16 KiB
+// (Asio's TLS stream writes one buffer per call); and the close sends close_notify before
+// the lingering drain, which then reads raw bytes off the socket.
 #pragma once
 
 #include <upgate/http/exchange.hpp>
@@ -13,16 +20,24 @@
 #include "worker.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include <array>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
+namespace upgate::http {
+class TlsContext;
+}
+
 namespace upgate::http::detail {
+
+using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 
 // What Request reads: the parser's header plus the framing the parser derived from it.
 struct ParsedHead {
@@ -48,8 +63,9 @@ class Connection {
   // --- for the Worker (same thread) ---
   // Cancels the pending operation when its deadline has passed.
   void check_deadline(Clock::time_point now);
-  // Idle between requests: may be closed at once on shutdown; its buffer may be released.
-  bool idle() const noexcept { return phase_ == Phase::idle; }
+  // Idle between requests (or still in the TLS handshake): may be closed at once on
+  // shutdown; between requests its buffers may be released.
+  bool idle() const noexcept { return phase_ == Phase::idle || phase_ == Phase::handshaking; }
   void release_idle_memory() noexcept;
   void force_close() noexcept;
   std::size_t registry_index = 0;
@@ -81,10 +97,29 @@ class Connection {
   }
 
  private:
-  enum class Phase : std::uint8_t { idle, reading_header, handling, closing };
+  enum class Phase : std::uint8_t { handshaking, idle, reading_header, handling, closing };
   enum class BodyMode : std::uint8_t { none, length, chunked };
   enum class ResponseState : std::uint8_t { none, header_pending, streaming, complete };
   enum class StreamFraming : std::uint8_t { length, chunked, until_close, none };
+
+  // The socket under the TLS stream, or the plain one.
+  boost::asio::ip::tcp::socket& socket() noexcept { return tls_ ? tls_->next_layer() : socket_; }
+  const boost::asio::ip::tcp::socket& socket() const noexcept {
+    return tls_ ? tls_->next_layer() : socket_;
+  }
+  // op(stream) with the TLS stream or the plain socket; both calls yield the same awaitable.
+  template <class Op>
+  auto stream_op(Op&& op) {
+    return tls_ ? op(*tls_) : op(socket_);
+  }
+  // False when the handshake failed or timed out (the connection just closes).
+  boost::asio::awaitable<bool> handshake();
+  // True when the TLS layer already holds bytes the socket will not signal again.
+  bool tls_input_pending() const noexcept;
+  boost::asio::awaitable<bool> write_all_tls(const boost::asio::const_buffer* buffers,
+                                             std::size_t count);
+  // Sends close_notify, bounded by the deadline armed by the caller.
+  boost::asio::awaitable<void> send_close_notify();
 
   // One request; false when the connection must close afterwards.
   boost::asio::awaitable<bool> serve_one(bool first);
@@ -116,7 +151,10 @@ class Connection {
 
   Worker& worker_;
   const ServerConfig& config_;
-  boost::asio::ip::tcp::socket socket_;
+  boost::asio::ip::tcp::socket socket_;  // moved into tls_ when the server speaks TLS
+  std::unique_ptr<TlsStream> tls_;
+  std::shared_ptr<const TlsContext> tls_context_;  // the pair this connection was accepted with
+  std::string tls_record_;                         // TLS writes gathered into one record
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::buffer_body>> parser_;
   std::string head_;  // serialised response header, reused
@@ -125,7 +163,7 @@ class Connection {
   bool must_close_ = false;            // stream position unknown: never reuse the connection
   bool socket_failed_ = false;         // a read or write failed: write nothing more
   std::array<char, 24> chunk_line_{};  // "<hex size>\r\n" of the chunk being written
-  Phase phase_ = Phase::idle;
+  Phase phase_ = Phase::handshaking;
   unsigned requests_served_ = 0;
 
   // Per request.

@@ -11,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <csignal>
+
 #include <sys/socket.h>
 #include <algorithm>
 #include <atomic>
@@ -31,6 +33,7 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 std::chrono::milliseconds sweep_interval_for(const ServerConfig& c) {
   auto shortest = std::min({c.read_header_timeout, c.body_idle_timeout, c.write_idle_timeout,
                             c.keep_alive_timeout, c.linger_timeout});
+  if (c.tls) shortest = std::min(shortest, c.tls->handshake_timeout);
   return std::clamp(shortest / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
 }
 
@@ -60,16 +63,22 @@ class Server::Impl {
     shared_.observer = std::move(observer);
     shared_.blocking_pool = &blocking_pool_;
     shared_.sweep_interval = sweep_interval_for(shared_.config);
+    if (shared_.config.tls) shared_.tls_handshake_timeout = shared_.config.tls->handshake_timeout;
   }
 
   ~Impl() {
     // Pool work may still post back to the io_contexts; let it finish before they go.
     blocking_pool_.join();
     signals_.reset();
+    hangup_signals_.reset();
     drain_timer_.reset();
+    tls_watch_timer_.reset();
     workers_.clear();
   }
 
+  Expected<void, ServerError> load_tls();
+  void report_tls(TlsReloadEvent::Trigger trigger,
+                  const Expected<TlsCertificateInfo, TlsError>& outcome);
   Expected<void, ServerError> bind();
   void run();
   void stop() noexcept;
@@ -83,12 +92,21 @@ class Server::Impl {
   std::optional<asio::signal_set> signals_;
   std::optional<asio::steady_timer> drain_timer_;
   std::function<void()> on_drain_;
+  // TLS: the pair, its watcher (a timer on workers_[0] whose checks run on the pool), the
+  // observer of reloads, and SIGHUP.
+  std::unique_ptr<TlsCertificates> tls_;
+  std::optional<asio::steady_timer> tls_watch_timer_;
+  TlsReloadObserver on_tls_reload_;
+  std::optional<asio::signal_set> hangup_signals_;
+  std::function<void()> on_hangup_;
   std::uint16_t port_ = 0;
   bool one_acceptor_per_thread_ = false;
   std::atomic<bool> stop_requested_{false};
 
  private:
   void wait_for_signal();
+  void wait_for_hangup();
+  void watch_tls_files();
   void begin_drain();
   Expected<void, ServerError> open_acceptor(Worker& worker, const tcp::endpoint& ep,
                                             bool reuse_port);
@@ -120,6 +138,58 @@ Expected<void, ServerError> Server::Impl::open_acceptor(Worker& worker, const tc
                                   system_cause(ec)});
   }
   return {};
+}
+
+Expected<void, ServerError> Server::Impl::load_tls() {
+  if (!shared_.config.tls) return {};
+  auto loaded = TlsCertificates::load(shared_.config.tls->files);
+  if (!loaded) return Unexpected(ServerError{ServerErrorCode::tls, loaded.error().message});
+  tls_ = std::move(*loaded);
+  shared_.tls = tls_.get();
+  return {};
+}
+
+void Server::Impl::report_tls(TlsReloadEvent::Trigger trigger,
+                              const Expected<TlsCertificateInfo, TlsError>& outcome) {
+  if (!on_tls_reload_) return;
+  TlsReloadEvent event;
+  event.trigger = trigger;
+  event.loaded = outcome.has_value();
+  if (outcome) {
+    event.certificate = *outcome;
+  } else {
+    event.certificate = tls_->current()->certificate();
+    event.error = outcome.error().message;
+  }
+  try {
+    on_tls_reload_(event);
+  } catch (...) {
+    // A failing observer must not stop the watcher; there is nowhere to report it.
+  }
+}
+
+void Server::Impl::watch_tls_files() {
+  tls_watch_timer_->expires_after(shared_.config.tls->watch_interval);
+  tls_watch_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stop_requested_.load()) return;
+    // stat() and file reads stay off the I/O thread; the next wait is armed back on it.
+    asio::post(blocking_pool_, [this] {
+      if (auto outcome = tls_->reload_if_changed()) {
+        report_tls(TlsReloadEvent::Trigger::files_changed, *outcome);
+      }
+      asio::post(workers_[0]->io_context(), [this] {
+        if (!stop_requested_.load()) watch_tls_files();
+      });
+    });
+  });
+}
+
+void Server::Impl::wait_for_hangup() {
+  hangup_signals_->async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;  // cancelled by stop()
+    asio::post(blocking_pool_, [this] { on_hangup_(); });
+    wait_for_hangup();
+  });
 }
 
 Expected<void, ServerError> Server::Impl::bind() {
@@ -200,6 +270,14 @@ asio::awaitable<void> Server::Impl::accept_loop(Worker& worker) {
 }
 
 void Server::Impl::run() {
+  if (tls_ && shared_.config.tls->watch_interval > std::chrono::milliseconds::zero()) {
+    tls_watch_timer_.emplace(workers_[0]->io_context());
+    watch_tls_files();
+  }
+  if (on_hangup_) {
+    hangup_signals_.emplace(workers_[0]->io_context(), SIGHUP);
+    wait_for_hangup();
+  }
   for (auto& worker : workers_) {
     worker->start();
     if (worker->acceptor()) {
@@ -225,7 +303,9 @@ void Server::Impl::stop() noexcept {
   asio::post(workers_[0]->io_context(), [this] {
     boost::system::error_code ignored;
     if (signals_) signals_->cancel(ignored);
+    if (hangup_signals_) hangup_signals_->cancel(ignored);
     if (drain_timer_) drain_timer_->cancel();
+    if (tls_watch_timer_) tls_watch_timer_->cancel();
   });
 }
 
@@ -268,6 +348,7 @@ void Server::Impl::wait_for_signal() {
 Expected<std::unique_ptr<Server>, ServerError> Server::create(ServerConfig config, Handler handler,
                                                               RequestObserver observer) {
   auto impl = std::make_unique<Impl>(std::move(config), std::move(handler), std::move(observer));
+  if (auto loaded = impl->load_tls(); !loaded) return Unexpected(std::move(loaded).error());
   if (auto bound = impl->bind(); !bound) return Unexpected(std::move(bound).error());
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -300,6 +381,27 @@ void Server::stop_on_signals() {
 }
 std::size_t Server::open_connections() const noexcept {
   return impl_->shared_.open_connections.load(std::memory_order_relaxed);
+}
+bool Server::tls() const noexcept {
+  return impl_->tls_ != nullptr;
+}
+std::optional<TlsCertificateInfo> Server::tls_certificate() const {
+  if (!impl_->tls_) return std::nullopt;
+  return impl_->tls_->current()->certificate();
+}
+Expected<TlsCertificateInfo, TlsError> Server::reload_tls() {
+  if (!impl_->tls_) {
+    return Unexpected(TlsError{TlsErrorCode::rejected, "this server does not speak TLS"});
+  }
+  auto outcome = impl_->tls_->reload();
+  impl_->report_tls(TlsReloadEvent::Trigger::requested, outcome);
+  return outcome;
+}
+void Server::on_tls_reload(TlsReloadObserver observer) {
+  impl_->on_tls_reload_ = std::move(observer);
+}
+void Server::on_hangup(std::function<void()> callback) {
+  impl_->on_hangup_ = std::move(callback);
 }
 
 }  // namespace upgate::http

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <upgate/http/server.hpp>
+#include <upgate/http/tls_certificates.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -24,6 +25,9 @@ class Connection;
 
 struct ServerShared {
   ServerConfig config;
+  // Set when the server speaks TLS: the pair new connections take (owned by the Server).
+  const TlsCertificates* tls = nullptr;
+  std::chrono::milliseconds tls_handshake_timeout{10'000};
   Handler handler;
   RequestObserver observer;
   boost::asio::thread_pool* blocking_pool = nullptr;

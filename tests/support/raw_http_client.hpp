@@ -1,7 +1,14 @@
 // A raw blocking-socket HTTP/1.1 client for tests: it sends exactly the bytes a test writes
 // and parses responses strictly (status line, fields, Content-Length or chunked body), so a
-// test sees the wire as a client would. Loopback only.
+// test sees the wire as a client would. Loopback only. It speaks TLS (OpenSSL, verifying the
+// server against a given CA) when given a TlsClientConfig.
 #pragma once
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <upgate/text.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,6 +29,30 @@
 
 namespace upgate::http::test {
 
+struct TlsClientConfig {
+  std::string ca_pem;                                 // the only trusted root
+  std::string server_name = "localhost";              // SNI and the name checked in the certificate
+  int min_version = TLS1_2_VERSION;                   // e.g. TLS1_1_VERSION to try an old protocol
+  int max_version = 0;                                // 0: the library's highest
+  std::string alpn = std::string("\x08http/1.1", 9);  // wire format; empty: no ALPN
+};
+
+// What the handshake settled, for tests of the TLS policy and of reloads.
+struct TlsSessionInfo {
+  std::string version;           // "TLSv1.3"
+  std::string cipher;            // OpenSSL's name
+  std::string alpn;              // "" when none was selected
+  std::string peer_fingerprint;  // SHA-256 of the leaf, lower-case hex
+};
+
+// SHA-256 of a certificate's DER, lower-case hex (as TlsCertificateInfo reports it).
+inline std::string fingerprint(X509* cert) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned size = 0;
+  X509_digest(cert, EVP_sha256(), digest, &size);
+  return text::hex_lower({digest, size});
+}
+
 struct ClientResponse {
   int status = 0;
   std::string reason;
@@ -37,8 +68,10 @@ struct ClientResponse {
 
 class RawClient {
  public:
+  // With tls, the constructor completes the handshake or throws (the reason in what()).
   explicit RawClient(std::uint16_t port,
-                     std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+                     std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                     const TlsClientConfig* tls = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd_ < 0) throw std::runtime_error("socket failed");
     timeval tv{};
@@ -57,23 +90,33 @@ class RawClient {
       fd_ = -1;
       throw std::runtime_error("connect failed");
     }
+    if (tls != nullptr) {
+      try {
+        start_tls(*tls);
+      } catch (...) {
+        release();  // the destructor does not run for a constructor that throws
+        throw;
+      }
+    }
   }
-  ~RawClient() {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  ~RawClient() { release(); }
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;
 
   // False when the peer is gone (EPIPE/ECONNRESET): a closed connection is a test outcome.
   bool send(std::string_view bytes) {
     while (!bytes.empty()) {
-      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      const ssize_t n = write_some(bytes.data(), bytes.size());
       if (n <= 0) return false;
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }
     return true;
   }
-  void shutdown_send() { ::shutdown(fd_, SHUT_WR); }
+  void shutdown_send() {
+    if (ssl_ != nullptr) SSL_shutdown(ssl_);  // close_notify first, as a TLS client would
+    ::shutdown(fd_, SHUT_WR);
+  }
+  const TlsSessionInfo& tls_session() const { return session_; }
 
   // One response; nullopt on EOF/timeout/garbage. For HEAD pass expect_body=false.
   std::optional<ClientResponse> read_response(bool expect_body = true) {
@@ -123,7 +166,7 @@ class RawClient {
   bool peer_closed() {
     char c;
     while (true) {
-      const ssize_t n = ::recv(fd_, &c, 1, 0);
+      const ssize_t n = read_some(&c, 1);
       if (n == 0) return true;
       if (n < 0) return errno == ECONNRESET;
       buffered_.push_back(c);  // unexpected data: keep looking for the close
@@ -135,7 +178,7 @@ class RawClient {
     buffered_.clear();
     char buf[65536];
     while (true) {
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      const ssize_t n = read_some(buf, sizeof buf);
       if (n <= 0) break;
       out.append(buf, static_cast<std::size_t>(n));
     }
@@ -147,9 +190,89 @@ class RawClient {
   int fd() const { return fd_; }
 
  private:
+  // recv()/send() semantics over TLS too: >0 bytes, 0 for the peer's close, <0 with errno
+  // (ECONNRESET for a broken or refused session, EAGAIN for the socket timeout).
+  ssize_t read_some(char* data, std::size_t size) {
+    if (ssl_ == nullptr) return ::recv(fd_, data, size, 0);
+    const int n = SSL_read(ssl_, data, static_cast<int>(size));
+    if (n > 0) return n;
+    return tls_failure(n);
+  }
+  ssize_t write_some(const char* data, std::size_t size) {
+    if (ssl_ == nullptr) return ::send(fd_, data, size, MSG_NOSIGNAL);
+    const int n = SSL_write(ssl_, data, static_cast<int>(size));
+    if (n > 0) return n;
+    return tls_failure(n);
+  }
+  ssize_t tls_failure(int result) {
+    const int error = SSL_get_error(ssl_, result);
+    ERR_clear_error();
+    if (error == SSL_ERROR_ZERO_RETURN) return 0;
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+      errno = EAGAIN;
+      return -1;
+    }
+    if (error == SSL_ERROR_SYSCALL && errno == 0) return 0;  // EOF without close_notify
+    if (error != SSL_ERROR_SYSCALL) errno = ECONNRESET;
+    return -1;
+  }
+
+  void release() noexcept {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    if (ctx_ != nullptr) SSL_CTX_free(ctx_);
+    if (fd_ >= 0) ::close(fd_);
+    ssl_ = nullptr;
+    ctx_ = nullptr;
+    fd_ = -1;
+  }
+
+  void start_tls(const TlsClientConfig& config) {
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_min_proto_version(ctx_, config.min_version);
+    SSL_CTX_set_max_proto_version(ctx_, config.max_version);
+    if (config.min_version != 0 && config.min_version < TLS1_2_VERSION) {
+      // Old protocols need SHA-1 signatures, which the default security level forbids:
+      // let the client offer them, so the refusal the test sees is the server's.
+      SSL_CTX_set_security_level(ctx_, 0);
+      SSL_CTX_set_cipher_list(ctx_, "DEFAULT:@SECLEVEL=0");
+    }
+    BIO* bio = BIO_new_mem_buf(config.ca_pem.data(), static_cast<int>(config.ca_pem.size()));
+    X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    if (ca == nullptr) throw std::runtime_error("test CA not PEM");
+    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx_), ca);
+    X509_free(ca);
+    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    if (!config.alpn.empty()) {
+      SSL_CTX_set_alpn_protos(ctx_, reinterpret_cast<const unsigned char*>(config.alpn.data()),
+                              static_cast<unsigned>(config.alpn.size()));
+    }
+    ssl_ = SSL_new(ctx_);
+    SSL_set_fd(ssl_, fd_);
+    SSL_set_tlsext_host_name(ssl_, config.server_name.c_str());
+    SSL_set1_host(ssl_, config.server_name.c_str());
+    if (SSL_connect(ssl_) != 1) {
+      const unsigned long e = ERR_get_error();
+      char reason[256];
+      ERR_error_string_n(e, reason, sizeof reason);
+      ERR_clear_error();
+      throw std::runtime_error(std::string("TLS handshake failed: ") + reason);
+    }
+    session_.version = SSL_get_version(ssl_);
+    session_.cipher = SSL_get_cipher_name(ssl_);
+    const unsigned char* alpn = nullptr;
+    unsigned alpn_size = 0;
+    SSL_get0_alpn_selected(ssl_, &alpn, &alpn_size);
+    session_.alpn.assign(reinterpret_cast<const char*>(alpn), alpn_size);
+    if (X509* peer = SSL_get1_peer_certificate(ssl_)) {
+      session_.peer_fingerprint = fingerprint(peer);
+      X509_free(peer);
+    }
+  }
+
   bool fill() {
     char buf[65536];
-    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    const ssize_t n = read_some(buf, sizeof buf);
     if (n <= 0) return false;
     buffered_.append(buf, static_cast<std::size_t>(n));
     return true;
@@ -175,6 +298,9 @@ class RawClient {
   }
 
   int fd_ = -1;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  TlsSessionInfo session_;
   std::string buffered_;
 };
 

@@ -41,6 +41,21 @@
 //   in chunked (400) or holds other codings (501).
 // - After each request (and after a server-generated 400/431/501), the observer is called on
 //   the I/O thread with a RequestRecord. It must be quick and must not block.
+// - TLS (ServerConfig::tls set; policy in tls.hpp): create() loads the certificate pair and
+//   refuses to start on a bad one (ServerErrorCode::tls, the reason in one line). Every
+//   connection then begins with a handshake bounded by TlsSettings::handshake_timeout; a
+//   failed or stalled one closes without a word. Every promise above holds over TLS too:
+//   the same timeouts, limits, drain, 100-continue and keep-alive; an idle connection holds
+//   no read buffer of ours and OpenSSL's record buffers are released (Asio's TLS stream
+//   keeps its own fixed ones for the connection's life). Closing sends close_notify, and
+//   drains, within linger_timeout.
+// - Certificate reload: new handshakes use a new pair; connections already open keep the
+//   one they started with until they close. reload_tls() loads the files now (SIGHUP);
+//   with TlsSettings::watch_interval the server also notices changed files itself (checked
+//   on the blocking pool). A refused pair keeps the current one. Either way, the
+//   on_tls_reload() observer hears the outcome.
+// - on_hangup(): SIGHUP runs the callback on the blocking pool (it may read files); the
+//   owner decides what a hangup reloads (reload_tls(), configuration).
 // - The handler, the observer and whatever they reference (a Router, an InMemoryFiles)
 //   must outlive the Server: destroy the Server (or let run() return) first.
 #pragma once
@@ -48,11 +63,13 @@
 #include <upgate/expected.hpp>
 #include <upgate/http/error_renderer.hpp>
 #include <upgate/http/exchange.hpp>
+#include <upgate/http/tls.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -80,7 +97,8 @@ struct ServerConfig {
   // drain(): keep serving, readiness down, this long before stop(). 0: drain() is stop().
   std::chrono::milliseconds drain_period{0};
 
-  unsigned blocking_threads = 2;  // pool behind Exchange::run_blocking()
+  unsigned blocking_threads = 2;   // pool behind Exchange::run_blocking()
+  std::optional<TlsSettings> tls;  // set: every connection speaks TLS (tls.hpp)
   // Words the 400/408/413/431/500/501 the server sends itself; null: plain-text reason.
   ErrorRenderer error_renderer;
 };
@@ -99,7 +117,7 @@ struct RequestRecord {
 };
 using RequestObserver = std::function<void(const RequestRecord&)>;
 
-enum class ServerErrorCode : std::uint8_t { bad_address, bind_failed, listen_failed };
+enum class ServerErrorCode : std::uint8_t { bad_address, bind_failed, listen_failed, tls };
 struct ServerError {
   ServerErrorCode code;
   std::string message;  // names the address and the system error
@@ -139,6 +157,19 @@ class Server {
 
   // Connections currently open, over all threads (approximate while running).
   std::size_t open_connections() const noexcept;
+
+  // --- TLS (ServerConfig::tls) ---
+  bool tls() const noexcept;
+  // The pair new handshakes get; nullopt without TLS. Thread-safe.
+  std::optional<TlsCertificateInfo> tls_certificate() const;
+  // Loads the certificate pair again; the observer hears the outcome too. Thread-safe;
+  // blocks (file reads), so not on an I/O thread. Without TLS: an error saying so.
+  Expected<TlsCertificateInfo, TlsError> reload_tls();
+  // Hears every reload attempt: reload_tls()'s on the caller's thread, the watcher's on a
+  // blocking-pool thread. Must be thread-safe and quick. Set before run().
+  void on_tls_reload(TlsReloadObserver observer);
+  // SIGHUP runs callback on the blocking pool, once per signal. Set before run().
+  void on_hangup(std::function<void()> callback);
 
   class Impl;
 

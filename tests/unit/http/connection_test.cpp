@@ -1,10 +1,12 @@
 // Behaviour of one connection as a client sees it on the wire: keep-alive, pipelining,
 // limits (431/413), timeouts, streamed bodies in both directions, HEAD, Expect:
-// 100-continue, and the observer record.
+// 100-continue, and the observer record. Every test runs twice: over plain TCP (Plain/) and
+// over TLS (Tls/), where each promise must hold just the same.
 #include <gtest/gtest.h>
 
 #include "support/raw_http_client.hpp"
 #include "support/running_server.hpp"
+#include "test_certificates.hpp"
 
 #include <upgate/http/router.hpp>
 
@@ -200,23 +202,33 @@ Router make_router(Counters& counters) {
   return router;
 }
 
-class ConnectionTest : public ::testing::Test {
+class ConnectionTest : public ::testing::TestWithParam<bool> {
  protected:
+  bool tls() const { return GetParam(); }
   void start(ServerConfig config = test::test_config()) {
+    if (tls()) {
+      tls_files_.emplace();
+      config.tls = tls_files_->settings();
+    }
     router_ = make_router(counters_);
     server_.emplace(std::move(config), router_.handler(), observed_.observer());
   }
   std::uint16_t port() const { return server_->port(); }
+  // A client of the server under test, over TLS in the Tls/ variant.
+  RawClient connect(std::chrono::milliseconds timeout = 5s) {
+    return RawClient(port(), timeout, tls() ? &tls_files_->client : nullptr);
+  }
 
+  std::optional<test::TlsTestFiles> tls_files_;
   Counters counters_;
   Observed observed_;
   Router router_;
   std::optional<RunningServer> server_;
 };
 
-TEST_F(ConnectionTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+TEST_P(ConnectionTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(client.send(test::get_request("/hello")));
     auto r = client.read_response();
@@ -229,9 +241,9 @@ TEST_F(ConnectionTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   }
 }
 
-TEST_F(ConnectionTest, ClientConnectionCloseIsHonoured) {
+TEST_P(ConnectionTest, ClientConnectionCloseIsHonoured) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(test::get_request("/hello", "Connection: close\r\n")));
   auto r = client.read_response();
   ASSERT_TRUE(r);
@@ -239,11 +251,11 @@ TEST_F(ConnectionTest, ClientConnectionCloseIsHonoured) {
   EXPECT_TRUE(client.peer_closed());
 }
 
-TEST_F(ConnectionTest, MaxRequestsPerConnectionClosesAfterTheLast) {
+TEST_P(ConnectionTest, MaxRequestsPerConnectionClosesAfterTheLast) {
   auto config = test::test_config();
   config.max_requests_per_connection = 2;
   start(config);
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(test::get_request("/hello")));
   auto first = client.read_response();
   ASSERT_TRUE(first);
@@ -255,9 +267,9 @@ TEST_F(ConnectionTest, MaxRequestsPerConnectionClosesAfterTheLast) {
   EXPECT_TRUE(client.peer_closed());
 }
 
-TEST_F(ConnectionTest, PipelinedRequestsAreAnsweredInOrder) {
+TEST_P(ConnectionTest, PipelinedRequestsAreAnsweredInOrder) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   const std::string body = "pipelined body";
   std::string batch = test::get_request("/hello");
   batch += "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) +
@@ -276,11 +288,11 @@ TEST_F(ConnectionTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(d->body, "hello");
 }
 
-TEST_F(ConnectionTest, HugeHeaderGets431AndClose) {
+TEST_P(ConnectionTest, HugeHeaderGets431AndClose) {
   auto config = test::test_config();
   config.max_header_bytes = 8 * 1024;
   start(config);
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(
       client.send(test::get_request("/hello", "X-Big: " + std::string(20000, 'x') + "\r\n")));
   auto r = client.read_response();
@@ -292,9 +304,9 @@ TEST_F(ConnectionTest, HugeHeaderGets431AndClose) {
   EXPECT_EQ(std::get<3>(observed_.records[0]), 431);
 }
 
-TEST_F(ConnectionTest, MalformedRequestGets400AndClose) {
+TEST_P(ConnectionTest, MalformedRequestGets400AndClose) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send("GET /hello HTTP/1.1\r\nBad Header Without Colon\r\n\r\n"));
   auto r = client.read_response();
   ASSERT_TRUE(r);
@@ -302,11 +314,11 @@ TEST_F(ConnectionTest, MalformedRequestGets400AndClose) {
   EXPECT_TRUE(client.peer_closed());
 }
 
-TEST_F(ConnectionTest, Http11WithoutOrWithTwoHostsGets400) {
+TEST_P(ConnectionTest, Http11WithoutOrWithTwoHostsGets400) {
   start();
   for (const char* request :
        {"GET /hello HTTP/1.1\r\n\r\n", "GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"}) {
-    RawClient client(port());
+    RawClient client = connect();
     ASSERT_TRUE(client.send(request));
     auto r = client.read_response();
     ASSERT_TRUE(r) << request;
@@ -314,7 +326,7 @@ TEST_F(ConnectionTest, Http11WithoutOrWithTwoHostsGets400) {
   }
 }
 
-TEST_F(ConnectionTest, AmbiguousBodyFramingIsRefused) {
+TEST_P(ConnectionTest, AmbiguousBodyFramingIsRefused) {
   // Request smuggling shapes: the two framings must never both be believed.
   start();
   for (const char* request :
@@ -325,7 +337,7 @@ TEST_F(ConnectionTest, AmbiguousBodyFramingIsRefused) {
         "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
         "identity\r\n\r\nabc",
         "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: -1\r\n\r\n"}) {
-    RawClient client(port());
+    RawClient client = connect();
     ASSERT_TRUE(client.send(request));
     auto r = client.read_response();
     ASSERT_TRUE(r) << request;
@@ -334,9 +346,9 @@ TEST_F(ConnectionTest, AmbiguousBodyFramingIsRefused) {
   }
 }
 
-TEST_F(ConnectionTest, TransferCodingsOtherThanChunkedGet501) {
+TEST_P(ConnectionTest, TransferCodingsOtherThanChunkedGet501) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(
       "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"));
   auto r = client.read_response();
@@ -344,11 +356,11 @@ TEST_F(ConnectionTest, TransferCodingsOtherThanChunkedGet501) {
   EXPECT_EQ(r->status, 501);
 }
 
-TEST_F(ConnectionTest, DeclaredBodyOverLimitGets413WithoutReadingIt) {
+TEST_P(ConnectionTest, DeclaredBodyOverLimitGets413WithoutReadingIt) {
   auto config = test::test_config();
   config.body_limit = 1024;
   start(config);
-  RawClient client(port());
+  RawClient client = connect();
   // The body is never sent: the 413 must come from the Content-Length alone.
   ASSERT_TRUE(client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n"));
   auto r = client.read_response();
@@ -357,11 +369,11 @@ TEST_F(ConnectionTest, DeclaredBodyOverLimitGets413WithoutReadingIt) {
   EXPECT_EQ(r->get("connection"), "close");
 }
 
-TEST_F(ConnectionTest, ChunkedBodyOverLimitGets413) {
+TEST_P(ConnectionTest, ChunkedBodyOverLimitGets413) {
   auto config = test::test_config();
   config.body_limit = 1024;
   start(config);
-  RawClient client(port());
+  RawClient client = connect();
   std::string request = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 4; ++i) request += "200\r\n" + std::string(512, 'z') + "\r\n";
   request += "0\r\n\r\n";
@@ -372,9 +384,9 @@ TEST_F(ConnectionTest, ChunkedBodyOverLimitGets413) {
   EXPECT_EQ(r->get("connection"), "close");
 }
 
-TEST_F(ConnectionTest, ChunkedRequestBodyIsDecoded) {
+TEST_P(ConnectionTest, ChunkedRequestBodyIsDecoded) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(
       client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
                   "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n"));
@@ -389,9 +401,9 @@ TEST_F(ConnectionTest, ChunkedRequestBodyIsDecoded) {
   EXPECT_EQ(again->body, "hello");
 }
 
-TEST_F(ConnectionTest, MalformedChunkedBodyGets400) {
+TEST_P(ConnectionTest, MalformedChunkedBodyGets400) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(
       "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n"));
   auto r = client.read_response();
@@ -400,38 +412,38 @@ TEST_F(ConnectionTest, MalformedChunkedBodyGets400) {
   EXPECT_TRUE(client.peer_closed());
 }
 
-TEST_F(ConnectionTest, HeaderReadTimeoutClosesTheConnection) {
+TEST_P(ConnectionTest, HeaderReadTimeoutClosesTheConnection) {
   auto config = test::test_config();
   config.read_header_timeout = 200ms;
   start(config);
-  RawClient client(port(), 3s);  // default header timeout would be 10 s: this must not wait
+  RawClient client = connect(3s);  // default header timeout would be 10 s: this must not wait
   ASSERT_TRUE(client.send("GET /hello HTTP/1.1\r\nHost: t\r\n"));  // never finished
   EXPECT_TRUE(client.peer_closed());
 }
 
-TEST_F(ConnectionTest, SilentNewConnectionIsClosedAfterHeaderTimeout) {
+TEST_P(ConnectionTest, SilentNewConnectionIsClosedAfterHeaderTimeout) {
   auto config = test::test_config();
   config.read_header_timeout = 200ms;
   start(config);
-  RawClient client(port(), 3s);
+  RawClient client = connect(3s);
   EXPECT_TRUE(client.peer_closed());
 }
 
-TEST_F(ConnectionTest, IdleKeepAliveConnectionIsClosedAfterKeepAliveTimeout) {
+TEST_P(ConnectionTest, IdleKeepAliveConnectionIsClosedAfterKeepAliveTimeout) {
   auto config = test::test_config();
   config.keep_alive_timeout = 200ms;
   start(config);
-  RawClient client(port(), 3s);
+  RawClient client = connect(3s);
   ASSERT_TRUE(client.send(test::get_request("/hello")));
   ASSERT_TRUE(client.read_response());
   EXPECT_TRUE(client.peer_closed());
 }
 
-TEST_F(ConnectionTest, BodyIdleTimeoutAnswers408AndCloses) {
+TEST_P(ConnectionTest, BodyIdleTimeoutAnswers408AndCloses) {
   auto config = test::test_config();
   config.body_idle_timeout = 200ms;
   start(config);
-  RawClient client(port(), 3s);
+  RawClient client = connect(3s);
   ASSERT_TRUE(
       client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly-some"));
   auto r = client.read_response();
@@ -440,12 +452,13 @@ TEST_F(ConnectionTest, BodyIdleTimeoutAnswers408AndCloses) {
   EXPECT_TRUE(client.peer_closed());
 }
 
-void expect_streamed_upload(std::uint16_t port, const std::string& payload, bool chunked) {
-  RawClient client(port, 20s);
+// Over TLS the client sends the whole body before reading (one thread per SSL object).
+void expect_streamed_upload(RawClient& client, const std::string& payload, bool chunked,
+                            bool concurrently) {
   std::string head = "PUT /stream HTTP/1.1\r\nHost: t\r\n";
   head += chunked ? "Transfer-Encoding: chunked\r\n\r\n"
                   : "Content-Length: " + std::to_string(payload.size()) + "\r\n\r\n";
-  std::thread sender([&] {
+  auto send_all = [&] {
     ASSERT_TRUE(client.send(head));
     constexpr std::size_t kPiece = 300 * 1000;  // not a multiple of the handler's buffer
     for (std::size_t at = 0; at < payload.size(); at += kPiece) {
@@ -463,35 +476,49 @@ void expect_streamed_upload(std::uint16_t port, const std::string& payload, bool
     if (chunked) {
       ASSERT_TRUE(client.send("0\r\n\r\n"));
     }
-  });
+  };
+  std::thread sender;
+  if (concurrently) {
+    sender = std::thread(send_all);
+  } else {
+    send_all();
+  }
   auto r = client.read_response();
-  sender.join();
+  if (sender.joinable()) sender.join();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, std::to_string(payload.size()) + " " + std::to_string(fnv1a(payload)));
 }
 
-TEST_F(ConnectionTest, StreamsAMultiMegabyteContentLengthBodyWithBoundedMemory) {
+TEST_P(ConnectionTest, StreamsAMultiMegabyteContentLengthBodyWithBoundedMemory) {
   start();
   const std::string payload = pattern(48 * 1024 * 1024 + 3);
   const std::size_t before = resident_bytes();
-  expect_streamed_upload(port(), payload, false);
+  RawClient client = connect(20s);
+  expect_streamed_upload(client, payload, false, !tls());
   const std::size_t growth = resident_bytes() - std::min(resident_bytes(), before);
   // The handler's 64 KiB buffer is the only place the body goes.
   EXPECT_LE(counters_.largest_read.load(), 64u * 1024);
+#if defined(__SANITIZE_ADDRESS__)
+  // OpenSSL frees and takes a record buffer per record (SSL_MODE_RELEASE_BUFFERS), client
+  // and server both in this process; AddressSanitizer's quarantine keeps what is freed
+  // resident, so under it the bound says nothing about the server over TLS.
+  if (tls()) return;
+#endif
   EXPECT_LT(growth, 16u * 1024 * 1024) << "server memory grew with the body";
 }
 
-TEST_F(ConnectionTest, StreamsAMultiMegabyteChunkedBody) {
+TEST_P(ConnectionTest, StreamsAMultiMegabyteChunkedBody) {
   start();
   const std::string payload = pattern(8 * 1024 * 1024 + 5);
-  expect_streamed_upload(port(), payload, true);
+  RawClient client = connect(20s);
+  expect_streamed_upload(client, payload, true, !tls());
   EXPECT_LE(counters_.largest_read.load(), 64u * 1024);
 }
 
-TEST_F(ConnectionTest, ChunkedResponseIsFramedAndKeepsTheConnection) {
+TEST_P(ConnectionTest, ChunkedResponseIsFramedAndKeepsTheConnection) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(test::get_request("/chunked")));
   auto r = client.read_response();
   ASSERT_TRUE(r);
@@ -504,9 +531,9 @@ TEST_F(ConnectionTest, ChunkedResponseIsFramedAndKeepsTheConnection) {
   ASSERT_TRUE(client.read_response());
 }
 
-TEST_F(ConnectionTest, ChunkedResponseToHttp10IsCloseDelimited) {
+TEST_P(ConnectionTest, ChunkedResponseToHttp10IsCloseDelimited) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send("GET /chunked HTTP/1.0\r\n\r\n"));
   auto r = client.read_response();  // no Content-Length, no chunking: body ends at close
   ASSERT_TRUE(r);
@@ -515,9 +542,9 @@ TEST_F(ConnectionTest, ChunkedResponseToHttp10IsCloseDelimited) {
   EXPECT_EQ(r->body.substr(0, 8), "piece-0;");
 }
 
-TEST_F(ConnectionTest, ContentLengthStreamedResponseArrivesWhole) {
+TEST_P(ConnectionTest, ContentLengthStreamedResponseArrivesWhole) {
   start();
-  RawClient client(port(), 20s);
+  RawClient client = connect(20s);
   ASSERT_TRUE(client.send(test::get_request("/length")));
   auto r = client.read_response();
   ASSERT_TRUE(r);
@@ -525,9 +552,9 @@ TEST_F(ConnectionTest, ContentLengthStreamedResponseArrivesWhole) {
   EXPECT_EQ(r->body, pattern(3 * 1024 * 1024 + 17));
 }
 
-TEST_F(ConnectionTest, ShortContentLengthResponseClosesTheConnection) {
+TEST_P(ConnectionTest, ShortContentLengthResponseClosesTheConnection) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(test::get_request("/short")));
   // The header promised 10 bytes; only 3 come, then the close tells the client.
   const std::string raw = client.read_until_close();
@@ -535,9 +562,9 @@ TEST_F(ConnectionTest, ShortContentLengthResponseClosesTheConnection) {
   EXPECT_TRUE(raw.ends_with("\r\n\r\nabc"));
 }
 
-TEST_F(ConnectionTest, HeadCarriesHeadersWithoutBody) {
+TEST_P(ConnectionTest, HeadCarriesHeadersWithoutBody) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
   auto r = client.read_response(false);
   ASSERT_TRUE(r);
@@ -555,9 +582,9 @@ TEST_F(ConnectionTest, HeadCarriesHeadersWithoutBody) {
   EXPECT_TRUE(client.buffered().empty());
 }
 
-TEST_F(ConnectionTest, ExpectContinueIsAnsweredWhenTheHandlerReadsTheBody) {
+TEST_P(ConnectionTest, ExpectContinueIsAnsweredWhenTheHandlerReadsTheBody) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(
       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n"));
   auto interim = client.read_response();
@@ -571,9 +598,9 @@ TEST_F(ConnectionTest, ExpectContinueIsAnsweredWhenTheHandlerReadsTheBody) {
   EXPECT_FALSE(r->has("connection"));
 }
 
-TEST_F(ConnectionTest, ExpectContinueIsNeverSentWhenTheHandlerRejects) {
+TEST_P(ConnectionTest, ExpectContinueIsNeverSentWhenTheHandlerRejects) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(
       client.send("POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\nExpect: "
                   "100-continue\r\n\r\n"));
@@ -585,11 +612,11 @@ TEST_F(ConnectionTest, ExpectContinueIsNeverSentWhenTheHandlerRejects) {
   EXPECT_EQ(counters_.reject_calls.load(), 1);
 }
 
-TEST_F(ConnectionTest, ExpectContinueWithBodyOverLimitGets413WithoutContinue) {
+TEST_P(ConnectionTest, ExpectContinueWithBodyOverLimitGets413WithoutContinue) {
   auto config = test::test_config();
   config.body_limit = 1024;
   start(config);
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(
       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n"));
   auto r = client.read_response();
@@ -597,9 +624,9 @@ TEST_F(ConnectionTest, ExpectContinueWithBodyOverLimitGets413WithoutContinue) {
   EXPECT_EQ(r->status, 413);
 }
 
-TEST_F(ConnectionTest, SmallUnreadBodyIsDrainedAndTheConnectionKept) {
+TEST_P(ConnectionTest, SmallUnreadBodyIsDrainedAndTheConnectionKept) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(
       client.send("POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789"));
   auto r = client.read_response();
@@ -612,9 +639,9 @@ TEST_F(ConnectionTest, SmallUnreadBodyIsDrainedAndTheConnectionKept) {
   EXPECT_EQ(next->body, "hello");
 }
 
-TEST_F(ConnectionTest, LargeUnreadBodyClosesTheConnectionAfterTheResponse) {
+TEST_P(ConnectionTest, LargeUnreadBodyClosesTheConnectionAfterTheResponse) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send("POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n" +
                           std::string(100000, 'x')));
   auto r = client.read_response();
@@ -623,14 +650,14 @@ TEST_F(ConnectionTest, LargeUnreadBodyClosesTheConnectionAfterTheResponse) {
   EXPECT_EQ(r->get("connection"), "close");
 }
 
-TEST_F(ConnectionTest, HandlerWithoutResponseGets500AndThrowingHandlerToo) {
+TEST_P(ConnectionTest, HandlerWithoutResponseGets500AndThrowingHandlerToo) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(test::get_request("/silent")));
   auto silent = client.read_response();
   ASSERT_TRUE(silent);
   EXPECT_EQ(silent->status, 500);
-  RawClient other(port());
+  RawClient other = connect();
   ASSERT_TRUE(other.send(test::get_request("/throws")));
   auto thrown = other.read_response();
   ASSERT_TRUE(thrown);
@@ -638,18 +665,18 @@ TEST_F(ConnectionTest, HandlerWithoutResponseGets500AndThrowingHandlerToo) {
   EXPECT_EQ(thrown->get("connection"), "close");
 }
 
-TEST_F(ConnectionTest, RunBlockingRunsOnThePoolAndResumesOnTheConnectionThread) {
+TEST_P(ConnectionTest, RunBlockingRunsOnThePoolAndResumesOnTheConnectionThread) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(test::get_request("/blocking")));
   auto r = client.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "hopped");
 }
 
-TEST_F(ConnectionTest, MisusedResponseCallsAreErrorValues) {
+TEST_P(ConnectionTest, MisusedResponseCallsAreErrorValues) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(test::get_request("/misuse")));
   // 3 bytes promised, none written, header not yet sent: an honest 500 instead.
   auto r = client.read_response();
@@ -662,9 +689,9 @@ TEST_F(ConnectionTest, MisusedResponseCallsAreErrorValues) {
             "body length differs from Content-Length|response already written");
 }
 
-TEST_F(ConnectionTest, RequestViewReportsWhatWasSent) {
+TEST_P(ConnectionTest, RequestViewReportsWhatWasSent) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(
       "POST /describe?a=1&b=%2F HTTP/1.1\r\nHost: t\r\nX-Multi: one\r\nx-multi:  two  \r\n"
       "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n"));
@@ -684,18 +711,18 @@ TEST_F(ConnectionTest, RequestViewReportsWhatWasSent) {
             "Host:t;X-Multi:one;x-multi:two;Content-Length:2;Expect:100-continue;");
 }
 
-TEST_F(ConnectionTest, UnknownMethodsReachTheHandlerAsOther) {
+TEST_P(ConnectionTest, UnknownMethodsReachTheHandlerAsOther) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send("PROPFIND /x HTTP/1.1\r\nHost: t\r\n\r\n"));
   auto r = client.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "PROPFIND");
 }
 
-TEST_F(ConnectionTest, ObserverSeesStatusRouteBytesAndNoQuery) {
+TEST_P(ConnectionTest, ObserverSeesStatusRouteBytesAndNoQuery) {
   start();
-  RawClient client(port());
+  RawClient client = connect();
   ASSERT_TRUE(client.send(test::get_request("/hello?X-Amz-Signature=deadbeefsecret")));
   ASSERT_TRUE(client.read_response());
   ASSERT_TRUE(
@@ -725,6 +752,9 @@ TEST_F(ConnectionTest, ObserverSeesStatusRouteBytesAndNoQuery) {
     EXPECT_EQ(std::get<1>(record).find('?'), std::string::npos);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Plain, ConnectionTest, ::testing::Values(false));
+INSTANTIATE_TEST_SUITE_P(Tls, ConnectionTest, ::testing::Values(true));
 
 }  // namespace
 }  // namespace upgate::http
