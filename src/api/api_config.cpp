@@ -125,6 +125,37 @@ Expected<void, ConfigError> read_limits(
   return {};
 }
 
+// A listener's pair: the cert and the key each from the first source that has it
+// (flag > variable > file), then both or neither.
+Expected<std::optional<http::TlsSettings>, ConfigError> merge_tls(
+    const config::Environment& env, const std::optional<std::string>& cert_flag,
+    const std::optional<std::string>& key_flag, std::string_view flag_prefix,
+    std::string_view variable_prefix, const TlsTable& file, std::string_view table) {
+  const std::string cert_name = std::string(flag_prefix) + "tls-cert";
+  const std::string key_name = std::string(flag_prefix) + "tls-key";
+  const std::string cert_field = std::string(table) + ".cert";
+  const std::string key_field = std::string(table) + ".key";
+  const auto cert =
+      first_of(from(cert_flag, cert_name), variable(env, std::string(variable_prefix) + "TLS_CERT"),
+               from(file.cert, cert_field));
+  const auto key =
+      first_of(from(key_flag, key_name), variable(env, std::string(variable_prefix) + "TLS_KEY"),
+               from(file.key, key_field));
+  const bool has_cert = cert && !cert->value.empty();
+  const bool has_key = key && !key->value.empty();
+  if (has_cert != has_key) {
+    return fail(has_cert ? cert->field : key->field,
+                "the certificate chain and its private key go together: give both " + cert_name +
+                    " and " + key_name + " (or " + cert_field + " and " + key_field + ")");
+  }
+  if (!has_cert) return std::optional<http::TlsSettings>();
+  http::TlsSettings settings;
+  settings.files.certificate_chain = cert->value;
+  settings.files.private_key = key->value;
+  if (file.watch_seconds) settings.watch_interval = std::chrono::seconds(*file.watch_seconds);
+  return std::optional<http::TlsSettings>(std::move(settings));
+}
+
 }  // namespace
 
 std::optional<ListenAddress> parse_listen_address(std::string_view text) {
@@ -279,12 +310,23 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
     }
   }
 
+  auto tls =
+      merge_tls(env, flags.tls_cert, flags.tls_key, "--", "UPGATE_", file.server.tls, "server.tls");
+  if (!tls) return Unexpected(std::move(tls).error());
+  config.tls = std::move(*tls);
+  auto store_tls = merge_tls(env, flags.store_tls_cert, flags.store_tls_key, "--store-",
+                             "UPGATE_STORE_", file.store.tls, "store.tls");
+  if (!store_tls) return Unexpected(std::move(store_tls).error());
+  config.store_tls = std::move(*store_tls);
+  config.https.hsts_max_age = std::chrono::seconds(file.server.tls.hsts_max_age.value_or(0));
+
   if (origins) {
     config.cors.allowed_origins = origins->value;
   } else {
     // The demo page's own origin, under both names a browser may use for loopback.
     const std::string port = std::to_string(config.listen_port);
-    config.cors.allowed_origins = {"http://127.0.0.1:" + port, "http://localhost:" + port};
+    const std::string scheme = config.tls ? "https://" : "http://";
+    config.cors.allowed_origins = {scheme + "127.0.0.1:" + port, scheme + "localhost:" + port};
   }
   config.cors.allow_credentials = file.cors.allow_credentials.value_or(false);
   if (file.cors.max_age) config.cors.max_age = *file.cors.max_age;

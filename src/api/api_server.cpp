@@ -310,6 +310,12 @@ Expected<std::unique_ptr<ApiServer>, http::ServerError> ApiServer::create(
   server_config.drain_period = config.drain_period;
   // Only API bodies are read, and they are bounded far lower by the handlers.
   server_config.body_limit = kMaxRequestBodyBytes;
+  server_config.tls = config.tls;
+  if (config.tls && config.https.hsts_max_age.count() > 0) {
+    server_config.fixed_headers +=
+        "Strict-Transport-Security: max-age=" + std::to_string(config.https.hsts_max_age.count()) +
+        "\r\n";
+  }
   State* raw = state.get();
   auto server =
       http::Server::create(server_config, raw->router.handler(),
@@ -355,6 +361,9 @@ std::shared_ptr<const ApiRuntime> ApiServer::runtime() const noexcept {
 }
 void ApiServer::replace_runtime(std::shared_ptr<const ApiRuntime> runtime) noexcept {
   state_->pipeline.replace_runtime(std::move(runtime));
+}
+http::Server& ApiServer::http_server() noexcept {
+  return *state_->server;
 }
 http::Handler ApiServer::handler() const {
   return state_->router.handler();

@@ -17,6 +17,7 @@
 #include "serve_reload.hpp"
 #include "serve_runtime.hpp"
 #include "serve_store.hpp"
+#include "tls_files.hpp"
 #include "upgate/api/api_config.hpp"
 #include "upgate/api/api_runtime.hpp"
 #include "upgate/api/api_server.hpp"
@@ -26,6 +27,7 @@
 #include "upgate/s3client/http_transport.hpp"
 #include "upgate/sigv4/amz_time.hpp"
 #include "upgate/sigv4/crypto.hpp"
+#include "upgate/store/embedded_store.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::cli {
@@ -63,10 +65,18 @@ constexpr const char* kServeHelp =
     "  AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE  other locations for those files\n"
     "  UPGATE_CONFIG, UPGATE_LISTEN, UPGATE_THREADS, UPGATE_DRAIN_SECONDS, UPGATE_S3_ENDPOINT,\n"
     "  UPGATE_S3_REGION, UPGATE_S3_BUCKET, UPGATE_CORS_ORIGINS (comma-separated),\n"
-    "  UPGATE_LOG_LEVEL, UPGATE_ACCESS_LOG (on/off)  the same as the flags below\n"
+    "  UPGATE_LOG_LEVEL, UPGATE_ACCESS_LOG (on/off), UPGATE_TLS_CERT, UPGATE_TLS_KEY,\n"
+    "  UPGATE_STORE_TLS_CERT, UPGATE_STORE_TLS_KEY  the same as the flags below\n"
     "  UPGATE_UPLOAD_TOKEN_SECRETS   secrets (32+ bytes each, space-separated, the signing one\n"
     "                                first) for multipart upload tokens; unset: one random\n"
     "                                secret per process\n"
+    "\n"
+    "TLS: --tls-cert/--tls-key ([server.tls] cert, key) serve the API over HTTPS only;\n"
+    "--store-tls-cert/--store-tls-key ([store.tls]) the embedded store, whose URLs are then\n"
+    "https://. PEM, the chain leaf first; TLS 1.2 and 1.3 (Mozilla intermediate), ALPN\n"
+    "http/1.1. SIGHUP (systemctl reload) reloads both pairs, and a change of the files is\n"
+    "noticed within watch_seconds (default 10); a bad new pair is logged and the old kept.\n"
+    "[server.tls] hsts_max_age = N adds Strict-Transport-Security (default 0: off).\n"
     "\n"
     "Upload profiles live in upgate.toml (see upgate.example.toml and docs/API.md). Without\n"
     "one, any folder name of safe characters is accepted, any type, up to 5 MB, URLs valid\n"
@@ -77,7 +87,8 @@ constexpr const char* kServeHelp =
     "\n"
     "Reloading: SIGHUP re-reads upgate.toml (profiles, CORS, [auth] and its keys) and swaps\n"
     "it in whole; a file start-up would refuse is refused whole, logged, and the running\n"
-    "configuration stays. `upgate check-config` runs the same checks.\n"
+    "configuration stays. The same SIGHUP loads the certificate pairs again, whatever the\n"
+    "file's outcome. `upgate check-config` runs the same checks.\n"
     "\n"
     "Stopping: the first SIGTERM/SIGINT turns /readyz to 503 at once and serves on, with\n"
     "Connection: close, for --drain-seconds so a load balancer moves traffic away; then\n"
@@ -256,7 +267,7 @@ int run_serve(ServeOptions& options) {
     logger->flush();
     spdlog::shutdown();
     std::cerr << "upgate serve: " << server.error().message << '\n';
-    return kExitFailure;
+    return server.error().code == http::ServerErrorCode::tls ? kExitUsage : kExitFailure;
   }
   std::string profiles;
   for (const auto& p : config.profiles.profiles())
@@ -267,6 +278,7 @@ int run_serve(ServeOptions& options) {
       api::json_log_line(
           "info", "upgate serve started",
           {{"listen", listen},
+           {"tls", config.tls ? "true" : "false"},
            {"endpoint", config.s3.endpoint_url},
            {"embedded_store", config.s3.embedded ? "true" : "false"},
            {"bucket", config.s3.bucket},
@@ -279,13 +291,33 @@ int run_serve(ServeOptions& options) {
            {"config", config.config_path}}));
   logger->flush();
 
+  http::Server& api_listener = (*server)->http_server();
+  if (auto certificate = api_listener.tls_certificate()) {
+    log_tls_serving(*logger, "api", *certificate);
+    api_listener.on_tls_reload(tls_reload_log(logger, "api"));
+  }
+  store::EmbeddedStore* store_listener = embedded_store ? &embedded_store->store() : nullptr;
+  if (store_listener != nullptr && store_listener->tls()) {
+    log_tls_serving(*logger, "s3", *store_listener->tls_certificate());
+    store_listener->on_tls_reload(tls_reload_log(logger, "s3"));
+  }
   if (embedded_store) {
     embedded_store->allow_api_origins(config, (*server)->port(), *logger);
     embedded_store->run_in_background();
   }
   (*server)->stop_on_signals();  // the first signal drains (drain_period), the next stops
-  auto reloader = std::make_unique<ConfigReloader>(ConfigReloader::Context{
-      options.flags, std::move(*listeners), server->get(), logger, credentials});
+  // SIGHUP (systemctl reload): upgate.toml and every listener's certificate pair, on the
+  // one reload thread (serve_reload.hpp).
+  std::vector<ConfigReloader::CertificateReload> certificates;
+  if (api_listener.tls()) {
+    certificates.push_back({"api", [&api_listener] { return api_listener.reload_tls(); }});
+  }
+  if (store_listener != nullptr && store_listener->tls()) {
+    certificates.push_back({"s3", [store_listener] { return store_listener->reload_tls(); }});
+  }
+  auto reloader = std::make_unique<ConfigReloader>(
+      ConfigReloader::Context{options.flags, std::move(*listeners), server->get(), logger,
+                              credentials, std::move(certificates)});
   (*server)->run();
   reloader.reset();
   if (credentials) credentials->stop();
@@ -325,6 +357,11 @@ void register_serve(CLI::App& app, int& exit_code) {
   cmd->add_option("--log-level", f.log_level, "trace, debug, info, warn, error or off");
   cmd->add_flag("--no-access-log", options->no_access_log, "no per-request log lines");
   cmd->add_flag("--no-demo", options->no_demo, "do not serve the demo page at /");
+  cmd->add_option("--tls-cert", f.tls_cert, "PEM certificate chain for the API: serve HTTPS");
+  cmd->add_option("--tls-key", f.tls_key, "PEM private key of --tls-cert (unencrypted)");
+  cmd->add_option("--store-tls-cert", f.store_tls_cert,
+                  "PEM certificate chain for the embedded store (URLs become https://)");
+  cmd->add_option("--store-tls-key", f.store_tls_key, "PEM private key of --store-tls-cert");
   add_serve_store_flags(*cmd, options->store);
   cmd->callback([options, &exit_code] { exit_code = run_serve(*options); });
 }

@@ -1,12 +1,8 @@
 // Reloading upgate.toml on SIGHUP: the same checks as start-up, then one swap.
 #include "serve_reload.hpp"
 
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
-#include <chrono>
-#include <ctime>
 #include <string>
 
 #include "upgate/api/api_runtime.hpp"
@@ -16,11 +12,12 @@
 namespace upgate::cli {
 namespace {
 
-sigset_t reload_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGHUP);
-  return set;
+bool same_tls(const std::optional<http::TlsSettings>& a,
+              const std::optional<http::TlsSettings>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a ||
+         (a->files.certificate_chain == b->files.certificate_chain &&
+          a->files.private_key == b->files.private_key && a->watch_interval == b->watch_interval);
 }
 
 // Settings that belong to what lives as long as the process: the running ones stay, and
@@ -36,6 +33,9 @@ std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig&
   keep(next.drain_period != running.drain_period, "drain_seconds");
   keep(next.demo_page != running.demo_page, "demo_page");
   keep(next.log.level != running.log.level || next.log.access_log != running.log.access_log, "log");
+  keep(!same_tls(next.tls, running.tls) || next.https.hsts_max_age != running.https.hsts_max_age,
+       "server.tls");
+  keep(!same_tls(next.store_tls, running.store_tls), "store.tls");
   next.listen_host = running.listen_host;
   next.listen_port = running.listen_port;
   next.threads = running.threads;
@@ -43,35 +43,36 @@ std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig&
   next.demo_page = running.demo_page;
   next.log = running.log;
   next.s3 = running.s3;  // the endpoint, bucket and signing credentials of this process
+  next.tls = running.tls;
+  next.store_tls = running.store_tls;
+  next.https = running.https;
   return kept;
 }
 
 }  // namespace
 
-void block_reload_signal() {
-  const sigset_t set = reload_signals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
 ConfigReloader::ConfigReloader(Context context) : context_(std::move(context)) {
   context_.flags.resolve_s3_target = false;  // the S3 target is not reloaded
-  thread_ = std::thread([this] { run(); });
+  signals_.emplace([this] { on_hangup(); }, [this] { release_retired(); });
 }
 
 ConfigReloader::~ConfigReloader() {
-  stop_.store(true);
-  if (thread_.joinable()) thread_.join();
+  signals_.reset();  // joins the thread before the members it uses go
   retired_.clear();
 }
 
-void ConfigReloader::run() {
-  const sigset_t set = reload_signals();
-  const timespec tick{0, 200'000'000};
-  while (!stop_.load()) {
-    const int signal = sigtimedwait(&set, nullptr, &tick);
-    if (signal == SIGHUP) reload();
-    release_retired();
+void ConfigReloader::on_hangup() {
+  // Independent on purpose: certbot renewing a pair must not wait for a good upgate.toml.
+  reload();
+  reload_certificates();
+}
+
+bool ConfigReloader::reload_certificates() {
+  bool all = true;
+  for (const CertificateReload& listener : context_.certificates) {
+    if (!listener.reload()) all = false;  // the observer logged why; the old pair serves
   }
+  return all;
 }
 
 void ConfigReloader::release_retired() {

@@ -71,6 +71,7 @@ std::string explain(const store::EmbeddedStoreError& error, const std::string& a
       break;
     case Step::keys:
     case Step::buckets:
+    case Step::tls:
       line += error.message;
       break;
   }
@@ -158,12 +159,17 @@ Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
   store_config.region = config.s3.region;
   if (config.log.access_log) store_config.access_log = store_access_log(logger_ptr);
   store_config.buckets = {config.s3.bucket};
+  store_config.tls = config.store_tls;
   store_config.threads =
       std::min(config.threads == 0 ? std::thread::hardware_concurrency() : config.threads, 4u);
 
   const std::string address = describe_listen(store_config.address, store_config.port);
   auto started = store::EmbeddedStore::start(std::move(store_config));
-  if (!started) return Unexpected(ServeStoreError{false, explain(started.error(), address)});
+  if (!started) {
+    // A certificate pair that cannot be served is the operator's input: exit 2, as a bad flag.
+    const bool usage = started.error().step == store::EmbeddedStoreError::Step::tls;
+    return Unexpected(ServeStoreError{usage, explain(started.error(), address)});
+  }
   std::unique_ptr<ServeStore> out(new ServeStore());
   out->store_ = std::move(*started);
   out->bucket_ = config.s3.bucket;
@@ -172,6 +178,7 @@ Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
     config.s3.credentials_source = out->store_->root_key_origin();
   }
   config.s3.endpoint.port = out->store_->port();
+  config.s3.endpoint.scheme = out->store_->tls() ? "https" : "http";
   config.s3.endpoint_url = out->store_->endpoint_url();
   log_line(logger, spdlog::level::info, "embedded store started",
            {{"s3", config.s3.endpoint_url},
@@ -189,8 +196,9 @@ void ServeStore::allow_api_origins(const api::ApiConfig& config, std::uint16_t a
     rule.allowed_origins = {"*"};
   } else {
     rule.allowed_origins = configured;
-    for (std::string origin : {"http://127.0.0.1:" + std::to_string(api_port),
-                               "http://localhost:" + std::to_string(api_port)}) {
+    const std::string scheme = config.tls ? "https://" : "http://";
+    for (std::string origin : {scheme + "127.0.0.1:" + std::to_string(api_port),
+                               scheme + "localhost:" + std::to_string(api_port)}) {
       if (std::find(rule.allowed_origins.begin(), rule.allowed_origins.end(), origin) ==
           rule.allowed_origins.end()) {
         rule.allowed_origins.push_back(origin);

@@ -6,7 +6,8 @@
 // when there are some, else the store's own (<data-dir>/credentials, generated
 // on first start), and they are written into config.s3.credentials; with
 // --store-listen HOST:0 the endpoint's port becomes the bound one. The bucket
-// (config.s3.bucket) is created. allow_api_origins() then sets the bucket's
+// (config.s3.bucket) is created. With config.store_tls the store speaks HTTPS and the
+// URLs signed for it are https://. allow_api_origins() then sets the bucket's
 // CORS for the API's origins (the demo page's, http://127.0.0.1:PORT and
 // http://localhost:PORT, plus --cors-origin ones) once the API's port is known.
 //
@@ -82,6 +83,8 @@ class ServeStore {
 
   void allow_api_origins(const api::ApiConfig& config, std::uint16_t api_port,
                          spdlog::logger& logger);
+  // The running store, for what serve wires to it (TLS reloads).
+  store::EmbeddedStore& store() noexcept { return *store_; }
   // Serves on a thread of its own (the store's I/O threads hang off it).
   void run_in_background();
   void stop() noexcept;

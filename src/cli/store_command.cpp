@@ -21,7 +21,9 @@
 #include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "reload_signal.hpp"
 #include "serve_store.hpp"
+#include "tls_files.hpp"
 #include "upgate/api/json_log.hpp"
 #include "upgate/events/s3_record_pusher.hpp"
 #include "upgate/s3client/http_transport.hpp"
@@ -44,6 +46,9 @@ struct StoreOptions {
   std::string log_level = "info";
   bool no_access_log = false;
   std::optional<std::string> notify_url;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<unsigned> tls_watch_seconds;
 };
 
 constexpr const char* kStoreHelp =
@@ -61,8 +66,15 @@ constexpr const char* kStoreHelp =
     "  resources = uploads/services/*\n"
     "\n"
     "Environment: UPGATE_STORE_LISTEN, UPGATE_STORE_DATA_DIR, UPGATE_STORE_REGION,\n"
-    "UPGATE_STORE_KEYS_FILE, XDG_DATA_HOME (default data dir $XDG_DATA_HOME/upgate, else\n"
-    "./var/upgate), UPGATE_STORE_NOTIFY_URL, UPGATE_STORE_NOTIFY_SECRET.\n"
+    "UPGATE_STORE_KEYS_FILE, UPGATE_STORE_TLS_CERT, UPGATE_STORE_TLS_KEY, XDG_DATA_HOME\n"
+    "(default data dir $XDG_DATA_HOME/upgate, else ./var/upgate), UPGATE_STORE_NOTIFY_URL,\n"
+    "UPGATE_STORE_NOTIFY_SECRET.\n"
+    "\n"
+    "TLS: --tls-cert FULLCHAIN.pem --tls-key PRIVKEY.pem serves HTTPS only (TLS 1.2 and 1.3,\n"
+    "Mozilla's intermediate suites, ALPN http/1.1). SIGHUP reloads the pair, and so does a\n"
+    "change of the files (checked every --tls-watch seconds, default 10; 0: SIGHUP only);\n"
+    "open connections keep the pair they began with, and a bad new pair is logged and the\n"
+    "old one kept. With --domain, a wildcard certificate (*.DOMAIN) covers the buckets.\n"
     "\n"
     "Notifications: with --notify-url URL every object created or removed is POSTed there as\n"
     "S3 event record JSON ({\"Records\":[...]}, as AWS S3 and Ceph RGW send), after its commit,\n"
@@ -71,7 +83,8 @@ constexpr const char* kStoreHelp =
     "in memory: what is unsent when the process dies is lost (docs/EVENTS.md).\n"
     "Ready: one JSON line {\"event\":\"listening\",\"s3\":URL,...} on stdout; access log after "
     "it.\n"
-    "Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot start, 2 for bad arguments.";
+    "Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot start, 2 for bad arguments\n"
+    "or a certificate pair it cannot serve.";
 
 const char* env(const char* name) {
   const char* v = std::getenv(name);
@@ -97,6 +110,7 @@ bool parse_listen(const std::string& text, std::string& host, std::uint16_t& por
 }
 
 int run_store(StoreOptions& o) {
+  block_reload_signal();  // before any thread starts: SIGHUP waits for the reload thread
   if (!o.data_dir) {
     if (const char* v = env("UPGATE_STORE_DATA_DIR")) o.data_dir = v;
   }
@@ -108,6 +122,12 @@ int run_store(StoreOptions& o) {
   }
   if (!o.keys_file) {
     if (const char* v = env("UPGATE_STORE_KEYS_FILE")) o.keys_file = v;
+  }
+  if (!o.tls_cert) {
+    if (const char* v = env("UPGATE_STORE_TLS_CERT")) o.tls_cert = v;
+  }
+  if (!o.tls_key) {
+    if (const char* v = env("UPGATE_STORE_TLS_KEY")) o.tls_key = v;
   }
 
   if (o.access_key_id.has_value() != o.secret_access_key.has_value()) {
@@ -129,6 +149,12 @@ int run_store(StoreOptions& o) {
   config.region = o.region;
   config.domain = o.domain;
   config.buckets = o.buckets;
+  auto tls = tls_settings(o.tls_cert, o.tls_key, o.tls_watch_seconds, "--tls-cert", "--tls-key");
+  if (!tls) {
+    std::cerr << "upgate store: " << tls.error() << '\n';
+    return kExitUsage;
+  }
+  config.tls = std::move(*tls);
   if (o.cors_file) {
     auto cors = store::load_cors_file(*o.cors_file);
     if (!cors) {
@@ -168,7 +194,8 @@ int run_store(StoreOptions& o) {
   if (!store) {
     std::cerr << "upgate store: " << store.error().message << '\n';
     logger->flush();
-    return kExitFailure;
+    // A certificate pair that cannot be served is the operator's input, like a bad flag.
+    return store.error().step == store::EmbeddedStoreError::Step::tls ? kExitUsage : kExitFailure;
   }
   const auto& recovery = (*store)->recovery_report();
   if (recovery.temp_files_removed + recovery.orphan_blobs_removed > 0) {
@@ -197,8 +224,25 @@ int run_store(StoreOptions& o) {
     done += static_cast<std::size_t>(n);
   }
 
+  if (auto certificate = (*store)->tls_certificate()) {
+    log_tls_serving(*logger, "s3", *certificate);
+    (*store)->on_tls_reload(tls_reload_log(logger, "s3"));
+  }
+  // SIGHUP (systemctl reload) reloads the certificate pair on the one reload thread
+  // (reload_signal.hpp); without TLS it only says so, rather than ending the process as
+  // SIGHUP would by default.
+  std::optional<ReloadSignalThread> hangups;
+  hangups.emplace([running = store->get(), logger] {
+    if (running->tls()) {
+      (void)running->reload_tls();  // the observer logs the outcome
+    } else {
+      api::log_json(*logger, spdlog::level::info,
+                    api::json_log_line("info", "SIGHUP: nothing to reload (no TLS)", {}));
+    }
+  });
   (*store)->stop_on_signals();
   (*store)->run();
+  hangups.reset();
   api::log_json(*logger, spdlog::level::info,
                 api::json_log_line("info", "upgate store stopped", {}));
   logger->flush();
@@ -231,6 +275,10 @@ void register_store(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-access-log", o.no_access_log, "no per-request log lines");
   cmd->add_option("--notify-url", o.notify_url,
                   "POST S3 event records of every created/removed object here");
+  cmd->add_option("--tls-cert", o.tls_cert, "PEM certificate chain (leaf first): serve HTTPS");
+  cmd->add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert (unencrypted)");
+  cmd->add_option("--tls-watch", o.tls_watch_seconds,
+                  "seconds between checks of the certificate files (default 10; 0: SIGHUP only)");
   cmd->callback([options, &exit_code] { exit_code = run_store(*options); });
 }
 

@@ -627,6 +627,7 @@ void Connection::serialize_head(const Response& head, StreamFraming framing, std
   head_ += http_date_now();
   head_ += kCrLf;
   head_ += head.serialized_headers();
+  head_ += config_.fixed_headers;
   switch (framing) {
     case StreamFraming::length:
       head_ += "Content-Length: ";

@@ -70,7 +70,6 @@ class Server::Impl {
     // Pool work may still post back to the io_contexts; let it finish before they go.
     blocking_pool_.join();
     signals_.reset();
-    hangup_signals_.reset();
     drain_timer_.reset();
     tls_watch_timer_.reset();
     workers_.clear();
@@ -93,19 +92,16 @@ class Server::Impl {
   std::optional<asio::steady_timer> drain_timer_;
   std::function<void()> on_drain_;
   // TLS: the pair, its watcher (a timer on workers_[0] whose checks run on the pool), the
-  // observer of reloads, and SIGHUP.
+  // observer of reloads.
   std::unique_ptr<TlsCertificates> tls_;
   std::optional<asio::steady_timer> tls_watch_timer_;
   TlsReloadObserver on_tls_reload_;
-  std::optional<asio::signal_set> hangup_signals_;
-  std::function<void()> on_hangup_;
   std::uint16_t port_ = 0;
   bool one_acceptor_per_thread_ = false;
   std::atomic<bool> stop_requested_{false};
 
  private:
   void wait_for_signal();
-  void wait_for_hangup();
   void watch_tls_files();
   void begin_drain();
   Expected<void, ServerError> open_acceptor(Worker& worker, const tcp::endpoint& ep,
@@ -181,14 +177,6 @@ void Server::Impl::watch_tls_files() {
         if (!stop_requested_.load()) watch_tls_files();
       });
     });
-  });
-}
-
-void Server::Impl::wait_for_hangup() {
-  hangup_signals_->async_wait([this](const boost::system::error_code& ec, int) {
-    if (ec) return;  // cancelled by stop()
-    asio::post(blocking_pool_, [this] { on_hangup_(); });
-    wait_for_hangup();
   });
 }
 
@@ -274,10 +262,6 @@ void Server::Impl::run() {
     tls_watch_timer_.emplace(workers_[0]->io_context());
     watch_tls_files();
   }
-  if (on_hangup_) {
-    hangup_signals_.emplace(workers_[0]->io_context(), SIGHUP);
-    wait_for_hangup();
-  }
   for (auto& worker : workers_) {
     worker->start();
     if (worker->acceptor()) {
@@ -303,7 +287,6 @@ void Server::Impl::stop() noexcept {
   asio::post(workers_[0]->io_context(), [this] {
     boost::system::error_code ignored;
     if (signals_) signals_->cancel(ignored);
-    if (hangup_signals_) hangup_signals_->cancel(ignored);
     if (drain_timer_) drain_timer_->cancel();
     if (tls_watch_timer_) tls_watch_timer_->cancel();
   });
@@ -400,8 +383,4 @@ Expected<TlsCertificateInfo, TlsError> Server::reload_tls() {
 void Server::on_tls_reload(TlsReloadObserver observer) {
   impl_->on_tls_reload_ = std::move(observer);
 }
-void Server::on_hangup(std::function<void()> callback) {
-  impl_->on_hangup_ = std::move(callback);
-}
-
 }  // namespace upgate::http

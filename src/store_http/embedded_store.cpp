@@ -111,9 +111,13 @@ Expected<std::unique_ptr<EmbeddedStore>, EmbeddedStoreError> EmbeddedStore::star
     if (!ready) return failed(Step::buckets, ready.error());
   }
 
-  auto server = http::Server::create(
-      store_server_config(config.address, config.port, config.threads), parts->service->handler());
-  if (!server) return failed(Step::listen, server.error().message, server.error().cause);
+  auto server_config = store_server_config(config.address, config.port, config.threads);
+  server_config.tls = config.tls;
+  auto server = http::Server::create(std::move(server_config), parts->service->handler());
+  if (!server) {
+    const bool tls = server.error().code == http::ServerErrorCode::tls;
+    return failed(tls ? Step::tls : Step::listen, server.error().message, server.error().cause);
+  }
   parts->server = std::move(*server);
   parts->config = std::move(config);
   std::unique_ptr<EmbeddedStore> out(new EmbeddedStore());
@@ -139,7 +143,7 @@ std::string EmbeddedStore::endpoint_url() const {
   if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
   if (host == "::") host = "::1";
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(port());
+  return (parts_->server->tls() ? "https://" : "http://") + host + ":" + std::to_string(port());
 }
 
 const sigv4::Credentials& EmbeddedStore::root_credentials() const {
@@ -168,6 +172,19 @@ void EmbeddedStore::stop() noexcept {
 }
 void EmbeddedStore::stop_on_signals() {
   parts_->server->stop_on_signals();
+}
+
+bool EmbeddedStore::tls() const noexcept {
+  return parts_->server->tls();
+}
+std::optional<http::TlsCertificateInfo> EmbeddedStore::tls_certificate() const {
+  return parts_->server->tls_certificate();
+}
+Expected<http::TlsCertificateInfo, http::TlsError> EmbeddedStore::reload_tls() {
+  return parts_->server->reload_tls();
+}
+void EmbeddedStore::on_tls_reload(http::TlsReloadObserver observer) {
+  parts_->server->on_tls_reload(std::move(observer));
 }
 
 }  // namespace upgate::store

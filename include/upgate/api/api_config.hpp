@@ -29,6 +29,7 @@
 #include "upgate/config/environment.hpp"
 #include "upgate/config/s3_target.hpp"
 #include "upgate/expected.hpp"
+#include "upgate/http/tls.hpp"
 
 namespace upgate::api {
 
@@ -55,6 +56,12 @@ struct UppyConfig {
   std::string default_profile(const ProfileSet& profiles) const;
 };
 
+// What the API says about HTTPS beyond serving it; off by default.
+struct HttpsPolicy {
+  // > 0 and the API on TLS: Strict-Transport-Security: max-age=N on every answer.
+  std::chrono::seconds hsts_max_age{0};
+};
+
 struct ApiConfig {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
@@ -75,6 +82,11 @@ struct ApiConfig {
   // `[limits]`; redis_url also from UPGATE_REDIS_URL (it may hold a password).
   LimitsConfig limits;
   UppyConfig uppy;
+  // Certificate pairs ([server.tls] / --tls-cert, --tls-key; [store.tls] / --store-tls-cert,
+  // --store-tls-key): set, that listener speaks HTTPS only. Given both or neither file.
+  std::optional<http::TlsSettings> tls;
+  std::optional<http::TlsSettings> store_tls;
+  HttpsPolicy https;
 };
 
 // What the command line said; an unset optional was not given.
@@ -92,6 +104,10 @@ struct ApiFlags {
   std::optional<std::string> log_level;
   std::optional<bool> access_log;
   std::optional<bool> demo_page;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> store_tls_cert;
+  std::optional<std::string> store_tls_key;
   // false: ApiConfig::s3 is left default-constructed, for commands that only read the
   // profiles and CORS (aws-policy) and so need no AWS credentials, profile or endpoint.
   bool resolve_s3_target = true;
@@ -100,6 +116,8 @@ struct ApiFlags {
 inline constexpr std::size_t kMaxConfigFileBytes = 1024 * 1024;
 inline constexpr unsigned kMaxDrainSeconds = 3600;
 inline constexpr unsigned kMaxThreads = 256;
+inline constexpr unsigned kMaxTlsWatchSeconds = 86400;
+inline constexpr unsigned kMaxHstsSeconds = 63072000;  // two years
 
 // Reads the config file named by --config or UPGATE_CONFIG (none: no file), then merges.
 Expected<ApiConfig, config::ConfigError> load_api_config(const config::Environment& env,

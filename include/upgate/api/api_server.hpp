@@ -29,6 +29,8 @@
 // stops accepting. A caller running the store too runs each server on its own thread(s)
 // and stops both; `ready` lets /readyz wait for the store. handler() exposes the same
 // routes as an http::Handler for mounting the API on a server of the caller's choosing.
+// With ApiConfig::tls the API speaks HTTPS only; with https.hsts_max_age too, every answer
+// carries Strict-Transport-Security.
 #pragma once
 
 #include <atomic>
@@ -82,6 +84,8 @@ class ApiServer {
   std::shared_ptr<const ApiRuntime> runtime() const noexcept;
   // Requests that start after this use `runtime`; those in flight finish with theirs.
   void replace_runtime(std::shared_ptr<const ApiRuntime> runtime) noexcept;
+  // The listener itself, for what `upgate serve` wires to it: TLS reloads, SIGHUP.
+  http::Server& http_server() noexcept;
   // The routes as a handler; valid while this server lives.
   http::Handler handler() const;
 

@@ -54,8 +54,8 @@
 //   with TlsSettings::watch_interval the server also notices changed files itself (checked
 //   on the blocking pool). A refused pair keeps the current one. Either way, the
 //   on_tls_reload() observer hears the outcome.
-// - on_hangup(): SIGHUP runs the callback on the blocking pool (it may read files); the
-//   owner decides what a hangup reloads (reload_tls(), configuration).
+// - SIGHUP is not the server's: the owner decides what a hangup reloads and calls
+//   reload_tls() from a thread of its own (upgate's CLI has one reload thread).
 // - The handler, the observer and whatever they reference (a Router, an InMemoryFiles)
 //   must outlive the Server: destroy the Server (or let run() return) first.
 #pragma once
@@ -101,6 +101,9 @@ struct ServerConfig {
   std::optional<TlsSettings> tls;  // set: every connection speaks TLS (tls.hpp)
   // Words the 400/408/413/431/500/501 the server sends itself; null: plain-text reason.
   ErrorRenderer error_renderer;
+  // Header lines ("Name: value\r\n" each, from the owner, not from a request) put on every
+  // response, the server's own included: e.g. Strict-Transport-Security.
+  std::string fixed_headers;
 };
 
 // What the observer learns about one request. Views are valid only during the call.
@@ -168,8 +171,6 @@ class Server {
   // Hears every reload attempt: reload_tls()'s on the caller's thread, the watcher's on a
   // blocking-pool thread. Must be thread-safe and quick. Set before run().
   void on_tls_reload(TlsReloadObserver observer);
-  // SIGHUP runs callback on the blocking pool, once per signal. Set before run().
-  void on_hangup(std::function<void()> callback);
 
   class Impl;
 

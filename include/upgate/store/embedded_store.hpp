@@ -9,6 +9,10 @@
 // serves until stop() (thread-safe) or, with stop_on_signals(), SIGINT/SIGTERM.
 // Errors are one line naming what failed, with the step that failed so a caller can
 // advise (another data directory, another port); none contains a secret.
+//
+// With config.tls the store speaks only TLS (http/tls.hpp): start() refuses a bad pair
+// (Step::tls), endpoint_url() is https://, and reload_tls() / the file watcher swap in a
+// renewed pair for new handshakes while open connections keep theirs.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "upgate/expected.hpp"
+#include "upgate/http/tls.hpp"
 #include "upgate/s3/cors.hpp"
 #include "upgate/sigv4/credentials.hpp"
 #include "upgate/store/access_log.hpp"
@@ -50,6 +55,7 @@ struct EmbeddedStoreConfig {
   std::optional<s3::CorsConfiguration> bucket_cors;  // set on those buckets
   std::function<void(const AccessLogEntry&)> access_log;
   bool sync_commits = true;
+  std::optional<http::TlsSettings> tls;  // set: HTTPS only, with this pair
   // Every object created or removed, after its commit (object_change.hpp).
   ObjectChangeListener on_change{};
 };
@@ -66,6 +72,7 @@ struct EmbeddedStoreError {
     keys,      // the root key or the keys file
     buckets,   // creating the configured buckets
     listen,    // binding the address
+    tls,       // the certificate pair (unreadable, mismatched, expired)
   };
   Step step = Step::data_dir;
   std::string message;
@@ -81,7 +88,8 @@ class EmbeddedStore {
   EmbeddedStore& operator=(const EmbeddedStore&) = delete;
 
   std::uint16_t port() const;
-  // "http://127.0.0.1:PORT" (the bound address; 0.0.0.0 is shown as 127.0.0.1).
+  // "http://127.0.0.1:PORT", or https:// under TLS (the bound address; 0.0.0.0 is shown as
+  // 127.0.0.1).
   std::string endpoint_url() const;
   const sigv4::Credentials& root_credentials() const;
   // Where the root key came from: "flags/environment", the credentials file, or "generated".
@@ -97,6 +105,14 @@ class EmbeddedStore {
   void run();
   void stop() noexcept;
   void stop_on_signals();
+
+  // --- TLS (EmbeddedStoreConfig::tls); see http/server.hpp ---
+  bool tls() const noexcept;
+  std::optional<http::TlsCertificateInfo> tls_certificate() const;
+  // Reads the pair again (blocking); a refused pair keeps the current one.
+  Expected<http::TlsCertificateInfo, http::TlsError> reload_tls();
+  // Hears every reload (reload_tls() and the watcher's). Set before run().
+  void on_tls_reload(http::TlsReloadObserver observer);
 
  private:
   EmbeddedStore() = default;

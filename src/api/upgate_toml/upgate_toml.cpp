@@ -13,10 +13,15 @@ struct TableReader {
 
 // In this order: a file with several mistakes is refused for the first one met here.
 constexpr std::array kTables = {
-    TableReader{"server", read_server_table}, TableReader{"s3", read_s3_table},
-    TableReader{"cors", read_cors_table},     TableReader{"log", read_log_table},
-    TableReader{"auth", read_auth_table},     TableReader{"limits", read_limits_table},
-    TableReader{"uppy", read_uppy_table},     TableReader{"profiles", read_profiles_table},
+    TableReader{"server", read_server_table},
+    TableReader{"store", read_store_table},
+    TableReader{"s3", read_s3_table},
+    TableReader{"cors", read_cors_table},
+    TableReader{"log", read_log_table},
+    TableReader{"auth", read_auth_table},
+    TableReader{"limits", read_limits_table},
+    TableReader{"uppy", read_uppy_table},
+    TableReader{"profiles", read_profiles_table},
     TableReader{"events", read_events_table},
 };
 

@@ -26,10 +26,23 @@ namespace upgate::api {
 
 // Ranges worded once, for the file here and for the variables and flags of the merge.
 inline constexpr std::string_view kThreadsRange = "must be an integer from 0 (one per core) to 256";
+inline constexpr std::string_view kTlsWatchRange =
+    "must be a whole number of seconds from 0 (SIGHUP only) to 86400";
+inline constexpr std::string_view kHstsRange =
+    "must be a whole number of seconds from 0 (no Strict-Transport-Security) to 63072000";
 inline std::string drain_seconds_range() {
   return "must be a whole number of seconds from 0 (stop at once) to " +
          std::to_string(kMaxDrainSeconds);
 }
+
+// [server.tls] and [store.tls]: a listener's certificate pair. hsts_max_age is the API's
+// only ([server.tls]).
+struct TlsTable {
+  std::optional<std::string> cert;
+  std::optional<std::string> key;
+  std::optional<unsigned> watch_seconds;
+  std::optional<unsigned> hsts_max_age;
+};
 
 // [server]
 struct ServerTable {
@@ -38,6 +51,12 @@ struct ServerTable {
   std::optional<unsigned> drain_seconds;
   std::optional<bool> demo_page;
   std::optional<std::vector<std::string>> trusted_proxies;
+  TlsTable tls;
+};
+
+// [store]: the embedded store beside `upgate serve`.
+struct StoreTable {
+  TlsTable tls;
 };
 
 // [s3]; an empty string counts as not set.
@@ -91,6 +110,7 @@ struct UppyTable {
 
 struct FileSettings {
   ServerTable server;
+  StoreTable store;
   S3Table s3;
   CorsTable cors;
   LogTable log;
@@ -104,6 +124,9 @@ struct FileSettings {
 };
 
 Expected<void, ConfigError> read_server_table(const TomlTable& table, FileSettings& out);
+Expected<void, ConfigError> read_store_table(const TomlTable& table, FileSettings& out);
+// A `tls` sub-table of `parent`, when there is one; `api` allows hsts_max_age.
+Expected<void, ConfigError> read_tls_table(const TomlTable& parent, bool api, TlsTable& out);
 Expected<void, ConfigError> read_s3_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_cors_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_log_table(const TomlTable& table, FileSettings& out);

@@ -1,0 +1,241 @@
+"""`upgate serve` with both listeners on TLS, against a test CA made by this test
+(tests/support/test_ca.py, the openssl command): the seed's flow over HTTPS (requests with
+verify=CA for the API, curl --cacert for the presigned PUT, boto3 verify=CA reading it back),
+presigned URLs that say https:// because the store has TLS, the HSTS setting (off unless
+set), SIGHUP reloading both pairs, and a bad pair or half a pair refused at start (exit 2,
+one line naming the file or the setting).
+
+Every child gets the test CA in AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, SSL_CERT_FILE and
+CURL_CA_BUNDLE: the machine points them at the system bundle.
+"""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+import api_harness as h  # noqa: E402
+import test_ca  # noqa: E402
+from waiting import wait_until  # noqa: E402
+from child_process import die_with_parent  # noqa: E402
+
+os.environ["BOTO_DISABLE_CRT"] = "true"
+import boto3  # noqa: E402
+import requests  # noqa: E402
+from botocore.config import Config  # noqa: E402
+
+
+def wait_for(test, condition, what, timeout=20.0):
+    test.assertTrue(wait_until(condition, timeout=timeout), f"timed out waiting for {what}")
+
+
+class TlsServe:
+    """`upgate serve` with the API and the embedded store each on its own certificate."""
+
+    def __init__(self, config_extra="", flags=True):
+        self.temp = tempfile.TemporaryDirectory(prefix="upgate-serve-tls-")
+        base = self.temp.name
+        self.ca = test_ca.TestCa(os.path.join(base, "ca"))
+        self.api_pair = self.ca.issue("api")
+        self.store_pair = self.ca.issue("store")
+        live = os.path.join(base, "live")
+        os.makedirs(live)
+        self.api_cert, self.api_key = os.path.join(live, "api.pem"), os.path.join(live, "api.key")
+        self.store_cert = os.path.join(live, "store.pem")
+        self.store_key = os.path.join(live, "store.key")
+        test_ca.install(self.api_pair, self.api_cert, self.api_key)
+        test_ca.install(self.store_pair, self.store_cert, self.store_key)
+        self.config = os.path.join(base, "upgate.toml")
+        with open(self.config, "w", encoding="utf-8") as f:
+            f.write(f'[store.tls]\ncert = "{self.store_cert}"\nkey = "{self.store_key}"\n'
+                    f"watch_seconds = 0\n{config_extra}")
+        self.port = h.free_port()
+        self.args = [h.BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--threads", "2",
+                     "--store-listen", "127.0.0.1:0", "--data-dir", os.path.join(base, "data"),
+                     "--config", self.config]
+        if flags:
+            self.args += ["--tls-cert", self.api_cert, "--tls-key", self.api_key]
+        self.env = test_ca.tls_client_env(self.ca.cert, {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": base,
+            "AWS_ACCESS_KEY_ID": h.ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": h.SECRET,
+            "AWS_REGION": h.REGION})
+        self.log_path = os.path.join(base, "stdout.log")
+        self.err_path = os.path.join(base, "stderr.log")
+        self.process = None
+        self.api = f"https://localhost:{self.port}"
+
+    def start(self):
+        with open(self.log_path, "wb") as out, open(self.err_path, "wb") as err:
+            self.process = subprocess.Popen(self.args, env=self.env, stdout=out, stderr=err,
+                                            stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("upgate serve exited: " + self.stderr())
+            try:
+                if requests.get(self.api + "/healthz", timeout=1, verify=self.ca.cert).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("upgate serve did not answer /healthz over TLS")
+        started = [l for l in self.log_lines() if l.get("msg") == "embedded store started"]
+        self.s3 = started[0]["s3"]
+        self.s3_port = int(self.s3.rsplit(":", 1)[1])
+        return self
+
+    def close(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.temp.cleanup()
+
+    def stderr(self):
+        with open(self.err_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def log_lines(self):
+        with open(self.log_path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+        return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+    def served(self, port):
+        return test_ca.served_fingerprint("127.0.0.1", port, self.ca.cert)
+
+    def presign(self, name="tls report.pdf", size=1000, kind="application/pdf"):
+        r = requests.post(self.api + "/api/s3/getPresignedUrl", verify=self.ca.cert, timeout=10,
+                          json={"fileName": name, "fileType": kind, "fileSize": size,
+                                "folderName": "services"})
+        self.assertion = r
+        return r
+
+
+class ServeOverTlsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = TlsServe(config_extra="[server.tls]\nhsts_max_age = 600\n").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.close()
+
+    def test_each_listener_serves_its_own_certificate(self):
+        self.assertEqual(self.s.served(self.s.port), self.s.api_pair.fingerprint())
+        self.assertEqual(self.s.served(self.s.s3_port), self.s.store_pair.fingerprint())
+        enabled = {l["listener"] for l in self.s.log_lines() if l.get("msg") == "tls enabled"}
+        self.assertEqual(enabled, {"api", "s3"})
+
+    def test_seed_flow_over_https_end_to_end(self):
+        body = os.urandom(1000)
+        r = self.s.presign(size=len(body))
+        self.assertEqual(r.status_code, 200, r.text)
+        answer = r.json()
+        self.assertTrue(answer["uploadUrl"].startswith(f"https://127.0.0.1:{self.s.s3_port}/"),
+                        answer["uploadUrl"])
+        path = os.path.join(self.s.temp.name, "body.bin")
+        with open(path, "wb") as f:
+            f.write(body)
+        headers = []
+        for name, value in answer.get("headers", {}).items():
+            headers += ["-H", f"{name}: {value}"]
+        put = subprocess.run(["curl", "--silent", "--show-error", "--fail", "--cacert",
+                              self.s.ca.cert, "-X", "PUT", *headers, "--data-binary", f"@{path}",
+                              "-o", "/dev/null", "-w", "%{http_code}", answer["uploadUrl"]],
+                             capture_output=True, env=self.s.env, timeout=60)
+        self.assertEqual((put.returncode, put.stdout), (0, b"200"), put.stderr)
+        client = boto3.client("s3", endpoint_url=self.s.s3, region_name=h.REGION,
+                              aws_access_key_id=h.ACCESS_KEY_ID,
+                              aws_secret_access_key=h.SECRET, verify=self.s.ca.cert,
+                              config=Config(signature_version="s3v4",
+                                            s3={"addressing_style": "path"}))
+        got = client.get_object(Bucket="uploads", Key=answer["key"])["Body"].read()
+        self.assertEqual(got, body)
+
+    def test_hsts_when_set(self):
+        r = requests.get(self.s.api + "/healthz", verify=self.s.ca.cert, timeout=10)
+        self.assertEqual(r.headers.get("Strict-Transport-Security"), "max-age=600")
+
+    def test_the_demo_page_origin_is_https_for_cors(self):
+        origin = f"https://localhost:{self.s.port}"
+        r = requests.options(self.s.api + "/api/s3/getPresignedUrl", verify=self.s.ca.cert,
+                             timeout=10, headers={"Origin": origin,
+                                                  "Access-Control-Request-Method": "POST",
+                                                  "Access-Control-Request-Headers": "content-type"})
+        self.assertEqual(r.headers.get("Access-Control-Allow-Origin"), origin)
+
+    def test_plain_http_to_the_tls_port_gets_no_answer(self):
+        with self.assertRaises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{self.s.port}/healthz", timeout=5)
+
+
+class ServeTlsReloadTest(unittest.TestCase):
+    def test_sighup_reloads_both_pairs_and_a_bad_one_keeps_the_old(self):
+        s = TlsServe()
+        self.addCleanup(s.close)
+        s.start()
+        # The API's new pair is broken (a certificate with another key): refused, old kept.
+        other = s.ca.issue("other")
+        test_ca.install(test_ca.Pair(s.ca.issue("api2").cert, other.key), s.api_cert, s.api_key)
+        store2 = s.ca.issue("store2")
+        test_ca.install(store2, s.store_cert, s.store_key)
+        s.process.send_signal(signal.SIGHUP)
+        wait_for(self, lambda: s.served(s.s3_port) == store2.fingerprint(), what="the store's new pair")
+        wait_for(self, lambda: any(l.get("msg") == "tls certificate refused; serving the previous one"
+                               for l in s.log_lines()), what="the API's refusal")
+        self.assertEqual(s.served(s.port), s.api_pair.fingerprint())
+        refused = [l for l in s.log_lines() if l.get("msg", "").startswith("tls certificate refused")]
+        self.assertEqual(refused[0]["listener"], "api")
+        self.assertIn("does not belong", refused[0]["reason"])
+        self.assertIsNone(s.process.poll())
+        self.assertEqual(s.presign().status_code, 200)
+
+    def test_without_hsts_setting_there_is_no_header(self):
+        s = TlsServe()
+        self.addCleanup(s.close)
+        s.start()
+        r = requests.get(s.api + "/healthz", verify=s.ca.cert, timeout=10)
+        self.assertEqual(r.status_code, 200)
+        self.assertNotIn("Strict-Transport-Security", r.headers)
+
+
+class ServeTlsRefusedTest(unittest.TestCase):
+    def run_refused(self, s):
+        r = subprocess.run(s.args, env=s.env, capture_output=True, timeout=30)
+        lines = r.stderr.decode().strip().splitlines()
+        return r.returncode, lines
+
+    def test_a_wrong_api_pair_is_refused_at_start(self):
+        s = TlsServe()
+        self.addCleanup(s.close)
+        test_ca.install(test_ca.Pair(s.api_pair.cert, s.store_pair.key), s.api_cert, s.api_key)
+        code, lines = self.run_refused(s)
+        self.assertEqual(code, 2, lines)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("api.key", lines[0])
+
+    def test_a_wrong_store_pair_is_refused_at_start(self):
+        s = TlsServe()
+        self.addCleanup(s.close)
+        os.remove(s.store_key)
+        code, lines = self.run_refused(s)
+        self.assertEqual(code, 2, lines)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("store.key", lines[0])
+
+    def test_half_a_pair_names_the_setting(self):
+        s = TlsServe(config_extra='[server.tls]\ncert = "/nonexistent.pem"\n', flags=False)
+        self.addCleanup(s.close)
+        code, lines = self.run_refused(s)
+        self.assertEqual(code, 2, lines)
+        self.assertIn("server.tls.cert", lines[0])
+        self.assertIn("--tls-key", lines[0])
+
+
+if __name__ == "__main__":
+    unittest.main()

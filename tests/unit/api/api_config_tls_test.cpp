@@ -1,0 +1,117 @@
+// The certificate pairs of `upgate serve`'s two listeners as the configuration merges them:
+// [server.tls] / [store.tls], UPGATE_(STORE_)TLS_CERT/KEY and the flags, both or neither.
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
+#include "upgate/api/api_config.hpp"
+
+namespace upgate::api {
+namespace {
+
+using config::Environment;
+using upgate::testing::TempDir;
+
+class ApiConfigTlsTest : public ::testing::Test {
+ protected:
+  Expected<ApiConfig, config::ConfigError> parse(
+      std::optional<std::string_view> toml, ApiFlags flags = {},
+      std::map<std::string, std::string, std::less<>> vars = {}) {
+    vars["HOME"] = dir.path();
+    return parse_api_config(Environment::from(std::move(vars)), flags, toml);
+  }
+  TempDir dir;
+};
+
+TEST_F(ApiConfigTlsTest, NoPairMeansPlainHttpOnBothListeners) {
+  const auto config = parse(std::nullopt);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_FALSE(config->tls);
+  EXPECT_FALSE(config->store_tls);
+  EXPECT_EQ(config->https.hsts_max_age.count(), 0);
+}
+
+TEST_F(ApiConfigTlsTest, BothTablesFromTheFile) {
+  const auto config = parse(R"(
+[server.tls]
+cert = "/etc/tls/api.pem"
+key = "/etc/tls/api.key"
+watch_seconds = 30
+hsts_max_age = 31536000
+
+[store.tls]
+cert = "/etc/tls/s3.pem"
+key = "/etc/tls/s3.key"
+watch_seconds = 0
+)");
+  ASSERT_TRUE(config) << config.error().describe();
+  ASSERT_TRUE(config->tls);
+  EXPECT_EQ(config->tls->files.certificate_chain, "/etc/tls/api.pem");
+  EXPECT_EQ(config->tls->files.private_key, "/etc/tls/api.key");
+  EXPECT_EQ(config->tls->watch_interval, std::chrono::seconds(30));
+  ASSERT_TRUE(config->store_tls);
+  EXPECT_EQ(config->store_tls->files.certificate_chain, "/etc/tls/s3.pem");
+  EXPECT_EQ(config->store_tls->watch_interval, std::chrono::seconds(0));
+  EXPECT_EQ(config->https.hsts_max_age, std::chrono::seconds(31536000));
+  // The demo page's own origin, which CORS allows by default, is now https.
+  EXPECT_EQ(config->cors.allowed_origins,
+            (std::vector<std::string>{"https://127.0.0.1:8080", "https://localhost:8080"}));
+}
+
+TEST_F(ApiConfigTlsTest, FlagsOverVariablesOverTheFile) {
+  ApiFlags flags;
+  flags.tls_cert = "/flag/api.pem";
+  flags.tls_key = "/flag/api.key";
+  const auto config = parse(R"(
+[server.tls]
+cert = "/file/api.pem"
+key = "/file/api.key"
+[store.tls]
+cert = "/file/s3.pem"
+key = "/file/s3.key"
+)",
+                            flags,
+                            {{"UPGATE_STORE_TLS_CERT", "/env/s3.pem"},
+                             {"UPGATE_STORE_TLS_KEY", "/env/s3.key"}});
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->tls->files.certificate_chain, "/flag/api.pem");
+  EXPECT_EQ(config->tls->watch_interval, std::chrono::seconds(10));  // the default
+  EXPECT_EQ(config->store_tls->files.private_key, "/env/s3.key");
+}
+
+TEST_F(ApiConfigTlsTest, HalfAPairIsRefusedNamingWhereItCameFrom) {
+  auto config = parse("[server.tls]\ncert = \"/etc/tls/api.pem\"\n");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "server.tls.cert");
+  EXPECT_NE(config.error().message.find("--tls-key"), std::string::npos);
+
+  ApiFlags flags;
+  flags.store_tls_key = "/flag/s3.key";
+  config = parse(std::nullopt, flags);
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "--store-tls-key");
+
+  config = parse(std::nullopt, {}, {{"UPGATE_TLS_CERT", "/env/api.pem"}});
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "UPGATE_TLS_CERT");
+}
+
+TEST_F(ApiConfigTlsTest, UnknownKeysAndBadValuesAreRefused) {
+  auto config = parse("[store.tls]\ncert = \"a\"\nkey = \"b\"\nhsts_max_age = 5\n");
+  ASSERT_FALSE(config);  // HSTS is the API's
+  EXPECT_EQ(config.error().field, "store.tls.hsts_max_age");
+  config = parse("[server.tls]\ncertificate = \"a\"\n");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "server.tls.certificate");
+  config = parse("[server.tls]\nwatch_seconds = 86401\n");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "server.tls.watch_seconds");
+  config = parse("[store]\nlisten = \"x\"\n");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "store.listen");
+  config = parse("[server]\ntls = 1\n");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "server.tls");
+}
+
+}  // namespace
+}  // namespace upgate::api
