@@ -23,6 +23,7 @@
 #include "commands.hpp"
 #include "reload_signal.hpp"
 #include "serve_store.hpp"
+#include "store_maintenance.hpp"
 #include "tls_files.hpp"
 #include "upgate/api/json_log.hpp"
 #include "upgate/events/s3_record_pusher.hpp"
@@ -84,7 +85,10 @@ constexpr const char* kStoreHelp =
     "Ready: one JSON line {\"event\":\"listening\",\"s3\":URL,...} on stdout; access log after "
     "it.\n"
     "Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot start, 2 for bad arguments\n"
-    "or a certificate pair it cannot serve.";
+    "or a certificate pair it cannot serve.\n"
+    "\n"
+    "Data directory care: `upgate store backup DEST` (while it serves), `upgate store\n"
+    "restore BACKUP --data-dir DIR`, `upgate store fsck [--repair]` (stopped).";
 
 const char* env(const char* name) {
   const char* v = std::getenv(name);
@@ -279,7 +283,11 @@ void register_store(CLI::App& app, int& exit_code) {
   cmd->add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert (unencrypted)");
   cmd->add_option("--tls-watch", o.tls_watch_seconds,
                   "seconds between checks of the certificate files (default 10; 0: SIGHUP only)");
-  cmd->callback([options, &exit_code] { exit_code = run_store(*options); });
+  register_store_maintenance(*cmd, exit_code);
+  cmd->callback([options, cmd, &exit_code] {
+    if (!cmd->get_subcommands().empty()) return;  // backup, restore or fsck ran instead
+    exit_code = run_store(*options);
+  });
 }
 
 }  // namespace upgate::cli
