@@ -5,7 +5,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: setup configure build run test test-unit test-asan bench format clean
+.PHONY: setup configure build run test test-unit test-asan bench format clean package
 
 setup:
 	@./scripts/setup.sh
@@ -33,6 +33,10 @@ test-asan: setup
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -L unit
+
+# The Debian package (CPack): build/upgate_VERSION_ARCH.deb.
+package: build
+	cmake --build $(BUILD) --target package
 
 bench: setup
 	./bench/run.sh

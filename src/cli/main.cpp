@@ -2,12 +2,14 @@
 #include <cstdio>
 #include <iostream>
 
+#include "build_info.hpp"
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"upgate: direct-to-object-storage upload gateway (SigV4 presigned URLs)", "upgate"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("upgate 0.1.0"));
+  app.set_version_flag("--version", std::string("upgate ") + upgate::cli::kVersion + " (commit " +
+                                        upgate::cli::kCommit + ")");
 
   int exit_code = upgate::cli::kExitOk;
   upgate::cli::register_presign(app, exit_code);
