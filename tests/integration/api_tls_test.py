@@ -195,6 +195,49 @@ class ServeTlsReloadTest(unittest.TestCase):
         self.assertIsNone(s.process.poll())
         self.assertEqual(s.presign().status_code, 200)
 
+    def test_one_sighup_reloads_config_and_pairs_and_neither_refusal_stops_the_other(self):
+        s = TlsServe()
+        self.addCleanup(s.close)
+        s.start()
+        with open(s.config, encoding="utf-8") as f:
+            base = f.read()
+
+        def lines(msg):
+            return [l for l in s.log_lines() if l.get("msg") == msg]
+
+        def hup(msg):
+            before = len(lines(msg))
+            s.process.send_signal(signal.SIGHUP)
+            wait_for(self, lambda: len(lines(msg)) > before, what=f"'{msg}' after SIGHUP")
+
+        # A broken upgate.toml with a renewed store pair: the file is refused whole, the
+        # pair is taken all the same.
+        with open(s.config, "w", encoding="utf-8") as f:
+            f.write(base + "[profiles.docs\n")
+        store2 = s.ca.issue("store2")
+        test_ca.install(store2, s.store_cert, s.store_key)
+        hup("reload refused; the running configuration is kept")
+        wait_for(self, lambda: s.served(s.s3_port) == store2.fingerprint(), what="the renewed pair")
+        self.assertEqual(lines("tls certificate loaded")[-1]["listener"], "s3")
+        self.assertEqual(s.presign().status_code, 200)
+
+        # A good upgate.toml with a broken API pair: the profile arrives, the old pair stays.
+        with open(s.config, "w", encoding="utf-8") as f:
+            f.write(base + '[profiles.docs]\nfolder = "docs"\n')
+        other = s.ca.issue("other")
+        test_ca.install(test_ca.Pair(s.ca.issue("api2").cert, other.key), s.api_cert, s.api_key)
+        hup("configuration reloaded")
+        wait_for(self, lambda: lines("tls certificate refused; serving the previous one"),
+                 what="the API pair's refusal")
+        self.assertEqual(lines("configuration reloaded")[-1]["profiles"], "docs")
+        self.assertEqual(s.served(s.port), s.api_pair.fingerprint())
+        # The one reload thread took every SIGHUP: the process is alive, and nothing logged
+        # key material (the PEM armour of a private key never appears).
+        self.assertIsNone(s.process.poll())
+        with open(s.log_path, "rb") as f:
+            self.assertNotIn(b"PRIVATE KEY", f.read())
+        self.assertNotIn("PRIVATE KEY", s.stderr())
+
     def test_without_hsts_setting_there_is_no_header(self):
         s = TlsServe()
         self.addCleanup(s.close)
