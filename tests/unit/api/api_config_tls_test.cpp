@@ -61,7 +61,8 @@ TEST_F(ApiConfigTlsTest, FlagsOverVariablesOverTheFile) {
   ApiFlags flags;
   flags.tls_cert = "/flag/api.pem";
   flags.tls_key = "/flag/api.key";
-  const auto config = parse(R"(
+  const auto config = parse(
+      R"(
 [server.tls]
 cert = "/file/api.pem"
 key = "/file/api.key"
@@ -69,9 +70,7 @@ key = "/file/api.key"
 cert = "/file/s3.pem"
 key = "/file/s3.key"
 )",
-                            flags,
-                            {{"UPGATE_STORE_TLS_CERT", "/env/s3.pem"},
-                             {"UPGATE_STORE_TLS_KEY", "/env/s3.key"}});
+      flags, {{"UPGATE_STORE_TLS_CERT", "/env/s3.pem"}, {"UPGATE_STORE_TLS_KEY", "/env/s3.key"}});
   ASSERT_TRUE(config) << config.error().describe();
   EXPECT_EQ(config->tls->files.certificate_chain, "/flag/api.pem");
   EXPECT_EQ(config->tls->watch_interval, std::chrono::seconds(10));  // the default

@@ -4,8 +4,8 @@
 
 #include <upgate/http/tls.hpp>
 
-#include "support/temp_dir.hpp"
 #include "support/raw_http_client.hpp"
+#include "support/temp_dir.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
