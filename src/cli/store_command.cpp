@@ -50,6 +50,8 @@ struct StoreOptions {
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   std::optional<unsigned> tls_watch_seconds;
+  double lifecycle_interval = 3600;      // seconds between lifecycle passes
+  double lifecycle_day_seconds = 86400;  // S3's "day" in lifecycle rules; shorter for tests
 };
 
 constexpr const char* kStoreHelp =
@@ -84,6 +86,9 @@ constexpr const char* kStoreHelp =
     "in memory: what is unsent when the process dies is lost (docs/EVENTS.md).\n"
     "Ready: one JSON line {\"event\":\"listening\",\"s3\":URL,...} on stdout; access log after "
     "it.\n"
+    "Bucket lifecycle rules (PutBucketLifecycleConfiguration) are applied in the background\n"
+    "every --lifecycle-interval; a rule's N days end at the next midnight UTC after\n"
+    "creation + N days, as on S3.\n"
     "Exit codes: 0 after SIGINT/SIGTERM, 1 when the store cannot start, 2 for bad arguments\n"
     "or a certificate pair it cannot serve.\n"
     "\n"
@@ -159,6 +164,17 @@ int run_store(StoreOptions& o) {
     return kExitUsage;
   }
   config.tls = std::move(*tls);
+  // At least a millisecond each; upper bounds keep the milliseconds in range.
+  if (!(o.lifecycle_interval >= 0.001 && o.lifecycle_interval <= 1e9) ||
+      !(o.lifecycle_day_seconds >= 0.001 && o.lifecycle_day_seconds <= 1e9)) {
+    std::cerr << "upgate store: --lifecycle-interval and --lifecycle-day-seconds must be "
+                 "between 0.001 and 1e9 seconds\n";
+    return kExitUsage;
+  }
+  config.lifecycle_interval =
+      std::chrono::milliseconds(static_cast<std::int64_t>(o.lifecycle_interval * 1000));
+  config.lifecycle_day =
+      std::chrono::milliseconds(static_cast<std::int64_t>(o.lifecycle_day_seconds * 1000));
   if (o.cors_file) {
     auto cors = store::load_cors_file(*o.cors_file);
     if (!cors) {
@@ -193,6 +209,18 @@ int run_store(StoreOptions& o) {
     pusher = std::make_unique<events::S3RecordPusher>(std::move(notify));
     config.on_change = [p = pusher.get()](const store::ObjectChange& change) { p->notify(change); };
   }
+  config.lifecycle_log = [logger](const store::LifecyclePass& pass) {
+    if (!pass.error.empty()) {
+      api::log_json(*logger, spdlog::level::err,
+                    api::json_log_line("error", "lifecycle pass failed", {{"error", pass.error}}));
+    } else if (pass.uploads_aborted + pass.objects_expired > 0) {
+      api::log_json(*logger, spdlog::level::info,
+                    api::json_log_line("info", "lifecycle pass",
+                                       {{"uploads_aborted", std::to_string(pass.uploads_aborted)},
+                                        {"objects_expired", std::to_string(pass.objects_expired)},
+                                        {"blobs_removed", std::to_string(pass.blobs_removed)}}));
+    }
+  };
 
   auto store = store::EmbeddedStore::start(std::move(config));
   if (!store) {
@@ -279,6 +307,12 @@ void register_store(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-access-log", o.no_access_log, "no per-request log lines");
   cmd->add_option("--notify-url", o.notify_url,
                   "POST S3 event records of every created/removed object here");
+  cmd->add_option("--lifecycle-interval", o.lifecycle_interval,
+                  "seconds between two passes applying the buckets' lifecycle rules (default "
+                  "3600)");
+  cmd->add_option("--lifecycle-day-seconds", o.lifecycle_day_seconds,
+                  "length of a lifecycle rule's day in seconds (default 86400; shorter for "
+                  "tests)");
   cmd->add_option("--tls-cert", o.tls_cert, "PEM certificate chain (leaf first): serve HTTPS");
   cmd->add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert (unencrypted)");
   cmd->add_option("--tls-watch", o.tls_watch_seconds,

@@ -133,6 +133,8 @@ const std::vector<ErrorInfo>& table() {
        "Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."},
       {NoSuchCORSConfiguration, "NoSuchCORSConfiguration", 404,
        "The CORS configuration does not exist"},
+      {NoSuchLifecycleConfiguration, "NoSuchLifecycleConfiguration", 404,
+       "The lifecycle configuration does not exist"},
       {InternalError, "InternalError", 500, "We encountered an internal error. Please try again."},
       {ServiceUnavailable, "ServiceUnavailable", 503, "Please reduce your request rate."},
       {SlowDown, "SlowDown", 503, "Please reduce your request rate."},
@@ -274,6 +276,10 @@ S3Error no_such_upload(std::string_view upload_id) {
 
 S3Error no_such_cors_configuration(std::string_view bucket) {
   return detailed(NoSuchCORSConfiguration, {{"BucketName", bucket}});
+}
+
+S3Error no_such_lifecycle_configuration(std::string_view bucket) {
+  return detailed(NoSuchLifecycleConfiguration, {{"BucketName", bucket}});
 }
 
 S3Error invalid_argument(std::string message, std::string_view name, std::string_view value) {

@@ -1,6 +1,8 @@
 #include "upgate/s3/xml_requests.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <pugixml.hpp>
 
@@ -301,6 +303,136 @@ Expected<CorsRule, S3Error> parse_cors_rule(pugi::xml_node node, const std::stri
   return rule;
 }
 
+// ---- Lifecycle ---------------------------------------------------------------
+
+S3Error not_implemented(const std::string& path) {
+  return make_error(ErrorCode::NotImplemented,
+                    "A header you provided implies functionality that is not implemented")
+      .because(path + " is part of S3's lifecycle schema but not supported by this store");
+}
+
+// A leaf holding a non-negative decimal; range checks are validate_lifecycle_configuration's.
+Expected<std::int64_t, S3Error> lifecycle_days(pugi::xml_node node, const std::string& path) {
+  auto text = leaf_text(node, path);
+  if (!text) return Unexpected(std::move(text).error());
+  const auto days = parse_integer(*text, INT64_MIN / 2, INT64_MAX / 2);
+  if (!days) return Unexpected(malformed(path + " is not an integer"));
+  return *days;
+}
+
+// The one child of an action container that upgate supports, `name`; S3's other children
+// are NotImplemented, anything else MalformedXML.
+Expected<std::int64_t, S3Error> lifecycle_action(pugi::xml_node node, const std::string& path,
+                                                 std::string_view name,
+                                                 std::initializer_list<std::string_view> s3_also) {
+  auto children = element_children(node, path);
+  if (!children) return Unexpected(std::move(children).error());
+  std::optional<std::int64_t> days;
+  for (pugi::xml_node c : *children) {
+    const std::string_view child = c.name();
+    const std::string child_path = path + "/" + std::string(child);
+    if (child == name) {
+      if (days) return Unexpected(malformed(child_path + " appears more than once"));
+      auto value = lifecycle_days(c, child_path);
+      if (!value) return Unexpected(std::move(value).error());
+      days = *value;
+    } else if (std::find(s3_also.begin(), s3_also.end(), child) != s3_also.end()) {
+      return Unexpected(not_implemented(child_path));
+    } else {
+      return Unexpected(malformed("unknown element " + child_path));
+    }
+  }
+  if (!days) return Unexpected(malformed(path + " has no " + std::string(name)));
+  return *days;
+}
+
+// <Filter>: empty, or exactly one <Prefix> (Tag, And, ObjectSize* are NotImplemented).
+Expected<std::optional<std::string>, S3Error> lifecycle_filter(pugi::xml_node node,
+                                                               const std::string& path) {
+  auto children = element_children(node, path);
+  if (!children) return Unexpected(std::move(children).error());
+  if (children->size() > 1) return Unexpected(malformed(path + " has more than one condition"));
+  if (children->empty()) return std::optional<std::string>{};
+  const pugi::xml_node c = children->front();
+  const std::string_view name = c.name();
+  const std::string child_path = path + "/" + std::string(name);
+  if (name == "Prefix") {
+    auto text = leaf_text(c, child_path);
+    if (!text) return Unexpected(std::move(text).error());
+    return std::optional<std::string>(std::move(*text));
+  }
+  if (name == "Tag" || name == "And" || name == "ObjectSizeGreaterThan" ||
+      name == "ObjectSizeLessThan") {
+    return Unexpected(not_implemented(child_path));
+  }
+  return Unexpected(malformed("unknown element " + child_path));
+}
+
+Expected<LifecycleRule, S3Error> parse_lifecycle_rule(pugi::xml_node node,
+                                                      const std::string& path) {
+  auto children = element_children(node, path);
+  if (!children) return Unexpected(std::move(children).error());
+  LifecycleRule rule;
+  std::optional<std::string> id, status, legacy_prefix;
+  bool has_filter = false;
+  std::optional<std::string> filter_prefix;
+  for (pugi::xml_node c : *children) {
+    const std::string_view name = c.name();
+    const std::string child_path = path + "/" + std::string(name);
+    if (name == "ID") {
+      if (auto ok = set_once(id, c, child_path); !ok) return Unexpected(std::move(ok).error());
+    } else if (name == "Status") {
+      if (auto ok = set_once(status, c, child_path); !ok) return Unexpected(std::move(ok).error());
+    } else if (name == "Prefix") {
+      if (auto ok = set_once(legacy_prefix, c, child_path); !ok) {
+        return Unexpected(std::move(ok).error());
+      }
+    } else if (name == "Filter") {
+      if (has_filter) return Unexpected(malformed(child_path + " appears more than once"));
+      has_filter = true;
+      auto filter = lifecycle_filter(c, child_path);
+      if (!filter) return Unexpected(std::move(filter).error());
+      filter_prefix = std::move(*filter);
+    } else if (name == "Expiration") {
+      if (rule.expiration_days)
+        return Unexpected(malformed(child_path + " appears more than once"));
+      auto days = lifecycle_action(c, child_path, "Days", {"Date", "ExpiredObjectDeleteMarker"});
+      if (!days) return Unexpected(std::move(days).error());
+      rule.expiration_days = *days;
+    } else if (name == "AbortIncompleteMultipartUpload") {
+      if (rule.abort_incomplete_days) {
+        return Unexpected(malformed(child_path + " appears more than once"));
+      }
+      auto days = lifecycle_action(c, child_path, "DaysAfterInitiation", {});
+      if (!days) return Unexpected(std::move(days).error());
+      rule.abort_incomplete_days = *days;
+    } else if (name == "Transition" || name == "NoncurrentVersionTransition" ||
+               name == "NoncurrentVersionExpiration") {
+      return Unexpected(not_implemented(child_path));
+    } else {
+      return Unexpected(malformed("unknown element " + child_path));
+    }
+  }
+  if (has_filter && legacy_prefix) {
+    return Unexpected(malformed(path + " has both Filter and Prefix"));
+  }
+  if (!status) return Unexpected(malformed(path + " has no Status"));
+  const std::string_view s = trim_xml_space(*status);
+  if (s != "Enabled" && s != "Disabled") {
+    return Unexpected(malformed(path + "/Status is '" + std::string(s) + "'"));
+  }
+  rule.enabled = s == "Enabled";
+  if (id) rule.id = std::move(*id);
+  if (legacy_prefix) {
+    rule.prefix_form = LifecycleRule::PrefixForm::kLegacyPrefix;
+    rule.prefix = std::move(*legacy_prefix);
+  } else if (filter_prefix) {
+    rule.prefix_form = LifecycleRule::PrefixForm::kFilterPrefix;
+    rule.prefix = std::move(*filter_prefix);
+  }
+  return rule;
+}
+
 }  // namespace
 
 Expected<CompleteMultipartUploadRequest, S3Error> parse_complete_multipart_upload(
@@ -446,6 +578,32 @@ Expected<void, S3Error> check_location_constraint(const std::optional<std::strin
                      std::string(server_region)));
   }
   return {};
+}
+
+Expected<LifecycleConfiguration, S3Error> parse_lifecycle_configuration_xml(std::string_view body,
+                                                                            std::size_t max_bytes) {
+  auto doc = load(body, max_bytes, "LifecycleConfiguration");
+  if (!doc) return Unexpected(std::move(doc).error());
+  auto children = element_children(doc->root, "/LifecycleConfiguration");
+  if (!children) return Unexpected(std::move(children).error());
+  LifecycleConfiguration config;
+  for (pugi::xml_node c : *children) {
+    if (std::string_view(c.name()) != "Rule") {
+      return Unexpected(
+          malformed("unknown element /LifecycleConfiguration/" + std::string(c.name())));
+    }
+    if (config.rules.size() == kMaxLifecycleRules) {
+      return Unexpected(malformed("more than " + std::to_string(kMaxLifecycleRules) + " rules"));
+    }
+    auto rule = parse_lifecycle_rule(
+        c, "/LifecycleConfiguration/Rule[" + std::to_string(config.rules.size() + 1) + "]");
+    if (!rule) return Unexpected(std::move(rule).error());
+    config.rules.push_back(std::move(*rule));
+  }
+  if (auto ok = validate_lifecycle_configuration(config); !ok) {
+    return Unexpected(std::move(ok).error());
+  }
+  return config;
 }
 
 }  // namespace upgate::s3

@@ -98,6 +98,15 @@ CREATE TABLE completed_uploads (
 ) STRICT;
 CREATE INDEX completed_uploads_by_generation ON completed_uploads (generation);
 )sql",
+    // 3: bucket lifecycle configurations (PutBucketLifecycleConfiguration), in a table of
+    // their own so that the buckets' rows and queries stay as they are.
+    R"sql(
+CREATE TABLE bucket_lifecycle (
+  bucket        TEXT PRIMARY KEY NOT NULL REFERENCES buckets(name) ON DELETE CASCADE,
+  configuration TEXT NOT NULL,
+  updated_ms    INTEGER NOT NULL
+) STRICT;
+)sql",
 };
 
 // User metadata as (varint length, bytes) pairs: compact, and any byte value
@@ -377,6 +386,38 @@ bool MetadataDb::Txn::bucket_has_uploads(std::string_view bucket) {
   auto s = connection_.prepare("SELECT 1 FROM multipart_uploads WHERE bucket = ? LIMIT 1");
   s.bind_text(1, bucket);
   return s.step();
+}
+
+std::optional<std::string> MetadataDb::Txn::find_bucket_lifecycle(std::string_view bucket) {
+  auto s = connection_.prepare("SELECT configuration FROM bucket_lifecycle WHERE bucket = ?");
+  s.bind_text(1, bucket);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+void MetadataDb::Txn::put_bucket_lifecycle(std::string_view bucket,
+                                           std::string_view configuration) {
+  require_writable();
+  connection_
+      .prepare(
+          "INSERT OR REPLACE INTO bucket_lifecycle (bucket, configuration, updated_ms)"
+          " VALUES (?, ?, ?)")
+      .bind_text(1, bucket)
+      .bind_text(2, configuration)
+      .bind(3, to_ms(now_ms()))
+      .run();
+}
+
+void MetadataDb::Txn::delete_bucket_lifecycle(std::string_view bucket) {
+  require_writable();
+  connection_.prepare("DELETE FROM bucket_lifecycle WHERE bucket = ?").bind_text(1, bucket).run();
+}
+
+std::vector<std::string> MetadataDb::Txn::buckets_with_lifecycle() {
+  auto s = connection_.prepare("SELECT bucket FROM bucket_lifecycle ORDER BY bucket");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
 }
 
 // ---- Txn: objects -----------------------------------------------------------

@@ -59,7 +59,7 @@ class MetadataDb {
     int busy_timeout_ms = 5000;
   };
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   static Expected<std::unique_ptr<MetadataDb>, StoreError> open(const std::filesystem::path& file,
                                                                 Options options);
@@ -78,6 +78,13 @@ class MetadataDb {
     void update_bucket_cors(std::string_view name, const std::optional<std::string>& cors);
     void update_bucket_acl(std::string_view name, std::string_view acl);
     bool bucket_has_objects(std::string_view bucket);
+    // A bucket's lifecycle configuration (S3's XML, as the store wrote it); dropped with
+    // the bucket.
+    std::optional<std::string> find_bucket_lifecycle(std::string_view bucket);
+    void put_bucket_lifecycle(std::string_view bucket, std::string_view configuration);
+    void delete_bucket_lifecycle(std::string_view bucket);
+    // The buckets that have one, by name.
+    std::vector<std::string> buckets_with_lifecycle();
     bool bucket_has_uploads(std::string_view bucket);
 
     // Objects. insert_object assigns record.generation; the key must be free.

@@ -390,11 +390,11 @@ void ObjectStore::publish_created(std::string_view bucket, std::string_view key,
 }
 
 void ObjectStore::publish_removed(std::string_view bucket, std::string_view key,
-                                  std::int64_t generation) {
+                                  std::int64_t generation, std::string_view event_name) {
   if (!options_.on_change) return;
   ObjectChange change;
   change.kind = ObjectChange::Kind::kRemoved;
-  change.event_name = "ObjectRemoved:Delete";
+  change.event_name = std::string(event_name);
   change.bucket = std::string(bucket);
   change.key = std::string(key);
   change.sequencer = change_sequencer(generation);

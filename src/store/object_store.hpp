@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,7 @@
 #include "records.hpp"
 #include "store_error.hpp"
 #include "upgate/expected.hpp"
+#include "upgate/s3/lifecycle.hpp"
 #include "upgate/store/object_change.hpp"
 #include "upgate/store/recovery_report.hpp"
 
@@ -166,6 +168,15 @@ struct ListUploadsResult {
   std::string next_upload_id_marker{};
 };
 
+// What one lifecycle pass did (apply_lifecycle).
+struct LifecycleSweepReport {
+  std::size_t buckets = 0;          // buckets with a configuration
+  std::size_t uploads_aborted = 0;  // AbortIncompleteMultipartUpload
+  std::size_t objects_expired = 0;  // Expiration
+  std::size_t blobs_removed = 0;    // part and object blobs unlinked after the commits
+  std::size_t unreadable = 0;       // stored configurations that no longer parse (skipped)
+};
+
 struct CompletedPart {
   int part_number = 0;
   std::string etag{};  // quotes optional
@@ -199,6 +210,21 @@ class ObjectStore {
   Expected<std::string, StoreError> get_bucket_cors(std::string_view name);
   Expected<void, StoreError> delete_bucket_cors(std::string_view name);
   Expected<void, StoreError> put_bucket_acl(std::string_view name, std::string_view acl);
+  // Lifecycle (object_store_lifecycle.cpp). put assigns an ID to every rule without one, as
+  // S3 does; get answers NoSuchLifecycleConfiguration when the bucket has none.
+  Expected<void, StoreError> put_bucket_lifecycle(std::string_view name,
+                                                  s3::LifecycleConfiguration config);
+  Expected<s3::LifecycleConfiguration, StoreError> get_bucket_lifecycle(std::string_view name);
+  Expected<void, StoreError> delete_bucket_lifecycle(std::string_view name);
+  // One lifecycle pass at `now`: aborts the incomplete multipart uploads and deletes the
+  // objects whose rule is due (s3/lifecycle.hpp), in batches, each batch one transaction
+  // that re-checks what it removes (an object overwritten since the scan is younger and
+  // stays). Blobs are unlinked after each commit; a crash in between leaves only
+  // unreferenced blobs, which open() (and collect_garbage()) remove. Blocks on disk:
+  // call it from a background thread (LifecycleSweeper). A stop request ends the pass
+  // between two batches.
+  Expected<LifecycleSweepReport, StoreError> apply_lifecycle(Timestamp now, s3::LifecycleDay day,
+                                                             std::stop_token stop = {});
 
   // ---- Objects.
   Expected<PutObjectResult, StoreError> put_object(const PutObjectRequest& request,
@@ -246,7 +272,9 @@ class ObjectStore {
   // the version `generation` wrote (a later write reports itself).
   void publish_created(std::string_view bucket, std::string_view key, std::int64_t generation,
                        std::string_view event_name);
-  void publish_removed(std::string_view bucket, std::string_view key, std::int64_t generation);
+  // `event_name`: ObjectRemoved:Delete, or LifecycleExpiration:Delete for a lifecycle rule's.
+  void publish_removed(std::string_view bucket, std::string_view key, std::int64_t generation,
+                       std::string_view event_name = "ObjectRemoved:Delete");
   Expected<RecoveryReport, StoreError> sweep();
 
   std::filesystem::path data_dir_;

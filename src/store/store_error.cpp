@@ -14,6 +14,8 @@ std::string_view s3_error_code(StoreErrc code) {
       return "BucketNotEmpty";
     case StoreErrc::kNoSuchCORSConfiguration:
       return "NoSuchCORSConfiguration";
+    case StoreErrc::kNoSuchLifecycleConfiguration:
+      return "NoSuchLifecycleConfiguration";
     case StoreErrc::kNoSuchKey:
       return "NoSuchKey";
     case StoreErrc::kKeyTooLong:

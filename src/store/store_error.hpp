@@ -11,25 +11,26 @@
 namespace upgate::store {
 
 enum class StoreErrc {
-  kInvalidBucketName,        // 400 InvalidBucketName
-  kNoSuchBucket,             // 404 NoSuchBucket
-  kBucketAlreadyOwnedByYou,  // 409 BucketAlreadyOwnedByYou
-  kBucketNotEmpty,           // 409 BucketNotEmpty (objects or in-progress multipart uploads)
-  kNoSuchCORSConfiguration,  // 404 NoSuchCORSConfiguration
-  kNoSuchKey,                // 404 NoSuchKey
-  kKeyTooLong,               // 400 KeyTooLongError
-  kInvalidObjectKey,         // 400 InvalidArgument (empty key, invalid UTF-8)
-  kMetadataTooLarge,         // 400 MetadataTooLarge
-  kPreconditionFailed,       // 412 PreconditionFailed (If-None-Match: * and the key exists)
-  kNoSuchUpload,             // 404 NoSuchUpload
-  kInvalidPart,              // 400 InvalidPart (missing part or ETag mismatch)
-  kInvalidPartOrder,         // 400 InvalidPartOrder
-  kEntityTooSmall,           // 400 EntityTooSmall
-  kEntityTooLarge,           // 400 EntityTooLarge
-  kInvalidArgument,          // 400 InvalidArgument (part number, max-keys, continuation token)
-  kInvalidRequest,           // 400 InvalidRequest (e.g. CompleteMultipartUpload with no parts)
-  kServiceUnavailable,       // 503 ServiceUnavailable (the data directory is locked or full)
-  kInternalError,            // 500 InternalError (I/O or database failure)
+  kInvalidBucketName,             // 400 InvalidBucketName
+  kNoSuchBucket,                  // 404 NoSuchBucket
+  kBucketAlreadyOwnedByYou,       // 409 BucketAlreadyOwnedByYou
+  kBucketNotEmpty,                // 409 BucketNotEmpty (objects or in-progress multipart uploads)
+  kNoSuchCORSConfiguration,       // 404 NoSuchCORSConfiguration
+  kNoSuchLifecycleConfiguration,  // 404 NoSuchLifecycleConfiguration
+  kNoSuchKey,                     // 404 NoSuchKey
+  kKeyTooLong,                    // 400 KeyTooLongError
+  kInvalidObjectKey,              // 400 InvalidArgument (empty key, invalid UTF-8)
+  kMetadataTooLarge,              // 400 MetadataTooLarge
+  kPreconditionFailed,            // 412 PreconditionFailed (If-None-Match: * and the key exists)
+  kNoSuchUpload,                  // 404 NoSuchUpload
+  kInvalidPart,                   // 400 InvalidPart (missing part or ETag mismatch)
+  kInvalidPartOrder,              // 400 InvalidPartOrder
+  kEntityTooSmall,                // 400 EntityTooSmall
+  kEntityTooLarge,                // 400 EntityTooLarge
+  kInvalidArgument,               // 400 InvalidArgument (part number, max-keys, continuation token)
+  kInvalidRequest,                // 400 InvalidRequest (e.g. CompleteMultipartUpload with no parts)
+  kServiceUnavailable,            // 503 ServiceUnavailable (the data directory is locked or full)
+  kInternalError,                 // 500 InternalError (I/O or database failure)
 };
 
 // S3's name for the code ("NoSuchKey", "KeyTooLongError", ...).

@@ -7,6 +7,7 @@
 
 #include "access_keys.hpp"
 #include "s3_service.hpp"
+#include "store/lifecycle_sweeper.hpp"
 #include "store/object_store.hpp"
 #include "upgate/http/server.hpp"
 #include "upgate/s3/xml_requests.hpp"
@@ -56,6 +57,7 @@ struct EmbeddedStore::Parts {
   std::unique_ptr<ObjectStore> store;
   std::unique_ptr<S3Service> service;
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<LifecycleSweeper> sweeper;
   sigv4::Credentials root;
   std::string root_origin;
   std::size_t restricted = 0;
@@ -119,6 +121,26 @@ Expected<std::unique_ptr<EmbeddedStore>, EmbeddedStoreError> EmbeddedStore::star
     return failed(tls ? Step::tls : Step::listen, server.error().message, server.error().cause);
   }
   parts->server = std::move(*server);
+
+  LifecycleSweeperOptions sweeper_options;
+  sweeper_options.interval = config.lifecycle_interval;
+  sweeper_options.day.length = config.lifecycle_day;
+  if (config.lifecycle_log) {
+    sweeper_options.on_pass =
+        [log = config.lifecycle_log](const Expected<LifecycleSweepReport, StoreError>& pass) {
+          LifecyclePass out;
+          if (pass) {
+            out.buckets = pass->buckets;
+            out.uploads_aborted = pass->uploads_aborted;
+            out.objects_expired = pass->objects_expired;
+            out.blobs_removed = pass->blobs_removed;
+          } else {
+            out.error = pass.error().message;
+          }
+          log(out);
+        };
+  }
+  parts->sweeper = std::make_unique<LifecycleSweeper>(*parts->store, std::move(sweeper_options));
   parts->config = std::move(config);
   std::unique_ptr<EmbeddedStore> out(new EmbeddedStore());
   out->parts_ = std::move(parts);
@@ -127,7 +149,8 @@ Expected<std::unique_ptr<EmbeddedStore>, EmbeddedStoreError> EmbeddedStore::star
 
 EmbeddedStore::~EmbeddedStore() {
   if (parts_) {
-    // The server's connections use the service, which uses the store.
+    // The server's connections use the service, which uses the store; so does the sweeper.
+    parts_->sweeper.reset();
     parts_->server.reset();
     parts_->service.reset();
     parts_->store.reset();

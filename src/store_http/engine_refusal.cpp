@@ -12,6 +12,8 @@ s3::S3Error to_s3_error(const StoreError& error, std::string_view bucket, std::s
       return s3::no_such_key(key).because(error.message);
     case StoreErrc::kNoSuchCORSConfiguration:
       return s3::no_such_cors_configuration(bucket).because(error.message);
+    case StoreErrc::kNoSuchLifecycleConfiguration:
+      return s3::no_such_lifecycle_configuration(bucket).because(error.message);
     case StoreErrc::kInternalError:
       // The engine's message may name files; S3's generic text goes out.
       return s3::make_error(ErrorCode::InternalError).because(error.message);

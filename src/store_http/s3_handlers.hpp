@@ -1,8 +1,8 @@
 // Internal: one handler per S3 operation, as S3Service dispatches them
 // (s3_bucket_handlers.cpp, s3_object_handlers.cpp, s3_multipart_handlers.cpp,
-// s3_cors_handlers.cpp, s3_post_object_handler.cpp). Each runs after the request is
-// classified, authenticated and authorized, and either sends its answer or returns
-// the refusal for S3Service to send (s3_request.hpp).
+// s3_cors_handlers.cpp, s3_lifecycle_handlers.cpp, s3_post_object_handler.cpp). Each runs after the
+// request is classified, authenticated and authorized, and either sends its answer or returns the
+// refusal for S3Service to send (s3_request.hpp).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -46,6 +46,10 @@ boost::asio::awaitable<Outcome> handle_delete_bucket_cors(S3Request& r);
 boost::asio::awaitable<Outcome> handle_preflight(S3Request& r);
 // The bucket's CORS configuration (cached); null when it has none or does not exist.
 boost::asio::awaitable<CorsCache::Config> load_cors(S3Request& r, bool* bucket_exists = nullptr);
+
+boost::asio::awaitable<Outcome> handle_put_bucket_lifecycle(S3Request& r);
+boost::asio::awaitable<Outcome> handle_get_bucket_lifecycle(S3Request& r);
+boost::asio::awaitable<Outcome> handle_delete_bucket_lifecycle(S3Request& r);
 
 boost::asio::awaitable<Outcome> handle_post_object(S3Request& r);
 

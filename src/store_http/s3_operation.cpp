@@ -13,16 +13,16 @@ namespace {
 using s3::ErrorCode;
 
 // Sub-resources of S3 that this store does not implement (bucket or object).
-constexpr std::array<std::string_view, 27> kUnsupportedSubresources = {
-    "accelerate",        "analytics",    "attributes",
-    "encryption",        "inventory",    "intelligent-tiering",
-    "legal-hold",        "lifecycle",    "logging",
-    "metrics",           "notification", "object-lock",
-    "ownershipControls", "policy",       "policyStatus",
-    "publicAccessBlock", "replication",  "requestPayment",
-    "restore",           "retention",    "select",
-    "session",           "tagging",      "torrent",
-    "versions",          "website",      "renameObject",
+constexpr std::array<std::string_view, 26> kUnsupportedSubresources = {
+    "accelerate",   "analytics",      "attributes",
+    "encryption",   "inventory",      "intelligent-tiering",
+    "legal-hold",   "logging",        "metrics",
+    "notification", "object-lock",    "ownershipControls",
+    "policy",       "policyStatus",   "publicAccessBlock",
+    "replication",  "requestPayment", "restore",
+    "retention",    "select",         "session",
+    "tagging",      "torrent",        "versions",
+    "website",      "renameObject",
 };
 
 Expected<S3Operation, s3::S3Error> not_allowed(std::string_view method, bool object) {
@@ -68,6 +68,7 @@ Expected<S3Operation, s3::S3Error> classify(const RequestShape& r) {
   if (!r.has_key) {
     if (m == "GET" || m == "HEAD") {
       if (q("cors")) return S3Operation::kGetBucketCors;
+      if (q("lifecycle")) return S3Operation::kGetBucketLifecycle;
       if (q("location")) return S3Operation::kGetBucketLocation;
       if (q("versioning")) return S3Operation::kGetBucketVersioning;
       if (q("acl")) return S3Operation::kGetBucketAcl;
@@ -79,6 +80,7 @@ Expected<S3Operation, s3::S3Error> classify(const RequestShape& r) {
     }
     if (m == "PUT") {
       if (q("cors")) return S3Operation::kPutBucketCors;
+      if (q("lifecycle")) return S3Operation::kPutBucketLifecycle;
       if (q("acl")) return S3Operation::kPutBucketAcl;
       if (q("versioning")) {
         return Unexpected(s3::make_error(ErrorCode::NotImplemented)
@@ -88,6 +90,7 @@ Expected<S3Operation, s3::S3Error> classify(const RequestShape& r) {
     }
     if (m == "DELETE") {
       if (q("cors")) return S3Operation::kDeleteBucketCors;
+      if (q("lifecycle")) return S3Operation::kDeleteBucketLifecycle;
       return S3Operation::kDeleteBucket;
     }
     if (m == "POST") {
@@ -167,6 +170,12 @@ std::string_view operation_name(S3Operation op) {
       return "GetBucketCors";
     case S3Operation::kDeleteBucketCors:
       return "DeleteBucketCors";
+    case S3Operation::kPutBucketLifecycle:
+      return "PutBucketLifecycleConfiguration";
+    case S3Operation::kGetBucketLifecycle:
+      return "GetBucketLifecycleConfiguration";
+    case S3Operation::kDeleteBucketLifecycle:
+      return "DeleteBucketLifecycle";
     case S3Operation::kDeleteObjects:
       return "DeleteObjects";
     case S3Operation::kPostObject:
@@ -231,6 +240,12 @@ std::string_view iam_action(S3Operation op) {
       return "s3:GetBucketCORS";
     case S3Operation::kDeleteBucketCors:
       return "s3:PutBucketCORS";
+    case S3Operation::kPutBucketLifecycle:
+      return "s3:PutLifecycleConfiguration";
+    case S3Operation::kGetBucketLifecycle:
+      return "s3:GetLifecycleConfiguration";
+    case S3Operation::kDeleteBucketLifecycle:
+      return "s3:PutLifecycleConfiguration";
     case S3Operation::kDeleteObjects:
       return "s3:DeleteObject";
     case S3Operation::kPostObject:

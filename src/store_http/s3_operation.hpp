@@ -7,7 +7,7 @@
 //  - classify() is pure: no I/O, no authentication. It answers S3's errors for
 //    requests no operation takes: MethodNotAllowed for a method the resource
 //    does not support, NotImplemented for a sub-resource S3 has and this store
-//    does not (?tagging, ?policy, ?lifecycle, ...).
+//    does not (?tagging, ?policy, ?website, ...).
 //  - iam_action() names the IAM action S3 checks for the operation
 //    ("s3:PutObject"), which restricted access keys are matched against.
 #pragma once
@@ -38,6 +38,9 @@ enum class S3Operation {
   kPutBucketCors,
   kGetBucketCors,
   kDeleteBucketCors,
+  kPutBucketLifecycle,  // PutBucketLifecycleConfiguration
+  kGetBucketLifecycle,  // GetBucketLifecycleConfiguration
+  kDeleteBucketLifecycle,
   kDeleteObjects,
   kPostObject,
   kPutObject,
@@ -59,7 +62,8 @@ enum class S3Operation {
 std::string_view operation_name(S3Operation op);
 // The IAM action a key must be allowed ("s3:GetObject"). ListObjects and
 // ListObjectsV2 are both s3:ListBucket, HeadObject is s3:GetObject, the
-// bucket CORS calls are s3:PutBucketCORS / s3:GetBucketCORS, as in IAM.
+// bucket CORS calls are s3:PutBucketCORS / s3:GetBucketCORS, the lifecycle calls
+// s3:PutLifecycleConfiguration (also Delete) / s3:GetLifecycleConfiguration, as in IAM.
 std::string_view iam_action(S3Operation op);
 // True for operations on an object (the IAM resource is "bucket/key").
 bool targets_object(S3Operation op);

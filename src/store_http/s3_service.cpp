@@ -51,6 +51,12 @@ HandlerFn handler_for(S3Operation op) {
       return handle_get_bucket_cors;
     case S3Operation::kDeleteBucketCors:
       return handle_delete_bucket_cors;
+    case S3Operation::kPutBucketLifecycle:
+      return handle_put_bucket_lifecycle;
+    case S3Operation::kGetBucketLifecycle:
+      return handle_get_bucket_lifecycle;
+    case S3Operation::kDeleteBucketLifecycle:
+      return handle_delete_bucket_lifecycle;
     case S3Operation::kDeleteObjects:
       return handle_delete_objects;
     case S3Operation::kPostObject:

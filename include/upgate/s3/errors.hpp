@@ -92,6 +92,8 @@ enum class ErrorCode {
   // CORS.
   AccessForbidden,  // a refused CORS preflight ("CORSResponse: ...")
   NoSuchCORSConfiguration,
+  // Lifecycle.
+  NoSuchLifecycleConfiguration,
   // Server side.
   InternalError,
   ServiceUnavailable,
@@ -157,10 +159,11 @@ S3Error signature_does_not_match(std::string_view access_key_id, std::string_vie
                                  std::string_view canonical_request);
 
 // The errors the store raises most, with the extra elements S3 puts in them.
-S3Error no_such_bucket(std::string_view bucket);              // BucketName
-S3Error no_such_key(std::string_view key);                    // Key
-S3Error no_such_upload(std::string_view upload_id);           // UploadId
-S3Error no_such_cors_configuration(std::string_view bucket);  // BucketName
+S3Error no_such_bucket(std::string_view bucket);                   // BucketName
+S3Error no_such_key(std::string_view key);                         // Key
+S3Error no_such_upload(std::string_view upload_id);                // UploadId
+S3Error no_such_cors_configuration(std::string_view bucket);       // BucketName
+S3Error no_such_lifecycle_configuration(std::string_view bucket);  // BucketName
 // InvalidArgument with S3's ArgumentName and ArgumentValue.
 S3Error invalid_argument(std::string message, std::string_view name, std::string_view value);
 // A presigned URL past its expiry: AccessDenied "Request has expired" with

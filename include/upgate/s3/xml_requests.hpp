@@ -25,6 +25,7 @@
 #include "upgate/expected.hpp"
 #include "upgate/s3/cors.hpp"
 #include "upgate/s3/errors.hpp"
+#include "upgate/s3/lifecycle.hpp"
 
 namespace upgate::s3 {
 
@@ -68,6 +69,12 @@ Expected<DeleteObjectsRequest, S3Error> parse_delete_objects(std::string_view bo
 // validate_cors_configuration.
 Expected<CorsConfiguration, S3Error> parse_cors_configuration_xml(
     std::string_view body, std::size_t max_bytes = kMaxCorsDocumentBytes);
+
+// <LifecycleConfiguration><Rule>...</Rule>...</LifecycleConfiguration> (the subset in
+// lifecycle.hpp: what S3 has and upgate does not is NotImplemented), then
+// validate_lifecycle_configuration.
+Expected<LifecycleConfiguration, S3Error> parse_lifecycle_configuration_xml(
+    std::string_view body, std::size_t max_bytes = kMaxLifecycleDocumentBytes);
 
 struct CreateBucketConfiguration {
   std::optional<std::string> location_constraint = {};

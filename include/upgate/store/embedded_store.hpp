@@ -15,6 +15,8 @@
 // renewed pair for new handshakes while open connections keep theirs.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -42,6 +44,15 @@ struct RootKeySource {
   std::optional<std::string> secret_access_key;  // idem
 };
 
+// What one lifecycle pass did (a background thread applies the buckets' lifecycle rules).
+struct LifecyclePass {
+  std::size_t buckets = 0;  // with a configuration
+  std::size_t uploads_aborted = 0;
+  std::size_t objects_expired = 0;
+  std::size_t blobs_removed = 0;
+  std::string error{};  // empty when the pass succeeded
+};
+
 struct EmbeddedStoreConfig {
   std::filesystem::path data_dir;
   std::string address = "127.0.0.1";
@@ -58,6 +69,13 @@ struct EmbeddedStoreConfig {
   std::optional<http::TlsSettings> tls;  // set: HTTPS only, with this pair
   // Every object created or removed, after its commit (object_change.hpp).
   ObjectChangeListener on_change{};
+  // Bucket lifecycle: a pass every `lifecycle_interval` (the first one interval after start);
+  // an action of N days is due at creation + N x `lifecycle_day`, rounded up to the next
+  // multiple of `lifecycle_day` since the epoch (midnight UTC for 24 h, as S3 does).
+  // Shorter days are for tests.
+  std::chrono::milliseconds lifecycle_interval = std::chrono::hours(1);
+  std::chrono::milliseconds lifecycle_day = std::chrono::hours(24);
+  std::function<void(const LifecyclePass&)> lifecycle_log;  // after each pass, on its thread
 };
 
 // $XDG_DATA_HOME/upgate when XDG_DATA_HOME is set, else ./var/upgate.

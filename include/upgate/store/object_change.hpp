@@ -29,7 +29,8 @@ struct ObjectChange {
   enum class Kind : std::uint8_t { kCreated, kRemoved };
   Kind kind = Kind::kCreated;
   // S3's event name without the "s3:" prefix: ObjectCreated:Put, ObjectCreated:Copy,
-  // ObjectCreated:CompleteMultipartUpload, ObjectRemoved:Delete.
+  // ObjectCreated:CompleteMultipartUpload, ObjectRemoved:Delete, LifecycleExpiration:Delete
+  // (an object a bucket lifecycle rule expired).
   std::string event_name;
   std::string bucket;
   std::string key;

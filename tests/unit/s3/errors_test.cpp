@@ -73,6 +73,7 @@ const std::map<std::string, int> kExpectedStatus = {
     {"UserKeyMustBeSpecified", 400},
     {"AccessForbidden", 403},
     {"NoSuchCORSConfiguration", 404},
+    {"NoSuchLifecycleConfiguration", 404},
     {"InternalError", 500},
     {"ServiceUnavailable", 503},
     {"SlowDown", 503},
