@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "lifecycle_json.hpp"
 #include "pretty_json.hpp"
 #include "upgate/api/api_config.hpp"
 #include "upgate/api/aws_policy.hpp"
@@ -28,6 +29,8 @@ constexpr const char* kHelp =
     "                over TLS only. A presigned URL can do no more than its signer may.\n"
     "  bucketPolicy  denies every request to the bucket that does not use TLS; allows nothing.\n"
     "  cors          the bucket's CORS rules (JSON array) for the configured origins.\n"
+    "  lifecycle     the bucket's lifecycle rule: abort multipart uploads left incomplete\n"
+    "                (Uppy never aborts one) after --abort-after-days (default 7).\n"
     "Prefixes come from the profiles' folders and key templates (upgate.toml via --config or\n"
     "UPGATE_CONFIG), or from --prefix. CORS origins: --cors-origin, UPGATE_CORS_ORIGINS, the\n"
     "file's [cors], else the demo page's. No AWS credentials are read.\n"
@@ -37,13 +40,17 @@ constexpr const char* kHelp =
     "  upgate aws-policy --bucket B --only bucket-policy | aws s3api put-bucket-policy \\\n"
     "      --bucket B --policy file:///dev/stdin\n"
     "  upgate aws-policy --bucket B --only cors | upgate bucket cors put B --file -\n"
+    "  upgate aws-policy --bucket B --only lifecycle | aws s3api \\\n"
+    "      put-bucket-lifecycle-configuration --bucket B --lifecycle-configuration \\\n"
+    "      file:///dev/stdin     (or: upgate bucket lifecycle put B)\n"
     "See docs/deploy-aws.md. Errors: one line on stderr, exit code 2.";
 
 struct AwsPolicyOptions {
   std::string bucket;
   std::vector<std::string> prefixes;
   std::string partition = "aws";
-  std::string only;  // "", iam, bucket-policy, cors
+  std::string only;  // "", iam, bucket-policy, cors, lifecycle
+  std::int64_t abort_after_days = kDefaultAbortAfterDays;
   api::ApiFlags flags;
 };
 
@@ -77,8 +84,18 @@ int run_aws_policy(AwsPolicyOptions& options) {
     }
   }
 
+  if (options.abort_after_days < 1) {
+    std::cerr << "upgate aws-policy: --abort-after-days must be 1 or more\n";
+    return kExitUsage;
+  }
+  // Over the whole bucket: it touches only uploads left incomplete, whoever started them.
+  s3::LifecycleConfiguration lifecycle;
+  lifecycle.rules.push_back(recommended_lifecycle_rule("", options.abort_after_days, {}));
+
   json::value document;
-  if (options.only == "iam") {
+  if (options.only == "lifecycle") {
+    document = lifecycle_json(lifecycle);
+  } else if (options.only == "iam") {
     document = std::move(policies->iam_policy);
   } else if (options.only == "bucket-policy") {
     document = std::move(policies->bucket_policy);
@@ -87,7 +104,8 @@ int run_aws_policy(AwsPolicyOptions& options) {
   } else {
     document = json::object{{"iamPolicy", std::move(policies->iam_policy)},
                             {"bucketPolicy", std::move(policies->bucket_policy)},
-                            {"cors", std::move(policies->cors)}};
+                            {"cors", std::move(policies->cors)},
+                            {"lifecycle", lifecycle_json(lifecycle)}};
   }
   std::cout << pretty_json(document) << '\n';
   return kExitOk;
@@ -104,8 +122,11 @@ void register_aws_policy(CLI::App& app, int& exit_code) {
                   "default: from the profiles)");
   cmd->add_option("--partition", options->partition, "ARN partition: aws, aws-cn, aws-us-gov")
       ->default_val("aws");
-  cmd->add_option("--only", options->only, "print one document: iam, bucket-policy or cors")
-      ->check(CLI::IsMember({"iam", "bucket-policy", "cors"}));
+  cmd->add_option("--only", options->only,
+                  "print one document: iam, bucket-policy, cors or lifecycle")
+      ->check(CLI::IsMember({"iam", "bucket-policy", "cors", "lifecycle"}));
+  cmd->add_option("--abort-after-days", options->abort_after_days,
+                  "days after which the lifecycle rule aborts incomplete uploads (default 7)");
   cmd->add_option("--config", options->flags.config_path,
                   "upgate.toml with the upload profiles (UPGATE_CONFIG)");
   cmd->add_option("--cors-origin", options->flags.cors_origins,

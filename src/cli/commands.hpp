@@ -20,6 +20,8 @@ void register_store(CLI::App& app, int& exit_code);
 void register_serve(CLI::App& app, int& exit_code);
 void register_upload(CLI::App& app, int& exit_code);
 void register_bucket(CLI::App& app, int& exit_code);
+// `upgate bucket lifecycle`, under the `bucket` command (bucket_lifecycle_command.cpp).
+void register_bucket_lifecycle(CLI::App& bucket, int& exit_code);
 void register_apikey(CLI::App& app, int& exit_code);
 void register_check_config(CLI::App& app, int& exit_code);
 void register_webhooks(CLI::App& app, int& exit_code);

@@ -77,7 +77,8 @@ class LeastPrivilege(unittest.TestCase):
         cls.documents = json.loads(result.stdout)
 
     def test_three_documents(self):
-        self.assertEqual(list(self.documents), ["iamPolicy", "bucketPolicy", "cors"])
+        self.assertEqual(list(self.documents),
+                         ["iamPolicy", "bucketPolicy", "cors", "lifecycle"])
         for name in ("iamPolicy", "bucketPolicy"):
             self.assertEqual(self.documents[name]["Version"], "2012-10-17")
         self.assertEqual(self.stderr, "")
@@ -133,11 +134,19 @@ class Options(unittest.TestCase):
     def test_only_prints_one_document_exactly_as_in_the_whole(self):
         whole = json.loads(run("--bucket", BUCKET, config_text=CONFIG).stdout)
         for only, name in (("iam", "iamPolicy"), ("bucket-policy", "bucketPolicy"),
-                           ("cors", "cors")):
+                           ("cors", "cors"), ("lifecycle", "lifecycle")):
             with self.subTest(only=only):
                 result = run("--bucket", BUCKET, "--only", only, config_text=CONFIG)
                 self.assertEqual(result.returncode, 0, result.stderr)
                 self.assertEqual(json.loads(result.stdout), whole[name])
+
+    def test_the_lifecycle_rule_aborts_incomplete_uploads_over_the_bucket(self):
+        result = run("--bucket", BUCKET, "--only", "lifecycle", "--abort-after-days", "3",
+                     config_text=CONFIG)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(json.loads(result.stdout), {"Rules": [{
+            "ID": "upgate-abort-incomplete-uploads", "Filter": {"Prefix": ""},
+            "Status": "Enabled", "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 3}}]})
 
     def test_prefixes_replace_the_profiles_and_partition_changes_the_arns(self):
         result = run("--bucket", BUCKET, "--prefix", "tenant-a/", "--prefix", "tenant-b/",

@@ -1,0 +1,54 @@
+// What the `upgate bucket` commands (cors, lifecycle) share: the S3 target, resolved exactly
+// as `upgate serve` resolves it (config::resolve_s3_target: flags, UPGATE_S3_*, AWS_*
+// variables, the AWS shared files), the outbound client built from it, and a failure with the
+// exit code it means. Nothing here ever prints or returns a secret.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "upgate/expected.hpp"
+#include "upgate/s3client/client_error.hpp"
+#include "upgate/s3client/s3_client.hpp"
+
+namespace upgate::cli {
+
+// `help` with "%TARGET%" replaced by the paragraph saying where the target, region and
+// credentials come from.
+std::string with_bucket_target_help(std::string_view help);
+
+struct TargetFlags {
+  std::optional<std::string> endpoint;
+  std::optional<std::string> region;
+  std::optional<std::string> aws_profile;
+  std::optional<std::string> ca_file;
+  bool path_style = false;
+  bool virtual_hosted = false;
+  int timeout_seconds = 60;
+};
+
+void add_target_flags(CLI::App& cmd, TargetFlags& flags);
+
+// A failure of a bucket command: what to print, and the exit code it means.
+struct BucketFailure {
+  int exit_code = 1;
+  std::string message;
+};
+
+Unexpected<BucketFailure> usage_failure(std::string message);
+// S3's refusal (exit 1), or bad input caught before sending (exit 2, like any usage error).
+Unexpected<BucketFailure> refused(const s3client::ClientError& error);
+
+Expected<s3client::S3Client, BucketFailure> make_bucket_client(const std::string& bucket,
+                                                               const TargetFlags& flags);
+
+// The whole of `path` ("-": stdin), refused past `max_bytes` (`what` names the document in
+// the message) without reading further.
+Expected<std::string, BucketFailure> read_bounded(const std::string& path, std::size_t max_bytes,
+                                                  const std::string& what);
+
+}  // namespace upgate::cli
