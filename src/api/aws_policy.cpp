@@ -38,7 +38,7 @@ json::object secure_transport_is(std::string_view value) {
   return {{"Bool", {{"aws:SecureTransport", value}}}};
 }
 
-json::object allow_statement(std::string_view sid, std::string_view action,
+json::object allow_statement(std::string_view sid, json::value action,
                              const std::string& bucket_arn,
                              const std::vector<std::string>& prefixes) {
   json::array resources;
@@ -47,7 +47,7 @@ json::object allow_statement(std::string_view sid, std::string_view action,
   json::object statement;
   statement["Sid"] = sid;
   statement["Effect"] = "Allow";
-  statement["Action"] = action;
+  statement["Action"] = std::move(action);
   statement["Resource"] = std::move(resources);
   statement["Condition"] = secure_transport_is("true");
   return statement;
@@ -114,7 +114,13 @@ Expected<AwsPolicies, ConfigError> build_aws_policies(const UrlAccess& access,
 
   AwsPolicies out;
   json::array identity;
-  identity.emplace_back(allow_statement("UpgateUploads", "s3:PutObject", bucket_arn, uploads));
+  // Multipart uploads (/v1/multipart, Uppy's /s3/multipart) are created, their parts PUT and
+  // completed under s3:PutObject; resuming lists the parts and cancelling aborts, which S3
+  // checks as actions of their own.
+  identity.emplace_back(allow_statement(
+      "UpgateUploads",
+      json::array{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
+      bucket_arn, uploads));
   if (!downloads.empty()) {
     identity.emplace_back(
         allow_statement("UpgateDownloads", "s3:GetObject", bucket_arn, downloads));

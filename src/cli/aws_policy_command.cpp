@@ -24,7 +24,8 @@ namespace json = boost::json;
 
 constexpr const char* kHelp =
     "Print the AWS documents for the configured upload profiles, as JSON:\n"
-    "  iamPolicy     for the IAM user or role whose keys sign the URLs: s3:PutObject (and\n"
+    "  iamPolicy     for the IAM user or role whose keys sign the URLs: s3:PutObject,\n"
+    "                s3:AbortMultipartUpload and s3:ListMultipartUploadParts (and\n"
     "                s3:GetObject when a profile allows downloads) on BUCKET/PREFIX* only,\n"
     "                over TLS only. A presigned URL can do no more than its signer may.\n"
     "  bucketPolicy  denies every request to the bucket that does not use TLS; allows nothing.\n"

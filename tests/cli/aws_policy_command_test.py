@@ -95,7 +95,7 @@ class LeastPrivilege(unittest.TestCase):
                     for action in as_list(statement["Action"]):
                         self.assertNotIn("*", action)
 
-    def test_identity_policy_is_put_and_get_on_the_profiles_prefixes_over_tls(self):
+    def test_identity_policy_is_put_multipart_and_get_on_the_profiles_prefixes_over_tls(self):
         granted = {}
         for statement in statements(self.documents["iamPolicy"]):
             self.assertEqual(statement["Effect"], "Allow")
@@ -106,6 +106,9 @@ class LeastPrivilege(unittest.TestCase):
         self.assertEqual(granted, {
             # documents' template puts keys under docs/in/; thumbs/ is inside avatars/.
             "s3:PutObject": {arn + "docs/in/*", arn + "users/avatars/*"},
+            # /v1/multipart's list (resume) and abort; create, parts, complete are PutObject.
+            "s3:AbortMultipartUpload": {arn + "docs/in/*", arn + "users/avatars/*"},
+            "s3:ListMultipartUploadParts": {arn + "docs/in/*", arn + "users/avatars/*"},
             # documents has downloads = false.
             "s3:GetObject": {arn + "users/avatars/*"},
         })
@@ -167,7 +170,8 @@ class Options(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         documents = json.loads(result.stdout)
         (statement,) = statements(documents["iamPolicy"])
-        self.assertEqual(statement["Action"], "s3:PutObject")
+        self.assertEqual(statement["Action"], ["s3:PutObject", "s3:AbortMultipartUpload",
+                                               "s3:ListMultipartUploadParts"])
         self.assertEqual(statement["Resource"], [f"arn:aws:s3:::{BUCKET}/media/in/*"])
         (rule,) = documents["cors"]
         self.assertEqual(rule["AllowedOrigins"], ["https://a.example", "https://b.example"])
@@ -309,6 +313,36 @@ class DocumentsAtWork(unittest.TestCase):
         refused = requests.put(outside.stdout.strip(), data=b"x", timeout=10)
         self.assertEqual(refused.status_code, 403, refused.text)
         self.assertIn("AccessDenied", refused.text)
+
+    def test_multipart_through_the_api_with_exactly_the_identity_policy(self):
+        # The store enforces the key's actions as IAM would: without s3:ListMultipartUploadParts
+        # and s3:AbortMultipartUpload, resuming and cancelling a multipart upload are refused.
+        env = {"AWS_ACCESS_KEY_ID": self.signer_key, "AWS_SECRET_ACCESS_KEY": self.signer_secret,
+               "AWS_REGION": self.store.region}
+        args = ["--endpoint", self.store.endpoint, "--bucket", BUCKET]
+        with api_harness.ApiServer(self.ALL_DOWNLOADS, extra_env=env, args=args) as server:
+            body = b"the first and only part"
+            created = server.post("/v1/multipart", {
+                "profile": "avatars", "fileName": "big.png", "contentType": "image/png",
+                "size": len(body)})
+            self.assertEqual(created.status_code, 200, created.text)
+            token = created.json()["uploadToken"]
+            signed = server.post("/v1/multipart/sign", {"uploadToken": token, "partNumbers": [1]})
+            self.assertEqual(signed.status_code, 200, signed.text)
+            (part,) = signed.json()["parts"]
+            put = requests.put(part["url"], data=body, headers=part["headers"], timeout=10)
+            self.assertEqual(put.status_code, 200, put.text)
+
+            listed = server.post("/v1/multipart/list", {"uploadToken": token})
+            self.assertEqual(listed.status_code, 200, listed.text)
+            self.assertEqual([(p["partNumber"], p["size"]) for p in listed.json()["parts"]],
+                             [(1, len(body))])
+            aborted = server.post("/v1/multipart/abort", {"uploadToken": token})
+            self.assertEqual(aborted.status_code, 200, aborted.text)
+            self.assertTrue(aborted.json()["aborted"])
+            gone = server.post("/v1/multipart/list", {"uploadToken": token})
+            self.assertEqual(gone.status_code, 404, gone.text)
+            self.assertNotIn(self.signer_secret, server.log_text() + server.stderr_text())
 
 
 if __name__ == "__main__":

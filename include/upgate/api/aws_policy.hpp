@@ -2,11 +2,13 @@
 //
 //  iam_policy     identity policy for the principal whose credentials sign the URLs. A
 //                 presigned URL acts with its signer's permissions and no others, so this is
-//                 all the access anyone holding a URL can get: s3:PutObject on
-//                 arn:PARTITION:s3:::BUCKET/PREFIX* for each upload prefix, s3:GetObject on
-//                 each download prefix, both only over TLS (aws:SecureTransport). Nothing on
-//                 the bucket itself: no URL lists or configures it (without s3:ListBucket, a
-//                 GET of a missing key answers 403 AccessDenied rather than 404).
+//                 all the access anyone holding a URL can get: s3:PutObject,
+//                 s3:AbortMultipartUpload and s3:ListMultipartUploadParts (the multipart
+//                 routes' abort and list) on arn:PARTITION:s3:::BUCKET/PREFIX* for each upload
+//                 prefix, s3:GetObject on each download prefix, all only over TLS
+//                 (aws:SecureTransport). Nothing on the bucket itself: no URL lists or
+//                 configures it (without s3:ListBucket, a GET of a missing key answers 403
+//                 AccessDenied rather than 404).
 //  bucket_policy  one statement: Deny every s3 action on the bucket and its objects to every
 //                 principal when aws:SecureTransport is false. It allows nobody anything; all
 //                 access comes from identity policies, and Block Public Access can stay on.

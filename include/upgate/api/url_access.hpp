@@ -17,7 +17,9 @@
 // browser_headers: the request headers a browser sends with the PUT, which the bucket's
 // CORS rule must allow: what plan_upload signs (upload_plan.hpp) less Content-Length, which
 // browsers set themselves and never name in a preflight; x-amz-meta-* as one wildcard.
-// No URL carries other headers or uses other S3 operations (no multipart, no listing).
+// No URL carries other headers. Multipart uploads stay under the upload prefixes: their
+// parts are PUTs, and upgate's own calls (create, list parts, complete, abort) act on the
+// same keys; no listing of the bucket.
 #pragma once
 
 #include <string>

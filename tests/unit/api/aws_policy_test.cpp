@@ -33,13 +33,16 @@ json::value tls_only(std::string_view value) {
   return json::parse(R"({"Bool":{"aws:SecureTransport":")" + std::string(value) + R"("}})");
 }
 
-TEST(AwsPolicy, IdentityPolicyGrantsPutAndGetOnlyUnderThePrefixesOverTls) {
+// Multipart: create, part PUTs and complete are s3:PutObject; the API's list (resume) and
+// abort are s3:ListMultipartUploadParts and s3:AbortMultipartUpload, on the same keys.
+TEST(AwsPolicy, IdentityPolicyGrantsPutMultipartAndGetOnlyUnderThePrefixesOverTls) {
   const auto policies = build_aws_policies(two_folders(), deployment());
   ASSERT_TRUE(policies) << policies.error().describe();
   EXPECT_EQ(json::value(policies->iam_policy), json::parse(R"({
     "Version": "2012-10-17",
     "Statement": [
-      {"Sid": "UpgateUploads", "Effect": "Allow", "Action": "s3:PutObject",
+      {"Sid": "UpgateUploads", "Effect": "Allow",
+       "Action": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
        "Resource": ["arn:aws:s3:::my-uploads/docs/*", "arn:aws:s3:::my-uploads/users/avatars/*"],
        "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
       {"Sid": "UpgateDownloads", "Effect": "Allow", "Action": "s3:GetObject",
