@@ -116,6 +116,20 @@ std::function<void(const store::AccessLogEntry&)> store_access_log(
   };
 }
 
+std::function<void(const store::LifecyclePass&)> store_lifecycle_log(
+    std::shared_ptr<spdlog::logger> logger) {
+  return [logger = std::move(logger)](const store::LifecyclePass& pass) {
+    if (!pass.error.empty()) {
+      log_line(*logger, spdlog::level::err, "lifecycle pass failed", {{"error", pass.error}});
+    } else if (pass.uploads_aborted + pass.objects_expired > 0) {
+      log_line(*logger, spdlog::level::info, "lifecycle pass",
+               {{"uploads_aborted", std::to_string(pass.uploads_aborted)},
+                {"objects_expired", std::to_string(pass.objects_expired)},
+                {"blobs_removed", std::to_string(pass.blobs_removed)}});
+    }
+  };
+}
+
 Expected<std::optional<StoreListen>, ServeStoreError> ServeStore::planned_listen(
     const api::ApiConfig& config, const ServeStoreFlags& flags) {
   if (!config.s3.embedded || flags.disabled) return std::optional<StoreListen>();
@@ -158,6 +172,7 @@ Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
   }
   store_config.region = config.s3.region;
   if (config.log.access_log) store_config.access_log = store_access_log(logger_ptr);
+  store_config.lifecycle_log = store_lifecycle_log(logger_ptr);
   store_config.buckets = {config.s3.bucket};
   store_config.tls = config.store_tls;
   store_config.threads =

@@ -38,6 +38,7 @@ class logger;
 namespace upgate::store {
 class EmbeddedStore;
 struct AccessLogEntry;
+struct LifecyclePass;
 }  // namespace upgate::store
 
 namespace upgate::cli {
@@ -50,6 +51,12 @@ struct ServeStoreFlags {
 
 // One JSON access line per store request (`upgate store` and `upgate serve`), on `logger`.
 std::function<void(const store::AccessLogEntry&)> store_access_log(
+    std::shared_ptr<spdlog::logger> logger);
+
+// One JSON line per lifecycle pass that removed something ("lifecycle pass") or failed
+// ("lifecycle pass failed"), on `logger`; quiet passes log nothing (`upgate store` and
+// `upgate serve`).
+std::function<void(const store::LifecyclePass&)> store_lifecycle_log(
     std::shared_ptr<spdlog::logger> logger);
 
 // Adds --data-dir, --store-listen and --no-store to `serve`.

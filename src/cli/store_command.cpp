@@ -209,18 +209,7 @@ int run_store(StoreOptions& o) {
     pusher = std::make_unique<events::S3RecordPusher>(std::move(notify));
     config.on_change = [p = pusher.get()](const store::ObjectChange& change) { p->notify(change); };
   }
-  config.lifecycle_log = [logger](const store::LifecyclePass& pass) {
-    if (!pass.error.empty()) {
-      api::log_json(*logger, spdlog::level::err,
-                    api::json_log_line("error", "lifecycle pass failed", {{"error", pass.error}}));
-    } else if (pass.uploads_aborted + pass.objects_expired > 0) {
-      api::log_json(*logger, spdlog::level::info,
-                    api::json_log_line("info", "lifecycle pass",
-                                       {{"uploads_aborted", std::to_string(pass.uploads_aborted)},
-                                        {"objects_expired", std::to_string(pass.objects_expired)},
-                                        {"blobs_removed", std::to_string(pass.blobs_removed)}}));
-    }
-  };
+  config.lifecycle_log = store_lifecycle_log(logger);
 
   auto store = store::EmbeddedStore::start(std::move(config));
   if (!store) {
