@@ -77,6 +77,12 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "parts_incomplete";
     case ErrorCode::storage_error:
       return "storage_error";
+    case ErrorCode::object_not_found:
+      return "object_not_found";
+    case ErrorCode::content_mismatch:
+      return "content_mismatch";
+    case ErrorCode::verification_unavailable:
+      return "verification_unavailable";
     case ErrorCode::internal_error:
       return "internal_error";
   }
@@ -106,7 +112,10 @@ int http_status(ErrorCode code) noexcept {
       return 403;
     case ErrorCode::not_found:
     case ErrorCode::no_such_upload:
+    case ErrorCode::object_not_found:
       return 404;
+    case ErrorCode::content_mismatch:
+      return 422;
     case ErrorCode::parts_incomplete:
       return 409;
     case ErrorCode::storage_error:
@@ -115,6 +124,7 @@ int http_status(ErrorCode code) noexcept {
       return 405;
     case ErrorCode::credentials_unavailable:
     case ErrorCode::auth_unavailable:
+    case ErrorCode::verification_unavailable:
       return 503;
     case ErrorCode::internal_error:
       return 500;

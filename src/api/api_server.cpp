@@ -8,6 +8,7 @@
 
 #include <map>
 
+#include "upgate/api/completion_routes.hpp"
 #include "upgate/api/cors_policy.hpp"
 #include "upgate/api/json_log.hpp"
 #include "upgate/api/multipart_routes.hpp"
@@ -121,7 +122,8 @@ struct ApiServer::State {
       co_return;
     }
     co_await pipeline.answer(ex, call,
-                             service.presign_upload(route, *request, call.profile, *call.caller));
+                             service.presign_upload(route, *request, call.profile, *call.caller,
+                                                    options.upload_tokens.get()));
   }
 
   awaitable<void> download(Exchange& ex) {
@@ -250,12 +252,24 @@ struct ApiServer::State {
       options.upload_tokens =
           std::make_shared<const UploadTokenSigner>(UploadTokenSigner::ephemeral());
     }
-    add_multipart_routes(
-        router, pipeline, options.upload_tokens,
-        [this](Exchange& ex, std::string_view method) { return preflight(ex, method); });
-    add_uppy_routes(
-        router, pipeline, options.upload_tokens,
-        [this](Exchange& ex, std::string_view method) { return preflight(ex, method); });
+    auto detector = events::ContentTypeDetector::load();
+    if (!detector) {
+      log(spdlog::level::warn,
+          json_log_line("warn",
+                        "libmagic could not be loaded: completions that check content "
+                        "answer 503 verification_unavailable",
+                        {{"reason", detector.error()}}));
+    }
+    auto verifier = std::make_shared<const UploadVerifier>(
+        options.events,
+        detector ? std::make_shared<const events::ContentTypeDetector>(std::move(*detector))
+                 : nullptr);
+    auto preflight_for = [this](Exchange& ex, std::string_view method) {
+      return preflight(ex, method);
+    };
+    add_multipart_routes(router, pipeline, options.upload_tokens, preflight_for, verifier);
+    add_completion_routes(router, pipeline, options.upload_tokens, verifier, preflight_for);
+    add_uppy_routes(router, pipeline, options.upload_tokens, preflight_for);
     router.exact(
         Method::get, "/healthz",
         [](Exchange& ex) -> awaitable<void> {

@@ -109,6 +109,8 @@ std::string_view to_string(MetricRoute route) noexcept {
       return "multipart";
     case MetricRoute::uppy:
       return "uppy";
+    case MetricRoute::completion:
+      return "completion";
     case MetricRoute::preflight:
       return "preflight";
     case MetricRoute::healthz:

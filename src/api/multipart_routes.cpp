@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "upgate/api/multipart_service.hpp"
+#include "upgate/api/upload_verifier.hpp"
 #include "upgate/s3client/multipart_upload.hpp"
 #include "upgate/s3client/s3_client.hpp"
 
@@ -17,12 +18,13 @@ enum class Step : std::uint8_t { sign, list, complete, abort };
 
 class MultipartRoutes {
  public:
-  MultipartRoutes(const RequestPipeline& pipeline, std::shared_ptr<const UploadTokenSigner> tokens)
-      : pipeline_(pipeline), tokens_(std::move(tokens)) {}
+  MultipartRoutes(const RequestPipeline& pipeline, std::shared_ptr<const UploadTokenSigner> tokens,
+                  std::shared_ptr<const UploadVerifier> verifier)
+      : pipeline_(pipeline), tokens_(std::move(tokens)), verifier_(std::move(verifier)) {}
 
   awaitable<void> create(Exchange& ex) const {
     ApiCall call = pipeline_.begin(ex, ApiRoute::multipart);
-    auto body = co_await read_body(ex, call);
+    auto body = co_await read_json_body(ex, pipeline_, call);
     if (!body) co_return;
     const UploadService& service = call.runtime->service();
     auto request = service.read_upload(UploadRoute::v1, ex.request().header("Content-Type"), *body);
@@ -54,7 +56,7 @@ class MultipartRoutes {
 
   awaitable<void> with_token(Exchange& ex, Step step) const {
     ApiCall call = pipeline_.begin(ex, ApiRoute::multipart);
-    auto body = co_await read_body(ex, call);
+    auto body = co_await read_json_body(ex, pipeline_, call);
     if (!body) co_return;
     const UploadService& service = call.runtime->service();
     const MultipartService multipart(service, *tokens_);
@@ -64,26 +66,11 @@ class MultipartRoutes {
       co_await pipeline_.answer(ex, call, std::move(request).error());
       co_return;
     }
-    // The token's own checks first (intact, unexpired), so the profile the caller is
-    // judged against is the one upgate issued the upload under; then who the caller is,
-    // then whether the token is theirs.
-    auto intact = tokens_->verify(request->token, service.now());
-    if (!intact) {
-      co_await pipeline_.answer(ex, call, multipart.check_token(request->token, Caller{}).error());
-      co_return;
-    }
-    call.intent.profile = intact->profile;
-    call.intent.profile_field = "uploadToken";
-    call.intent.content_type = intact->content_type;
-    call.intent.size = intact->size;
-    call.intent.key = intact->key;
-    if (auto admitted = co_await pipeline_.admit(ex, call); !admitted) {
-      co_await pipeline_.answer(ex, call, std::move(admitted).error());
-      co_return;
-    }
-    auto claims = multipart.check_token(request->token, *call.caller);
-    if (!claims) {
-      co_await pipeline_.answer(ex, call, std::move(claims).error());
+    auto claims = co_await admit_token_holder(ex, pipeline_, call, *tokens_, request->token);
+    if (!claims) co_return;
+    if (claims->upload_id.empty()) {
+      // A single upload's token (/v1/uploads) names no multipart upload.
+      co_await pipeline_.answer(ex, call, upload_token_refusal(TokenRefusal::kUploadMismatch));
       co_return;
     }
     ApiReply reply;
@@ -95,7 +82,7 @@ class MultipartRoutes {
         reply = co_await list(ex, service, multipart, *claims);
         break;
       case Step::complete:
-        reply = co_await complete(ex, service, multipart, *claims);
+        reply = co_await complete(ex, service, multipart, *claims, *call.profile.profile);
         break;
       case Step::abort:
         reply = co_await abort(ex, service, multipart, *claims);
@@ -114,15 +101,20 @@ class MultipartRoutes {
   }
 
   awaitable<ApiReply> complete(Exchange& ex, const UploadService& service,
-                               const MultipartService& multipart,
-                               const UploadClaims& claims) const {
+                               const MultipartService& multipart, const UploadClaims& claims,
+                               const UploadProfile& profile) const {
     std::optional<ApiReply> reply;
     co_await ex.run_blocking([&] {
-      const s3client::S3Client client = multipart_client(service);
+      const s3client::S3Client client = store_client(service);
       const std::string& bucket = service.target().bucket;
       auto parts = s3client::list_parts(client, bucket, claims.key, claims.upload_id);
       if (!parts) {
         reply = MultipartService::storage_failure(parts.error());
+        // Completed before (its answer lost, or a second call): the object answers again.
+        if (verifier_ && reply->error == ErrorCode::no_such_upload) {
+          ApiReply again = verifier_->verify(service, claims, profile);
+          if (again.error != ErrorCode::object_not_found) reply = std::move(again);
+        }
         return;
       }
       auto to_complete = multipart.parts_to_complete(claims, *parts);
@@ -132,8 +124,14 @@ class MultipartRoutes {
       }
       auto done = s3client::complete_multipart_upload(client, bucket, claims.key, claims.upload_id,
                                                       *to_complete);
-      reply = done ? multipart.completed(claims, *done)
-                   : MultipartService::storage_failure(done.error());
+      if (!done) {
+        reply = MultipartService::storage_failure(done.error());
+      } else if (verifier_) {
+        // The same verification as a single upload's completion (upload_verifier.hpp).
+        reply = verifier_->verify(service, claims, profile);
+      } else {
+        reply = multipart.completed(claims, *done);
+      }
     });
     co_return std::move(*reply);
   }
@@ -145,54 +143,19 @@ class MultipartRoutes {
     co_return multipart.aborted(claims);
   }
 
-  // The JSON body, or nullopt after the refusal was answered (or the connection is gone).
-  awaitable<std::optional<std::string>> read_body(Exchange& ex, const ApiCall& call) const {
-    const auto content_type = ex.request().header("Content-Type");
-    if (!content_type || !is_json_media_type(*content_type)) {
-      co_await pipeline_.answer(
-          ex, call,
-          UploadService::error_reply(ErrorStyle::v1,
-                                     make_error(ErrorCode::unsupported_media_type,
-                                                "Content-Type must be application/json")));
-      co_return std::nullopt;
-    }
-    auto body = co_await ex.read_body(kMaxRequestBodyBytes);
-    if (!body) {
-      if (body.error() == http::BodyError::too_large) {
-        co_await pipeline_.answer(
-            ex, call,
-            UploadService::error_reply(
-                ErrorStyle::v1,
-                make_error(ErrorCode::body_too_large, "request body is larger than 16 KiB")));
-      }
-      co_return std::nullopt;
-    }
-    co_return std::string(*body);
-  }
-
   const RequestPipeline& pipeline_;
   std::shared_ptr<const UploadTokenSigner> tokens_;
+  std::shared_ptr<const UploadVerifier> verifier_;  // null: completion is not verified
 };
 
 }  // namespace
-
-s3client::S3Client multipart_client(const UploadService& service) {
-  s3client::ClientOptions options;
-  options.endpoint = service.target().endpoint;
-  options.region = service.target().region;
-  options.credentials = service.current_credentials();
-  options.connect_timeout = std::chrono::seconds(5);
-  options.total_timeout = std::chrono::seconds(120);  // completing thousands of parts is slow
-  options.max_response_body = 4 * 1024 * 1024;        // a ListParts page of 1,000 parts
-  return s3client::S3Client(std::move(options));
-}
 
 awaitable<Expected<std::string, s3client::ClientError>> create_stored_upload(
     Exchange& ex, const UploadService& service, const MultipartPlan& plan) {
   std::optional<Expected<std::string, s3client::ClientError>> upload_id;
   co_await ex.run_blocking([&] {
     upload_id.emplace(s3client::create_multipart_upload(
-        multipart_client(service), service.target().bucket, plan.claims.key, plan.create_headers));
+        store_client(service), service.target().bucket, plan.claims.key, plan.create_headers));
   });
   co_return std::move(*upload_id);
 }
@@ -201,7 +164,7 @@ awaitable<Expected<std::vector<s3client::UploadedPart>, s3client::ClientError>> 
     Exchange& ex, const UploadService& service, const UploadClaims& claims) {
   std::optional<Expected<std::vector<s3client::UploadedPart>, s3client::ClientError>> parts;
   co_await ex.run_blocking([&] {
-    parts.emplace(s3client::list_parts(multipart_client(service), service.target().bucket,
+    parts.emplace(s3client::list_parts(store_client(service), service.target().bucket,
                                        claims.key, claims.upload_id));
   });
   co_return std::move(*parts);
@@ -213,15 +176,71 @@ awaitable<Expected<void, s3client::ClientError>> abort_stored_upload(Exchange& e
   std::optional<Expected<void, s3client::ClientError>> aborted;
   co_await ex.run_blocking([&] {
     aborted.emplace(s3client::abort_multipart_upload(
-        multipart_client(service), service.target().bucket, claims.key, claims.upload_id));
+        store_client(service), service.target().bucket, claims.key, claims.upload_id));
   });
   co_return std::move(*aborted);
+awaitable<std::optional<UploadClaims>> admit_token_holder(Exchange& ex,
+                                                          const RequestPipeline& pipeline,
+                                                          ApiCall& call,
+                                                          const UploadTokenSigner& tokens,
+                                                          std::string_view token) {
+  // The token's own checks first (intact, unexpired), so the profile the caller is judged
+  // against is the one upgate issued the upload under; then who the caller is, then
+  // whether the token is theirs.
+  const auto now = call.runtime->service().now();
+  auto intact = tokens.verify(token, now);
+  if (!intact) {
+    co_await pipeline.answer(ex, call, upload_token_refusal(intact.error()));
+    co_return std::nullopt;
+  }
+  call.intent.profile = intact->profile;
+  call.intent.profile_field = "uploadToken";
+  call.intent.content_type = intact->content_type;
+  call.intent.size = intact->size;
+  call.intent.key = intact->key;
+  if (auto admitted = co_await pipeline.admit(ex, call); !admitted) {
+    co_await pipeline.answer(ex, call, std::move(admitted).error());
+    co_return std::nullopt;
+  }
+  auto claims = tokens.verify_for(token, now, TokenBinding{call.caller->id(), {}, {}});
+  if (!claims) {
+    co_await pipeline.answer(ex, call, upload_token_refusal(claims.error()));
+    co_return std::nullopt;
+  }
+  co_return std::move(*claims);
+}
+
+awaitable<std::optional<std::string>> read_json_body(Exchange& ex, const RequestPipeline& pipeline,
+                                                     const ApiCall& call) {
+  const auto content_type = ex.request().header("Content-Type");
+  if (!content_type || !is_json_media_type(*content_type)) {
+    co_await pipeline.answer(
+        ex, call,
+        UploadService::error_reply(ErrorStyle::v1,
+                                   make_error(ErrorCode::unsupported_media_type,
+                                              "Content-Type must be application/json")));
+    co_return std::nullopt;
+  }
+  auto body = co_await ex.read_body(kMaxRequestBodyBytes);
+  if (!body) {
+    if (body.error() == http::BodyError::too_large) {
+      co_await pipeline.answer(
+          ex, call,
+          UploadService::error_reply(
+              ErrorStyle::v1,
+              make_error(ErrorCode::body_too_large, "request body is larger than 16 KiB")));
+    }
+    co_return std::nullopt;
+  }
+  co_return std::string(*body);
 }
 
 void add_multipart_routes(http::Router& router, const RequestPipeline& pipeline,
                           std::shared_ptr<const UploadTokenSigner> tokens,
-                          PreflightHandler preflight) {
-  auto routes = std::make_shared<const MultipartRoutes>(pipeline, std::move(tokens));
+                          PreflightHandler preflight,
+                          std::shared_ptr<const UploadVerifier> verifier) {
+  auto routes =
+      std::make_shared<const MultipartRoutes>(pipeline, std::move(tokens), std::move(verifier));
   const std::string base(kMultipartPath);
   router.exact(
       http::Method::post, base, [routes](Exchange& ex) { return routes->create(ex); },

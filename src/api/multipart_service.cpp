@@ -19,7 +19,9 @@ ApiReply refuse(ApiError error, const UploadProfile* profile = nullptr) {
   return reply;
 }
 
-ApiReply token_refusal(TokenRefusal why) {
+}  // namespace
+
+ApiReply upload_token_refusal(TokenRefusal why) {
   if (why == TokenRefusal::kMissing) {
     return refuse(make_error(ErrorCode::missing_field, "uploadToken is required", "uploadToken"));
   }
@@ -42,6 +44,8 @@ ApiReply token_refusal(TokenRefusal why) {
   error.reason = std::string(to_string(why));
   return refuse(std::move(error));
 }
+
+namespace {
 
 void write_token_fields(json_out::ObjectWriter& o, const UploadClaims& claims,
                         const PartLayout& layout) {
@@ -147,7 +151,7 @@ Expected<MultipartCallRequest, ApiReply> MultipartService::read_call(
   MultipartCallRequest out;
   const auto* token = object->if_contains("uploadToken");
   if (token == nullptr || token->is_null())
-    return Unexpected(token_refusal(TokenRefusal::kMissing));
+    return Unexpected(upload_token_refusal(TokenRefusal::kMissing));
   if (!token->is_string()) {
     return Unexpected(
         refuse(make_error(ErrorCode::wrong_type, "uploadToken must be a string", "uploadToken")));
@@ -193,10 +197,10 @@ Expected<MultipartCallRequest, ApiReply> MultipartService::read_call(
 Expected<UploadClaims, ApiReply> MultipartService::check_token(
     std::string_view token, const Caller& caller, std::optional<std::string_view> key) const {
   auto claims = tokens_.verify_for(token, uploads_.now(), TokenBinding{caller.id(), key, {}});
-  if (!claims) return Unexpected(token_refusal(claims.error()));
+  if (!claims) return Unexpected(upload_token_refusal(claims.error()));
   if (claims->upload_id.empty()) {
     // A single upload's token (/v1/uploads) names no multipart upload.
-    return Unexpected(token_refusal(TokenRefusal::kUploadMismatch));
+    return Unexpected(upload_token_refusal(TokenRefusal::kUploadMismatch));
   }
   return std::move(*claims);
 }

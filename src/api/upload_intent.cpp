@@ -17,6 +17,8 @@ std::string_view to_string(ApiRoute route) noexcept {
       return "uppy";
     case ApiRoute::sessions:
       return "sessions";
+    case ApiRoute::completion:
+      return "completion";
   }
   return "seed";
 }

@@ -209,8 +209,8 @@ Expected<ResolvedProfile, ApiReply> UploadService::resolve(const UploadIntent& i
 }
 
 ApiReply UploadService::presign_upload(UploadRoute route, const UploadRequest& request,
-                                       const ResolvedProfile& resolved,
-                                       const Caller& caller) const {
+                                       const ResolvedProfile& resolved, const Caller& caller,
+                                       const UploadTokenSigner* tokens) const {
   const ErrorStyle style = route == UploadRoute::seed ? ErrorStyle::seed : ErrorStyle::v1;
   const auto now = clock_();
   auto plan = plan_upload(request, route, resolved, caller, now, random_id());
@@ -251,6 +251,25 @@ ApiReply UploadService::presign_upload(UploadRoute route, const UploadRequest& r
     url.error().key = plan->key;
     return std::move(url).error();
   }
+  std::string upload_token;
+  if (tokens != nullptr) {
+    UploadClaims claims;
+    claims.key = plan->key;
+    claims.principal = std::string(caller.id());
+    claims.profile = request.profile;
+    claims.size = request.size;
+    claims.content_type = request.content_type;
+    claims.checksum = request.sha256_base64;
+    claims.expires_at = now + kDefaultUploadTokenLifetime;
+    auto token = tokens->sign(claims);
+    if (!token) {
+      ApiReply reply = error_reply(style, make_error(ErrorCode::internal_error, ""));
+      reply.profile = plan->profile;
+      reply.internal_detail = "upload token: " + token.error();
+      return reply;
+    }
+    upload_token = std::move(*token);
+  }
 
   ApiReply reply;
   reply.kind = ReplyKind::upload_url;
@@ -270,6 +289,7 @@ ApiReply UploadService::presign_upload(UploadRoute route, const UploadRequest& r
     o.string("profile", plan->profile->name);
     o.string("bucket", target_.bucket);
   }
+  if (!upload_token.empty()) o.string("uploadToken", upload_token);
   o.close();
   reply.key = std::move(plan->key);
   return reply;

@@ -370,7 +370,7 @@ class UppyRoutes {
   static ApiReply complete(const UploadService& service, const MultipartService& multipart,
                            const UppyService& uppy, const UploadClaims& claims,
                            const std::vector<s3::CompletedPart>& named, std::uint64_t max_size) {
-    const s3client::S3Client client = multipart_client(service);
+    const s3client::S3Client client = store_client(service);
     const std::string& bucket = service.target().bucket;
     auto stored = s3client::list_parts(client, bucket, claims.key, claims.upload_id);
     if (!stored) return MultipartService::storage_failure(stored.error());

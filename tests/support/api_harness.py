@@ -32,10 +32,15 @@ SEED_BODY = {"fileName": "holiday photo.jpg", "fileType": "image/jpeg",
 
 
 class ApiServer:
-    """One `upgate serve` process. Use as a context manager."""
+    """One `upgate serve` process. Use as a context manager. With `embedded_store`, serve
+    runs its embedded store on a free port (s3_url) with the harness's credentials as its
+    root key and its data under the temp dir; else --no-store."""
 
-    def __init__(self, config_text=None, extra_env=None, args=()):
+    def __init__(self, config_text=None, extra_env=None, args=(), embedded_store=False):
         self.port = free_port()
+        self.embedded_store = embedded_store
+        self.store_port = free_port() if embedded_store else None
+        self.s3_url = f"http://127.0.0.1:{self.store_port}" if embedded_store else None
         self.dir = tempfile.TemporaryDirectory(prefix="upgate-it-")
         self.log_path = os.path.join(self.dir.name, "stdout.log")
         self.err_path = os.path.join(self.dir.name, "stderr.log")
@@ -70,10 +75,16 @@ class ApiServer:
     def start(self):
         self.stdout = open(self.log_path, "wb")
         self.stderr = open(self.err_path, "wb")
+        if self.embedded_store:
+            store_args = ["--store-listen", f"127.0.0.1:{self.store_port}",
+                          "--data-dir", os.path.join(self.dir.name, "data")]
+        else:
+            store_args = ["--no-store"]
         self.process = subprocess.Popen(
-            [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--threads", "2", "--no-store"] + self.args,
+            [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--threads", "2"] + store_args
+            + self.args,
             env=self.env, stdout=self.stdout, stderr=self.stderr)
-        deadline = time.time() + 10
+        deadline = time.time() + (30 if self.embedded_store else 10)
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("upgate serve exited: " + self.stderr_text())
@@ -168,10 +179,11 @@ class ServerTestCase(unittest.TestCase):
     extra_env = None
     args = ()
     with_verifier = False
+    embedded_store = False
 
     @classmethod
     def setUpClass(cls):
-        cls.server = ApiServer(cls.config_text, cls.extra_env, cls.args)
+        cls.server = ApiServer(cls.config_text, cls.extra_env, cls.args, cls.embedded_store)
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
         if cls.with_verifier:

@@ -49,6 +49,9 @@ enum class ErrorCode : std::uint8_t {
   no_such_upload,            // 404 the multipart upload is not (or no longer) in the store
   parts_incomplete,          // 409 complete: the stored parts do not add up to the declared size
   storage_error,             // 502 the object store refused or did not answer; details in the log
+  object_not_found,          // 404 complete: nothing at the upload's key (not uploaded yet)
+  content_mismatch,          // 422 complete: the stored object is not what was declared
+  verification_unavailable,  // 503 complete: libmagic or the event outbox is unavailable
   internal_error,            // 500 signing failed; details are in the log only
 };
 inline constexpr std::size_t kErrorCodeCount =

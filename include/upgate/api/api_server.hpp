@@ -6,6 +6,8 @@
 //   GET  /v1/downloads?key=...     presigned GET                (+ OPTIONS preflight)
 //   POST /v1/events/s3[/<secret>]  storage reports objects (storage_events_route.hpp),
 //                                  when ApiServerOptions::storage_events is set
+//   POST /v1/multipart[/...]       multipart uploads (multipart_routes.hpp)
+//   POST /v1/uploads/complete      verify an upload, tell the app (completion_routes.hpp)
 //   GET  /healthz                  the process answers
 //   GET  /readyz                   ready to serve (the `ready` hook agrees, not draining
 //                                  or stopping); 503 with a reason otherwise
@@ -39,6 +41,7 @@
 #include <memory>
 
 #include "upgate/api/api_runtime.hpp"
+#include "upgate/api/event_sink.hpp"
 #include "upgate/api/metrics.hpp"
 #include "upgate/api/storage_events_route.hpp"
 #include "upgate/api/upload_token.hpp"
@@ -60,6 +63,9 @@ struct ApiServerOptions {
   std::shared_ptr<const UploadTokenSigner> upload_tokens;
   // POST /v1/events/s3[/<secret>] (storage_events_route.hpp); null: the route is off.
   std::shared_ptr<const StorageEventsRoute> storage_events;
+  // Where POST /v1/uploads/complete (and multipart complete) record upload.completed and
+  // upload.rejected (event_sink.hpp); empty: verified, but no event is recorded.
+  EventSink events;
 };
 
 class ApiServer {

@@ -14,6 +14,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
@@ -21,6 +23,7 @@
 #include "upgate/api/multipart_service.hpp"
 #include "upgate/api/request_pipeline.hpp"
 #include "upgate/api/upload_token.hpp"
+#include "upgate/api/upload_verifier.hpp"
 #include "upgate/http/router.hpp"
 #include "upgate/s3client/s3_client.hpp"
 
@@ -31,10 +34,6 @@ inline constexpr std::string_view kMultipartPath = "/v1/multipart";
 using PreflightHandler =
     std::function<boost::asio::awaitable<void>(http::Exchange&, std::string_view method)>;
 
-// The S3 client upgate's own multipart calls use, for the service's target and current
-// credentials (bounded timeouts and answer size). Blocking: call it on the blocking pool.
-s3client::S3Client multipart_client(const UploadService& service);
-
 // upgate's own S3 calls about a multipart upload, each run on `ex`'s blocking pool:
 // CreateMultipartUpload for a plan (S3's uploadId), ListParts, AbortMultipartUpload.
 boost::asio::awaitable<Expected<std::string, s3client::ClientError>> create_stored_upload(
@@ -43,11 +42,28 @@ boost::asio::awaitable<Expected<std::vector<s3client::UploadedPart>, s3client::C
 list_stored_parts(http::Exchange& ex, const UploadService& service, const UploadClaims& claims);
 boost::asio::awaitable<Expected<void, s3client::ClientError>> abort_stored_upload(
     http::Exchange& ex, const UploadService& service, const UploadClaims& claims);
+// The JSON body of a POST route (Content-Type application/json, at most 16 KiB), or
+// nullopt after the refusal was answered (or when the connection is gone).
+boost::asio::awaitable<std::optional<std::string>> read_json_body(http::Exchange& ex,
+                                                                  const RequestPipeline& pipeline,
+                                                                  const ApiCall& call);
+
+// For a route called with an upload token: the token's claims once it is intact and
+// unexpired, the caller is admitted under the token's profile (request_pipeline.hpp), and
+// the token was issued to that caller; nullopt after the refusal was answered (403
+// upload_token_refused with its reason, or the pipeline's own refusal).
+boost::asio::awaitable<std::optional<UploadClaims>> admit_token_holder(
+    http::Exchange& ex, const RequestPipeline& pipeline, ApiCall& call,
+    const UploadTokenSigner& tokens, std::string_view token);
 
 // Adds the five routes and their preflights to `router`. `pipeline`, `tokens` and
 // `preflight` must outlive the router's handlers.
+// With `verifier`, complete verifies the assembled object as POST /v1/uploads/complete
+// does (upload_verifier.hpp) and answers as it does; a second complete of a completed
+// upload gives the same answer.
 void add_multipart_routes(http::Router& router, const RequestPipeline& pipeline,
                           std::shared_ptr<const UploadTokenSigner> tokens,
-                          PreflightHandler preflight);
+                          PreflightHandler preflight,
+                          std::shared_ptr<const UploadVerifier> verifier = nullptr);
 
 }  // namespace upgate::api

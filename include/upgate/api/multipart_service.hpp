@@ -46,7 +46,6 @@
 namespace upgate::api {
 
 inline constexpr std::size_t kMaxPartsPerSignCall = 500;
-inline constexpr std::chrono::seconds kDefaultUploadTokenLifetime{24 * 3600};
 
 // What create decided before S3 is asked for an uploadId.
 struct MultipartPlan {
@@ -61,6 +60,9 @@ struct MultipartCallRequest {
   std::string token;
   std::vector<std::uint32_t> part_numbers;
 };
+
+// 403 upload_token_refused with the refusal as `reason` (400 missing_field when absent).
+ApiReply upload_token_refusal(TokenRefusal why);
 
 class MultipartService {
  public:

@@ -24,6 +24,7 @@ enum class ApiRoute : std::uint8_t {
   multipart,  // POST /v1/multipart[/sign|/list|/complete|/abort]
   uppy,       // the Uppy companion routes under /s3/ (uppy_routes.hpp)
   sessions,   // POST /v1/sessions: an upload session for the caller (session_token.hpp)
+  completion,  // POST /v1/uploads/complete
 };
 
 // "seed", "uploads", "downloads", ...: the names audit lines, metrics and the hook use.

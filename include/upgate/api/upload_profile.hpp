@@ -31,6 +31,7 @@
 #include "upgate/api/media_type.hpp"
 #include "upgate/auth/principal.hpp"
 #include "upgate/config/config_error.hpp"
+#include "upgate/events/content_rules.hpp"
 #include "upgate/expected.hpp"
 
 namespace upgate::api {
@@ -45,6 +46,10 @@ enum class Disposition : std::uint8_t { attachment, inline_ };
 enum class DownloadsMode : std::uint8_t { off, owner, authenticated, public_ };
 std::string_view to_string(DownloadsMode mode) noexcept;  // "off", "owner", ...
 std::optional<DownloadsMode> parse_downloads_mode(std::string_view text) noexcept;
+
+// What POST /v1/uploads/complete does with an object that fails verification.
+enum class OnMismatch : std::uint8_t { quarantine, remove };
+inline constexpr std::string_view kDefaultQuarantinePrefix = "quarantine";
 
 struct UploadProfile {
   std::string name;
@@ -65,6 +70,12 @@ struct UploadProfile {
   // mode, else open.
   std::optional<ProfileAuth> auth;
   ProfileLimits limits;  // per caller (limits_config.hpp); none by default
+  // Completion (POST /v1/uploads/complete): how the object's first bytes are judged
+  // (content_rules.hpp), and where a refused object goes: moved under `quarantine` (a
+  // folder name; the key keeps its own path below it) or deleted.
+  events::VerifyContent verify_content = events::VerifyContent::kDeclared;
+  std::string quarantine{kDefaultQuarantinePrefix};
+  OnMismatch on_mismatch = OnMismatch::quarantine;
 
   bool allows_type(const MediaType& type) const;
   bool allows_extension(std::string_view lower_case_extension) const;

@@ -37,6 +37,7 @@
 #include "upgate/api/upload_intent.hpp"
 #include "upgate/api/upload_plan.hpp"
 #include "upgate/api/upload_request.hpp"
+#include "upgate/api/upload_token.hpp"
 #include "upgate/config/refreshing_credentials.hpp"
 #include "upgate/config/s3_target.hpp"
 #include "upgate/sigv4/post_policy.hpp"
@@ -84,8 +85,12 @@ class UploadService {
   // The profile an intent is for: by name (uploads) or by key (downloads).
   Expected<ResolvedProfile, ApiReply> resolve(const UploadIntent& intent) const;
 
+  // With `tokens`, the answer carries `uploadToken` (upload_token.hpp): the binding of the
+  // key, the caller, the profile and the declaration that POST /v1/uploads/complete
+  // verifies the stored object against. The seed's client ignores the extra field.
   ApiReply presign_upload(UploadRoute route, const UploadRequest& request,
-                          const ResolvedProfile& profile, const Caller& caller) const;
+                          const ResolvedProfile& profile, const Caller& caller,
+                          const UploadTokenSigner* tokens = nullptr) const;
   ApiReply presign_download(std::string key, const ResolvedProfile& profile,
                             const Caller& caller) const;
 

@@ -41,6 +41,8 @@ enum class TokenPurpose : std::uint8_t {
   kUpload,   // `ut1.`: an upload (single or multipart), upload_token.hpp's claims
   kSession,  // `us1.`: an upload session for a principal (session_token.hpp)
 };
+// How long a token lives: long enough for a slow upload to finish and be completed.
+inline constexpr std::chrono::seconds kDefaultUploadTokenLifetime{24 * 3600};
 
 // What a token binds. Every field is covered by the MAC.
 struct UploadClaims {

@@ -179,10 +179,43 @@ Expected<void, ConfigError> read_downloads(const TomlTable& t, UploadProfile& p)
   return {};
 }
 
+// `verify_content`, `quarantine` and `on_mismatch`: what completion checks and does.
+Expected<void, ConfigError> read_verification(const TomlTable& t, UploadProfile& p) {
+  auto mode = t.string("verify_content");
+  if (!mode) return Unexpected(std::move(mode).error());
+  if (*mode) {
+    auto parsed = events::parse_verify_content(**mode);
+    if (!parsed) {
+      return fail(t.field("verify_content"), "must be \"off\", \"declared\" or \"strict\"");
+    }
+    p.verify_content = *parsed;
+  }
+  auto quarantine = t.string("quarantine");
+  if (!quarantine) return Unexpected(std::move(quarantine).error());
+  if (*quarantine) {
+    if (auto ok = check_folder_name(**quarantine, "quarantine"); !ok) {
+      return fail(t.field("quarantine"), ok.error().message);
+    }
+    p.quarantine = **quarantine;
+  }
+  auto on_mismatch = t.string("on_mismatch");
+  if (!on_mismatch) return Unexpected(std::move(on_mismatch).error());
+  if (*on_mismatch) {
+    if (**on_mismatch == "quarantine") {
+      p.on_mismatch = OnMismatch::quarantine;
+    } else if (**on_mismatch == "delete") {
+      p.on_mismatch = OnMismatch::remove;
+    } else {
+      return fail(t.field("on_mismatch"), "must be \"quarantine\" or \"delete\"");
+    }
+  }
+  return {};
+}
+
 // One reader per key (read_limits reads the four limit keys), in the order of kProfileKeys, so a
 // profile with several mistakes is refused for the first of them.
 using ProfileKeyReader = Expected<void, ConfigError> (*)(const TomlTable&, UploadProfile&);
-constexpr std::array<std::string_view, 15> kProfileKeys = {"folder",
+constexpr std::array<std::string_view, 18> kProfileKeys = {"folder",
                                                            "max_size",
                                                            "allowed_types",
                                                            "allowed_extensions",
@@ -196,8 +229,11 @@ constexpr std::array<std::string_view, 15> kProfileKeys = {"folder",
                                                            "rate",
                                                            "burst",
                                                            "quota",
-                                                           "max_open_uploads"};
-constexpr std::array<ProfileKeyReader, 12> kProfileKeyReaders = {
+                                                           "max_open_uploads",
+                                                           "verify_content",
+                                                           "quarantine",
+                                                           "on_mismatch"};
+constexpr std::array<ProfileKeyReader, 13> kProfileKeyReaders = {
     read_folder,
     read_max_size,
     read_allowed_types,
@@ -212,6 +248,7 @@ constexpr std::array<ProfileKeyReader, 12> kProfileKeyReaders = {
     [](const TomlTable& t, UploadProfile& p) { return read_bool(t, "shared", p.shared); },
     read_auth_rule,
     read_limits,
+    read_verification,
 };
 
 Expected<UploadProfile, ConfigError> read_profile(const std::string& name, const TomlTable& t) {

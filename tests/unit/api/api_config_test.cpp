@@ -166,6 +166,12 @@ TEST_F(ApiConfigTest, EveryBadFieldIsNamed) {
   EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\ncontent_disposition = \"download\""),
             "profiles.p.content_disposition");
   EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nmax_sise = 1"), "profiles.p.max_sise");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nverify_content = \"loose\""),
+            "profiles.p.verify_content");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nquarantine = \"../q\""),
+            "profiles.p.quarantine");
+  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\non_mismatch = \"keep\""),
+            "profiles.p.on_mismatch");
   EXPECT_EQ(refused_field("[profiles.\"bad name\"]\nfolder = \"x\""), "profiles.bad name");
   EXPECT_EQ(refused_field("[profiles.a]\nfolder = \"x\"\n[profiles.b]\nfolder = \"x\""),
             "profiles");
@@ -208,6 +214,25 @@ TEST_F(ApiConfigTest, OwnershipRulesAreCheckedAtStartUp) {
   const auto shared = parse("[profiles.p]\nfolder = \"x\"\nshared = true");
   ASSERT_TRUE(shared) << shared.error().describe();
   EXPECT_TRUE(shared->profiles.profiles()[0].shared);
+}
+
+TEST_F(ApiConfigTest, CompletionVerificationKeys) {
+  const auto config = parse(
+      "[profiles.a]\nfolder = \"a\"\n"
+      "[profiles.b]\nfolder = \"b\"\nverify_content = \"strict\"\nquarantine = \"held/b\"\n"
+      "on_mismatch = \"delete\"\n"
+      "[profiles.c]\nfolder = \"c\"\nverify_content = \"off\"\n");
+  ASSERT_TRUE(config) << config.error().field << ": " << config.error().message;
+  const auto& profiles = config->profiles.profiles();
+  ASSERT_EQ(profiles.size(), 3U);
+  // Defaults: the bytes must match the declared type; refused objects are quarantined.
+  EXPECT_EQ(profiles[0].verify_content, events::VerifyContent::kDeclared);
+  EXPECT_EQ(profiles[0].quarantine, "quarantine");
+  EXPECT_EQ(profiles[0].on_mismatch, OnMismatch::quarantine);
+  EXPECT_EQ(profiles[1].verify_content, events::VerifyContent::kStrict);
+  EXPECT_EQ(profiles[1].quarantine, "held/b");
+  EXPECT_EQ(profiles[1].on_mismatch, OnMismatch::remove);
+  EXPECT_EQ(profiles[2].verify_content, events::VerifyContent::kOff);
 }
 
 TEST_F(ApiConfigTest, TomlSyntaxErrorNamesTheLine) {

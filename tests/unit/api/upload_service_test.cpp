@@ -29,7 +29,7 @@ config::S3Target target() {
 // around authentication (request_pipeline.hpp).
 ApiReply answer_upload(const UploadService& service, UploadRoute route,
                        std::optional<std::string_view> content_type, std::string_view body,
-                       const Caller& caller = {}) {
+                       const Caller& caller = {}, const UploadTokenSigner* tokens = nullptr) {
   auto request = service.read_upload(route, content_type, body);
   if (!request) return std::move(request).error();
   UploadIntent intent;
@@ -38,7 +38,7 @@ ApiReply answer_upload(const UploadService& service, UploadRoute route,
   intent.profile_field = route == UploadRoute::seed ? "folderName" : "profile";
   auto profile = service.resolve(intent);
   if (!profile) return std::move(profile).error();
-  return service.presign_upload(route, *request, *profile, caller);
+  return service.presign_upload(route, *request, *profile, caller, tokens);
 }
 
 ApiReply answer_download(const UploadService& service, std::string_view query,
@@ -98,6 +98,52 @@ TEST_F(UploadServiceTest, SeedAnswerVerifiesForItsHeadersOnly) {
   EXPECT_FALSE(verify(answer, "PUT", "uploadUrl",
                       {{"content-type", "image/gif"}, {"content-length", "10"}}));
   EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
+}
+
+TEST_F(UploadServiceTest, EveryUploadAnswerCarriesATokenBindingTheDeclaration) {
+  const auto tokens = *UploadTokenSigner::create({std::string(40, 't')});
+  auto principal = std::make_shared<auth::Principal>();
+  principal->id = "user-7";
+  const Caller caller{principal, auth::AuthMode::kJwt, {}};
+
+  const ApiReply v1 =
+      answer_upload(service, UploadRoute::v1, "application/json",
+                    R"({"profile":"f","fileName":"a.png","contentType":"image/png","size":10,)"
+                    R"("sha256":"n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="})",
+                    caller, &tokens);
+  ASSERT_EQ(v1.status, 200) << v1.body;
+  const auto answer = json::parse(v1.body).as_object();
+  auto claims = tokens.verify(answer.at("uploadToken").as_string(), kNow);
+  ASSERT_TRUE(claims);
+  EXPECT_EQ(claims->key, answer.at("key").as_string());
+  EXPECT_EQ(claims->upload_id, "");
+  EXPECT_EQ(claims->principal, "user-7");
+  EXPECT_EQ(claims->profile, "f");
+  EXPECT_EQ(claims->size, 10U);
+  EXPECT_EQ(claims->content_type, "image/png");
+  EXPECT_EQ(claims->checksum, "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=");
+  EXPECT_EQ(claims->expires_at, kNow + kDefaultUploadTokenLifetime);
+
+  // The seed's answer too (its client ignores the field); anonymous: no principal.
+  const ApiReply seed = answer_upload(
+      service, UploadRoute::seed, "application/json",
+      R"({"fileName":"b.pdf","fileType":"application/pdf","fileSize":99,"folderName":"f"})", {},
+      &tokens);
+  ASSERT_EQ(seed.status, 200) << seed.body;
+  const auto seed_answer = json::parse(seed.body).as_object();
+  auto seed_claims = tokens.verify(seed_answer.at("uploadToken").as_string(), kNow);
+  ASSERT_TRUE(seed_claims);
+  EXPECT_EQ(seed_claims->principal, "");
+  EXPECT_EQ(seed_claims->size, 99U);
+  EXPECT_EQ(seed_claims->checksum, "");
+  EXPECT_FALSE(tokens.verify_for(seed_answer.at("uploadToken").as_string(), kNow,
+                                 TokenBinding{"user-7", {}, {}}));
+
+  // Without a signer (a program embedding the service), no token field.
+  const ApiReply plain = answer_upload(
+      service, UploadRoute::seed, "application/json",
+      R"({"fileName":"b.pdf","fileType":"application/pdf","fileSize":99,"folderName":"f"})");
+  EXPECT_FALSE(json::parse(plain.body).as_object().contains("uploadToken"));
 }
 
 TEST_F(UploadServiceTest, ErrorStyles) {
