@@ -257,6 +257,13 @@ int run_serve(ServeOptions& options) {
   server_options.logger = logger;
   if (serve_events) server_options.storage_events = serve_events->storage_events_route();
   server_options.upload_tokens = std::move(upload_tokens);
+  if (serve_events) {
+    // Completions record upload.completed / upload.rejected in the same outbox.
+    events::EventPipeline* pipeline = &serve_events->pipeline();
+    server_options.events = [pipeline](const events::Event& event) {
+      return pipeline->publish(event);
+    };
+  }
   const auto credentials = signing_credentials(config, logger);
   auto server = api::ApiServer::create(
       api::ApiRuntime::create(config, std::move(*auth), credentials), std::move(server_options));
