@@ -7,7 +7,7 @@ import base64
 import hashlib
 import hmac
 import os
-import struct
+import re
 import time
 import unittest
 
@@ -253,7 +253,7 @@ issuer = "{ISSUER}"
 audience = "{AUDIENCE}"
 jwks_url = "{cls.jwks.jwks_url}"
 algorithms = ["ES256"]
-''' + PROFILES
+''' + re.sub(r'(folder = "[a-z]+"\n)', r'\1shared = true\n', PROFILES)
         super().setUpClass()
 
     @classmethod
