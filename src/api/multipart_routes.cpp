@@ -179,6 +179,8 @@ awaitable<Expected<void, s3client::ClientError>> abort_stored_upload(Exchange& e
         store_client(service), service.target().bucket, claims.key, claims.upload_id));
   });
   co_return std::move(*aborted);
+}
+
 awaitable<std::optional<UploadClaims>> admit_token_holder(Exchange& ex,
                                                           const RequestPipeline& pipeline,
                                                           ApiCall& call,
