@@ -252,18 +252,18 @@ struct ApiServer::State {
       options.upload_tokens =
           std::make_shared<const UploadTokenSigner>(UploadTokenSigner::ephemeral());
     }
-    auto detector = events::ContentTypeDetector::load();
-    if (!detector) {
-      log(spdlog::level::warn,
-          json_log_line("warn",
-                        "libmagic could not be loaded: completions that check content "
-                        "answer 503 verification_unavailable",
-                        {{"reason", detector.error()}}));
+    std::shared_ptr<const UploadVerifier> verifier = options.verifier;
+    if (!verifier) {
+      std::string libmagic_error;
+      verifier = UploadVerifier::load(options.events, libmagic_error);
+      if (!libmagic_error.empty()) {
+        log(spdlog::level::warn,
+            json_log_line("warn",
+                          "libmagic could not be loaded: completions that check content "
+                          "answer 503 verification_unavailable",
+                          {{"reason", libmagic_error}}));
+      }
     }
-    auto verifier = std::make_shared<const UploadVerifier>(
-        options.events,
-        detector ? std::make_shared<const events::ContentTypeDetector>(std::move(*detector))
-                 : nullptr);
     auto preflight_for = [this](Exchange& ex, std::string_view method) {
       return preflight(ex, method);
     };

@@ -54,7 +54,7 @@ http::Handler storage_events_handler(std::shared_ptr<const StorageEventsRoute> r
     co_await ex.run_blocking([&] {
       answer = route->ingest.handle(in, std::chrono::system_clock::now());
       for (const auto& event : answer.events) {
-        auto published = route->pipeline->publish(event);
+        auto published = route->report(event);
         if (!published) {
           outbox_error = published.error().message;
           return;

@@ -70,8 +70,18 @@ UploadVerifier::UploadVerifier(EventSink events,
 
 UploadVerifier::~UploadVerifier() = default;
 
+std::shared_ptr<const UploadVerifier> UploadVerifier::load(EventSink events,
+                                                           std::string& libmagic_error) {
+  auto detector = events::ContentTypeDetector::load();
+  if (!detector) libmagic_error = detector.error();
+  return std::make_shared<const UploadVerifier>(
+      std::move(events),
+      detector ? std::make_shared<const events::ContentTypeDetector>(std::move(*detector))
+               : nullptr);
+}
+
 ApiReply UploadVerifier::verify(const UploadService& uploads, const UploadClaims& claims,
-                                const UploadProfile& profile) const {
+                                const UploadProfile& profile, events::EventSource source) const {
   const s3client::S3Client client = store_client(uploads);
   const std::string& bucket = uploads.target().bucket;
   const CompletionService decisions(uploads);
@@ -113,7 +123,9 @@ ApiReply UploadVerifier::verify(const UploadService& uploads, const UploadClaims
   // The event first: an answer is given only for what the app will hear of.
   auto record = [&](const CompletionDecision& decision) -> Expected<std::string, ApiReply> {
     if (!events_) return std::string();
-    auto appended = events_(decision.event);
+    events::Event event = decision.event;
+    event.source = source;
+    auto appended = events_(event);
     if (!appended) {
       return Unexpected(unavailable("the upload's event could not be recorded; try again",
                                     "event outbox: " + appended.error().message));

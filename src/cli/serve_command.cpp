@@ -263,6 +263,7 @@ int run_serve(ServeOptions& options) {
     server_options.events = [pipeline](const events::Event& event) {
       return pipeline->publish(event);
     };
+    server_options.verifier = serve_events->verifier();
   }
   const auto credentials = signing_credentials(config, logger);
   auto server = api::ApiServer::create(
@@ -275,6 +276,18 @@ int run_serve(ServeOptions& options) {
     spdlog::shutdown();
     std::cerr << "upgate serve: " << server.error().message << '\n';
     return server.error().code == http::ServerErrorCode::tls ? kExitUsage : kExitFailure;
+  }
+  // Storage reports are screened by the profiles the API serves now (a reload's included).
+  // The worker that reads the server's runtime stops before the server goes, whichever way
+  // this function returns.
+  struct ReportsStop {
+    ServeEvents* events;
+    ~ReportsStop() {
+      if (events) events->stop_reports();
+    }
+  } reports_stop{serve_events.get()};
+  if (serve_events) {
+    serve_events->use_runtime([api = server->get()] { return api->runtime(); });
   }
   std::string profiles;
   for (const auto& p : config.profiles.profiles())

@@ -34,7 +34,7 @@ Expected<std::string, std::string> https_get(const std::string& url, std::size_t
 
 Expected<std::shared_ptr<api::StorageEventsRoute>, ServeEventsError> make_storage_events_route(
     const api::EventsSettings& config, const config::Environment& environment,
-    events::EventPipeline& pipeline) {
+    api::EventSink report) {
   const std::string field = "events.secret_env";
   auto value = environment.get(config.events.secret_env);
   if (!value || value->empty()) {
@@ -69,7 +69,7 @@ Expected<std::shared_ptr<api::StorageEventsRoute>, ServeEventsError> make_storag
   auto ingest = events::StorageEventsIngest::create(std::move(options));
   if (!ingest) return Unexpected(ServeEventsError{true, field + ": " + ingest.error()});
   auto route = std::make_shared<api::StorageEventsRoute>(
-      api::StorageEventsRoute{std::move(*ingest), &pipeline});
+      api::StorageEventsRoute{std::move(*ingest), std::move(report)});
   return route;
 }
 
@@ -105,8 +105,24 @@ Expected<std::unique_ptr<ServeEvents>, ServeEventsError> ServeEvents::start(
   }
   std::unique_ptr<ServeEvents> out(new ServeEvents());
   out->pipeline_ = std::move(*pipeline);
+  api::EventSink publish = [pipeline = out->pipeline_.get()](const events::Event& event) {
+    return pipeline->publish(event);
+  };
+  std::string libmagic_error;
+  out->verifier_ = api::UploadVerifier::load(publish, libmagic_error);
+  if (!libmagic_error.empty()) {
+    api::log_json(*logger, spdlog::level::warn,
+                  api::json_log_line("warn",
+                                     "libmagic could not be loaded: uploads whose profile "
+                                     "checks content cannot be verified",
+                                     {{"reason", libmagic_error}}));
+  }
+  out->reports_ = std::make_shared<api::ReportedUploadVerifier>(out->verifier_, publish, logger);
+  api::EventSink report = [reports = out->reports_](const events::Event& event) {
+    return reports->report(event);
+  };
   if (!config.events.secret_env.empty()) {
-    auto route = make_storage_events_route(config, environment, *out->pipeline_);
+    auto route = make_storage_events_route(config, environment, report);
     if (!route) return Unexpected(std::move(route).error());
     out->route_ = std::move(*route);
   }
@@ -121,8 +137,8 @@ Expected<std::unique_ptr<ServeEvents>, ServeEventsError> ServeEvents::start(
 }
 
 store::ObjectChangeListener ServeEvents::store_listener() {
-  return [pipeline = pipeline_.get(), logger = logger_](const store::ObjectChange& change) {
-    auto published = pipeline->publish(events::to_event(change));
+  return [reports = reports_, logger = logger_](const store::ObjectChange& change) {
+    auto published = reports->report(events::to_event(change));
     if (!published) {
       api::log_json(*logger, spdlog::level::err,
                     api::json_log_line("error", "cannot record a storage event",
@@ -134,7 +150,19 @@ store::ObjectChangeListener ServeEvents::store_listener() {
   };
 }
 
+void ServeEvents::use_runtime(api::ReportedUploadVerifier::RuntimeSource current) {
+  reports_->use_runtime(std::move(current));
+}
+
+void ServeEvents::stop_reports() {
+  if (reports_) reports_->stop();
+}
+
 void ServeEvents::stop(std::chrono::milliseconds grace) {
+  if (reports_) {
+    (void)reports_->drain(grace);
+    reports_->stop();
+  }
   if (pipeline_) pipeline_->stop(grace);
 }
 

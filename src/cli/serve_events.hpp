@@ -1,8 +1,11 @@
 // Events inside `upgate serve`: when upgate.toml has [[webhooks]] or an [events] table,
 // serve opens the durable outbox (events.outbox, default <data dir>/events.db), starts the
 // deliverer for the configured endpoints, and hands the embedded store a listener that
-// turns each committed change into its event (store_notifications.hpp) and publishes it
-// before the store answers the client (EventPipeline::publish).
+// turns each committed change into its event (store_notifications.hpp) and reports it
+// before the store answers the client. Reports from the store and from POST /v1/events/s3
+// go through one ReportedUploadVerifier (reported_upload_verifier.hpp): an upload whose
+// profile checks content is verified before the app hears of it, the rest is published
+// (EventPipeline::publish). Completions share its UploadVerifier and outbox.
 //
 // A store change whose event cannot be written (a full disk) is logged as an error with the
 // bucket and key; the object stays stored. The gap between the store's commit and the
@@ -15,6 +18,7 @@
 #include <string>
 
 #include "upgate/api/events_config.hpp"
+#include "upgate/api/reported_upload_verifier.hpp"
 #include "upgate/api/storage_events_route.hpp"
 #include "upgate/events/event_pipeline.hpp"
 #include "upgate/expected.hpp"
@@ -43,6 +47,12 @@ class ServeEvents {
       const std::shared_ptr<spdlog::logger>& logger);
 
   store::ObjectChangeListener store_listener();
+  // The verifier completions use (ApiServerOptions::verifier), recording in this outbox.
+  std::shared_ptr<const api::UploadVerifier> verifier() const { return verifier_; }
+  // Storage reports are screened by `current`'s profiles from now on; until then they wait.
+  void use_runtime(api::ReportedUploadVerifier::RuntimeSource current);
+  // Stops verifying reports (ReportedUploadVerifier::stop); stop() does it too.
+  void stop_reports();
   events::EventPipeline& pipeline() { return *pipeline_; }
   // POST /v1/events/s3's state when events.secret_env is set, else null.
   std::shared_ptr<const api::StorageEventsRoute> storage_events_route() const { return route_; }
@@ -53,6 +63,8 @@ class ServeEvents {
   std::unique_ptr<events::EventPipeline> pipeline_;
   std::shared_ptr<spdlog::logger> logger_;
   std::shared_ptr<api::StorageEventsRoute> route_;
+  std::shared_ptr<const api::UploadVerifier> verifier_;
+  std::shared_ptr<api::ReportedUploadVerifier> reports_;
 };
 
 }  // namespace upgate::cli

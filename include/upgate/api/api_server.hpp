@@ -45,6 +45,7 @@
 #include "upgate/api/metrics.hpp"
 #include "upgate/api/storage_events_route.hpp"
 #include "upgate/api/upload_token.hpp"
+#include "upgate/api/upload_verifier.hpp"
 #include "upgate/expected.hpp"
 #include "upgate/http/server.hpp"
 
@@ -66,6 +67,9 @@ struct ApiServerOptions {
   // Where POST /v1/uploads/complete (and multipart complete) record upload.completed and
   // upload.rejected (event_sink.hpp); empty: verified, but no event is recorded.
   EventSink events;
+  // Verifies completions; null: one is made here with `events` and libmagic. `upgate serve`
+  // passes the one its storage reports are verified with (reported_upload_verifier.hpp).
+  std::shared_ptr<const UploadVerifier> verifier;
 };
 
 class ApiServer {

@@ -1,8 +1,8 @@
 // POST /v1/events/s3 (and /v1/events/s3/<secret>): where storage reports objects to
 // `upgate serve` (Ceph RGW's push endpoint, `upgate store --notify-url`, AWS S3 through an
 // SNS subscription). The decisions are StorageEventsIngest's (storage_events_ingest.hpp);
-// this route reads the body (at most 1 MiB), runs the ingest and publishes each event to
-// the pipeline on the blocking pool (never on an I/O thread), and answers:
+// this route reads the body (at most 1 MiB), runs the ingest and reports each event
+// (StorageEventsRoute::report) on the blocking pool (never on an I/O thread), and answers:
 //   200 {"ok":true,"code":"ok"|"confirmed","events":N,"duplicates":D} after every event
 //       is committed to the outbox (so a sender that gets 200 may forget them),
 //   401/403/400/502 {"ok":false,"code":...,"message":...} as the ingest decided,
@@ -13,7 +13,7 @@
 
 #include <memory>
 
-#include "upgate/events/event_pipeline.hpp"
+#include "upgate/api/event_sink.hpp"
 #include "upgate/events/storage_events_ingest.hpp"
 #include "upgate/http/router.hpp"
 
@@ -24,7 +24,9 @@ inline constexpr std::size_t kMaxStorageEventsBody = 1024 * 1024;
 
 struct StorageEventsRoute {
   events::StorageEventsIngest ingest;
-  events::EventPipeline* pipeline = nullptr;  // outlives the server
+  // Where each event goes: in `upgate serve`, ReportedUploadVerifier::report
+  // (reported_upload_verifier.hpp), which publishes it or verifies the upload first.
+  EventSink report;
 };
 
 http::Handler storage_events_handler(std::shared_ptr<const StorageEventsRoute> route);

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "upgate/api/event_sink.hpp"
 #include "upgate/api/upload_completion.hpp"
@@ -45,13 +46,19 @@ class UploadVerifier {
   // `detector` null: libmagic could not be loaded; profiles that read content then answer
   // 503 verification_unavailable. `events` empty: nothing is recorded.
   UploadVerifier(EventSink events, std::shared_ptr<const events::ContentTypeDetector> detector);
+  // With libmagic's database loaded; when it cannot be, `libmagic_error` says why and the
+  // verifier has no detector (as above).
+  static std::shared_ptr<const UploadVerifier> load(EventSink events, std::string& libmagic_error);
   ~UploadVerifier();
   UploadVerifier(const UploadVerifier&) = delete;
   UploadVerifier& operator=(const UploadVerifier&) = delete;
 
   // The answer for the upload `claims` bind, under `profile` (the one the token names).
+  // `source` is what the recorded event says found the upload: the completion call, or a
+  // storage report (reported_upload_verifier.hpp).
   ApiReply verify(const UploadService& uploads, const UploadClaims& claims,
-                  const UploadProfile& profile) const;
+                  const UploadProfile& profile,
+                  events::EventSource source = events::EventSource::kCompletion) const;
 
   struct Remembered;
 

@@ -5,7 +5,8 @@
 //   node receiver.mjs --port N --secret whsec_...
 // prints "listening N" once it accepts connections. Routes:
 //   POST /hooks      verify; 204 when valid (400 when not), unless a mode says otherwise
-//   GET  /received   {"accepted":[{id, timestamp, type, key, bodyId}], "rejected":n,
+//   GET  /received   {"accepted":[{id, timestamp, type, key, bodyId, source, reason,
+//                     detectedType}], "rejected":n,
 //                     "records":[{eventName, key, size, sequencer}], "record_posts":n,
 //                     "max_in_flight":n (most requests held open at once)}
 //   POST /mode       {"status":503,"delay_ms":0,"retry_after":"1"}: answer later hooks so
@@ -69,6 +70,9 @@ const server = http.createServer(async (req, res) => {
       type: event.type,
       key: event.data.key,
       bodyId: event.id,
+      source: event.data.source,
+      reason: event.data.reason,
+      detectedType: event.data.detectedType,
     });
     inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);

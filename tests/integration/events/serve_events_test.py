@@ -67,7 +67,7 @@ class Receiver:
 class Serve:
     """`upgate serve` with the embedded store in one data dir, restartable."""
 
-    def __init__(self, directory, receiver):
+    def __init__(self, directory, receiver, profiles=""):
         self.dir = directory
         self.port = free_port()
         self.store_port = free_port()
@@ -86,7 +86,7 @@ name = "app"
 url = "{receiver.base}/hooks"
 secret_env = "APP_WEBHOOK_SECRET"
 timeout_seconds = 2
-""")
+""" + profiles)
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": directory,
                     "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
                     "AWS_REGION": "us-east-1", "APP_WEBHOOK_SECRET": NEW + " " + OLD,
@@ -110,6 +110,9 @@ timeout_seconds = 2
                 return False
         if not wait_until(ready, timeout=30):
             raise RuntimeError("upgate serve did not start: " + self.log_text())
+
+    def api(self, path, body):
+        return requests.post(f"http://127.0.0.1:{self.port}{path}", json=body, timeout=30)
 
     def kill9(self):
         self.process.send_signal(signal.SIGKILL)
@@ -263,6 +266,113 @@ class StoreNotifyUrlTest(unittest.TestCase):
                          ["ObjectCreated:Put", "ObjectRemoved:Delete"])
         self.assertEqual(records[0]["key"], "a+b.txt")
         self.assertEqual(records[0]["size"], 5)
+
+
+MAGIC = os.path.join(os.path.dirname(os.path.dirname(HERE)), "data", "events", "magic")
+PROFILES = """
+[profiles.docs]
+folder = "docs"
+
+[profiles.photos]
+folder = "photos"
+allowed_types = ["image/*"]
+on_mismatch = "delete"
+
+[profiles.raw]
+folder = "raw"
+verify_content = "off"
+"""
+
+
+def magic_file(name):
+    with open(os.path.join(MAGIC, name), "rb") as f:
+        return f.read()
+
+
+class StorageReportsAreVerifiedTest(unittest.TestCase):
+    """A client that PUTs through a presigned URL and never calls complete (a closed tab, a
+    hostile client): the store's own report is verified before the app hears of it, with the
+    same outcome and event id a completion call gets."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="upgate-reports-")
+        self.addCleanup(self.tmp.cleanup)
+        self.receiver = Receiver()
+        self.addCleanup(self.receiver.close)
+        self.serve = Serve(self.tmp.name, self.receiver, PROFILES)
+        self.addCleanup(self.serve.close)
+        self.serve.start()
+
+    def put(self, profile, name, content_type, data):
+        r = self.serve.api("/v1/uploads", {"profile": profile, "fileName": name,
+                                           "contentType": content_type, "size": len(data)})
+        self.assertEqual(r.status_code, 200, r.text)
+        answer = r.json()
+        put = requests.put(answer["uploadUrl"], data=data, headers=answer["headers"], timeout=30)
+        self.assertEqual(put.status_code, 200, put.text)
+        return answer
+
+    def events_for(self, key, count=1):
+        def got():
+            return [a for a in self.receiver.received()["accepted"] if a["key"] == key]
+        self.assertTrue(wait_until(lambda: len(got()) >= count, timeout=60),
+                        (key, self.receiver.received(), self.serve.log_text()[-3000:]))
+        return got()
+
+    def stored(self, key):
+        try:
+            self.serve.s3().head_object(Bucket=BUCKET, Key=key)
+            return True
+        except self.serve.s3().exceptions.ClientError:
+            return False
+
+    def test_an_html_page_put_as_png_is_rejected_and_deleted_without_a_completion(self):
+        answer = self.put("photos", "cat.png", "image/png", magic_file("page.html"))
+        event = self.events_for(answer["key"])[0]
+        self.assertEqual((event["type"], event["source"], event["reason"]),
+                         ("upload.rejected", "storage", "content_mismatch"), event)
+        self.assertEqual(event["detectedType"], "text/html")
+        self.assertTrue(wait_until(lambda: not self.stored(answer["key"]), timeout=30))
+        # The completion call that comes late gets the same verdict and the same event.
+        late = self.serve.api("/v1/uploads/complete", {"uploadToken": answer["uploadToken"]})
+        self.assertEqual(late.status_code, 422, late.text)
+        self.assertEqual(late.json()["eventId"], event["id"])
+        time.sleep(1)
+        kinds = [(a["type"], a["key"]) for a in self.receiver.received()["accepted"]]
+        self.assertEqual(kinds, [("upload.rejected", answer["key"]),
+                                 ("object.deleted", answer["key"])])
+
+    def test_a_png_put_as_pdf_is_quarantined_and_the_copy_is_no_upload(self):
+        answer = self.put("docs", "report.pdf", "application/pdf", magic_file("pixel.png"))
+        event = self.events_for(answer["key"])[0]
+        self.assertEqual((event["type"], event["source"], event["detectedType"]),
+                         ("upload.rejected", "storage", "image/png"), event)
+        quarantined = "quarantine/" + answer["key"]
+        self.assertTrue(wait_until(lambda: self.stored(quarantined), timeout=30))
+        # upgate's own move reports a deletion of the key and nothing for the copy.
+        self.events_for(answer["key"], count=2)
+        time.sleep(1)
+        kinds = [(a["type"], a["key"]) for a in self.receiver.received()["accepted"]]
+        self.assertEqual(kinds, [("upload.rejected", answer["key"]),
+                                 ("object.deleted", answer["key"])])
+
+    def test_a_real_pdf_is_completed_once_whichever_path_reports_first(self):
+        answer = self.put("docs", "paper.pdf", "application/pdf", magic_file("page.pdf"))
+        [event] = self.events_for(answer["key"])
+        self.assertEqual((event["type"], event["source"], event["detectedType"]),
+                         ("upload.completed", "storage", "application/pdf"), event)
+        done = self.serve.api("/v1/uploads/complete", {"uploadToken": answer["uploadToken"]})
+        self.assertEqual(done.status_code, 200, done.text)
+        self.assertEqual(done.json()["eventId"], event["id"])
+        time.sleep(1)
+        self.assertEqual(len(self.events_for(answer["key"])), 1)
+
+    def test_verify_content_off_is_published_as_the_store_reports_it(self):
+        answer = self.put("raw", "blob.png", "image/png", magic_file("page.html"))
+        [event] = self.events_for(answer["key"])
+        self.assertEqual((event["type"], event["source"], event["detectedType"]),
+                         ("upload.completed", "storage", None), event)
+        self.assertTrue(self.stored(answer["key"]))
 
 
 if __name__ == "__main__":
