@@ -13,17 +13,31 @@ S3Error invalid_request(std::string message, std::string why) {
   return make_error(ErrorCode::InvalidRequest, std::move(message)).because(std::move(why));
 }
 
-// The earliest due time among the enabled rules that match `key` and have the action.
-std::optional<LifecycleTime> earliest(const LifecycleConfiguration& config, std::string_view key,
+struct Earliest {
+  LifecycleTime due;
+  const LifecycleRule* rule;
+};
+
+// The earliest due time among the enabled rules that match `key` and have the action, and
+// the first rule in document order that makes it.
+std::optional<Earliest> earliest_rule(const LifecycleConfiguration& config, std::string_view key,
                                       LifecycleTime start, LifecycleDay day,
                                       std::optional<std::int64_t> LifecycleRule::*action) {
-  std::optional<LifecycleTime> best;
+  std::optional<Earliest> best;
   for (const LifecycleRule& rule : config.rules) {
     if (!rule.enabled || !(rule.*action) || !key.starts_with(rule.prefix)) continue;
     const LifecycleTime due = lifecycle_due_time(start, *(rule.*action), day);
-    if (!best || due < *best) best = due;
+    if (!best || due < best->due) best = Earliest{due, &rule};
   }
   return best;
+}
+
+std::optional<LifecycleTime> earliest(const LifecycleConfiguration& config, std::string_view key,
+                                      LifecycleTime start, LifecycleDay day,
+                                      std::optional<std::int64_t> LifecycleRule::*action) {
+  auto best = earliest_rule(config, key, start, day, action);
+  if (!best) return std::nullopt;
+  return best->due;
 }
 
 std::vector<std::string> prefixes(const LifecycleConfiguration& config,
@@ -145,6 +159,13 @@ std::optional<LifecycleTime> expiration_due(const LifecycleConfiguration& config
 std::optional<LifecycleTime> abort_due(const LifecycleConfiguration& config, std::string_view key,
                                        LifecycleTime initiated, LifecycleDay day) {
   return earliest(config, key, initiated, day, &LifecycleRule::abort_incomplete_days);
+}
+
+std::optional<LifecycleAbort> abort_rule(const LifecycleConfiguration& config, std::string_view key,
+                                         LifecycleTime initiated, LifecycleDay day) {
+  auto best = earliest_rule(config, key, initiated, day, &LifecycleRule::abort_incomplete_days);
+  if (!best) return std::nullopt;
+  return LifecycleAbort{best->due, best->rule->id};
 }
 
 std::vector<std::string> expiration_prefixes(const LifecycleConfiguration& config) {

@@ -216,6 +216,11 @@ class ObjectStore {
                                                   s3::LifecycleConfiguration config);
   Expected<s3::LifecycleConfiguration, StoreError> get_bucket_lifecycle(std::string_view name);
   Expected<void, StoreError> delete_bucket_lifecycle(std::string_view name);
+  // The rule of the upload's bucket that aborts it, and when (S3's x-amz-abort-date and
+  // x-amz-abort-rule-id); nothing when the bucket has no configuration or no enabled abort
+  // rule matches the key.
+  Expected<std::optional<s3::LifecycleAbort>, StoreError> upload_abort_rule(
+      const UploadRecord& upload, s3::LifecycleDay day);
   // One lifecycle pass at `now`: aborts the incomplete multipart uploads and deletes the
   // objects whose rule is due (s3/lifecycle.hpp), in batches, each batch one transaction
   // that re-checks what it removes (an object overwritten since the scan is younger and

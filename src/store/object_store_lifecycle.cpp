@@ -92,6 +92,18 @@ Expected<void, StoreError> ObjectStore::delete_bucket_lifecycle(std::string_view
   });
 }
 
+Expected<std::optional<s3::LifecycleAbort>, StoreError> ObjectStore::upload_abort_rule(
+    const UploadRecord& upload, s3::LifecycleDay day) {
+  auto config = get_bucket_lifecycle(upload.bucket);
+  if (!config) {
+    if (config.error().code == StoreErrc::kNoSuchLifecycleConfiguration) {
+      return std::optional<s3::LifecycleAbort>();
+    }
+    return Unexpected(config.error());
+  }
+  return s3::abort_rule(*config, upload.key, to_lifecycle_time(upload.initiated), day);
+}
+
 Expected<LifecycleSweepReport, StoreError> ObjectStore::apply_lifecycle(Timestamp now,
                                                                         s3::LifecycleDay day,
                                                                         std::stop_token stop) {

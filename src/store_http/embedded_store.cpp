@@ -106,6 +106,7 @@ Expected<std::unique_ptr<EmbeddedStore>, EmbeddedStoreError> EmbeddedStore::star
   service_options.region = config.region;
   service_options.domain = config.domain;
   service_options.access_log = config.access_log;
+  service_options.lifecycle_day = config.lifecycle_day;
   parts->service = std::make_unique<S3Service>(*parts->store, std::move(keys), service_options);
   for (const auto& bucket : config.buckets) {
     auto ready =

@@ -10,6 +10,8 @@
 #include "s3_handlers.hpp"
 #include "s3_request.hpp"
 #include "upgate/s3/conditions.hpp"
+#include "upgate/s3/dates.hpp"
+#include "upgate/s3/lifecycle.hpp"
 #include "upgate/s3/naming.hpp"
 #include "upgate/s3/query_params.hpp"
 #include "upgate/s3/range.hpp"
@@ -71,6 +73,23 @@ Expected<std::pair<std::uint64_t, std::uint64_t>, s3::S3Error> copy_range(
   return std::pair<std::uint64_t, std::uint64_t>{(*range)->first, (*range)->length()};
 }
 
+// S3's x-amz-abort-date and x-amz-abort-rule-id when a lifecycle rule of the bucket will
+// abort the upload. Blocking (reads the configuration): call on the pool. A configuration
+// that cannot be read leaves the headers out rather than fail a call that has succeeded.
+std::optional<s3::LifecycleAbort> abort_rule_of(S3Request& r, const UploadRecord& upload) {
+  auto rule =
+      r.service.store.upload_abort_rule(upload, s3::LifecycleDay{r.service.options.lifecycle_day});
+  if (!rule) return std::nullopt;
+  return std::move(*rule);
+}
+
+void add_abort_headers(http::Response& out, const std::optional<s3::LifecycleAbort>& rule) {
+  if (!rule) return;
+  out.set_header("x-amz-abort-date",
+                 s3::format_http_date(std::chrono::floor<std::chrono::seconds>(rule->due)));
+  out.set_header("x-amz-abort-rule-id", rule->rule_id);
+}
+
 }  // namespace
 
 asio::awaitable<Outcome> handle_create_multipart_upload(S3Request& r) {
@@ -83,10 +102,15 @@ asio::awaitable<Outcome> handle_create_multipart_upload(S3Request& r) {
   request.user_metadata = std::move(intent->metadata.user_metadata);
   request.acl = intent->acl;
   request.checksum_algorithm = intent->checksum_algorithm;
-  auto created =
-      co_await on_pool(r, [&] { return r.service.store.create_multipart_upload(request); });
+  std::optional<s3::LifecycleAbort> abort_rule;
+  auto created = co_await on_pool(r, [&] {
+    auto upload = r.service.store.create_multipart_upload(request);
+    if (upload) abort_rule = abort_rule_of(r, *upload);
+    return upload;
+  });
   if (!created) co_return Unexpected(to_s3_error(created.error(), r.target.bucket, r.target.key));
   http::Response out = r.response(200);
+  add_abort_headers(out, abort_rule);
   if (request.checksum_algorithm) {
     out.set_header("x-amz-checksum-algorithm",
                    checksum_algorithm_name(*request.checksum_algorithm));
@@ -244,8 +268,11 @@ asio::awaitable<Outcome> handle_list_parts(S3Request& r) {
   auto marker = s3::parse_part_number_marker(r.query_param("part-number-marker"));
   if (!marker) co_return Unexpected(std::move(marker).error());
   const std::string id = upload_id(r);
+  std::optional<s3::LifecycleAbort> abort_rule;
   auto listed = co_await on_pool(r, [&] {
-    return r.service.store.list_parts(r.target.bucket, r.target.key, id, *marker, *max_parts);
+    auto parts = r.service.store.list_parts(r.target.bucket, r.target.key, id, *marker, *max_parts);
+    if (parts) abort_rule = abort_rule_of(r, parts->upload);
+    return parts;
   });
   if (!listed) co_return Unexpected(multipart_error(listed.error(), r));
   s3::ListPartsResult result;
@@ -262,7 +289,10 @@ asio::awaitable<Outcome> handle_list_parts(S3Request& r) {
     result.parts.push_back(s3::PartEntry{p.part_number, to_time_point(p.last_modified), p.etag,
                                          p.size, xml_checksums(p.checksums)});
   }
-  co_return co_await r.send_xml(200, s3::render_list_parts(result));
+  http::Response out = r.response(200);
+  add_abort_headers(out, abort_rule);
+  out.set_body(s3::render_list_parts(result), "application/xml");
+  co_return co_await r.send(out);
 }
 
 asio::awaitable<Outcome> handle_list_multipart_uploads(S3Request& r) {

@@ -50,6 +50,9 @@ struct S3ServiceOptions {
   // sent); larger pieces mean fewer hops to the pool.
   std::size_t download_buffer_bytes = 1024 * 1024;
   std::function<void(const AccessLogEntry&)> access_log;  // null: no log
+  // A lifecycle rule's day (24 h; shorter for tests), for the x-amz-abort-date of
+  // CreateMultipartUpload and ListParts. The sweeper gets the same length.
+  std::chrono::milliseconds lifecycle_day = std::chrono::hours(24);
   // The clock SigV4 checks run against (tests pin it); null: the system clock.
   std::function<std::chrono::system_clock::time_point()> clock;
 };

@@ -89,6 +89,16 @@ std::optional<LifecycleTime> expiration_due(const LifecycleConfiguration& config
 std::optional<LifecycleTime> abort_due(const LifecycleConfiguration& config, std::string_view key,
                                        LifecycleTime initiated, LifecycleDay day);
 
+// When an incomplete upload of `key` is aborted and by which rule: S3's x-amz-abort-date
+// and x-amz-abort-rule-id on CreateMultipartUpload and ListParts. Among rules due at the same
+// time, the first in the document.
+struct LifecycleAbort {
+  LifecycleTime due;
+  std::string rule_id;
+};
+std::optional<LifecycleAbort> abort_rule(const LifecycleConfiguration& config, std::string_view key,
+                                         LifecycleTime initiated, LifecycleDay day);
+
 // The prefixes of the enabled rules with an Expiration (resp. Abort) action, each once and
 // none covered by a shorter one in the list: the key ranges a sweep has to visit.
 std::vector<std::string> expiration_prefixes(const LifecycleConfiguration& config);

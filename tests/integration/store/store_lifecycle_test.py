@@ -5,6 +5,7 @@ rules are applied by the store's background sweeper with a one-second "day"
 data directory) and an expired object deleted within seconds, while a key outside the rule's
 prefix stays. No test sleeps for a day; the waits poll until the rule has acted."""
 import base64
+import datetime
 import hashlib
 import json
 import os
@@ -87,6 +88,43 @@ class LifecycleConfigurationTest(h.StoreTestCase):
         s3.delete_bucket_lifecycle(Bucket="rules")  # none to delete: still 204, as S3
         self.assertEqual(error_of(s3.get_bucket_lifecycle_configuration, Bucket="no-such"),
                          ("NoSuchBucket", 404))
+
+    def test_uploads_a_rule_will_abort_carry_the_abort_date_and_rule_id(self):
+        # S3's x-amz-abort-date / x-amz-abort-rule-id on CreateMultipartUpload and ListParts:
+        # initiation + DaysAfterInitiation, up to the next midnight UTC (24-hour days here).
+        s3 = self.s3
+        s3.create_bucket(Bucket="abort-dates")
+        before = datetime.datetime.now(datetime.timezone.utc)
+        unruled = s3.create_multipart_upload(Bucket="abort-dates", Key="uploads/a.bin")
+        self.assertNotIn("AbortDate", unruled)
+        self.assertNotIn("AbortRuleId", unruled)
+        s3.put_bucket_lifecycle_configuration(Bucket="abort-dates", LifecycleConfiguration={
+            "Rules": [{"ID": "slow", "Filter": {}, "Status": "Enabled",
+                       "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 9}},
+                      {"ID": "uploads-in-3-days", "Filter": {"Prefix": "uploads/"},
+                       "Status": "Enabled",
+                       "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 3}},
+                      {"ID": "expiry-only", "Filter": {"Prefix": "logs/"}, "Status": "Enabled",
+                       "Expiration": {"Days": 1}}]})
+        created = s3.create_multipart_upload(Bucket="abort-dates", Key="uploads/b.bin")
+        after = datetime.datetime.now(datetime.timezone.utc)
+        self.assertEqual(created["AbortRuleId"], "uploads-in-3-days")
+        due = created["AbortDate"]
+        self.assertEqual((due.hour, due.minute, due.second), (0, 0, 0), due)
+        self.assertGreater(due, before + datetime.timedelta(days=3))
+        self.assertLessEqual(due, after + datetime.timedelta(days=4))
+        # The rule applies to uploads started before it, too.
+        listed = s3.list_parts(Bucket="abort-dates", Key="uploads/a.bin",
+                               UploadId=unruled["UploadId"])
+        self.assertEqual(listed["AbortRuleId"], "uploads-in-3-days")
+        self.assertLessEqual(listed["AbortDate"], due)
+        other = s3.create_multipart_upload(Bucket="abort-dates", Key="logs/c.bin")
+        self.assertEqual(other["AbortRuleId"], "slow")
+        self.assertGreater(other["AbortDate"], due)
+        s3.delete_bucket_lifecycle(Bucket="abort-dates")
+        listed = s3.list_parts(Bucket="abort-dates", Key="uploads/b.bin",
+                               UploadId=created["UploadId"])
+        self.assertNotIn("AbortDate", listed)
 
     def test_aws_cli_round_trips_the_configuration(self):
         work = tempfile.mkdtemp(prefix="upgate-lifecycle-cli-")

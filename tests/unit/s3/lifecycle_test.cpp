@@ -204,6 +204,28 @@ TEST(LifecycleDueTest, MatchingEnabledRulesTheEarliestWins) {
   EXPECT_FALSE(abort_due(narrow, "tmp/x", at(0), day));
 }
 
+TEST(LifecycleDueTest, TheAbortRuleNamesTheEarliestAndTheFirstOfATie) {
+  LifecycleConfiguration config;
+  config.rules.push_back({"slow", true, LifecycleRule::PrefixForm::kEmptyFilter, "", {}, 7});
+  config.rules.push_back({"fast", true, LifecycleRule::PrefixForm::kFilterPrefix, "tmp/", {}, 2});
+  config.rules.push_back({"same", true, LifecycleRule::PrefixForm::kFilterPrefix, "tmp/a", {}, 2});
+  config.rules.push_back({"off", false, LifecycleRule::PrefixForm::kFilterPrefix, "tmp/", {}, 1});
+  config.rules.push_back({"expiry", true, LifecycleRule::PrefixForm::kFilterPrefix, "", 1, {}});
+  const LifecycleDay day{1s};
+  const auto fast = abort_rule(config, "tmp/a.bin", at(500), day);
+  ASSERT_TRUE(fast);
+  EXPECT_EQ(fast->due, at(3'000));  // 0.5 s + 2 days, up to the next day boundary
+  EXPECT_EQ(fast->rule_id, "fast");
+  const auto slow = abort_rule(config, "keep/b.bin", at(0), day);
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->due, at(7'000));
+  EXPECT_EQ(slow->rule_id, "slow");
+
+  LifecycleConfiguration expiry_only;
+  expiry_only.rules.push_back({"e", true, LifecycleRule::PrefixForm::kEmptyFilter, "", 1, {}});
+  EXPECT_FALSE(abort_rule(expiry_only, "tmp/a.bin", at(0), day));
+}
+
 TEST(LifecycleDueTest, PrefixesToVisitCoverEachOtherOnce) {
   LifecycleConfiguration config;
   config.rules.push_back({"a", true, LifecycleRule::PrefixForm::kFilterPrefix, "logs/app/", 1, {}});
