@@ -56,6 +56,12 @@ struct AwsPolicyOptions {
 };
 
 int run_aws_policy(AwsPolicyOptions& options) {
+  // S3 refuses a day count outside 1..2^31-1; a document it would refuse is never printed.
+  if (options.abort_after_days < 1 || options.abort_after_days > s3::kMaxLifecycleDays) {
+    std::cerr << "upgate aws-policy: --abort-after-days must be between 1 and "
+              << s3::kMaxLifecycleDays << "\n";
+    return kExitUsage;
+  }
   options.flags.resolve_s3_target = false;
   auto config = api::load_api_config(config::Environment::process(), options.flags);
   if (!config) {
@@ -85,10 +91,6 @@ int run_aws_policy(AwsPolicyOptions& options) {
     }
   }
 
-  if (options.abort_after_days < 1) {
-    std::cerr << "upgate aws-policy: --abort-after-days must be 1 or more\n";
-    return kExitUsage;
-  }
   // Over the whole bucket: it touches only uploads left incomplete, whoever started them.
   s3::LifecycleConfiguration lifecycle;
   lifecycle.rules.push_back(recommended_lifecycle_rule("", options.abort_after_days, {}));

@@ -206,6 +206,12 @@ class UsageErrors(UsageErrorAssertions, unittest.TestCase):
             with self.subTest(prefix=prefix):
                 self.assertUsageError(run("--bucket", BUCKET, "--prefix", prefix), "--prefix")
 
+    def test_abort_after_days_s3_would_refuse(self):
+        for days in ["0", "-3", "2147483648", "99999999999"]:
+            with self.subTest(days=days):
+                self.assertUsageError(run("--bucket", BUCKET, "--only", "lifecycle",
+                                          "--abort-after-days", days), "--abort-after-days")
+
     def test_bad_partition_and_only(self):
         self.assertUsageError(run("--bucket", BUCKET, "--partition", "gcp"), "--partition")
         self.assertUsageError(run("--bucket", BUCKET, "--only", "everything"), "--only")
