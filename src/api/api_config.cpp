@@ -125,6 +125,54 @@ Expected<void, ConfigError> read_limits(
   return {};
 }
 
+// A listener's slow-client limits and connection caps from its table; the defaults
+// (http::ClientLimits) for what the file leaves out.
+Expected<http::ClientLimits, ConfigError> client_limits(const ClientLimitsTable& file,
+                                                        std::string_view table) {
+  const std::string prefix = std::string(table) + ".";
+  http::ClientLimits out;
+  constexpr std::chrono::seconds kMaxSeconds{3600};
+  if (file.header_timeout) {
+    if (file.header_timeout->count() < 1 || *file.header_timeout > kMaxSeconds) {
+      return fail(prefix + "header_timeout", "must be from 1 second to 1 hour");
+    }
+    out.header_timeout = *file.header_timeout;
+  }
+  if (file.min_rate_window) {
+    if (file.min_rate_window->count() < 1 || *file.min_rate_window > kMaxSeconds) {
+      return fail(prefix + "min_rate_window", "must be from 1 second to 1 hour");
+    }
+    out.min_rate_window = *file.min_rate_window;
+  }
+  constexpr std::uint64_t kMaxRate = 1ull << 30;  // 1 GiB/s: a minimum above is a typo
+  if (file.body_min_rate) {
+    if (*file.body_min_rate > kMaxRate) {
+      return fail(prefix + "body_min_rate", "must be at most 1 GiB (bytes per second)");
+    }
+    out.body_min_rate = *file.body_min_rate;
+  }
+  if (file.send_min_rate) {
+    if (*file.send_min_rate > kMaxRate) {
+      return fail(prefix + "send_min_rate", "must be at most 1 GiB (bytes per second)");
+    }
+    out.send_min_rate = *file.send_min_rate;
+  }
+  constexpr std::uint64_t kMaxCap = 10'000'000;
+  if (file.max_connections) {
+    if (*file.max_connections > kMaxCap) {
+      return fail(prefix + "max_connections", "must be at most 10000000 (0: no cap)");
+    }
+    out.max_connections = static_cast<std::size_t>(*file.max_connections);
+  }
+  if (file.max_connections_per_client) {
+    if (*file.max_connections_per_client > kMaxCap) {
+      return fail(prefix + "max_connections_per_client", "must be at most 10000000 (0: no cap)");
+    }
+    out.max_connections_per_client = static_cast<std::size_t>(*file.max_connections_per_client);
+  }
+  return out;
+}
+
 // A listener's pair: the cert and the key each from the first source that has it
 // (flag > variable > file), then both or neither.
 Expected<std::optional<http::TlsSettings>, ConfigError> merge_tls(
@@ -319,6 +367,12 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   if (!store_tls) return Unexpected(std::move(store_tls).error());
   config.store_tls = std::move(*store_tls);
   config.https.hsts_max_age = std::chrono::seconds(file.server.tls.hsts_max_age.value_or(0));
+  auto clients = client_limits(file.server.clients, "server");
+  if (!clients) return Unexpected(std::move(clients).error());
+  config.clients = *clients;
+  auto store_clients = client_limits(file.store.clients, "store");
+  if (!store_clients) return Unexpected(std::move(store_clients).error());
+  config.store_clients = *store_clients;
 
   if (origins) {
     config.cors.allowed_origins = origins->value;

@@ -53,6 +53,8 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "too_many_open_uploads";
     case ErrorCode::limits_unavailable:
       return "limits_unavailable";
+    case ErrorCode::too_many_connections:
+      return "too_many_connections";
     case ErrorCode::not_found:
       return "not_found";
     case ErrorCode::method_not_allowed:
@@ -103,6 +105,7 @@ int http_status(ErrorCode code) noexcept {
     case ErrorCode::too_many_open_uploads:
       return 429;
     case ErrorCode::limits_unavailable:
+    case ErrorCode::too_many_connections:
       return 503;
     case ErrorCode::downloads_disabled:
     case ErrorCode::folder_reserved:

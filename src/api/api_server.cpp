@@ -285,6 +285,16 @@ struct ApiServer::State {
           Response response(200);
           std::string page = metrics.render();
           if (limiter) page += limiter->render_metrics();
+          if (server) {
+            const auto refused = server->refused_connections();
+            page +=
+                "# HELP upgate_http_connections_refused_total Connections closed by the "
+                "connection caps.\n# TYPE upgate_http_connections_refused_total counter\n"
+                "upgate_http_connections_refused_total{reason=\"listener\"} " +
+                std::to_string(refused.listener) +
+                "\nupgate_http_connections_refused_total{reason=\"client\"} " +
+                std::to_string(refused.client) + "\n";
+          }
           response.set_body(std::move(page), "text/plain; version=0.0.4; charset=utf-8");
           response.add_header("Cache-Control", "no-store");
           co_await ex.respond(response);
@@ -324,6 +334,20 @@ Expected<std::unique_ptr<ApiServer>, http::ServerError> ApiServer::create(
   server_config.drain_period = config.drain_period;
   // Only API bodies are read, and they are bounded far lower by the handlers.
   server_config.body_limit = kMaxRequestBodyBytes;
+  // Slow clients and connection caps; beyond a cap the client hears 503 in the API's words.
+  config.clients.apply(server_config);
+  server_config.answer_over_capacity = true;
+  if (!server_config.error_renderer) {
+    server_config.error_renderer = [](const http::RefusalContext& refusal) {
+      if (refusal.refusal != http::Refusal::over_capacity) {
+        return http::Response::status_only(refusal.status);
+      }
+      ApiReply reply = UploadService::error_reply(
+          ErrorStyle::v1, make_error(ErrorCode::too_many_connections,
+                                     "too many connections at once; retry in a moment"));
+      return json_response(reply.status, std::move(reply.body));
+    };
+  }
   server_config.tls = config.tls;
   if (config.tls && config.https.hsts_max_age.count() > 0) {
     server_config.fixed_headers +=

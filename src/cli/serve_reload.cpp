@@ -36,6 +36,9 @@ std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig&
   keep(!same_tls(next.tls, running.tls) || next.https.hsts_max_age != running.https.hsts_max_age,
        "server.tls");
   keep(!same_tls(next.store_tls, running.store_tls), "store.tls");
+  keep(next.clients != running.clients, "server limits (header_timeout, rates, connections)");
+  keep(next.store_clients != running.store_clients,
+       "store limits (header_timeout, rates, connections)");
   next.listen_host = running.listen_host;
   next.listen_port = running.listen_port;
   next.threads = running.threads;
@@ -46,6 +49,8 @@ std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig&
   next.tls = running.tls;
   next.store_tls = running.store_tls;
   next.https = running.https;
+  next.clients = running.clients;
+  next.store_clients = running.store_clients;
   return kept;
 }
 

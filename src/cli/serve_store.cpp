@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 
+#include "refused_connections_log.hpp"
 #include "upgate/api/json_log.hpp"
 #include "upgate/store/embedded_store.hpp"
 
@@ -175,6 +176,8 @@ Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
   store_config.lifecycle_log = store_lifecycle_log(logger_ptr);
   store_config.buckets = {config.s3.bucket};
   store_config.tls = config.store_tls;
+  store_config.clients = config.store_clients;
+  store_config.on_connection_refused = refused_connections_log(logger_ptr, "s3");
   store_config.threads =
       std::min(config.threads == 0 ? std::thread::hardware_concurrency() : config.threads, 4u);
 

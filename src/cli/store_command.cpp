@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 
 #include "commands.hpp"
+#include "refused_connections_log.hpp"
 #include "reload_signal.hpp"
 #include "serve_store.hpp"
 #include "store_maintenance.hpp"
@@ -52,6 +53,12 @@ struct StoreOptions {
   std::optional<unsigned> tls_watch_seconds;
   double lifecycle_interval = 3600;      // seconds between lifecycle passes
   double lifecycle_day_seconds = 86400;  // S3's "day" in lifecycle rules; shorter for tests
+  unsigned header_timeout = 10;  // seconds
+  std::uint64_t body_min_rate = 512;
+  std::uint64_t send_min_rate = 512;
+  unsigned min_rate_window = 10;  // seconds
+  std::size_t max_connections = 20'000;
+  std::size_t max_connections_per_client = 0;
 };
 
 constexpr const char* kStoreHelp =
@@ -175,6 +182,12 @@ int run_store(StoreOptions& o) {
       std::chrono::milliseconds(static_cast<std::int64_t>(o.lifecycle_interval * 1000));
   config.lifecycle_day =
       std::chrono::milliseconds(static_cast<std::int64_t>(o.lifecycle_day_seconds * 1000));
+  config.clients.header_timeout = std::chrono::seconds(o.header_timeout);
+  config.clients.body_min_rate = o.body_min_rate;
+  config.clients.send_min_rate = o.send_min_rate;
+  config.clients.min_rate_window = std::chrono::seconds(o.min_rate_window);
+  config.clients.max_connections = o.max_connections;
+  config.clients.max_connections_per_client = o.max_connections_per_client;
   if (o.cors_file) {
     auto cors = store::load_cors_file(*o.cors_file);
     if (!cors) {
@@ -187,6 +200,7 @@ int run_store(StoreOptions& o) {
   std::fflush(stdout);
   auto logger = api::make_json_logger(o.log_level, STDOUT_FILENO);
   if (!o.no_access_log) config.access_log = store_access_log(logger);
+  config.on_connection_refused = refused_connections_log(logger, "s3");
   if (!o.notify_url) {
     if (const char* v = env("UPGATE_STORE_NOTIFY_URL")) o.notify_url = v;
   }
@@ -311,6 +325,21 @@ void register_store(CLI::App& app, int& exit_code) {
     if (!cmd->get_subcommands().empty()) return;  // backup, restore or fsck ran instead
     exit_code = run_store(*options);
   });
+  cmd->add_option("--header-timeout", o.header_timeout,
+                  "seconds for a whole request header, from the connection (default 10)")
+      ->check(CLI::Range(1u, 3600u));
+  cmd->add_option("--body-min-rate", o.body_min_rate,
+                  "bytes/s an upload must keep up over each window; 0: none (default 512)");
+  cmd->add_option("--send-min-rate", o.send_min_rate,
+                  "bytes/s a download must be read at over each window; 0: none (default 512)");
+  cmd->add_option("--min-rate-window", o.min_rate_window,
+                  "seconds of waiting the rates are measured over (default 10)")
+      ->check(CLI::Range(1u, 3600u));
+  cmd->add_option("--max-connections", o.max_connections,
+                  "connections at once; beyond, new ones are closed; 0: no cap (default 20000)");
+  cmd->add_option("--max-connections-per-client", o.max_connections_per_client,
+                  "connections at once from one address; 0: no cap (default)");
+  cmd->callback([options, &exit_code] { exit_code = run_store(*options); });
 }
 
 }  // namespace upgate::cli

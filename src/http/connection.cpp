@@ -108,15 +108,19 @@ void append_decimal(std::string& out, std::uint64_t value) {
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket) {
-  Connection connection(worker, std::move(socket));
+asio::awaitable<void> serve_connection(Worker& worker, tcp::socket socket,
+                                       ConnectionCaps::Slot slot) {
+  Connection connection(worker, std::move(socket), std::move(slot));
   co_await connection.run();
 }
 
-Connection::Connection(Worker& worker, tcp::socket socket)
+Connection::Connection(Worker& worker, tcp::socket socket, ConnectionCaps::Slot slot)
     : worker_(worker),
       config_(worker.shared().config),
       socket_(std::move(socket)),
+      body_pace_(config_.body_min_rate, config_.min_rate_window),
+      send_pace_(config_.send_min_rate, config_.min_rate_window),
+      slot_(std::move(slot)),
       exchange_(*this) {
   if (const auto* certificates = worker.shared().tls) {
     // The pair current at accept time; a reload later affects only newer connections.
@@ -208,7 +212,13 @@ asio::awaitable<bool> Connection::wait_for_request(bool first) {
   phase_ = Phase::idle;
   // Waiting for readability rather than reading keeps the buffer free while idle, so the
   // sweeper may release it: 10k idle keep-alive connections then cost no read buffers.
-  arm(first ? config_.read_header_timeout : config_.keep_alive_timeout);
+  // A new connection's header deadline starts now: the wait for its first byte counts.
+  if (first) header_deadline_ = Clock::now() + config_.read_header_timeout;
+  if (first) {
+    deadline_ = header_deadline_;
+  } else {
+    arm(config_.keep_alive_timeout);
+  }
   auto [ec] = co_await socket().async_wait(tcp::socket::wait_read, kNoThrow);
   disarm();
   if (ec || timed_out_ || worker_.stopping()) co_return false;
@@ -224,7 +234,12 @@ asio::awaitable<bool> Connection::serve_one(bool first) {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
   parser_->body_limit(boost::none);  // enforced per read, since handlers may raise it
-  arm(config_.read_header_timeout);
+  // The whole header within read_header_timeout, however its bytes trickle in.
+  if (first && header_deadline_ != Clock::time_point{}) {
+    deadline_ = header_deadline_;
+  } else {
+    arm(config_.read_header_timeout);
+  }
   auto [ec, ignored_bytes] = co_await stream_op(
       [&](auto& stream) { return bhttp::async_read_header(stream, buffer_, *parser_, kNoThrow); });
   disarm();
@@ -303,6 +318,8 @@ void Connection::start_request() {
   body_limit_ = config_.body_limit;
   body_read_ = 0;
   body_remaining_ = body_mode_ == BodyMode::length ? *head_view_.content_length : 0;
+  body_pace_.restart();
+  send_pace_.restart();
   response_state_ = ResponseState::none;
   stream_framing_ = StreamFraming::none;
   discard_body_out_ = false;
@@ -447,10 +464,12 @@ asio::awaitable<Expected<std::size_t, BodyError>> Connection::read_body_some(cha
       std::memcpy(data, buffer_.data().data(), n);
       buffer_.consume(n);
     } else {
-      arm(config_.body_idle_timeout);
+      arm_paced(config_.body_idle_timeout, body_pace_);
+      const auto began = Clock::now();
       auto [ec, got] = co_await stream_op(
           [&](auto& stream) { return stream.async_read_some(asio::buffer(data, want), kNoThrow); });
       disarm();
+      if (!ec && !paced(body_pace_, began, got)) ec = asio::error::timed_out;
       if (ec) {
         body_error_ = timed_out_ ? BodyError::timeout : closed_reason();
         must_close_ = true;
@@ -472,11 +491,14 @@ asio::awaitable<Expected<std::size_t, BodyError>> Connection::read_body_some(cha
     body.data = data;
     body.size = size;
     body.more = true;
-    arm(config_.body_idle_timeout);
+    arm_paced(config_.body_idle_timeout, body_pace_);
+    const auto began = Clock::now();
     auto [ec, consumed] = co_await stream_op(
         [&](auto& stream) { return bhttp::async_read_some(stream, buffer_, *parser_, kNoThrow); });
     disarm();
-    (void)consumed;
+    if ((!ec || ec == bhttp::error::need_buffer) && !paced(body_pace_, began, consumed)) {
+      ec = asio::error::timed_out;
+    }
     const std::size_t produced = size - body.size;
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) {
@@ -540,13 +562,14 @@ asio::awaitable<bool> Connection::drain_body() {
   // Only reached for a known, small (<= drain_limit) rest of the body.
   while (!body_done_) {
     if (buffer_.size() == 0) {
-      arm(config_.body_idle_timeout);
+      arm_paced(config_.body_idle_timeout, body_pace_);
+      const auto began = Clock::now();
       const auto space =
           buffer_.prepare(static_cast<std::size_t>(std::min<std::uint64_t>(body_remaining_, 4096)));
       auto [ec, got] =
           co_await stream_op([&](auto& stream) { return stream.async_read_some(space, kNoThrow); });
       disarm();
-      if (ec) co_return false;
+      if (ec || !paced(body_pace_, began, got)) co_return false;
       buffer_.commit(got);
     }
     const std::size_t n =
@@ -658,11 +681,12 @@ asio::awaitable<bool> Connection::write_all(const asio::const_buffer* source, st
   while (true) {
     while (first < count && buffers[first].size() == 0) ++first;
     if (first == count) co_return true;
-    arm(config_.write_idle_timeout);
+    arm_paced(config_.write_idle_timeout, send_pace_);
+    const auto began = Clock::now();
     auto [ec, written] = co_await socket_.async_write_some(
         std::span<const asio::const_buffer>(buffers.data() + first, count - first), kNoThrow);
     disarm();
-    if (ec) {
+    if (ec || !paced(send_pace_, began, written)) {
       socket_failed_ = true;
       must_close_ = true;
       co_return false;
@@ -682,10 +706,11 @@ asio::awaitable<bool> Connection::write_all_tls(const asio::const_buffer* source
   // one record; a piece of a record or more, met with nothing gathered, goes out directly.
   auto write_fully = [this](asio::const_buffer buffer) -> asio::awaitable<bool> {
     while (buffer.size() > 0) {
-      arm(config_.write_idle_timeout);
+      arm_paced(config_.write_idle_timeout, send_pace_);
+      const auto began = Clock::now();
       auto [ec, written] = co_await tls_->async_write_some(buffer, kNoThrow);
       disarm();
-      if (ec) {
+      if (ec || !paced(send_pace_, began, written)) {
         socket_failed_ = true;
         must_close_ = true;
         co_return false;

@@ -17,6 +17,7 @@
 #include <upgate/http/exchange.hpp>
 #include <upgate/http/request.hpp>
 
+#include "transfer_pace.hpp"
 #include "worker.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -47,13 +48,14 @@ struct ParsedHead {
   bool keep_alive = false;
 };
 
-boost::asio::awaitable<void> serve_connection(Worker& worker, boost::asio::ip::tcp::socket socket);
+boost::asio::awaitable<void> serve_connection(Worker& worker, boost::asio::ip::tcp::socket socket,
+                                              ConnectionCaps::Slot slot);
 
 class Connection {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Connection(Worker& worker, boost::asio::ip::tcp::socket socket);
+  Connection(Worker& worker, boost::asio::ip::tcp::socket socket, ConnectionCaps::Slot slot);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -147,6 +149,18 @@ class Connection {
                                          std::size_t count);
 
   void arm(std::chrono::milliseconds timeout) noexcept { deadline_ = Clock::now() + timeout; }
+  // The idle timeout, or the end of the pace's allowance when that comes first.
+  void arm_paced(std::chrono::milliseconds timeout, const TransferPace& pace) noexcept {
+    deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                   std::min<std::chrono::nanoseconds>(timeout, pace.allowance()));
+  }
+  // Records an operation begun at `began` that moved `bytes`; false (and timed out) when
+  // the pace's window closed below its rate.
+  bool paced(TransferPace& pace, Clock::time_point began, std::size_t bytes) noexcept {
+    if (pace.record(Clock::now() - began, bytes)) return true;
+    timed_out_ = true;
+    return false;
+  }
   void disarm() noexcept { deadline_ = Clock::time_point::max(); }
 
   Worker& worker_;
@@ -164,6 +178,10 @@ class Connection {
   bool socket_failed_ = false;         // a read or write failed: write nothing more
   std::array<char, 24> chunk_line_{};  // "<hex size>\r\n" of the chunk being written
   Phase phase_ = Phase::handshaking;
+  Clock::time_point header_deadline_{};  // the first request's header: from the start
+  TransferPace body_pace_;
+  TransferPace send_pace_;
+  ConnectionCaps::Slot slot_;  // this connection's place under the caps
   unsigned requests_served_ = 0;
 
   // Per request.

@@ -1,11 +1,13 @@
 #include <upgate/http/server.hpp>
 
 #include "connection.hpp"
+#include "http_date.hpp"
 #include "worker.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -52,6 +54,61 @@ bool is_resource_exhaustion(const boost::system::error_code& ec) {
          ec == asio::error::no_memory || ec.value() == ENFILE;
 }
 
+// At most this many over-capacity 503s are being written at once; beyond, a refused
+// connection is just closed (a flood must not turn the refusals into the load).
+constexpr int kMaxRefusalsAnswering = 64;
+constexpr std::chrono::seconds kRefusalLinger{1};
+
+// The 503 a connection over the caps gets before any request is read.
+std::string over_capacity_response(const ServerConfig& config) {
+  Response response = Response::status_only(503);
+  if (config.error_renderer) {
+    try {
+      response = config.error_renderer(RefusalContext{Refusal::over_capacity, 503, {}, nullptr});
+    } catch (...) {
+      response = Response::status_only(503);
+    }
+  }
+  std::string out = "HTTP/1.1 ";
+  out += std::to_string(response.status());
+  out += ' ';
+  out += reason_phrase(response.status());
+  out += "\r\nDate: ";
+  out += detail::http_date_now();
+  out += "\r\n";
+  out += response.serialized_headers();
+  out += "Retry-After: 1\r\nContent-Length: ";
+  out += std::to_string(response.body().size());
+  out += "\r\nConnection: close\r\n\r\n";
+  out += response.body();
+  return out;
+}
+
+// Sends `response` on a fresh socket (its send buffer takes a small answer at once), then
+// reads and discards what the client sent for a moment before closing, so the close does
+// not reset an answer the client has not read yet.
+asio::awaitable<void> answer_and_close(tcp::socket socket, std::string response,
+                                       std::atomic<int>& answering) {
+  using namespace asio::experimental::awaitable_operators;
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.send(asio::buffer(response), 0, ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  asio::steady_timer timer(socket.get_executor());
+  timer.expires_after(kRefusalLinger);
+  std::array<char, 4096> sink;
+  for (std::size_t discarded = 0; discarded < 64 * 1024;) {
+    auto result = co_await (socket.async_read_some(asio::buffer(sink), kNoThrow) ||
+                            timer.async_wait(kNoThrow));
+    if (result.index() != 0) break;
+    auto [read_ec, n] = std::get<0>(result);
+    if (read_ec) break;
+    discarded += n;
+  }
+  socket.close(ec);
+  answering.fetch_sub(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 class Server::Impl {
@@ -63,6 +120,8 @@ class Server::Impl {
     shared_.observer = std::move(observer);
     shared_.blocking_pool = &blocking_pool_;
     shared_.sweep_interval = sweep_interval_for(shared_.config);
+    shared_.caps = std::make_unique<detail::ConnectionCaps>(
+        shared_.config.max_connections, shared_.config.max_connections_per_client);
     if (shared_.config.tls) shared_.tls_handshake_timeout = shared_.config.tls->handshake_timeout;
   }
 
@@ -107,6 +166,8 @@ class Server::Impl {
   Expected<void, ServerError> open_acceptor(Worker& worker, const tcp::endpoint& ep,
                                             bool reuse_port);
   asio::awaitable<void> accept_loop(Worker& worker);
+  // A connection over the caps: closed, or answered 503 first (answer_over_capacity).
+  void refuse(Worker& target, tcp::socket socket, bool per_client, const tcp::endpoint& peer);
 };
 
 Expected<void, ServerError> Server::Impl::open_acceptor(Worker& worker, const tcp::endpoint& ep,
@@ -251,10 +312,39 @@ asio::awaitable<void> Server::Impl::accept_loop(Worker& worker) {
     }
     next = (next + 1) % workers_.size();
     boost::system::error_code ignored;
+    const tcp::endpoint peer = socket.remote_endpoint(ignored);
+    if (ignored) continue;  // gone before we looked
+    detail::CapRefusal refusal = detail::CapRefusal::none;
+    detail::ConnectionCaps::Slot slot = shared_.caps->take(peer.address(), refusal);
+    if (!slot) {
+      refuse(target, std::move(socket), refusal == detail::CapRefusal::client_full, peer);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ignored);
-    asio::co_spawn(target.io_context(), detail::serve_connection(target, std::move(socket)),
+    asio::co_spawn(target.io_context(),
+                   detail::serve_connection(target, std::move(socket), std::move(slot)),
                    asio::detached);
   }
+}
+
+void Server::Impl::refuse(Worker& target, tcp::socket socket, bool per_client,
+                          const tcp::endpoint& peer) {
+  if (shared_.on_refused) shared_.on_refused(per_client, peer.address().to_string());
+  const bool answer =
+      shared_.config.answer_over_capacity && !tls_ &&
+      shared_.refusals_answering.fetch_add(1, std::memory_order_relaxed) < kMaxRefusalsAnswering;
+  if (!answer) {
+    if (shared_.config.answer_over_capacity && !tls_) {
+      shared_.refusals_answering.fetch_sub(1, std::memory_order_relaxed);
+    }
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  asio::co_spawn(target.io_context(),
+                 answer_and_close(std::move(socket), over_capacity_response(shared_.config),
+                                  shared_.refusals_answering),
+                 asio::detached);
 }
 
 void Server::Impl::run() {
@@ -361,6 +451,14 @@ void Server::on_drain(std::function<void()> callback) {
 }
 void Server::stop_on_signals() {
   impl_->stop_on_signals();
+}
+Server::RefusedConnections Server::refused_connections() const noexcept {
+  return {impl_->shared_.caps->refused(detail::CapRefusal::listener_full),
+          impl_->shared_.caps->refused(detail::CapRefusal::client_full)};
+}
+void Server::on_connection_refused(
+    std::function<void(bool per_client, std::string_view peer)> callback) {
+  impl_->shared_.on_refused = std::move(callback);
 }
 std::size_t Server::open_connections() const noexcept {
   return impl_->shared_.open_connections.load(std::memory_order_relaxed);

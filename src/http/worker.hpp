@@ -8,6 +8,8 @@
 #include <upgate/http/server.hpp>
 #include <upgate/http/tls_certificates.hpp>
 
+#include "connection_caps.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,7 +18,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace upgate::http::detail {
@@ -32,7 +37,11 @@ struct ServerShared {
   RequestObserver observer;
   boost::asio::thread_pool* blocking_pool = nullptr;
   std::atomic<std::size_t> open_connections{0};
-  std::atomic<bool> draining{false};  // Server::draining(): responses carry Connection: close
+  // max_connections and max_connections_per_client; each connection holds a slot.
+  std::unique_ptr<ConnectionCaps> caps;
+  std::function<void(bool per_client, std::string_view peer)> on_refused;
+  std::atomic<int> refusals_answering{0};  // 503s being written (bounded)
+  std::atomic<bool> draining{false};       // Server::draining(): responses carry Connection: close
   std::chrono::milliseconds sweep_interval{250};
 };
 

@@ -116,6 +116,7 @@ Expected<std::unique_ptr<EmbeddedStore>, EmbeddedStoreError> EmbeddedStore::star
 
   auto server_config = store_server_config(config.address, config.port, config.threads);
   server_config.tls = config.tls;
+  config.clients.apply(server_config);
   auto server = http::Server::create(std::move(server_config), parts->service->handler());
   if (!server) {
     const bool tls = server.error().code == http::ServerErrorCode::tls;
@@ -142,6 +143,9 @@ Expected<std::unique_ptr<EmbeddedStore>, EmbeddedStoreError> EmbeddedStore::star
         };
   }
   parts->sweeper = std::make_unique<LifecycleSweeper>(*parts->store, std::move(sweeper_options));
+  if (config.on_connection_refused) {
+    parts->server->on_connection_refused(config.on_connection_refused);
+  }
   parts->config = std::move(config);
   std::unique_ptr<EmbeddedStore> out(new EmbeddedStore());
   out->parts_ = std::move(parts);

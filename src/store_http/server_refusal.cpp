@@ -30,6 +30,8 @@ s3::S3Error refusal_error(Refusal refusal, std::size_t max_header_bytes) {
       return s3::make_error(ErrorCode::MaxMessageLengthExceeded);
     case Refusal::body_timeout:
       return s3::make_error(ErrorCode::RequestTimeout);
+    case Refusal::over_capacity:
+      return s3::make_error(ErrorCode::SlowDown);
     case Refusal::handler_failed:
       break;
   }

@@ -29,6 +29,7 @@
 #include "upgate/config/environment.hpp"
 #include "upgate/config/s3_target.hpp"
 #include "upgate/expected.hpp"
+#include "upgate/http/server.hpp"
 #include "upgate/http/tls.hpp"
 
 namespace upgate::api {
@@ -87,6 +88,11 @@ struct ApiConfig {
   std::optional<http::TlsSettings> tls;
   std::optional<http::TlsSettings> store_tls;
   HttpsPolicy https;
+  // Slow clients and connection caps: `[server]` for the API, `[store]` for the embedded
+  // store (header_timeout, body_min_rate, send_min_rate, min_rate_window, max_connections,
+  // max_connections_per_client; docs/LIMITS.md). Read at start only.
+  http::ClientLimits clients;
+  http::ClientLimits store_clients;
 };
 
 // What the command line said; an unset optional was not given.

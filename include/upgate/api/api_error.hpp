@@ -37,6 +37,7 @@ enum class ErrorCode : std::uint8_t {
   quota_exceeded,            // 429 the bytes signed in the quota's window would pass it
   too_many_open_uploads,     // 429 the caller holds max_open_uploads unexpired upload URLs
   limits_unavailable,        // 503 the shared limit store (Redis) could not be asked
+  too_many_connections,      // 503 the connection is over the server's connection caps
   not_found,                 // 404 no such route; no download for this key (for this caller)
   method_not_allowed,        // 405
   credentials_unavailable,   // 503 the server's AWS credentials expire too soon to sign

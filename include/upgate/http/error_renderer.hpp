@@ -34,6 +34,9 @@ enum class Refusal : std::uint8_t {
   malformed_body,  // 400: broken chunked framing
   body_timeout,    // 408: the body stalled past the idle timeout
   handler_failed,  // 500: the handler threw, answered nothing, or wrote a short body
+  // Before any request was read:
+  over_capacity,  // 503: the connection is over max_connections (or per client); with
+                  // ServerConfig::answer_over_capacity only
 };
 
 struct RefusalContext {

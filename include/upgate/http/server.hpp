@@ -9,11 +9,23 @@
 //   to the threads. Before joining a SO_REUSEPORT group the port is probed without it, so
 //   a second server on the same port fails with "address in use" instead of silently
 //   sharing the port.
-// - Every read has a deadline: read_header_timeout for the request header (from its first
-//   byte awaited), body_idle_timeout between body bytes, write_idle_timeout between
-//   written bytes, keep_alive_timeout between requests. Deadlines are enforced by one
-//   coarse timer per thread (sweeping every ~1/4 of the shortest timeout, at most 250 ms),
-//   not by a timer per connection.
+// - Every read has a deadline: read_header_timeout for the whole request header (on a new
+//   connection from the moment it is served, so waiting before the first byte counts too;
+//   on a kept-alive one from the request's first byte), body_idle_timeout between body
+//   bytes, write_idle_timeout between written bytes, keep_alive_timeout between requests.
+//   Deadlines are enforced by one coarse timer per thread (sweeping every ~1/4 of the
+//   shortest timeout, at most 250 ms), not by a timer per connection.
+// - Slow clients: a request body must move at least body_min_rate bytes per second and a
+//   response send_min_rate, measured over windows of min_rate_window of the time spent
+//   waiting on the peer (transfer_pace.hpp), so a client that sends or reads one byte just
+//   inside every idle timeout is cut off within a window or two. A body read cut off this
+//   way is BodyError::timeout (the store answers RequestTimeout); a response cut off closes.
+// - Connection caps: at most max_connections at once on the listener and
+//   max_connections_per_client from one peer address (0: no cap). A connection beyond
+//   either is closed at once, or with answer_over_capacity first answered 503 with
+//   Retry-After (worded by the error_renderer, Refusal::over_capacity; not over TLS, where
+//   no session exists yet). Refusals are counted (refused_connections()) and reported to
+//   on_connection_refused().
 // - Header over max_header_bytes: 431 and close. Malformed request: 400 and close.
 //   Body limits: see exchange.hpp (413). ServerConfig::error_renderer, when set, words
 //   every response the server writes on its own (error_renderer.hpp).
@@ -97,6 +109,14 @@ struct ServerConfig {
   // drain(): keep serving, readiness down, this long before stop(). 0: drain() is stop().
   std::chrono::milliseconds drain_period{0};
 
+  // Slow clients and connection caps (see above). Rates in bytes per second; 0: no minimum.
+  std::uint64_t body_min_rate = 512;
+  std::uint64_t send_min_rate = 512;
+  std::chrono::milliseconds min_rate_window{10'000};
+  std::size_t max_connections = 20'000;        // 0: no cap
+  std::size_t max_connections_per_client = 0;  // per peer address; 0: no cap
+  bool answer_over_capacity = false;           // 503 before closing (else just close)
+
   unsigned blocking_threads = 2;   // pool behind Exchange::run_blocking()
   std::optional<TlsSettings> tls;  // set: every connection speaks TLS (tls.hpp)
   // Words the 400/408/413/431/500/501 the server sends itself; null: plain-text reason.
@@ -104,6 +124,28 @@ struct ServerConfig {
   // Header lines ("Name: value\r\n" each, from the owner, not from a request) put on every
   // response, the server's own included: e.g. Strict-Transport-Security.
   std::string fixed_headers;
+};
+
+// The slow-client and connection-cap settings as a unit, for the configurations that
+// expose them (upgate.toml's [server], `upgate store`'s flags); apply() copies them into a
+// ServerConfig.
+struct ClientLimits {
+  std::chrono::milliseconds header_timeout{10'000};
+  std::uint64_t body_min_rate = 512;
+  std::uint64_t send_min_rate = 512;
+  std::chrono::milliseconds min_rate_window{10'000};
+  std::size_t max_connections = 20'000;
+  std::size_t max_connections_per_client = 0;
+
+  bool operator==(const ClientLimits&) const = default;
+  void apply(ServerConfig& config) const noexcept {
+    config.read_header_timeout = header_timeout;
+    config.body_min_rate = body_min_rate;
+    config.send_min_rate = send_min_rate;
+    config.min_rate_window = min_rate_window;
+    config.max_connections = max_connections;
+    config.max_connections_per_client = max_connections_per_client;
+  }
 };
 
 // What the observer learns about one request. Views are valid only during the call.
@@ -160,6 +202,16 @@ class Server {
 
   // Connections currently open, over all threads (approximate while running).
   std::size_t open_connections() const noexcept;
+
+  // Connections refused by the caps since start, by which cap. Thread-safe.
+  struct RefusedConnections {
+    std::uint64_t listener = 0;  // max_connections
+    std::uint64_t client = 0;    // max_connections_per_client
+  };
+  RefusedConnections refused_connections() const noexcept;
+  // Called on the accepting I/O thread for every refused connection, with the peer's
+  // address; must be quick and must not block. Set before run().
+  void on_connection_refused(std::function<void(bool per_client, std::string_view peer)> callback);
 
   // --- TLS (ServerConfig::tls) ---
   bool tls() const noexcept;

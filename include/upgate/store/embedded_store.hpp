@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "upgate/expected.hpp"
+#include "upgate/http/server.hpp"
 #include "upgate/http/tls.hpp"
 #include "upgate/s3/cors.hpp"
 #include "upgate/sigv4/credentials.hpp"
@@ -76,6 +77,10 @@ struct EmbeddedStoreConfig {
   std::chrono::milliseconds lifecycle_interval = std::chrono::hours(1);
   std::chrono::milliseconds lifecycle_day = std::chrono::hours(24);
   std::function<void(const LifecyclePass&)> lifecycle_log;  // after each pass, on its thread
+  // Slow clients and connection caps (http/server.hpp); beyond the caps the store closes.
+  http::ClientLimits clients;
+  // Hears each connection refused by the caps (http::Server::on_connection_refused()).
+  std::function<void(bool per_client, std::string_view peer)> on_connection_refused;
 };
 
 // $XDG_DATA_HOME/upgate when XDG_DATA_HOME is set, else ./var/upgate.

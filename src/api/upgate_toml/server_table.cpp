@@ -1,17 +1,21 @@
 // [server]: where the API listens, its threads, the drain period, the demo page, the
-// proxies whose X-Forwarded-For is believed and its certificate pair ([server.tls]).
+// proxies whose X-Forwarded-For is believed, its slow-client limits and connection caps,
+// and its certificate pair ([server.tls]).
 #include "upgate_toml.hpp"
 
 namespace upgate::api {
 
 Expected<void, ConfigError> read_server_table(const TomlTable& t, FileSettings& out) {
-  KeyReader r(t, {"listen", "threads", "drain_seconds", "demo_page", "trusted_proxies", "tls"});
+  const auto known = with_client_limits_keys(
+      {"listen", "threads", "drain_seconds", "demo_page", "trusted_proxies", "tls"});
+  KeyReader r(t, known);
   r.string("listen", out.server.listen);
   r.integer_in("threads", 0, kMaxThreads, kThreadsRange, out.server.threads);
   r.integer_in("drain_seconds", 0, kMaxDrainSeconds, drain_seconds_range(),
                out.server.drain_seconds);
   r.boolean("demo_page", out.server.demo_page);
   r.strings("trusted_proxies", out.server.trusted_proxies);
+  read_client_limits(r, out.server.clients);
   if (auto ok = r.result(); !ok) return ok;
   return read_tls_table(t, true, out.server.tls);
 }

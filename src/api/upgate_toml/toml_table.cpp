@@ -141,6 +141,11 @@ KeyReader::KeyReader(const TomlTable& table, std::initializer_list<std::string_v
   if (auto ok = table_.allow_only(known); !ok) error_ = std::move(ok).error();
 }
 
+KeyReader::KeyReader(const TomlTable& table, std::span<const std::string_view> known)
+    : table_(table) {
+  if (auto ok = table_.allow_only(known); !ok) error_ = std::move(ok).error();
+}
+
 KeyReader& KeyReader::string(std::string_view key, std::optional<std::string>& slot) {
   return read(slot, [&] { return table_.string(key); });
 }

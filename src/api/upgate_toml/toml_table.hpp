@@ -82,6 +82,7 @@ class TomlTable {
 class KeyReader {
  public:
   KeyReader(const TomlTable& table, std::initializer_list<std::string_view> known);
+  KeyReader(const TomlTable& table, std::span<const std::string_view> known);
 
   KeyReader& string(std::string_view key, std::optional<std::string>& slot);
   KeyReader& boolean(std::string_view key, std::optional<bool>& slot);

@@ -11,7 +11,9 @@
 // where its source is known.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +46,20 @@ struct TlsTable {
   std::optional<unsigned> hsts_max_age;
 };
 
+// Slow clients and connection caps of one listener (http::ClientLimits), the same keys
+// in [server] (the API) and [store] (the embedded store of `upgate serve`).
+struct ClientLimitsTable {
+  std::optional<std::chrono::seconds> header_timeout;
+  std::optional<std::uint64_t> body_min_rate;
+  std::optional<std::uint64_t> send_min_rate;
+  std::optional<std::chrono::seconds> min_rate_window;
+  std::optional<std::uint64_t> max_connections;
+  std::optional<std::uint64_t> max_connections_per_client;
+};
+inline constexpr std::array<std::string_view, 6> kClientLimitsKeys = {
+    "header_timeout",  "body_min_rate",   "send_min_rate",
+    "min_rate_window", "max_connections", "max_connections_per_client"};
+
 // [server]
 struct ServerTable {
   std::optional<std::string> listen;
@@ -52,11 +68,13 @@ struct ServerTable {
   std::optional<bool> demo_page;
   std::optional<std::vector<std::string>> trusted_proxies;
   TlsTable tls;
+  ClientLimitsTable clients;
 };
 
 // [store]: the embedded store beside `upgate serve`.
 struct StoreTable {
   TlsTable tls;
+  ClientLimitsTable clients;
 };
 
 // [s3]; an empty string counts as not set.
@@ -125,6 +143,10 @@ struct FileSettings {
 
 Expected<void, ConfigError> read_server_table(const TomlTable& table, FileSettings& out);
 Expected<void, ConfigError> read_store_table(const TomlTable& table, FileSettings& out);
+// `own` and kClientLimitsKeys: the keys a [server] or [store] reader knows.
+std::vector<std::string_view> with_client_limits_keys(std::initializer_list<std::string_view> own);
+// The ClientLimitsTable keys of a [server] or [store] reader; checked after the merge.
+void read_client_limits(KeyReader& reader, ClientLimitsTable& out);
 // A `tls` sub-table of `parent`, when there is one; `api` allows hsts_max_age.
 Expected<void, ConfigError> read_tls_table(const TomlTable& parent, bool api, TlsTable& out);
 Expected<void, ConfigError> read_s3_table(const TomlTable& table, FileSettings& out);
