@@ -53,7 +53,7 @@ struct StoreOptions {
   std::optional<unsigned> tls_watch_seconds;
   double lifecycle_interval = 3600;      // seconds between lifecycle passes
   double lifecycle_day_seconds = 86400;  // S3's "day" in lifecycle rules; shorter for tests
-  unsigned header_timeout = 10;  // seconds
+  unsigned header_timeout = 10;          // seconds
   std::uint64_t body_min_rate = 512;
   std::uint64_t send_min_rate = 512;
   unsigned min_rate_window = 10;  // seconds
@@ -320,11 +320,6 @@ void register_store(CLI::App& app, int& exit_code) {
   cmd->add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert (unencrypted)");
   cmd->add_option("--tls-watch", o.tls_watch_seconds,
                   "seconds between checks of the certificate files (default 10; 0: SIGHUP only)");
-  register_store_maintenance(*cmd, exit_code);
-  cmd->callback([options, cmd, &exit_code] {
-    if (!cmd->get_subcommands().empty()) return;  // backup, restore or fsck ran instead
-    exit_code = run_store(*options);
-  });
   cmd->add_option("--header-timeout", o.header_timeout,
                   "seconds for a whole request header, from the connection (default 10)")
       ->check(CLI::Range(1u, 3600u));
@@ -339,7 +334,11 @@ void register_store(CLI::App& app, int& exit_code) {
                   "connections at once; beyond, new ones are closed; 0: no cap (default 20000)");
   cmd->add_option("--max-connections-per-client", o.max_connections_per_client,
                   "connections at once from one address; 0: no cap (default)");
-  cmd->callback([options, &exit_code] { exit_code = run_store(*options); });
+  register_store_maintenance(*cmd, exit_code);
+  cmd->callback([options, cmd, &exit_code] {
+    if (!cmd->get_subcommands().empty()) return;  // backup, restore or fsck ran instead
+    exit_code = run_store(*options);
+  });
 }
 
 }  // namespace upgate::cli

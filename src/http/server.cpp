@@ -36,6 +36,10 @@ std::chrono::milliseconds sweep_interval_for(const ServerConfig& c) {
   auto shortest = std::min({c.read_header_timeout, c.body_idle_timeout, c.write_idle_timeout,
                             c.keep_alive_timeout, c.linger_timeout});
   if (c.tls) shortest = std::min(shortest, c.tls->handshake_timeout);
+  // A rate's window ends a wait like a timeout does (transfer_pace.hpp).
+  if ((c.body_min_rate > 0 || c.send_min_rate > 0) && c.min_rate_window.count() > 0) {
+    shortest = std::min(shortest, c.min_rate_window);
+  }
   return std::clamp(shortest / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(250));
 }
 
