@@ -170,6 +170,17 @@ void Connection::release_idle_memory() noexcept {
   std::string().swap(tls_record_);
 }
 
+void Connection::write_failed() noexcept {
+  socket_failed_ = true;
+  must_close_ = true;
+  if (!timed_out_) return;
+  // A peer that reads too slowly (write idle timeout or send rate): the close resets the
+  // connection (SO_LINGER 0) instead of leaving what it never read queued in the kernel,
+  // where an orphaned socket would keep delivering it to the slow reader for minutes.
+  boost::system::error_code ignored;
+  socket().set_option(tcp::socket::linger(true, 0), ignored);
+}
+
 void Connection::force_close() noexcept {
   must_close_ = true;
   socket_failed_ = true;
@@ -687,8 +698,7 @@ asio::awaitable<bool> Connection::write_all(const asio::const_buffer* source, st
         std::span<const asio::const_buffer>(buffers.data() + first, count - first), kNoThrow);
     disarm();
     if (ec || !paced(send_pace_, began, written)) {
-      socket_failed_ = true;
-      must_close_ = true;
+      write_failed();
       co_return false;
     }
     for (std::size_t i = first; i < count && written > 0; ++i) {
@@ -711,8 +721,7 @@ asio::awaitable<bool> Connection::write_all_tls(const asio::const_buffer* source
       auto [ec, written] = co_await tls_->async_write_some(buffer, kNoThrow);
       disarm();
       if (ec || !paced(send_pace_, began, written)) {
-        socket_failed_ = true;
-        must_close_ = true;
+        write_failed();
         co_return false;
       }
       buffer += written;

@@ -148,6 +148,9 @@ class Connection {
   boost::asio::awaitable<bool> write_all(const boost::asio::const_buffer* buffers,
                                          std::size_t count);
 
+  // A write failed: nothing more is written and the connection closes; when it timed out
+  // (the peer reads too slowly) the close is a reset (SO_LINGER 0).
+  void write_failed() noexcept;
   void arm(std::chrono::milliseconds timeout) noexcept { deadline_ = Clock::now() + timeout; }
   // The idle timeout, or the end of the pace's allowance when that comes first.
   void arm_paced(std::chrono::milliseconds timeout, const TransferPace& pace) noexcept {

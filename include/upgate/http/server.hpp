@@ -19,7 +19,9 @@
 //   response send_min_rate, measured over windows of min_rate_window of the time spent
 //   waiting on the peer (transfer_pace.hpp), so a client that sends or reads one byte just
 //   inside every idle timeout is cut off within a window or two. A body read cut off this
-//   way is BodyError::timeout (the store answers RequestTimeout); a response cut off closes.
+//   way is BodyError::timeout (the store answers RequestTimeout). A response cut off (the
+//   send rate or write_idle_timeout) is reset (SO_LINGER 0): the kernel drops what the
+//   peer never read instead of delivering it from an orphaned socket for minutes.
 // - Connection caps: at most max_connections at once on the listener and
 //   max_connections_per_client from one peer address (0: no cap). A connection beyond
 //   either is closed at once, or with answer_over_capacity first answered 503 with
