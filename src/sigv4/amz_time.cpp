@@ -101,8 +101,14 @@ std::optional<Timestamp> parse_iso8601(std::string_view text) {
 }
 
 std::array<char, 16> format_amz_date(Timestamp t) {
+  // A busy presigner signs thousands of URLs within one second: each thread
+  // keeps the last time it formatted.
+  thread_local Timestamp last = Timestamp::min();
+  thread_local std::array<char, 16> last_text{};
+  if (t == last) return last_text;
   const Civil c = split(t);
-  std::array<char, 16> out;
+  std::array<char, 16>& out = last_text;
+  last = t;
   put4(out.data(), c.year);
   put2(out.data() + 4, c.month);
   put2(out.data() + 6, c.day);

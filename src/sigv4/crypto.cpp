@@ -95,10 +95,20 @@ HmacKey::HmacKey(std::span<const std::uint8_t> key) {
 }
 
 Sha256Digest HmacKey::mac(std::string_view message) const {
+  return mac_after(inner_, message);
+}
+
+Sha256::State HmacKey::inner_after(std::string_view first_block) const {
+  Sha256::State state = inner_;
+  SHA256_Update(ctx(state), first_block.data(), first_block.size());
+  return state;
+}
+
+Sha256Digest HmacKey::mac_after(const Sha256::State& inner, std::string_view rest) const {
   // Copying the pre-absorbed states is the whole point: no key schedule per MAC.
   SHA256_CTX c;
-  std::memcpy(&c, inner_.bytes.data(), sizeof c);
-  SHA256_Update(&c, message.data(), message.size());
+  std::memcpy(&c, inner.bytes.data(), sizeof c);
+  SHA256_Update(&c, rest.data(), rest.size());
   Sha256Digest inner_digest;
   SHA256_Final(inner_digest.data(), &c);
   std::memcpy(&c, outer_.bytes.data(), sizeof c);

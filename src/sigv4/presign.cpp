@@ -1,17 +1,27 @@
-// Presigned S3 URLs, built for throughput: the canonical request, the string
-// to sign and the URL are assembled in per-thread scratch buffers that keep
-// their capacity between calls, the signing key comes warm from the cache,
-// and the only allocations are the returned URL, method and headers.
+// Presigned S3 URLs, by the steps of signature_v4.hpp.
+//
+// Most of a presigned URL is decided by things that stay put while a server
+// runs: the endpoint, bucket, credentials and region, the second it signs in,
+// the expiry, the names of the signed headers and any extra parameters. That
+// part (the checks, the URL's origin, the canonical query, the signed header
+// list) is prepared once into a UrlTemplate and kept per thread until one of
+// those inputs changes. Each presign then only encodes its key, reads its
+// header values, hashes the canonical request straight from the URL (its path
+// is the canonical URI, its authority the signed Host, its query the canonical
+// query) and signs: no allocation but the URL and the returned headers.
 #include "upgate/sigv4/presign.hpp"
-#include "upgate/http_token.hpp"
 
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cstring>
+#include <cstdint>
+#include <optional>
+#include <vector>
 
+#include "upgate/http_token.hpp"
+#include "upgate/sigv4/canonical_request.hpp"
 #include "upgate/sigv4/crypto.hpp"
-#include "upgate/sigv4/uri_encoding.hpp"
+#include "upgate/sigv4/signature_v4.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::sigv4 {
@@ -21,6 +31,7 @@ namespace {
 constexpr std::size_t kMaxKeyBytes = 1024;  // S3's limit on object key length
 constexpr std::size_t kMaxHeaders = 64;
 constexpr std::size_t kMaxQueryParams = 64;
+constexpr std::size_t kHost = static_cast<std::size_t>(-1);  // UrlTemplate::header_order
 
 // RFC 9110 token of a sane length: what an HTTP method or header name may be.
 bool is_token(std::string_view s) {
@@ -36,379 +47,255 @@ bool is_auth_param(std::string_view name) {
   return false;
 }
 
-// Writes into memory sized beforehand for the worst case, so the hot path
-// pays no capacity check per byte. Every caller computes that bound.
-class Writer {
- public:
-  explicit Writer(char* at) : begin_(at), p_(at) {}
-  void put(char c) { *p_++ = c; }
-  void put(std::string_view s) {
-    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
-    p_ += s.size();
-  }
-  // At most 3 bytes out per byte in.
-  void put_encoded(std::string_view s, bool encode_slash) {
-    // Runs of bytes that stay are found first and copied at once.
-    const char* p = s.data();
-    const char* const end = p + s.size();
-    while (p < end) {
-      const char* run = p;
-      while (p < end && stays_unencoded(*p, encode_slash)) ++p;
-      put(std::string_view(run, static_cast<std::size_t>(p - run)));
-      if (p == end) break;
-      const auto c = static_cast<unsigned char>(*p++);
-      p_[0] = '%';
-      p_[1] = text::kHexUpper[c >> 4];
-      p_[2] = text::kHexUpper[c & 0x0f];
-      p_ += 3;
-    }
-  }
-  void put_lower(std::string_view s) {
-    for (const char c : s) *p_++ = text::to_lower(c);
-  }
-  // canonical_header_value() (values here hold no CR or LF): at most s.size().
-  void put_canonical_value(std::string_view s) {
-    bool pending_space = false;
-    bool any = false;
-    for (const char c : s) {
-      if (c == ' ' || c == '\t') {
-        pending_space = any;
-        continue;
-      }
-      if (pending_space) *p_++ = ' ';
-      pending_space = false;
-      any = true;
-      *p_++ = c;
-    }
-  }
-  void put_hex(const Sha256Digest& d) {
-    for (const std::uint8_t b : d) {
-      *p_++ = text::kHexLower[b >> 4];
-      *p_++ = text::kHexLower[b & 0x0f];
-    }
-  }
-  void put_number(long long v) { p_ = std::to_chars(p_, p_ + 24, v).ptr; }
-
-  char* pos() const { return p_; }
-  std::size_t size() const { return static_cast<std::size_t>(p_ - begin_); }
-  std::string_view view() const { return {begin_, size()}; }
-
- private:
-  char* begin_;
-  char* p_;
-};
-
-// Plain pointers, not string_views: arrays of these are left uninitialised
-// instead of zero-filled on every call.
-struct Span {
-  const char* data;
-  std::size_t size;
-  std::string_view view() const { return {data, size}; }
-};
-Span span_of(std::string_view s) {
-  return {s.data(), s.size()};
-}
-
-struct SignedHeaderEntry {
-  Span lower_name;
-  Span value;  // null data for host, written from the endpoint
-};
-
-struct QueryEntry {
-  Span name;  // encoded
-  Span value;
-};
-
-// Per-thread memory reused across calls: after the first presign of a given
-// size the hot path stops allocating.
-char* scratch(std::size_t size) {
-  thread_local std::vector<char> buffer;
-  if (buffer.size() < size) buffer.resize(std::max(size, buffer.size() * 2));
-  return buffer.data();
-}
-
 Unexpected<SignError> fail(std::string message) {
   return Unexpected(SignError{std::move(message)});
 }
+
+// Everything of a presigned URL but its key, its header values and its
+// signature, with the inputs it was made from.
+struct UrlTemplate {
+  // --- Made from ---
+  std::string access_key_id, session_token, region;
+  std::string scheme, host;
+  std::uint16_t port = 0;
+  bool path_style = false;
+  std::string bucket;
+  Timestamp time;
+  std::chrono::seconds expires{0};
+  std::vector<std::string> header_names;  // as given
+  std::vector<std::string> query;         // name, value, name, value, ... as given
+
+  // --- Provides ---
+  bool virtual_host = false;
+  std::string origin;       // scheme://authority, the authority being the signed Host
+  std::string bucket_path;  // "/bucket" in path style, else empty
+  std::array<char, 16> amz_date;
+  std::string scope;            // date/region/s3/aws4_request
+  std::string canonical_query;  // the URL's query, without X-Amz-Signature
+  // The signed headers in canonical order: lower-case names, and where each
+  // one's value is (an index into the request's headers, or kHost).
+  std::vector<std::string> signed_names;
+  std::vector<std::size_t> header_order;
+  std::size_t content_sha256 = kHost;  // the x-amz-content-sha256 header's index, if signed
+
+  bool made_from(const PresignRequest& r, const S3Endpoint& e, const Credentials& c,
+                 std::string_view region_) const;
+};
+
+bool UrlTemplate::made_from(const PresignRequest& r, const S3Endpoint& e, const Credentials& c,
+                            std::string_view region_) const {
+  if (r.time != time || r.expires != expires || r.bucket != bucket ||
+      c.access_key_id != access_key_id || c.session_token != session_token || region_ != region ||
+      e.host != host || e.port != port || e.path_style != path_style || e.scheme != scheme ||
+      r.headers.size() != header_names.size() || 2 * r.query.size() != query.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < r.headers.size(); ++i) {
+    if (r.headers[i].name != header_names[i]) return false;
+  }
+  for (std::size_t i = 0; i < r.query.size(); ++i) {
+    if (r.query[i].name != query[2 * i] || r.query[i].value != query[2 * i + 1]) return false;
+  }
+  return true;
+}
+
+// Checks what the template stands for, then prepares it.
+std::optional<SignError> prepare(UrlTemplate& t, const PresignRequest& request,
+                                 const S3Endpoint& endpoint, const Credentials& credentials,
+                                 std::string_view region) {
+  if (request.bucket.empty() || request.bucket.size() > 255 ||
+      request.bucket.find('/') != std::string_view::npos || has_control_char(request.bucket)) {
+    return SignError{"bucket must be a non-empty name without '/' or control characters"};
+  }
+  if (request.expires.count() < 1 || request.expires > kMaxPresignExpiry) {
+    return SignError{"expires must be between 1 and 604800 seconds"};
+  }
+  if (auto problem = check_credentials(credentials, region)) return problem;
+  if (!endpoint.usable()) {
+    return SignError{"endpoint must have an http or https scheme and a host"};
+  }
+  if (request.headers.size() > kMaxHeaders) return SignError{"too many headers"};
+  if (request.query.size() > kMaxQueryParams) return SignError{"too many query parameters"};
+  for (std::size_t i = 0; i < request.headers.size(); ++i) {
+    const std::string_view name = request.headers[i].name;
+    if (!is_token(name)) return SignError{"header name is not an HTTP token"};
+    if (text::iequals(name, "host") || text::iequals(name, "authorization") ||
+        text::iequals(name, "x-amz-security-token") || text::iequals(name, "x-amz-date")) {
+      return SignError{"header " + std::string(name) + " is set by the presigner"};
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (text::iequals(name, request.headers[j].name)) {
+        return SignError{"header " + std::string(name) + " given twice"};
+      }
+    }
+  }
+  for (const QueryParamView& q : request.query) {
+    if (is_auth_param(q.name))
+      return SignError{"query parameter " + std::string(q.name) + " is reserved"};
+  }
+
+  t.access_key_id = credentials.access_key_id;
+  t.session_token = credentials.session_token;
+  t.region = region;
+  t.scheme = endpoint.scheme;
+  t.host = endpoint.host;
+  t.port = endpoint.port;
+  t.path_style = endpoint.path_style;
+  t.bucket = request.bucket;
+  t.time = request.time;
+  t.expires = request.expires;
+  t.header_names.assign(request.headers.size(), {});
+  for (std::size_t i = 0; i < request.headers.size(); ++i) {
+    t.header_names[i] = request.headers[i].name;
+  }
+  t.query.clear();
+  for (const QueryParamView& q : request.query) {
+    t.query.emplace_back(q.name);
+    t.query.emplace_back(q.value);
+  }
+
+  // The origin and bucket: the object URL of an empty key, split where the key goes.
+  t.virtual_host = endpoint.virtual_hosted_for(request.bucket);
+  std::string bucket_url;
+  endpoint.append_url(bucket_url, request.bucket);
+  const std::size_t path_at = bucket_url.find('/', endpoint.scheme.size() + 3);
+  t.origin = bucket_url.substr(0, path_at);
+  t.bucket_path = t.virtual_host ? std::string() : bucket_url.substr(path_at);
+
+  t.amz_date = format_amz_date(request.time);
+  t.scope.clear();
+  append_credential_scope(t.scope, view(t.amz_date).substr(0, 8), region, "s3");
+
+  // The signed headers: host and the caller's, lower-cased and sorted.
+  std::vector<std::pair<std::string, std::size_t>> names;
+  names.emplace_back("host", kHost);
+  for (std::size_t i = 0; i < request.headers.size(); ++i) {
+    names.emplace_back(text::lower(request.headers[i].name), i);
+  }
+  std::sort(names.begin(), names.end());
+  t.signed_names.clear();
+  t.header_order.clear();
+  t.content_sha256 = kHost;
+  std::vector<CanonicalHeader> headers;
+  for (const auto& [name, index] : names) {
+    t.signed_names.push_back(name);
+    t.header_order.push_back(index);
+    if (name == "x-amz-content-sha256") t.content_sha256 = index;
+  }
+  for (const std::string& name : t.signed_names) headers.push_back({name, {}});
+  std::string signed_headers;
+  append_signed_headers(signed_headers, headers);
+
+  // The query: the X-Amz-* parameters and the caller's, encoded and sorted.
+  char expires[24];
+  const auto expires_end =
+      std::to_chars(expires, expires + sizeof expires, request.expires.count());
+  std::vector<std::string> text = {
+      std::string(kAlgorithm),       uri_encode(credentials.access_key_id + "/" + t.scope),
+      std::string(view(t.amz_date)), std::string(expires, expires_end.ptr),
+      uri_encode(signed_headers),    uri_encode(credentials.session_token),
+  };
+  for (const QueryParamView& q : request.query) {
+    text.push_back(uri_encode(q.name));
+    text.push_back(uri_encode(q.value));
+  }
+  std::vector<EncodedQueryParam> params = {
+      {"X-Amz-Algorithm", text[0]}, {"X-Amz-Credential", text[1]},    {"X-Amz-Date", text[2]},
+      {"X-Amz-Expires", text[3]},   {"X-Amz-SignedHeaders", text[4]},
+  };
+  if (!credentials.session_token.empty()) params.push_back({"X-Amz-Security-Token", text[5]});
+  for (std::size_t i = 6; i < text.size(); i += 2) params.push_back({text[i], text[i + 1]});
+  t.canonical_query.clear();
+  append_canonical_query(t.canonical_query, params);
+  return std::nullopt;
+}
+
+// The template for this request, prepared or reused. Null with `error` set
+// when the request cannot be presigned.
+const UrlTemplate* url_template(const PresignRequest& request, const S3Endpoint& endpoint,
+                                const Credentials& credentials, std::string_view region,
+                                SignError& error) {
+  thread_local UrlTemplate t;
+  thread_local bool ready = false;
+  if (ready && t.made_from(request, endpoint, credentials, region)) return &t;
+  ready = false;
+  if (auto problem = prepare(t, request, endpoint, credentials, region)) {
+    error = std::move(*problem);
+    return nullptr;
+  }
+  ready = true;
+  return &t;
+}
+
+// Per-thread text that keeps its capacity between presigns.
+struct Scratch {
+  std::vector<CanonicalHeader> headers;
+  std::string string_to_sign;
+};
 
 }  // namespace
 
 Expected<PresignedUrl, SignError> presign(const PresignRequest& request, const S3Endpoint& endpoint,
                                           const Credentials& credentials, std::string_view region,
                                           SigningKeyCache* cache) {
-  // --- Inputs -------------------------------------------------------------
+  // What changes from one URL to the next is checked every time.
   if (!is_token(request.method)) return fail("method must be an HTTP token such as PUT");
-  if (request.bucket.empty() || request.bucket.size() > 255 ||
-      request.bucket.find('/') != std::string_view::npos || has_control_char(request.bucket)) {
-    return fail("bucket must be a non-empty name without '/' or control characters");
-  }
   if (request.key.size() > kMaxKeyBytes) return fail("key is longer than 1024 bytes");
-  if (request.expires.count() < 1 || request.expires > kMaxPresignExpiry) {
-    return fail("expires must be between 1 and 604800 seconds");
+  for (const HeaderView& h : request.headers) {
+    if (!is_safe_header_value(h.value)) return fail("header value holds CR, LF or NUL");
   }
-  if (!credentials.valid()) {
+  SignError error;
+  const UrlTemplate* t = url_template(request, endpoint, credentials, region, error);
+  if (t == nullptr) return Unexpected(std::move(error));
+  if (!credentials.valid()) {  // the secret is not part of the template
     return fail("credentials missing: an access key id and a secret key are required");
   }
-  if (!is_valid_access_key_id(credentials.access_key_id)) {
-    return fail("access key id holds characters a credential cannot carry");
-  }
-  if (!is_valid_scope_part(region)) return fail("region missing or malformed");
-  if (endpoint.scheme != "http" && endpoint.scheme != "https") {
-    return fail("endpoint scheme must be http or https");
-  }
-  if (endpoint.host.empty()) return fail("endpoint host missing");
-  if (request.headers.size() > kMaxHeaders) return fail("too many headers");
-  if (request.query.size() > kMaxQueryParams) return fail("too many query parameters");
+  // A client that declares the body's hash has it checked as the payload hash.
   std::string_view payload_hash = kUnsignedPayload;
-  for (std::size_t i = 0; i < request.headers.size(); ++i) {
-    const HeaderView& h = request.headers[i];
-    if (!is_token(h.name)) return fail("header name is not an HTTP token");
-    if (!is_safe_header_value(h.value)) return fail("header value holds CR, LF or NUL");
-    if (text::iequals(h.name, "host") || text::iequals(h.name, "authorization") ||
-        text::iequals(h.name, "x-amz-security-token") || text::iequals(h.name, "x-amz-date")) {
-      return fail("header " + std::string(h.name) + " is set by the presigner");
-    }
-    for (std::size_t j = 0; j < i; ++j) {
-      if (text::iequals(h.name, request.headers[j].name)) {
-        return fail("header " + std::string(h.name) + " given twice");
-      }
-    }
-    // A client that declares the body's hash has it checked as the payload hash.
-    if (text::iequals(h.name, "x-amz-content-sha256")) {
-      if (!is_hex_sha256(h.value) && h.value != kUnsignedPayload) {
-        return fail("x-amz-content-sha256 must be a lower-case hex SHA-256 or UNSIGNED-PAYLOAD");
-      }
-      payload_hash = h.value;
-    }
-  }
-  for (const auto& q : request.query) {
-    if (is_auth_param(q.name))
-      return fail("query parameter " + std::string(q.name) + " is reserved");
-  }
-
-  // --- Addressing -----------------------------------------------------------
-  const bool virtual_host = endpoint.virtual_hosted_for(request.bucket);
-
-  const auto amz_date = format_amz_date(request.time);
-  const std::string_view amz_date_view = view(amz_date);
-  const std::string_view scope_date = amz_date_view.substr(0, 8);
-
-  // --- Worst-case sizes of everything written below ----------------------------
-  const std::size_t header_count = request.headers.size() + 1;  // + host
-  std::size_t names_size = 4;
-  std::size_t values_size = 0;
-  for (const auto& h : request.headers) {
-    names_size += h.name.size();
-    values_size += h.value.size();
-  }
-  std::size_t extra_query_size = 0;
-  for (const auto& q : request.query) extra_query_size += 3 * (q.name.size() + q.value.size()) + 2;
-  const std::size_t host_size = request.bucket.size() + 1 + endpoint.host.size() + 6;
-  const std::size_t path_cap = 2 + 3 * (request.bucket.size() + request.key.size());
-  const std::size_t query_cap = 256 + region.size() + 3 * credentials.access_key_id.size() +
-                                3 * credentials.session_token.size() +
-                                3 * (names_size + header_count) + extra_query_size;
-  const std::size_t creq_cap = request.method.size() + path_cap + query_cap +
-                               (names_size + values_size + 2 * header_count) + host_size +
-                               (names_size + header_count) + payload_hash.size() + 8;
-  const std::size_t pieces_cap = request.query.empty() ? 0 : query_cap;
-  char* const memory = scratch(path_cap + names_size + pieces_cap + query_cap + creq_cap);
-  char* const path_at = memory;
-  char* const names_at = path_at + path_cap;
-  char* const pieces_at = names_at + names_size;
-  char* const query_at = pieces_at + pieces_cap;
-  char* const creq_at = query_at + query_cap;
-
-  // --- Path ----------------------------------------------------------------------
-  Writer path(path_at);
-  path.put('/');
-  if (!virtual_host) {
-    path.put_encoded(request.bucket, true);
-    if (!request.key.empty()) path.put('/');
-  }
-  path.put_encoded(request.key, false);
-
-  // --- Signed headers: host plus the caller's, lower-cased and sorted -----------
-  std::array<SignedHeaderEntry, kMaxHeaders + 1> headers;
-  Writer names(names_at);
-  names.put("host");
-  headers[0] = {span_of(names.view()), {nullptr, 0}};
-  for (std::size_t i = 0; i < request.headers.size(); ++i) {
-    char* const start = names.pos();
-    names.put_lower(request.headers[i].name);
-    headers[i + 1] = {{start, request.headers[i].name.size()}, span_of(request.headers[i].value)};
-  }
-  std::sort(headers.begin(), headers.begin() + header_count,
-            [](const auto& a, const auto& b) { return a.lower_name.view() < b.lower_name.view(); });
-  auto put_signed_header_list = [&](Writer& w, std::string_view separator) {
-    for (std::size_t i = 0; i < header_count; ++i) {
-      if (i > 0) w.put(separator);
-      w.put(headers[i].lower_name.view());  // token characters: nothing to encode but ';'
-    }
-  };
-
-  // --- Canonical query ------------------------------------------------------------
-  // The auth parameters in their sorted order; the caller's, if any, merged in.
-  Writer query(query_at);
-  struct AuthParam {
-    std::string_view name;
-    int which;
-  };
-  static constexpr AuthParam kAuthParams[] = {
-      {"X-Amz-Algorithm", 0}, {"X-Amz-Credential", 1},     {"X-Amz-Date", 2},
-      {"X-Amz-Expires", 3},   {"X-Amz-Security-Token", 4}, {"X-Amz-SignedHeaders", 5}};
-  auto put_auth_value = [&](Writer& w, int which) {
-    switch (which) {
-      case 0:
-        w.put(kAlgorithm);
-        break;
-      case 1:
-        w.put_encoded(credentials.access_key_id, true);
-        w.put("%2F");
-        w.put(scope_date);
-        w.put("%2F");
-        w.put(region);  // validated: unreserved characters only
-        w.put("%2Fs3%2Faws4_request");
-        break;
-      case 2:
-        w.put(amz_date_view);
-        break;
-      case 3:
-        w.put_number(request.expires.count());
-        break;
-      case 4:
-        w.put_encoded(credentials.session_token, true);
-        break;
-      default:
-        put_signed_header_list(w, "%3B");
-        break;
-    }
-  };
-  const bool with_token = !credentials.session_token.empty();
-  if (request.query.empty()) {
-    bool first = true;
-    for (const auto& p : kAuthParams) {
-      if (p.which == 4 && !with_token) continue;
-      if (!first) query.put('&');
-      first = false;
-      query.put(p.name);
-      query.put('=');
-      put_auth_value(query, p.which);
-    }
-  } else {
-    std::array<QueryEntry, kMaxQueryParams + 6> entries;
-    std::size_t count = 0;
-    Writer pieces(pieces_at);
-    for (const auto& p : kAuthParams) {
-      if (p.which == 4 && !with_token) continue;
-      char* const value_start = pieces.pos();
-      put_auth_value(pieces, p.which);
-      entries[count++] = {span_of(p.name),
-                          {value_start, static_cast<std::size_t>(pieces.pos() - value_start)}};
-    }
-    for (const auto& q : request.query) {
-      char* const name_start = pieces.pos();
-      pieces.put_encoded(q.name, true);
-      char* const value_start = pieces.pos();
-      pieces.put_encoded(q.value, true);
-      entries[count++] = {{name_start, static_cast<std::size_t>(value_start - name_start)},
-                          {value_start, static_cast<std::size_t>(pieces.pos() - value_start)}};
-    }
-    std::sort(entries.begin(), entries.begin() + count, [](const auto& a, const auto& b) {
-      const int by_name = a.name.view().compare(b.name.view());
-      return by_name != 0 ? by_name < 0 : a.value.view() < b.value.view();
-    });
-    for (std::size_t i = 0; i < count; ++i) {
-      if (i > 0) query.put('&');
-      query.put(entries[i].name.view());
-      query.put('=');
-      query.put(entries[i].value.view());
+  if (t->content_sha256 != kHost) {
+    payload_hash = request.headers[t->content_sha256].value;
+    if (!is_hex_sha256(payload_hash) && payload_hash != kUnsignedPayload) {
+      return fail("x-amz-content-sha256 must be a lower-case hex SHA-256 or UNSIGNED-PAYLOAD");
     }
   }
 
-  // --- Canonical request -------------------------------------------------------------
-  Writer creq(creq_at);
-  creq.put(request.method);
-  creq.put('\n');
-  creq.put(path.view());
-  creq.put('\n');
-  creq.put(query.view());
-  creq.put('\n');
-  for (std::size_t i = 0; i < header_count; ++i) {
-    creq.put(headers[i].lower_name.view());
-    creq.put(':');
-    if (headers[i].value.data == nullptr) {  // host
-      if (virtual_host) {
-        creq.put(request.bucket);
-        creq.put('.');
-      }
-      creq.put(endpoint.host);
-      if (endpoint.port != 0) {
-        creq.put(':');
-        creq.put_number(endpoint.port);
-      }
-    } else {
-      creq.put_canonical_value(headers[i].value.view());
-    }
-    creq.put('\n');
-  }
-  creq.put('\n');
-  put_signed_header_list(creq, ";");
-  creq.put('\n');
-  creq.put(payload_hash);
-
-  // --- String to sign and signature ------------------------------------------------------
-  char sts_buffer[kAlgorithm.size() + 1 + 16 + 1 + 8 + 1 + 128 + 20 + 64];
-  Writer sts(sts_buffer);
-  sts.put(kAlgorithm);
-  sts.put('\n');
-  sts.put(amz_date_view);
-  sts.put('\n');
-  sts.put(scope_date);
-  sts.put('/');
-  sts.put(region);
-  sts.put("/s3/aws4_request\n");
-  sts.put_hex(sha256(creq.view()));
-
-  SigningKeyCache& keys = cache ? *cache : SigningKeyCache::global();
-  const auto key = keys.get(credentials.secret_access_key, scope_date, region, "s3");
-  const Sha256Digest signature = key->mac(sts.view());
-
-  // --- The URL, in one allocation ------------------------------------------------------------
-  char port_text[8];
-  const std::size_t port_size =
-      endpoint.port == 0
-          ? 0
-          : static_cast<std::size_t>(
-                std::to_chars(port_text, port_text + sizeof port_text, endpoint.port).ptr -
-                port_text);
-  const std::size_t url_size = endpoint.scheme.size() + 3 +
-                               (virtual_host ? request.bucket.size() + 1 : 0) +
-                               endpoint.host.size() + (port_size ? port_size + 1 : 0) +
-                               path.size() + 1 + query.size() + 17 + 64;
+  // The URL, allocated once.
   PresignedUrl result;
-  result.url.resize(url_size);
-  Writer url(result.url.data());
-  url.put(endpoint.scheme);
-  url.put("://");
-  if (virtual_host) {
-    url.put(request.bucket);
-    url.put('.');
+  std::string& url = result.url;
+  url.reserve(t->origin.size() + t->bucket_path.size() + 3 * request.key.size() + 2 +
+              t->canonical_query.size() + 17 + 64);
+  url.append(t->origin).append(t->bucket_path);
+  if (t->virtual_host || !request.key.empty()) url.push_back('/');
+  append_uri_encoded(url, request.key, /*encode_slash=*/false);
+  const std::size_t query_at = url.size() + 1;
+  url.push_back('?');
+  url.append(t->canonical_query);
+
+  // Steps 1 to 4, the canonical request read from the URL and the template.
+  thread_local Scratch s;
+  const std::string_view written = url;
+  const std::string_view host =
+      written.substr(t->scheme.size() + 3, t->origin.size() - t->scheme.size() - 3);
+  s.headers.clear();
+  for (std::size_t i = 0; i < t->signed_names.size(); ++i) {
+    const std::size_t at = t->header_order[i];
+    s.headers.push_back({t->signed_names[i], at == kHost ? host : request.headers[at].value});
   }
-  url.put(endpoint.host);
-  if (port_size) {
-    url.put(':');
-    url.put(std::string_view(port_text, port_size));
-  }
-  url.put(path.view());
-  url.put('?');
-  url.put(query.view());
-  url.put("&X-Amz-Signature=");
-  url.put_hex(signature);
+  const CanonicalRequestParts canonical{
+      request.method, written.substr(t->origin.size(), query_at - 1 - t->origin.size()),
+      written.substr(query_at), s.headers, payload_hash};
+  s.string_to_sign.clear();
+  append_string_to_sign(s.string_to_sign, view(t->amz_date), t->scope,
+                        canonical_request_hash(canonical));
+  SigningKeyCache& keys = cache ? *cache : SigningKeyCache::global();
+  const auto key =
+      keys.get(credentials.secret_access_key, view(t->amz_date).substr(0, 8), region, "s3");
+  url.append("&X-Amz-Signature=");
+  key->sign_into(s.string_to_sign, url);
 
   result.method = std::string(request.method);
   result.headers.reserve(request.headers.size());
-  for (const auto& h : request.headers) {
+  for (const HeaderView& h : request.headers) {
     result.headers.push_back({std::string(h.name), std::string(h.value)});
   }
   result.expires_at = request.time + request.expires;

@@ -27,15 +27,8 @@ Expected<PresignedPost, SignError> presign_post(const PresignPostRequest& reques
                                                 const Credentials& credentials,
                                                 std::string_view region, SigningKeyCache* cache) {
   const auto fail = [](std::string message) { return Unexpected(SignError{std::move(message)}); };
-  if (!credentials.valid()) return fail("credentials are missing an access key id or secret");
-  if (!is_valid_access_key_id(credentials.access_key_id)) {
-    return fail("access key id holds characters a credential cannot carry");
-  }
-  if (!is_valid_scope_part(region)) return fail("region missing or malformed");
-  if (endpoint.scheme != "http" && endpoint.scheme != "https") {
-    return fail("endpoint scheme must be http or https");
-  }
-  if (endpoint.host.empty()) return fail("endpoint host missing");
+  if (auto problem = check_credentials(credentials, region)) return fail(problem->message);
+  if (!endpoint.usable()) return fail("endpoint must have an http or https scheme and a host");
   if (request.bucket.empty()) return fail("the bucket is empty");
   if (!text::is_valid_utf8(request.bucket) || has_control_char(request.bucket)) {
     return fail("the bucket name is not printable UTF-8");

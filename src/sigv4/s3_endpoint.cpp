@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "string_writer.hpp"
 #include "upgate/sigv4/uri_encoding.hpp"
 #include "upgate/text.hpp"
 
@@ -127,16 +128,30 @@ bool S3Endpoint::virtual_hosted_for(std::string_view bucket) const {
 
 void S3Endpoint::append_url(std::string& out, std::string_view bucket, std::string_view key) const {
   const bool virtual_host = virtual_hosted_for(bucket);
-  out.append(scheme).append("://");
-  if (virtual_host) out.append(bucket).push_back('.');
-  out.append(host);
-  if (port != 0) append_port(out, port);
-  out.push_back('/');
-  if (!virtual_host) {
-    append_uri_encoded(out, bucket, /*encode_slash=*/true);
-    if (!key.empty()) out.push_back('/');
+  char port_digits[8];
+  const std::string_view port_text(
+      port_digits,
+      port == 0 ? 0 : std::to_chars(port_digits, port_digits + 8, port).ptr - port_digits);
+  // scheme :// [bucket .] host [: port] / [bucket /] key, bucket and key encoded.
+  StringWriter url(out, scheme.size() + 3 + host.size() + 1 + port_text.size() + 1 +
+                            3 * bucket.size() + 1 + 3 * key.size());
+  url.put(scheme);
+  url.put("://");
+  if (virtual_host) {
+    url.put(bucket);
+    url.put('.');
   }
-  append_uri_encoded(out, key, /*encode_slash=*/false);
+  url.put(host);
+  if (port != 0) {
+    url.put(':');
+    url.put(port_text);
+  }
+  url.put('/');
+  if (!virtual_host) {
+    url.put_uri_encoded(bucket, /*encode_slash=*/true);
+    if (!key.empty()) url.put('/');
+  }
+  url.put_uri_encoded(key, /*encode_slash=*/false);
 }
 
 }  // namespace upgate::sigv4

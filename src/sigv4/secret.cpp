@@ -19,6 +19,15 @@ void wipe(std::string& s) {
 
 }  // namespace
 
+SecretKey::SecretKey(std::string secret)
+    : secret_(std::move(secret)), fingerprint_(sha256(secret_)) {}
+
+SecretKey::SecretKey(SecretKey&& other) noexcept
+    : secret_(std::move(other.secret_)), fingerprint_(other.fingerprint_) {
+  wipe(other.secret_);
+  other.fingerprint_ = {};
+}
+
 SecretKey::~SecretKey() {
   wipe(secret_);
 }
@@ -27,6 +36,7 @@ SecretKey& SecretKey::operator=(const SecretKey& other) {
   if (this != &other) {
     wipe(secret_);
     secret_ = other.secret_;
+    fingerprint_ = other.fingerprint_;
   }
   return *this;
 }
@@ -35,7 +45,9 @@ SecretKey& SecretKey::operator=(SecretKey&& other) noexcept {
   if (this != &other) {
     wipe(secret_);
     secret_ = std::move(other.secret_);
+    fingerprint_ = other.fingerprint_;
     wipe(other.secret_);
+    other.fingerprint_ = {};
   }
   return *this;
 }

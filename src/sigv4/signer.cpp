@@ -1,10 +1,14 @@
-// Header signing and generic query signing of any request, any service.
+// Header signing and generic query signing of any request, any service: the
+// request's canonical form (canonical_request.hpp), then the steps of
+// signature_v4.hpp, with every intermediate kept for the trace.
 #include "upgate/sigv4/signer.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "upgate/sigv4/canonical_request.hpp"
 #include "upgate/sigv4/crypto.hpp"
+#include "upgate/sigv4/signature_v4.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::sigv4 {
@@ -12,15 +16,10 @@ namespace upgate::sigv4 {
 namespace {
 
 std::optional<SignError> check_params(const SigningParams& params) {
-  if (params.credentials == nullptr || !params.credentials->valid()) {
+  if (params.credentials == nullptr) {
     return SignError{"credentials missing: an access key id and a secret key are required"};
   }
-  if (!is_valid_access_key_id(params.credentials->access_key_id)) {
-    return SignError{"access key id holds characters a credential cannot carry"};
-  }
-  if (!is_valid_scope_part(params.region)) return SignError{"region missing or malformed"};
-  if (!is_valid_scope_part(params.service)) return SignError{"service missing or malformed"};
-  return std::nullopt;
+  return check_credentials(*params.credentials, params.region, params.service);
 }
 
 std::string_view error_text(CanonicalRequestError e) {
@@ -35,31 +34,39 @@ struct Scope {
 };
 
 Scope make_scope(const SigningParams& params) {
-  const auto date = format_scope_date(params.time);
-  return {format_amz_date(params.time),
-          CredentialScope{std::string(view(date)), std::string(params.region),
-                          std::string(params.service)}
-              .to_string()};
+  Scope out{format_amz_date(params.time), {}};
+  append_credential_scope(out.scope, view(format_scope_date(params.time)), params.region,
+                          params.service);
+  return out;
 }
 
-std::shared_ptr<const SigningKey> key_for(const SigningParams& params) {
+// Steps 2 to 4 over a canonical request's text, each result kept.
+SignatureTrace sign_canonical_request(std::string canonical_request, const Scope& scope,
+                                      const SigningParams& params) {
+  SignatureTrace trace;
+  trace.canonical_request = std::move(canonical_request);
+  trace.string_to_sign =
+      string_to_sign(view(scope.amz_date), scope.scope, sha256(trace.canonical_request));
   SigningKeyCache& cache = params.cache ? *params.cache : SigningKeyCache::global();
-  const auto date = format_scope_date(params.time);
-  return cache.get(params.credentials->secret_access_key, view(date), params.region,
-                   params.service);
+  const auto key = cache.get(params.credentials->secret_access_key,
+                             view(format_scope_date(params.time)), params.region, params.service);
+  trace.signature = key->sign(trace.string_to_sign);
+  return trace;
 }
 
 }  // namespace
 
-std::string string_to_sign(std::string_view amz_date, std::string_view scope,
-                           std::string_view canonical_request) {
-  std::string out;
-  out.reserve(kAlgorithm.size() + amz_date.size() + scope.size() + 64 + 3);
-  out.append(kAlgorithm).push_back('\n');
-  out.append(amz_date).push_back('\n');
-  out.append(scope).push_back('\n');
-  append_hex(out, sha256(canonical_request));
-  return out;
+std::optional<SignError> check_credentials(const Credentials& credentials, std::string_view region,
+                                           std::string_view service) {
+  if (!credentials.valid()) {
+    return SignError{"credentials missing: an access key id and a secret key are required"};
+  }
+  if (!is_valid_access_key_id(credentials.access_key_id)) {
+    return SignError{"access key id holds characters a credential cannot carry"};
+  }
+  if (!is_valid_scope_part(region)) return SignError{"region missing or malformed"};
+  if (!is_valid_scope_part(service)) return SignError{"service missing or malformed"};
+  return std::nullopt;
 }
 
 Expected<SignedHeaders, SignError> sign_headers(const RequestView& request,
@@ -89,24 +96,24 @@ Expected<SignedHeaders, SignError> sign_headers(const RequestView& request,
   if (options.add_content_sha256_header) headers.push_back({"x-amz-content-sha256", payload_hash});
 
   const RequestView signing_view{request.method, request.target, headers};
-  auto canonical = build_canonical_request(signing_view, {}, payload_hash, params.uri);
+  const auto canonical = canonicalize_request(signing_view, {}, params.uri);
   if (!canonical) return Unexpected(SignError{std::string(error_text(canonical.error()))});
 
   SignedHeaders result;
-  result.trace.canonical_request = std::move(canonical->text);
-  result.trace.string_to_sign =
-      string_to_sign(view(scope.amz_date), scope.scope, result.trace.canonical_request);
-  result.trace.signature = key_for(params)->sign(result.trace.string_to_sign);
+  result.trace =
+      sign_canonical_request(canonical_request(canonical->parts(payload_hash)), scope, params);
+  std::string signed_headers;
+  append_signed_headers(signed_headers, canonical->headers);
 
   std::string authorization;
-  authorization.reserve(160 + canonical->signed_headers.size());
+  authorization.reserve(160 + signed_headers.size());
   authorization.append(kAlgorithm)
       .append(" Credential=")
       .append(creds.access_key_id)
       .append("/")
       .append(scope.scope)
       .append(", SignedHeaders=")
-      .append(canonical->signed_headers)
+      .append(signed_headers)
       .append(", Signature=")
       .append(result.trace.signature);
 
@@ -141,20 +148,12 @@ Expected<SignedQuery, SignError> sign_query(const RequestView& request,
     }
   }
 
-  std::vector<std::string_view> names;
-  for (const auto& h : request.headers) names.push_back(h.name);
-  // Canonical form of the signed header list, as it will appear in the query.
+  // Every header is signed: the list goes into the query before the request is
+  // canonicalised with it.
+  const auto as_given = canonicalize_request(request, {}, params.uri);
+  if (!as_given) return Unexpected(SignError{std::string(error_text(as_given.error()))});
   std::string signed_headers;
-  {
-    std::vector<std::string> lowered;
-    for (auto n : names) lowered.push_back(text::lower(n));
-    std::sort(lowered.begin(), lowered.end());
-    lowered.erase(std::unique(lowered.begin(), lowered.end()), lowered.end());
-    for (const auto& l : lowered) {
-      if (!signed_headers.empty()) signed_headers.push_back(';');
-      signed_headers.append(l);
-    }
-  }
+  append_signed_headers(signed_headers, as_given->headers);
   if (signed_headers.empty())
     return Unexpected(SignError{"a presigned request signs at least host"});
 
@@ -165,7 +164,9 @@ Expected<SignedQuery, SignError> sign_query(const RequestView& request,
   auth_query.append("%2F");
   append_uri_encoded(auth_query, scope.scope, true);
   auth_query.append("&X-Amz-Date=").append(view(scope.amz_date));
-  auth_query.append("&X-Amz-Expires=").append(std::to_string(expires.count()));
+  char seconds[24];
+  auth_query.append("&X-Amz-Expires=")
+      .append(seconds, std::to_chars(seconds, seconds + sizeof seconds, expires.count()).ptr);
   auth_query.append("&X-Amz-SignedHeaders=");
   append_uri_encoded(auth_query, signed_headers, true);
   if (!creds.session_token.empty()) {
@@ -177,14 +178,12 @@ Expected<SignedQuery, SignError> sign_query(const RequestView& request,
   target.push_back(question == std::string_view::npos ? '?' : '&');
   target.append(auth_query);
   const RequestView signing_view{request.method, target, request.headers};
-  auto canonical = build_canonical_request(signing_view, {}, payload_hash, params.uri);
+  const auto canonical = canonicalize_request(signing_view, {}, params.uri);
   if (!canonical) return Unexpected(SignError{std::string(error_text(canonical.error()))});
 
   SignedQuery result;
-  result.trace.canonical_request = std::move(canonical->text);
-  result.trace.string_to_sign =
-      string_to_sign(view(scope.amz_date), scope.scope, result.trace.canonical_request);
-  result.trace.signature = key_for(params)->sign(result.trace.string_to_sign);
+  result.trace =
+      sign_canonical_request(canonical_request(canonical->parts(payload_hash)), scope, params);
   result.query = std::move(auth_query);
   result.query.append("&X-Amz-Signature=").append(result.trace.signature);
   return result;

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "string_writer.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::sigv4 {
@@ -46,19 +47,7 @@ std::string normalize_path(std::string_view path) {
 }  // namespace
 
 void append_uri_encoded(std::string& out, std::string_view bytes, bool encode_slash) {
-  // Runs of bytes that stay are copied at once: keys are mostly such runs, and
-  // this sits on the presign hot path.
-  const char* p = bytes.data();
-  const char* const end = p + bytes.size();
-  while (p < end) {
-    const char* run = p;
-    while (p < end && stays_unencoded(*p, encode_slash)) ++p;
-    if (p > run) out.append(run, static_cast<std::size_t>(p - run));
-    if (p == end) break;
-    const auto c = static_cast<unsigned char>(*p++);
-    const char escaped[3] = {'%', text::kHexUpper[c >> 4], text::kHexUpper[c & 0x0f]};
-    out.append(escaped, 3);
-  }
+  StringWriter(out, 3 * bytes.size()).put_uri_encoded(bytes, encode_slash);
 }
 
 std::string uri_encode(std::string_view bytes, bool encode_slash) {

@@ -10,6 +10,7 @@
 #include "upgate/http_token.hpp"
 #include "upgate/sigv4/canonical_request.hpp"
 #include "upgate/sigv4/crypto.hpp"
+#include "upgate/sigv4/signature_v4.hpp"
 #include "upgate/sigv4/signer.hpp"
 #include "upgate/text.hpp"
 
@@ -483,25 +484,26 @@ Expected<VerifiedAuth, AuthError> verify(const RequestView& request, const Verif
   auto key =
       keys.get(creds->secret_access_key, auth.scope.date, auth.scope.region, auth.scope.service);
 
-  // Signature.
-  std::vector<std::string_view> names(auth.signed_headers.begin(), auth.signed_headers.end());
-  auto canonical = build_canonical_request(request, names, auth.payload_hash, policy.uri,
-                                           header ? std::string_view() : "X-Amz-Signature");
+  // Signature: the steps of signature_v4.hpp over the request as received.
+  const std::vector<std::string_view> names(auth.signed_headers.begin(), auth.signed_headers.end());
+  const auto canonical = canonicalize_request(request, names, policy.uri,
+                                              header ? std::string_view() : "X-Amz-Signature");
   if (!canonical) {
     return refuse(AuthErrorCode::kInvalidArgument,
                   canonical.error() == CanonicalRequestError::kMalformedPath
                       ? "The request path holds a malformed percent escape"
                       : "The query string holds a malformed percent escape");
   }
-  const std::string scope = auth.scope.to_string();
-  std::string sts = string_to_sign(auth.amz_date, scope, canonical->text);
+  const CanonicalRequestParts parts = canonical->parts(auth.payload_hash);
+  std::string sts =
+      string_to_sign(auth.amz_date, auth.scope.to_string(), canonical_request_hash(parts));
   const std::string computed = key->sign(sts);
   if (!constant_time_equal(computed, auth.signature)) {
     AuthError e;
     e.code = AuthErrorCode::kSignatureDoesNotMatch;
     e.message = std::string(kSignatureMismatch);
     e.access_key_id = auth.access_key_id;
-    e.canonical_request = std::move(canonical->text);
+    e.canonical_request = canonical_request(parts);
     e.string_to_sign = std::move(sts);
     e.signature_provided = auth.signature;
     return Unexpected(std::move(e));

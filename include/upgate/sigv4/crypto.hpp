@@ -47,6 +47,12 @@ class HmacKey {
 
   Sha256Digest mac(std::string_view message) const;
 
+  // For many messages that begin with the same 64-byte block: the inner hash's
+  // state after that block, from which mac_after() finishes each message
+  // (mac_after(inner_after(m[0..64]), m[64..]) == mac(m)).
+  Sha256::State inner_after(std::string_view first_block) const;
+  Sha256Digest mac_after(const Sha256::State& inner, std::string_view rest) const;
+
  private:
   Sha256::State inner_;
   Sha256::State outer_;

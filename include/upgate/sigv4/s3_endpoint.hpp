@@ -27,6 +27,10 @@ struct S3Endpoint {
 
   std::string host_header() const;  // host[:port], port only when not the default
 
+  // An http or https scheme and a host, as parse() guarantees: presigners check
+  // it for endpoints built by hand.
+  bool usable() const { return (scheme == "http" || scheme == "https") && !host.empty(); }
+
   // Whether requests for `bucket` go to BUCKET.host (virtual-hosted style) rather than
   // host/BUCKET: only when path_style is off, the bucket can be a DNS label, it holds no '.'
   // under https (the wildcard certificate covers one label) and the host is not an IP

@@ -9,14 +9,16 @@
 #include <string>
 #include <string_view>
 
+#include "upgate/sigv4/crypto.hpp"
+
 namespace upgate::sigv4 {
 
 class SecretKey {
  public:
   SecretKey() = default;
-  explicit SecretKey(std::string secret) : secret_(std::move(secret)) {}
+  explicit SecretKey(std::string secret);
   SecretKey(const SecretKey&) = default;
-  SecretKey(SecretKey&&) noexcept = default;
+  SecretKey(SecretKey&& other) noexcept;  // leaves `other` empty
   // Assignments wipe the value they replace before taking the new one.
   SecretKey& operator=(const SecretKey& other);
   SecretKey& operator=(SecretKey&& other) noexcept;
@@ -26,10 +28,16 @@ class SecretKey {
   std::string_view reveal() const { return secret_; }
   static constexpr std::string_view redacted() { return "<redacted>"; }
 
+  // SHA-256 of the secret, computed once when it is set: what names the secret in
+  // SigningKeyCache, which never holds the secret itself (a hash of a
+  // high-entropy key reveals nothing usable). All zero for a default-made key.
+  const Sha256Digest& fingerprint() const { return fingerprint_; }
+
   friend bool operator==(const SecretKey& a, const SecretKey& b);
 
  private:
   std::string secret_;
+  Sha256Digest fingerprint_{};
 };
 
 }  // namespace upgate::sigv4

@@ -1,13 +1,13 @@
-// Signing a request: the string to sign, header signing (the Authorization
-// header) and generic query signing (a presigned request for any service).
-//
-//   string to sign = "AWS4-HMAC-SHA256" \n X-Amz-Date \n scope \n hex(SHA256(canonical request))
+// Signing a request: header signing (the Authorization header) and generic
+// query signing (a presigned request for any service), by the steps of
+// signature_v4.hpp.
 //
 // These take any RequestView and any service, which is what the official test
 // suites exercise. For S3 objects, presign.hpp builds URLs from bucket and key.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,12 +16,12 @@
 #include "upgate/sigv4/amz_time.hpp"
 #include "upgate/sigv4/credentials.hpp"
 #include "upgate/sigv4/request.hpp"
+#include "upgate/sigv4/signature_v4.hpp"
 #include "upgate/sigv4/signing_key.hpp"
 #include "upgate/sigv4/uri_encoding.hpp"
 
 namespace upgate::sigv4 {
 
-inline constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 inline constexpr std::string_view kStreamingPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 inline constexpr std::string_view kStreamingPayloadTrailer =
@@ -29,9 +29,6 @@ inline constexpr std::string_view kStreamingPayloadTrailer =
 inline constexpr std::string_view kStreamingUnsignedPayloadTrailer =
     "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 inline constexpr std::chrono::seconds kMaxPresignExpiry{604800};  // 7 days
-
-std::string string_to_sign(std::string_view amz_date, std::string_view scope,
-                           std::string_view canonical_request);
 
 struct SigningParams {
   const Credentials* credentials = nullptr;
@@ -67,6 +64,11 @@ struct SignedHeaders {
 struct SignError {
   std::string message;  // says what input was wrong; never holds a secret
 };
+
+// What every signer checks first: an access key id and a secret, and an access
+// key id, region and service that a credential scope can carry.
+std::optional<SignError> check_credentials(const Credentials& credentials, std::string_view region,
+                                           std::string_view service = "s3");
 
 // Signs every header of `request` plus the ones it adds.
 Expected<SignedHeaders, SignError> sign_headers(const RequestView& request,

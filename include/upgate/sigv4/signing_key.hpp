@@ -4,7 +4,7 @@
 // A key is valid for one secret, day, region and service, so a server signing
 // all day derives it four HMACs once and reuses it: SigningKeyCache holds the
 // derived keys, thread-safe, keyed by (secret, date, region, service). The cache
-// stores a hash of the secret, never the secret.
+// stores the secret's fingerprint (a hash), never the secret.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +38,10 @@ struct CredentialScope {
   std::string to_string() const;  // date/region/service/aws4_request
 };
 
+// Appends date/region/service/aws4_request.
+void append_credential_scope(std::string& out, std::string_view date, std::string_view region,
+                             std::string_view service);
+
 class SigningKey {
  public:
   SigningKey(const SecretKey& secret, std::string_view date, std::string_view region,
@@ -51,6 +55,7 @@ class SigningKey {
 
  private:
   HmacKey key_;
+  std::uint64_t id_;  // never reused in the process: names this key in per-thread memos
 };
 
 class SigningKeyCache {
