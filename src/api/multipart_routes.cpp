@@ -164,8 +164,8 @@ awaitable<Expected<std::vector<s3client::UploadedPart>, s3client::ClientError>> 
     Exchange& ex, const UploadService& service, const UploadClaims& claims) {
   std::optional<Expected<std::vector<s3client::UploadedPart>, s3client::ClientError>> parts;
   co_await ex.run_blocking([&] {
-    parts.emplace(s3client::list_parts(store_client(service), service.target().bucket,
-                                       claims.key, claims.upload_id));
+    parts.emplace(s3client::list_parts(store_client(service), service.target().bucket, claims.key,
+                                       claims.upload_id));
   });
   co_return std::move(*parts);
 }
@@ -175,8 +175,8 @@ awaitable<Expected<void, s3client::ClientError>> abort_stored_upload(Exchange& e
                                                                      const UploadClaims& claims) {
   std::optional<Expected<void, s3client::ClientError>> aborted;
   co_await ex.run_blocking([&] {
-    aborted.emplace(s3client::abort_multipart_upload(
-        store_client(service), service.target().bucket, claims.key, claims.upload_id));
+    aborted.emplace(s3client::abort_multipart_upload(store_client(service), service.target().bucket,
+                                                     claims.key, claims.upload_id));
   });
   co_return std::move(*aborted);
 }
