@@ -269,7 +269,7 @@ struct ApiServer::State {
     };
     add_multipart_routes(router, pipeline, options.upload_tokens, preflight_for, verifier);
     add_completion_routes(router, pipeline, options.upload_tokens, verifier, preflight_for);
-    add_uppy_routes(router, pipeline, options.upload_tokens, preflight_for);
+    add_uppy_routes(router, pipeline, options.upload_tokens, preflight_for, verifier);
     router.exact(
         Method::get, "/healthz",
         [](Exchange& ex) -> awaitable<void> {

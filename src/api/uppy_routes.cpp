@@ -2,13 +2,17 @@
 // pool, answer in Companion's shapes.
 #include "upgate/api/uppy_routes.hpp"
 
+#include <boost/json/parse.hpp>
+
 #include <optional>
 
 #include "json_writer.hpp"
 #include "upgate/api/multipart_service.hpp"
 #include "upgate/api/session_token.hpp"
+#include "upgate/api/upload_verifier.hpp"
 #include "upgate/api/uppy_service.hpp"
 #include "upgate/s3client/multipart_upload.hpp"
+#include "upgate/s3client/object_calls.hpp"
 #include "upgate/sigv4/presign.hpp"
 #include "upgate/sigv4/uri_encoding.hpp"
 
@@ -94,8 +98,9 @@ Expected<Target, ApiReply> parse_target(Method method, std::string_view rest) {
 
 class UppyRoutes {
  public:
-  UppyRoutes(const RequestPipeline& pipeline, std::shared_ptr<const UploadTokenSigner> tokens)
-      : pipeline_(pipeline), tokens_(std::move(tokens)) {}
+  UppyRoutes(const RequestPipeline& pipeline, std::shared_ptr<const UploadTokenSigner> tokens,
+             std::shared_ptr<const UploadVerifier> verifier)
+      : pipeline_(pipeline), tokens_(std::move(tokens)), verifier_(std::move(verifier)) {}
 
   // /s3/... (`via_session` false) or /v1/sessions/{token}/s3/... (true).
   awaitable<void> serve(Exchange& ex, bool via_session) const {
@@ -348,8 +353,10 @@ class UppyRoutes {
       }
       case Step::complete: {
         const std::uint64_t max_size = UppyService::max_size(*profile, *call.caller);
-        co_await ex.run_blocking(
-            [&] { reply = complete(service, multipart, uppy, *claims, named, max_size); });
+        co_await ex.run_blocking([&] {
+          reply = complete(service, multipart, uppy, *claims, named, max_size);
+          if (reply.status == 200 && verifier_) reply = verify(service, *claims, *profile, reply);
+        });
         break;
       }
       case Step::abort: {
@@ -388,6 +395,42 @@ class UppyRoutes {
     return done ? uppy.completed(claims, *done) : MultipartService::storage_failure(done.error());
   }
 
+  // Blocking: the completion's verification (upload_verifier.hpp) of the object Uppy just
+  // completed. Uppy declares no size, so the stored size stands for it; the type, the bytes
+  // (libmagic, under the profile's verify_content) and the event are as for
+  // POST /v1/multipart/complete. `completed` is the answer when the object passes; a
+  // refusal is answered in Companion's shape with the verdict's reason (422
+  // content_mismatch), after the object was quarantined or deleted.
+  ApiReply verify(const UploadService& service, const UploadClaims& claims,
+                  const UploadProfile& profile, ApiReply completed) const {
+    UploadClaims declared = claims;
+    if (declared.size == 0) {
+      auto head = s3client::head_object(store_client(service), service.target().bucket, claims.key);
+      if (!head) return MultipartService::storage_failure(head.error());
+      declared.size = head->size;
+    }
+    ApiReply verified = verifier_->verify(service, declared, profile);
+    if (verified.status == 200) return completed;
+    ApiError error = make_error(verified.error.value_or(ErrorCode::internal_error),
+                                "the uploaded object was refused");
+    boost::system::error_code ignored;
+    const auto body = boost::json::parse(verified.body, ignored);
+    if (const auto* object = body.if_object()) {
+      if (const auto* e = object->if_contains("error"); e && e->is_object()) {
+        if (const auto* m = e->as_object().if_contains("message"); m && m->is_string()) {
+          error.message = std::string(m->as_string());
+        }
+        if (const auto* r = e->as_object().if_contains("reason"); r && r->is_string()) {
+          error.reason = std::string(r->as_string());
+        }
+      }
+    }
+    ApiReply reply = UploadService::error_reply(ErrorStyle::companion, std::move(error));
+    reply.status = verified.status;
+    reply.internal_detail = std::move(verified.internal_detail);
+    return reply;
+  }
+
   // The JSON body, or nullopt after the refusal was answered (in the call's error style)
   // or the connection is gone.
   awaitable<std::optional<std::string>> read_body(Exchange& ex, const ApiCall& call,
@@ -419,6 +462,7 @@ class UppyRoutes {
 
   const RequestPipeline& pipeline_;
   std::shared_ptr<const UploadTokenSigner> tokens_;
+  std::shared_ptr<const UploadVerifier> verifier_;  // null: completions are not verified
 };
 
 }  // namespace
@@ -433,8 +477,10 @@ std::string_view loggable_path(std::string_view path, std::string& storage) {
 }
 
 void add_uppy_routes(http::Router& router, const RequestPipeline& pipeline,
-                     std::shared_ptr<const UploadTokenSigner> tokens, PreflightHandler preflight) {
-  auto routes = std::make_shared<const UppyRoutes>(pipeline, std::move(tokens));
+                     std::shared_ptr<const UploadTokenSigner> tokens, PreflightHandler preflight,
+                     std::shared_ptr<const UploadVerifier> verifier) {
+  auto routes =
+      std::make_shared<const UppyRoutes>(pipeline, std::move(tokens), std::move(verifier));
   const std::string sessions(kSessionsPath);
   router.exact(
       Method::post, sessions, [routes](Exchange& ex) { return routes->mint_session(ex); },

@@ -41,7 +41,9 @@ std::string_view loggable_path(std::string_view path, std::string& storage);
 
 // Adds the routes and their preflights to `router`. `pipeline`, `tokens` and `preflight`
 // must outlive the router's handlers.
+// `verifier` null: a completed upload is not verified (upload_verifier.hpp).
 void add_uppy_routes(http::Router& router, const RequestPipeline& pipeline,
-                     std::shared_ptr<const UploadTokenSigner> tokens, PreflightHandler preflight);
+                     std::shared_ptr<const UploadTokenSigner> tokens, PreflightHandler preflight,
+                     std::shared_ptr<const UploadVerifier> verifier);
 
 }  // namespace upgate::api
