@@ -228,8 +228,12 @@ TEST_F(CredentialProcessRun, StopRequestKillsIt) {
   const auto slow = script("stop.sh", "echo $$ > \"$0.pid\"; exec sleep 30\n");
   std::stop_source stop;
   std::thread stopper([&] {
-    // Stop once the script has started (its pid file exists).
-    for (int i = 0; i < 2000 && !std::ifstream(slow + ".pid"); ++i) {
+    // Stop once the script has started and written its pid: the shell creates the file
+    // before `echo` fills it, and a stop between the two left an empty file (flaky under
+    // load).
+    for (int i = 0; i < 6000; ++i) {
+      pid_t written = 0;
+      if (std::ifstream(slow + ".pid") >> written && written > 0) break;
       std::this_thread::sleep_for(milliseconds(5));
     }
     stop.request_stop();
