@@ -3,6 +3,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -28,6 +29,14 @@ struct EndpointSlot {
   std::chrono::milliseconds lease{};
   std::deque<ClaimedDelivery> ready;  // guarded by State::mutex, as is `active`
   std::size_t active = 0;
+
+  // figures(): counted by the workers, and the backlog as the dispatcher last read it.
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> queued{0};
+  std::atomic<std::uint64_t> dead{0};
+  std::atomic<std::int64_t> oldest_queued_ms{kNoneQueued};
+  static constexpr std::int64_t kNoneQueued = std::numeric_limits<std::int64_t>::min();
 
   std::size_t claimed() const { return ready.size() + active; }
   std::size_t wanted() const { return endpoint.max_in_flight * 2; }
@@ -80,11 +89,36 @@ struct Deliverer::State {
     return options.clock ? options.clock() : std::chrono::system_clock::now();
   }
 
+  // The outbox's backlog into the slots' atomics; on a failing outbox the last figures stay.
+  void refresh_backlog() {
+    auto backlogs = outbox.backlogs();
+    if (!backlogs) return;
+    for (auto& slot : slots) {
+      EndpointBacklog found;
+      for (EndpointBacklog& b : *backlogs) {
+        if (b.endpoint == slot->endpoint.name) found = std::move(b);
+      }
+      slot->queued.store(found.queued, std::memory_order_relaxed);
+      slot->dead.store(found.dead, std::memory_order_relaxed);
+      slot->oldest_queued_ms.store(found.oldest_queued
+                                       ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             found.oldest_queued->time_since_epoch())
+                                             .count()
+                                       : EndpointSlot::kNoneQueued,
+                                   std::memory_order_relaxed);
+    }
+  }
+
   void dispatch_loop() {
     auto next_prune = SteadyClock::now() + options.prune_interval;
+    auto next_refresh = SteadyClock::now();
     while (true) {
       const std::uint64_t seen = outbox.work_generation();
-      auto wake_at = SteadyClock::now() + options.poll_interval;
+      if (SteadyClock::now() >= next_refresh) {
+        refresh_backlog();
+        next_refresh = SteadyClock::now() + options.backlog_refresh;
+      }
+      auto wake_at = std::min(SteadyClock::now() + options.poll_interval, next_refresh);
       for (auto& slot_ptr : slots) {
         EndpointSlot& slot = *slot_ptr;
         std::size_t room = 0;
@@ -161,10 +195,12 @@ struct Deliverer::State {
     finish(job);
     if (answer && answer->status >= 200 && answer->status < 300) {
       ++delivered;
+      job.slot->delivered.fetch_add(1, std::memory_order_relaxed);
       outbox.record_success(job.delivery, static_cast<int>(answer->status));
       return;
     }
     ++failed;
+    job.slot->failed.fetch_add(1, std::memory_order_relaxed);
     DeliveryFailure failure;
     if (answer) {
       failure.http_status = static_cast<int>(answer->status);
@@ -283,6 +319,27 @@ void Deliverer::stop(std::chrono::milliseconds grace) {
 
 DelivererStats Deliverer::stats() const {
   return DelivererStats{state_->attempts.load(), state_->delivered.load(), state_->failed.load()};
+}
+
+std::vector<EndpointFigures> Deliverer::figures() const {
+  std::vector<EndpointFigures> out;
+  out.reserve(state_->slots.size());
+  for (const auto& slot : state_->slots) {
+    EndpointFigures f;
+    f.endpoint = slot->endpoint.name;
+    f.delivered = slot->delivered.load(std::memory_order_relaxed);
+    f.failed = slot->failed.load(std::memory_order_relaxed);
+    f.queued = slot->queued.load(std::memory_order_relaxed);
+    f.dead = slot->dead.load(std::memory_order_relaxed);
+    const std::int64_t oldest = slot->oldest_queued_ms.load(std::memory_order_relaxed);
+    if (oldest != EndpointSlot::kNoneQueued) {
+      f.oldest_queued = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::milliseconds(oldest)));
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
 }
 
 }  // namespace upgate::events

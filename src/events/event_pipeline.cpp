@@ -33,8 +33,8 @@ void EventPipeline::publish_async(const Event& event,
 }
 
 void EventPipeline::stop(std::chrono::milliseconds grace) {
+  // Stopped, not destroyed: figures() stays valid; the destructor frees it before the outbox.
   if (deliverer_) deliverer_->stop(grace);
-  deliverer_.reset();
 }
 
 }  // namespace upgate::events

@@ -758,6 +758,49 @@ Expected<OutboxMetrics, OutboxError> Outbox::metrics() {
   }
 }
 
+Expected<std::vector<EndpointBacklog>, OutboxError> Outbox::backlogs() {
+  std::lock_guard lock(state_->reader_mutex);
+  try {
+    SqliteConnection& db = *state_->reader;
+    db.exec("BEGIN");  // one snapshot for every figure
+    std::vector<EndpointBacklog> out;
+    auto entry = [&out](std::string name) -> EndpointBacklog& {
+      for (EndpointBacklog& b : out) {
+        if (b.endpoint == name) return b;
+      }
+      out.push_back(EndpointBacklog{std::move(name), 0, 0, std::nullopt});
+      return out.back();
+    };
+    {
+      // deliveries_order covers this: no delivered row is read.
+      auto q = db.prepare(
+          "SELECT endpoint, COUNT(*), MIN(event_seq) FROM deliveries WHERE state IN (0, 1) "
+          "GROUP BY endpoint");
+      std::vector<std::pair<std::size_t, std::int64_t>> oldest;
+      while (q.step()) {
+        EndpointBacklog& b = entry(q.text(0));
+        b.queued = static_cast<std::uint64_t>(q.int64(1));
+        oldest.emplace_back(static_cast<std::size_t>(&b - out.data()), q.int64(2));
+      }
+      for (const auto& [index, seq] : oldest) {
+        auto created = db.prepare("SELECT created_ms FROM events WHERE seq = ?1");
+        created.bind(1, seq);
+        if (created.step()) out[index].oldest_queued = from_ms(created.int64(0));
+      }
+    }
+    {
+      auto q =
+          db.prepare("SELECT endpoint, COUNT(*) FROM deliveries WHERE state = 3 GROUP BY endpoint");
+      while (q.step()) entry(q.text(0)).dead = static_cast<std::uint64_t>(q.int64(1));
+    }
+    db.exec("COMMIT");
+    return out;
+  } catch (const DbError& e) {
+    State::rollback(*state_->reader);
+    return Unexpected(storage_error(e.what()));
+  }
+}
+
 Expected<std::size_t, OutboxError> Outbox::prune(std::size_t max_rows) {
   const std::int64_t retention = state_->options.delivered_retention.count();
   return state_->submit_and_wait<std::size_t>(

@@ -25,12 +25,18 @@
 //   then cancels them (their leases stay; the next owner's open clears them) and returns
 //   after everything is recorded in the outbox. The destructor calls stop(0).
 // - Delivered rows past retention are pruned in the background every prune_interval.
+// - figures() (per endpoint, for GET /metrics) never touches SQLite and takes no lock: the
+//   workers count deliveries and failed attempts in atomics as they report them, and the
+//   dispatcher thread reads the outbox's backlog (Outbox::backlogs) every backlog_refresh
+//   into atomics. So queued, dead and the oldest queued event are up to backlog_refresh
+//   old (they include what another process changed, such as `upgate webhooks replay`).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +49,7 @@ struct DelivererOptions {
   std::size_t workers = 8;
   std::chrono::milliseconds poll_interval{1000};  // finds rows replayed by another process
   std::chrono::milliseconds prune_interval{60'000};
+  std::chrono::milliseconds backlog_refresh{1000};  // how stale figures()'s backlog may be
   std::string ca_file;  // PEM bundle for https endpoints; empty: the system's
   // Reuse one connection per worker (keep-alive). false: one connection per request, through
   // s3client::perform(); kept for the benchmark's comparison.
@@ -56,6 +63,18 @@ struct DelivererStats {
   std::uint64_t failed = 0;
 };
 
+// One endpoint's figures. delivered and failed count since this deliverer started (2xx
+// answers; failed attempts: any other answer, a timeout, no connection); the rest is the
+// outbox's backlog as of the last refresh.
+struct EndpointFigures {
+  std::string endpoint;
+  std::uint64_t delivered = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t queued = 0;
+  std::uint64_t dead = 0;
+  std::optional<std::chrono::system_clock::time_point> oldest_queued;
+};
+
 class Deliverer {
  public:
   // `outbox` must outlive the deliverer. Starts its threads.
@@ -66,6 +85,8 @@ class Deliverer {
 
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(0));
   DelivererStats stats() const;
+  // In the order the endpoints were given. Lock-free: safe on an I/O thread.
+  std::vector<EndpointFigures> figures() const;
 
   struct State;
 

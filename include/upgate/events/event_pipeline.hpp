@@ -50,6 +50,9 @@ class EventPipeline {
 
   Outbox& outbox() { return *outbox_; }
   const std::vector<WebhookEndpoint>& endpoints() const { return endpoints_; }
+  // The deliverer's per-endpoint figures (Deliverer::figures): lock-free, no disk; after
+  // stop(), the last ones.
+  std::vector<EndpointFigures> figures() const { return deliverer_->figures(); }
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(0));
 
  private:

@@ -152,6 +152,15 @@ struct OutboxMetrics {
   std::optional<std::chrono::milliseconds> oldest_undelivered_age;
 };
 
+// One endpoint's share of the outbox, for the deliverer's gauges (Deliverer::figures()).
+struct EndpointBacklog {
+  std::string endpoint;
+  std::uint64_t queued = 0;  // undelivered: pending (retrying included) or waiting
+  std::uint64_t dead = 0;    // dead letters kept
+  // When the event of the oldest undelivered delivery was recorded; nullopt if none.
+  std::optional<std::chrono::system_clock::time_point> oldest_queued;
+};
+
 class Outbox {
  public:
   static Expected<std::unique_ptr<Outbox>, OutboxError> open(OutboxOptions options);
@@ -187,6 +196,10 @@ class Outbox {
   Expected<std::size_t, OutboxError> replay(std::string_view event_id,
                                             const std::optional<std::string>& endpoint = {});
   Expected<OutboxMetrics, OutboxError> metrics();
+  // Every endpoint with undelivered or dead deliveries, by name, from one read snapshot.
+  // Reads the undelivered and dead rows' indexes (not the delivered ones): cost grows with
+  // the backlog, not with the history. Blocks on disk: never call it on an I/O thread.
+  Expected<std::vector<EndpointBacklog>, OutboxError> backlogs();
   // Deletes what retention allows, at most `max_rows` deliveries per call; returns how many.
   Expected<std::size_t, OutboxError> prune(std::size_t max_rows = 10'000);
 

@@ -124,6 +124,14 @@ TEST_F(WebhookDelivery, EveryTypeArrivesSignedAndVerifiedByStandardWebhooks) {
   EXPECT_EQ(types[ids[1]], "upload.rejected");
   EXPECT_EQ(types[ids[2]], "object.deleted");
   ASSERT_TRUE(eventually([&] { return outbox->metrics()->delivered_total == 3; }));
+  // The figures /metrics shows: counted as the workers report, the backlog refreshed.
+  ASSERT_TRUE(eventually([&] { return deliverer->figures()[0].queued == 0; }));
+  const EndpointFigures figures = deliverer->figures()[0];
+  EXPECT_EQ(figures.endpoint, "app");
+  EXPECT_EQ(figures.delivered, 3u);
+  EXPECT_EQ(figures.failed, 0u);
+  EXPECT_EQ(figures.dead, 0u);
+  EXPECT_FALSE(figures.oldest_queued);
   deliverer->stop();
   EXPECT_EQ(outbox->metrics()->queued, 0u);
 }
@@ -156,6 +164,12 @@ TEST_F(WebhookDelivery, ReceiverDownThenBackEverythingArrivesInOrderPerKey) {
   EXPECT_EQ(while_down->delivered_total, 0u);
   EXPECT_EQ(while_down->queued, 15u);
   EXPECT_GT(while_down->retrying, 0u);
+  ASSERT_TRUE(eventually([&] { return deliverer->figures()[0].queued == 15; }));
+  const EndpointFigures down = deliverer->figures()[0];
+  EXPECT_EQ(down.delivered, 0u);
+  EXPECT_GE(down.failed, 5u);
+  ASSERT_TRUE(down.oldest_queued);
+  EXPECT_LE(*down.oldest_queued, std::chrono::system_clock::now());
 
   std::this_thread::sleep_for(500ms);
   receiver.start(port);
@@ -174,6 +188,11 @@ TEST_F(WebhookDelivery, ReceiverDownThenBackEverythingArrivesInOrderPerKey) {
   EXPECT_EQ(arrived, expected);
   EXPECT_EQ(doc.at("rejected").as_int64(), 0);
   ASSERT_TRUE(eventually([&] { return outbox->metrics()->queued == 0; }));
+  ASSERT_TRUE(eventually([&] { return deliverer->figures()[0].queued == 0; }));
+  const EndpointFigures back = deliverer->figures()[0];
+  EXPECT_GE(back.delivered, 15u);
+  EXPECT_GE(back.failed, down.failed);
+  EXPECT_FALSE(back.oldest_queued);
 }
 
 TEST_F(WebhookDelivery, ACrashMidDeliveryIsRedeliveredWithTheSameId) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <thread>
 
 #include "support/temp_dir.hpp"
@@ -450,6 +451,52 @@ TEST_F(OutboxTest, Metrics) {
   EXPECT_EQ(m->failed_attempts_total, 2u);
   ASSERT_TRUE(m->oldest_undelivered_age);
   EXPECT_EQ(*m->oldest_undelivered_age, 30s);
+}
+
+TEST_F(OutboxTest, BacklogsPerEndpoint) {
+  auto outbox = open();
+  auto empty = outbox->backlogs();
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->empty());
+  const TimePoint first = clock.now();
+  append(*outbox, upload("k0"), {"app", "audit"});
+  clock.advance(10s);
+  append(*outbox, upload("k1"), {"app"});
+  append(*outbox, deletion("k1", "s"), {"app"});  // waits behind k1
+  append(*outbox, upload("k2"), {"audit"});
+  auto app = claim(*outbox, "app");
+  ASSERT_EQ(app.size(), 2u);  // k0, k1
+  outbox->record_success(app[0], 200);
+  outbox->record_failure(app[1], {410, "gone", 0ms, true});  // dead; k1's delete is due
+  auto audit = claim(*outbox, "audit");
+  ASSERT_EQ(audit.size(), 2u);
+  outbox->record_failure(audit[0], {500, "x", 0ms, false});  // k0 retrying: still queued
+  outbox->record_success(audit[1], 200);
+  ASSERT_TRUE(outbox->flush());
+  auto backlogs = outbox->backlogs();
+  ASSERT_TRUE(backlogs);
+  std::map<std::string, EndpointBacklog> by_name;
+  for (const auto& b : *backlogs) by_name[b.endpoint] = b;
+  ASSERT_EQ(by_name.size(), 2u);
+  EXPECT_EQ(by_name["app"].queued, 1u);  // the delete of k1
+  EXPECT_EQ(by_name["app"].dead, 1u);
+  EXPECT_EQ(by_name["app"].oldest_queued, first + 10s);
+  EXPECT_EQ(by_name["audit"].queued, 1u);  // k0, retrying
+  EXPECT_EQ(by_name["audit"].dead, 0u);
+  EXPECT_EQ(by_name["audit"].oldest_queued, first);
+  // Delivered and dead only: dead stays, nothing is queued.
+  auto due = claim(*outbox, "app");
+  ASSERT_EQ(due.size(), 1u);
+  outbox->record_success(due[0], 200);
+  ASSERT_TRUE(outbox->flush());
+  backlogs = outbox->backlogs();
+  ASSERT_TRUE(backlogs);
+  for (const auto& b : *backlogs) {
+    if (b.endpoint != "app") continue;
+    EXPECT_EQ(b.queued, 0u);
+    EXPECT_EQ(b.dead, 1u);
+    EXPECT_FALSE(b.oldest_queued);
+  }
 }
 
 TEST_F(OutboxTest, PruneForgetsDeliveredEventsAfterRetention) {
