@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "upgate/api/json_log.hpp"
+#include "upgate/api/prometheus_text.hpp"
 #include "upgate/limits/memory_limiter.hpp"
 #include "upgate/limits/redis_limiter.hpp"
 
@@ -21,17 +22,6 @@ bool any_limit(const ApiConfig& config) {
     if (p.limits.any()) return true;
   }
   return false;
-}
-
-void append_label_value(std::string& out, std::string_view value) {
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
 }
 
 }  // namespace

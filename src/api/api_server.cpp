@@ -295,6 +295,7 @@ struct ApiServer::State {
                 "\nupgate_http_connections_refused_total{reason=\"client\"} " +
                 std::to_string(refused.client) + "\n";
           }
+          if (options.extra_metrics) page += options.extra_metrics();
           response.set_body(std::move(page), "text/plain; version=0.0.4; charset=utf-8");
           response.add_header("Cache-Control", "no-store");
           co_await ex.respond(response);

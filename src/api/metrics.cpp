@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "upgate/api/auth_outcome.hpp"
+#include "upgate/api/prometheus_text.hpp"
 #include "upgate/auth/auth_refusal.hpp"
 
 namespace upgate::api {
@@ -51,21 +52,6 @@ using Counter = std::atomic<std::uint64_t>;
 
 void add(Counter& c, std::uint64_t n = 1) noexcept {
   c.fetch_add(n, std::memory_order_relaxed);
-}
-
-// Prometheus label values: backslash, quote and newline escaped.
-std::string label(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') {
-      out += '\\', out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -302,7 +288,7 @@ std::string ApiMetrics::render() const {
   out += "# HELP upgate_presigned_urls_total Presigned URLs issued, by profile and method.\n";
   out += "# TYPE upgate_presigned_urls_total counter\n";
   for (std::size_t p = 0; p < profile_names_.size(); ++p) {
-    const std::string name = label(profile_names_[p]);
+    const std::string name = label_value(profile_names_[p]);
     fmt::format_to(it, "upgate_presigned_urls_total{{profile=\"{}\",method=\"PUT\"}} {}\n", name,
                    sum([&](Shard& sh) -> Counter& { return sh.upload_urls[p]; }));
     fmt::format_to(it, "upgate_presigned_urls_total{{profile=\"{}\",method=\"GET\"}} {}\n", name,

@@ -23,6 +23,7 @@
 #include "upgate/api/api_server.hpp"
 #include "upgate/api/events_config.hpp"
 #include "upgate/api/json_log.hpp"
+#include "upgate/api/webhook_metrics.hpp"
 #include "upgate/config/refreshing_credentials.hpp"
 #include "upgate/s3client/http_transport.hpp"
 #include "upgate/sigv4/amz_time.hpp"
@@ -264,6 +265,11 @@ int run_serve(ServeOptions& options) {
       return pipeline->publish(event);
     };
     server_options.verifier = serve_events->verifier();
+    // The webhooks' figures on /metrics: atomics the deliverer keeps, no SQLite on the I/O
+    // thread (webhook_metrics.hpp).
+    server_options.extra_metrics = [pipeline] {
+      return api::render_webhook_metrics(pipeline->figures(), std::chrono::system_clock::now());
+    };
   }
   const auto credentials = signing_credentials(config, logger);
   auto server = api::ApiServer::create(

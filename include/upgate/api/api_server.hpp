@@ -11,7 +11,7 @@
 //   GET  /healthz                  the process answers
 //   GET  /readyz                   ready to serve (the `ready` hook agrees, not draining
 //                                  or stopping); 503 with a reason otherwise
-//   GET  /metrics                  Prometheus text
+//   GET  /metrics                  Prometheus text (ApiMetrics, then extra_metrics)
 //   GET  /, /*                     the demo page (web/, compiled in), when enabled
 // API answers are JSON with Cache-Control: no-store; request bodies are bounded to
 // 16 KiB (413 with a JSON error beyond). The three URL routes go through the request
@@ -70,6 +70,10 @@ struct ApiServerOptions {
   // Verifies completions; null: one is made here with `events` and libmagic. `upgate serve`
   // passes the one its storage reports are verified with (reported_upload_verifier.hpp).
   std::shared_ptr<const UploadVerifier> verifier;
+  // More Prometheus text appended to GET /metrics (`upgate serve` gives the webhooks',
+  // webhook_metrics.hpp); null: none. Called on an I/O thread: it must not block (no disk,
+  // no network, no lock held by slow work).
+  std::function<std::string()> extra_metrics;
 };
 
 class ApiServer {

@@ -4,10 +4,12 @@ store and [[webhooks]] in upgate.toml delivers Standard Webhooks to a real recei
 objects written with boto3 become upload.completed / object.deleted; upgate killed with
 SIGKILL mid-delivery and with events queued delivers them after a restart (at least once,
 same webhook-id); `upgate webhooks list|replay` read the outbox beside it; and the standalone
-`upgate store --notify-url` pushes S3 event records.
+`upgate store --notify-url` pushes S3 event records; GET /metrics shows the outbox per
+endpoint (delivered, failed, queued, dead, the oldest queued event's age).
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -222,6 +224,66 @@ class ServeEventsTest(unittest.TestCase):
         self.assertEqual(sorted(a["key"] for a in self.accepted()),
                          [f"queued/{i}.txt" for i in range(5)])
 
+
+    def webhook_metrics(self):
+        """GET /metrics's upgate_webhook_* samples: {(name, state or None): value} for the
+        endpoint "app"."""
+        page = requests.get(f"http://127.0.0.1:{self.serve.port}/metrics", timeout=10)
+        page.raise_for_status()
+        samples = {}
+        for line in page.text.splitlines():
+            match = re.fullmatch(r'(upgate_webhook_\w+)\{endpoint="app"(?:,state="(\w+)")?\} (\S+)',
+                                 line)
+            if match:
+                samples[(match.group(1), match.group(2))] = float(match.group(3))
+        return samples
+
+    def deliveries(self, state):
+        return self.webhook_metrics()[("upgate_webhook_deliveries", state)]
+
+    def oldest_age(self):
+        return self.webhook_metrics()[("upgate_webhook_oldest_queued_seconds", None)]
+
+    def test_metrics_show_delivered_then_queued_and_aging_while_the_receiver_fails(self):
+        s3 = self.serve.s3()
+        for i in range(3):
+            s3.put_object(Bucket=BUCKET, Key=f"metrics/{i}.txt", Body=b"m" * (i + 1),
+                          ContentType="text/plain")
+        self.assertTrue(wait_until(lambda: self.deliveries("delivered") == 3, timeout=60),
+                        self.webhook_metrics())
+        self.assertTrue(wait_until(lambda: self.deliveries("queued") == 0, timeout=30),
+                        self.webhook_metrics())
+        self.assertEqual(self.oldest_age(), 0)
+        self.assertEqual(self.deliveries("failed"), 0)
+        self.assertEqual(self.deliveries("dead"), 0)
+
+        # The receiver answers 500: the event stays queued and grows old.
+        self.receiver.mode(status=500)
+        s3.put_object(Bucket=BUCKET, Key="metrics/stuck.txt", Body=b"stuck",
+                      ContentType="text/plain")
+        self.assertTrue(wait_until(lambda: self.deliveries("failed") >= 1
+                                   and self.deliveries("queued") == 1, timeout=60),
+                        self.webhook_metrics())
+        first_age = self.oldest_age()
+        self.assertGreater(first_age, 0)
+        self.assertTrue(wait_until(lambda: self.oldest_age() >= first_age + 1.5, timeout=30),
+                        self.webhook_metrics())
+        self.assertEqual(self.deliveries("queued"), 1)
+        self.assertEqual(self.deliveries("delivered"), 3)
+
+        # Back to 204; a replay makes the retry due now instead of after its backoff.
+        self.receiver.mode(status=204)
+        undelivered = self.serve.webhooks("list", "--undelivered", "--json")
+        self.assertEqual(undelivered.returncode, 0, undelivered.stderr)
+        stuck = json.loads(undelivered.stdout)
+        self.assertEqual([d["key"] for d in stuck], ["metrics/stuck.txt"])
+        replayed = self.serve.webhooks("replay", stuck[0]["event_id"])
+        self.assertEqual(replayed.returncode, 0, replayed.stderr)
+        self.assertTrue(wait_until(lambda: self.deliveries("queued") == 0
+                                   and self.deliveries("delivered") == 4, timeout=60),
+                        self.webhook_metrics())
+        self.assertEqual(self.oldest_age(), 0)
+        self.assertEqual(self.deliveries("dead"), 0)
 
     def post(self, path, body, headers=None):
         return requests.post(f"http://127.0.0.1:{self.serve.port}{path}", data=body,

@@ -1,0 +1,28 @@
+// The webhooks' Prometheus metrics, rendered from the deliverer's per-endpoint figures
+// (events::Deliverer::figures(), lock-free and without disk), so GET /metrics can show
+// them on an I/O thread. Exposed, one series per configured endpoint:
+//   upgate_webhook_deliveries{endpoint,state}   gauge
+//     state="queued"     undelivered deliveries in the outbox (pending, retrying, waiting
+//                        behind an earlier event for the same object)
+//     state="dead"       dead letters kept in the outbox (until replayed)
+//     state="delivered"  deliveries answered 2xx since serve started (only goes up)
+//     state="failed"     failed attempts since serve started (only goes up; one delivery
+//                        retried five times counts five)
+//   upgate_webhook_oldest_queued_seconds{endpoint}   gauge: age of the event of the oldest
+//                        undelivered delivery, 0 when nothing is queued
+// queued, dead and the oldest event are read from the outbox off-thread, up to
+// DelivererOptions::backlog_refresh (1 s) old; the age is computed from `now` at render.
+#pragma once
+
+#include <chrono>
+#include <span>
+#include <string>
+
+#include "upgate/events/deliverer.hpp"
+
+namespace upgate::api {
+
+std::string render_webhook_metrics(std::span<const events::EndpointFigures> figures,
+                                   std::chrono::system_clock::time_point now);
+
+}  // namespace upgate::api
