@@ -288,6 +288,9 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   const auto trusted_proxies =
       first_of(variable(env, "UPGATE_TRUSTED_PROXIES", split_commas),
                from(file.server.trusted_proxies, "server.trusted_proxies"));
+  const auto http_redirect =
+      first_of(from(flags.http_redirect, "--http-redirect"), variable(env, "UPGATE_HTTP_REDIRECT"),
+               from(file.server.http_redirect, "server.http_redirect"));
   const auto redis_url =
       first_of(variable(env, "UPGATE_REDIS_URL"), from(file.limits.redis_url, "limits.redis_url"));
   const auto access_log =
@@ -373,6 +376,19 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   auto store_clients = client_limits(file.store.clients, "store");
   if (!store_clients) return Unexpected(std::move(store_clients).error());
   config.store_clients = *store_clients;
+  if (http_redirect && !http_redirect->value.empty()) {
+    auto address = parse_listen_address(http_redirect->value);
+    if (!address) {
+      return fail(http_redirect->field,
+                  "'" + http_redirect->value + "' is not HOST:PORT (e.g. 0.0.0.0:80, [::]:80)");
+    }
+    if (!config.tls) {
+      return fail(http_redirect->field,
+                  "redirects to HTTPS, so the API must serve HTTPS: give --tls-cert and "
+                  "--tls-key (or [server.tls] cert and key)");
+    }
+    config.http_redirect = std::move(*address);
+  }
 
   if (origins) {
     config.cors.allowed_origins = origins->value;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "commands.hpp"
@@ -25,6 +26,7 @@
 #include "upgate/api/json_log.hpp"
 #include "upgate/api/webhook_metrics.hpp"
 #include "upgate/config/refreshing_credentials.hpp"
+#include "upgate/http/https_redirect.hpp"
 #include "upgate/s3client/http_transport.hpp"
 #include "upgate/sigv4/amz_time.hpp"
 #include "upgate/sigv4/crypto.hpp"
@@ -67,7 +69,8 @@ constexpr const char* kServeHelp =
     "  UPGATE_CONFIG, UPGATE_LISTEN, UPGATE_THREADS, UPGATE_DRAIN_SECONDS, UPGATE_S3_ENDPOINT,\n"
     "  UPGATE_S3_REGION, UPGATE_S3_BUCKET, UPGATE_CORS_ORIGINS (comma-separated),\n"
     "  UPGATE_LOG_LEVEL, UPGATE_ACCESS_LOG (on/off), UPGATE_TLS_CERT, UPGATE_TLS_KEY,\n"
-    "  UPGATE_STORE_TLS_CERT, UPGATE_STORE_TLS_KEY  the same as the flags below\n"
+    "  UPGATE_STORE_TLS_CERT, UPGATE_STORE_TLS_KEY, UPGATE_HTTP_REDIRECT  the same as the flags "
+    "below\n"
     "  UPGATE_UPLOAD_TOKEN_SECRETS   secrets (32+ bytes each, space-separated, the signing one\n"
     "                                first) for multipart upload tokens; unset: one random\n"
     "                                secret per process\n"
@@ -78,6 +81,8 @@ constexpr const char* kServeHelp =
     "http/1.1. SIGHUP (systemctl reload) reloads both pairs, and a change of the files is\n"
     "noticed within watch_seconds (default 10); a bad new pair is logged and the old kept.\n"
     "[server.tls] hsts_max_age = N adds Strict-Transport-Security (default 0: off).\n"
+    "--http-redirect HOST:PORT ([server] http_redirect) also listens on plain HTTP and answers\n"
+    "every request there 308 to the same host and path on https:// (default: off).\n"
     "\n"
     "Upload profiles live in upgate.toml (see upgate.example.toml and docs/API.md). Without\n"
     "one, any folder name of safe characters is accepted, any type, up to 5 MB, URLs valid\n"
@@ -183,13 +188,17 @@ int run_serve(ServeOptions& options) {
   api::ApiConfig& config = *loaded;
 
   auto logger = api::make_json_logger(config.log.level, STDOUT_FILENO);
-  const auto refuse = [&logger](std::string_view what, const std::string& message) {
+  // Stops before serving: one error line in the log, one on stderr, the exit code.
+  const auto stop_with = [&logger](std::string_view what, const std::string& message, int code) {
     api::log_json(*logger, spdlog::level::err,
                   api::json_log_line("error", what, {{"reason", message}}));
     logger->flush();
     spdlog::shutdown();
     std::cerr << "upgate serve: " << message << '\n';
-    return kExitUsage;
+    return code;
+  };
+  const auto refuse = [&stop_with](std::string_view what, const std::string& message) {
+    return stop_with(what, message, kExitUsage);
   };
 
   // The open API only where nobody else can reach it, unless allowed on purpose; then the
@@ -242,13 +251,8 @@ int run_serve(ServeOptions& options) {
       config, options.store, logger,
       serve_events ? serve_events->store_listener() : store::ObjectChangeListener{});
   if (!started_store) {
-    api::log_json(*logger, spdlog::level::err,
-                  api::json_log_line("error", "cannot start the embedded store",
-                                     {{"reason", started_store.error().message}}));
-    logger->flush();
-    spdlog::shutdown();
-    std::cerr << "upgate serve: " << started_store.error().message << '\n';
-    return started_store.error().usage ? kExitUsage : kExitFailure;
+    return stop_with("cannot start the embedded store", started_store.error().message,
+                     started_store.error().usage ? kExitUsage : kExitFailure);
   }
   std::unique_ptr<ServeStore> embedded_store = std::move(*started_store);
   const bool generated_credentials = config.s3.embedded && !config.s3.credentials.valid();
@@ -275,13 +279,8 @@ int run_serve(ServeOptions& options) {
   auto server = api::ApiServer::create(
       api::ApiRuntime::create(config, std::move(*auth), credentials), std::move(server_options));
   if (!server) {
-    api::log_json(
-        *logger, spdlog::level::err,
-        api::json_log_line("error", "cannot listen", {{"reason", server.error().message}}));
-    logger->flush();
-    spdlog::shutdown();
-    std::cerr << "upgate serve: " << server.error().message << '\n';
-    return server.error().code == http::ServerErrorCode::tls ? kExitUsage : kExitFailure;
+    return stop_with("cannot listen", server.error().message,
+                     server.error().code == http::ServerErrorCode::tls ? kExitUsage : kExitFailure);
   }
   // Storage reports are screened by the profiles the API serves now (a reload's included).
   // The worker that reads the server's runtime stops before the server goes, whichever way
@@ -327,6 +326,31 @@ int run_serve(ServeOptions& options) {
     log_tls_serving(*logger, "s3", *store_listener->tls_certificate());
     store_listener->on_tls_reload(tls_reload_log(logger, "s3"));
   }
+  // The plain-HTTP listener that only redirects to the API's HTTPS port ([server]
+  // http_redirect): its own small server, stopped after the API.
+  std::unique_ptr<http::Server> redirect;
+  std::thread redirect_thread;
+  if (config.http_redirect) {
+    http::ServerConfig redirect_config;
+    redirect_config.address = config.http_redirect->host;
+    redirect_config.port = config.http_redirect->port;
+    redirect_config.threads = 1;
+    redirect_config.keep_alive = false;     // every answer closes: no body is ever read
+    config.clients.apply(redirect_config);  // the API's header deadline and caps here too
+    auto created = http::Server::create(std::move(redirect_config),
+                                        http::https_redirect_handler((*server)->port()));
+    if (!created) {
+      return stop_with("cannot listen for the HTTPS redirect", created.error().message,
+                       kExitFailure);
+    }
+    redirect = std::move(*created);
+    api::log_json(*logger, spdlog::level::info,
+                  api::json_log_line("info", "https redirect listening",
+                                     {{"listen", config.http_redirect->host + ":" +
+                                                     std::to_string(redirect->port())},
+                                      {"to_port", std::to_string((*server)->port())}}));
+    redirect_thread = std::thread([&redirect] { redirect->run(); });
+  }
   if (embedded_store) {
     embedded_store->allow_api_origins(config, (*server)->port(), *logger);
     embedded_store->run_in_background();
@@ -345,6 +369,10 @@ int run_serve(ServeOptions& options) {
       ConfigReloader::Context{options.flags, std::move(*listeners), server->get(), logger,
                               credentials, std::move(certificates)});
   (*server)->run();
+  if (redirect) {
+    redirect->stop();
+    redirect_thread.join();
+  }
   reloader.reset();
   if (credentials) credentials->stop();
   embedded_store.reset();  // stops the store after the API has drained
@@ -388,6 +416,9 @@ void register_serve(CLI::App& app, int& exit_code) {
   cmd->add_option("--store-tls-cert", f.store_tls_cert,
                   "PEM certificate chain for the embedded store (URLs become https://)");
   cmd->add_option("--store-tls-key", f.store_tls_key, "PEM private key of --store-tls-cert");
+  cmd->add_option("--http-redirect", f.http_redirect,
+                  "HOST:PORT of a plain-HTTP listener that answers every request 308 to "
+                  "https:// on the API's port (needs --tls-cert; default: none)");
   add_serve_store_flags(*cmd, options->store);
   cmd->callback([options, &exit_code] { exit_code = run_serve(*options); });
 }

@@ -39,6 +39,10 @@ std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig&
   keep(next.clients != running.clients, "server limits (header_timeout, rates, connections)");
   keep(next.store_clients != running.store_clients,
        "store limits (header_timeout, rates, connections)");
+  keep(next.http_redirect.has_value() != running.http_redirect.has_value() ||
+           (next.http_redirect && (next.http_redirect->host != running.http_redirect->host ||
+                                   next.http_redirect->port != running.http_redirect->port)),
+       "http_redirect");
   next.listen_host = running.listen_host;
   next.listen_port = running.listen_port;
   next.threads = running.threads;
@@ -51,6 +55,7 @@ std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig&
   next.https = running.https;
   next.clients = running.clients;
   next.store_clients = running.store_clients;
+  next.http_redirect = running.http_redirect;
   return kept;
 }
 

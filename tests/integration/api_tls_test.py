@@ -11,6 +11,7 @@ CURL_CA_BUNDLE: the machine points them at the system bundle.
 import json
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -245,6 +246,51 @@ class ServeTlsReloadTest(unittest.TestCase):
         r = requests.get(s.api + "/healthz", verify=s.ca.cert, timeout=10)
         self.assertEqual(r.status_code, 200)
         self.assertNotIn("Strict-Transport-Security", r.headers)
+
+
+class ServeHttpRedirectTest(unittest.TestCase):
+    """[server] http_redirect: a plain-HTTP listener that only says 308 to https://."""
+
+    def test_plain_http_is_sent_to_https_with_the_same_host_and_target(self):
+        s = TlsServe()
+        self.addCleanup(s.close)
+        redirect_port = h.free_port()
+        s.args += ["--http-redirect", f"127.0.0.1:{redirect_port}"]
+        s.start()
+        plain = f"http://localhost:{redirect_port}"
+        r = requests.get(plain + "/healthz?probe=1", allow_redirects=False, timeout=10)
+        self.assertEqual(r.status_code, 308)
+        self.assertEqual(r.headers["Location"], f"https://localhost:{s.port}/healthz?probe=1")
+        # Followed by a client that trusts the test CA, it ends at the API over TLS; a POST
+        # keeps its method and body through a 308.
+        followed = requests.get(plain + "/healthz", verify=s.ca.cert, timeout=10)
+        self.assertEqual(followed.status_code, 200)
+        self.assertTrue(followed.url.startswith("https://"))
+        # No body is read: 10 MiB announced and never sent still gets the answer at once.
+        with socket.create_connection(("127.0.0.1", redirect_port), timeout=20) as raw:
+            raw.sendall(b"PUT /uploads/k HTTP/1.1\r\nHost: up.example.com\r\n"
+                        b"Content-Length: 10485760\r\n\r\n")
+            answer = b""
+            while True:
+                chunk = raw.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        self.assertRegex(answer, rb"^HTTP/1.1 308 ")
+        self.assertIn(f"Location: https://up.example.com:{s.port}/uploads/k\r\n".encode(), answer)
+        # A Host that is not a name gets no Location at all.
+        bad = requests.get(plain + "/", headers={"Host": "evil.example/x"},
+                           allow_redirects=False, timeout=10)
+        self.assertEqual(bad.status_code, 400)
+        self.assertNotIn("Location", bad.headers)
+
+    def test_a_redirect_without_tls_is_refused(self):
+        s = TlsServe(flags=False)
+        self.addCleanup(s.close)
+        s.args += ["--http-redirect", f"127.0.0.1:{h.free_port()}"]
+        r = subprocess.run(s.args, env=s.env, capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--http-redirect", r.stderr.decode())
 
 
 class ServeTlsRefusedTest(unittest.TestCase):

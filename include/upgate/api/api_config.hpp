@@ -63,6 +63,11 @@ struct HttpsPolicy {
   std::chrono::seconds hsts_max_age{0};
 };
 
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
 struct ApiConfig {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
@@ -93,6 +98,10 @@ struct ApiConfig {
   // max_connections_per_client; docs/LIMITS.md). Read at start only.
   http::ClientLimits clients;
   http::ClientLimits store_clients;
+  // `[server] http_redirect` / --http-redirect / UPGATE_HTTP_REDIRECT: a plain-HTTP
+  // listener that answers every request 308 to the same host and target on the API's
+  // HTTPS port (http/https_redirect.hpp). Only with `tls`; off by default.
+  std::optional<ListenAddress> http_redirect;
 };
 
 // What the command line said; an unset optional was not given.
@@ -114,6 +123,7 @@ struct ApiFlags {
   std::optional<std::string> tls_key;
   std::optional<std::string> store_tls_cert;
   std::optional<std::string> store_tls_key;
+  std::optional<std::string> http_redirect;
   // false: ApiConfig::s3 is left default-constructed, for commands that only read the
   // profiles and CORS (aws-policy) and so need no AWS credentials, profile or endpoint.
   bool resolve_s3_target = true;
@@ -136,10 +146,6 @@ Expected<ApiConfig, config::ConfigError> parse_api_config(const config::Environm
                                                           std::string_view source = "upgate.toml");
 
 // "127.0.0.1:8080", "[::1]:8080", "localhost:8080", ":8080" (loopback).
-struct ListenAddress {
-  std::string host;
-  std::uint16_t port = 0;
-};
 std::optional<ListenAddress> parse_listen_address(std::string_view text);
 
 }  // namespace upgate::api

@@ -67,6 +67,7 @@ struct ServerTable {
   std::optional<unsigned> drain_seconds;
   std::optional<bool> demo_page;
   std::optional<std::vector<std::string>> trusted_proxies;
+  std::optional<std::string> http_redirect;
   TlsTable tls;
   ClientLimitsTable clients;
 };
