@@ -248,6 +248,18 @@ class ServeTlsReloadTest(unittest.TestCase):
         self.assertNotIn("Strict-Transport-Security", r.headers)
 
 
+def raw_exchange(port, request):
+    """Sends `request` as it is and returns everything the server says until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as raw:
+        raw.sendall(request)
+        answer = b""
+        while True:
+            chunk = raw.recv(4096)
+            if not chunk:
+                return answer
+            answer += chunk
+
+
 class ServeHttpRedirectTest(unittest.TestCase):
     """[server] http_redirect: a plain-HTTP listener that only says 308 to https://."""
 
@@ -267,15 +279,10 @@ class ServeHttpRedirectTest(unittest.TestCase):
         self.assertEqual(followed.status_code, 200)
         self.assertTrue(followed.url.startswith("https://"))
         # No body is read: 10 MiB announced and never sent still gets the answer at once.
-        with socket.create_connection(("127.0.0.1", redirect_port), timeout=20) as raw:
-            raw.sendall(b"PUT /uploads/k HTTP/1.1\r\nHost: up.example.com\r\n"
-                        b"Content-Length: 10485760\r\n\r\n")
-            answer = b""
-            while True:
-                chunk = raw.recv(4096)
-                if not chunk:
-                    break
-                answer += chunk
+        # raw_exchange reads to the close: a server waiting for the body would time it out.
+        answer = raw_exchange(redirect_port,
+                              b"PUT /uploads/k HTTP/1.1\r\nHost: up.example.com\r\n"
+                              b"Content-Length: 10485760\r\n\r\n")
         self.assertRegex(answer, rb"^HTTP/1.1 308 ")
         self.assertIn(f"Location: https://up.example.com:{s.port}/uploads/k\r\n".encode(), answer)
         # A Host that is not a name gets no Location at all.
@@ -283,6 +290,30 @@ class ServeHttpRedirectTest(unittest.TestCase):
                            allow_redirects=False, timeout=10)
         self.assertEqual(bad.status_code, 400)
         self.assertNotIn("Location", bad.headers)
+        # Hostile requests on the raw wire: each is answered 400 (by the handler or by the
+        # server's own parser) and names no place to go, and the listener still serves.
+        hostile = [
+            b"GET / HTTP/1.1\r\nHost: evil.example@good.example\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: good.example:80:81\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: good.example:\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: good.example\\evil.example\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: " + b"a" * 300 + b"\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: good.example\r\nHost: evil.example\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: h\xc3\xa9.example\r\n\r\n",
+            b"GET / HTTP/1.0\r\n\r\n",  # no Host at all
+            b"GET http://evil.example/ HTTP/1.1\r\nHost: good.example\r\n\r\n",
+            b"OPTIONS * HTTP/1.1\r\nHost: good.example\r\n\r\n",
+        ]
+        for request in hostile:
+            with self.subTest(request=request):
+                answer = raw_exchange(redirect_port, request)
+                self.assertRegex(answer, rb"^HTTP/1.1 400 ")
+                head = answer.split(b"\r\n\r\n", 1)[0].lower()
+                self.assertNotIn(b"\r\nlocation:", head)
+                self.assertNotIn(b"evil", answer)
+        r = requests.get(plain + "/after", allow_redirects=False, timeout=10)
+        self.assertEqual(r.headers["Location"], f"https://localhost:{s.port}/after")
 
     def test_a_redirect_without_tls_is_refused(self):
         s = TlsServe(flags=False)
