@@ -112,5 +112,35 @@ TEST_F(ApiConfigTlsTest, UnknownKeysAndBadValuesAreRefused) {
   EXPECT_EQ(config.error().field, "server.tls");
 }
 
+TEST_F(ApiConfigTlsTest, TheHttpRedirectListenerNeedsTlsAndAnAddress) {
+  const std::string_view tls =
+      "[server.tls]\ncert = \"/etc/tls/api.pem\"\nkey = \"/etc/tls/api.key\"\n";
+  auto config = parse(tls);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_FALSE(config->http_redirect);  // off by default
+
+  config = parse("[server]\nhttp_redirect = \"0.0.0.0:8080\"\n" + std::string(tls));
+  ASSERT_TRUE(config) << config.error().describe();
+  ASSERT_TRUE(config->http_redirect);
+  EXPECT_EQ(config->http_redirect->host, "0.0.0.0");
+  EXPECT_EQ(config->http_redirect->port, 8080);
+
+  ApiFlags flags;
+  flags.http_redirect = "[::]:80";  // the flag over the variable over the file
+  config = parse("[server]\nhttp_redirect = \"0.0.0.0:8080\"\n" + std::string(tls), flags,
+                 {{"UPGATE_HTTP_REDIRECT", "127.0.0.1:81"}});
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->http_redirect->host, "::");
+  EXPECT_EQ(config->http_redirect->port, 80);
+
+  config = parse("[server]\nhttp_redirect = \"0.0.0.0:8080\"\n");  // no HTTPS to send to
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "server.http_redirect");
+
+  config = parse(std::string(tls), {}, {{"UPGATE_HTTP_REDIRECT", "not an address"}});
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "UPGATE_HTTP_REDIRECT");
+}
+
 }  // namespace
 }  // namespace upgate::api
