@@ -40,7 +40,7 @@ enum class MetricRoute : std::uint8_t {
   uploads,       // POST /v1/uploads
   downloads,     // GET /v1/downloads
   multipart,     // /v1/multipart and its sign, list, complete and abort
-  uppy,       // the Uppy companion routes (/s3/..., /v1/sessions/{token}/s3/...) and /v1/sessions
+  uppy,        // the Uppy companion routes (/s3/..., /v1/sessions/{token}/s3/...) and /v1/sessions
   completion,  // POST /v1/uploads/complete
   preflight,   // OPTIONS on an API path
   healthz,

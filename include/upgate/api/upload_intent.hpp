@@ -18,12 +18,12 @@ namespace upgate::api {
 
 // The API routes that issue URLs. Routes added later (multipart, completion) extend it.
 enum class ApiRoute : std::uint8_t {
-  seed,       // POST /api/s3/getPresignedUrl
-  uploads,    // POST /v1/uploads
-  downloads,  // GET /v1/downloads
-  multipart,  // POST /v1/multipart[/sign|/list|/complete|/abort]
-  uppy,       // the Uppy companion routes under /s3/ (uppy_routes.hpp)
-  sessions,   // POST /v1/sessions: an upload session for the caller (session_token.hpp)
+  seed,        // POST /api/s3/getPresignedUrl
+  uploads,     // POST /v1/uploads
+  downloads,   // GET /v1/downloads
+  multipart,   // POST /v1/multipart[/sign|/list|/complete|/abort]
+  uppy,        // the Uppy companion routes under /s3/ (uppy_routes.hpp)
+  sessions,    // POST /v1/sessions: an upload session for the caller (session_token.hpp)
   completion,  // POST /v1/uploads/complete
 };
 

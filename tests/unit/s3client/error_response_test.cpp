@@ -94,9 +94,9 @@ TEST(ErrorResponse, RequestIdFromTheHeaderWhenTheBodyHasNone) {
 }
 
 TEST(ErrorResponse, UnusableAnswerKeepsStatusAndARequestIdSafeToPrint) {
-  const auto e = unusable_response("GetBucketCors",
-                                   answer(200, "<x/>", {{"x-amz-request-id", " RID\n7 "}}),
-                                   "its CORS document is not S3's: no root element");
+  const auto e =
+      unusable_response("GetBucketCors", answer(200, "<x/>", {{"x-amz-request-id", " RID\n7 "}}),
+                        "its CORS document is not S3's: no root element");
   EXPECT_EQ(e.kind, ErrorKind::kResponse);
   EXPECT_EQ(e.operation, "GetBucketCors");
   EXPECT_EQ(e.http_status, 200);
