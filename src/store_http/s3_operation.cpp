@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 
+#include "upgate/text.hpp"
+
 namespace upgate::store {
 
 namespace {
@@ -278,6 +280,31 @@ std::string_view iam_action(S3Operation op) {
       return "";
   }
   return "";
+}
+
+Expected<S3Operation, s3::S3Error> classify_request(const RequestHead& head,
+                                                    std::string_view domain,
+                                                    s3::RequestTarget& target,
+                                                    std::vector<sigv4::QueryParam>& query) {
+  auto parsed_target = s3::parse_request_target(head.target, head.host, domain);
+  if (!parsed_target) return Unexpected(std::move(parsed_target).error());
+  target = std::move(*parsed_target);
+  auto parsed_query = sigv4::parse_query(target.raw_query);
+  if (!parsed_query) {
+    return Unexpected(
+        s3::make_error(ErrorCode::InvalidURI).because("malformed percent escape in the query"));
+  }
+  query = std::move(*parsed_query);
+
+  RequestShape shape;
+  shape.method = head.method;
+  shape.has_bucket = !target.bucket.empty();
+  shape.has_key = !target.key.empty();
+  shape.query = query;
+  shape.has_copy_source = head.has_copy_source;
+  shape.is_form_post =
+      head.content_type && text::istarts_with(*head.content_type, "multipart/form-data");
+  return classify(shape);
 }
 
 bool targets_object(S3Operation op) {

@@ -16,9 +16,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "upgate/expected.hpp"
 #include "upgate/s3/errors.hpp"
+#include "upgate/s3/naming.hpp"
 #include "upgate/sigv4/canonical_request.hpp"
 
 namespace upgate::store {
@@ -78,6 +80,24 @@ struct RequestShape {
 };
 
 Expected<S3Operation, s3::S3Error> classify(const RequestShape& request);
+
+// What the store reads of a request to route it: the request line and three headers.
+struct RequestHead {
+  std::string_view method;                       // as sent
+  std::string_view target;                       // the request-target, "/bucket/key?query"
+  std::string_view host;                         // the Host header, "" when absent
+  std::optional<std::string_view> content_type;  // Content-Type
+  bool has_copy_source = false;                  // x-amz-copy-source present
+};
+
+// The store's first step for every request: the target (path style, or virtual-hosted
+// under `domain`) decoded into `target`, its query into `query`, then classify(). The two
+// are filled as far as parsing gets, so a refusal is still logged with its bucket and key.
+// InvalidURI for a malformed percent escape in the query.
+Expected<S3Operation, s3::S3Error> classify_request(const RequestHead& head,
+                                                    std::string_view domain,
+                                                    s3::RequestTarget& target,
+                                                    std::vector<sigv4::QueryParam>& query);
 
 // The value of the first query parameter with this exact name.
 std::optional<std::string_view> query_value(std::span<const sigv4::QueryParam> query,

@@ -2,7 +2,7 @@
 //
 // The form streams through MultipartFormParser. Fields before the file are
 // kept (bounded, as S3 bounds them); at the file's part header the form is
-// authorized (authorize_form), so not one byte of an unauthorized file is
+// authorized (authorize_form, post_form_auth.cpp), so not one byte of an unauthorized file is
 // written. The file streams into a blob with the policy's content-length-range
 // enforced as it grows; fields after the file are ignored, as S3 ignores them.
 //
@@ -18,6 +18,7 @@
 #include "engine_refusal.hpp"
 #include "multipart_form.hpp"
 #include "object_headers.hpp"
+#include "post_form_auth.hpp"
 #include "s3_handlers.hpp"
 #include "s3_request.hpp"
 #include "upgate/s3/naming.hpp"
@@ -32,122 +33,14 @@ using s3::ErrorCode;
 
 namespace {
 
-// S3's bound on the form fields that precede the file; the same bound holds for them
-// after `${filename}` is substituted.
-constexpr std::size_t kMaxPreDataBytes = 20 * 1024;
 // Reads before the form is authorized (fields and part headers), then for the file.
 constexpr std::size_t kFieldReadPiece = 16 * 1024;
 constexpr std::size_t kFileReadPiece = 256 * 1024;
-constexpr std::string_view kFilenameVariable = "${filename}";
-
-const sigv4::FormField* field(const std::vector<sigv4::FormField>& fields, std::string_view name) {
-  for (const auto& f : fields) {
-    if (text::lower(f.name) == name) return &f;
-  }
-  return nullptr;
-}
 
 s3::S3Error malformed_post(std::string why) {
   return s3::make_error(ErrorCode::MalformedPOSTRequest,
                         "The body of your POST request is not well-formed multipart/form-data.")
       .because(std::move(why));
-}
-
-s3::S3Error post_auth_error(const sigv4::AuthError& e) {
-  const auto code = s3::error_code_from_name(sigv4::s3_code(e.code));
-  if (e.code == sigv4::AuthErrorCode::kSignatureDoesNotMatch) {
-    return s3::make_error(ErrorCode::SignatureDoesNotMatch).because("policy signature mismatch");
-  }
-  return s3::make_error(code.value_or(ErrorCode::AccessDenied), e.message).because(e.message);
-}
-
-// S3 replaces `${filename}` in the form's fields, but never in the ones that
-// authenticate it (the signature covers the policy as sent), nor in x-ignore-*
-// fields, which S3 ignores.
-bool substitutes_filename(std::string_view name) {
-  const std::string lower = text::lower(name);
-  return lower != "policy" && lower != "x-amz-signature" && lower != "x-amz-algorithm" &&
-         lower != "x-amz-credential" && lower != "x-amz-date" && lower != "x-amz-security-token" &&
-         !lower.starts_with("x-ignore-");
-}
-
-std::size_t occurrences(std::string_view value, std::string_view what) {
-  std::size_t n = 0;
-  for (std::size_t at = value.find(what); at != std::string_view::npos;
-       at = value.find(what, at + what.size())) {
-    ++n;
-  }
-  return n;
-}
-
-// The fields' size once `${filename}` is substituted, computed without building them.
-// `base_name` is what substitution inserts: the file name after its last '/' or '\\'.
-std::size_t substituted_size(const std::vector<sigv4::FormField>& fields,
-                             std::string_view base_name) {
-  std::size_t size = 0;
-  for (const auto& f : fields) {
-    size += f.name.size() + f.value.size();
-    if (!substitutes_filename(f.name)) continue;
-    const std::size_t n = occurrences(f.value, kFilenameVariable);
-    size = size - n * kFilenameVariable.size() + n * base_name.size();
-  }
-  return size;
-}
-
-// Whether verify_post's refusal came after it checked the policy's signature: with the
-// policy and its signature in the form, verify_post answers AccessDenied only for an
-// expired policy or a condition that fails, both after the signature held. Every other
-// refusal is about the fields that authenticate the form, which substitution leaves
-// alone, so checking again after substituting could not change it.
-bool refused_after_the_signature(const sigv4::AuthError& e,
-                                 const std::vector<sigv4::FormField>& fields) {
-  return e.code == sigv4::AuthErrorCode::kAccessDenied && field(fields, "policy") != nullptr &&
-         field(fields, "x-amz-signature") != nullptr;
-}
-
-// Authorizes the form at its file part: the policy's signature and conditions, with
-// `${filename}` substituted (in place, in `fields`) only once the signature holds.
-Expected<sigv4::VerifiedPost, s3::S3Error> authorize_form(const S3Request& r,
-                                                          std::vector<sigv4::FormField>& fields,
-                                                          std::string_view filename) {
-  const AccessKeys& keys = r.service.keys;
-  auto verify = [&](const std::vector<sigv4::FormField>& form) {
-    return sigv4::verify_post(
-        form, r.target.bucket, std::chrono::floor<std::chrono::seconds>(r.service.now()),
-        r.service.options.region,
-        [&keys](std::string_view id) -> std::optional<sigv4::Credentials> {
-          const AccessKey* key = keys.find(id);
-          if (key == nullptr) return std::nullopt;
-          return key->credentials;
-        },
-        &r.service.signing_keys);
-  };
-  auto as_sent = verify(fields);
-  const bool has_variable = std::any_of(fields.begin(), fields.end(), [](const auto& f) {
-    return substitutes_filename(f.name) && f.value.find(kFilenameVariable) != std::string::npos;
-  });
-  if (!has_variable) {
-    if (!as_sent) return Unexpected(post_auth_error(as_sent.error()));
-    return std::move(*as_sent);
-  }
-  if (!as_sent && !refused_after_the_signature(as_sent.error(), fields)) {
-    return Unexpected(post_auth_error(as_sent.error()));
-  }
-  const std::size_t separator = filename.find_last_of("/\\");
-  const std::string_view base_name =
-      separator == std::string_view::npos ? filename : filename.substr(separator + 1);
-  if (substituted_size(fields, base_name) > kMaxPreDataBytes) {
-    return Unexpected(s3::make_error(ErrorCode::MaxPostPreDataLengthExceededError)
-                          .because("form fields too large once ${filename} is substituted"));
-  }
-  for (auto& f : fields) {
-    if (!substitutes_filename(f.name)) continue;
-    f.value = std::move(sigv4::substitute_filename(std::span(&f, 1), filename).front().value);
-  }
-  // The conditions again, now against the substituted fields, as S3 checks them.
-  auto verified = verify(fields);
-  if (!verified) return Unexpected(post_auth_error(verified.error()));
-  return std::move(*verified);
 }
 
 // Object headers and metadata from the form's fields, as S3 reads them.
@@ -290,11 +183,22 @@ asio::awaitable<Outcome> handle_post_object(S3Request& r) {
       // The file: everything needed to authorize it is known now.
       file_seen = true;
       in = In::kFile;
-      auto authorized = authorize_form(r, fields, part->filename.value_or(""));
+      const AccessKeys& keys = r.service.keys;
+      PostFormContext context;
+      context.bucket = r.target.bucket;
+      context.now = std::chrono::floor<std::chrono::seconds>(r.service.now());
+      context.region = r.service.options.region;
+      context.lookup = [&keys](std::string_view id) -> std::optional<sigv4::Credentials> {
+        const AccessKey* key = keys.find(id);
+        if (key == nullptr) return std::nullopt;
+        return key->credentials;
+      };
+      context.signing_keys = &r.service.signing_keys;
+      auto authorized = authorize_form(fields, part->filename.value_or(""), context);
       if (!authorized) co_return co_await refuse(std::move(authorized).error());
       verified = std::move(*authorized);
       r.access_key = r.service.keys.find(verified->access_key_id);
-      const sigv4::FormField* key_field = field(fields, "key");
+      const sigv4::FormField* key_field = find_form_field(fields, "key");
       request.key = key_field != nullptr ? key_field->value : "";
       r.target.key = request.key;
       if (request.key.empty()) {
@@ -307,7 +211,7 @@ asio::awaitable<Outcome> handle_post_object(S3Request& r) {
         co_return co_await refuse(s3::make_error(ErrorCode::AccessDenied));
       }
       apply_fields(fields, request);
-      if (const auto* acl = field(fields, "acl")) {
+      if (const auto* acl = find_form_field(fields, "acl")) {
         if (!valid_object_acl(acl->value)) {
           co_return co_await refuse(s3::invalid_argument("", "acl", acl->value));
         }
@@ -386,8 +290,8 @@ asio::awaitable<Outcome> handle_post_object(S3Request& r) {
 
   const std::string location = "http://" + std::string(r.header("host").value_or("localhost")) +
                                "/" + request.bucket + "/" + s3::url_encode_key(request.key);
-  const sigv4::FormField* redirect = field(fields, "success_action_redirect");
-  if (redirect == nullptr) redirect = field(fields, "redirect");
+  const sigv4::FormField* redirect = find_form_field(fields, "success_action_redirect");
+  if (redirect == nullptr) redirect = find_form_field(fields, "redirect");
   if (redirect != nullptr &&
       (redirect->value.starts_with("http://") || redirect->value.starts_with("https://"))) {
     http::Response out = r.response(303);
@@ -396,7 +300,7 @@ asio::awaitable<Outcome> handle_post_object(S3Request& r) {
     out.set_header("ETag", s3::quote_etag(stored->etag));
     co_return co_await r.send(out);
   }
-  const sigv4::FormField* status_field = field(fields, "success_action_status");
+  const sigv4::FormField* status_field = find_form_field(fields, "success_action_status");
   const std::string status = status_field != nullptr ? status_field->value : "204";
   http::Response out = r.response(status == "200" ? 200 : status == "201" ? 201 : 204);
   out.set_header("ETag", s3::quote_etag(stored->etag));

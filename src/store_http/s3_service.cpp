@@ -12,7 +12,6 @@
 #include "s3_handlers.hpp"
 #include "s3_request.hpp"
 #include "upgate/s3/xml_requests.hpp"
-#include "upgate/text.hpp"
 
 namespace upgate::store {
 
@@ -94,26 +93,13 @@ HandlerFn handler_for(S3Operation op) {
 // target -> operation -> CORS -> authentication -> handler; the first refusal ends it.
 asio::awaitable<Outcome> run(S3Request& r) {
   const http::Request& request = r.request();
-  const std::string_view host = request.header("host").value_or("");
-  auto target = s3::parse_request_target(request.target(), host, r.service.options.domain);
-  if (!target) co_return Unexpected(std::move(target).error());
-  r.target = std::move(*target);
-  auto query = sigv4::parse_query(r.target.raw_query);
-  if (!query) {
-    co_return Unexpected(
-        s3::make_error(ErrorCode::InvalidURI).because("malformed percent escape in the query"));
-  }
-  r.query = std::move(*query);
-
-  const auto content_type = request.header("content-type");
-  RequestShape shape;
-  shape.method = request.method_name();
-  shape.has_bucket = !r.target.bucket.empty();
-  shape.has_key = !r.target.key.empty();
-  shape.query = r.query;
-  shape.has_copy_source = request.header("x-amz-copy-source").has_value();
-  shape.is_form_post = content_type && text::istarts_with(*content_type, "multipart/form-data");
-  auto op = classify(shape);
+  RequestHead head;
+  head.method = request.method_name();
+  head.target = request.target();
+  head.host = request.header("host").value_or("");
+  head.content_type = request.header("content-type");
+  head.has_copy_source = request.header("x-amz-copy-source").has_value();
+  auto op = classify_request(head, r.service.options.domain, r.target, r.query);
   if (!op) co_return Unexpected(std::move(op).error());
   r.operation = *op;
   r.exchange.set_route_name(operation_name(*op));
