@@ -246,7 +246,7 @@ struct ApiServer::State {
                                 std::pair{kDownloadsPath, std::string_view("GET")}}) {
       router.exact(
           Method::options, std::string(path),
-          [this, method](Exchange& ex) { return preflight(ex, method); }, "preflight");
+          [this, method = method](Exchange& ex) { return preflight(ex, method); }, "preflight");
     }
     if (!options.upload_tokens) {
       options.upload_tokens =

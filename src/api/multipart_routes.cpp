@@ -252,7 +252,7 @@ void add_multipart_routes(http::Router& router, const RequestPipeline& pipeline,
         std::pair{"/complete", Step::complete}, std::pair{"/abort", Step::abort}}) {
     router.exact(
         http::Method::post, base + suffix,
-        [routes, step](Exchange& ex) { return routes->with_token(ex, step); },
+        [routes, step = step](Exchange& ex) { return routes->with_token(ex, step); },
         std::string("multipart_") + (suffix + 1));
   }
   for (const char* suffix : {"", "/sign", "/list", "/complete", "/abort"}) {
