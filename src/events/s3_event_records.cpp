@@ -212,6 +212,14 @@ std::optional<std::chrono::system_clock::time_point> parse_event_time(std::strin
   whole.push_back('Z');
   const auto seconds = sigv4::parse_iso8601(whole);
   if (!seconds) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits (the years 1678 to 2262): a time outside
+  // that is no notification's, and converting it would overflow.
+  constexpr auto kLimit =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::duration::max()) -
+      std::chrono::seconds(1);
+  if (seconds->time_since_epoch() > kLimit || seconds->time_since_epoch() < -kLimit) {
+    return std::nullopt;
+  }
   std::string_view fraction = text.substr(kSeconds, text.size() - kSeconds - 1);
   std::chrono::nanoseconds extra{0};
   if (!fraction.empty()) {

@@ -235,5 +235,23 @@ TEST(EventTime, Forms) {
   }
 }
 
+// Found by fuzz/storage_events.cpp: a year outside system_clock's range (about 1678..2262)
+// overflowed the conversion to nanoseconds (UBSan: signed integer overflow). Refused now.
+TEST(EventTime, OutsideTheClocksRangeIsRefused) {
+  for (const char* far : {"1012-05-01T12:00:00.000Z", "1677-01-01T00:00:00Z",
+                          "2263-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z"}) {
+    EXPECT_FALSE(parse_event_time(far)) << far;
+  }
+  EXPECT_TRUE(parse_event_time("1700-01-01T00:00:00Z"));
+  EXPECT_TRUE(parse_event_time("2261-12-31T23:59:59.999Z"));
+  auto record_at = [](std::string_view time) {
+    return parse_s3_event_records(
+        R"({"Records":[{"eventName":"ObjectCreated:Put","eventTime":")" + std::string(time) +
+        R"(","s3":{"bucket":{"name":"uploads"},"object":{"key":"a","size":1}}}]})");
+  };
+  EXPECT_TRUE(record_at("2024-05-01T12:00:00.000Z"));
+  EXPECT_FALSE(record_at("1012-05-01T12:00:00.000Z"));
+}
+
 }  // namespace
 }  // namespace upgate::events
