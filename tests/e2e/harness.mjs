@@ -173,7 +173,7 @@ export async function readStoredObject(stack, key) {
   }
 }
 
-function awsEnv(stack) {
+export function awsEnv(stack) {
   return {
     PATH: process.env.PATH, HOME: stack.dir, AWS_ACCESS_KEY_ID: stack.accessKeyId,
     AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY, AWS_DEFAULT_REGION: stack.region,
