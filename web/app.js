@@ -1,13 +1,16 @@
 // The demo page: pick or drop files, upload them concurrently through upgate.js, show each
-// one's progress, key, download link or error.
+// one's progress, key, download link or error. Large files go up in parts and can be paused
+// and resumed, also after a reload (pick the same file again).
 //
-// Query parameters (for trying the page against another API): ?api=BASE_URL, ?folder=NAME.
-import { upload, requestDownloadUrl } from "./upgate.js";
+// Query parameters (for trying the page against another API): ?api=BASE_URL, ?folder=NAME,
+// ?multipart=BYTES (the size from which files go up in parts; default upgate.js's 64 MiB).
+import { createUpload, pendingUploads, requestDownloadUrl } from "./upgate.js";
 
 const MAX_CONCURRENT = 3;
 
 const params = new URLSearchParams(location.search);
 const api = params.get("api") || "";
+const multipartThreshold = Number(params.get("multipart")) || undefined;
 const $ = (id) => document.getElementById(id);
 const folderInput = $("folder");
 const fileInput = $("file-input");
@@ -56,8 +59,8 @@ class Job {
   constructor(file) {
     this.id = nextId++;
     this.file = file;
-    this.state = "queued"; // queued | uploading | done | failed | cancelled
-    this.controller = null;
+    this.state = "queued"; // queued | uploading | paused | done | failed | cancelled
+    this.upload = null;    // upgate.js's upload while it runs
     this.key = null;
     this.uploadEvents = 0; // XHR upload progress events seen (tests read it)
     this.el = template.content.firstElementChild.cloneNode(true);
@@ -72,15 +75,19 @@ class Job {
     this.$(".bar").setAttribute("aria-label", `Upload progress of ${file.name}`);
     this.$(".cancel").setAttribute("aria-label", `Cancel ${file.name}`);
     this.$(".retry").setAttribute("aria-label", `Retry ${file.name}`);
+    this.$(".pause").setAttribute("aria-label", `Pause ${file.name}`);
+    this.$(".resume").setAttribute("aria-label", `Resume ${file.name}`);
     this.$(".remove").setAttribute("aria-label", `Remove ${file.name} from the list`);
     this.$(".copy").setAttribute("aria-label", `Copy the key of ${file.name}`);
     this.$(".cancel").addEventListener("click", () => this.cancel());
+    this.$(".pause").addEventListener("click", () => this.pause());
+    this.$(".resume").addEventListener("click", () => this.resume());
     this.$(".retry").addEventListener("click", () => { this.reset(); pump(); });
     this.$(".remove").addEventListener("click", () => removeJob(this));
     this.$(".copy").addEventListener("click", () => this.copyKey());
     this.$(".download").addEventListener("click", (e) => this.refreshDownload(e));
     this.el.addEventListener("keydown", (e) => {
-      if (e.key === "Escape" && (this.state === "uploading" || this.state === "queued")) this.cancel();
+      if (e.key === "Escape" && isActive(this.state)) this.cancel();
     });
     this.setStats("Waiting for a free slot…");
   }
@@ -91,8 +98,10 @@ class Job {
     const badge = this.$(".badge");
     badge.dataset.state = state;
     badge.textContent = label;
-    const active = state === "queued" || state === "uploading";
+    const active = isActive(state);
     this.$(".cancel").hidden = !active;
+    this.$(".pause").hidden = !(state === "uploading" && this.upload && this.upload.multipart);
+    this.$(".resume").hidden = state !== "paused";
     this.$(".retry").hidden = !(state === "failed" || state === "cancelled");
     this.$(".remove").hidden = active;
     updateSummary();
@@ -116,9 +125,23 @@ class Job {
       this.setState("cancelled", "Cancelled");
       this.setStats("Cancelled before it started.");
       announce(`${this.file.name}: cancelled`);
-    } else if (this.state === "uploading" && this.controller) {
-      this.controller.abort();
+    } else if (this.upload) {
+      this.upload.cancel();
     }
+  }
+
+  pause() {
+    if (this.state !== "uploading" || !this.upload || !this.upload.pause()) return;
+    this.setState("paused", "Paused");
+    this.$(".resume").focus();
+    announce(`${this.file.name}: paused`);
+  }
+
+  resume() {
+    if (this.state !== "paused" || !this.upload || !this.upload.resume()) return;
+    this.setState("uploading", "Uploading");
+    this.$(".pause").focus();
+    announce(`${this.file.name}: resumed`);
   }
 
   onProgress(p) {
@@ -129,6 +152,9 @@ class Job {
     bar.value = p.percent;
     bar.setAttribute("aria-valuetext", `${Math.floor(p.percent)} percent`);
     const parts = [`${formatBytes(p.loaded)} of ${formatBytes(p.total)}`, `${Math.floor(p.percent)}%`];
+    if (p.parts) parts.push(`${p.parts.done} of ${p.parts.total} parts`);
+    if (p.phase === "paused") parts.unshift("Paused");
+    if (p.phase === "completing") parts.push("checking…");
     if (p.phase === "uploading") {
       if (p.bytesPerSecond > 0) parts.push(`${formatBytes(p.bytesPerSecond)}/s`);
       if (p.secondsLeft != null && p.loaded < p.total) parts.push(`${formatDuration(p.secondsLeft)} left`);
@@ -137,18 +163,19 @@ class Job {
   }
 
   async run() {
-    this.controller = new AbortController();
+    this.upload = createUpload(this.file, {
+      api,
+      folder: currentFolder(),
+      multipartThreshold,
+      onProgress: (p) => this.onProgress(p),
+      onUrl: window.__upgateBeforePut, // test hook: delays the PUT when a test sets it
+    });
+    this.el.dataset.multipart = String(this.upload.multipart);
     this.setState("uploading", "Uploading");
     this.$(".error").hidden = true;
     const started = performance.now();
     try {
-      const { key } = await upload(this.file, {
-        api,
-        folder: currentFolder(),
-        signal: this.controller.signal,
-        onProgress: (p) => this.onProgress(p),
-        onUrl: window.__upgateBeforePut, // test hook: delays the PUT when a test sets it
-      });
+      const { key } = await this.upload.start();
       this.key = key;
       const seconds = (performance.now() - started) / 1000;
       const rate = seconds > 0 ? this.file.size / seconds : 0;
@@ -177,7 +204,8 @@ class Job {
       this.setState("failed", "Failed");
       announce(`${this.file.name} failed: ${message}`);
     } finally {
-      this.controller = null;
+      this.upload = null;
+      showPending();
     }
   }
 
@@ -235,6 +263,10 @@ function iconFor(file) {
   return ext && ext !== file.name.toUpperCase() ? ext : "FILE";
 }
 
+function isActive(state) {
+  return state === "queued" || state === "uploading" || state === "paused";
+}
+
 function currentFolder() {
   return folderInput.value.trim() || "demo";
 }
@@ -242,7 +274,7 @@ function currentFolder() {
 // ---- the queue --------------------------------------------------------------------------
 
 function pump() {
-  let running = jobs.filter((j) => j.state === "uploading").length;
+  let running = jobs.filter((j) => j.state === "uploading" || j.state === "paused").length;
   for (const job of jobs) {
     if (running >= MAX_CONCURRENT) break;
     if (job.state === "queued") {
@@ -281,7 +313,8 @@ function removeJob(job) {
 
 function updateSummary() {
   const count = (s) => jobs.filter((j) => j.state === s).length;
-  const done = count("done"), failed = count("failed"), active = count("uploading") + count("queued");
+  const done = count("done"), failed = count("failed");
+  const active = count("uploading") + count("queued") + count("paused");
   $("empty").hidden = jobs.length > 0;
   $("clear").disabled = jobs.length === active;
   if (!jobs.length) { summary.textContent = "Nothing uploaded yet."; return; }
@@ -332,7 +365,7 @@ document.addEventListener("paste", (e) => {
 
 $("clear").addEventListener("click", () => {
   for (const job of [...jobs]) {
-    if (job.state !== "uploading" && job.state !== "queued") {
+    if (!isActive(job.state)) {
       jobs.splice(jobs.indexOf(job), 1);
       job.el.remove();
     }
@@ -341,5 +374,21 @@ $("clear").addEventListener("click", () => {
   $("choose").focus();
 });
 
+// Uploads in parts that a reload (or a crash) left unfinished: choosing the same file again
+// resumes each where it stopped.
+function showPending() {
+  const box = $("pending");
+  const running = new Set(jobs.filter((j) => isActive(j.state)).map((j) => `${j.file.name}\u0000${j.file.size}`));
+  const pending = pendingUploads().filter((p) => !running.has(`${p.name}\u0000${p.size}`));
+  box.hidden = pending.length === 0;
+  const items = $("pending-list");
+  items.replaceChildren(...pending.map((p) => {
+    const li = document.createElement("li");
+    li.textContent = `${p.name} (${formatBytes(p.size)}, folder ${p.folder}): ${p.partsDone} of ${p.partCount} parts uploaded`;
+    return li;
+  }));
+}
+
 updateSummary();
+showPending();
 document.documentElement.dataset.ready = "";

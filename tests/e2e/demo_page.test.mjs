@@ -23,6 +23,10 @@ allowed_extensions = ["png", "jpg", "jpeg"]
 [profiles.expiring]
 folder = "expiring"
 url_lifetime = 1        # seconds: the test waits longer than this before the PUT
+
+[profiles.large]
+folder = "large"
+max_size = "64 MiB"
 `;
 
 let stack;
@@ -232,6 +236,55 @@ describe("the demo page", () => {
     assert.equal(await r.getAttribute("data-error-code"), "AccessDenied");
     assert.equal(puts.length, 1, "a 403 is final: no retry");
     assert.deepEqual((await listKeys(stack)).filter((k) => k.startsWith("expiring/")), []);
+    await page.context().close();
+  });
+
+  test("a large file goes up in parts: the row shows the parts, Pause stops it, Resume finishes it", async () => {
+    // ?multipart: files from 1 MiB on go up in parts (16 MiB each, upgate's choice).
+    const page = await openPage(browser, `${stack.api}/?folder=large&multipart=1048576`);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4_000_000,
+    });
+    const size = 20 * 1024 * 1024;
+    const puts = [];
+    page.on("request", (r) => { if (r.method() === "PUT") puts.push(new URL(r.url()).searchParams.get("partNumber")); });
+    // The file is made in the page (testBytes' pattern) and dropped on the zone.
+    const dataTransfer = await page.evaluateHandle((n) => {
+      const bytes = new Uint8Array(n);
+      let x = 31;
+      for (let i = 0; i < n; i++) {
+        x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+        bytes[i] = x & 0xff;
+      }
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], "archive.bin", { type: "application/octet-stream" }));
+      return dt;
+    }, size);
+    for (const type of ["dragenter", "dragover", "drop"]) {
+      await page.dispatchEvent("#dropzone", type, { dataTransfer });
+    }
+    const r = row(page, "archive.bin");
+    const stats = r.locator(".stats");
+    await page.waitForFunction((el) => /\d+% · 0 of 2 parts/.test(el.textContent), await stats.elementHandle(),
+      { timeout: 20_000 });
+    assert.equal(await r.getAttribute("data-multipart"), "true");
+
+    await r.locator("button.pause").click();
+    await waitForState(page, "archive.bin", "paused");
+    assert.equal(await r.locator(".badge").innerText(), "Paused");
+    assert.equal(await r.locator("button.resume").isVisible(), true);
+    assert.equal(await r.locator("button.pause").isVisible(), false);
+    assert.match(await stats.innerText(), /^Paused · /);
+    const putsWhenPaused = puts.length;
+
+    await r.locator("button.resume").click();
+    const done = await waitForState(page, "archive.bin", "done", 60_000);
+    assert.ok(puts.length > putsWhenPaused, "the parts went up again after Resume");
+    assert.deepEqual([...new Set(puts)].sort(), ["1", "2"]);
+    assert.deepEqual(await readObject(stack, await done.getAttribute("data-key")), testBytes(size, 31));
+    assert.deepEqual(page.errors, []);
     await page.context().close();
   });
 
