@@ -95,20 +95,10 @@ using Runner = Expected<void, BucketFailure> (*)(const CorsOptions&);
 void add_cors_verb(CLI::App& cors, const char* name, const char* help, Runner run, int& exit_code,
                    const std::function<void(CLI::App&, CorsOptions&)>& extra) {
   auto options = std::make_shared<CorsOptions>();
-  CLI::App* cmd = cors.add_subcommand(name, help);
-  cmd->add_option("BUCKET", options->bucket, "the bucket")->required();
+  CLI::App* cmd = add_bucket_verb(
+      cors, name, help, options->bucket, options->target, [options, run] { return run(*options); },
+      exit_code);
   extra(*cmd, *options);
-  add_target_flags(*cmd, options->target);
-  const std::string prefix = std::string("upgate bucket cors ") + name + ": ";
-  cmd->callback([options, run, prefix, &exit_code] {
-    auto result = run(*options);
-    if (result) {
-      exit_code = kExitOk;
-      return;
-    }
-    std::cerr << prefix << result.error().message << '\n';
-    exit_code = result.error().exit_code;
-  });
 }
 
 }  // namespace
@@ -117,6 +107,7 @@ void register_bucket(CLI::App& app, int& exit_code) {
   CLI::App* bucket = app.add_subcommand("bucket", kBucketHelp);
   bucket->require_subcommand(1);
   register_bucket_lifecycle(*bucket, exit_code);
+  register_bucket_notifications(*bucket, exit_code);
   static const std::string cors_help = with_bucket_target_help(kCorsHelpTemplate);
   CLI::App* cors = bucket->add_subcommand("cors", cors_help);
   cors->require_subcommand(1);

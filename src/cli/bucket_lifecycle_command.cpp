@@ -117,20 +117,9 @@ using Runner = Expected<void, BucketFailure> (*)(const LifecycleOptions&);
 
 CLI::App* add_verb(CLI::App& lifecycle, const char* name, const char* help, Runner run,
                    int& exit_code, std::shared_ptr<LifecycleOptions> options) {
-  CLI::App* cmd = lifecycle.add_subcommand(name, help);
-  cmd->add_option("BUCKET", options->bucket, "the bucket")->required();
-  add_target_flags(*cmd, options->target);
-  const std::string prefix = std::string("upgate bucket lifecycle ") + name + ": ";
-  cmd->callback([options, run, prefix, &exit_code] {
-    auto result = run(*options);
-    if (result) {
-      exit_code = kExitOk;
-      return;
-    }
-    std::cerr << prefix << result.error().message << '\n';
-    exit_code = result.error().exit_code;
-  });
-  return cmd;
+  return add_bucket_verb(
+      lifecycle, name, help, options->bucket, options->target,
+      [options, run] { return run(*options); }, exit_code);
 }
 
 }  // namespace

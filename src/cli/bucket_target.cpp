@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <memory>
 
 #include "commands.hpp"
@@ -37,8 +38,8 @@ std::string with_bucket_target_help(std::string_view help) {
   return out;
 }
 
-void add_target_flags(CLI::App& cmd, TargetFlags& f) {
-  cmd.add_option("--endpoint", f.endpoint, "S3 endpoint URL (default: as `upgate serve`)");
+void add_target_flags(CLI::App& cmd, TargetFlags& f, const std::string& endpoint_flag) {
+  cmd.add_option(endpoint_flag, f.endpoint, "S3 endpoint URL (default: as `upgate serve`)");
   cmd.add_option("--region", f.region, "signing region");
   auto* path = cmd.add_flag("--path-style", f.path_style, "address the bucket as host/BUCKET");
   cmd.add_flag("--virtual-hosted", f.virtual_hosted, "address the bucket as BUCKET.host")
@@ -46,6 +47,26 @@ void add_target_flags(CLI::App& cmd, TargetFlags& f) {
   cmd.add_option("--aws-profile", f.aws_profile, "profile of the AWS shared files (AWS_PROFILE)");
   cmd.add_option("--ca-file", f.ca_file, "PEM CA bundle to verify TLS with (AWS_CA_BUNDLE)");
   cmd.add_option("--timeout", f.timeout_seconds, "seconds the whole call may take (default 60)");
+}
+
+CLI::App* add_bucket_verb(CLI::App& group, const std::string& name, const std::string& help,
+                          std::string& bucket, TargetFlags& target,
+                          std::function<Expected<void, BucketFailure>()> run, int& exit_code,
+                          const std::string& endpoint_flag) {
+  CLI::App* cmd = group.add_subcommand(name, help);
+  cmd->add_option("BUCKET", bucket, "the bucket")->required();
+  add_target_flags(*cmd, target, endpoint_flag);
+  const std::string prefix = "upgate bucket " + group.get_name() + " " + name + ": ";
+  cmd->callback([run = std::move(run), prefix, &exit_code] {
+    auto result = run();
+    if (result) {
+      exit_code = kExitOk;
+      return;
+    }
+    std::cerr << prefix << result.error().message << '\n';
+    exit_code = result.error().exit_code;
+  });
+  return cmd;
 }
 
 Unexpected<BucketFailure> usage_failure(std::string message) {

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,7 +32,10 @@ struct TargetFlags {
   int timeout_seconds = 60;
 };
 
-void add_target_flags(CLI::App& cmd, TargetFlags& flags);
+// `endpoint_flag` names the S3 endpoint's option ("--s3-endpoint" where --endpoint means
+// something else).
+void add_target_flags(CLI::App& cmd, TargetFlags& flags,
+                      const std::string& endpoint_flag = "--endpoint");
 
 // A failure of a bucket command: what to print, and the exit code it means.
 struct BucketFailure {
@@ -42,6 +46,14 @@ struct BucketFailure {
 Unexpected<BucketFailure> usage_failure(std::string message);
 // S3's refusal (exit 1), or bad input caught before sending (exit 2, like any usage error).
 Unexpected<BucketFailure> refused(const s3client::ClientError& error);
+
+// Adds the verb `name` under `group` (`upgate bucket GROUP NAME BUCKET [target flags]`): its
+// callback runs `run` and sets `exit_code`, printing a failure on stderr as one line,
+// "upgate bucket GROUP NAME: message". `bucket` and `target` must live as long as `run`.
+CLI::App* add_bucket_verb(CLI::App& group, const std::string& name, const std::string& help,
+                          std::string& bucket, TargetFlags& target,
+                          std::function<Expected<void, BucketFailure>()> run, int& exit_code,
+                          const std::string& endpoint_flag = "--endpoint");
 
 Expected<s3client::S3Client, BucketFailure> make_bucket_client(const std::string& bucket,
                                                                const TargetFlags& flags);

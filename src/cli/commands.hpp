@@ -22,6 +22,8 @@ void register_upload(CLI::App& app, int& exit_code);
 void register_bucket(CLI::App& app, int& exit_code);
 // `upgate bucket lifecycle`, under the `bucket` command (bucket_lifecycle_command.cpp).
 void register_bucket_lifecycle(CLI::App& bucket, int& exit_code);
+// `upgate bucket notifications`: RGW's bucket notifications to upgate's events route.
+void register_bucket_notifications(CLI::App& bucket, int& exit_code);
 void register_apikey(CLI::App& app, int& exit_code);
 void register_check_config(CLI::App& app, int& exit_code);
 void register_webhooks(CLI::App& app, int& exit_code);

@@ -15,6 +15,20 @@ std::filesystem::path outbox_path(const api::EventsSettings& config,
   return data_dir / "events.db";
 }
 
+std::vector<std::string> events_route_secrets(std::string_view value) {
+  std::vector<std::string> secrets;
+  std::string_view rest = value;
+  while (!rest.empty()) {
+    const auto start = rest.find_first_not_of(" \t");
+    if (start == std::string_view::npos) break;
+    rest.remove_prefix(start);
+    const auto end = rest.find_first_of(" \t");
+    secrets.emplace_back(rest.substr(0, end));
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
+  }
+  return secrets;
+}
+
 namespace {
 
 // A bounded GET for SNS: its certificates and its SubscribeURL.
@@ -42,15 +56,7 @@ Expected<std::shared_ptr<api::StorageEventsRoute>, ServeEventsError> make_storag
         true, field + ": the variable " + config.events.secret_env + " is not set"});
   }
   events::StorageEventsIngestOptions options;
-  std::string_view rest = *value;
-  while (!rest.empty()) {
-    const auto start = rest.find_first_not_of(" \t");
-    if (start == std::string_view::npos) break;
-    rest.remove_prefix(start);
-    const auto end = rest.find_first_of(" \t");
-    options.secrets.emplace_back(rest.substr(0, end));
-    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
-  }
+  options.secrets = events_route_secrets(*value);
   events::SnsVerifierOptions sns;
   if (!config.events.sns_cert_hosts.empty()) sns.cert_host_patterns = config.events.sns_cert_hosts;
   sns.allowed_topic_arns = config.events.sns_topic_arns;

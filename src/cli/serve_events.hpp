@@ -16,6 +16,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "upgate/api/events_config.hpp"
 #include "upgate/api/reported_upload_verifier.hpp"
@@ -33,6 +35,10 @@ namespace upgate::cli {
 // events.outbox, else <data_dir>/events.db.
 std::filesystem::path outbox_path(const api::EventsSettings& settings,
                                   const std::filesystem::path& data_dir);
+
+// The secrets of POST /v1/events/s3 in the value of events.secret_env's variable: one, or
+// several separated by spaces or tabs during a rotation.
+std::vector<std::string> events_route_secrets(std::string_view value);
 
 struct ServeEventsError {
   bool usage = false;  // a bad [[webhooks]] entry (exit 2), else the outbox (exit 1)

@@ -115,7 +115,7 @@ Expected<HttpRequest, ClientError> build_signed_request(const S3Call& call,
   sigv4::SigningParams params;
   params.credentials = &options.credentials;
   params.region = options.region;
-  params.service = "s3";
+  params.service = call.service;
   params.time = time;
   params.cache = cache;
   auto signature = sigv4::sign_headers({call.method, target, signed_view}, payload_hash, params);

@@ -24,6 +24,9 @@ struct S3Call {
   // Adds Content-MD5 (base64 of the body's MD5), which S3 requires on some calls
   // (PutBucketCors, DeleteObjects, PutBucketPolicy ...).
   bool content_md5 = false;
+  // SigV4's service name in the credential scope. Ceph RGW serves its SNS-style topic calls
+  // (CreateTopic ...) on the S3 endpoint and takes them signed as "sns", as boto3 signs them.
+  std::string service = "s3";
 };
 
 }  // namespace upgate::s3client

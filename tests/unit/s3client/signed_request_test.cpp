@@ -349,3 +349,25 @@ TEST(ContentMd5, IsBase64OfTheDigest) {
 
 }  // namespace
 }  // namespace upgate::s3client
+
+namespace upgate::s3client {
+namespace {
+
+TEST(BuildSignedRequest, AnotherServiceIsNamedInTheCredentialScope) {
+  // RGW's topic calls: POST / on the S3 endpoint, no bucket, signed as "sns".
+  S3Call call;
+  call.operation = "CreateTopic";
+  call.method = "POST";
+  call.service = "sns";
+  call.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  call.body = "Action=CreateTopic&Name=t&Version=2010-03-31";
+  auto request = build_signed_request(call, local_store_options(), kExampleTime);
+  ASSERT_TRUE(request) << request.error().describe();
+  EXPECT_EQ(request->url, "http://127.0.0.1:9000/");
+  EXPECT_NE(header(*request, "Authorization").find("/20130524/us-east-1/sns/aws4_request"),
+            std::string::npos)
+      << header(*request, "Authorization");
+}
+
+}  // namespace
+}  // namespace upgate::s3client
