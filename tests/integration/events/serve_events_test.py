@@ -10,7 +10,6 @@ endpoint (delivered, failed, queued, dead, the oldest queued event's age).
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -26,10 +25,9 @@ from child_process import die_with_parent, stop, upgate_binary  # noqa: E402
 from ports import free_port  # noqa: E402
 from store_process import start_store  # noqa: E402
 from waiting import wait_until  # noqa: E402
+from webhook_receiver import WebhookReceiver  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RECEIVER = os.path.join(HERE, "receiver.mjs")
-NODE = os.environ.get("UPGATE_NODE") or shutil.which("node") or "node"
 BINARY = upgate_binary()
 
 # The receiver knows only OLD; upgate signs with NEW and OLD (a rotation in progress).
@@ -46,24 +44,9 @@ RGW_RECORDS = json.dumps({"Records": [{
            "object": {"key": "from rgw.png", "size": 12, "eTag": "abc123", "sequencer": "0A"}}}]})
 
 
-class Receiver:
-    def __init__(self):
-        self.process = subprocess.Popen(
-            [NODE, RECEIVER, "--port", "0", "--secret", OLD], stdout=subprocess.PIPE,
-            preexec_fn=die_with_parent)
-        line = self.process.stdout.readline().decode()
-        if not line.startswith("listening "):
-            raise RuntimeError("the receiver did not start: " + line)
-        self.base = "http://127.0.0.1:" + line.split()[1]
-
-    def received(self):
-        return requests.get(self.base + "/received", timeout=10).json()
-
-    def mode(self, **mode):
-        requests.post(self.base + "/mode", data=json.dumps(mode), timeout=10).raise_for_status()
-
-    def close(self):
-        stop(self.process)
+def Receiver():
+    """The receiver knows only OLD (upgate signs with NEW and OLD)."""
+    return WebhookReceiver(OLD)
 
 
 class Serve:
