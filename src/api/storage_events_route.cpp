@@ -32,19 +32,25 @@ http::Response accepted(std::string_view code, std::size_t events, std::size_t d
 
 http::Handler storage_events_handler(std::shared_ptr<const StorageEventsRoute> route) {
   return [route](http::Exchange& ex) -> awaitable<void> {
-    auto body = co_await ex.read_body(kMaxStorageEventsBody);
-    if (!body) {
-      if (body.error() == http::BodyError::too_large) {
-        co_await ex.respond(failure(413, "body_too_large", "the body is larger than 1 MiB"));
-      }
-      co_return;
-    }
     const http::Request& request = ex.request();
     events::IngestRequest in;
     in.secret_header = request.header("x-upgate-events-secret");
     const std::string_view path = request.path();
     if (path.size() > kStorageEventsPath.size() + 1) {
       in.path_secret = path.substr(kStorageEventsPath.size() + 1);
+    }
+    // The secret first: a sender without it gets its 401 before a byte of its body is read
+    // (a 100-continue is never sent to it; the connection closes after the answer).
+    if (auto refused = route->ingest.refuse_unauthenticated(in)) {
+      co_await ex.respond(failure(refused->status, refused->code, refused->message));
+      co_return;
+    }
+    auto body = co_await ex.read_body(kMaxStorageEventsBody);
+    if (!body) {
+      if (body.error() == http::BodyError::too_large) {
+        co_await ex.respond(failure(413, "body_too_large", "the body is larger than 1 MiB"));
+      }
+      co_return;
     }
     in.sns_message_type = request.header("x-amz-sns-message-type");
     in.body = *body;

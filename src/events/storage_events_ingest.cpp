@@ -92,12 +92,16 @@ Expected<StorageEventsIngest, std::string> StorageEventsIngest::create(
   return StorageEventsIngest(std::move(state));
 }
 
+std::optional<IngestAnswer> StorageEventsIngest::refuse_unauthenticated(
+    const IngestRequest& request) const {
+  if (state_->authenticated(request)) return std::nullopt;
+  return answer(401, "unauthorized", "a valid events secret is required");
+}
+
 IngestAnswer StorageEventsIngest::handle(const IngestRequest& request,
                                          std::chrono::system_clock::time_point now) const {
   const State& s = *state_;
-  if (!s.authenticated(request)) {
-    return answer(401, "unauthorized", "a valid events secret is required");
-  }
+  if (auto refused = refuse_unauthenticated(request)) return std::move(*refused);
   const bool sns = request.sns_message_type.has_value() || looks_like_sns(request.body);
   if (!sns) return s.records_answer(request.body, now);
 

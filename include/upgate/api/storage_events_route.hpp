@@ -1,7 +1,9 @@
 // POST /v1/events/s3 (and /v1/events/s3/<secret>): where storage reports objects to
 // `upgate serve` (Ceph RGW's push endpoint, `upgate store --notify-url`, AWS S3 through an
 // SNS subscription). The decisions are StorageEventsIngest's (storage_events_ingest.hpp);
-// this route reads the body (at most 1 MiB), runs the ingest and reports each event
+// this route checks the secret before it reads any of the body (a 401 goes out with the
+// body unread, never inviting it with 100 Continue), then reads the body (at most 1 MiB),
+// runs the ingest and reports each event
 // (StorageEventsRoute::report) on the blocking pool (never on an I/O thread), and answers:
 //   200 {"ok":true,"code":"ok"|"confirmed","events":N,"duplicates":D} after every event
 //       is committed to the outbox (so a sender that gets 200 may forget them),

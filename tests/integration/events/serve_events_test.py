@@ -11,6 +11,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -289,6 +290,47 @@ class ServeEventsTest(unittest.TestCase):
         got = self.accepted()
         self.assertEqual(len(got), 1)
         self.assertEqual((got[0]["type"], got[0]["key"]), ("upload.completed", "from rgw.png"))
+        self.assertNotIn(ROUTE_SECRET, self.serve.log_text())
+
+
+    def raw_head(self, connection):
+        """Reads one response head from a raw socket: (status, the head's text)."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = connection.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+        return int(head.split(" ", 2)[1]), head
+
+    def test_a_sender_without_the_secret_is_refused_before_it_sends_its_body(self):
+        # 900 KiB announced, under the 1 MiB bound, so only the secret can refuse it; the
+        # client sends the head only and waits: the 401 must come with no body byte sent (the
+        # old route read the body first and would still be waiting for it).
+        size = 900 * 1024
+        for target, extra in (
+                ("/v1/events/s3", ""),
+                ("/v1/events/s3", "X-Upgate-Events-Secret: wrong-secret-0123456789\r\n"),
+                ("/v1/events/s3/" + "w" * 40, "Expect: 100-continue\r\n")):
+            with socket.create_connection(("127.0.0.1", self.serve.port), timeout=20) as c:
+                c.sendall((f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           f"Content-Type: application/json\r\nContent-Length: {size}\r\n"
+                           f"{extra}\r\n").encode())
+                status, head = self.raw_head(c)
+                self.assertEqual(status, 401, (target, head))  # not 100 Continue: no invitation
+                self.assertIn("connection: close", head.lower(), head)
+        # With the secret, 100-continue invites the body and the records are taken.
+        body = RGW_RECORDS.encode()
+        with socket.create_connection(("127.0.0.1", self.serve.port), timeout=20) as c:
+            c.sendall((f"POST /v1/events/s3/{ROUTE_SECRET} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                       "Expect: 100-continue\r\n\r\n").encode())
+            status, head = self.raw_head(c)
+            self.assertEqual(status, 100, head)
+            c.sendall(body)
+            status, head = self.raw_head(c)
+            self.assertEqual(status, 200, head)
         self.assertNotIn(ROUTE_SECRET, self.serve.log_text())
 
 

@@ -104,6 +104,23 @@ TEST_F(StorageEventsIngestTest, AMissingOrWrongSecretIs401WithoutLookingAtTheBod
   EXPECT_FALSE(StorageEventsIngest::create(std::move(too_short)));
 }
 
+TEST_F(StorageEventsIngestTest, TheSecretAloneIsCheckedBeforeAnyBody) {
+  auto ingest = make(false);
+  IngestRequest headers_only;  // what the route knows before it reads the body
+  EXPECT_EQ(ingest.refuse_unauthenticated(headers_only)->status, 401);
+  const std::string wrong = std::string(kSecret) + "x";
+  headers_only.path_secret = wrong;
+  const auto refused = ingest.refuse_unauthenticated(headers_only);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_EQ(refused->code, "unauthorized");
+  headers_only.path_secret = "old-secret-0123456789";
+  EXPECT_FALSE(ingest.refuse_unauthenticated(headers_only));
+  headers_only.path_secret.reset();
+  headers_only.secret_header = kSecret;
+  EXPECT_FALSE(ingest.refuse_unauthenticated(headers_only));
+}
+
 TEST_F(StorageEventsIngestTest, MalformedRecordsAre400) {
   auto ingest = make(false);
   EXPECT_EQ(post(ingest, "{\"Records\":[{}]}").status, 400);
