@@ -15,12 +15,16 @@ std::string render_webhook_metrics(std::span<const events::EndpointFigures> figu
   auto it = std::back_inserter(out);
   out +=
       "# HELP upgate_webhook_deliveries Webhook deliveries by endpoint: queued and dead in the "
-      "outbox now; delivered and failed attempts since start.\n";
+      "outbox now (retrying: of queued, failed at least once); delivered and failed attempts "
+      "since start.\n";
   out += "# TYPE upgate_webhook_deliveries gauge\n";
   for (const events::EndpointFigures& f : figures) {
     const std::string endpoint = label_value(f.endpoint);
-    const std::pair<const char*, std::uint64_t> states[] = {
-        {"queued", f.queued}, {"delivered", f.delivered}, {"failed", f.failed}, {"dead", f.dead}};
+    const std::pair<const char*, std::uint64_t> states[] = {{"queued", f.queued},
+                                                            {"retrying", f.retrying},
+                                                            {"delivered", f.delivered},
+                                                            {"failed", f.failed},
+                                                            {"dead", f.dead}};
     for (const auto& [state, value] : states) {
       fmt::format_to(it, "upgate_webhook_deliveries{{endpoint=\"{}\",state=\"{}\"}} {}\n", endpoint,
                      state, value);

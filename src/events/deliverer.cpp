@@ -34,6 +34,7 @@ struct EndpointSlot {
   std::atomic<std::uint64_t> delivered{0};
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> queued{0};
+  std::atomic<std::uint64_t> retrying{0};
   std::atomic<std::uint64_t> dead{0};
   std::atomic<std::int64_t> oldest_queued_ms{kNoneQueued};
   static constexpr std::int64_t kNoneQueued = std::numeric_limits<std::int64_t>::min();
@@ -99,6 +100,7 @@ struct Deliverer::State {
         if (b.endpoint == slot->endpoint.name) found = std::move(b);
       }
       slot->queued.store(found.queued, std::memory_order_relaxed);
+      slot->retrying.store(found.retrying, std::memory_order_relaxed);
       slot->dead.store(found.dead, std::memory_order_relaxed);
       slot->oldest_queued_ms.store(found.oldest_queued
                                        ? std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -330,6 +332,7 @@ std::vector<EndpointFigures> Deliverer::figures() const {
     f.delivered = slot->delivered.load(std::memory_order_relaxed);
     f.failed = slot->failed.load(std::memory_order_relaxed);
     f.queued = slot->queued.load(std::memory_order_relaxed);
+    f.retrying = slot->retrying.load(std::memory_order_relaxed);
     f.dead = slot->dead.load(std::memory_order_relaxed);
     const std::int64_t oldest = slot->oldest_queued_ms.load(std::memory_order_relaxed);
     if (oldest != EndpointSlot::kNoneQueued) {

@@ -64,6 +64,7 @@ CREATE INDEX IF NOT EXISTS deliveries_order
 CREATE INDEX IF NOT EXISTS deliveries_undelivered ON deliveries(event_seq) WHERE state IN (0, 1);
 CREATE INDEX IF NOT EXISTS deliveries_finished ON deliveries(finished_ms) WHERE state = 2;
 CREATE INDEX IF NOT EXISTS deliveries_dead ON deliveries(event_seq) WHERE state = 3;
+CREATE INDEX IF NOT EXISTS deliveries_retrying ON deliveries(endpoint) WHERE state = 0 AND attempts > 0;
 CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO counters(name, value) VALUES ('delivered', 0), ('failed_attempts', 0);
 )sql";
@@ -768,7 +769,7 @@ Expected<std::vector<EndpointBacklog>, OutboxError> Outbox::backlogs() {
       for (EndpointBacklog& b : out) {
         if (b.endpoint == name) return b;
       }
-      out.push_back(EndpointBacklog{std::move(name), 0, 0, std::nullopt});
+      out.push_back(EndpointBacklog{std::move(name), 0, 0, 0, std::nullopt});
       return out.back();
     };
     {
@@ -792,6 +793,14 @@ Expected<std::vector<EndpointBacklog>, OutboxError> Outbox::backlogs() {
       auto q =
           db.prepare("SELECT endpoint, COUNT(*) FROM deliveries WHERE state = 3 GROUP BY endpoint");
       while (q.step()) entry(q.text(0)).dead = static_cast<std::uint64_t>(q.int64(1));
+    }
+    {
+      // deliveries_retrying holds these rows only: a first attempt that succeeds never
+      // enters it.
+      auto q = db.prepare(
+          "SELECT endpoint, COUNT(*) FROM deliveries WHERE state = 0 AND attempts > 0 "
+          "GROUP BY endpoint");
+      while (q.step()) entry(q.text(0)).retrying = static_cast<std::uint64_t>(q.int64(1));
     }
     db.exec("COMMIT");
     return out;

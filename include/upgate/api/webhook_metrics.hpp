@@ -4,13 +4,15 @@
 //   upgate_webhook_deliveries{endpoint,state}   gauge
 //     state="queued"     undelivered deliveries in the outbox (pending, retrying, waiting
 //                        behind an earlier event for the same object)
+//     state="retrying"   of those queued, the ones that failed at least once and wait for
+//                        their retry (a replay makes one due now and no longer retrying)
 //     state="dead"       dead letters kept in the outbox (until replayed)
 //     state="delivered"  deliveries answered 2xx since serve started (only goes up)
 //     state="failed"     failed attempts since serve started (only goes up; one delivery
 //                        retried five times counts five)
 //   upgate_webhook_oldest_queued_seconds{endpoint}   gauge: age of the event of the oldest
 //                        undelivered delivery, 0 when nothing is queued
-// queued, dead and the oldest event are read from the outbox off-thread, up to
+// queued, retrying, dead and the oldest event are read from the outbox off-thread, up to
 // DelivererOptions::backlog_refresh (1 s) old; the age is computed from `now` at render.
 #pragma once
 

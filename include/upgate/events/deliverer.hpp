@@ -71,6 +71,7 @@ struct EndpointFigures {
   std::uint64_t delivered = 0;
   std::uint64_t failed = 0;
   std::uint64_t queued = 0;
+  std::uint64_t retrying = 0;  // of queued: failed at least once, waiting for a retry
   std::uint64_t dead = 0;
   std::optional<std::chrono::system_clock::time_point> oldest_queued;
 };

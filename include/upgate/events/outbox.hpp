@@ -157,6 +157,8 @@ struct EndpointBacklog {
   std::string endpoint;
   std::uint64_t queued = 0;  // undelivered: pending (retrying included) or waiting
   std::uint64_t dead = 0;    // dead letters kept
+  // Of `queued`: pending deliveries that failed at least once and wait for their retry.
+  std::uint64_t retrying = 0;
   // When the event of the oldest undelivered delivery was recorded; nullopt if none.
   std::optional<std::chrono::system_clock::time_point> oldest_queued;
 };

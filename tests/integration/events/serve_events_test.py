@@ -239,6 +239,7 @@ class ServeEventsTest(unittest.TestCase):
                         self.webhook_metrics())
         self.assertEqual(self.oldest_age(), 0)
         self.assertEqual(self.deliveries("failed"), 0)
+        self.assertEqual(self.deliveries("retrying"), 0)
         self.assertEqual(self.deliveries("dead"), 0)
 
         # The receiver answers 500: the event stays queued and grows old.
@@ -246,7 +247,8 @@ class ServeEventsTest(unittest.TestCase):
         s3.put_object(Bucket=BUCKET, Key="metrics/stuck.txt", Body=b"stuck",
                       ContentType="text/plain")
         self.assertTrue(wait_until(lambda: self.deliveries("failed") >= 1
-                                   and self.deliveries("queued") == 1, timeout=60),
+                                   and self.deliveries("queued") == 1
+                                   and self.deliveries("retrying") == 1, timeout=60),
                         self.webhook_metrics())
         first_age = self.oldest_age()
         self.assertGreater(first_age, 0)
@@ -264,6 +266,7 @@ class ServeEventsTest(unittest.TestCase):
         replayed = self.serve.webhooks("replay", stuck[0]["event_id"])
         self.assertEqual(replayed.returncode, 0, replayed.stderr)
         self.assertTrue(wait_until(lambda: self.deliveries("queued") == 0
+                                   and self.deliveries("retrying") == 0
                                    and self.deliveries("delivered") == 4, timeout=60),
                         self.webhook_metrics())
         self.assertEqual(self.oldest_age(), 0)

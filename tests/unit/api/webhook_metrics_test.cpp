@@ -35,19 +35,23 @@ TEST(WebhookMetrics, EveryStateAndTheOldestAgePerEndpoint) {
   figures[0].delivered = 12;
   figures[0].failed = 3;
   figures[0].queued = 2;
+  figures[0].retrying = 1;
   figures[0].dead = 1;
   figures[0].oldest_queued = now - 90'500ms;
   figures[1].endpoint = "idle";
   const std::string page = render_webhook_metrics(figures, now);
   EXPECT_EQ(page,
             "# HELP upgate_webhook_deliveries Webhook deliveries by endpoint: queued and dead in "
-            "the outbox now; delivered and failed attempts since start.\n"
+            "the outbox now (retrying: of queued, failed at least once); delivered and failed "
+            "attempts since start.\n"
             "# TYPE upgate_webhook_deliveries gauge\n"
             "upgate_webhook_deliveries{endpoint=\"app\",state=\"queued\"} 2\n"
+            "upgate_webhook_deliveries{endpoint=\"app\",state=\"retrying\"} 1\n"
             "upgate_webhook_deliveries{endpoint=\"app\",state=\"delivered\"} 12\n"
             "upgate_webhook_deliveries{endpoint=\"app\",state=\"failed\"} 3\n"
             "upgate_webhook_deliveries{endpoint=\"app\",state=\"dead\"} 1\n"
             "upgate_webhook_deliveries{endpoint=\"idle\",state=\"queued\"} 0\n"
+            "upgate_webhook_deliveries{endpoint=\"idle\",state=\"retrying\"} 0\n"
             "upgate_webhook_deliveries{endpoint=\"idle\",state=\"delivered\"} 0\n"
             "upgate_webhook_deliveries{endpoint=\"idle\",state=\"failed\"} 0\n"
             "upgate_webhook_deliveries{endpoint=\"idle\",state=\"dead\"} 0\n"
@@ -73,7 +77,7 @@ TEST(WebhookMetrics, EndpointNamesAreEscaped) {
   for (std::size_t at = 0; (at = page.find("upgate_webhook_", at)) != std::string::npos; ++at) {
     if (at == 0 || page[at - 1] == '\n') ++samples;
   }
-  EXPECT_EQ(samples, 5u);
+  EXPECT_EQ(samples, 6u);
 }
 
 TEST(WebhookMetrics, AClockBehindTheOldestEventIsZeroNotNegative) {

@@ -478,10 +478,12 @@ TEST_F(OutboxTest, BacklogsPerEndpoint) {
   std::map<std::string, EndpointBacklog> by_name;
   for (const auto& b : *backlogs) by_name[b.endpoint] = b;
   ASSERT_EQ(by_name.size(), 2u);
-  EXPECT_EQ(by_name["app"].queued, 1u);  // the delete of k1
+  EXPECT_EQ(by_name["app"].queued, 1u);    // the delete of k1
+  EXPECT_EQ(by_name["app"].retrying, 0u);  // never tried yet
   EXPECT_EQ(by_name["app"].dead, 1u);
   EXPECT_EQ(by_name["app"].oldest_queued, first + 10s);
   EXPECT_EQ(by_name["audit"].queued, 1u);  // k0, retrying
+  EXPECT_EQ(by_name["audit"].retrying, 1u);
   EXPECT_EQ(by_name["audit"].dead, 0u);
   EXPECT_EQ(by_name["audit"].oldest_queued, first);
   // Delivered and dead only: dead stays, nothing is queued.
