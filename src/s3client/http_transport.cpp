@@ -167,6 +167,11 @@ Expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
       return Unexpected(
           TransportError{TransportFailure::kLocal, "cannot open " + request.body_file});
     }
+    if (request.body_file_offset > 0 &&
+        ::fseeko(file.get(), static_cast<off_t>(request.body_file_offset), SEEK_SET) != 0) {
+      return Unexpected(
+          TransportError{TransportFailure::kLocal, "cannot seek in " + request.body_file});
+    }
     transfer.body_file = file.get();
     transfer.body_left = request.body_file_size;
   }
@@ -206,6 +211,8 @@ Expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
     if (transfer.body_file) {
       curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
       curl_easy_setopt(c, CURLOPT_READDATA, &transfer);
+      // Fewer, larger reads and sends for a file body (curl's default is 64 KiB).
+      curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024L);
       const auto size = static_cast<curl_off_t>(request.body_file_size);
       curl_easy_setopt(
           c, request.method == "PUT" ? CURLOPT_INFILESIZE_LARGE : CURLOPT_POSTFIELDSIZE_LARGE,

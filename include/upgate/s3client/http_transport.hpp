@@ -35,9 +35,10 @@ struct HttpRequest {
   std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;                  // sent when body_file is empty
-  std::string body_file;             // a path: the body is streamed from it
-  std::uint64_t body_file_size = 0;  // bytes of body_file to send
+  std::string body;                    // sent when body_file is empty
+  std::string body_file;               // a path: the body is streamed from it
+  std::uint64_t body_file_offset = 0;  // where in body_file the body starts (a part's offset)
+  std::uint64_t body_file_size = 0;    // bytes of body_file to send
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds stall_timeout{60};
   std::chrono::seconds total_timeout{0};  // 0: none (large uploads take what they take)
