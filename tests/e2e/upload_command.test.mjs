@@ -122,6 +122,24 @@ describe("upgate upload", () => {
     assert.match(r.stdout, /big\.bin -> cli\/.+-big\.bin {2}\(8\.0 MB, .+\/s\)/);
   });
 
+  test("on a terminal, a multipart upload: one bar over all its parts", async () => {
+    const bytes = testBytes(40 * 1024 * 1024, 38);
+    const file = write("parts.bin", bytes);
+    const command = [UPGATE_BIN, "upload", file, "--api", stack.api, "--folder", "cli",
+      "--multipart-threshold", "16MiB", "--parallel", "3"]
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    const r = await new Promise((resolve) => {
+      execFile("/usr/bin/script", ["-qfec", command, "/dev/null"], { env: { PATH: process.env.PATH, TERM: "xterm", COLUMNS: "100" } },
+        (error, stdout) => resolve({ code: error ? error.code : 0, stdout }));
+    });
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /parts\.bin {2}\[#+\] {2}100% {2}42 MB \/ 42 MB/);
+    assert.doesNotMatch(r.stdout, /\] {2}100% {2}(17|34) MB \/ (17|34) MB/, "one bar for the file, not one per part");
+    const line = r.stdout.match(/parts\.bin -> (cli\/\S+-parts\.bin) {2}\(42 MB, .+\/s, 3 parts\)/);
+    assert.ok(line, r.stdout);
+    assert.deepEqual(await readObject(stack, line[1]), bytes);
+  });
+
   test("not on a terminal: plain progress lines on stderr", async () => {
     const file = write("plain.bin", testBytes(8_000_000, 37));
     const r = await run(["upload", file, "--api", stack.api, "--folder", "cli"]);

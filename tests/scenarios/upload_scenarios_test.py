@@ -17,6 +17,9 @@ RGW_DEVIATIONS below (the test still asserts RGW's exact answer, so a change eit
 4. Bucket CORS put by `upgate bucket cors put` (the seed's JSON): preflights from an allowed
    and a disallowed origin (and for a method or header no rule allows, or no method at all),
    actual PUTs from both, and no CORS after `upgate bucket cors delete`.
+5. `upgate upload` of a 96 MiB file through `upgate serve`'s /v1/multipart (6 parts of 16
+   MiB), killed with SIGKILL after 2 parts, resumed with --resume: the parts the target
+   holds are not sent again, and the object's bytes are the file's.
 Every response, CLI output and log line the suite captures is searched for the secret key.
 
 Run: UPGATE_SCENARIO_TARGET=store PYTHONPATH=tests/support /usr/bin/python3 -B THIS_FILE
@@ -38,6 +41,8 @@ from botocore.exceptions import ClientError
 
 from api_harness import BINARY as UPGATE, ApiServer
 from targets import target_from_environment
+from upload_cli import (MiB, kill_when_parts_done, object_sha256, upload, upload_env,
+                        write_test_file)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The seed's CORS document (section 4), as its readers paste it.
@@ -61,6 +66,10 @@ folder = "docs"
 max_size = "1 MiB"
 allowed_types = ["application/pdf", "text/*"]
 content_disposition = "attachment"
+
+[profiles.big]
+folder = "big"
+max_size = "1 GiB"
 """
 
 # Where Ceph RGW (16.2, Debian 12) answers unlike AWS S3. Each entry is one named difference,
@@ -383,6 +392,29 @@ class PresignedDownload(ServeCase):
         url = self.upgate("presign", "GET", f"s3://{self.bucket}/{key}").stdout.strip()
         response = self.http("GET", url + "&response-content-disposition=attachment")
         self.assertS3Error(response, 403, "SignatureDoesNotMatch")
+
+
+class UploadCommandResumed(ServeCase):
+    bucket_purpose = "upload-resume"
+
+    def test_a_multipart_upload_killed_after_two_parts_resumes_and_stores_the_file(self):
+        with tempfile.TemporaryDirectory(prefix="upgate-upload-") as temp:
+            path = os.path.join(temp, "video.bin")
+            digest = write_test_file(path, 96 * MiB)
+            env = upload_env(os.path.join(temp, "state"))
+            args = [path, "--api", self.server.base, "--folder", "big", "--json", "--resume",
+                    "--multipart-threshold", "16MiB"]
+            done, status, out, err = kill_when_parts_done(args + ["--parallel", "1"], env,
+                                                          env["XDG_STATE_HOME"], 2)
+            self.assertEqual(status, -9, f"the upload ended before the kill: {out} {err}")
+            resumed = upload(args, env)
+            self.assertNoSecret(out + err + resumed.stdout + resumed.stderr, "upgate upload")
+            self.assertEqual(resumed.returncode, 0, resumed.stderr + target.log_tail())
+            result = json.loads(resumed.stdout)
+            self.assertEqual((result["ok"], result["parts"]), (True, 6), result)
+            self.assertGreaterEqual(result["partsResumed"], done)
+            self.assertEqual(result["partsResumed"] + result["partsSent"], 6)
+            self.assertEqual(object_sha256(target.client(), self.bucket, result["key"]), digest)
 
 
 class PostPolicyForm(ScenarioCase):

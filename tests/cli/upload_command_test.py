@@ -1,0 +1,197 @@
+"""`upgate upload` of large files: multipart through /v1/multipart against the real `upgate
+serve` and its embedded store.
+
+- A 1 GiB file in 64 parts, 4 at a time, killed with SIGKILL once its --resume state lists 16
+  parts done, then the same command again: it continues, and the store's access log shows
+  each part stored exactly once (the parts done before the kill are not sent again); the
+  object's SHA-256 is the file's. The state file is 0600 in a 0700 directory, gone after
+  success, and the token it holds is in no output.
+- -j: several files (multipart and single PUTs) at once, each stored intact.
+- A saved state the API no longer accepts (altered token, aborted upload, not JSON) starts
+  over with a notice and succeeds.
+- A multipart upload whose bytes the profile refuses at completion (422 content_mismatch):
+  exit 1 with the API's message.
+"""
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import time
+import unittest
+
+from api_harness import ACCESS_KEY_ID, REGION, SECRET, ApiServer
+from s3_client import s3_client
+from upload_cli import (MiB, kill_when_parts_done, object_sha256, state_files, upload,
+                        upload_env, write_test_file)
+
+PROFILES = """
+[server]
+demo_page = false
+
+[profiles.big]
+folder = "big"
+max_size = "2 GiB"
+
+[profiles.images]
+folder = "images"
+max_size = "64 MiB"
+allowed_types = ["image/png"]
+"""
+BUCKET = "uploads"
+
+
+class UploadCommandMultipart(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ApiServer(PROFILES, embedded_store=True)
+        cls.server.start()
+        cls.s3 = s3_client(cls.server.s3_url, ACCESS_KEY_ID, SECRET, REGION)
+        cls.temp = tempfile.TemporaryDirectory(prefix="upgate-upload-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+        cls.temp.cleanup()
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(dir=self.temp.name)
+        self.state_home = os.path.join(self.dir, "state")
+        self.env = upload_env(self.state_home)
+
+    def args(self, *files, folder="big", extra=()):
+        return [*files, "--api", self.server.base, "--folder", folder, "--json", *extra]
+
+    def stored_parts(self, key, at_least):
+        """UploadPart requests the store answered 200 for `key`, from its access log (flushed
+        every second: read until `at_least` show, then once more after the next flush)."""
+        def count():
+            return sum(1 for line in self.server.log_lines()
+                       if line.get("op") == "UploadPart" and line.get("key") == key
+                       and line.get("status") == "200")
+        deadline = time.monotonic() + 10
+        while count() < at_least and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.2)
+        return count()
+
+    def test_a_1gib_upload_killed_mid_way_resumes_without_sending_stored_parts_again(self):
+        path = os.path.join(self.dir, "film.bin")
+        digest = write_test_file(path, 1024 * MiB)
+        args = self.args(path, extra=("--resume", "--parallel", "4"))
+
+        done, status, out, err = kill_when_parts_done(args, self.env, self.state_home, 16)
+        self.assertEqual(status, -9, f"the upload ended before the kill: {out} {err}")
+        self.assertGreaterEqual(done, 16)
+        [state_path] = state_files(self.state_home)
+        self.assertEqual(stat.S_IMODE(os.stat(state_path).st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(state_path)).st_mode), 0o700)
+        with open(state_path) as f:
+            state = json.load(f)
+        token = state["uploadToken"]
+        self.assertEqual((state["partCount"], state["partSize"]), (64, 16 * MiB))
+
+        resumed = upload(args, self.env)
+        self.assertEqual(resumed.returncode, 0, resumed.stderr)
+        [result] = [json.loads(line) for line in resumed.stdout.splitlines()]
+        self.assertEqual(result["ok"], True, result)
+        self.assertEqual((result["multipart"], result["parts"], result["partSize"]),
+                         (True, 64, 16 * MiB))
+        self.assertGreaterEqual(result["partsResumed"], done)
+        self.assertEqual(result["partsResumed"] + result["partsSent"], 64)
+        self.assertIn(f"resuming: {result['partsResumed']} of 64 parts already stored",
+                      resumed.stderr)
+        self.assertEqual(result["key"], state["key"])
+        self.assertRegex(result["etag"], r'-64"?$')
+
+        # Every part reached the store once: the parts done before the kill were not re-sent.
+        self.assertEqual(self.stored_parts(result["key"], 64), 64)
+        self.assertEqual(object_sha256(self.s3, BUCKET, result["key"]), digest)
+        self.assertEqual(state_files(self.state_home), [], "the state goes once complete")
+        for text in (out, err, resumed.stdout, resumed.stderr):
+            self.assertNotIn(token, text)
+
+    def test_j_sends_several_files_at_once_single_and_multipart(self):
+        files = {}
+        for name, size in (("a.bin", 40 * MiB), ("b.bin", 20 * MiB), ("c.txt", 3000)):
+            path = os.path.join(self.dir, name)
+            files[path] = (size, write_test_file(path, size, seed=name.encode()))
+        r = upload(self.args(*files, extra=("-j", "3", "--multipart-threshold", "16MiB")),
+                   self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        results = {o["file"]: o for o in map(json.loads, r.stdout.splitlines())}
+        self.assertEqual(set(results), set(files))
+        for path, (size, digest) in files.items():
+            result = results[path]
+            self.assertEqual((result["ok"], result["size"]), (True, size), result)
+            self.assertEqual(object_sha256(self.s3, BUCKET, result["key"]), digest)
+        self.assertEqual(results[os.path.join(self.dir, "a.bin")]["parts"], 3)
+        self.assertEqual(results[os.path.join(self.dir, "b.bin")]["parts"], 2)
+        self.assertNotIn("multipart", results[os.path.join(self.dir, "c.txt")])
+
+    def saved_state(self, path, token, key):
+        """The state file `upgate upload --resume` would keep for `path` (the name is the
+        SHA-256 of path, size, mtime, API and folder, as upload_state.hpp says)."""
+        st = os.stat(path)
+        identity = "\0".join([path, str(st.st_size), str(st.st_mtime_ns), self.server.base, "big"])
+        directory = os.path.join(self.state_home, "upgate")
+        os.makedirs(directory, exist_ok=True)
+        state_path = os.path.join(directory, hashlib.sha256(identity.encode()).hexdigest() + ".json")
+        return state_path, {"version": 1, "file": path, "size": st.st_size,
+                            "mtimeNs": st.st_mtime_ns, "api": self.server.base, "folder": "big",
+                            "key": key, "uploadToken": token, "partSize": 16 * MiB,
+                            "partCount": 2, "partsDone": [1]}
+
+    def create_upload(self, path):
+        response = self.server.post("/v1/multipart", {
+            "folderName": "big", "fileName": os.path.basename(path),
+            "contentType": "application/octet-stream", "size": os.path.getsize(path)})
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()
+
+    def test_a_saved_state_the_api_no_longer_accepts_starts_over_with_a_notice(self):
+        path = os.path.join(self.dir, "clip.bin")
+        digest = write_test_file(path, 20 * MiB)
+        created = self.create_upload(path)
+        altered = created["uploadToken"][:-6] + ("AAAAAA" if not created["uploadToken"].endswith(
+            "AAAAAA") else "BBBBBB")
+        aborted = self.create_upload(path)
+        self.assertEqual(self.server.post("/v1/multipart/abort",
+                                          {"uploadToken": aborted["uploadToken"]}).status_code, 200)
+        cases = {
+            "altered token": (altered, created["key"], r"upload token"),
+            "aborted upload": (aborted["uploadToken"], aborted["key"], r"no longer|aborted|upload"),
+            "not JSON": (None, None, r"not valid JSON"),
+        }
+        for case, (token, key, why) in cases.items():
+            with self.subTest(case):
+                state_path, state = self.saved_state(path, token, key)
+                with open(state_path, "w") as f:
+                    f.write("{not json" if token is None else json.dumps(state))
+                r = upload(self.args(path, extra=("--resume", "--multipart-threshold", "16MiB")),
+                           self.env)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertRegex(r.stderr, rf"clip\.bin: the saved upload cannot be resumed \(.*"
+                                           rf"{why}.*\); starting over")
+                result = json.loads(r.stdout)
+                self.assertEqual((result["partsResumed"], result["partsSent"]), (0, 2))
+                self.assertNotEqual(result["key"], key)
+                self.assertEqual(object_sha256(self.s3, BUCKET, result["key"]), digest)
+                self.assertEqual(state_files(self.state_home), [])
+                if token:
+                    self.assertNotIn(token, r.stderr + r.stdout)
+
+    def test_bytes_the_profile_refuses_at_completion_exit_1_with_the_apis_message(self):
+        path = os.path.join(self.dir, "fake.png")
+        write_test_file(path, 20 * MiB)
+        r = upload(self.args(path, folder="images", extra=("--multipart-threshold", "16MiB")),
+                   self.env)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        result = json.loads(r.stdout)
+        self.assertEqual((result["ok"], result["code"], result["status"]),
+                         (False, "content_mismatch", 422))
+        self.assertRegex(r.stderr, r"fake\.png: the bytes are .*, not image/png")
+
+
+if __name__ == "__main__":
+    unittest.main()
