@@ -41,6 +41,29 @@ bool valid_log_level(std::string_view level) {
   return false;
 }
 
+// A base domain for virtual-hosted buckets, lower-cased: DNS labels of letters, digits and
+// '-' (not at either end), dot-separated, at most 253 characters in all, not an IP address
+// (a bucket cannot be a label in front of one). Nullopt when it is none of that.
+std::optional<std::string> domain_name(std::string_view text) {
+  if (text.empty() || text.size() > 253 || text::is_ip_literal_host(text)) return std::nullopt;
+  std::string out;
+  out.reserve(text.size());
+  std::size_t label = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '.') {
+      if (label == 0 || label > 63 || out.back() == '-') return std::nullopt;
+      if (i < text.size()) out += '.';
+      label = 0;
+      continue;
+    }
+    const char c = text::to_lower(text[i]);
+    if (!(text::is_alnum(c) || (c == '-' && label > 0))) return std::nullopt;
+    out += c;
+    ++label;
+  }
+  return out;
+}
+
 // The UPGATE_* variables' forms of the values a flag or the file gives typed.
 std::optional<unsigned> parse_whole_number(std::string_view text, unsigned max) {
   unsigned n = 0;
@@ -291,6 +314,9 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   const auto http_redirect =
       first_of(from(flags.http_redirect, "--http-redirect"), variable(env, "UPGATE_HTTP_REDIRECT"),
                from(file.server.http_redirect, "server.http_redirect"));
+  const auto store_domain =
+      first_of(from(flags.store_domain, "--store-domain"), variable(env, "UPGATE_STORE_DOMAIN"),
+               from(file.store.domain, "store.domain"));
   const auto redis_url =
       first_of(variable(env, "UPGATE_REDIS_URL"), from(file.limits.redis_url, "limits.redis_url"));
   const auto access_log =
@@ -369,6 +395,22 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
                              "UPGATE_STORE_", file.store.tls, "store.tls");
   if (!store_tls) return Unexpected(std::move(store_tls).error());
   config.store_tls = std::move(*store_tls);
+  if (store_domain && !store_domain->value.empty()) {
+    auto domain = domain_name(store_domain->value);
+    if (!domain) {
+      return fail(store_domain->field,
+                  "'" + store_domain->value +
+                      "' is not a domain name (DNS labels of letters, digits and '-', no port, "
+                      "not an IP address; e.g. s3.example.com)");
+    }
+    if (flags.resolve_s3_target && !config.s3.embedded) {
+      return fail(store_domain->field, "is the embedded store's, and an S3 endpoint (" +
+                                           config.s3.endpoint_url + ") is configured instead");
+    }
+    config.store_domain = std::move(*domain);
+    // Virtual-hosted URLs unless path style was asked for (--path-style, s3.path_style).
+    config.s3.endpoint.path_style = s3.path_style.value_or(false);
+  }
   config.https.hsts_max_age = std::chrono::seconds(file.server.tls.hsts_max_age.value_or(0));
   auto clients = client_limits(file.server.clients, "server");
   if (!clients) return Unexpected(std::move(clients).error());

@@ -53,6 +53,8 @@ void register_check_config(CLI::App& app, int& exit_code) {
   cmd->add_option("--config", options->flags.config_path, "upgate.toml (UPGATE_CONFIG)");
   cmd->add_option("--listen", options->flags.listen, "HOST:PORT serve would bind");
   cmd->add_option("--store-listen", options->store.listen, "HOST:PORT of the embedded store");
+  cmd->add_option("--store-domain", options->flags.store_domain,
+                  "base domain of the embedded store's virtual-hosted buckets");
   cmd->add_flag("--no-store", options->store.disabled, "serve would run without the store");
   cmd->callback([options, &exit_code] { exit_code = run_check(*options); });
 }

@@ -69,8 +69,8 @@ constexpr const char* kServeHelp =
     "  UPGATE_CONFIG, UPGATE_LISTEN, UPGATE_THREADS, UPGATE_DRAIN_SECONDS, UPGATE_S3_ENDPOINT,\n"
     "  UPGATE_S3_REGION, UPGATE_S3_BUCKET, UPGATE_CORS_ORIGINS (comma-separated),\n"
     "  UPGATE_LOG_LEVEL, UPGATE_ACCESS_LOG (on/off), UPGATE_TLS_CERT, UPGATE_TLS_KEY,\n"
-    "  UPGATE_STORE_TLS_CERT, UPGATE_STORE_TLS_KEY, UPGATE_HTTP_REDIRECT  the same as the flags "
-    "below\n"
+    "  UPGATE_STORE_TLS_CERT, UPGATE_STORE_TLS_KEY, UPGATE_STORE_DOMAIN, UPGATE_HTTP_REDIRECT\n"
+    "                                the same as the flags below\n"
     "  UPGATE_UPLOAD_TOKEN_SECRETS   secrets (32+ bytes each, space-separated, the signing one\n"
     "                                first) for multipart upload tokens; unset: one random\n"
     "                                secret per process\n"
@@ -80,6 +80,10 @@ constexpr const char* kServeHelp =
     "https://. PEM, the chain leaf first; TLS 1.2 and 1.3 (Mozilla intermediate), ALPN\n"
     "http/1.1. SIGHUP (systemctl reload) reloads both pairs, and a change of the files is\n"
     "noticed within watch_seconds (default 10); a bad new pair is logged and the old kept.\n"
+    "--store-domain DOMAIN ([store] domain) lets the store answer BUCKET.DOMAIN too, and the\n"
+    "URLs become virtual-hosted, https://BUCKET.DOMAIN:PORT/KEY: DNS must point *.DOMAIN at\n"
+    "the store and its certificate cover *.DOMAIN (a wildcard); --path-style keeps\n"
+    "https://DOMAIN:PORT/BUCKET/KEY.\n"
     "[server.tls] hsts_max_age = N adds Strict-Transport-Security (default 0: off).\n"
     "--http-redirect HOST:PORT ([server] http_redirect) also listens on plain HTTP and answers\n"
     "every request there 308 to the same host and path on https:// (default: off).\n"
@@ -416,6 +420,9 @@ void register_serve(CLI::App& app, int& exit_code) {
   cmd->add_option("--store-tls-cert", f.store_tls_cert,
                   "PEM certificate chain for the embedded store (URLs become https://)");
   cmd->add_option("--store-tls-key", f.store_tls_key, "PEM private key of --store-tls-cert");
+  cmd->add_option("--store-domain", f.store_domain,
+                  "base domain of the embedded store's virtual-hosted buckets: it answers "
+                  "BUCKET.DOMAIN and URLs are https://BUCKET.DOMAIN:PORT/KEY (default: none)");
   cmd->add_option("--http-redirect", f.http_redirect,
                   "HOST:PORT of a plain-HTTP listener that answers every request 308 to "
                   "https:// on the API's port (needs --tls-cert; default: none)");

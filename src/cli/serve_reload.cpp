@@ -36,6 +36,7 @@ std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig&
   keep(!same_tls(next.tls, running.tls) || next.https.hsts_max_age != running.https.hsts_max_age,
        "server.tls");
   keep(!same_tls(next.store_tls, running.store_tls), "store.tls");
+  keep(next.store_domain != running.store_domain, "store.domain");
   keep(next.clients != running.clients, "server limits (header_timeout, rates, connections)");
   keep(next.store_clients != running.store_clients,
        "store limits (header_timeout, rates, connections)");
@@ -52,6 +53,7 @@ std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig&
   next.s3 = running.s3;  // the endpoint, bucket and signing credentials of this process
   next.tls = running.tls;
   next.store_tls = running.store_tls;
+  next.store_domain = running.store_domain;
   next.https = running.https;
   next.clients = running.clients;
   next.store_clients = running.store_clients;

@@ -79,6 +79,25 @@ std::string explain(const store::EmbeddedStoreError& error, const std::string& a
   return line;
 }
 
+// A store on TLS with a domain serves BUCKET.DOMAIN: a certificate naming neither *.DOMAIN
+// nor the bucket's own host makes every virtual-hosted URL fail in the client's handshake.
+// Said once at start; the reloads' log lines name the DNS names of each new pair.
+void warn_unless_covered(const store::EmbeddedStore& store, const std::string& bucket,
+                         const std::string& domain, spdlog::logger& logger) {
+  const auto certificate = store.tls_certificate();
+  if (!certificate) return;
+  const auto& names = certificate->dns_names;
+  for (const std::string& covering : {"*." + domain, bucket + "." + domain}) {
+    if (std::find(names.begin(), names.end(), covering) != names.end()) return;
+  }
+  std::string served;
+  for (const auto& name : names) served += (served.empty() ? "" : ",") + name;
+  log_line(logger, spdlog::level::warn,
+           "embedded store: the certificate covers neither *.DOMAIN nor BUCKET.DOMAIN; "
+           "clients will refuse the virtual-hosted URLs",
+           {{"domain", domain}, {"dns_names", served}});
+}
+
 }  // namespace
 
 void add_serve_store_flags(CLI::App& command, ServeStoreFlags& flags) {
@@ -176,11 +195,13 @@ Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
   store_config.lifecycle_log = store_lifecycle_log(logger_ptr);
   store_config.buckets = {config.s3.bucket};
   store_config.tls = config.store_tls;
+  store_config.domain = config.store_domain;
   store_config.clients = config.store_clients;
   store_config.on_connection_refused = refused_connections_log(logger_ptr, "s3");
   store_config.threads =
       std::min(config.threads == 0 ? std::thread::hardware_concurrency() : config.threads, 4u);
 
+  const std::string listen_host = store_config.address;
   const std::string address = describe_listen(store_config.address, store_config.port);
   auto started = store::EmbeddedStore::start(std::move(store_config));
   if (!started) {
@@ -198,8 +219,17 @@ Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
   config.s3.endpoint.port = out->store_->port();
   config.s3.endpoint.scheme = out->store_->tls() ? "https" : "http";
   config.s3.endpoint_url = out->store_->endpoint_url();
+  if (!config.store_domain.empty()) {
+    // URLs name the bucket's host, BUCKET.DOMAIN, which DNS (or *.localhost) points here.
+    config.s3.endpoint.host = config.store_domain;
+    config.s3.endpoint_url = config.s3.endpoint.scheme + "://" + config.store_domain + ":" +
+                             std::to_string(out->store_->port());
+    warn_unless_covered(*out->store_, config.s3.bucket, config.store_domain, logger);
+  }
   log_line(logger, spdlog::level::info, "embedded store started",
            {{"s3", config.s3.endpoint_url},
+            {"listen", describe_listen(listen_host, out->store_->port())},
+            {"domain", config.store_domain},
             {"bucket", config.s3.bucket},
             {"access_key_id", config.s3.credentials.access_key_id},
             {"credentials", out->store_->root_key_origin()}});

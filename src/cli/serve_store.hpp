@@ -7,9 +7,12 @@
 // on first start), and they are written into config.s3.credentials; with
 // --store-listen HOST:0 the endpoint's port becomes the bound one. The bucket
 // (config.s3.bucket) is created. With config.store_tls the store speaks HTTPS and the
-// URLs signed for it are https://. allow_api_origins() then sets the bucket's
-// CORS for the API's origins (the demo page's, http://127.0.0.1:PORT and
-// http://localhost:PORT, plus --cors-origin ones) once the API's port is known.
+// URLs signed for it are https://. With config.store_domain the store also answers
+// BUCKET.DOMAIN and the endpoint's host becomes DOMAIN, so URLs are
+// scheme://BUCKET.DOMAIN:PORT/KEY (virtual-hosted unless path style was asked for).
+// allow_api_origins() then sets the bucket's CORS for the API's origins (the demo page's,
+// http://127.0.0.1:PORT and http://localhost:PORT, plus --cors-origin ones) once the API's port is
+// known.
 //
 // A store that should start but cannot (port taken, data directory locked by
 // another process) is an error, returned before the API binds: serve must not

@@ -1,7 +1,8 @@
 """`upgate serve` with both listeners on TLS, against a test CA made by this test
 (tests/support/test_ca.py, the openssl command): the seed's flow over HTTPS (requests with
 verify=CA for the API, curl --cacert for the presigned PUT, boto3 verify=CA reading it back),
-presigned URLs that say https:// because the store has TLS, the HSTS setting (off unless
+presigned URLs that say https:// because the store has TLS, virtual-hosted URLs under a
+wildcard certificate with --store-domain, the HSTS setting (off unless
 set), SIGHUP reloading both pairs, and a bad pair or half a pair refused at start (exit 2,
 one line naming the file or the setting).
 
@@ -16,6 +17,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import unittest.mock
 
 import api_harness as h  # noqa: E402
 import test_ca  # noqa: E402
@@ -35,12 +37,12 @@ def wait_for(test, condition, what, timeout=20.0):
 class TlsServe:
     """`upgate serve` with the API and the embedded store each on its own certificate."""
 
-    def __init__(self, config_extra="", flags=True):
+    def __init__(self, config_extra="", flags=True, store_names=None):
         self.temp = tempfile.TemporaryDirectory(prefix="upgate-serve-tls-")
         base = self.temp.name
         self.ca = test_ca.TestCa(os.path.join(base, "ca"))
         self.api_pair = self.ca.issue("api")
-        self.store_pair = self.ca.issue("store")
+        self.store_pair = self.ca.issue("store", **(store_names or {}))
         live = os.path.join(base, "live")
         os.makedirs(live)
         self.api_cert, self.api_key = os.path.join(live, "api.pem"), os.path.join(live, "api.key")
@@ -246,6 +248,102 @@ class ServeTlsReloadTest(unittest.TestCase):
         r = requests.get(s.api + "/healthz", verify=s.ca.cert, timeout=10)
         self.assertEqual(r.status_code, 200)
         self.assertNotIn("Strict-Transport-Security", r.headers)
+
+
+DOMAIN = "s3.localhost"  # curl resolves *.localhost to the loopback address itself
+
+
+class ServeStoreDomainTest(unittest.TestCase):
+    """--store-domain: the embedded store answers BUCKET.DOMAIN, and the URLs the API signs
+    are virtual-hosted, under a wildcard certificate that names nothing else."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = TlsServe(store_names={"dns": [f"*.{DOMAIN}"], "ips": []})
+        cls.s.args += ["--store-domain", DOMAIN]
+        cls.s.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.close()
+
+    def curl(self, *args):
+        # Only the test CA is trusted: --cacert, and CURL_CA_BUNDLE points at it too.
+        return subprocess.run(["curl", "--silent", "--show-error", "--fail", "--cacert",
+                               self.s.ca.cert, *args], capture_output=True, env=self.s.env,
+                              timeout=60)
+
+    def test_the_store_reports_the_domain_as_its_endpoint(self):
+        self.assertEqual(self.s.s3, f"https://{DOMAIN}:{self.s.s3_port}")
+        started = [l for l in self.s.log_lines() if l.get("msg") == "embedded store started"][0]
+        self.assertEqual(started["domain"], DOMAIN)
+        self.assertEqual(started["listen"], f"127.0.0.1:{self.s.s3_port}")
+        # The certificate covers *.DOMAIN, so there is no warning about it.
+        self.assertFalse([l for l in self.s.log_lines() if "covers neither" in l.get("msg", "")])
+
+    def test_seed_flow_over_https_with_virtual_hosted_urls(self):
+        body = os.urandom(5000)
+        r = self.s.presign(size=len(body))
+        self.assertEqual(r.status_code, 200, r.text)
+        answer = r.json()
+        bucket_host = f"https://uploads.{DOMAIN}:{self.s.s3_port}/"
+        self.assertTrue(answer["uploadUrl"].startswith(bucket_host + "services/"),
+                        answer["uploadUrl"])
+        path = os.path.join(self.s.temp.name, "domain.bin")
+        with open(path, "wb") as f:
+            f.write(body)
+        headers = []
+        for name, value in answer.get("headers", {}).items():
+            headers += ["-H", f"{name}: {value}"]
+        put = self.curl("-X", "PUT", *headers, "--data-binary", f"@{path}", "-o", "/dev/null",
+                        "-w", "%{http_code} %{scheme} %{ssl_verify_result}", answer["uploadUrl"])
+        self.assertEqual((put.returncode, put.stdout), (0, b"200 HTTPS 0"), put.stderr)
+        # The download URL the API hands out is virtual-hosted too; curl reads the bytes back.
+        grant = requests.get(self.s.api + "/v1/downloads", params={"key": answer["key"]},
+                             verify=self.s.ca.cert, timeout=10).json()
+        self.assertTrue(grant["downloadUrl"].startswith(bucket_host), grant)
+        get = self.curl(grant["downloadUrl"])
+        self.assertEqual((get.returncode, get.stdout), (0, body), get.stderr)
+        # The store took both as requests for bucket `uploads` (its access log, 100 ms flush).
+        wait_for(self, lambda: {l.get("method") for l in self.s.log_lines()
+                                if l.get("msg") == "s3 request" and l.get("key") == answer["key"]
+                                and l.get("bucket") == "uploads" and l.get("status") == "200"}
+                 >= {"PUT", "GET"}, what="the store's log of the PUT and the GET")
+
+    def test_requests_and_boto3_virtual_hosted_through_their_own_resolver(self):
+        # Python's resolver does not map *.localhost: this process maps the bucket's host;
+        # the name checked against the certificate stays uploads.s3.localhost.
+        body = b"virtual-hosted over TLS from serve"
+        r = self.s.presign(name="boto3.txt", size=len(body), kind="text/plain")
+        answer = r.json()
+        real = socket.getaddrinfo
+
+        def resolve(host, *args, **kwargs):
+            if isinstance(host, str) and host.endswith("." + DOMAIN):
+                host = "127.0.0.1"
+            return real(host, *args, **kwargs)
+
+        client = boto3.client("s3", endpoint_url=self.s.s3, region_name=h.REGION,
+                              aws_access_key_id=h.ACCESS_KEY_ID,
+                              aws_secret_access_key=h.SECRET, verify=self.s.ca.cert,
+                              config=Config(signature_version="s3v4",
+                                            s3={"addressing_style": "virtual"}))
+        with unittest.mock.patch("socket.getaddrinfo", resolve):
+            put = requests.put(answer["uploadUrl"], data=body, headers=answer.get("headers", {}),
+                               verify=self.s.ca.cert, timeout=10)
+            self.assertEqual(put.status_code, 200, put.text)
+            got = client.get_object(Bucket="uploads", Key=answer["key"])["Body"].read()
+        self.assertEqual(got, body)
+
+    def test_a_certificate_without_the_wildcard_is_warned_about(self):
+        s = TlsServe()  # the store's pair names localhost and 127.0.0.1 only
+        self.addCleanup(s.close)
+        s.args += ["--store-domain", DOMAIN]
+        s.start()
+        warned = [l for l in s.log_lines() if "covers neither *.DOMAIN" in l.get("msg", "")]
+        self.assertEqual(len(warned), 1, s.log_lines())
+        self.assertEqual(warned[0]["domain"], DOMAIN)
+        self.assertIn("localhost", warned[0]["dns_names"])
 
 
 def raw_exchange(port, request):

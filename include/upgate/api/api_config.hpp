@@ -92,6 +92,11 @@ struct ApiConfig {
   // --store-tls-key): set, that listener speaks HTTPS only. Given both or neither file.
   std::optional<http::TlsSettings> tls;
   std::optional<http::TlsSettings> store_tls;
+  // `[store] domain` / --store-domain / UPGATE_STORE_DOMAIN: the embedded store also
+  // answers BUCKET.DOMAIN (virtual-hosted style), and the URLs serve signs for it are
+  // scheme://BUCKET.DOMAIN:PORT/KEY (path style only when asked for). Lower case, no port;
+  // empty: path-style URLs on the store's address. Only with the embedded store.
+  std::string store_domain;
   HttpsPolicy https;
   // Slow clients and connection caps: `[server]` for the API, `[store]` for the embedded
   // store (header_timeout, body_min_rate, send_min_rate, min_rate_window, max_connections,
@@ -123,6 +128,7 @@ struct ApiFlags {
   std::optional<std::string> tls_key;
   std::optional<std::string> store_tls_cert;
   std::optional<std::string> store_tls_key;
+  std::optional<std::string> store_domain;
   std::optional<std::string> http_redirect;
   // false: ApiConfig::s3 is left default-constructed, for commands that only read the
   // profiles and CORS (aws-policy) and so need no AWS credentials, profile or endpoint.

@@ -74,6 +74,7 @@ struct ServerTable {
 
 // [store]: the embedded store beside `upgate serve`.
 struct StoreTable {
+  std::optional<std::string> domain;  // virtual-hosted buckets: BUCKET.DOMAIN
   TlsTable tls;
   ClientLimitsTable clients;
 };

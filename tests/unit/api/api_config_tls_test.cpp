@@ -1,5 +1,6 @@
 // The certificate pairs of `upgate serve`'s two listeners as the configuration merges them:
-// [server.tls] / [store.tls], UPGATE_(STORE_)TLS_CERT/KEY and the flags, both or neither.
+// [server.tls] / [store.tls], UPGATE_(STORE_)TLS_CERT/KEY and the flags, both or neither;
+// and the embedded store's domain for virtual-hosted buckets ([store] domain).
 #include <gtest/gtest.h>
 
 #include "support/temp_dir.hpp"
@@ -140,6 +141,63 @@ TEST_F(ApiConfigTlsTest, TheHttpRedirectListenerNeedsTlsAndAnAddress) {
   config = parse(std::string(tls), {}, {{"UPGATE_HTTP_REDIRECT", "not an address"}});
   ASSERT_FALSE(config);
   EXPECT_EQ(config.error().field, "UPGATE_HTTP_REDIRECT");
+}
+
+TEST_F(ApiConfigTlsTest, TheStoreDomainMakesTheEmbeddedStoresUrlsVirtualHosted) {
+  auto config = parse(std::nullopt);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->store_domain, "");  // none by default: path style on the store's address
+  EXPECT_TRUE(config->s3.endpoint.path_style);
+
+  config = parse("[store]\ndomain = \"S3.Example.COM\"\n");
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->store_domain, "s3.example.com");  // hosts compare lower-cased
+  EXPECT_FALSE(config->s3.endpoint.path_style);
+  // serve names the host once the store has its port (serve_store.cpp); not before.
+  EXPECT_EQ(config->s3.endpoint.host, "127.0.0.1");
+
+  ApiFlags flags;
+  flags.store_domain = "flag.localhost";  // the flag over the variable over the file
+  config = parse("[store]\ndomain = \"file.localhost\"\n", flags,
+                 {{"UPGATE_STORE_DOMAIN", "env.localhost"}});
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->store_domain, "flag.localhost");
+  config = parse("[store]\ndomain = \"file.localhost\"\n", {},
+                 {{"UPGATE_STORE_DOMAIN", "env.localhost"}});
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_EQ(config->store_domain, "env.localhost");
+
+  flags = {};
+  flags.path_style = true;  // asked for: https://DOMAIN:PORT/BUCKET/KEY
+  config = parse("[store]\ndomain = \"s3.localhost\"\n", flags);
+  ASSERT_TRUE(config) << config.error().describe();
+  EXPECT_TRUE(config->s3.endpoint.path_style);
+}
+
+TEST_F(ApiConfigTlsTest, AStoreDomainThatIsNoDomainOrHasNoStoreIsRefused) {
+  for (std::string_view bad :
+       {"127.0.0.1", "s3.localhost:9000", "https://s3.localhost", "-s3.localhost", "s3-.localhost",
+        "s3..localhost", "s3.localhost.", "*.s3.localhost", "s3_x.localhost"}) {
+    auto config = parse(std::nullopt, {}, {{"UPGATE_STORE_DOMAIN", std::string(bad)}});
+    ASSERT_FALSE(config) << bad;
+    EXPECT_EQ(config.error().field, "UPGATE_STORE_DOMAIN") << bad;
+  }
+  auto config = parse("[store]\ndomain = 5\n");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "store.domain");
+  config = parse("[store]\ndomain = \"" + std::string(64, 'a') + ".localhost\"\n");
+  ASSERT_FALSE(config);  // a label is at most 63 characters
+  EXPECT_EQ(config.error().field, "store.domain");
+
+  // An S3 endpoint means no embedded store to give the domain to.
+  ApiFlags flags;
+  flags.store_domain = "s3.localhost";
+  flags.endpoint = "https://s3.example.com";
+  config = parse(std::nullopt, flags,
+                 {{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"}, {"AWS_SECRET_ACCESS_KEY", "secret"}});
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().field, "--store-domain");
+  EXPECT_NE(config.error().message.find("https://s3.example.com"), std::string::npos);
 }
 
 }  // namespace
