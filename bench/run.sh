@@ -23,3 +23,5 @@ echo "== embedded store: 1 GiB PUT/GET, 64 concurrent 1 MiB PUTs, RSS during a 5
 /usr/bin/python3 bench/store_bench.py --binary "$build/upgate"
 echo "== the same 1 GiB PUT to Ceph RGW (one bluestore OSD) and to the embedded store"
 /usr/bin/python3 bench/put_1gib.py --binary "$build/upgate"
+echo "== upgate upload of 1 GiB, multipart, 4 parts at once, beside aws s3 cp, to the embedded store"
+/usr/bin/python3 bench/upload_1gib.py --binary "$build/upgate"
