@@ -105,10 +105,11 @@ fi
 
 # --- e2e tests: Debian's chromium driven by playwright-core (tests/e2e) ---------------------
 # Playwright's own browser download is never used: the tests launch /usr/bin/chromium. Fonts
-# give the screenshots readable text. `npm ci` runs only when node_modules is missing or
-# package-lock.json changed since the last install.
+# give the screenshots readable text. libnss3-tools brings certutil, with which the HTTPS
+# run makes Chromium's NSS database trust the test CA. `npm ci` runs only when node_modules
+# is missing or package-lock.json changed since the last install.
 e2e_packages=()
-for p in chromium fonts-liberation fonts-dejavu-core; do
+for p in chromium fonts-liberation fonts-dejavu-core libnss3-tools; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || e2e_packages+=("$p")
 done
 if ((${#e2e_packages[@]})); then

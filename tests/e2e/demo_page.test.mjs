@@ -1,12 +1,14 @@
 // The demo page (web/index.html, web/app.js) in Debian's chromium against a real
-// `upgate serve` with its embedded store: what a new user sees first.
+// `upgate serve` with its embedded store: what a new user sees first. Run twice: over plain
+// HTTP, and over HTTPS with both listeners on TLS (e2e.demo_page.https, https_run.mjs).
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import {
-  artifactPath, launchBrowser, listKeys, OTHER_HOST, openPage, readObject, ROOT, row, startStack, testBytes,
+  artifactPath, launchBrowser, listKeys, nssHome, OTHER_HOST, openPage, readObject, ROOT, row, startStack,
+  testBytes, TLS,
 } from "./harness.mjs";
 
 const PROFILES = `
@@ -82,9 +84,23 @@ async function countConcurrentXhr(page) {
 describe("the demo page", () => {
   test("a picked file goes straight to the store; the bytes read back are the same", async () => {
     const page = await openPage(browser, `${stack.api}/`);
+    const puts = [];
+    page.on("response", (res) => { if (res.request().method() === "PUT") puts.push(res); });
     const bytes = testBytes(400_000, 7);
     await page.setInputFiles("#file-input", { name: "quarterly report.pdf", mimeType: "application/pdf", buffer: bytes });
     const r = await waitForState(page, "quarterly report.pdf", "done");
+
+    // The page and the PUT went over the scheme of this run; over HTTPS, on the test CA's
+    // certificates, verified by Chromium itself.
+    const scheme = TLS ? "https:" : "http:";
+    assert.equal(new URL(page.url()).protocol, scheme);
+    assert.equal(puts.length, 1);
+    assert.equal(new URL(puts[0].url()).protocol, scheme, puts[0].url());
+    if (TLS) {
+      const security = await puts[0].securityDetails();
+      assert.equal(security?.issuer, "upgate test CA", JSON.stringify(security));
+      assert.match(security.protocol, /^TLS 1\.[23]$/);
+    }
 
     const key = await r.getAttribute("data-key");
     assert.match(key, /^demo\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f]{32}-quarterly_report\.pdf$/);
@@ -239,7 +255,10 @@ describe("the demo page", () => {
     await page.context().close();
   });
 
-  test("a large file goes up in parts: the row shows the parts, Pause stops it, Resume finishes it", async () => {
+  // Not over HTTPS yet: /v1/multipart makes serve call its own store through libcurl, which
+  // trusts the system's CA store only, so a store on a private CA's certificate refuses it.
+  test("a large file goes up in parts: the row shows the parts, Pause stops it, Resume finishes it",
+    { skip: TLS ? "serve's own S3 client does not trust the test CA (multipart over HTTPS)" : false }, async () => {
     // ?multipart: files from 1 MiB on go up in parts (16 MiB each, upgate's choice).
     const page = await openPage(browser, `${stack.api}/?folder=large&multipart=1048576`);
     const cdp = await page.context().newCDPSession(page);
@@ -317,8 +336,8 @@ describe("the demo page", () => {
   });
 
   test("CORS: the same page from an origin the bucket does not allow fails at the preflight, and says so", async () => {
-    const port = new URL(stack.api).port;
-    const otherOrigin = `http://${OTHER_HOST}:${port}`;
+    const { port, protocol } = new URL(stack.api);
+    const otherOrigin = `${protocol}//${OTHER_HOST}:${port}`;
     // The store itself refuses that origin's preflight...
     const preflight = await fetch(`${stack.store}/${stack.bucket}/demo/x.txt`, {
       method: "OPTIONS",
@@ -335,7 +354,7 @@ describe("the demo page", () => {
     assert.equal(allowed.headers.get("access-control-allow-origin"), stack.api);
 
     // The demo page's other loopback name is allowed too, and uploads.
-    const local = await openPage(browser, `http://localhost:${port}/`);
+    const local = await openPage(browser, `${protocol}//localhost:${port}/`);
     const localBytes = testBytes(5000, 17);
     await local.setInputFiles("#file-input", { name: "from-localhost.bin", mimeType: "application/octet-stream", buffer: localBytes });
     const done = await waitForState(local, "from-localhost.bin", "done");
@@ -355,4 +374,15 @@ describe("the demo page", () => {
     assert.deepEqual(await listKeys(stack), keysBefore, "nothing was stored");
     await page.context().close();
   });
+
+  test("over HTTPS, Chromium's trust is its NSS database: without the test CA there it refuses the page",
+    { skip: TLS ? false : "the HTTPS run only" }, async () => {
+      const untrusting = await launchBrowser({ home: nssHome() });
+      try {
+        const page = await untrusting.newPage();
+        await assert.rejects(page.goto(`${stack.api}/`), /ERR_CERT_AUTHORITY_INVALID/);
+      } finally {
+        await untrusting.close();
+      }
+    });
 });

@@ -7,7 +7,13 @@
 // SIGKILL) and removes the temp dir; every stack still running when node exits is killed.
 //
 // The binary is $UPGATE_BIN (ctest passes it), else build/upgate.
-import { spawn, execFile } from "node:child_process";
+//
+// HTTPS runs (https_run.mjs sets UPGATE_E2E_TLS to a test CA's JSON): serve gets the API and
+// the store each on a pair of that CA, stack.api and stack.store are https://, and
+// launchBrowser() gives Chromium a HOME whose NSS database trusts the CA as a root (certutil,
+// Debian's libnss3-tools), with no certificate-error flag. The test files use TLS to say
+// which run they are in.
+import { spawn, execFile, execFileSync } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
 import net from "node:net";
@@ -24,6 +30,12 @@ export const CHROMIUM = process.env.UPGATE_CHROMIUM || "/usr/bin/chromium";
 // A second name for the loopback address, so the same page can be opened from an origin the
 // bucket's CORS rules do not list.
 export const OTHER_HOST = "upgate-other.test";
+
+// {ca, pairs: {api: {cert, key}, store: {cert, key}}} in an HTTPS run, else null.
+export const TLS = process.env.UPGATE_E2E_TLS ? JSON.parse(process.env.UPGATE_E2E_TLS) : null;
+// What the machine sets to its own bundle: a child gets the test CA in each, or none.
+export const CA_VARIABLES = ["AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"];
+const SCHEME = TLS ? "https" : "http";
 
 const ACCESS_KEY_ID = "AKIAUPGATEE2ETEST0001";
 const SECRET_ACCESS_KEY = "e2e/secret+key/for/browser/tests/only00";
@@ -113,10 +125,15 @@ export async function startStack({ toml = null, env: extraEnv = {} } = {}) {
     AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
     AWS_REGION: REGION,
+    ...(TLS ? Object.fromEntries(CA_VARIABLES.map((name) => [name, TLS.ca])) : {}),
     ...extraEnv,
   };
   const args = ["serve", "--listen", "127.0.0.1:0", "--store-listen", "127.0.0.1:0",
     "--data-dir", path.join(dir, "data")];
+  if (TLS) {
+    args.push("--tls-cert", TLS.pairs.api.cert, "--tls-key", TLS.pairs.api.key,
+      "--store-tls-cert", TLS.pairs.store.cert, "--store-tls-key", TLS.pairs.store.key);
+  }
   if (toml !== null) {
     fs.writeFileSync(path.join(dir, "upgate.toml"), toml);
     args.push("--config", path.join(dir, "upgate.toml"));
@@ -137,7 +154,7 @@ export async function startStack({ toml = null, env: extraEnv = {} } = {}) {
       const started = startedLine(logPath);
       if (!started) return false;
       if (started.embedded_store !== "true") throw new Error("serve did not start the embedded store");
-      stack.api = `http://${started.listen}`;
+      stack.api = `${SCHEME}://${started.listen}`;
       stack.store = started.endpoint;
       return (await fetch(`${stack.api}/readyz`)).ok;
     }, child, logPath);
@@ -178,6 +195,7 @@ export function awsEnv(stack) {
     PATH: process.env.PATH, HOME: stack.dir, AWS_ACCESS_KEY_ID: stack.accessKeyId,
     AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY, AWS_DEFAULT_REGION: stack.region,
     AWS_EC2_METADATA_DISABLED: "true", AWS_PAGER: "",
+    ...(TLS ? { AWS_CA_BUNDLE: TLS.ca } : {}),
   };
 }
 
@@ -191,8 +209,28 @@ export async function listKeys(stack) {
   return (JSON.parse(stdout).Contents || []).map((o) => o.Key);
 }
 
+// A HOME for Chromium whose NSS database (~/.pki/nssdb, where Chromium on Linux keeps the
+// user's trust settings) holds `caFile` as a trusted root for servers; with no caFile, an
+// empty database: the machine's roots only.
+export function nssHome(caFile = null) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "upgate-e2e-nss-"));
+  process.on("exit", () => fs.rmSync(home, { recursive: true, force: true }));
+  const db = path.join(home, ".pki", "nssdb");
+  fs.mkdirSync(db, { recursive: true });
+  const certutil = (...args) => execFileSync("certutil", ["-d", `sql:${db}`, ...args], { stdio: "pipe" });
+  try {
+    certutil("-N", "--empty-password");
+    if (caFile) certutil("-A", "-n", "upgate e2e test CA", "-t", "C,,", "-i", caFile);
+  } catch (e) {
+    throw new Error(`certutil failed (libnss3-tools, scripts/setup.sh): ${e.stderr || e.message}`);
+  }
+  return home;
+}
+
 // Debian's chromium, headless, with a fresh profile (launch() makes a temp user-data dir).
-export async function launchBrowser() {
+// In an HTTPS run it trusts the test CA through its NSS database only (nssHome); `home`
+// chooses another HOME (a database without the CA, to see a refusal).
+export async function launchBrowser({ home = TLS ? nssHome(TLS.ca) : null } = {}) {
   let chromium;
   try {
     ({ chromium } = await import("playwright-core"));
@@ -200,9 +238,15 @@ export async function launchBrowser() {
     throw new Error(`playwright-core is not installed in tests/e2e (run scripts/setup.sh): ${e.message}`);
   }
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found (run scripts/setup.sh)`);
+  const env = { ...process.env };
+  if (home) {
+    env.HOME = home;
+    for (const name of CA_VARIABLES) delete env[name];  // the NSS database decides, nothing else
+  }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
+    env,
     args: [
       "--no-sandbox", "--disable-gpu", "--disable-background-networking",
       "--disable-component-update", "--no-first-run", "--disable-sync",

@@ -1,10 +1,13 @@
 // web/upgate.js, the browser client module, called from a real page in Debian's chromium
-// against a real `upgate serve` and its embedded store.
+// against a real `upgate serve` and its embedded store. Run twice: over plain HTTP, and over
+// HTTPS with both listeners on TLS (e2e.upgate_js.https, https_run.mjs).
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
-import { freePort, launchBrowser, listKeys, openPage, readObject, startStack, testBytes } from "./harness.mjs";
+import {
+  freePort, launchBrowser, listKeys, openPage, readObject, startStack, testBytes, TLS,
+} from "./harness.mjs";
 
 let stack;
 let browser;
@@ -66,6 +69,17 @@ describe("upgate.js upload()", () => {
 
     const put = requests.find((r) => r.method() === "PUT");
     assert.ok(put.url().startsWith(`${stack.store}/${stack.bucket}/e2e/`), put.url());
+    // Both requests went over this run's scheme: https:// to the API and to the store in
+    // the HTTPS run, each answered over a TLS connection Chromium verified.
+    const scheme = TLS ? "https:" : "http:";
+    assert.equal(new URL(ask.url()).protocol, scheme, ask.url());
+    assert.equal(new URL(put.url()).protocol, scheme, put.url());
+    if (TLS) {
+      for (const r of [ask, put]) {
+        const security = await (await r.response()).securityDetails();
+        assert.equal(security?.issuer, "upgate test CA", `${r.url()}: ${JSON.stringify(security)}`);
+      }
+    }
     const headers = await put.allHeaders();
     assert.equal(headers["content-type"], "image/jpeg");
     assert.equal(headers["content-length"], "200000", "the browser's Content-Length is the signed one");
@@ -192,7 +206,7 @@ describe("upgate.js upload()", () => {
 
   test("an API that cannot be reached: a network error naming it, after the retries", async () => {
     const page = await openPage(browser, `${stack.api}/`);
-    const closed = `http://127.0.0.1:${await freePort()}`;
+    const closed = `${new URL(stack.api).protocol}//127.0.0.1:${await freePort()}`;
     const result = await uploadInPage(page, Buffer.from("abc"), { options: { api: closed, retries: 1 } });
     assert.equal(result.ok, false);
     assert.equal(result.code, "NetworkError");

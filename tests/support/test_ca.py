@@ -8,8 +8,8 @@ Every run makes its own keys (P-256) in a temp dir, so no private key is ever co
     pair.fingerprint()                          # SHA-256 of the leaf's DER, lower-case hex
     pair.spki_base64()                          # what Chromium's --ignore-certificate-errors-spki-list takes
 
-Program mode, for the node tests: `python3 test_ca.py DIR NAME...` issues one pair per NAME
-for localhost, *.s3.localhost and 127.0.0.1 and prints
+Program mode, for the node tests: `python3 test_ca.py DIR NAME... [--dns HOST]...` issues one
+pair per NAME for localhost, *.s3.localhost, 127.0.0.1 and each --dns HOST, and prints
 {"ca": PATH, "pairs": {NAME: {"cert", "key", "spki", "fingerprint"}}} as one JSON line.
 
 Child environments: `tls_client_env(ca)` points every CA variable the machine sets
@@ -122,11 +122,17 @@ def served_fingerprint(host, port, ca_cert, server_name="localhost"):
 
 
 def main(argv):
-    directory, names = argv[1], argv[2:]
+    directory, names, extra = argv[1], [], []
+    rest = iter(argv[2:])
+    for arg in rest:
+        if arg == "--dns":
+            extra.append(next(rest))
+        else:
+            names.append(arg)
     ca = TestCa(directory)
     pairs = {}
     for name in names:
-        pair = ca.issue(name, dns=["localhost", "*.s3.localhost"], ips=["127.0.0.1"])
+        pair = ca.issue(name, dns=["localhost", "*.s3.localhost", *extra], ips=["127.0.0.1"])
         pairs[name] = {"cert": pair.cert, "key": pair.key, "spki": pair.spki_base64(),
                        "fingerprint": pair.fingerprint()}
     print(json.dumps({"ca": ca.cert, "pairs": pairs}))
