@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Benchmark of the upload API (issue 3): wrk POSTs the seed's body to
-# /api/s3/getPresignedUrl with 64 connections for 15 s, on the same machine as the
-# server; then 10,000 idle keep-alive connections are opened and the server's RSS read.
+# Benchmark of the upload API (issues 3 and 15): wrk POSTs the seed's body to
+# /api/s3/getPresignedUrl with 64 keep-alive connections for 15 s, over plain HTTP and over
+# HTTPS, in alternating rounds; then new connections per second (wrk with Connection: close,
+# so every request is a new TCP connection and, over HTTPS, a full TLS handshake: the server
+# issues no session tickets and keeps no session cache); then 10,000 idle keep-alive
+# connections are opened and the server's RSS read. Everything runs on the same machine.
 #
 #   bench/api.sh [path/to/upgate]        (default: build/upgate)
 #   DURATION=15s CONNECTIONS=64 WRK_THREADS=2 SERVER_THREADS=2 IDLE=10000 ACCESS_LOG=on
+#   ROUNDS=2 (plain/TLS pairs)  TLS=on|off  HANDSHAKE_DURATION=10s
 #
-# Prints wrk's report (with latency percentiles) and a summary line per measurement.
+# The HTTPS server runs on a pair from a throwaway CA (tests/support/test_ca.py, P-256);
+# wrk does not verify it, curl's readiness probe does (--cacert). Prints wrk's reports (with
+# latency percentiles) and one SUMMARY line per measurement, labelled, with the load average
+# when it began.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -17,43 +24,108 @@ wrk_threads="${WRK_THREADS:-2}"
 server_threads="${SERVER_THREADS:-2}"
 idle="${IDLE:-10000}"
 access_log="${ACCESS_LOG:-on}"
+rounds="${ROUNDS:-2}"
+tls="${TLS:-on}"
+handshake_duration="${HANDSHAKE_DURATION:-10s}"
 
 command -v wrk >/dev/null || { echo "bench/api.sh: wrk is not installed (scripts/setup.sh)"; exit 2; }
 [ -x "$binary" ] || { echo "bench/api.sh: no upgate binary at $binary"; exit 2; }
 
-port="$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
 work="$(mktemp -d)"
-trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-AWS_ACCESS_KEY_ID=AKIDBENCHMARK AWS_SECRET_ACCESS_KEY=bench-secret-not-real \
-UPGATE_ACCESS_LOG="$access_log" \
-  "$binary" serve --no-store --listen "127.0.0.1:$port" --threads "$server_threads" >"$work/server.log" 2>&1 &
-server_pid=$!
+
+# start_server NAME PORT [serve flags...]: an API with no store, signing with fixed keys.
+start_server() {
+  local name="$1" port="$2"
+  shift 2
+  AWS_ACCESS_KEY_ID=AKIDBENCHMARK AWS_SECRET_ACCESS_KEY=bench-secret-not-real \
+  UPGATE_ACCESS_LOG="$access_log" \
+    "$binary" serve --no-store --listen "127.0.0.1:$port" --threads "$server_threads" "$@" \
+    >"$work/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+plain_port="$(free_port)"
+start_server plain "$plain_port"
+plain_pid="${pids[-1]}"
+plain_url="http://127.0.0.1:$plain_port"
 for _ in $(seq 100); do
-  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  curl -fs "$plain_url/healthz" >/dev/null 2>&1 && break
   sleep 0.05
 done
+
+tls_url=""
+if [ "$tls" = on ]; then
+  /usr/bin/python3 "$here/../tests/support/test_ca.py" "$work/ca" api >/dev/null
+  tls_port="$(free_port)"
+  start_server tls "$tls_port" --tls-cert "$work/ca/api.crt" --tls-key "$work/ca/api.key"
+  tls_url="https://127.0.0.1:$tls_port"
+  for _ in $(seq 100); do
+    CURL_CA_BUNDLE="$work/ca/ca.crt" curl -fs --cacert "$work/ca/ca.crt" "$tls_url/healthz" \
+      >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  CURL_CA_BUNDLE="$work/ca/ca.crt" curl -fsS --cacert "$work/ca/ca.crt" "$tls_url/healthz" >/dev/null
+fi
 
 cat >"$work/seed.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"fileName":"holiday-photo.jpg","fileType":"image/jpeg","fileSize":2483712,"folderName":"services"}'
 done = function(summary, latency, requests)
-  io.write(string.format("SUMMARY requests/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f errors=%d non2xx=%d\n",
-    summary.requests / (summary.duration / 1e6),
+  io.write(string.format("SUMMARY %s requests/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f errors=%d non2xx=%d\n",
+    os.getenv("BENCH_LABEL") or "", summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency:percentile(99.9) / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     summary.errors.status))
 end
 LUA
+cat >"$work/close.lua" <<'LUA'
+wrk.headers["Connection"] = "close"
+done = function(summary, latency, requests)
+  io.write(string.format("SUMMARY %s new_connections/s=%.0f p50_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",
+    os.getenv("BENCH_LABEL") or "", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
+LUA
 
-echo "== wrk: $connections connections, $duration, $wrk_threads wrk threads, $server_threads server threads, access log $access_log"
-wrk -t "$wrk_threads" -c "$connections" -d "$duration" --latency -s "$work/seed.lua" \
-  "http://127.0.0.1:$port/api/s3/getPresignedUrl"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status"; }
+# run_wrk LABEL SCRIPT URL DURATION
+run_wrk() {
+  echo "== $1: $connections connections, $4, $wrk_threads wrk threads, $server_threads server threads, access log $access_log, load average $(load)"
+  BENCH_LABEL="$1" wrk -t "$wrk_threads" -c "$connections" -d "$4" --latency -s "$2" "$3"
+}
+
+# Keep-alive: the seed route, plain and TLS alternating, so load on the machine falls on both.
+for round in $(seq "$rounds"); do
+  run_wrk "seed-http-keepalive" "$work/seed.lua" "$plain_url/api/s3/getPresignedUrl" "$duration"
+  if [ -n "$tls_url" ]; then
+    run_wrk "seed-https-keepalive" "$work/seed.lua" "$tls_url/api/s3/getPresignedUrl" "$duration"
+  fi
+done
+
+# New connections: every request on its own connection (GET /healthz, so the answer costs
+# next to nothing and the figure is the connection's: accept, and for HTTPS the handshake).
+if [ -n "$tls_url" ]; then
+  for round in $(seq "$rounds"); do
+    run_wrk "new-connections-http" "$work/close.lua" "$plain_url/healthz" "$handshake_duration"
+    run_wrk "new-connections-https" "$work/close.lua" "$tls_url/healthz" "$handshake_duration"
+  done
+  echo "== the handshake settled: $(openssl s_client -connect "127.0.0.1:$tls_port" -CAfile "$work/ca/ca.crt" \
+    -servername localhost </dev/null 2>/dev/null | grep -E '^New,' | head -1)"
+fi
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$plain_pid/status"; }
 before="$(rss_kib)"
 echo "== $idle idle keep-alive connections"
-/usr/bin/python3 "$here/idle_connections.py" 127.0.0.1 "$port" "$idle" "$server_pid"
+/usr/bin/python3 "$here/idle_connections.py" 127.0.0.1 "$plain_port" "$idle" "$plain_pid"
 echo "RSS before: $((before / 1024)) MiB"

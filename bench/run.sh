@@ -17,9 +17,11 @@ echo "== upload API: CPU per answer, no network"
 taskset -c 0 "$build/bench/api_bench" --benchmark_min_time=1
 echo "== limits: one admission in memory and through a real redis-server (round trips per admission)"
 bench/limits_redis.sh "$build/bench/limits_bench" --benchmark_min_time=1
-echo "== upload API over HTTP: wrk, 64 connections, 15 s; 10,000 idle keep-alive connections"
+echo "== upload API: wrk, 64 keep-alive connections, 15 s, HTTP and HTTPS alternating; new"
+echo "   connections/s (Connection: close: TLS handshakes); 10,000 idle keep-alive connections"
 bench/api.sh "$build/upgate"
-echo "== embedded store: 1 GiB PUT/GET, 64 concurrent 1 MiB PUTs, RSS during a 5 GiB PUT"
+echo "== embedded store: 1 GiB PUT/GET, 64 concurrent 1 MiB PUTs, RSS during a 5 GiB PUT,"
+echo "   the 1 GiB PUT over TLS and plain HTTP alternating"
 /usr/bin/python3 bench/store_bench.py --binary "$build/upgate"
 echo "== the same 1 GiB PUT to Ceph RGW (one bluestore OSD) and to the embedded store"
 /usr/bin/python3 bench/put_1gib.py --binary "$build/upgate"

@@ -1,17 +1,21 @@
 #!/usr/bin/python3
 """The embedded store's speed and memory, measured with curl over loopback.
 
-  bench/store_bench.py [--binary build/upgate] [--quick]
+  bench/store_bench.py [--binary build/upgate] [--quick] [--tls-pairs N] [--tls-only]
 
 1. One 1 GiB PUT and GET (presigned URLs, curl -T / -o /dev/null): MB/s.
 2. 64 concurrent 1 MiB PUTs (curl --parallel --parallel-max 64, 640 objects):
    objects/s and p50/p99 latency.
 3. Peak RSS (VmHWM) of the store during a 5 GiB PUT (a sparse file, so the disk
    is not the client's bottleneck), measured first, in a fresh process.
+4. The 1 GiB PUT over TLS beside the same PUT over plain HTTP: two stores (one with
+   --tls-cert/--tls-key on a throwaway CA's P-256 pair, tests/support/test_ca.py), N
+   alternating plain/TLS pairs (--tls-pairs, default 2; 0: none) so the machine's load
+   falls on both alike; curl --cacert with only that CA trusted. --tls-only runs this alone.
 The store runs with fsync on (the default): every PUT is durable before it is
-answered. Results go to stdout as one JSON object; --quick shrinks the sizes for a
-smoke run. Run it on an otherwise idle machine: figures taken while other builds run
-are worth little.
+answered. Results go to stdout as one JSON object, with the load average before and
+after; --quick shrinks the sizes for a smoke run. Run it on an otherwise idle machine:
+figures taken while other builds run are worth little.
 """
 import argparse
 import json
@@ -41,10 +45,62 @@ def curl(*args):
     return out.stdout
 
 
+def random_file(path, size):
+    with open(path, "wb") as f:
+        for _ in range(size // (1 << 24)):
+            f.write(os.urandom(1 << 24))
+        f.write(os.urandom(size % (1 << 24)))
+
+
+def tls_pairs(h, tmp, size, pairs):
+    """Section 4: `pairs` rounds of one plain and one TLS PUT of the same file, MB/s each by
+    curl's time_total; the TLS store's negotiated protocol and cipher."""
+    import test_ca
+
+    ca = test_ca.TestCa(os.path.join(tmp, "ca"))
+    pair = ca.issue("store")
+    env = test_ca.tls_client_env(ca.cert)  # the machine's bundle is not the one to trust
+    source = os.path.join(tmp, "tls-source.bin")
+    random_file(source, size)
+
+    def put(store, key, *tls):
+        url = h.presign("PUT", f"{store.endpoint}/bench/{key}", {}, expires=3600)
+        out = subprocess.run(["curl", "-s", "-S", *tls, "-o", "/dev/null", "-w",
+                              "%{http_code} %{time_total}", "-T", source, url],
+                             capture_output=True, text=True, check=True, env=env).stdout
+        status, seconds = out.split()
+        assert status == "200", out
+        delete = h.presign("DELETE", f"{store.endpoint}/bench/{key}", {}, expires=3600)
+        subprocess.run(["curl", "-s", "-S", "-f", *tls, "-X", "DELETE", "-o", "/dev/null", delete],
+                       check=True, env=env)
+        return round(size / float(seconds) / 1e6)
+
+    out = {"plain_runs_mb_per_s": [], "tls_runs_mb_per_s": []}
+    with h.Store(extra_args=["--bucket", "bench"]) as plain, \
+         h.Store(extra_args=["--bucket", "bench", "--tls-cert", pair.cert,
+                             "--tls-key", pair.key]) as tls:
+        cacert = ("--cacert", ca.cert)
+        assert tls.endpoint.startswith("https://"), tls.endpoint
+        handshake = subprocess.run(["curl", "-s", "-v", *cacert, "-o", "/dev/null",
+                                    f"{tls.endpoint}/"], capture_output=True, text=True, env=env)
+        out["tls_connection"] = next((line.split("SSL connection using ", 1)[1].strip()
+                                      for line in handshake.stderr.splitlines()
+                                      if "SSL connection using " in line), "unknown")
+        for run in range(pairs):
+            out["plain_runs_mb_per_s"].append(put(plain, f"plain-{run}"))
+            out["tls_runs_mb_per_s"].append(put(tls, f"tls-{run}", *cacert))
+    out["plain_best_mb_per_s"] = max(out["plain_runs_mb_per_s"])
+    out["tls_best_mb_per_s"] = max(out["tls_runs_mb_per_s"])
+    os.remove(source)
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=os.path.join(HERE, "..", "build", "upgate"))
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--tls-pairs", type=int, default=2)
+    parser.add_argument("--tls-only", action="store_true")
     args = parser.parse_args()
     os.environ["UPGATE_BIN"] = os.path.abspath(args.binary)
     import store_harness as h
@@ -52,7 +108,13 @@ def main():
     big = (64 if args.quick else 1024) * 1024 * 1024
     huge = (256 if args.quick else 5 * 1024) * 1024 * 1024
     objects = 64 if args.quick else 640
-    results = {}
+    results = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
+    if args.tls_only:
+        with tempfile.TemporaryDirectory(prefix="upgate-bench-") as tmp:
+            results[f"put_{big >> 20}mib_over_tls"] = tls_pairs(h, tmp, big, max(args.tls_pairs, 1))
+        results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        print(json.dumps(results, indent=2))
+        return
     with tempfile.TemporaryDirectory(prefix="upgate-bench-") as tmp, h.Store() as store:
         store.client().create_bucket(Bucket="bench")
         # First, in a fresh process: VmHWM is then this upload's peak alone.
@@ -67,9 +129,7 @@ def main():
         results[f"peak_rss_{huge >> 30 or huge >> 20}{'gib' if huge >> 30 else 'mib'}_put_mib"] = \
             round(vm_hwm(store.process.pid) / (1 << 20), 1)
         source = os.path.join(tmp, "big.bin")
-        with open(source, "wb") as f:
-            for _ in range(big // (1 << 24)):
-                f.write(os.urandom(1 << 24))
+        random_file(source, big)
 
         put = h.presign("PUT", f"{store.endpoint}/bench/big.bin", {}, expires=3600)
         started = time.monotonic()
@@ -105,7 +165,12 @@ def main():
         results["parallel_objects_per_s"] = round(objects / seconds)
         results["parallel_p50_ms"] = round(statistics.median(latencies) * 1000, 1)
         results["parallel_p99_ms"] = round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1)
+        os.remove(source)
 
+    if args.tls_pairs > 0:
+        with tempfile.TemporaryDirectory(prefix="upgate-bench-") as tmp:
+            results[f"put_{big >> 20}mib_over_tls"] = tls_pairs(h, tmp, big, args.tls_pairs)
+    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(results, indent=2))
 
 
