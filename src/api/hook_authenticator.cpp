@@ -7,6 +7,7 @@
 
 #include "json_writer.hpp"
 #include "upgate/api/upload_profile.hpp"
+#include "upgate/auth/principal.hpp"
 #include "upgate/auth/strict_json.hpp"
 #include "upgate/sigv4/crypto.hpp"
 #include "upgate/text.hpp"
@@ -17,7 +18,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kMaxAppMessageBytes = 256;
-constexpr std::size_t kMaxPrincipalBytes = 1024;
 constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
 
 AuthOutcome unavailable(std::string_view reason, std::string detail) {
@@ -50,15 +50,6 @@ std::string app_message(std::string_view body, std::string_view fallback) {
     i += n;
   }
   return out.empty() ? std::string(fallback) : out;
-}
-
-bool usable_principal(std::string_view id) {
-  if (id.empty() || id.size() > kMaxPrincipalBytes) return false;
-  for (const char c : id) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return false;
-  }
-  return true;
 }
 
 // Appends `field` with its length first, so that no two different lists of fields hash
@@ -135,7 +126,7 @@ AuthOutcome HookAuthenticator::read_answer(const http::ClientResponse& answer) {
   json::object& body = parsed->as_object();
   const json::value* principal = body.if_contains("principal");
   if (principal == nullptr || !principal->is_string() ||
-      !usable_principal(principal->as_string())) {
+      !usable_principal_id(principal->as_string())) {
     return unavailable(kHookUnavailable,
                        "the auth hook's answer has no usable \"principal\" (a non-empty string of "
                        "at most 1024 bytes without control characters)");

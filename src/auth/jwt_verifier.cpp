@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "upgate/auth/base64url.hpp"
+#include "upgate/auth/principal.hpp"
 #include "upgate/auth/strict_json.hpp"
 #include "upgate/text.hpp"
 
@@ -15,7 +16,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t kMaxAudiences = 64;
-constexpr std::size_t kMaxPrincipalBytes = 1024;
 constexpr std::size_t kMaxHeaderDepth = 4;
 constexpr std::size_t kMaxClaimsDepth = 16;
 // 9999-12-31T23:59:59Z: NumericDates beyond it are clamped rather than overflowing.
@@ -44,15 +44,6 @@ std::optional<double> numeric_date(const json::value& v) {
   if (v.is_uint64()) return static_cast<double>(v.get_uint64());
   if (v.is_double() && std::isfinite(v.get_double())) return v.get_double();
   return std::nullopt;
-}
-
-bool usable_principal(std::string_view id) {
-  if (id.empty() || id.size() > kMaxPrincipalBytes) return false;
-  for (const char c : id) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return false;
-  }
-  return true;
 }
 
 struct Header {
@@ -247,7 +238,7 @@ Expected<VerifiedJwt, AuthRefusal> verify_jwt(std::string_view token, const KeyS
 
   // 6. Principal.
   const json::value* id = claims.if_contains(policy.principal_claim);
-  if (!id || !id->is_string() || !usable_principal(view(id->get_string()))) {
+  if (!id || !id->is_string() || !usable_principal_id(view(id->get_string()))) {
     return refuse(AuthCheck::kInvalidPrincipal,
                   "the token's " + in_quotes(policy.principal_claim) +
                       " claim is not a non-empty string without control characters");

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,5 +35,12 @@ struct Principal {
 };
 
 using PrincipalPtr = std::shared_ptr<const Principal>;
+
+// The longest principal id any mode accepts: it goes into keys, audit lines and tokens.
+inline constexpr std::size_t kMaxPrincipalIdBytes = 1024;
+
+// Whether a JWT claim or the hook's answer may serve as a principal id: 1 to
+// kMaxPrincipalIdBytes bytes, no control characters (it reaches logs and object keys).
+bool usable_principal_id(std::string_view id) noexcept;
 
 }  // namespace upgate::auth
