@@ -112,11 +112,8 @@ struct ApiServer::State {
       co_await pipeline.answer(ex, call, std::move(request).error());
       co_return;
     }
-    call.intent.profile = request->profile;
-    call.intent.profile_field = route == UploadRoute::seed ? "folderName" : "profile";
-    call.intent.file_name = request->file_name;
-    call.intent.content_type = request->content_type;
-    call.intent.size = request->size;
+    call.intent = upload_intent(call.intent.route, *request,
+                                route == UploadRoute::seed ? "folderName" : "profile");
     if (auto admitted = co_await pipeline.admit(ex, call); !admitted) {
       co_await pipeline.answer(ex, call, std::move(admitted).error());
       co_return;

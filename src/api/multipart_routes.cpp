@@ -32,11 +32,7 @@ class MultipartRoutes {
       co_await pipeline_.answer(ex, call, std::move(request).error());
       co_return;
     }
-    call.intent.profile = request->profile;
-    call.intent.profile_field = "profile";
-    call.intent.file_name = request->file_name;
-    call.intent.content_type = request->content_type;
-    call.intent.size = request->size;
+    call.intent = upload_intent(call.intent.route, *request, "profile");
     if (auto admitted = co_await pipeline_.admit(ex, call); !admitted) {
       co_await pipeline_.answer(ex, call, std::move(admitted).error());
       co_return;

@@ -40,4 +40,11 @@ struct UploadIntent {
   std::string key;  // downloads
 };
 
+struct UploadRequest;
+
+// The intent of a single or multipart upload request: its profile (named in the request
+// by `profile_field`), the file's name, type and size.
+UploadIntent upload_intent(ApiRoute route, const UploadRequest& request,
+                           std::string_view profile_field);
+
 }  // namespace upgate::api
