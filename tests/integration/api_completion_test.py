@@ -5,7 +5,6 @@ wrong refused, and a second completion answering as the first. Files are the rea
 files of tests/data/events/magic (made by make_files.py)."""
 import base64
 import hashlib
-import hmac
 import os
 import re
 import time
@@ -15,6 +14,7 @@ import requests
 
 from api_harness import ACCESS_KEY_ID, REGION, SECRET, ServerTestCase
 from auth_servers import AUDIENCE, ISSUER, JwksServer, SigningKey
+from forged_tokens import forge_upload_token
 from s3_client import s3_client
 
 MAGIC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "events",
@@ -40,29 +40,6 @@ quarantine = "held/raw"
 def magic_file(name):
     with open(os.path.join(MAGIC, name), "rb") as f:
         return f.read()
-
-
-def varint(n):
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def forge_token(secret, key, principal, profile, size, content_type, expires_at, checksum=""):
-    """An upload token made as docs/API.md describes it, by this test's own code."""
-    payload = bytes([1]) + varint(expires_at) + varint(size)
-    for field in (key, "", principal, profile, content_type, checksum):
-        data = field.encode()
-        payload += varint(len(data)) + data
-    mac = hmac.new(secret.encode(), b"upgate upload token v1\n" + payload, hashlib.sha256).digest()
-    return "ut1." + b64url(payload) + "." + b64url(mac)
 
 
 class CompletionBase(ServerTestCase):
@@ -210,7 +187,7 @@ class CompletionTest(CompletionBase):
         for bad, reason in (("ut1.abc", "malformed"), ("nonsense", "malformed")):
             body = self.assertError(self.complete(bad), 403, "upload_token_refused")
             self.assertEqual(body["error"]["reason"], reason)
-        other_secret = forge_token("another-secret-of-forty-bytes-0123456789", answer["key"], "",
+        other_secret = forge_upload_token("another-secret-of-forty-bytes-0123456789", answer["key"], "",
                                    "docs", len(magic_file("page.pdf")), "application/pdf",
                                    int(time.time()) + 3600)
         self.assertEqual(self.assertError(self.complete(other_secret), 403,
@@ -225,11 +202,11 @@ class CompletionTest(CompletionBase):
         data = magic_file("page.pdf")
         answer = self.upload("docs", "b.pdf", "application/pdf", data)
         # This test's own token maker agrees with upgate's: a live token completes...
-        live = forge_token(TOKEN_SECRET, answer["key"], "", "docs", len(data), "application/pdf",
+        live = forge_upload_token(TOKEN_SECRET, answer["key"], "", "docs", len(data), "application/pdf",
                            int(time.time()) + 3600)
         self.assertEqual(self.complete(live).status_code, 200)
         # ...and the same token one second past its expiry is refused.
-        expired = forge_token(TOKEN_SECRET, answer["key"], "", "docs", len(data),
+        expired = forge_upload_token(TOKEN_SECRET, answer["key"], "", "docs", len(data),
                               "application/pdf", int(time.time()) - 1)
         body = self.assertError(self.complete(expired), 403, "upload_token_refused")
         self.assertEqual(body["error"]["reason"], "expired")

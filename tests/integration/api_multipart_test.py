@@ -3,17 +3,12 @@ on the URLs it signs, the object read back with boto3; the upload token refused 
 altered, from another server's secret, or for a size the parts do not make; two copies
 sharing the token secret serve one upload alternately."""
 import base64
-import json
 import os
-import signal
-import subprocess
-import tempfile
-import time
 import unittest
 
 import requests
 
-from child_process import die_with_parent, upgate_binary
+from api_harness import ACCESS_KEY_ID, REGION, SECRET, ApiServer
 from s3_client import s3_client
 
 MiB = 1024 * 1024
@@ -25,75 +20,19 @@ max_size = "1 GiB"
 """
 
 
-class Serve:
-    """One `upgate serve`; with `store_of`, no store of its own: it signs for that one's."""
-
-    def __init__(self, temp, name, env_extra=None, store_of=None):
-        self.dir = os.path.join(temp, name)
-        os.makedirs(self.dir)
-        config = os.path.join(self.dir, "upgate.toml")
-        with open(config, "w") as f:
-            f.write(PROFILES)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.dir}
-        env.update(env_extra or {})
-        args = [upgate_binary(), "serve", "--listen", "127.0.0.1:0", "--threads", "2",
-                "--config", config]
-        if store_of is None:
-            args += ["--store-listen", "127.0.0.1:0", "--data-dir", os.path.join(self.dir, "data")]
-        else:
-            creds = store_of.credentials()
-            env.update({"AWS_ENDPOINT_URL": store_of.s3,
-                        "AWS_ACCESS_KEY_ID": creds["aws_access_key_id"],
-                        "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"],
-                        "AWS_REGION": "us-east-1", "AWS_S3_BUCKET_NAME": "uploads"})
-            args += ["--no-store"]
-        self.log_path = os.path.join(self.dir, "serve.log")
-        with open(self.log_path, "wb") as out:
-            self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                            preexec_fn=die_with_parent)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            events = self.events()
-            started = [e for e in events if e.get("msg") == "upgate serve started"]
-            if started:
-                self.api = "http://" + started[0]["listen"]
-                store = [e for e in events if e.get("msg") == "embedded store started"]
-                if store:
-                    self.s3 = store[0]["s3"]
-                return
-            if self.process.poll() is not None:
-                raise RuntimeError("serve exited: " + self.log())
-            time.sleep(0.05)
-        raise RuntimeError("serve did not start: " + self.log())
-
-    def log(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def events(self):
-        out = []
-        for line in self.log().splitlines():
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-        return out
-
-    def credentials(self):
-        with open(os.path.join(self.dir, "data", "credentials")) as f:
-            return dict(l.split(" = ", 1) for l in f.read().splitlines() if " = " in l)
-
-    def post(self, path, body):
-        return requests.post(self.api + path, json=body, timeout=60)
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+def serve(store_of=None, token_secret=TOKEN_SECRET):
+    """One `upgate serve` for these tests; with `store_of`, no store of its own: it signs for
+    that one's."""
+    env = {"UPGATE_UPLOAD_TOKEN_SECRETS": token_secret} if token_secret else {}
+    if store_of is not None:
+        env.update({"AWS_ENDPOINT_URL": store_of.s3_url, "AWS_S3_BUCKET_NAME": "uploads"})
+    server = ApiServer(PROFILES, env, embedded_store=store_of is None)
+    try:
+        server.start()
+    except Exception:
+        server.close()
+        raise
+    return server
 
 
 def put_part(part, data):
@@ -103,16 +42,12 @@ def put_part(part, data):
 class MultipartRoutesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.temp = tempfile.TemporaryDirectory(prefix="upgate-multipart-")
-        cls.serve = Serve(cls.temp.name, "a", {"UPGATE_UPLOAD_TOKEN_SECRETS": TOKEN_SECRET})
-        creds = cls.serve.credentials()
-        cls.s3 = s3_client(cls.serve.s3, creds["aws_access_key_id"],
-                           creds["aws_secret_access_key"])
+        cls.serve = serve()
+        cls.s3 = s3_client(cls.serve.s3_url, ACCESS_KEY_ID, SECRET, region=REGION)
 
     @classmethod
     def tearDownClass(cls):
-        cls.serve.stop()
-        cls.temp.cleanup()
+        cls.serve.close()
 
     def assertError(self, response, status, code, reason=None):
         self.assertEqual(response.status_code, status, response.text)
@@ -203,17 +138,17 @@ class MultipartRoutesTest(unittest.TestCase):
         self.assertError(self.serve.post("/v1/multipart/complete", {}), 400, "missing_field")
         self.assertError(self.serve.post("/v1/multipart/abort", {"uploadToken": 7}), 400,
                          "wrong_type")
-        r = requests.post(self.serve.api + "/v1/multipart/list", data="{}", timeout=10)
+        r = requests.post(self.serve.base + "/v1/multipart/list", data="{}", timeout=10)
         self.assertError(r, 415, "unsupported_media_type")
 
         # A server with another secret does not accept this one's token.
-        other = Serve(self.temp.name, "other", store_of=self.serve)
+        other = serve(store_of=self.serve, token_secret=None)
         try:
             r = other.post("/v1/multipart/list", {"uploadToken": token})
             self.assertError(r, 403, "upload_token_refused", "bad_signature")
         finally:
-            other.stop()
-        self.assertNotIn(TOKEN_SECRET, self.serve.log())
+            other.close()
+        self.assertNotIn(TOKEN_SECRET, self.serve.log_text())
 
     def test_an_aborted_upload_is_gone(self):
         upload = self.create(7 * MiB)
@@ -232,8 +167,7 @@ class MultipartRoutesTest(unittest.TestCase):
         self.assertNotIn(upload["uploadId"], [u["UploadId"] for u in uploads])
 
     def test_two_copies_sharing_the_secret_serve_one_upload_alternately(self):
-        other = Serve(self.temp.name, "copy", {"UPGATE_UPLOAD_TOKEN_SECRETS": TOKEN_SECRET},
-                      store_of=self.serve)
+        other = serve(store_of=self.serve)
         try:
             data = os.urandom(20 * MiB + 1)
             upload = self.create(len(data), name="shared.bin", serve=other)
@@ -253,7 +187,7 @@ class MultipartRoutesTest(unittest.TestCase):
             body = self.s3.get_object(Bucket="uploads", Key=upload["key"])["Body"].read()
             self.assertEqual(body, data)
         finally:
-            other.stop()
+            other.close()
 
 
 if __name__ == "__main__":

@@ -7,10 +7,7 @@ token format), a session used for another profile, and a multipart upload whose 
 the profile's size limit."""
 import base64
 from email.header import decode_header, make_header
-import hashlib
-import hmac
 import os
-import struct
 import time
 import unittest
 import urllib.parse
@@ -19,6 +16,7 @@ import requests
 
 from api_harness import ApiServer
 from auth_servers import make_token
+from forged_tokens import forge_session_token
 from store_process import start_store
 
 MiB = 1024 * 1024
@@ -50,31 +48,6 @@ allowed_types = ["application/pdf"]
 
 def cookie(sub):
     return {"Cookie": "session=" + make_token(JWT_SECRET, "HS256", sub=sub)}
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def varint(n):
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def session_token(secret, principal, profile, expires_at, mode="jwt", claims='{"sub":"%s"}'):
-    """A session token written from the format's description (upload_token.hpp,
-    session_token.hpp), not by upgate: version 1, expiry, size, then the six fields."""
-    fields = [claims % principal, "", principal, profile, mode, ""]
-    payload = bytes([1]) + varint(expires_at) + varint(0)
-    for field in fields:
-        data = field.encode()
-        payload += varint(len(data)) + data
-    mac = hmac.new(secret.encode(), b"upgate session token v1\n" + payload, hashlib.sha256).digest()
-    return "us1." + b64url(payload) + "." + b64url(mac)
 
 
 class UppyRoutesTest(unittest.TestCase):
@@ -287,15 +260,15 @@ class UppyRoutesTest(unittest.TestCase):
 
     def test_an_expired_or_altered_session_is_refused(self):
         now = int(time.time())
-        fresh = session_token(TOKEN_SECRET, "dave", "media", now + 600)
+        fresh = forge_session_token(TOKEN_SECRET, "dave", "media", now + 600)
         r = self.get(f"/v1/sessions/{fresh}/s3/params", filename="a.png", type="image/png")
         self.assertEqual(r.status_code, 200, r.text)  # the format as described is the format
         self.assertTrue(r.json()["fields"]["key"].startswith("media/dave/"), r.text)
 
-        expired = session_token(TOKEN_SECRET, "dave", "media", now - 1)
+        expired = forge_session_token(TOKEN_SECRET, "dave", "media", now - 1)
         r = self.get(f"/v1/sessions/{expired}/s3/params", filename="a.png", type="image/png")
         self.assertCompanionError(r, 401, "invalid_credentials", "session_expired")
-        foreign = session_token("another-servers-secret-0123456789abcdef", "dave", "media",
+        foreign = forge_session_token("another-servers-secret-0123456789abcdef", "dave", "media",
                                 now + 600)
         r = self.get(f"/v1/sessions/{foreign}/s3/params", filename="a.png", type="image/png")
         self.assertCompanionError(r, 401, "invalid_credentials", "session_bad_signature")

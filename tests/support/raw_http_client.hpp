@@ -313,4 +313,15 @@ inline std::string get_request(std::string_view target, std::string_view extra =
   return r;
 }
 
+// Whether a new connection to the port is refused or closed unserved (a stopped listener).
+// Accepted by the kernel's backlog but never served counts as refused only once closed.
+inline bool connection_refused(std::uint16_t port) {
+  try {
+    RawClient probe(port, std::chrono::seconds(1));
+    return probe.peer_closed();
+  } catch (const std::runtime_error&) {
+    return true;
+  }
+}
+
 }  // namespace upgate::http::test

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "support/s3_target.hpp"
 #include "upgate/sigv4/verify.hpp"
 
 namespace upgate::api {
@@ -16,14 +17,7 @@ constexpr std::string_view kSecret = "MultipartUnitSecretThatMustNotLeak/0123";
 const sys_seconds kNow = sys_days{year{2026} / 12 / 7} + hours(6);
 
 config::S3Target target() {
-  config::S3Target t;
-  t.endpoint = *sigv4::S3Endpoint::parse("http://127.0.0.1:9000", true);
-  t.endpoint_url = "http://127.0.0.1:9000";
-  t.region = "us-east-1";
-  t.bucket = "uploads";
-  t.credentials.access_key_id = "AKIDUNIT";
-  t.credentials.secret_access_key = sigv4::SecretKey(std::string(kSecret));
-  return t;
+  return testing::local_s3_target(kSecret);
 }
 
 UploadProfile big_profile() {

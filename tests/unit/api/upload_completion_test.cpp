@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include "support/s3_target.hpp"
+
 namespace upgate::api {
 namespace {
 
@@ -13,13 +15,7 @@ const system_clock::time_point kNow = sys_days{year{2026} / 12 / 7} + hours(9);
 constexpr std::string_view kSha = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=";
 
 config::S3Target target() {
-  config::S3Target t;
-  t.endpoint = *sigv4::S3Endpoint::parse("http://127.0.0.1:9000", true);
-  t.region = "us-east-1";
-  t.bucket = "uploads";
-  t.credentials.access_key_id = "AKIDUNIT";
-  t.credentials.secret_access_key = sigv4::SecretKey(std::string(40, 's'));
-  return t;
+  return testing::local_s3_target(std::string(40, 's'));
 }
 
 UploadProfile profile_with(events::VerifyContent mode, OnMismatch on_mismatch,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include "support/s3_target.hpp"
 #include "upgate/sigv4/verify.hpp"
 
 namespace upgate::api {
@@ -15,14 +16,7 @@ constexpr std::string_view kSecret = "UnitTestSecretThatMustNotLeak/0123456789";
 const sys_seconds kNow = sys_days{year{2025} / 6 / 1} + hours(12);
 
 config::S3Target target() {
-  config::S3Target t;
-  t.endpoint = *sigv4::S3Endpoint::parse("http://127.0.0.1:9000", true);
-  t.endpoint_url = "http://127.0.0.1:9000";
-  t.region = "us-east-1";
-  t.bucket = "uploads";
-  t.credentials.access_key_id = "AKIDUNIT";
-  t.credentials.secret_access_key = sigv4::SecretKey(std::string(kSecret));
-  return t;
+  return testing::local_s3_target(kSecret);
 }
 
 // The service's two halves joined for one caller, as the request pipeline joins them

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/test_data.hpp"
 #include "upgate/events/s3_event_records.hpp"
 #include "upgate/events/sns_message.hpp"
 
@@ -17,16 +18,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kDir = UPGATE_TEST_DATA_DIR "/events/sns/";
+const std::string kDir = "events/sns/";
 const std::string kCertBase = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The fixtures' certificates are valid 2025..2035 (tests/data/events/sns/make_fixtures.py).
 const auto kNow = std::chrono::sys_days{std::chrono::June / 1 / 2030} + 0s;
@@ -52,15 +45,15 @@ struct FixtureHost {
       ++*fetches;
       auto it = files.find(url);
       if (it == files.end()) return Unexpected(std::string("HTTP 404"));
-      return read_file(kDir + it->second);
+      return testing::read_test_data(kDir + it->second);
     };
   }
 };
 
 SnsVerifierOptions test_options() {
   SnsVerifierOptions options;
-  options.trusted_ca_pem = read_file(kDir + "root.pem");
-  options.intermediates_pem = read_file(kDir + "intermediate.pem");
+  options.trusted_ca_pem = testing::read_test_data(kDir + "root.pem");
+  options.intermediates_pem = testing::read_test_data(kDir + "intermediate.pem");
   return options;
 }
 
@@ -71,7 +64,7 @@ SnsVerifier make_verifier(const FixtureHost& host, SnsVerifierOptions options = 
 }
 
 SnsMessage message(const std::string& name) {
-  auto parsed = parse_sns_message(read_file(kDir + "messages/" + name));
+  auto parsed = parse_sns_message(testing::read_test_data(kDir + "messages/" + name));
   EXPECT_TRUE(parsed) << name << ": " << (parsed ? "" : parsed.error());
   return std::move(*parsed);
 }

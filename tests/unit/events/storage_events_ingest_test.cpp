@@ -8,23 +8,17 @@
 #include <map>
 #include <sstream>
 
+#include "support/test_data.hpp"
+
 namespace upgate::events {
 namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kDir = UPGATE_TEST_DATA_DIR "/events/sns/";
+const std::string kDir = "events/sns/";
 const std::string kCertBase = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-";
 const auto kNow = std::chrono::sys_days{std::chrono::June / 1 / 2030} + 0s;
 constexpr std::string_view kSecret = "events-route-secret-0123456789";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 constexpr std::string_view kRgwRecords =
     R"({"Records":[{"eventVersion":"2.2","eventSource":"ceph:s3",
@@ -41,14 +35,16 @@ class StorageEventsIngestTest : public ::testing::Test {
     options.secrets = {"old-secret-0123456789", std::string(kSecret)};
     if (with_sns) {
       SnsVerifierOptions sns;
-      sns.trusted_ca_pem = read_file(kDir + "root.pem");
-      sns.intermediates_pem = read_file(kDir + "intermediate.pem");
+      sns.trusted_ca_pem = testing::read_test_data(kDir + "root.pem");
+      sns.intermediates_pem = testing::read_test_data(kDir + "intermediate.pem");
       auto verifier = SnsVerifier::create(
           sns, [](const std::string& url) -> Expected<std::string, std::string> {
-            if (url == kCertBase + "upgate-test.pem") return read_file(kDir + "leaf.pem");
+            if (url == kCertBase + "upgate-test.pem")
+              return testing::read_test_data(kDir + "leaf.pem");
             if (url == kCertBase + "upgate-expired.pem")
-              return read_file(kDir + "leaf_expired.pem");
-            if (url == kCertBase + "upgate-forged.pem") return read_file(kDir + "forged.pem");
+              return testing::read_test_data(kDir + "leaf_expired.pem");
+            if (url == kCertBase + "upgate-forged.pem")
+              return testing::read_test_data(kDir + "forged.pem");
             return Unexpected(std::string("HTTP 404"));
           });
       EXPECT_TRUE(verifier);
@@ -129,7 +125,7 @@ TEST_F(StorageEventsIngestTest, MalformedRecordsAre400) {
 
 TEST_F(StorageEventsIngestTest, AGenuineSnsNotificationCarriesTheS3Records) {
   auto ingest = make();
-  auto a = post(ingest, read_file(kDir + "messages/notification_v2.json"));
+  auto a = post(ingest, testing::read_test_data(kDir + "messages/notification_v2.json"));
   ASSERT_EQ(a.status, 200) << a.code << " " << a.message;
   ASSERT_FALSE(a.events.empty());
   EXPECT_EQ(a.events[0].type, EventType::kUploadCompleted);
@@ -139,19 +135,19 @@ TEST_F(StorageEventsIngestTest, ForgedExpiredAndWrongHostSnsMessagesAreRefused) 
   auto ingest = make();
   for (const char* name : {"notification_forged.json", "notification_expired.json",
                            "notification_wrong_host.json", "notification_http.json"}) {
-    auto a = post(ingest, read_file(kDir + "messages/" + name));
+    auto a = post(ingest, testing::read_test_data(kDir + "messages/" + name));
     EXPECT_EQ(a.status, 403) << name << ": " << a.message;
     EXPECT_EQ(a.code, "sns_refused") << name;
     EXPECT_TRUE(a.events.empty());
   }
   auto without_sns = make(false);
-  EXPECT_EQ(post(without_sns, read_file(kDir + "messages/notification_v2.json")).code,
+  EXPECT_EQ(post(without_sns, testing::read_test_data(kDir + "messages/notification_v2.json")).code,
             "sns_disabled");
 }
 
 TEST_F(StorageEventsIngestTest, AVerifiedSubscriptionConfirmationIsConfirmedOnce) {
   auto ingest = make();
-  auto a = post(ingest, read_file(kDir + "messages/subscription_confirmation.json"));
+  auto a = post(ingest, testing::read_test_data(kDir + "messages/subscription_confirmation.json"));
   EXPECT_EQ(a.status, 200) << a.message;
   EXPECT_EQ(a.code, "confirmed");
   ASSERT_EQ(confirmed.size(), 1u);

@@ -7,17 +7,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/test_data.hpp"
+
 namespace upgate::events {
 namespace {
 
 using std::chrono::system_clock;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 system_clock::time_point at(std::int64_t seconds) {
   return system_clock::time_point(std::chrono::seconds(seconds));
@@ -44,7 +39,7 @@ TEST(StandardWebhooks, SpecRepositoryVector) {
 // Vectors computed independently with Python's hmac (tests/data/events/standard_webhooks).
 TEST(StandardWebhooks, PythonVectors) {
   const auto doc =
-      boost::json::parse(read_file(UPGATE_TEST_DATA_DIR "/events/standard_webhooks/vectors.json"));
+      boost::json::parse(testing::read_test_data("events/standard_webhooks/vectors.json"));
   const auto& vectors = doc.at("vectors").as_array();
   ASSERT_GE(vectors.size(), 5u);
   for (const auto& v : vectors) {

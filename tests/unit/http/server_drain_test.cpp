@@ -15,6 +15,7 @@ namespace upgate::http {
 namespace {
 
 using namespace std::chrono_literals;
+using test::connection_refused;
 using test::RawClient;
 
 // A drain no test waits out: only stop() or a second signal can end it.
@@ -35,15 +36,6 @@ bool eventually(const std::function<bool()>& condition) {
     std::this_thread::sleep_for(10ms);
   }
   return false;
-}
-
-bool connection_refused(std::uint16_t port) {
-  try {
-    RawClient probe(port, 1s);
-    return probe.peer_closed();
-  } catch (const std::runtime_error&) {
-    return true;
-  }
 }
 
 // One request on a new connection.

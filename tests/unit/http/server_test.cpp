@@ -18,6 +18,7 @@ namespace upgate::http {
 namespace {
 
 using namespace std::chrono_literals;
+using test::connection_refused;
 using test::RawClient;
 
 Handler hello() {
@@ -35,16 +36,6 @@ Handler delayed(std::chrono::milliseconds delay, std::atomic<int>* started = nul
     co_await timer.async_wait(boost::asio::use_awaitable);
     co_await ex.respond(Response::text(200, "finished"));
   };
-}
-
-bool connection_refused(std::uint16_t port) {
-  try {
-    RawClient probe(port, 1s);
-    // Accepted by the kernel backlog but never served counts as refused only if closed.
-    return probe.peer_closed();
-  } catch (const std::runtime_error&) {
-    return true;
-  }
 }
 
 bool eventually(const std::function<bool()>& condition) {

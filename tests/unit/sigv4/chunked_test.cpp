@@ -13,20 +13,14 @@
 #include <utility>
 #include <vector>
 
+#include "support/test_data.hpp"
+
 namespace upgate::sigv4 {
 namespace {
 
 using Mode = AwsChunkedDecoder::Mode;
 
-const std::string kDataDir = std::string(UPGATE_TEST_DATA_DIR) + "/sigv4/s3/streaming-put-object/";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << path;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+const std::string kDataDir = "sigv4/s3/streaming-put-object/";
 
 // The example credentials and scope of every S3 streaming example.
 constexpr std::string_view kAmzDate = "20130524T000000Z";
@@ -48,7 +42,7 @@ struct ExpectedChunk {
 };
 
 std::vector<ExpectedChunk> expected_chunks() {
-  std::istringstream in(read_file(kDataDir + "chunk-signatures.txt"));
+  std::istringstream in(testing::read_test_data(kDataDir + "chunk-signatures.txt"));
   std::vector<ExpectedChunk> out;
   int index;
   ExpectedChunk chunk;
@@ -57,7 +51,7 @@ std::vector<ExpectedChunk> expected_chunks() {
 }
 
 std::string seed_signature() {
-  return read_file(kDataDir + "header-signature.txt");
+  return testing::read_test_data(kDataDir + "header-signature.txt");
 }
 
 // ---------------------------------------------------------------------------
@@ -81,8 +75,8 @@ TEST(ChunkSignatureChain, StringToSignFilesSignToTheChunkSignatures) {
   const auto chunks = expected_chunks();
   const auto key = example_key();
   for (std::size_t i = 0; i < chunks.size(); ++i) {
-    const std::string sts =
-        read_file(kDataDir + "chunk-" + std::to_string(i + 1) + "-string-to-sign.txt");
+    const std::string sts = testing::read_test_data(kDataDir + "chunk-" + std::to_string(i + 1) +
+                                                    "-string-to-sign.txt");
     EXPECT_EQ(key->sign(sts), chunks[i].signature) << "chunk " << i + 1;
     const std::string previous = i == 0 ? seed_signature() : chunks[i - 1].signature;
     EXPECT_NE(sts.find("\n" + previous + "\n"), std::string::npos);
@@ -286,7 +280,7 @@ Decoded decode_every_way(Mode mode, std::string_view body) {
 // AwsChunkedDecoder on valid bodies
 
 TEST(AwsChunkedDecoder, DecodesTheDocumentedSignedBodyInEverySplit) {
-  const std::string body = read_file(kDataDir + "signed-body.bin");
+  const std::string body = testing::read_test_data(kDataDir + "signed-body.bin");
   ASSERT_EQ(body.size(), 66824u);
   const Decoded d = decode_every_way(Mode::kSigned, body);
   ASSERT_FALSE(d.error) << *d.error;
@@ -337,7 +331,7 @@ Verification decode_and_verify(Mode mode, std::string_view body, ChunkSignatureC
 }
 
 TEST(AwsChunkedDecoder, DocumentedSignedBodyVerifiesChunkByChunk) {
-  const std::string body = read_file(kDataDir + "signed-body.bin");
+  const std::string body = testing::read_test_data(kDataDir + "signed-body.bin");
   const auto v = decode_and_verify(Mode::kSigned, body, example_chain(seed_signature()));
   EXPECT_FALSE(v.error);
   EXPECT_TRUE(v.all_chunks_verified);
@@ -465,7 +459,7 @@ TEST(AwsChunkedDecoder, SeveralTrailers) {
 TEST(AwsChunkedDecoder, SignedTrailersOfAwsCAuthTestVerify) {
   // aws-c-auth's trailing-headers vector, framed as a body after the
   // documented chunks (sent out of order: the signature covers them sorted).
-  const std::string documented = read_file(kDataDir + "signed-body.bin");
+  const std::string documented = testing::read_test_data(kDataDir + "signed-body.bin");
   std::string body = documented.substr(0, documented.size() - 2);  // drop the final empty line
   body +=
       "third:3rd\r\nfirst:1st\r\nsecond:2nd\r\n"
@@ -575,7 +569,7 @@ TEST(AwsChunkedDecoderHostile, OversizeHeaderLine) {
 }
 
 TEST(AwsChunkedDecoderHostile, DataAfterTheEnd) {
-  const std::string body = read_file(kDataDir + "signed-body.bin");
+  const std::string body = testing::read_test_data(kDataDir + "signed-body.bin");
   expect_error(Mode::kSigned, body + "x", "data after the end");
   expect_error(Mode::kSigned, body + "\r\n", "data after the end");
   expect_error(Mode::kUnsignedWithTrailer, "0\r\n\r\n0\r\n\r\n", "data after the end");
