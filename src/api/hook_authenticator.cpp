@@ -126,7 +126,7 @@ AuthOutcome HookAuthenticator::read_answer(const http::ClientResponse& answer) {
   json::object& body = parsed->as_object();
   const json::value* principal = body.if_contains("principal");
   if (principal == nullptr || !principal->is_string() ||
-      !usable_principal_id(principal->as_string())) {
+      !auth::usable_principal_id(principal->as_string())) {
     return unavailable(kHookUnavailable,
                        "the auth hook's answer has no usable \"principal\" (a non-empty string of "
                        "at most 1024 bytes without control characters)");

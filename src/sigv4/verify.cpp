@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "upgate/http_date.hpp"
 #include "upgate/http_token.hpp"
 #include "upgate/sigv4/canonical_request.hpp"
 #include "upgate/sigv4/crypto.hpp"
@@ -173,6 +174,30 @@ std::vector<std::string_view> header_values(const RequestView& r, std::string_vi
   return out;
 }
 
+// The request's time: X-Amz-Date (YYYYMMDDTHHMMSSZ) when present, else the Date header,
+// as SigV4 allows, in HTTP-date form (what AWS's original test suite signs; botocore's
+// "-0000" zone too) or the basic ISO 8601 form (what MinIO accepts there). Either header given
+// twice is no time.
+std::optional<Timestamp> request_time(const RequestView& request, bool& from_date_header) {
+  const auto amz_dates = header_values(request, "x-amz-date");
+  from_date_header = amz_dates.empty();
+  if (!from_date_header) {
+    if (amz_dates.size() != 1) return std::nullopt;
+    return parse_amz_date(text::trim(amz_dates.front()));
+  }
+  const auto dates = header_values(request, "date");
+  if (dates.size() != 1) return std::nullopt;
+  const std::string_view date = text::trim(dates.front());
+  if (auto t = parse_amz_date(date)) return t;
+  // botocore writes the Date it signs in RFC 5322 form, with "-0000" for GMT.
+  if (date.size() > 6 && (date.ends_with(" -0000") || date.ends_with(" +0000"))) {
+    std::string gmt(date.substr(0, date.size() - 6));
+    gmt += " GMT";
+    return http_date::parse(gmt);
+  }
+  return http_date::parse(date);
+}
+
 bool valid_payload_hash(std::string_view v) {
   return v == kUnsignedPayload || v == kStreamingPayload || v == kStreamingPayloadTrailer ||
          v == kStreamingUnsignedPayloadTrailer ||
@@ -262,14 +287,11 @@ Expected<ParsedAuth, AuthError> parse_header_auth(const RequestView& request,
     return Unexpected(std::move(*e));
   }
 
-  const auto dates = header_values(request, "x-amz-date");
-  if (dates.size() != 1) return refuse(AuthErrorCode::kAccessDenied, std::string(kNeedsDate));
-  const std::string_view amz_date = text::trim(dates.front());
-  const auto time = parse_amz_date(amz_date);
+  const auto time = request_time(request, out.dated_by_date_header);
   if (!time) return refuse(AuthErrorCode::kAccessDenied, std::string(kNeedsDate));
-  out.amz_date = std::string(amz_date);
   out.request_time = *time;
-  if (amz_date.substr(0, 8) != out.scope.date) {
+  out.amz_date = std::string(view(format_amz_date(*time)));
+  if (std::string_view(out.amz_date).substr(0, 8) != out.scope.date) {
     return refuse(AuthErrorCode::kAuthorizationHeaderMalformed,
                   malformed_prefix + std::string(kInvalidCredentialDate));
   }
@@ -461,7 +483,7 @@ Expected<VerifiedAuth, AuthError> verify(const RequestView& request, const Verif
     return std::any_of(auth.signed_headers.begin(), auth.signed_headers.end(),
                        [&](const std::string& s) { return text::iequals(s, name); });
   };
-  if (!is_signed("host"))
+  if (!is_signed("host") || (auth.dated_by_date_header && !is_signed("date")))
     return refuse(AuthErrorCode::kAccessDenied, std::string(kHeadersNotSigned));
   for (const auto& h : request.headers) {
     if (text::istarts_with(h.name, "x-amz-") && !text::iequals(h.name, "x-amz-content-sha256") &&

@@ -41,7 +41,9 @@ struct ParsedAuth {
   CredentialScope scope;
   std::vector<std::string> signed_headers;  // as listed by the client, lower-case
   std::string signature;                    // as provided
-  std::string amz_date;                     // YYYYMMDDTHHMMSSZ as provided
+  std::string amz_date;                     // YYYYMMDDTHHMMSSZ, the time signed
+  // The time came from the Date header (no X-Amz-Date): then Date must be signed.
+  bool dated_by_date_header = false;
   Timestamp request_time;
   std::chrono::seconds expires{0};  // query auth only
   std::string security_token;       // X-Amz-Security-Token, header or query

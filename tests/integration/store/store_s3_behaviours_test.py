@@ -4,6 +4,7 @@ what this boto3 cannot send: If-Match on PutObject, an empty continuation token,
 without Content-Length, ...)."""
 import concurrent.futures
 import email.header
+import email.utils
 import hashlib
 import unittest
 import xml.etree.ElementTree as ET
@@ -106,6 +107,24 @@ class StoreS3BehavioursTest(h.StoreTestCase):
         self.assertEqual(got.header("Content-Encoding"), "gzip")
 
     # -- Authentication ------------------------------------------------------------------------
+    def test_a_signed_date_header_stands_in_for_x_amz_date(self):
+        """SigV4 takes the time from Date when there is no X-Amz-Date: botocore signs a
+        request that carries a Date header that way (RFC 5322 form, "-0000")."""
+        url = self.store.endpoint + f"/{BUCKET}/dated.txt"
+        headers = h.sign("PUT", url, {"Date": "set by the signer"}, b"dated")
+        self.assertIn("Date", headers)
+        self.assertNotIn("X-Amz-Date", headers)
+        self.assertIn("date;", headers["Authorization"])
+        r = h.send_url(url, "PUT", headers, b"dated")
+        self.assertEqual(r.status, 200, r)
+        got = self.signed("GET", f"/{BUCKET}/dated.txt")
+        self.assertEqual(got.body, b"dated")
+        # The Date is what was signed: a second later is another request.
+        signed_at = email.utils.parsedate_to_datetime(headers["Date"]).timestamp()
+        moved = dict(headers, Date=email.utils.formatdate(signed_at + 1))
+        r = h.send_url(url, "PUT", moved, b"dated")
+        self.assertEqual((r.status, r.code), (403, "SignatureDoesNotMatch"), r)
+
     def test_an_empty_authorization_header_is_refused_not_anonymous(self):
         self.s3.put_object(Bucket=BUCKET, Key="public/readme", Body=b"hello", ACL="public-read")
         anonymous = h.send(self.store.endpoint, "GET", f"/{BUCKET}/public/readme")

@@ -583,6 +583,76 @@ TEST(VerifyHostile, HeaderAuthDateAndPayloadHash) {
   }
 }
 
+// SigV4 takes the request's time from the Date header when there is no X-Amz-Date. The
+// vector is get-vanilla from AWS's original 2011 aws4_testsuite, which signed Date in
+// HTTP-date form (the suite in tests/data is the later edition, with X-Amz-Date).
+TEST(VerifyDateHeader, TheOriginalSuitesGetVanillaSignsTheDateHeader) {
+  const Credentials creds{"AKIDEXAMPLE", SecretKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), ""};
+  const auto lookup = lookup_of({creds});
+  VerifyPolicy policy = policy_at(*parse_amz_date("20110909T233600Z"));
+  policy.service = "host";
+  const auto request = [](std::string date, std::string signed_headers, std::string signature) {
+    return WireRequest{"GET",
+                       "/",
+                       {{"Date", std::move(date)},
+                        {"Host", "host.foo.com"},
+                        // The payload's hash, which verify() takes from this header (the
+                        // suite's request has no body); it is not a signed header.
+                        {"x-amz-content-sha256", std::string(kEmptySha256)},
+                        {"Authorization",
+                         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20110909/us-east-1/host/"
+                         "aws4_request, SignedHeaders=" +
+                             std::move(signed_headers) + ", Signature=" + std::move(signature)}},
+                       {}};
+  };
+  const std::string http_date = "Mon, 09 Sep 2011 23:36:00 GMT";
+  const std::string vanilla = "b27ccfbfa7df52a200ff74193ca6e32d4b48b8856fab7ebf1c595d0670a7e470";
+  auto r = request(http_date, "date;host", vanilla);
+  const auto ok = verify(r.view(), policy, lookup);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->auth.amz_date, "20110909T233600Z");
+  EXPECT_TRUE(ok->auth.dated_by_date_header);
+
+  // The basic ISO 8601 form in Date, as MinIO accepts it (signature computed for it).
+  auto basic = request("20110909T233600Z", "date;host",
+                       "3576498fabe29305d8fbe7ebae518bd911549c9fb124b935f64366d72c1f7983");
+  EXPECT_TRUE(verify(basic.view(), policy, lookup));
+
+  // Another second in the same form: the signature no longer matches.
+  auto later = request("Mon, 09 Sep 2011 23:36:01 GMT", "date;host", vanilla);
+  const auto moved = verify(later.view(), policy, lookup);
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().code, AuthErrorCode::kSignatureDoesNotMatch);
+
+  // A time the signature does not cover is no time: Date must be signed when it is the one.
+  auto unsigned_date = request(http_date, "host", vanilla);
+  const auto refused = verify(unsigned_date.view(), policy, lookup);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, AuthErrorCode::kAccessDenied);
+
+  // Two Date headers, or a date that is not one, are no time either.
+  auto twice = request(http_date, "date;host", vanilla);
+  twice.headers.push_back({"Date", http_date});
+  EXPECT_EQ(verify(twice.view(), policy, lookup).error().message,
+            "AWS authentication requires a valid Date or x-amz-date header");
+  auto garbage = request("yesterday", "date;host", vanilla);
+  EXPECT_EQ(verify(garbage.view(), policy, lookup).error().message,
+            "AWS authentication requires a valid Date or x-amz-date header");
+}
+
+TEST(VerifyDateHeader, XAmzDateWinsOverDate) {
+  const HeaderView headers[] = {{"Host", "h"}};
+  SigningParams params{&kCreds, "us-east-1", "s3", kTime, {}, nullptr};
+  const auto signed_headers = sign_headers({"GET", "/b/k", headers}, kEmptySha256, params);
+  ASSERT_TRUE(signed_headers);
+  WireRequest r{"GET", "/b/k", {{"Host", "h"}, {"Date", "Mon, 09 Sep 2011 23:36:00 GMT"}}, {}};
+  for (const auto& a : signed_headers->headers_to_add) r.headers.push_back(a);
+  const auto result = verify(r.view(), policy_at(kTime), kLookup);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_FALSE(result->auth.dated_by_date_header);
+  EXPECT_EQ(result->auth.amz_date, "20130524T000000Z");
+}
+
 AuthError query_error(std::string query) {
   WireRequest r{"GET", "/b/k?" + std::move(query), {{"Host", "h"}}, {}};
   const auto result = verify(r.view(), policy_at(kTime), kLookup);
