@@ -59,6 +59,8 @@ s3client::S3Client store_client(const UploadService& uploads) {
   options.connect_timeout = std::chrono::seconds(5);
   options.total_timeout = std::chrono::seconds(120);  // completing thousands of parts is slow
   options.max_response_body = 4 * 1024 * 1024;        // a ListParts page of 1,000 parts
+  options.ca_file = uploads.target().ca_file;
+  options.connect_to = uploads.target().connect_to;
   return s3client::S3Client(std::move(options));
 }
 

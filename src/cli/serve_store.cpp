@@ -54,6 +54,14 @@ std::string describe_listen(const std::string& host, std::uint16_t port) {
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+// Where this process reaches its own store: the listener's address, a wildcard one replaced
+// by the loopback of its family.
+std::string own_listener(std::string host, std::uint16_t port) {
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  return describe_listen(host, port);
+}
+
 // One line for the operator: what is in the way and which flag gets round it.
 std::string explain(const store::EmbeddedStoreError& error, const std::string& address) {
   using Step = store::EmbeddedStoreError::Step;
@@ -219,6 +227,10 @@ Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
   config.s3.endpoint.port = out->store_->port();
   config.s3.endpoint.scheme = out->store_->tls() ? "https" : "http";
   config.s3.endpoint_url = out->store_->endpoint_url();
+  // upgate's own calls (multipart, completion checks) go straight to the listener, and trust
+  // exactly the store's certificate: a private CA or a self-signed pair needs no system trust.
+  config.s3.connect_to = own_listener(listen_host, out->store_->port());
+  if (config.store_tls) config.s3.ca_file = config.store_tls->files.certificate_chain.string();
   if (!config.store_domain.empty()) {
     // URLs name the bucket's host, BUCKET.DOMAIN, which DNS (or *.localhost) points here.
     config.s3.endpoint.host = config.store_domain;

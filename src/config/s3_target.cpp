@@ -80,6 +80,10 @@ Expected<S3Target, ConfigError> resolve_s3_target(const Environment& env,
     target.endpoint = std::move(*parsed);
   }
 
+  if (auto bundle = env.get("AWS_CA_BUNDLE"); bundle && !bundle->empty()) {
+    target.ca_file = *bundle;
+  }
+
   // Credentials: the first source of the standard order that has some.
   auto chain = std::make_shared<DefaultCredentialsChain>(env, settings.aws_profile.value_or(""));
   auto found =

@@ -255,6 +255,14 @@ Expected<HttpResponse, TransportError> perform(const HttpRequest& request) {
   std::unique_ptr<curl_slist, SlistDeleter> header_list(raw);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, header_list.get());
 
+  // "::HOST:PORT": every host and port of the URL goes to HOST:PORT; the URL's host still
+  // names the certificate to verify and the Host header.
+  std::unique_ptr<curl_slist, SlistDeleter> connect_to;
+  if (!request.connect_to.empty()) {
+    connect_to.reset(curl_slist_append(nullptr, ("::" + request.connect_to).c_str()));
+    curl_easy_setopt(c, CURLOPT_CONNECT_TO, connect_to.get());
+  }
+
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
 

@@ -134,6 +134,7 @@ Expected<HttpRequest, ClientError> build_signed_request(const S3Call& call,
   request.total_timeout = options.total_timeout;
   request.max_response_body = options.max_response_body;
   request.ca_file = options.ca_file;
+  request.connect_to = options.connect_to;
   return request;
 }
 

@@ -358,6 +358,83 @@ def raw_exchange(port, request):
             answer += chunk
 
 
+SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+UNRESOLVED_DOMAIN = "s3.upgate.invalid"  # .invalid never resolves (RFC 6761)
+MiB = 1024 * 1024
+
+
+class ServeCallsItsOwnTlsStoreTest(unittest.TestCase):
+    """serve's own calls to its embedded store (multipart create/list/complete, the completion
+    check's HEAD and ranged GET) reach the store's listener directly and trust exactly its
+    certificate: here serve's process trusts only the system's CAs, the store's pair comes
+    from the test's private CA, and the store's domain does not resolve at all."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = TlsServe(config_extra='[profiles.big]\nfolder = "big"\nmax_size = "1 GiB"\n',
+                         store_names={"dns": [f"*.{UNRESOLVED_DOMAIN}"], "ips": []})
+        cls.s.args += ["--store-domain", UNRESOLVED_DOMAIN]
+        cls.s.env = test_ca.tls_client_env(SYSTEM_BUNDLE, cls.s.env)
+        cls.s.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.close()
+
+    def post(self, path, body):
+        return requests.post(self.s.api + path, json=body, verify=self.s.ca.cert, timeout=30)
+
+    def test_a_multipart_upload_completes_and_is_verified_over_tls(self):
+        data = os.urandom(17 * MiB + 3)
+        created = self.post("/v1/multipart", {"profile": "big", "fileName": "over tls.bin",
+                                              "contentType": "application/octet-stream",
+                                              "size": len(data)})
+        self.assertEqual(created.status_code, 200, created.text)
+        upload = created.json()
+        token = upload["uploadToken"]
+        signed = self.post("/v1/multipart/sign", {"uploadToken": token, "partNumbers": [1, 2]})
+        self.assertEqual(signed.status_code, 200, signed.text)
+        bucket_host = f"uploads.{UNRESOLVED_DOMAIN}:{self.s.s3_port}"
+        offset = 0
+        for part in signed.json()["parts"]:
+            self.assertTrue(part["url"].startswith(f"https://{bucket_host}/big/"), part["url"])
+            size = int(part["headers"]["Content-Length"])
+            path = os.path.join(self.s.temp.name, f"part{part['partNumber']}")
+            with open(path, "wb") as f:
+                f.write(data[offset:offset + size])
+            offset += size
+            headers = [a for n, v in part["headers"].items() for a in ("-H", f"{n}: {v}")]
+            put = subprocess.run(["curl", "--silent", "--show-error", "--fail", "--cacert",
+                                  self.s.ca.cert, "--connect-to",
+                                  f"{bucket_host.split(':')[0]}::127.0.0.1:",
+                                  "-X", "PUT", *headers, "--data-binary", f"@{path}",
+                                  "-o", "/dev/null", part["url"]],
+                                 capture_output=True, timeout=60)
+            self.assertEqual(put.returncode, 0, put.stderr)
+
+        listed = self.post("/v1/multipart/list", {"uploadToken": token})
+        self.assertEqual(listed.status_code, 200, listed.text)
+        self.assertEqual(listed.json()["storedBytes"], len(data))
+        done = self.post("/v1/multipart/complete", {"uploadToken": token})
+        self.assertEqual(done.status_code, 200, done.text)
+        self.assertEqual(done.json()["key"], upload["key"])
+        self.assertTrue(done.json()["etag"].endswith("-2"), done.text)
+
+        # The object is whole: read back through the store's listener, under the test CA.
+        got = subprocess.run(["curl", "--silent", "--show-error", "--fail", "--cacert",
+                              self.s.ca.cert, "--connect-to",
+                              f"uploads.{UNRESOLVED_DOMAIN}::127.0.0.1:",
+                              self.post_download(upload["key"])],
+                             capture_output=True, timeout=60)
+        self.assertEqual((got.returncode, got.stdout == data), (0, True), got.stderr)
+
+    def post_download(self, key):
+        r = requests.get(self.s.api + "/v1/downloads", params={"key": key},
+                         verify=self.s.ca.cert, timeout=10)
+        self.assertEqual(r.status_code, 200, r.text)
+        return r.json()["downloadUrl"]
+
+
 class ServeHttpRedirectTest(unittest.TestCase):
     """[server] http_redirect: a plain-HTTP listener that only says 308 to https://."""
 

@@ -4,7 +4,7 @@
 //   explicit settings (flags, UPGATE_* variables, upgate.toml, already merged by the caller)
 //   > AWS_* environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 //     AWS_SESSION_TOKEN, AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_S3 /
-//     AWS_ENDPOINT_URL, AWS_S3_BUCKET_NAME)
+//     AWS_ENDPOINT_URL, AWS_S3_BUCKET_NAME, AWS_CA_BUNDLE)
 //   > the AWS shared files' profile (aws_shared_config.hpp)
 //   > defaults: region us-east-1, bucket "uploads", and with no endpoint anywhere the
 //     embedded store at http://127.0.0.1:9000.
@@ -63,6 +63,14 @@ struct S3Target {
   std::optional<std::chrono::sys_seconds> credentials_expiration;  // nullopt: long-term
   // The chain that found `credentials`; null when none were found.
   std::shared_ptr<CredentialsProvider> credentials_provider;
+  // What upgate's own calls to the endpoint (multipart, completion checks) trust for TLS:
+  // a PEM bundle, from AWS_CA_BUNDLE (or, for the embedded store over TLS, the store's own
+  // certificate chain); empty: the system's CA store.
+  std::string ca_file;
+  // Where upgate's own calls connect ("127.0.0.1:9443"), whatever host the URLs name; empty:
+  // the named host. Set for the embedded store, whose BUCKET.DOMAIN may not resolve to this
+  // machine from the machine itself. The certificate is still verified for the named host.
+  std::string connect_to;
 };
 
 Expected<S3Target, ConfigError> resolve_s3_target(const Environment& env,

@@ -25,6 +25,9 @@ struct ClientOptions {
   // success whose body was cut is an error, never a silently short document.
   std::size_t max_response_body = 1024 * 1024;
   std::string ca_file;  // PEM bundle for TLS verification; empty: the system's CA store
+  // "HOST:PORT" to connect to instead of the endpoint's own host and port (the embedded
+  // store's listener); the Host header and the certificate check still name the endpoint.
+  std::string connect_to;
 };
 
 }  // namespace upgate::s3client

@@ -43,7 +43,8 @@ struct HttpRequest {
   std::chrono::seconds stall_timeout{60};
   std::chrono::seconds total_timeout{0};  // 0: none (large uploads take what they take)
   std::size_t max_response_body = 256 * 1024;
-  std::string ca_file;  // PEM bundle to verify TLS peers with; empty: the system's
+  std::string ca_file;     // PEM bundle to verify TLS peers with; empty: the system's
+  std::string connect_to;  // "HOST:PORT" to connect to instead of the URL's; empty: the URL's
   std::string user_agent = "upgate/0.1";
   std::function<bool(std::uint64_t sent, std::uint64_t total)> on_progress;
 };

@@ -61,6 +61,21 @@ TEST_F(S3TargetTest, EndpointVariablesArePathStyleAndS3SpecificWins) {
   EXPECT_TRUE(target->endpoint.path_style);
 }
 
+TEST_F(S3TargetTest, CaBundleVariableIsWhatUpgatesOwnCallsTrust) {
+  const auto target = resolve_s3_target(env({{"AWS_ENDPOINT_URL", "https://rgw.internal:7480"},
+                                             {"AWS_CA_BUNDLE", "/etc/upgate/rgw-ca.pem"},
+                                             {"AWS_ACCESS_KEY_ID", "A"},
+                                             {"AWS_SECRET_ACCESS_KEY", "B"}}),
+                                        {});
+  ASSERT_TRUE(target) << target.error().describe();
+  EXPECT_EQ(target->ca_file, "/etc/upgate/rgw-ca.pem");
+  EXPECT_EQ(target->connect_to, "");  // a remote endpoint is reached by its own name
+
+  const auto unset = resolve_s3_target(env(), {});
+  ASSERT_TRUE(unset) << unset.error().describe();
+  EXPECT_EQ(unset->ca_file, "");  // the system's trust store
+}
+
 TEST_F(S3TargetTest, ExplicitSettingsBeatTheEnvironment) {
   S3Settings settings;
   settings.bucket = Sourced<std::string>{"from-flag", "--bucket"};
