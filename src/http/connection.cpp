@@ -141,13 +141,14 @@ Connection::~Connection() {
 }
 
 std::string Connection::remote_endpoint() const {
+  if (!remote_endpoint_.empty()) return remote_endpoint_;
   boost::system::error_code ec;
   auto ep = socket().remote_endpoint(ec);
   if (ec) return {};
-  std::string out = ep.address().to_string();
-  out += ':';
-  append_decimal(out, ep.port());
-  return out;
+  remote_endpoint_ = ep.address().to_string();
+  remote_endpoint_ += ':';
+  append_decimal(remote_endpoint_, ep.port());
+  return remote_endpoint_;
 }
 
 void Connection::check_deadline(Clock::time_point now) {

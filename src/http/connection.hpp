@@ -175,6 +175,8 @@ class Connection {
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::buffer_body>> parser_;
   std::string head_;  // serialised response header, reused
+  // "ADDRESS:PORT" of the peer, asked of the kernel once: a connection's peer never changes.
+  mutable std::string remote_endpoint_;
   Clock::time_point deadline_ = Clock::time_point::max();
   bool timed_out_ = false;
   bool must_close_ = false;            // stream position unknown: never reuse the connection
