@@ -224,8 +224,10 @@ Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
     config.s3.credentials = out->store_->root_credentials();
     config.s3.credentials_source = out->store_->root_key_origin();
   }
-  config.s3.endpoint.port = out->store_->port();
   config.s3.endpoint.scheme = out->store_->tls() ? "https" : "http";
+  // A store on 443 (or 80 without TLS) signs URLs without the port, as S3Endpoint::parse does.
+  const bool default_port = out->store_->port() == (out->store_->tls() ? 443 : 80);
+  config.s3.endpoint.port = default_port ? 0 : out->store_->port();
   config.s3.endpoint_url = out->store_->endpoint_url();
   // upgate's own calls (multipart, completion checks) go straight to the listener, and trust
   // exactly the store's certificate: a private CA or a self-signed pair needs no system trust.

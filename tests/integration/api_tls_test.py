@@ -435,6 +435,33 @@ class ServeCallsItsOwnTlsStoreTest(unittest.TestCase):
         return r.json()["downloadUrl"]
 
 
+class ServeStoreOnTheDefaultPortTest(unittest.TestCase):
+    """A store on 443 signs URLs without the port, as AWS's own URLs are, and a client that
+    sends `Host` without it (every browser does) matches the signature."""
+
+    @unittest.skipUnless(os.geteuid() == 0, "binding 127.0.0.1:443 needs root")
+    def test_urls_leave_out_port_443(self):
+        s = TlsServe()
+        self.addCleanup(s.close)
+        at = s.args.index("127.0.0.1:0")
+        s.args[at] = "127.0.0.1:443"
+        try:
+            s.start()
+        except RuntimeError as e:
+            if "in use" in str(e):
+                self.skipTest("127.0.0.1:443 is taken on this machine")
+            raise
+        body = b"on the default port"
+        r = s.presign(name="default port.txt", size=len(body), kind="text/plain")
+        self.assertEqual(r.status_code, 200, r.text)
+        answer = r.json()
+        self.assertTrue(answer["uploadUrl"].startswith("https://127.0.0.1/uploads/services/"),
+                        answer["uploadUrl"])
+        put = requests.put(answer["uploadUrl"], data=body, headers=answer.get("headers", {}),
+                           verify=s.ca.cert, timeout=10)
+        self.assertEqual(put.status_code, 200, put.text)
+
+
 class ServeHttpRedirectTest(unittest.TestCase):
     """[server] http_redirect: a plain-HTTP listener that only says 308 to https://."""
 
