@@ -4,12 +4,19 @@
 //
 // Query parameters (for trying the page against another API): ?api=BASE_URL, ?folder=NAME,
 // ?multipart=BYTES (the size from which files go up in parts; default upgate.js's 64 MiB).
+// ?api= is honoured only for an origin the server lists ([server] demo_api_origins, filled
+// into the upgate-api-origins meta element); any other is ignored, with a note on the page.
+//
+// Under authentication (the upgate-auth meta element, or any 401 from the API) the page
+// shows a bearer-token field. The token lives in that field and this module only: it is
+// sent to the API as Authorization: Bearer, never to the store, never stored.
 import { createUpload, pendingUploads, requestDownloadUrl } from "./upgate.js";
 
 const MAX_CONCURRENT = 3;
 
 const params = new URLSearchParams(location.search);
-const api = params.get("api") || "";
+const meta = (name) => (document.querySelector(`meta[name="${name}"]`)?.content || "").trim();
+const { api, apiNote } = chooseApi(params.get("api"), meta("upgate-api-origins").split(/\s+/).filter(Boolean));
 const multipartThreshold = Number(params.get("multipart")) || undefined;
 const $ = (id) => document.getElementById(id);
 const folderInput = $("folder");
@@ -22,6 +29,43 @@ const template = $("upload-row");
 
 if (params.get("folder")) folderInput.value = params.get("folder");
 if (api) $("api-target").textContent = api;
+if (apiNote) {
+  $("api-note").textContent = apiNote;
+  $("api-note").hidden = false;
+}
+
+// The API this page talks to: its own origin, or ?api= when it names a listed origin.
+export function chooseApi(requested, allowedOrigins) {
+  if (!requested) return { api: "", apiNote: "" };
+  let url;
+  try { url = new URL(requested); } catch { url = null; }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    return { api: "", apiNote: "?api= is not an http(s) URL: ignored, this page uses its own API." };
+  }
+  if (url.origin === location.origin) return { api: "", apiNote: "" };
+  if (!allowedOrigins.includes(url.origin)) {
+    return { api: "", apiNote: `?api=${url.origin} is not an API this server lists (demo_api_origins in upgate.toml): ` +
+      "ignored, this page uses its own API." };
+  }
+  return { api: requested, apiNote: "" };
+}
+
+// ---- who is asking: the bearer token ------------------------------------------------------
+
+const tokenInput = $("token");
+const token = () => tokenInput.value.trim();
+function showTokenField() { $("auth").hidden = false; }
+if (meta("upgate-auth")) showTokenField();
+
+// A link the page may follow: http(s) only (never javascript:, data:, ...).
+export function httpUrl(text) {
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
 
 /** @type {Array<Job>} */
 const jobs = [];
@@ -165,6 +209,7 @@ class Job {
   async run() {
     this.upload = createUpload(this.file, {
       api,
+      token,
       folder: currentFolder(),
       multipartThreshold,
       onProgress: (p) => this.onProgress(p),
@@ -200,6 +245,7 @@ class Job {
       error.textContent = message;
       error.hidden = false;
       if (err && err.code) this.el.dataset.errorCode = err.code;
+      if (err && err.status === 401) showTokenField();
       this.setStats(err && err.stage === "request" ? "Refused before any byte was sent." : "The upload did not complete.");
       this.setState("failed", "Failed");
       announce(`${this.file.name} failed: ${message}`);
@@ -212,8 +258,8 @@ class Job {
   async loadDownload() {
     const link = this.$(".download");
     try {
-      const grant = await requestDownloadUrl(this.key, { api });
-      link.href = grant.downloadUrl;
+      const grant = await requestDownloadUrl(this.key, { api, token });
+      link.href = downloadHref(grant);
       link.dataset.expiresAt = grant.expiresAt;
       link.setAttribute("aria-label", `Download ${this.file.name}`);
       link.hidden = false;
@@ -229,10 +275,10 @@ class Job {
     const expires = Date.parse(link.dataset.expiresAt || "");
     if (!Number.isFinite(expires) || Date.now() < expires - 5000) return;
     event.preventDefault();
-    const grant = await requestDownloadUrl(this.key, { api });
-    link.href = grant.downloadUrl;
+    const grant = await requestDownloadUrl(this.key, { api, token });
+    link.href = downloadHref(grant);
     link.dataset.expiresAt = grant.expiresAt;
-    window.open(grant.downloadUrl, "_blank", "noopener");
+    window.open(link.href, "_blank", "noopener");
   }
 
   async copyKey() {
@@ -250,6 +296,13 @@ class Job {
     }
     setTimeout(() => { button.textContent = "Copy key"; }, 1500);
   }
+}
+
+// The grant's downloadUrl when it is http(s); anything else is refused, not followed.
+function downloadHref(grant) {
+  const href = httpUrl(grant && grant.downloadUrl);
+  if (!href) throw new Error("the API answered a download URL that is not http(s)");
+  return href;
 }
 
 function iconFor(file) {

@@ -38,6 +38,10 @@
 //   refused CORS preflight) is told apart from an unreachable server by a no-cors probe
 //   once the retries are spent.
 // - Resolves with {key, etag}; etag is null when the store does not expose ETag via CORS.
+// - `token` (a string, or a function returning one or a promise of one, asked before each
+//   API call) is sent to the API as `Authorization: Bearer <token>`, and never to the
+//   store, never kept in localStorage. A session cookie of the API's site goes along by
+//   itself on same-origin calls.
 
 const SEED_ROUTE = "/api/s3/getPresignedUrl";
 const DOWNLOADS_ROUTE = "/v1/downloads";
@@ -203,9 +207,11 @@ async function withRetries(attemptFn, { retries, retryDelayMs, maxRetryDelayMs, 
 // POSTs `payload` as JSON to an API route, with retries on network errors and 5xx. Resolves
 // with the answer when `accept(data)` holds; rejects with an UploadError in the API's words.
 function callApi(url, payload, { signal, retries = 3, retryDelayMs = 500, maxRetryDelayMs = 8000,
-  requestTimeoutMs = 30_000, onRetry, stage = "request", accept = (data) => data && data.ok === true } = {}) {
+  requestTimeoutMs = 30_000, onRetry, stage = "request", accept = (data) => data && data.ok === true,
+  token } = {}) {
   const body = JSON.stringify(payload);
   return withRetries(async () => {
+    const headers = { "Content-Type": "application/json", ...(await authorization(token)) };
     // The caller's signal cancels; the timer only ends this try (and is retried).
     const attempt = new AbortController();
     const forward = () => attempt.abort();
@@ -217,7 +223,7 @@ function callApi(url, payload, { signal, retries = 3, retryDelayMs = 500, maxRet
     try {
       response = await fetch(url, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers,
         body,
         signal: attempt.signal,
       });
@@ -250,6 +256,12 @@ function callApi(url, payload, { signal, retries = 3, retryDelayMs = 500, maxRet
   }, { retries, retryDelayMs, maxRetryDelayMs, signal, onRetry });
 }
 
+// The Authorization header for a `token` option (see the top of this file), or none.
+async function authorization(token) {
+  const value = typeof token === "function" ? await token() : token;
+  return value ? { Authorization: `Bearer ${value}` } : {};
+}
+
 /**
  * Asks the API for a presigned PUT URL, as the seed's client does.
  * Resolves with the API's answer: {ok, uploadUrl, key, method, headers, expiresAt}.
@@ -267,11 +279,12 @@ export async function requestUploadUrl(file, { api = "", folder, contentType, ..
  * Asks the API for a presigned GET of an uploaded object (GET /v1/downloads?key=...).
  * Resolves with {downloadUrl, key, expiresAt}.
  */
-export async function requestDownloadUrl(key, { api = "", signal } = {}) {
+export async function requestDownloadUrl(key, { api = "", signal, token } = {}) {
   const url = joinUrl(api, `${DOWNLOADS_ROUTE}?key=${encodeURIComponent(key)}`);
+  const headers = await authorization(token);
   let response;
   try {
-    response = await fetch(url, { signal });
+    response = await fetch(url, { signal, headers });
   } catch (e) {
     if (e && e.name === "AbortError") throw e;
     throw await explainNoAnswer(url, "request", "The upload API", signal);
@@ -366,6 +379,7 @@ const DEFAULTS = {
  * Options:
  *   folder        the seed's folderName: a folder or upload profile name (required)
  *   api           base URL of the upload API (default: this page's origin)
+ *   token         bearer token for the API (a string or a function giving one), see above
  *   contentType   overrides file.type (default file.type, or application/octet-stream)
  *   onProgress    called with {phase, loaded, total, percent, bytesPerSecond, secondsLeft, attempt}
  *                 (and `parts: {done, total}` for a multipart upload)
@@ -575,6 +589,11 @@ class Upload {
     return { retries, retryDelayMs, maxRetryDelayMs, requestTimeoutMs };
   }
 
+  // For calls to the API only: the retry options and the bearer token.
+  _apiOptions() {
+    return { ...this._retryOptions(), token: this.options.token };
+  }
+
   // ---- multipart (files of multipartThreshold or more) ------------------------------------
 
   async _multipart() {
@@ -676,7 +695,7 @@ class Upload {
 
   _api(path, payload, signal, accept, stage = "request") {
     return callApi(joinUrl(this.options.api, MULTIPART_ROUTE + path), payload, {
-      ...this._retryOptions(), signal, stage, accept,
+      ...this._apiOptions(), signal, stage, accept,
       onRetry: ({ attempt }) => { this._attempt = attempt; this._report("retrying", this._loaded()); },
     });
   }
@@ -823,7 +842,7 @@ class Upload {
   // bucket's lifecycle rule sweeps what a failed call leaves), and the state is forgotten.
   async _abortStored() {
     try {
-      await abortMultipart(this.options.api, this._token, this._retryOptions());
+      await abortMultipart(this.options.api, this._token, this._apiOptions());
     } catch { /* swept by the lifecycle rule */ }
     this._forget();
   }

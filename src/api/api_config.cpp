@@ -346,6 +346,16 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   config.drain_period = std::chrono::seconds(*drain ? (*drain)->value : 0);
 
   config.demo_page = demo_page ? demo_page->value : true;
+  const std::vector<std::string> no_origins;
+  for (const std::string& origin :
+       file.server.demo_api_origins ? *file.server.demo_api_origins : no_origins) {
+    std::string lower = text::lower(origin);
+    if (!valid_origin(lower)) {
+      return fail("server.demo_api_origins",
+                  "'" + origin + "' is not an origin (scheme://host[:port], no path, no \"*\")");
+    }
+    config.demo_api_origins.push_back(std::move(lower));
+  }
 
   if (flags.resolve_s3_target) {
     auto target = config::resolve_s3_target(env, s3);

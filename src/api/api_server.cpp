@@ -6,17 +6,15 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <map>
-
 #include "upgate/api/completion_routes.hpp"
 #include "upgate/api/cors_policy.hpp"
+#include "upgate/api/demo_page.hpp"
 #include "upgate/api/json_log.hpp"
 #include "upgate/api/multipart_routes.hpp"
 #include "upgate/api/request_pipeline.hpp"
 #include "upgate/api/upload_request.hpp"
 #include "upgate/api/upload_service.hpp"
 #include "upgate/api/uppy_routes.hpp"
-#include "upgate/api/web_assets.hpp"
 #include "upgate/http/router.hpp"
 #include "upgate/http/static_files.hpp"
 
@@ -31,15 +29,6 @@ using http::Response;
 constexpr std::string_view kSeedPath = "/api/s3/getPresignedUrl";
 constexpr std::string_view kUploadsPath = "/v1/uploads";
 constexpr std::string_view kDownloadsPath = "/v1/downloads";
-
-// Shown at / until web/ provides a demo page.
-constexpr std::string_view kFallbackIndex = R"(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>upgate</title></head>
-<body><h1>upgate</h1>
-<p>Upload API: <code>POST /api/s3/getPresignedUrl</code>, <code>POST /v1/uploads</code>,
-<code>GET /v1/downloads?key=...</code>, <code>GET /healthz</code>, <code>GET /readyz</code>,
-<code>GET /metrics</code>. See docs/API.md.</p></body></html>
-)";
 
 Response json_response(int status, std::string body) {
   Response response = Response::json(status, std::move(body));
@@ -299,16 +288,8 @@ struct ApiServer::State {
         },
         "metrics");
     if (config.demo_page) {
-      std::map<std::string, http::StaticAsset> files;
-      for (const EmbeddedFile& f : embedded_web_files()) {
-        files[std::string(f.path)] =
-            http::StaticAsset{std::string(f.bytes), std::string(http::content_type_for(f.path))};
-      }
-      if (!files.contains("/index.html")) {
-        files["/index.html"] =
-            http::StaticAsset{std::string(kFallbackIndex), "text/html; charset=utf-8"};
-      }
-      demo = std::make_unique<http::InMemoryFiles>(std::move(files));
+      demo =
+          std::make_unique<http::InMemoryFiles>(demo_page_files(config), demo_page_options(config));
     }
     if (options.storage_events) {
       auto handler = storage_events_handler(options.storage_events);

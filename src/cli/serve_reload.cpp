@@ -32,6 +32,7 @@ std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig&
   keep(next.threads != running.threads, "threads");
   keep(next.drain_period != running.drain_period, "drain_seconds");
   keep(next.demo_page != running.demo_page, "demo_page");
+  keep(next.demo_api_origins != running.demo_api_origins, "demo_api_origins");
   keep(next.log.level != running.log.level || next.log.access_log != running.log.access_log, "log");
   keep(!same_tls(next.tls, running.tls) || next.https.hsts_max_age != running.https.hsts_max_age,
        "server.tls");
@@ -49,6 +50,7 @@ std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig&
   next.threads = running.threads;
   next.drain_period = running.drain_period;
   next.demo_page = running.demo_page;
+  next.demo_api_origins = running.demo_api_origins;  // in the page and its CSP, made at start
   next.log = running.log;
   next.s3 = running.s3;  // the endpoint, bucket and signing credentials of this process
   next.tls = running.tls;

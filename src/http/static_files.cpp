@@ -53,6 +53,7 @@ Response not_allowed() {
 void add_validators(Response& r, std::string_view etag, const StaticFilesOptions& options) {
   r.add_header("ETag", etag);
   if (!options.cache_control.empty()) r.add_header("Cache-Control", options.cache_control);
+  for (const auto& [name, value] : options.headers) r.add_header(name, value);
 }
 
 struct FileDescriptor {

@@ -122,6 +122,27 @@ class DemoPageAndRouting(ServerTestCase):
         again = self.server.get("/", headers={"If-None-Match": r.headers["ETag"]})
         self.assertEqual(again.status_code, 304)
 
+    def test_page_and_assets_carry_a_content_security_policy(self):
+        for path in ("/", "/app.js", "/upgate.js"):
+            r = self.server.get(path)
+            self.assertEqual(r.status_code, 200, path)
+            csp = r.headers["Content-Security-Policy"]
+            self.assertIn("default-src 'none'", csp)
+            self.assertIn("script-src 'self';", csp)
+            self.assertIn("frame-ancestors 'none'", csp)
+            # The page may reach its API and the store the URLs are signed for, no more.
+            self.assertIn("connect-src 'self' http://127.0.0.1:9000;", csp)
+            self.assertEqual(r.headers["X-Content-Type-Options"], "nosniff")
+            self.assertEqual(r.headers["Referrer-Policy"], "no-referrer")
+            self.assertEqual(r.headers["X-Frame-Options"], "DENY")
+        # An open API: the page has no token field to show, and ?api= may name no origin.
+        page = self.server.get("/").text
+        self.assertIn('<meta name="upgate-auth" content="">', page)
+        self.assertIn('<meta name="upgate-api-origins" content="">', page)
+        again = self.server.get("/", headers={"If-None-Match": self.server.get("/").headers["ETag"]})
+        self.assertEqual(again.status_code, 304)
+        self.assertIn("Content-Security-Policy", again.headers)
+
     def test_unknown_paths(self):
         self.assertEqual(self.server.get("/no/such/asset.js").status_code, 404)
         r = requests.delete(self.server.base + "/nowhere", timeout=10)

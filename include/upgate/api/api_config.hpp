@@ -75,6 +75,10 @@ struct ApiConfig {
   // After the first SIGTERM/SIGINT: /readyz 503 while serving on, this long, then stop.
   std::chrono::seconds drain_period{0};
   bool demo_page = true;
+  // `[server] demo_api_origins`: the other upload APIs (and the stores they sign for) the
+  // demo page may talk to: `?api=` is honoured only for one of these origins, and they are
+  // in the page's Content-Security-Policy connect-src (demo_page.hpp). Lower case.
+  std::vector<std::string> demo_api_origins;
   std::string config_path;  // the upgate.toml read, or empty
 
   config::S3Target s3;

@@ -4,7 +4,8 @@
 // Promises, both kinds:
 // - GET and HEAD only (others: 405 with Allow: GET, HEAD). Unknown path: 404.
 // - A strong ETag per file; a request whose If-None-Match lists it (or "*") gets 304
-//   with no body. Cache-Control from the options.
+//   with no body. Cache-Control from the options, and the options' extra headers (a
+//   Content-Security-Policy, say) on both.
 // - Content-Type from the asset, or for directory files from the extension
 //   (application/octet-stream when unknown), with X-Content-Type-Options: nosniff.
 // - "/" and any path ending in '/' map to index.html under it.
@@ -27,6 +28,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace upgate::http {
 
@@ -40,6 +43,8 @@ struct StaticFilesOptions {
   // up "/app.js"). Empty: the whole path.
   std::string mount_prefix;
   std::string cache_control = "no-cache";  // revalidate with the ETag every time
+  // Sent with every file (200 and 304): name, value.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 class InMemoryFiles {

@@ -66,6 +66,7 @@ struct ServerTable {
   std::optional<unsigned> threads;
   std::optional<unsigned> drain_seconds;
   std::optional<bool> demo_page;
+  std::optional<std::vector<std::string>> demo_api_origins;
   std::optional<std::vector<std::string>> trusted_proxies;
   std::optional<std::string> http_redirect;
   TlsTable tls;

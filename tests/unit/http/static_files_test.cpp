@@ -84,12 +84,14 @@ TEST(InMemoryFilesTest, UnknownIs404AndOtherMethods405) {
 TEST(InMemoryFilesTest, MountPrefixIsStripped) {
   std::map<std::string, StaticAsset> files;
   files["/app.js"] = {"js", "text/javascript"};
-  InMemoryFiles assets(std::move(files), StaticFilesOptions{"/static", "max-age=60"});
+  InMemoryFiles assets(std::move(files),
+                       StaticFilesOptions{"/static", "max-age=60", {{"X-Frame-Options", "DENY"}}});
   test::RunningServer server(test::test_config(), assets.handler());
   auto r = fetch(server.port(), test::get_request("/static/app.js"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "js");
   EXPECT_EQ(r->get("cache-control"), "max-age=60");
+  EXPECT_EQ(r->get("x-frame-options"), "DENY");  // the options' headers, on every file
   auto outside = fetch(server.port(), test::get_request("/staticapp.js"));
   ASSERT_TRUE(outside);
   EXPECT_EQ(outside->status, 404);
