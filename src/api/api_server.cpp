@@ -40,7 +40,10 @@ Response json_response(int status, std::string body) {
 }  // namespace
 
 struct ApiServer::State {
-  const ApiConfig& config;  // the first runtime's: server settings are not reloadable
+  // A copy of the first configuration, for the server settings (not reloadable). A copy,
+  // not the first runtime: holding that would keep its authenticators, and its JWKS
+  // refresher thread, alive after a reload has replaced it.
+  const ApiConfig config;
   ApiServerOptions options;
   ApiMetrics metrics;
   std::unique_ptr<ApiLimiter> limiter;  // before the pipeline, which asks it
@@ -48,7 +51,6 @@ struct ApiServer::State {
   http::Router router;
   std::unique_ptr<http::InMemoryFiles> demo;
   std::unique_ptr<http::Server> server;
-  std::shared_ptr<const ApiRuntime> first_runtime;
   std::atomic<bool> stopping{false};
 
   State(std::shared_ptr<const ApiRuntime> runtime, ApiServerOptions o)
@@ -56,9 +58,8 @@ struct ApiServer::State {
         options(std::move(o)),
         metrics(profile_names(runtime->config().profiles)),
         limiter(ApiLimiter::create(runtime->config(), options.logger)),
-        pipeline(runtime, metrics,
-                 RequestPipeline::Logs{options.logger, config.log.access_log, config.log.audit}),
-        first_runtime(std::move(runtime)) {
+        pipeline(std::move(runtime), metrics,
+                 RequestPipeline::Logs{options.logger, config.log.access_log, config.log.audit}) {
     pipeline.set_limiter(limiter.get());
   }
 
@@ -376,7 +377,9 @@ ApiMetrics& ApiServer::metrics() noexcept {
 std::shared_ptr<const ApiRuntime> ApiServer::runtime() const noexcept {
   return state_->pipeline.runtime();
 }
-void ApiServer::replace_runtime(std::shared_ptr<const ApiRuntime> runtime) noexcept {
+void ApiServer::replace_runtime(std::shared_ptr<const ApiRuntime> runtime) {
+  // Profiles the new configuration adds get their metric rows before any request sees it.
+  state_->metrics.add_profiles(State::profile_names(runtime->config().profiles));
   state_->pipeline.replace_runtime(std::move(runtime));
 }
 http::Server& ApiServer::http_server() noexcept {

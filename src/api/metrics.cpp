@@ -126,9 +126,20 @@ MetricRoute metric_route_from_name(std::string_view name) noexcept {
   return MetricRoute::other;
 }
 
-ApiMetrics::ApiMetrics(std::vector<std::string> profile_names)
-    : profile_names_(std::move(profile_names)), shards_(new Shard[kShards]) {
-  if (profile_names_.size() > kMaxProfiles) profile_names_.resize(kMaxProfiles);
+ApiMetrics::ApiMetrics(const std::vector<std::string>& profile_names)
+    : profile_names_(new std::string[kMaxProfiles]), shards_(new Shard[kShards]) {
+  add_profiles(profile_names);
+}
+
+void ApiMetrics::add_profiles(const std::vector<std::string>& profile_names) {
+  std::lock_guard lock(adding_profiles_);
+  std::size_t count = profile_count_.load(std::memory_order_relaxed);
+  for (const std::string& name : profile_names) {
+    if (count == kMaxProfiles) break;
+    if (profile_index(name) < count) continue;
+    profile_names_[count] = name;
+    profile_count_.store(++count, std::memory_order_release);
+  }
 }
 
 ApiMetrics::~ApiMetrics() = default;
@@ -149,21 +160,23 @@ void ApiMetrics::record_request(MetricRoute route, int status,
   add(s.duration_ns[r], static_cast<std::uint64_t>(duration.count() < 0 ? 0 : duration.count()));
 }
 
+// The profile's slot, or kMaxProfiles when it has none.
 std::size_t ApiMetrics::profile_index(std::string_view profile) const noexcept {
-  for (std::size_t i = 0; i < profile_names_.size(); ++i) {
+  const std::size_t count = profile_count_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < count; ++i) {
     if (profile_names_[i] == profile) return i;
   }
-  return profile_names_.size();
+  return kMaxProfiles;
 }
 
 void ApiMetrics::record_upload_url(std::string_view profile) noexcept {
   const std::size_t i = profile_index(profile);
-  if (i < profile_names_.size()) add(shard().upload_urls[i]);
+  if (i < kMaxProfiles) add(shard().upload_urls[i]);
 }
 
 void ApiMetrics::record_download_url(std::string_view profile) noexcept {
   const std::size_t i = profile_index(profile);
-  if (i < profile_names_.size()) add(shard().download_urls[i]);
+  if (i < kMaxProfiles) add(shard().download_urls[i]);
 }
 
 void ApiMetrics::record_auth(auth::AuthMode mode, AuthDecision decision,
@@ -223,7 +236,7 @@ std::uint64_t ApiMetrics::rejections(ErrorCode reason) const noexcept {
 
 std::uint64_t ApiMetrics::upload_urls(std::size_t profile_index) const noexcept {
   std::uint64_t sum = 0;
-  if (profile_index >= profile_names_.size()) return 0;
+  if (profile_index >= profile_count_.load(std::memory_order_acquire)) return 0;
   for (std::size_t i = 0; i < kShards; ++i) {
     sum += shards_[i].upload_urls[profile_index].load(std::memory_order_relaxed);
   }
@@ -287,7 +300,8 @@ std::string ApiMetrics::render() const {
 
   out += "# HELP upgate_presigned_urls_total Presigned URLs issued, by profile and method.\n";
   out += "# TYPE upgate_presigned_urls_total counter\n";
-  for (std::size_t p = 0; p < profile_names_.size(); ++p) {
+  const std::size_t profiles = profile_count_.load(std::memory_order_acquire);
+  for (std::size_t p = 0; p < profiles; ++p) {
     const std::string name = label_value(profile_names_[p]);
     fmt::format_to(it, "upgate_presigned_urls_total{{profile=\"{}\",method=\"PUT\"}} {}\n", name,
                    sum([&](Shard& sh) -> Counter& { return sh.upload_urls[p]; }));

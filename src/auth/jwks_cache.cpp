@@ -2,6 +2,8 @@
 // failures and on unknown kids, published as an atomic snapshot.
 #include "upgate/auth/jwks_cache.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -152,6 +154,8 @@ bool JwksCache::refresh_for_unknown_kid() {
 void JwksCache::start() {
   if (!fetcher_ || thread_.joinable()) return;
   thread_ = std::jthread([this](std::stop_token stop) {
+    // Named for `top -H` and /proc/PID/task/*/comm (the reload tests count these threads).
+    pthread_setname_np(pthread_self(), "upgate-jwks");
     while (!stop.stop_requested()) {
       const sys_seconds next = step();
       // Sleep by the clock's distance to the next fetch, bounded so that a clock that jumps

@@ -369,9 +369,17 @@ int run_serve(ServeOptions& options) {
   if (store_listener != nullptr && store_listener->tls()) {
     certificates.push_back({"s3", [store_listener] { return store_listener->reload_tls(); }});
   }
+  // The bucket's CORS follows the API's origins when a reload changes them, as at start.
+  std::function<void(const api::ApiConfig&)> cors_changed;
+  if (embedded_store) {
+    cors_changed = [store = embedded_store.get(), port = (*server)->port(),
+                    logger](const api::ApiConfig& next) {
+      store->allow_api_origins(next, port, *logger);
+    };
+  }
   auto reloader = std::make_unique<ConfigReloader>(
       ConfigReloader::Context{options.flags, std::move(*listeners), server->get(), logger,
-                              credentials, std::move(certificates)});
+                              credentials, std::move(certificates), std::move(cors_changed)});
   (*server)->run();
   if (redirect) {
     redirect->stop();

@@ -123,9 +123,12 @@ bool ConfigReloader::reload() {
   std::string profiles;
   for (const auto& p : next.profiles.profiles()) profiles += (profiles.empty() ? "" : ",") + p.name;
   log_auth_posture(next, loopback_only(context_.listeners), logger);
+  const bool cors_changed = next.cors.allowed_origins != running->config().cors.allowed_origins;
   auto runtime = api::ApiRuntime::create(std::move(next), std::move(*auth), context_.credentials);
-  context_.server->replace_runtime(std::move(runtime));
+  const api::ApiConfig& applied = runtime->config();
+  context_.server->replace_runtime(runtime);
   retired_.push_back(running);
+  if (cors_changed && context_.cors_changed) context_.cors_changed(applied);
   if (!kept.empty()) {
     api::log_json(logger, spdlog::level::warn,
                   api::json_log_line("warn",

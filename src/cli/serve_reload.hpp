@@ -4,7 +4,8 @@
 // renewed certificates in, and a refused pair still lets the new configuration in. Each
 // refusal is logged (the reason, never a secret or key material) and keeps its old value.
 //
-// What a reload changes: the upload profiles, CORS, the [auth] modes with their keys
+// What a reload changes: the upload profiles (and their metric rows), CORS (and the
+// embedded store's bucket CORS, which follows the API's origins), the [auth] modes with their keys
 // (the keys file, the JWKS file, the secret's variable, jwks_url), and whatever else the
 // runtime snapshot carries. What it keeps, with a warning naming each one that the file
 // changed: the listen address, threads, drain period, demo page, log settings and the
@@ -58,6 +59,9 @@ class ConfigReloader {
     std::shared_ptr<spdlog::logger> logger;
     std::shared_ptr<const config::RefreshingCredentials> credentials;
     std::vector<CertificateReload> certificates;
+    // After a reload whose CORS origins differ from the running ones, with the new
+    // configuration (serve: the embedded store's bucket CORS follows them); may be null.
+    std::function<void(const api::ApiConfig&)> cors_changed;
   };
 
   explicit ConfigReloader(Context context);

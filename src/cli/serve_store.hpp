@@ -12,7 +12,7 @@
 // scheme://BUCKET.DOMAIN:PORT/KEY (virtual-hosted unless path style was asked for).
 // allow_api_origins() then sets the bucket's CORS for the API's origins (the demo page's,
 // http://127.0.0.1:PORT and http://localhost:PORT, plus --cors-origin ones) once the API's port is
-// known.
+// known, and again after a reload that changes the API's CORS origins (serve_reload.hpp).
 //
 // A store that should start but cannot (port taken, data directory locked by
 // another process) is an error, returned before the API binds: serve must not

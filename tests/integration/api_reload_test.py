@@ -1,8 +1,10 @@
 """SIGHUP in a real `upgate serve`: upgate.toml is rewritten and the API takes the new
-profiles, CORS and [auth] (with a rewritten API keys file) without a restart; a bad file
-is refused whole, logged, and the running configuration stays; a request in flight
-finishes under the configuration it started with. `upgate check-config` says the same
-as start-up, with exit codes 0 and 2.
+profiles (with their metrics), CORS (and the embedded store's bucket CORS with it) and
+[auth] (with a rewritten API keys file) without a restart; a bad file is refused whole,
+logged, and the running configuration stays; a request in flight finishes under the
+configuration it started with, and the replaced configuration (its JWKS refresher thread
+too) goes once nothing uses it. `upgate check-config` says the same as start-up, with exit
+codes 0 and 2.
 """
 import json
 import os
@@ -12,8 +14,10 @@ import threading
 import time
 import unittest
 
+import requests
+
 from api_harness import BINARY, ApiServer
-from auth_servers import HookApp
+from auth_servers import AUDIENCE, ISSUER, HookApp, JwksServer, SigningKey
 
 FIRST = '''
 [cors]
@@ -35,6 +39,24 @@ def check_config(path):
                           env={"PATH": "/usr/bin:/bin", "HOME": os.path.dirname(path)})
 
 
+def rewrite(server, text):
+    path = os.path.join(server.dir.name, "upgate.toml")
+    with open(path + ".new", "w") as f:
+        f.write(text)
+    os.replace(path + ".new", path)
+
+
+def hup_and_wait(test, server, message):
+    before = server.log_text().count(message)
+    server.process.send_signal(signal.SIGHUP)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        if server.log_text().count(message) > before:
+            return
+        time.sleep(0.1)
+    test.fail(f"no '{message}' line after SIGHUP: {server.log_text()[-2000:]}")
+
+
 class ReloadTest(unittest.TestCase):
     def setUp(self):
         self.server = ApiServer(FIRST)
@@ -45,19 +67,10 @@ class ReloadTest(unittest.TestCase):
         self.server.close()
 
     def rewrite(self, text):
-        with open(self.path + ".new", "w") as f:
-            f.write(text)
-        os.replace(self.path + ".new", self.path)
+        rewrite(self.server, text)
 
     def hup_and_wait(self, message):
-        before = self.server.log_text().count(message)
-        self.server.process.send_signal(signal.SIGHUP)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            if self.server.log_text().count(message) > before:
-                return
-            time.sleep(0.1)
-        self.fail(f"no '{message}' line after SIGHUP: {self.server.log_text()[-2000:]}")
+        hup_and_wait(self, self.server, message)
 
     def test_new_profiles_cors_and_auth_are_taken(self):
         self.assertEqual(self.server.post("/v1/uploads", body("alpha")).status_code, 200)
@@ -90,6 +103,10 @@ folder = "beta"
         r = self.server.post("/v1/uploads", body("beta"),
                              headers={"X-Api-Key": key, "Origin": "https://two.example"})
         self.assertEqual(r.headers.get("Access-Control-Allow-Origin"), "https://two.example")
+        # The new profile has its metric rows: two URLs signed for it so far.
+        metrics = self.server.get("/metrics").text
+        self.assertIn('upgate_presigned_urls_total{profile="beta",method="PUT"} 2', metrics)
+        self.assertIn('upgate_presigned_urls_total{profile="alpha",method="PUT"} 1', metrics)
 
         # A key added to the keys file is taken on the next SIGHUP; the process never restarted.
         created = subprocess.run([BINARY, "apikey", "create", "--principal", "bot2",
@@ -125,6 +142,75 @@ folder = "beta"
                 self.assertEqual(self.server.post("/v1/uploads", body("alpha")).status_code, 200)
                 self.assertEqual(self.server.post("/v1/uploads", body("gamma")).status_code, 400)
         self.assertIsNone(self.server.process.poll())
+
+
+def jwks_refreshers(pid):
+    """The process's JWKS refresher threads (JwksCache names them "upgate-jwks")."""
+    count = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/comm") as f:
+                count += f.read().strip() == "upgate-jwks"
+        except FileNotFoundError:
+            pass  # the thread ended while we looked
+    return count
+
+
+class RetiredConfigurationTest(unittest.TestCase):
+    """The configuration a reload replaces goes once nothing uses it, and its JWKS
+    refresher thread with it: the one the process started with as well as later ones."""
+
+    def test_each_reload_leaves_one_jwks_refresher(self):
+        key = SigningKey("ES256", "k1")
+        jwks = JwksServer([key]).start()
+        config = f'''
+[auth.jwt]
+issuer = "{ISSUER}"
+audience = "{AUDIENCE}"
+jwks_url = "{jwks.jwks_url}"
+algorithms = ["ES256"]
+
+[profiles.alpha]
+shared = true  # this suite is about who may sign, not whose keys
+folder = "alpha"
+'''
+        auth = {"Authorization": "Bearer " + key.token()}
+        try:
+            with ApiServer(config) as server:
+                pid = server.process.pid
+                self.assertEqual(jwks_refreshers(pid), 1)
+                self.assertEqual(server.post("/v1/uploads", body("alpha"), headers=auth).status_code, 200)
+                for _ in range(2):  # the start-up configuration replaced, then a reloaded one
+                    hup_and_wait(self, server, "configuration reloaded")
+                    deadline = time.time() + 15
+                    while jwks_refreshers(pid) != 1 and time.time() < deadline:
+                        time.sleep(0.1)
+                    self.assertEqual(jwks_refreshers(pid), 1, "the replaced configuration's "
+                                     "JWKS refresher still runs")
+                    r = server.post("/v1/uploads", body("alpha"), headers=auth)
+                    self.assertEqual(r.status_code, 200, r.text)
+        finally:
+            jwks.stop()
+
+
+class StoreCorsTest(unittest.TestCase):
+    """The embedded store's bucket CORS allows the API's origins, as start-up set it, and
+    follows them when a reload changes them."""
+
+    def test_the_bucket_cors_follows_a_reload(self):
+        with ApiServer(FIRST, embedded_store=True) as server:
+            def allowed(origin):
+                r = requests.options(f"{server.s3_url}/uploads/alpha/x.txt", timeout=10, headers={
+                    "Origin": origin, "Access-Control-Request-Method": "PUT"})
+                return r.headers.get("Access-Control-Allow-Origin")
+
+            self.assertEqual(allowed("https://one.example"), "https://one.example")
+            self.assertIsNone(allowed("https://two.example"))
+            rewrite(server, FIRST.replace("https://one.example", "https://two.example"))
+            hup_and_wait(self, server, "configuration reloaded")
+            self.assertEqual(allowed("https://two.example"), "https://two.example")
+            self.assertIsNone(allowed("https://one.example"))
+            self.assertEqual(allowed(server.base), server.base, "the demo page's origin stays")
 
 
 class InFlightTest(unittest.TestCase):

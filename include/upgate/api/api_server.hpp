@@ -20,7 +20,8 @@
 //
 // The server serves from an ApiRuntime (api_runtime.hpp); replace_runtime() swaps in
 // another (a reloaded configuration) without stopping. The listen address, threads, drain
-// period, demo page and log switches are the first runtime's: they are not reloadable.
+// period, demo page (demo_page.hpp) and log switches are the first configuration's: they
+// are not reloadable.
 //
 // Seam for `upgate serve` with the embedded store: create() binds the API's port and
 // returns; run() serves on the caller's thread plus config.threads - 1 more, and
@@ -96,8 +97,10 @@ class ApiServer {
 
   ApiMetrics& metrics() noexcept;
   std::shared_ptr<const ApiRuntime> runtime() const noexcept;
-  // Requests that start after this use `runtime`; those in flight finish with theirs.
-  void replace_runtime(std::shared_ptr<const ApiRuntime> runtime) noexcept;
+  // Requests that start after this use `runtime`; those in flight finish with theirs. The
+  // server keeps no other reference to the runtime it replaces. Profiles it names for the
+  // first time are added to the metrics (ApiMetrics::add_profiles).
+  void replace_runtime(std::shared_ptr<const ApiRuntime> runtime);
   // The listener itself, for what `upgate serve` wires to it: TLS reloads, SIGHUP.
   http::Server& http_server() noexcept;
   // The routes as a handler; valid while this server lives.

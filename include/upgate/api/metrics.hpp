@@ -3,9 +3,11 @@
 //
 // Counters live in per-thread shards (cache-line aligned, relaxed atomics, a thread
 // picks its shard once), so the I/O threads never write to a shared line; render()
-// sums the shards. Label sets are fixed at construction — routes, a short list of
-// statuses, the configured profiles, the error codes — so no client input can grow the
-// label space. Exposed (Prometheus text format 0.0.4):
+// sums the shards. Label sets are fixed — routes, a short list of statuses, the error
+// codes — or grow only with the configuration — the profiles, named at construction and
+// by add_profiles() when a reload brings new ones (at most 256 in all, never removed: a
+// counter does not vanish) — so no client input can grow the label space. Exposed
+// (Prometheus text format 0.0.4):
 //   upgate_http_requests_total{route,status}
 //   upgate_http_request_duration_seconds{route}      histogram
 //   upgate_presigned_urls_total{profile,method}      URLs issued (PUT uploads, GET downloads)
@@ -25,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,7 +63,7 @@ std::string_view to_string(AuthDecision decision) noexcept;
 
 class ApiMetrics {
  public:
-  explicit ApiMetrics(std::vector<std::string> profile_names);
+  explicit ApiMetrics(const std::vector<std::string>& profile_names);
   ~ApiMetrics();
   ApiMetrics(const ApiMetrics&) = delete;
   ApiMetrics& operator=(const ApiMetrics&) = delete;
@@ -74,6 +77,10 @@ class ApiMetrics {
   // `reason`: the failed check for refused/forbidden/unavailable (ignored otherwise).
   void record_auth(auth::AuthMode mode, AuthDecision decision,
                    std::string_view reason = {}) noexcept;
+
+  // Rows for the names not counted yet (a reload's new profiles), while the I/O threads
+  // record; names beyond the 256th are not counted.
+  void add_profiles(const std::vector<std::string>& profile_names);
 
   // A gauge sampled at render time (e.g. the server's open connections).
   void set_open_connections_source(std::function<std::size_t()> source);
@@ -97,7 +104,11 @@ class ApiMetrics {
   Shard& shard() const noexcept;
   std::size_t profile_index(std::string_view profile) const noexcept;
 
-  std::vector<std::string> profile_names_;
+  // Append-only: slot i is written before profile_count_ is released past i, and never
+  // again, so readers need only an acquire load of the count.
+  std::unique_ptr<std::string[]> profile_names_;
+  std::atomic<std::size_t> profile_count_{0};
+  std::mutex adding_profiles_;
   std::unique_ptr<Shard[]> shards_;
   std::function<std::size_t()> open_connections_;
 };

@@ -114,7 +114,8 @@ class JwksCache {
   // succeeded.
   bool refresh_for_unknown_kid();
 
-  // Runs step() on a thread of its own until stop(). Does nothing without a fetcher.
+  // Runs step() on a thread of its own (named "upgate-jwks") until stop(). Does nothing
+  // without a fetcher.
   void start();
   void stop() noexcept;
 

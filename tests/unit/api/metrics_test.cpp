@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -24,6 +26,52 @@ TEST(ApiMetrics, CountsAcrossThreads) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(metrics.requests(MetricRoute::seed_presign, 200), 8000u);
   EXPECT_EQ(metrics.upload_urls(0), 8000u);
+}
+
+TEST(ApiMetrics, ProfilesAddedLaterAreCountedWhileOthersRecord) {
+  ApiMetrics metrics({"alpha"});
+  std::atomic<bool> stop{false};
+  std::atomic<int> rounds{0};
+  std::thread recorder([&] {
+    while (!stop.load()) {
+      metrics.record_upload_url("alpha");
+      metrics.record_upload_url("beta");
+      ++rounds;
+    }
+  });
+  const auto wait_rounds = [&](int n) {
+    const int until = rounds.load() + n;
+    while (rounds.load() < until) std::this_thread::yield();
+  };
+  wait_rounds(100);
+  metrics.add_profiles({"alpha", "beta", "beta", "gamma"});  // a reload: alpha kept, two new
+  wait_rounds(100);
+  stop = true;
+  recorder.join();
+  metrics.record_download_url("gamma");
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find(R"(upgate_presigned_urls_total{profile="gamma",method="GET"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find(R"(profile="alpha",method="PUT")"),
+            text.rfind(R"(profile="alpha",method="PUT")"))
+      << "one row per name";
+  EXPECT_NE(text.find(R"(profile="beta",method="PUT")"), std::string::npos);
+  EXPECT_GE(metrics.upload_urls(0), 200u);
+  EXPECT_GE(metrics.upload_urls(1), 100u);  // beta, from its addition on
+  EXPECT_EQ(metrics.upload_urls(3), 0u);    // no fourth row: "beta" was named twice
+}
+
+TEST(ApiMetrics, AtMost256Profiles) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 300; ++i) names.push_back("p" + std::to_string(i));
+  ApiMetrics metrics({});
+  metrics.add_profiles(names);
+  metrics.record_upload_url("p255");
+  metrics.record_upload_url("p256");
+  EXPECT_EQ(metrics.upload_urls(255), 1u);
+  const std::string text = metrics.render();
+  EXPECT_EQ(text.find(R"(profile="p256")"), std::string::npos);
 }
 
 TEST(ApiMetrics, UnlistedStatusesFallIntoOther) {
