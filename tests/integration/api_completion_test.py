@@ -5,7 +5,6 @@ wrong refused, and a second completion answering as the first. Files are the rea
 files of tests/data/events/magic (made by make_files.py)."""
 import base64
 import hashlib
-import os
 import re
 import time
 import unittest
@@ -14,32 +13,12 @@ import requests
 
 from api_harness import ACCESS_KEY_ID, REGION, SECRET, ServerTestCase
 from auth_servers import AUDIENCE, ISSUER, JwksServer, SigningKey
+from completion_profiles import PROFILES, magic_file
 from forged_tokens import forge_upload_token
 from s3_client import s3_client
 
-MAGIC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "events",
-                     "magic")
 TOKEN_SECRET = "completion-integration-secret-0123456789abcdef"
 COMPLETE = "/v1/uploads/complete"
-PROFILES = """
-[profiles.docs]
-folder = "docs"
-
-[profiles.photos]
-folder = "photos"
-allowed_types = ["image/*"]
-on_mismatch = "delete"
-
-[profiles.raw]
-folder = "raw"
-verify_content = "off"
-quarantine = "held/raw"
-"""
-
-
-def magic_file(name):
-    with open(os.path.join(MAGIC, name), "rb") as f:
-        return f.read()
 
 
 class CompletionBase(ServerTestCase):

@@ -23,12 +23,12 @@ import requests  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 from child_process import die_with_parent, stop, upgate_binary  # noqa: E402
+from completion_profiles import PROFILES, magic_file  # noqa: E402
 from ports import free_port  # noqa: E402
 from store_process import start_store  # noqa: E402
 from waiting import wait_until  # noqa: E402
 from webhook_receiver import WebhookReceiver  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 BINARY = upgate_binary()
 
 # The receiver knows only OLD; upgate signs with NEW and OLD (a rotation in progress).
@@ -356,27 +356,6 @@ class StoreNotifyUrlTest(unittest.TestCase):
                          ["ObjectCreated:Put", "ObjectRemoved:Delete"])
         self.assertEqual(records[0]["key"], "a+b.txt")
         self.assertEqual(records[0]["size"], 5)
-
-
-MAGIC = os.path.join(os.path.dirname(os.path.dirname(HERE)), "data", "events", "magic")
-PROFILES = """
-[profiles.docs]
-folder = "docs"
-
-[profiles.photos]
-folder = "photos"
-allowed_types = ["image/*"]
-on_mismatch = "delete"
-
-[profiles.raw]
-folder = "raw"
-verify_content = "off"
-"""
-
-
-def magic_file(name):
-    with open(os.path.join(MAGIC, name), "rb") as f:
-        return f.read()
 
 
 class StorageReportsAreVerifiedTest(unittest.TestCase):
