@@ -1,10 +1,12 @@
 #include "upgate/events/event.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include <span>
 
+#include "upgate/events/s3_event_records.hpp"
 #include "upgate/s3/dates.hpp"
 #include "upgate/sigv4/crypto.hpp"
 #include "upgate/text.hpp"
@@ -74,15 +76,11 @@ std::string normalize_etag(std::string_view etag) {
   return text::lower(etag);
 }
 
-namespace {
-
 // "<size>:<bytes>": fields of any content stay apart, so two different (bucket, key,
 // version) triples never make the same key, whatever bytes a hostile notification carries.
-void append_field(std::string& out, std::string_view field) {
+void append_key_field(std::string& out, std::string_view field) {
   out.append(std::to_string(field.size())).append(":").append(field);
 }
-
-}  // namespace
 
 std::string dedup_key(const Event& event) {
   if (event.bucket.empty() || event.key.empty()) return {};
@@ -98,9 +96,9 @@ std::string dedup_key(const Event& event) {
   if (version.empty()) return {};
   std::string key(kind);
   key.reserve(kind.size() + event.bucket.size() + event.key.size() + version.size() + 24);
-  append_field(key, event.bucket);
-  append_field(key, event.key);
-  append_field(key, version);
+  append_key_field(key, event.bucket);
+  append_key_field(key, event.key);
+  append_key_field(key, version);
   return key;
 }
 
@@ -112,9 +110,13 @@ std::string event_id_for(std::string_view dedup) {
 }
 
 std::string ordering_key(const Event& event) {
+  return ordering_key(event.bucket, event.key);
+}
+
+std::string ordering_key(std::string_view bucket, std::string_view object_key) {
   std::string key;
-  append_field(key, event.bucket);
-  key.append(event.key);
+  append_key_field(key, bucket);
+  key.append(object_key);
   return key;
 }
 
@@ -158,6 +160,103 @@ std::string render_json(const Event& event) {
   body["timestamp"] = s3::format_iso8601_ms(event.time);
   body["data"] = std::move(data);
   return boost::json::serialize(body);
+}
+
+namespace {
+
+std::string text_of(const boost::json::string& s) {
+  return std::string(s.data(), s.size());
+}
+
+// A string member, or "" for null or absent; nullopt for any other type.
+std::optional<std::string> text_member(const boost::json::object& o, std::string_view name) {
+  const boost::json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (!v->is_string()) return std::nullopt;
+  return text_of(v->get_string());
+}
+
+}  // namespace
+
+std::optional<Event> parse_event_json(std::string_view body) {
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(body, ec);
+  if (ec || !doc.is_object()) return std::nullopt;
+  const boost::json::object& root = doc.get_object();
+  const boost::json::value* data_value = root.if_contains("data");
+  if (data_value == nullptr || !data_value->is_object()) return std::nullopt;
+  const boost::json::object& data = data_value->get_object();
+  Event event;
+  auto type = text_member(root, "type");
+  if (!type) return std::nullopt;
+  auto parsed_type = parse_event_type(*type);
+  if (!parsed_type) return std::nullopt;
+  event.type = *parsed_type;
+  auto timestamp = text_member(root, "timestamp");
+  if (!timestamp) return std::nullopt;
+  auto time = parse_event_time(*timestamp);
+  if (!time) return std::nullopt;
+  event.time = *time;
+  const std::pair<std::string_view, std::string*> texts[] = {{"bucket", &event.bucket},
+                                                             {"key", &event.key},
+                                                             {"etag", &event.etag},
+                                                             {"declaredType", &event.declared_type},
+                                                             {"detectedType", &event.detected_type},
+                                                             {"profile", &event.profile},
+                                                             {"reason", &event.reason}};
+  for (const auto& [name, slot] : texts) {
+    auto value = text_member(data, name);
+    if (!value) return std::nullopt;
+    *slot = std::move(*value);
+  }
+  if (const auto* v = data.if_contains("versionId"); v != nullptr && !v->is_null()) {
+    if (!v->is_string()) return std::nullopt;
+    event.version_id = text_of(v->get_string());
+  }
+  if (const auto* v = data.if_contains("size"); v != nullptr && !v->is_null()) {
+    if (v->is_uint64()) {
+      event.size = v->get_uint64();
+    } else if (v->is_int64() && v->get_int64() >= 0) {
+      event.size = static_cast<std::uint64_t>(v->get_int64());
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (const auto* v = data.if_contains("checksum"); v != nullptr && !v->is_null()) {
+    if (!v->is_object()) return std::nullopt;
+    const boost::json::object& c = v->get_object();
+    Checksum checksum;
+    auto algorithm = text_member(c, "algorithm");
+    auto value = text_member(c, "value");
+    const auto* verified = c.if_contains("verified");
+    if (!algorithm || !value || verified == nullptr || !verified->is_bool()) return std::nullopt;
+    checksum.algorithm = std::move(*algorithm);
+    checksum.value = std::move(*value);
+    checksum.verified = verified->get_bool();
+    event.checksum = std::move(checksum);
+  }
+  if (const auto* v = data.if_contains("principal"); v != nullptr && !v->is_null()) {
+    if (!v->is_object()) return std::nullopt;
+    const boost::json::object& p = v->get_object();
+    auto id = text_member(p, "id");
+    if (!id) return std::nullopt;
+    event.principal_id = std::move(*id);
+    if (const auto* claims = p.if_contains("claims"); claims != nullptr && claims->is_object()) {
+      event.claims = claims->get_object();
+    }
+  }
+  if (const auto* v = data.if_contains("metadata"); v != nullptr && !v->is_null()) {
+    if (!v->is_object()) return std::nullopt;
+    for (const auto& member : v->get_object()) {
+      if (!member.value().is_string()) return std::nullopt;
+      event.metadata.emplace_back(std::string(member.key().data(), member.key().size()),
+                                  text_of(member.value().get_string()));
+    }
+  }
+  auto source = text_member(data, "source");
+  if (!source) return std::nullopt;
+  event.source = *source == "completion" ? EventSource::kCompletion : EventSource::kStorage;
+  return event;
 }
 
 }  // namespace upgate::events

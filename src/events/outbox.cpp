@@ -331,11 +331,13 @@ Expected<std::unique_ptr<Outbox>, OutboxError> Outbox::open(OutboxOptions option
     db.exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
     db.exec("COMMIT");
     if (options.role == OutboxOptions::Role::kOwner) {
-      // Deliveries leased by a process that is gone: due now, so they are sent again.
+      // Deliveries leased by a process that is gone: due now, so they are sent again; one
+      // never attempted keeps its place (due since it was queued), so the oldest go first.
       const std::int64_t now =
           to_ms(options.clock ? options.clock() : std::chrono::system_clock::now());
       db.prepare(
-            "UPDATE deliveries SET lease = 0, next_attempt_ms = MIN(next_attempt_ms, ?1) "
+            "UPDATE deliveries SET lease = 0, next_attempt_ms = CASE WHEN attempts = 0 "
+            "THEN MIN(window_start_ms, ?1) ELSE MIN(next_attempt_ms, ?1) END "
             "WHERE state = 0 AND lease != 0")
           .bind(1, now)
           .run();
@@ -407,21 +409,21 @@ AppendResult run_append(SqliteConnection& db, std::int64_t now, const PreparedAp
   return result;
 }
 
-Expected<PreparedAppend, OutboxError> prepare_append(const Event& event,
+Expected<PreparedAppend, OutboxError> prepare_append(OutboxRecord record,
                                                      std::span<const std::string> endpoints) {
   PreparedAppend a;
-  a.dedup = dedup_key(event);
+  a.dedup = std::move(record.dedup_key);
   if (a.dedup.empty()) {
     return Unexpected(OutboxError{
         OutboxErrc::kInvalid,
         "the event has no identity (bucket, key, and a version id, ETag or delete marker)"});
   }
   a.id = event_id_for(a.dedup);
-  a.type = std::string(to_string(event.type));
-  a.bucket = event.bucket;
-  a.key = event.key;
-  a.ordering = ordering_key(event);
-  a.payload = render_json(event);
+  a.type = std::string(to_string(record.type));
+  a.ordering = ordering_key(record.bucket, record.key);
+  a.bucket = std::move(record.bucket);
+  a.key = std::move(record.key);
+  a.payload = std::move(record.payload);
   for (const std::string& endpoint : endpoints) {
     if (endpoint.empty()) {
       return Unexpected(OutboxError{OutboxErrc::kInvalid, "an endpoint name is empty"});
@@ -433,7 +435,24 @@ Expected<PreparedAppend, OutboxError> prepare_append(const Event& event,
   return a;
 }
 
+Expected<PreparedAppend, OutboxError> prepare_append(const Event& event,
+                                                     std::span<const std::string> endpoints) {
+  OutboxRecord record{dedup_key(event), event.type, event.bucket, event.key, {}};
+  if (!record.dedup_key.empty()) record.payload = render_json(event);
+  return prepare_append(std::move(record), endpoints);
+}
+
 }  // namespace
+
+Expected<AppendResult, OutboxError> Outbox::append(const OutboxRecord& record,
+                                                   std::span<const std::string> endpoints) {
+  auto prepared = prepare_append(record, endpoints);
+  if (!prepared) return Unexpected(std::move(prepared).error());
+  return state_->submit_and_wait<AppendResult>(
+      true, true, [a = std::move(*prepared)](SqliteConnection& db, std::int64_t now) {
+        return run_append(db, now, a);
+      });
+}
 
 Expected<AppendResult, OutboxError> Outbox::append(const Event& event,
                                                    std::span<const std::string> endpoints) {
@@ -590,8 +609,10 @@ void Outbox::release(const ClaimedDelivery& delivery) {
   op.wakes = true;
   op.run = [seq = delivery.event_seq, endpoint = delivery.endpoint, lease = delivery.lease](
                SqliteConnection& db, std::int64_t now) {
+    // Due again at once; never attempted, it keeps its place among the due ones.
     db.prepare(
-          "UPDATE deliveries SET lease = 0, next_attempt_ms = ?4 "
+          "UPDATE deliveries SET lease = 0, next_attempt_ms = CASE WHEN attempts = 0 "
+          "THEN MIN(window_start_ms, ?4) ELSE ?4 END "
           "WHERE event_seq = ?1 AND endpoint = ?2 AND state = 0 AND lease = ?3")
         .bind(1, seq)
         .bind_text(2, endpoint)
@@ -607,6 +628,17 @@ Expected<void, OutboxError> Outbox::flush() {
                                             [](SqliteConnection&, std::int64_t) { return true; });
   if (!done) return Unexpected(std::move(done).error());
   return {};
+}
+
+Expected<bool, OutboxError> Outbox::recorded(std::string_view dedup_key) {
+  std::lock_guard lock(state_->reader_mutex);
+  try {
+    auto q = state_->reader->prepare("SELECT 1 FROM events WHERE dedup_key = ?1");
+    q.bind_text(1, dedup_key);
+    return q.step();
+  } catch (const DbError& e) {
+    return Unexpected(storage_error(e.what()));
+  }
 }
 
 Expected<std::optional<TimePoint>, OutboxError> Outbox::next_due(std::string_view endpoint) {

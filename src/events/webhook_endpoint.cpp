@@ -50,6 +50,9 @@ Expected<WebhookEndpoint, EndpointError> make_endpoint(const WebhookEndpointConf
                   [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
     return fail("name", "the webhook name is not 1 to 200 printable characters");
   }
+  if (endpoint.name.starts_with(kReservedEndpointPrefix)) {
+    return fail("name", "names starting with \"upgate:\" are upgate's own (its work queues)");
+  }
 
   if (!valid_variable_name(config.secret_env)) {
     return fail("secret_env",

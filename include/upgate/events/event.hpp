@@ -99,8 +99,19 @@ std::string event_id_for(std::string_view dedup_key);
 // The ordering key: events with the same one reach an endpoint in the order they were
 // queued. One per (bucket, key): a later event for an object waits for an earlier one.
 std::string ordering_key(const Event& event);
+std::string ordering_key(std::string_view bucket, std::string_view key);
+
+// "<size>:<bytes>" appended to `out`: a field of a composite key (dedup_key, ordering_key
+// and the keys of OutboxRecord rows), so no two tuples of fields make the same key.
+void append_key_field(std::string& out, std::string_view field);
 
 // The webhook body described in the file comment, with `id` = event_id_for(dedup_key(e)).
 std::string render_json(const Event& event);
+
+// The inverse of render_json: the Event a body was rendered from (the time to the
+// millisecond; delete_marker, which the body does not carry, empty). nullopt for a text
+// that is not such a body. Used where an event waits in the outbox as its body (a storage
+// report before its verification).
+std::optional<Event> parse_event_json(std::string_view body);
 
 }  // namespace upgate::events

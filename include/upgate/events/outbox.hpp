@@ -15,12 +15,19 @@
 //   event with an empty dedup_key() is refused (kInvalid).
 // - `endpoints` are names (WebhookEndpoint::name, see subscribers()); an event for no
 //   endpoint is still recorded, for deduplication.
+// - append(OutboxRecord, endpoints) is the same for a payload that is not a webhook body:
+//   work of upgate's own, queued for an endpoint that no deliverer serves and an
+//   OutboxWorker consumes (outbox_worker.hpp: storage reports waiting for verification,
+//   the standalone store's S3 records). The caller gives the dedup key (the row's id is
+//   event_id_for(key)), the payload, and the bucket and key that order it (ordering_key)
+//   and that `webhooks list` shows.
 //
-// Contract for the deliverer (Deliverer uses these; nothing else needs to):
+// Contract for the deliverer and OutboxWorker (nothing else needs these):
 // - claim(endpoint, n, lease) leases up to n due deliveries, oldest due first. A lease
 //   hides the delivery until it expires; a process that dies mid-delivery leaves leases
 //   that an owner clears when it opens the file, so the delivery is retried at once
-//   (at-least-once; the webhook-id stays the event id).
+//   (at-least-once; the webhook-id stays the event id). A delivery released or cleared so
+//   before any attempt keeps its place: it is due since it was queued, ahead of later ones.
 // - Ordering per object per endpoint: a delivery whose endpoint has an earlier,
 //   undelivered delivery for the same ordering_key() (bucket + key) waits and is not
 //   claimable until that one is delivered or dead.
@@ -67,7 +74,9 @@ namespace upgate::events {
 
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
-enum class OutboxErrc : std::uint8_t { kInvalid, kInUse, kStorage, kNotFound, kClosed };
+// kFull: refused by a producer's own bound on what waits (OutboxWorker::has_room), never
+// by the outbox itself.
+enum class OutboxErrc : std::uint8_t { kInvalid, kInUse, kStorage, kNotFound, kClosed, kFull };
 
 struct OutboxError {
   OutboxErrc code = OutboxErrc::kStorage;
@@ -87,6 +96,15 @@ struct OutboxOptions {
   std::size_t max_batch = 1024;    // operations per transaction
   Clock clock;                     // default: the system clock
   std::function<double()> random;  // uniform [0, 1) for the jitter; default: a PRNG
+};
+
+// A row that is not an Event (see append(OutboxRecord, ...) above).
+struct OutboxRecord {
+  std::string dedup_key;  // non-empty; unique while retained
+  EventType type = EventType::kUploadCompleted;
+  std::string bucket;
+  std::string key;
+  std::string payload;
 };
 
 struct AppendResult {
@@ -174,6 +192,11 @@ class Outbox {
                                              std::span<const std::string> endpoints);
   void append_async(const Event& event, std::vector<std::string> endpoints,
                     std::function<void(Expected<AppendResult, OutboxError>)> done);
+  Expected<AppendResult, OutboxError> append(const OutboxRecord& record,
+                                             std::span<const std::string> endpoints);
+  // Whether a row with this dedup key is recorded (and not yet pruned): what append()
+  // would call a duplicate. Reads the file (committed rows only): not on an I/O thread.
+  Expected<bool, OutboxError> recorded(std::string_view dedup_key);
 
   Expected<std::vector<ClaimedDelivery>, OutboxError> claim(std::string_view endpoint,
                                                             std::size_t max,

@@ -16,7 +16,9 @@
 // `secret_env`, `events[1]`, ...); the secret's value never appears in a message. The name
 // is the endpoint's identity in the outbox: deliveries queued for a name survive a URL
 // change; renaming an endpoint leaves its queued deliveries with the old name (listed,
-// replayable, never delivered until a configured endpoint has that name again).
+// replayable, never delivered until a configured endpoint has that name again). Names
+// starting with "upgate:" are refused: upgate queues work of its own in the outbox under
+// such names (outbox_worker.hpp).
 //
 // Routing: wants(event) is true when the event's type is in `events` and its profile in
 // `profiles` (an event without a profile, from a storage notification for an upload upgate
@@ -26,6 +28,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "upgate/config/environment.hpp"
@@ -34,6 +37,8 @@
 #include "upgate/expected.hpp"
 
 namespace upgate::events {
+
+inline constexpr std::string_view kReservedEndpointPrefix = "upgate:";
 
 struct WebhookEndpointConfig {
   std::string name;

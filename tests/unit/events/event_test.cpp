@@ -193,3 +193,52 @@ TEST(OrderingKey, PerObject) {
 
 }  // namespace
 }  // namespace upgate::events
+
+namespace upgate::events {
+namespace {
+
+TEST(ParseEventJson, IsTheInverseOfRenderJson) {
+  Event e = completed();
+  e.version_id = "v1";
+  e.reason = "content_mismatch";
+  e.metadata = {{"album", "cats"}, {"z-first", "1"}, {"a-second", "caf\xc3\xa9"}};
+  auto parsed = parse_event_json(render_json(e));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(render_json(*parsed), render_json(e));
+  EXPECT_EQ(dedup_key(*parsed), dedup_key(e));
+  EXPECT_EQ(parsed->time, e.time);
+  EXPECT_EQ(parsed->metadata, e.metadata);  // in their order
+  EXPECT_EQ(parsed->source, EventSource::kCompletion);
+}
+
+TEST(ParseEventJson, AMinimalStorageEventComesBackWithItsNulls) {
+  Event e;
+  e.type = EventType::kUploadCompleted;
+  e.source = EventSource::kStorage;
+  e.bucket = "uploads";
+  e.key = "docs/a b.pdf";
+  e.etag = "abc";
+  e.time = std::chrono::sys_days{std::chrono::December / 7 / 2026} + 16h + 1ms;
+  auto parsed = parse_event_json(render_json(e));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(render_json(*parsed), render_json(e));
+  EXPECT_FALSE(parsed->size);
+  EXPECT_FALSE(parsed->checksum);
+  EXPECT_FALSE(parsed->version_id);
+  EXPECT_TRUE(parsed->principal_id.empty());
+}
+
+TEST(ParseEventJson, RefusesWhatIsNoEventBody) {
+  for (
+      std::string_view text :
+      {"", "[]", "{}", R"({"type":"upload.completed"})",
+       R"({"type":"nope","timestamp":"2024-05-01T12:00:00.000Z","data":{}})",
+       R"({"type":"upload.completed","timestamp":"yesterday","data":{}})",
+       R"({"type":"upload.completed","timestamp":"2024-05-01T12:00:00.000Z","data":{"key":1}})",
+       R"({"type":"upload.completed","timestamp":"2024-05-01T12:00:00.000Z","data":{"size":-1}})"}) {
+    EXPECT_FALSE(parse_event_json(text)) << text;
+  }
+}
+
+}  // namespace
+}  // namespace upgate::events

@@ -350,6 +350,23 @@ TEST_F(OutboxTest, ReleaseMakesAClaimDueAgain) {
   EXPECT_EQ(again[0].attempts, 0);
 }
 
+TEST_F(OutboxTest, AReleasedOrCrashClearedClaimKeepsItsPlace) {
+  auto outbox = open();
+  const auto a = append(*outbox, upload("a.txt")).event_id;
+  clock.advance(1s);
+  const auto b = append(*outbox, upload("b.txt")).event_id;
+  auto first = claim(*outbox, "app", 1);
+  ASSERT_EQ(ids(first), std::vector<std::string>{a});
+  clock.advance(1s);
+  outbox->release(first[0]);
+  ASSERT_TRUE(outbox->flush());
+  EXPECT_EQ(ids(claim(*outbox, "app", 1)), std::vector<std::string>{a});  // still first
+  outbox.reset();  // a crash holding a's lease
+  clock.advance(1s);
+  outbox = open();
+  EXPECT_EQ(ids(claim(*outbox)), (std::vector<std::string>{a, b}));
+}
+
 TEST_F(OutboxTest, ReplayDeadDeliveredOrOneEndpoint) {
   auto outbox = open();
   const auto id = append(*outbox, upload("a.txt"), {"app", "audit"}).event_id;

@@ -91,6 +91,14 @@ TEST(WebhookEndpoint, EachFieldNamedWhenWrong) {
   EXPECT_EQ(error_of(c).field, "name");
 }
 
+TEST(WebhookEndpoint, UpgatesOwnQueueNamesAreReserved) {
+  auto c = config();
+  c.name = "upgate:verify-report";
+  EXPECT_EQ(error_of(c).field, "name");
+  c.name = "my-upgate:app";
+  EXPECT_TRUE(make_endpoint(c, environment()));
+}
+
 TEST(WebhookEndpoint, ABadSecretIsNamedNeverShown) {
   WebhookEndpointConfig c = config();
   c.secret_env = "BROKEN";
