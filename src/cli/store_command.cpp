@@ -89,8 +89,9 @@ constexpr const char* kStoreHelp =
     "Notifications: with --notify-url URL every object created or removed is POSTed there as\n"
     "S3 event record JSON ({\"Records\":[...]}, as AWS S3 and Ceph RGW send), after its commit,\n"
     "in order, retried while the receiver fails; UPGATE_STORE_NOTIFY_SECRET, when set, goes\n"
-    "in an X-Upgate-Events-Secret header (upgate serve's POST /v1/events/s3 checks it). Queued\n"
-    "in memory: what is unsent when the process dies is lost (docs/EVENTS.md).\n"
+    "in an X-Upgate-Events-Secret header (upgate serve's POST /v1/events/s3 checks it). Each\n"
+    "record is committed to DATA_DIR/notify.db before the store answers, so what is unsent\n"
+    "when the process dies or the receiver is down is sent after a restart (docs/EVENTS.md).\n"
     "Ready: one JSON line {\"event\":\"listening\",\"s3\":URL,...} on stdout; access log after "
     "it.\n"
     "Bucket lifecycle rules (PutBucketLifecycleConfiguration) are applied in the background\n"
@@ -220,7 +221,17 @@ int run_store(StoreOptions& o) {
     notify.log = [logger](std::string_view line) {
       api::log_json(*logger, spdlog::level::warn, api::json_log_line("warn", line, {}));
     };
-    pusher = std::make_unique<events::S3RecordPusher>(std::move(notify));
+    // Records wait on disk beside the store's data, so a crash or a receiver that is down
+    // loses none.
+    std::error_code ignored;
+    std::filesystem::create_directories(config.data_dir, ignored);
+    notify.outbox = config.data_dir / "notify.db";
+    auto started = events::S3RecordPusher::start(std::move(notify));
+    if (!started) {
+      std::cerr << "upgate store: --notify-url: " << started.error().message << '\n';
+      return kExitFailure;
+    }
+    pusher = std::move(*started);
     config.on_change = [p = pusher.get()](const store::ObjectChange& change) { p->notify(change); };
   }
   config.lifecycle_log = store_lifecycle_log(logger);
@@ -282,7 +293,7 @@ int run_store(StoreOptions& o) {
                 api::json_log_line("info", "upgate store stopped", {}));
   logger->flush();
   store->reset();
-  if (pusher) pusher->stop(std::chrono::seconds(5));  // what the store reported, sent
+  if (pusher) pusher->stop();  // what is unsent waits in notify.db for the next start
   return kExitOk;
 }
 

@@ -58,33 +58,57 @@ Event to_event(const store::ObjectChange& change) {
   return event;
 }
 
+namespace {
+
+boost::json::object s3_event_record(const store::ObjectChange& change, std::string_view region) {
+  boost::json::object object;
+  object["key"] = form_encode_key(change.key);
+  if (change.kind == store::ObjectChange::Kind::kCreated) {
+    object["size"] = change.size;
+    object["eTag"] = normalize_etag(change.etag);
+  }
+  object["sequencer"] = change.sequencer;
+  boost::json::object s3;
+  s3["s3SchemaVersion"] = "1.0";
+  s3["bucket"] =
+      boost::json::object{{"name", change.bucket}, {"arn", "arn:aws:s3:::" + change.bucket}};
+  s3["object"] = std::move(object);
+  boost::json::object record;
+  record["eventVersion"] = "2.1";
+  record["eventSource"] = "upgate:s3";
+  record["awsRegion"] = region;
+  record["eventTime"] = s3::format_iso8601_ms(change.time);
+  record["eventName"] = change.event_name;
+  record["s3"] = std::move(s3);
+  return record;
+}
+
+}  // namespace
+
 std::string render_s3_event_records(std::span<const store::ObjectChange> changes,
                                     std::string_view region) {
   boost::json::array records;
   records.reserve(changes.size());
-  for (const auto& change : changes) {
-    boost::json::object object;
-    object["key"] = form_encode_key(change.key);
-    if (change.kind == store::ObjectChange::Kind::kCreated) {
-      object["size"] = change.size;
-      object["eTag"] = normalize_etag(change.etag);
-    }
-    object["sequencer"] = change.sequencer;
-    boost::json::object s3;
-    s3["s3SchemaVersion"] = "1.0";
-    s3["bucket"] =
-        boost::json::object{{"name", change.bucket}, {"arn", "arn:aws:s3:::" + change.bucket}};
-    s3["object"] = std::move(object);
-    boost::json::object record;
-    record["eventVersion"] = "2.1";
-    record["eventSource"] = "upgate:s3";
-    record["awsRegion"] = region;
-    record["eventTime"] = s3::format_iso8601_ms(change.time);
-    record["eventName"] = change.event_name;
-    record["s3"] = std::move(s3);
-    records.push_back(std::move(record));
-  }
+  for (const auto& change : changes) records.push_back(s3_event_record(change, region));
   return boost::json::serialize(boost::json::object{{"Records", std::move(records)}});
+}
+
+std::string render_s3_event_record(const store::ObjectChange& change, std::string_view region) {
+  return boost::json::serialize(s3_event_record(change, region));
+}
+
+std::string join_s3_event_records(std::span<const std::string> records) {
+  std::size_t size = 16;
+  for (const auto& r : records) size += r.size() + 1;
+  std::string out;
+  out.reserve(size);
+  out += "{\"Records\":[";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (i > 0) out += ',';
+    out += records[i];
+  }
+  out += "]}";
+  return out;
 }
 
 }  // namespace upgate::events

@@ -4,23 +4,32 @@
 // `upgate serve`'s POST /v1/events/s3 (or any S3-event consumer) hears of it.
 //
 // Promises:
-// - notify() never blocks the store: it queues the change (at most max_queue; beyond, the
-//   change is dropped and counted, and `log` says so once per burst).
-// - One background thread sends what is queued, up to max_batch records per POST, in the
-//   order the store reported them. 2xx is done. 429, 5xx, a timeout or a connection failure
-//   is retried (the same batch, RetryPolicy's full-jitter backoff) until it succeeds or the
-//   pusher stops; any other status drops the batch (the receiver refused it; retrying
-//   cannot help) and is logged with the status.
-// - Delivery is in memory: at least once while the process runs, and what is queued when
-//   the process dies is lost. The durable path is `upgate serve`, whose store writes its
-//   events to the SQLite outbox before answering (docs/EVENTS.md).
-// - stop(grace) sends what is queued for up to `grace`, then returns; the destructor calls
-//   stop(0). Log lines name the URL's scheme and host only (a secret may be in its path).
+// - Durable, at least once. notify() returns after the change's record is committed to a
+//   SQLite outbox of its own (the events Outbox, under the endpoint kNotifyEndpoint; in
+//   `upgate store`, <data dir>/notify.db), so the store answers its client only after the
+//   record is on disk, and a record survives kill -9 and a receiver that is down: it is
+//   sent after the restart. It blocks on that commit (group-committed with the other
+//   writers): call it from the store's worker threads, as the store's listener is.
+// - Bounded: beyond max_queue records waiting, a change is dropped and counted, and `log`
+//   says so once per burst (the outbox's backlog, OutboxWorker::has_room).
+// - One background thread (events::OutboxWorker) sends what waits, up to max_batch records
+//   per POST, oldest first, in the order the store committed them. 2xx is done. 429, 5xx,
+//   a timeout or a connection failure is retried (the same batch, in order, RetryPolicy's
+//   full-jitter backoff) until it succeeds or `retry.window` has passed since its first
+//   failure; any other status refuses the batch (the receiver refused it; retrying cannot
+//   help) and is logged with the status. Refused and expired records are dead letters
+//   kept in the outbox (`upgate webhooks list --dead --outbox FILE`, `replay`).
+// - A record being sent when the process dies is sent again at the next start (the
+//   receiver may see it twice: S3 records carry a sequencer to tell).
+// - stop() lets the POST in progress finish (its timeout bounds it) and returns; what
+//   waits stays in the outbox for the next start. The destructor stops. Log lines name
+//   the URL's scheme and host only (a secret may be in its path).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,16 +37,21 @@
 #include <utility>
 #include <vector>
 
+#include "upgate/events/outbox.hpp"
 #include "upgate/events/retry_policy.hpp"
+#include "upgate/expected.hpp"
 #include "upgate/store/object_change.hpp"
 
 namespace upgate::events {
+
+inline constexpr std::string_view kNotifyEndpoint = "upgate:notify-url";
 
 struct S3RecordPusherOptions {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  // extra, e.g. a secret header
   std::string region = "us-east-1";
-  std::size_t max_queue = 100'000;
+  std::filesystem::path outbox;  // the SQLite file; opened as its owner (one process)
+  std::size_t max_queue = 1'000'000;
   std::size_t max_batch = 100;
   RetryPolicy retry{std::chrono::milliseconds(500), std::chrono::milliseconds(30'000),
                     std::chrono::milliseconds(24LL * 3'600'000)};
@@ -48,28 +62,32 @@ struct S3RecordPusherOptions {
 
 struct S3RecordPusherStats {
   std::uint64_t sent = 0;      // records the endpoint accepted
-  std::uint64_t refused = 0;   // records in batches it refused (4xx)
-  std::uint64_t dropped = 0;   // records the full queue could not take
+  std::uint64_t refused = 0;   // records in batches it refused (4xx) or that ran out of time
+  std::uint64_t dropped = 0;   // records the full outbox (max_queue) or a failing one lost
   std::uint64_t attempts = 0;  // POSTs made
 };
 
 class S3RecordPusher {
  public:
-  // Call s3client::http_client_global_init() once before. Starts its thread.
-  explicit S3RecordPusher(S3RecordPusherOptions options);
+  // Opens the outbox (another process holding it: an error) and starts sending what it
+  // holds. Call s3client::http_client_global_init() once before.
+  static Expected<std::unique_ptr<S3RecordPusher>, OutboxError> start(
+      S3RecordPusherOptions options);
   ~S3RecordPusher();
   S3RecordPusher(const S3RecordPusher&) = delete;
   S3RecordPusher& operator=(const S3RecordPusher&) = delete;
 
   void notify(const store::ObjectChange& change);
-  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(0));
+  void stop();
   S3RecordPusherStats stats() const;
 
   // "https://host:port" of a URL, for log lines.
   static std::string printable_origin(std::string_view url);
 
- private:
   struct State;
+
+ private:
+  S3RecordPusher() = default;
   std::unique_ptr<State> state_;
 };
 

@@ -27,5 +27,9 @@ Event to_event(const store::ObjectChange& change);
 
 std::string render_s3_event_records(std::span<const store::ObjectChange> changes,
                                     std::string_view region);
+// The same in two steps, for records that wait in an outbox one by one: one record's
+// JSON object, and `{"Records":[...]}` around records rendered so.
+std::string render_s3_event_record(const store::ObjectChange& change, std::string_view region);
+std::string join_s3_event_records(std::span<const std::string> records);
 
 }  // namespace upgate::events

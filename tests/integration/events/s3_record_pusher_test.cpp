@@ -1,11 +1,17 @@
 // The standalone store's notifications (S3RecordPusher) against the real test receiver
 // (receiver.mjs, node) on loopback: S3 event record JSON arrives in order, a receiver that
-// fails for a while gets everything once it is back, and a refused batch is not retried.
+// fails for a while gets everything once it is back, a refused batch is not retried (a
+// dead letter), a full outbox drops and counts, and what one pusher left queued the next
+// one on the same outbox file sends.
 #include "upgate/events/s3_record_pusher.hpp"
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <mutex>
+
 #include "receiver_process.hpp"
+#include "support/temp_dir.hpp"
 #include "upgate/store/object_change.hpp"
 
 namespace upgate::events {
@@ -42,25 +48,36 @@ class S3RecordPusherTest : public ::testing::Test {
   S3RecordPusherOptions options() {
     S3RecordPusherOptions o;
     o.url = receiver.records_url();
+    o.outbox = std::filesystem::path(dir.path()) / "notify.db";
     o.retry.base = std::chrono::milliseconds(50);
     o.retry.cap = std::chrono::milliseconds(200);
-    o.log = [this](std::string_view line) { logged.emplace_back(line); };
+    o.log = [this](std::string_view line) {
+      const std::lock_guard lock(log_mutex);
+      logged.emplace_back(line);
+    };
     return o;
   }
+  std::unique_ptr<S3RecordPusher> start(const S3RecordPusherOptions& o) {
+    auto pusher = S3RecordPusher::start(o);
+    EXPECT_TRUE(pusher) << (pusher ? "" : pusher.error().message);
+    return pusher ? std::move(*pusher) : nullptr;
+  }
+  upgate::testing::TempDir dir;
   Receiver receiver;
+  std::mutex log_mutex;
   std::vector<std::string> logged;
 };
 
 TEST_F(S3RecordPusherTest, ChangesArriveAsS3RecordsInTheStoresOrder) {
-  S3RecordPusher pusher(options());
-  for (int i = 1; i <= 250; ++i) pusher.notify(created("photos/cat " + std::to_string(i), i));
+  auto pusher = start(options());
+  for (int i = 1; i <= 250; ++i) pusher->notify(created("photos/cat " + std::to_string(i), i));
   store::ObjectChange removed;
   removed.kind = store::ObjectChange::Kind::kRemoved;
   removed.event_name = "ObjectRemoved:Delete";
   removed.bucket = "uploads";
   removed.key = "photos/cat 1";
   removed.sequencer = store::change_sequencer(1);
-  pusher.notify(removed);
+  pusher->notify(removed);
   ASSERT_TRUE(eventually([&] { return records(receiver).size() == 251; }));
   auto got = records(receiver);
   for (int i = 1; i <= 250; ++i) {
@@ -71,13 +88,13 @@ TEST_F(S3RecordPusherTest, ChangesArriveAsS3RecordsInTheStoresOrder) {
     EXPECT_EQ(r.at("size").as_int64(), 5);
   }
   EXPECT_EQ(got[250].as_object().at("eventName").as_string(), "ObjectRemoved:Delete");
-  EXPECT_EQ(pusher.stats().sent, 251u);
+  EXPECT_EQ(pusher->stats().sent, 251u);
 }
 
 TEST_F(S3RecordPusherTest, AReceiverThatFailsForAWhileGetsEverythingAfterwards) {
   receiver.mode(R"({"status":503})");
-  S3RecordPusher pusher(options());
-  for (int i = 1; i <= 10; ++i) pusher.notify(created("k" + std::to_string(i), i));
+  auto pusher = start(options());
+  for (int i = 1; i <= 10; ++i) pusher->notify(created("k" + std::to_string(i), i));
   ASSERT_TRUE(eventually([&] { return receiver.received().at("record_posts").as_int64() >= 3; }));
   EXPECT_TRUE(records(receiver).empty());
   receiver.mode(R"({"status":204})");
@@ -86,28 +103,58 @@ TEST_F(S3RecordPusherTest, AReceiverThatFailsForAWhileGetsEverythingAfterwards) 
   for (int i = 1; i <= 10; ++i) {
     EXPECT_EQ(got[i - 1].as_object().at("key").as_string(), "k" + std::to_string(i));
   }
+  pusher->stop();
   EXPECT_FALSE(logged.empty());
   for (const auto& line : logged) EXPECT_EQ(line.find("/records"), std::string::npos) << line;
 }
 
-TEST_F(S3RecordPusherTest, ARefusedBatchIsDroppedNotRetried) {
+TEST_F(S3RecordPusherTest, ARefusedBatchIsADeadLetterNotRetried) {
   receiver.mode(R"({"status":400})");
-  S3RecordPusher pusher(options());
-  pusher.notify(created("refused", 1));
-  ASSERT_TRUE(eventually([&] { return pusher.stats().refused == 1; }));
+  auto pusher = start(options());
+  pusher->notify(created("refused", 1));
+  ASSERT_TRUE(eventually([&] { return pusher->stats().refused == 1; }));
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(receiver.received().at("record_posts").as_int64(), 1);
+  pusher.reset();
+  // Kept in the outbox as a dead letter (`upgate webhooks list --dead --outbox FILE`).
+  OutboxOptions admin;
+  admin.file = options().outbox;
+  admin.role = OutboxOptions::Role::kAdmin;
+  auto outbox = Outbox::open(admin);
+  ASSERT_TRUE(outbox);
+  auto dead = (*outbox)->list({ListQuery::Filter::kDead, 10, {}, std::nullopt});
+  ASSERT_TRUE(dead);
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_EQ((*dead)[0].key, "refused");
+  EXPECT_EQ((*dead)[0].last_status, 400);
 }
 
-TEST_F(S3RecordPusherTest, AFullQueueDropsAndCountsInsteadOfBlocking) {
+TEST_F(S3RecordPusherTest, AFullOutboxDropsAndCounts) {
   receiver.mode(R"({"status":503})");
   auto o = options();
   o.max_queue = 5;
   o.max_batch = 1;
-  S3RecordPusher pusher(o);
-  for (int i = 1; i <= 50; ++i) pusher.notify(created("k" + std::to_string(i), i));
-  EXPECT_GE(pusher.stats().dropped, 40u);
-  pusher.stop();
+  auto pusher = start(o);
+  for (int i = 1; i <= 50; ++i) pusher->notify(created("k" + std::to_string(i), i));
+  EXPECT_GE(pusher->stats().dropped, 40u);
+  pusher->stop();
+}
+
+TEST_F(S3RecordPusherTest, WhatOnePusherLeftQueuedTheNextOneSends) {
+  receiver.mode(R"({"status":503})");
+  {
+    auto pusher = start(options());
+    for (int i = 1; i <= 5; ++i) pusher->notify(created("left/" + std::to_string(i), i));
+    ASSERT_TRUE(eventually([&] { return receiver.received().at("record_posts").as_int64() >= 1; }));
+  }  // stopped with every record unsent, on disk
+  EXPECT_TRUE(records(receiver).empty());
+  receiver.mode(R"({"status":204})");
+  auto pusher = start(options());
+  ASSERT_TRUE(eventually([&] { return records(receiver).size() == 5; }));
+  auto got = records(receiver);
+  for (int i = 1; i <= 5; ++i) {
+    EXPECT_EQ(got[i - 1].as_object().at("key").as_string(), "left/" + std::to_string(i));
+  }
 }
 
 }  // namespace

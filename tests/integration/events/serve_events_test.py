@@ -444,5 +444,32 @@ class StorageReportsAreVerifiedTest(unittest.TestCase):
         self.assertTrue(self.stored(answer["key"]))
 
 
+class StoreNotifyUrlSurvivesAKillTest(unittest.TestCase):
+    def test_records_queued_at_a_kill_9_with_the_receiver_down_are_sent_after_restart(self):
+        receiver = Receiver()
+        self.addCleanup(receiver.close)
+        receiver.mode(status=503)
+        store = start_store(extra_args=["--notify-url", receiver.base + "/records",
+                                        "--bucket", BUCKET])
+        self.addCleanup(store.close)
+        s3 = store.client()
+        for i in range(5):
+            s3.put_object(Bucket=BUCKET, Key=f"queued/{i}.txt", Body=b"x" * (i + 1))
+        # Each PUT was answered after its record was on disk; the receiver refused them so far.
+        self.assertTrue(wait_until(lambda: receiver.received()["record_posts"] >= 1, timeout=30))
+        self.assertEqual(receiver.received()["records"], [])
+        store.kill()
+        receiver.mode(status=204)
+        store.start()
+
+        def keys():
+            return sorted({(r["key"], r["sequencer"]) for r in receiver.received()["records"]})
+        self.assertTrue(wait_until(lambda: len(keys()) == 5, timeout=90),
+                        (receiver.received(), store.log_tail()))
+        self.assertEqual([k for k, _ in keys()], [f"queued/{i}.txt" for i in range(5)])
+        self.assertTrue(all(r["eventName"] == "ObjectCreated:Put"
+                            for r in receiver.received()["records"]))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

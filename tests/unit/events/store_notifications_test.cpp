@@ -83,5 +83,13 @@ TEST(StoreNotifications, TwoDeletesOfOneKeyAreTwoEvents) {
   EXPECT_EQ(to_event(first).type, EventType::kObjectDeleted);
 }
 
+TEST(StoreNotifications, RecordsRenderedOneByOneJoinToTheSameBatch) {
+  const std::vector<store::ObjectChange> changes = {created("a.png"), created("b c.png")};
+  std::vector<std::string> one_by_one;
+  for (const auto& change : changes) one_by_one.push_back(render_s3_event_record(change, "r"));
+  EXPECT_EQ(join_s3_event_records(one_by_one), render_s3_event_records(changes, "r"));
+  EXPECT_EQ(join_s3_event_records({}), R"({"Records":[]})");
+}
+
 }  // namespace
 }  // namespace upgate::events
