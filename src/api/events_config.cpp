@@ -24,6 +24,7 @@ Expected<EventsSettings, ConfigError> parse_events_settings(std::string_view tom
     }
     out.events.retry_window = *t.retry_window;
   }
+  if (t.max_pending_reports) out.events.max_pending_reports = *t.max_pending_reports;
   out.webhooks = std::move(file->webhooks);
   return out;
 }

@@ -2,19 +2,18 @@
 
 #include <spdlog/logger.h>
 
-#include <condition_variable>
-#include <deque>
+#include <atomic>
 #include <mutex>
-#include <thread>
+#include <span>
+#include <vector>
 
 #include "upgate/api/json_log.hpp"
 #include "upgate/api/upload_completion.hpp"
+#include "upgate/events/outbox_worker.hpp"
 #include "upgate/s3client/object_calls.hpp"
 
 namespace upgate::api {
 namespace {
-
-constexpr int kAttempts = 4;  // a store or outbox failure is retried after 1, 2 and 4 s
 
 bool under_quarantine(const ProfileSet& profiles, std::string_view key) {
   for (const UploadProfile& p : profiles.profiles()) {
@@ -56,17 +55,16 @@ ReportScreen screen_report(const ApiRuntime& runtime, const events::Event& event
 struct ReportedUploadVerifier::State {
   std::shared_ptr<const UploadVerifier> verifier;
   EventSink publish;
+  events::Outbox* outbox = nullptr;
   std::shared_ptr<spdlog::logger> logger;
-  std::size_t max_queued = kMaxQueuedReports;
+  std::size_t max_pending = kMaxPendingReports;
+  std::atomic<std::uint64_t> refused{0};
 
   std::mutex mutex;
-  std::condition_variable wake;
-  std::deque<events::Event> queue;
   RuntimeSource runtime;
   bool stopping = false;
-  bool busy = false;  // the worker holds a report
-  std::condition_variable idle;
-  std::thread worker;
+  // Last: destroyed (stopped) first, while what its handler uses is still there.
+  std::unique_ptr<events::OutboxWorker> worker;
 
   void log(spdlog::level::level_enum level, std::string_view msg, const events::Event& event,
            std::string_view reason = {}) const {
@@ -79,113 +77,106 @@ struct ReportedUploadVerifier::State {
                             {"reason", reason}}));
   }
 
-  // Sleeps `delay` unless stopped; false when stopped.
-  bool pause(std::chrono::milliseconds delay) {
-    std::unique_lock lock(mutex);
-    return !wake.wait_for(lock, delay, [this] { return stopping; });
-  }
-
-  void run() {
-    for (;;) {
-      events::Event event;
-      std::shared_ptr<const ApiRuntime> current;
-      {
-        std::unique_lock lock(mutex);
-        wake.wait(lock, [this] { return stopping || (!queue.empty() && runtime); });
-        if (stopping) break;
-        event = std::move(queue.front());
-        queue.pop_front();
-        busy = true;
-        current = runtime();
-      }
-      if (!current) {
-        log(spdlog::level::err, "storage report dropped: no runtime", event);
-      } else {
-        handle(*current, event);
-      }
-      {
-        const std::lock_guard lock(mutex);
-        busy = false;
-      }
-      idle.notify_all();
-    }
+  std::shared_ptr<const ApiRuntime> current_runtime() {
     const std::lock_guard lock(mutex);
-    for (const auto& event : queue) {
-      log(spdlog::level::warn, "storage report not verified before stopping", event);
-    }
-    queue.clear();
+    return runtime ? runtime() : nullptr;
   }
 
-  void handle(const ApiRuntime& runtime, const events::Event& event) {
+  std::vector<events::WorkOutcome> handle_batch(std::span<const events::ClaimedDelivery> batch,
+                                                const events::OutboxWorker::Pause& pause) {
+    std::vector<events::WorkOutcome> outcomes;
+    for (const events::ClaimedDelivery& d : batch) {
+      if (!pause(std::chrono::milliseconds(0))) break;  // stopping: the rest is released
+      outcomes.push_back(handle(d));
+    }
+    return outcomes;
+  }
+
+  static events::DeliveryFailure failed(std::string message, bool permanent = false) {
+    events::DeliveryFailure failure;
+    failure.message = std::move(message);
+    failure.permanent = permanent;
+    return failure;
+  }
+
+  events::WorkOutcome handle(const events::ClaimedDelivery& d) {
+    auto event = events::parse_event_json(d.payload);
+    if (!event) return failed("not a storage report", true);
+    auto current = current_runtime();
+    if (!current) return failed("no runtime to verify with");
+    auto outcome = verify(*current, *event);
+    if (outcome) {
+      log(spdlog::level::warn, "cannot verify a reported upload yet; retrying", *event,
+          outcome->message);
+    }
+    return outcome;
+  }
+
+  events::WorkOutcome verify(const ApiRuntime& runtime, const events::Event& event) {
     switch (screen_report(runtime, event)) {
       case ReportScreen::ignore:
-        return;
-      case ReportScreen::publish:
-        for (int attempt = 1;; ++attempt) {
-          auto published = publish(event);
-          if (published) return;
-          if (attempt == kAttempts) {
-            log(spdlog::level::err, "cannot record a storage event", event,
-                published.error().message);
-            return;
-          }
-          if (!pause(std::chrono::seconds(1 << (attempt - 1)))) return;
-        }
+        return std::nullopt;
+      case ReportScreen::publish: {
+        auto published = publish(event);
+        if (published) return std::nullopt;
+        return failed("the outbox: " + published.error().message);
+      }
       case ReportScreen::verify:
         break;
     }
     const UploadService& uploads = runtime.service();
     auto resolved = runtime.config().profiles.for_key(event.key);
-    if (!resolved || resolved->profile == nullptr) return;  // screened as verify: cannot be
+    if (!resolved || resolved->profile == nullptr) return std::nullopt;  // screened: cannot be
     const UploadProfile& profile = *resolved->profile;
-    for (int attempt = 1;; ++attempt) {
-      std::string failure;
-      auto head = s3client::head_object(store_client(uploads), uploads.target().bucket, event.key);
-      if (!head) {
-        if (s3client::is_not_found(head.error())) {
-          // Moved or deleted since (a completion call quarantined it, or the owner deleted
-          // it): whoever did that reported it.
-          log(spdlog::level::info, "reported object is gone before verification", event);
-          return;
-        }
-        failure = "store: " + head.error().message;
-      } else {
-        UploadClaims claims;
-        claims.key = event.key;
-        claims.profile = profile.name;
-        claims.size = head->size;
-        claims.content_type = head->content_type;
-        const ApiReply reply =
-            verifier->verify(uploads, claims, profile, events::EventSource::kStorage);
-        if (reply.status < 500) {
-          if (reply.status != 200) {
-            log(spdlog::level::warn, "reported upload refused by verification", event,
-                reply.error ? to_string(*reply.error) : std::string_view("status"));
-          }
-          return;
-        }
-        failure =
-            "verification answered " + std::to_string(reply.status) + ": " + reply.internal_detail;
+    auto head = s3client::head_object(store_client(uploads), uploads.target().bucket, event.key);
+    if (!head) {
+      if (s3client::is_not_found(head.error())) {
+        // Moved or deleted since (a completion call quarantined it, or the owner deleted
+        // it): whoever did that reported it.
+        log(spdlog::level::info, "reported object is gone before verification", event);
+        return std::nullopt;
       }
-      if (attempt == kAttempts) {
-        log(spdlog::level::err, "cannot verify a reported upload", event, failure);
-        return;
-      }
-      if (!pause(std::chrono::seconds(1 << (attempt - 1)))) return;
+      return failed("store: " + head.error().message);
     }
+    UploadClaims claims;
+    claims.key = event.key;
+    claims.profile = profile.name;
+    claims.size = head->size;
+    claims.content_type = head->content_type;
+    const ApiReply reply =
+        verifier->verify(uploads, claims, profile, events::EventSource::kStorage);
+    if (reply.status >= 500) {
+      return failed("verification answered " + std::to_string(reply.status) + ": " +
+                    reply.internal_detail);
+    }
+    if (reply.status != 200) {
+      log(spdlog::level::warn, "reported upload refused by verification", event,
+          reply.error ? to_string(*reply.error) : std::string_view("status"));
+    }
+    return std::nullopt;
   }
 };
 
 ReportedUploadVerifier::ReportedUploadVerifier(std::shared_ptr<const UploadVerifier> verifier,
-                                               EventSink publish,
+                                               EventSink publish, events::Outbox& outbox,
                                                std::shared_ptr<spdlog::logger> logger,
-                                               std::size_t max_queued)
+                                               std::size_t max_pending)
     : state_(std::make_shared<State>()) {
   state_->verifier = std::move(verifier);
   state_->publish = std::move(publish);
+  state_->outbox = &outbox;
   state_->logger = std::move(logger);
-  state_->max_queued = max_queued;
-  state_->worker = std::thread([state = state_.get()] { state->run(); });
+  state_->max_pending = max_pending;
+  events::OutboxWorkerOptions options;
+  options.endpoint = std::string(kVerifyEndpoint);
+  options.batch = 8;
+  State* state = state_.get();
+  state_->worker =
+      std::make_unique<events::OutboxWorker>(outbox, std::move(options),
+                                             [state](std::span<const events::ClaimedDelivery> batch,
+                                                     const events::OutboxWorker::Pause& pause) {
+                                               return state->handle_batch(batch, pause);
+                                             });
 }
 
 ReportedUploadVerifier::~ReportedUploadVerifier() {
@@ -195,9 +186,10 @@ ReportedUploadVerifier::~ReportedUploadVerifier() {
 void ReportedUploadVerifier::use_runtime(RuntimeSource current) {
   {
     const std::lock_guard lock(state_->mutex);
+    if (state_->stopping) return;
     state_->runtime = std::move(current);
   }
-  state_->wake.notify_all();
+  state_->worker->start();
 }
 
 Expected<events::AppendResult, events::OutboxError> ReportedUploadVerifier::report(
@@ -221,27 +213,48 @@ Expected<events::AppendResult, events::OutboxError> ReportedUploadVerifier::repo
         break;
     }
   }
-  {
-    const std::lock_guard lock(state_->mutex);
-    if (state_->queue.size() >= state_->max_queued) {
-      return Unexpected(events::OutboxError{events::OutboxErrc::kStorage,
-                                            "too many storage reports waiting for verification"});
-    }
-    state_->queue.push_back(event);
+  const std::string outcome_key = events::dedup_key(event);
+  if (outcome_key.empty()) {
+    return Unexpected(events::OutboxError{events::OutboxErrc::kInvalid,
+                                          "the report has no identity (bucket, key, ETag)"});
   }
-  state_->wake.notify_one();
-  return accepted(event);
+  const std::string row_key = "report:" + outcome_key;
+  if (!state_->worker->has_room(state_->max_pending)) {
+    // A sender's retry of a report that waits already is no new row: a duplicate, not 503.
+    if (auto known = state_->outbox->recorded(row_key); known && *known) {
+      events::AppendResult result = accepted(event);
+      result.duplicate = true;
+      return result;
+    }
+    state_->refused.fetch_add(1, std::memory_order_relaxed);
+    return Unexpected(events::OutboxError{
+        events::OutboxErrc::kFull, std::to_string(state_->max_pending) +
+                                       " storage reports wait for verification; retry later"});
+  }
+  events::OutboxRecord row;
+  row.dedup_key = row_key;
+  row.type = event.type;
+  row.bucket = event.bucket;
+  row.key = event.key;
+  row.payload = events::render_json(event);
+  const std::string endpoint(kVerifyEndpoint);
+  auto appended = state_->outbox->append(row, std::span<const std::string>(&endpoint, 1));
+  if (!appended) return Unexpected(std::move(appended).error());
+  if (!appended->duplicate) state_->worker->counted_append();
+  events::AppendResult result = accepted(event);
+  result.duplicate = appended->duplicate;
+  return result;
 }
 
-bool ReportedUploadVerifier::drain(std::chrono::milliseconds grace) {
-  std::unique_lock lock(state_->mutex);
-  return state_->idle.wait_for(lock, grace,
-                               [this] {
-                                 return state_->stopping ||
-                                        (state_->queue.empty() && !state_->busy) ||
-                                        !state_->runtime;
-                               }) &&
-         state_->queue.empty() && !state_->busy;
+StorageReportFigures ReportedUploadVerifier::figures() const {
+  const events::OutboxWorker::Figures f = state_->worker->figures();
+  StorageReportFigures out;
+  out.pending = f.queued;
+  out.retrying = f.retrying;
+  out.dead = f.dead;
+  out.refused = state_->refused.load(std::memory_order_relaxed);
+  out.oldest_pending = f.oldest_queued;
+  return out;
 }
 
 void ReportedUploadVerifier::stop() {
@@ -249,8 +262,7 @@ void ReportedUploadVerifier::stop() {
     const std::lock_guard lock(state_->mutex);
     state_->stopping = true;
   }
-  state_->wake.notify_all();
-  if (state_->worker.joinable()) state_->worker.join();
+  state_->worker->stop();
 }
 
 }  // namespace upgate::api

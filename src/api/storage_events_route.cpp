@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
+#include <optional>
 
 #include "upgate/http/exchange.hpp"
 #include "upgate/http/response.hpp"
@@ -21,6 +22,17 @@ http::Response reply(int status, const boost::json::object& body) {
 
 http::Response failure(int status, std::string_view code, std::string_view message) {
   return reply(status, {{"ok", false}, {"code", code}, {"message", message}});
+}
+
+// 503 for events that could not be recorded; the sender retries (what was recorded is
+// deduplicated then). A full verification backlog says so, with a Retry-After.
+http::Response unavailable(const events::OutboxError& error) {
+  if (error.code == events::OutboxErrc::kFull) {
+    http::Response response = failure(503, "reports_backlog_full", error.message);
+    response.add_header("Retry-After", "5");
+    return response;
+  }
+  return failure(503, "outbox_unavailable", "the events could not be recorded");
 }
 
 // Built outside the coroutine: g++ 12 miscompiles braced JSON initializers inside one.
@@ -56,20 +68,20 @@ http::Handler storage_events_handler(std::shared_ptr<const StorageEventsRoute> r
     in.body = *body;
     events::IngestAnswer answer;
     std::size_t duplicates = 0;
-    std::string outbox_error;
+    std::optional<events::OutboxError> outbox_error;
     co_await ex.run_blocking([&] {
       answer = route->ingest.handle(in, std::chrono::system_clock::now());
       for (const auto& event : answer.events) {
         auto published = route->report(event);
         if (!published) {
-          outbox_error = published.error().message;
+          outbox_error = std::move(published).error();
           return;
         }
         duplicates += published->duplicate ? 1 : 0;
       }
     });
-    if (!outbox_error.empty()) {
-      co_await ex.respond(failure(503, "outbox_unavailable", "the events could not be recorded"));
+    if (outbox_error) {
+      co_await ex.respond(unavailable(*outbox_error));
       co_return;
     }
     if (answer.status != 200) {

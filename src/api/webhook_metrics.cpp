@@ -45,4 +45,30 @@ std::string render_webhook_metrics(std::span<const events::EndpointFigures> figu
   return out;
 }
 
+std::string render_storage_report_metrics(const StorageReportFigures& f,
+                                          std::chrono::system_clock::time_point now) {
+  std::string out;
+  auto it = std::back_inserter(out);
+  out +=
+      "# HELP upgate_storage_reports Storage reports of uploads: pending verification now "
+      "(retrying: of pending, failed at least once), dead (given up, kept), refused since "
+      "start because too many were pending.\n";
+  out += "# TYPE upgate_storage_reports gauge\n";
+  const std::pair<const char*, std::uint64_t> states[] = {
+      {"pending", f.pending}, {"retrying", f.retrying}, {"dead", f.dead}, {"refused", f.refused}};
+  for (const auto& [state, value] : states) {
+    fmt::format_to(it, "upgate_storage_reports{{state=\"{}\"}} {}\n", state, value);
+  }
+  double age = 0;
+  if (f.oldest_pending) {
+    age = std::max(0.0, std::chrono::duration<double>(now - *f.oldest_pending).count());
+  }
+  out +=
+      "# HELP upgate_storage_reports_oldest_pending_seconds Age of the oldest storage report "
+      "waiting for verification (0 when none).\n";
+  out += "# TYPE upgate_storage_reports_oldest_pending_seconds gauge\n";
+  fmt::format_to(it, "upgate_storage_reports_oldest_pending_seconds {:.3f}\n", age);
+  return out;
+}
+
 }  // namespace upgate::api

@@ -24,7 +24,6 @@
 #include "upgate/api/api_server.hpp"
 #include "upgate/api/events_config.hpp"
 #include "upgate/api/json_log.hpp"
-#include "upgate/api/webhook_metrics.hpp"
 #include "upgate/config/refreshing_credentials.hpp"
 #include "upgate/http/https_redirect.hpp"
 #include "upgate/s3client/http_transport.hpp"
@@ -275,8 +274,8 @@ int run_serve(ServeOptions& options) {
     server_options.verifier = serve_events->verifier();
     // The webhooks' figures on /metrics: atomics the deliverer keeps, no SQLite on the I/O
     // thread (webhook_metrics.hpp).
-    server_options.extra_metrics = [pipeline] {
-      return api::render_webhook_metrics(pipeline->figures(), std::chrono::system_clock::now());
+    server_options.extra_metrics = [serving = serve_events.get()] {
+      return serving->render_metrics();
     };
   }
   const auto credentials = signing_credentials(config, logger);

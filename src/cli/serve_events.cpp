@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "upgate/api/json_log.hpp"
+#include "upgate/api/webhook_metrics.hpp"
 #include "upgate/config/environment.hpp"
 #include "upgate/events/store_notifications.hpp"
 #include "upgate/s3client/http_transport.hpp"
@@ -123,7 +124,8 @@ Expected<std::unique_ptr<ServeEvents>, ServeEventsError> ServeEvents::start(
                                      "checks content cannot be verified",
                                      {{"reason", libmagic_error}}));
   }
-  out->reports_ = std::make_shared<api::ReportedUploadVerifier>(out->verifier_, publish, logger);
+  out->reports_ = std::make_shared<api::ReportedUploadVerifier>(
+      out->verifier_, publish, out->pipeline_->outbox(), logger, config.events.max_pending_reports);
   api::EventSink report = [reports = out->reports_](const events::Event& event) {
     return reports->report(event);
   };
@@ -160,15 +162,20 @@ void ServeEvents::use_runtime(api::ReportedUploadVerifier::RuntimeSource current
   reports_->use_runtime(std::move(current));
 }
 
+std::string ServeEvents::render_metrics() const {
+  const auto now = std::chrono::system_clock::now();
+  std::string out = api::render_webhook_metrics(pipeline_->figures(), now);
+  if (reports_) out += api::render_storage_report_metrics(reports_->figures(), now);
+  return out;
+}
+
 void ServeEvents::stop_reports() {
   if (reports_) reports_->stop();
 }
 
 void ServeEvents::stop(std::chrono::milliseconds grace) {
-  if (reports_) {
-    (void)reports_->drain(grace);
-    reports_->stop();
-  }
+  // Reports not verified yet stay in the outbox for the next start.
+  if (reports_) reports_->stop();
   if (pipeline_) pipeline_->stop(grace);
 }
 

@@ -60,6 +60,9 @@ class ServeEvents {
   // Stops verifying reports (ReportedUploadVerifier::stop); stop() does it too.
   void stop_reports();
   events::EventPipeline& pipeline() { return *pipeline_; }
+  // GET /metrics's webhook and storage-report series (webhook_metrics.hpp): atomics only,
+  // safe on an I/O thread.
+  std::string render_metrics() const;
   // POST /v1/events/s3's state when events.secret_env is set, else null.
   std::shared_ptr<const api::StorageEventsRoute> storage_events_route() const { return route_; }
   void stop(std::chrono::milliseconds grace);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,9 @@ struct EventsConfig {
   std::vector<std::string> sns_cert_hosts;  // empty: sns.*.amazonaws.com(.cn)
   std::string sns_ca_file;                  // trust for SNS certificates; empty: the system's
   std::chrono::seconds retry_window{24 * 3600};
+  // Storage reports committed and waiting for verification (reported_upload_verifier.hpp)
+  // beyond which a new one is refused (POST /v1/events/s3 answers 503).
+  std::size_t max_pending_reports = 100'000;
 };
 
 struct EventsSettings {

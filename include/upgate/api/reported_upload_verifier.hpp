@@ -12,7 +12,7 @@
 //     upload.rejected was recorded before the move): nothing is published;
 //   - in the target bucket, at a key a profile's template renders (ProfileSet::for_key,
 //     KeyTemplate::match; any principal) and whose
-//     verify_content is not off: queued, and a worker thread runs the completion's
+//     verify_content is not off: committed (below), and a worker runs the completion's
 //     verification (UploadVerifier) with what the store holds (its Content-Type and size,
 //     which the presigned URL or POST policy pinned) as the declaration. It records
 //     upload.completed or upload.rejected (source "storage") and quarantines or deletes a
@@ -21,13 +21,22 @@
 //   - anything else (object.deleted, another bucket, a key no profile minted, a profile
 //     with verify_content = "off"): published as reported.
 //
-// Until use_runtime() is called (the API server starts after the embedded store), every
-// created-object report is queued and screened once the runtime is known. The queue is
-// bounded (max_queued): a report that does not fit is refused with an outbox error, so
-// POST /v1/events/s3 answers 503 and its sender retries, and the store listener logs it.
-// A queued report lives in memory only: a crash before the worker verifies it loses it
-// (the completion call still verifies; docs/EVENTS.md). A verification that fails on the
-// store or the outbox is retried a few times with backoff, then logged as an error.
+// Durable. A report to verify (or one that arrives before use_runtime(): the API server
+// starts after the embedded store) is committed to the events outbox, as its webhook body,
+// under the endpoint kVerifyEndpoint that no deliverer serves, before report() returns:
+// POST /v1/events/s3 answers 200 and the embedded store answers its client only then, so
+// a crash loses no acknowledged report. An events::OutboxWorker works them off on its own
+// thread once use_runtime() was called, oldest first: the verification above, then the
+// row is recorded done. A report whose verification fails on the store or the outbox is
+// retried by the outbox's policy (full-jitter backoff, within the retry window, then a
+// dead letter kept for `upgate webhooks replay`); one killed mid-verification is verified
+// again at the next start. Verifying twice is harmless: both agree on the dedup key, so
+// the app still hears one outcome per object version. The same report sent twice (a
+// sender's retry) is one row (`duplicate` in the answer).
+//
+// Bounded: beyond max_pending reports waiting (OutboxWorker::has_room), report() refuses
+// with kFull, so POST /v1/events/s3 answers 503 reports_backlog_full and its sender
+// retries; the store listener logs it (the object stays stored, unreported).
 #pragma once
 
 #include <chrono>
@@ -35,10 +44,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "upgate/api/api_runtime.hpp"
 #include "upgate/api/event_sink.hpp"
 #include "upgate/api/upload_verifier.hpp"
+#include "upgate/api/webhook_metrics.hpp"
 #include "upgate/events/event.hpp"
 #include "upgate/events/outbox.hpp"
 #include "upgate/expected.hpp"
@@ -49,7 +60,10 @@ class logger;
 
 namespace upgate::api {
 
-inline constexpr std::size_t kMaxQueuedReports = 4096;
+inline constexpr std::size_t kMaxPendingReports = 100'000;
+// The outbox endpoint that holds reports waiting for verification; [[webhooks]] names
+// cannot start with "upgate:" (webhook_endpoint.hpp).
+inline constexpr std::string_view kVerifyEndpoint = "upgate:verify-report";
 
 // What a report of a created object becomes under `runtime`'s profiles.
 enum class ReportScreen : std::uint8_t { publish, verify, ignore };
@@ -60,29 +74,33 @@ class ReportedUploadVerifier {
   using RuntimeSource = std::function<std::shared_ptr<const ApiRuntime>()>;
 
   // `publish` records an event durably (EventPipeline::publish); `verifier` records
-  // through its own sink, which must be the same outbox.
+  // through its own sink, which must be the same outbox; `outbox` holds the reports
+  // waiting (the pipeline's) and must outlive this object.
   ReportedUploadVerifier(std::shared_ptr<const UploadVerifier> verifier, EventSink publish,
-                         std::shared_ptr<spdlog::logger> logger,
-                         std::size_t max_queued = kMaxQueuedReports);
+                         events::Outbox& outbox, std::shared_ptr<spdlog::logger> logger,
+                         std::size_t max_pending = kMaxPendingReports);
   ~ReportedUploadVerifier();  // stop()
   ReportedUploadVerifier(const ReportedUploadVerifier&) = delete;
   ReportedUploadVerifier& operator=(const ReportedUploadVerifier&) = delete;
 
   // The runtime whose profiles and credentials judge reports from now on (a reload's
-  // snapshot is picked up per report).
+  // snapshot is picked up per report); the first call starts verifying what waits,
+  // including what a previous process left.
   void use_runtime(RuntimeSource current);
 
-  // The report's fate, as an EventSink: published now (the outbox's answer), or accepted
-  // for verification or ignored (event_id the report's own, deliveries 0), or refused
-  // (kInvalid/kStorage from the outbox, kClosed when stopped, kStorage when the queue is
-  // full). Blocks on disk like EventPipeline::publish: never call it from an I/O thread.
+  // The report's fate, as an EventSink: published now (the outbox's answer), committed for
+  // verification or ignored (event_id the id its outcome will have, deliveries 0;
+  // duplicate when the same report is already committed), or refused (kInvalid/kStorage
+  // from the outbox, kClosed when stopped, kFull past max_pending). Blocks on disk like
+  // EventPipeline::publish: never call it from an I/O thread.
   Expected<events::AppendResult, events::OutboxError> report(const events::Event& event);
 
-  // Waits up to `grace` for the queue to be verified; true when it was.
-  bool drain(std::chrono::milliseconds grace);
+  // Pending, retrying, dead and refused reports and the oldest pending one, for GET
+  // /metrics: lock-free, no disk (up to a second old; webhook_metrics.hpp).
+  StorageReportFigures figures() const;
 
-  // Stops the worker after the verification in progress; queued reports are dropped with
-  // a log line each. Idempotent.
+  // Stops after the verification in progress; what waits stays in the outbox for the next
+  // start. Idempotent.
   void stop();
 
   struct State;

@@ -8,8 +8,9 @@
 //   200 {"ok":true,"code":"ok"|"confirmed","events":N,"duplicates":D} after every event
 //       is committed to the outbox (so a sender that gets 200 may forget them),
 //   401/403/400/502 {"ok":false,"code":...,"message":...} as the ingest decided,
-//   413 for a larger body, 503 "outbox_unavailable" when an event could not be written
-//       (the sender retries; what was written is deduplicated then).
+//   413 for a larger body, 503 "outbox_unavailable" when an event could not be written,
+//       503 "reports_backlog_full" (Retry-After: 5) when too many reports wait for
+//       verification (the sender retries; what was written is deduplicated then).
 // The path form keeps the secret out of logs: the access line shows /v1/events/s3/<secret>.
 #pragma once
 

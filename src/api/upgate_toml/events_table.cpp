@@ -8,7 +8,7 @@ namespace upgate::api {
 
 Expected<void, ConfigError> read_events_table(const TomlTable& t, FileSettings& out) {
   KeyReader r(t, {"outbox", "secret_env", "sns_topic_arns", "sns_cert_hosts", "sns_ca_file",
-                  "retry_window"});
+                  "retry_window", "max_pending_reports"});
   out.events_table = true;
   r.string("outbox", out.events.outbox);
   r.string("secret_env", out.events.secret_env);
@@ -17,6 +17,8 @@ Expected<void, ConfigError> read_events_table(const TomlTable& t, FileSettings& 
   r.string("sns_ca_file", out.events.sns_ca_file);
   r.quantity("retry_window", config::parse_duration, "a duration such as 86400 or \"24h\"",
              out.events.retry_window);
+  r.integer_in("max_pending_reports", 1, 10'000'000, "must be an integer from 1 to 10000000",
+               out.events.max_pending_reports);
   return r.result();
 }
 

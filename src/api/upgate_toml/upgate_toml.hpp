@@ -121,6 +121,7 @@ struct EventsTable {
   std::optional<std::vector<std::string>> sns_cert_hosts;
   std::optional<std::string> sns_ca_file;
   std::optional<std::chrono::seconds> retry_window;
+  std::optional<unsigned> max_pending_reports;
 };
 
 // [uppy]

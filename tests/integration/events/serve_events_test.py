@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import uuid
 
 os.environ.setdefault("BOTO_DISABLE_CRT", "true")
 import boto3  # noqa: E402
@@ -51,9 +52,10 @@ def Receiver():
 
 
 class Serve:
-    """`upgate serve` with the embedded store in one data dir, restartable."""
+    """`upgate serve` with the embedded store in one data dir, restartable; with `store` (a
+    StoreProcess) serve runs with --no-store against that store instead."""
 
-    def __init__(self, directory, receiver, profiles=""):
+    def __init__(self, directory, receiver, profiles="", store=None, events_extra=""):
         self.dir = directory
         self.port = free_port()
         self.store_port = free_port()
@@ -66,7 +68,7 @@ bucket = "{BUCKET}"
 [events]
 retry_window = "1h"
 secret_env = "EVENTS_ROUTE_SECRET"
-
+""" + events_extra + f"""
 [[webhooks]]
 name = "app"
 url = "{receiver.base}/hooks"
@@ -77,14 +79,21 @@ timeout_seconds = 2
                     "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
                     "AWS_REGION": "us-east-1", "APP_WEBHOOK_SECRET": NEW + " " + OLD,
                     "EVENTS_ROUTE_SECRET": ROUTE_SECRET}
+        self.store_args = ["--store-listen", f"127.0.0.1:{self.store_port}"]
+        if store is not None:
+            self.store_args = ["--no-store"]
+            self.env.update({"AWS_ENDPOINT_URL": store.endpoint,
+                             "AWS_ACCESS_KEY_ID": store.access_key_id,
+                             "AWS_SECRET_ACCESS_KEY": store.secret_access_key,
+                             "AWS_REGION": store.region})
         self.process = None
         self.log = open(os.path.join(directory, "serve.log"), "ab")
 
     def start(self):
         self.process = subprocess.Popen(
             [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--threads", "2",
-             "--store-listen", f"127.0.0.1:{self.store_port}", "--data-dir",
-             os.path.join(self.dir, "data"), "--config", self.config],
+             *self.store_args, "--data-dir", os.path.join(self.dir, "data"),
+             "--config", self.config],
             env=self.env, stdout=self.log, stderr=self.log, preexec_fn=die_with_parent)
 
         def ready():
@@ -469,6 +478,110 @@ class StoreNotifyUrlSurvivesAKillTest(unittest.TestCase):
         self.assertEqual([k for k, _ in keys()], [f"queued/{i}.txt" for i in range(5)])
         self.assertTrue(all(r["eventName"] == "ObjectCreated:Put"
                             for r in receiver.received()["records"]))
+
+
+def rgw_records(objects):
+    """S3 event records as Ceph RGW pushes them, for (key, etag, size) in `objects`."""
+    return json.dumps({"Records": [{
+        "eventVersion": "2.2", "eventSource": "ceph:s3", "awsRegion": "default",
+        "eventTime": "2030-05-31T12:00:00.000000Z", "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": BUCKET},
+               "object": {"key": key, "size": size, "eTag": etag, "sequencer": "%016X" % n}}}
+        for n, (key, etag, size) in enumerate(objects)]})
+
+
+class StorageReportsSurviveAKillTest(unittest.TestCase):
+    """Storage reports waiting for verification are on disk before they are acknowledged:
+    with the target store frozen (SIGSTOP) nothing can be verified, serve answers 200 to the
+    reports, is killed with SIGKILL, and after a restart (store thawed) each report becomes
+    exactly one verified webhook. The bound (max_pending_reports) answers 503 beyond it."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="upgate-durable-reports-")
+        self.addCleanup(self.tmp.cleanup)
+        self.receiver = Receiver()
+        self.addCleanup(self.receiver.close)
+        self.store = start_store(extra_args=["--bucket", BUCKET])
+        self.addCleanup(self.store.close)
+        self.addCleanup(self.thaw)
+        self.serve = Serve(self.tmp.name, self.receiver, PROFILES, store=self.store,
+                           events_extra="max_pending_reports = 4\n")
+        self.addCleanup(self.serve.close)
+        self.serve.start()
+
+    def thaw(self):
+        if self.store.running:
+            os.kill(self.store.pid, signal.SIGCONT)
+
+    def post(self, body):
+        return requests.post(f"http://127.0.0.1:{self.serve.port}/v1/events/s3/{ROUTE_SECRET}",
+                             data=body, timeout=30)
+
+    def put(self, s3, name, data, content_type):
+        key = f"docs/2026/12/07/{uuid.uuid4().hex}-{name}"
+        answer = s3.put_object(Bucket=BUCKET, Key=key, Body=data, ContentType=content_type)
+        return key, answer["ETag"].strip('"'), len(data)
+
+    def reports(self):
+        page = requests.get(f"http://127.0.0.1:{self.serve.port}/metrics", timeout=10)
+        page.raise_for_status()
+        return {m.group(1): float(m.group(2)) for m in
+                re.finditer(r'^upgate_storage_reports\{state="(\w+)"\} (\S+)$', page.text,
+                            re.MULTILINE)}
+
+    def test_reports_acknowledged_before_a_kill_9_become_one_webhook_each(self):
+        s3 = self.store.client()
+        pdf = magic_file("page.pdf")
+        objects = [self.put(s3, f"paper{i}.pdf", pdf, "application/pdf") for i in range(3)]
+        objects.append(self.put(s3, "fake.pdf", magic_file("pixel.png"), "application/pdf"))
+        late = self.put(s3, "late.pdf", pdf, "application/pdf")
+
+        os.kill(self.store.pid, signal.SIGSTOP)  # nothing can be verified now
+        first = self.post(rgw_records(objects))
+        self.assertEqual(first.status_code, 200, first.text)
+        self.assertEqual((first.json()["events"], first.json()["duplicates"]), (4, 0))
+        again = self.post(rgw_records(objects))  # the sender retried: the same rows
+        self.assertEqual(again.status_code, 200, again.text)
+        self.assertEqual(again.json()["duplicates"], 4)
+        full = self.post(rgw_records([late]))
+        self.assertEqual(full.status_code, 503, full.text)
+        self.assertEqual(full.json()["code"], "reports_backlog_full")
+        self.assertEqual(full.headers.get("Retry-After"), "5")
+        self.assertTrue(wait_until(lambda: self.reports().get("pending") == 4, timeout=30),
+                        self.reports())
+        self.assertGreaterEqual(self.reports()["refused"], 1)
+        self.assertEqual(self.receiver.received()["accepted"], [])
+
+        self.serve.kill9()
+        os.kill(self.store.pid, signal.SIGCONT)
+        self.serve.start()
+
+        def accepted():
+            return self.receiver.received()["accepted"]
+        self.assertTrue(wait_until(lambda: len(accepted()) >= 4, timeout=120),
+                        (self.receiver.received(), self.serve.log_text()[-3000:]))
+        time.sleep(1)
+        got = accepted()
+        self.assertEqual(len(got), 4, got)
+        self.assertEqual(len({a["id"] for a in got}), 4)
+        by_key = {a["key"]: a for a in got}
+        self.assertEqual(set(by_key), {key for key, _, _ in objects})
+        for key, _, _ in objects[:3]:
+            self.assertEqual((by_key[key]["type"], by_key[key]["source"],
+                              by_key[key]["detectedType"]),
+                             ("upload.completed", "storage", "application/pdf"))
+        fake = by_key[objects[3][0]]
+        self.assertEqual((fake["type"], fake["reason"], fake["detectedType"]),
+                         ("upload.rejected", "content_mismatch", "image/png"))
+        self.assertTrue(wait_until(lambda: self.reports().get("pending") == 0, timeout=30),
+                        self.reports())
+
+        # The refused sender retries once there is room.
+        retried = self.post(rgw_records([late]))
+        self.assertEqual(retried.status_code, 200, retried.text)
+        self.assertTrue(wait_until(lambda: len(accepted()) == 5, timeout=60))
+        self.assertEqual(accepted()[4]["key"], late[0])
+        self.assertNotIn(ROUTE_SECRET, self.serve.log_text())
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ TEST(EventsConfig, WebhooksTablesAndTheEventsTableAreRead) {
 outbox = "/var/lib/upgate/events.db"
 secret_env = "EVENTS_SECRET"
 retry_window = "2h"
+max_pending_reports = 500
 
 [[webhooks]]
 name = "app"
@@ -30,6 +31,7 @@ secret_env = "OTHER_SECRET"
   EXPECT_EQ(settings->events.outbox, "/var/lib/upgate/events.db");
   EXPECT_EQ(settings->events.secret_env, "EVENTS_SECRET");
   EXPECT_EQ(settings->events.retry_window, std::chrono::hours(2));
+  EXPECT_EQ(settings->events.max_pending_reports, 500u);
   ASSERT_EQ(settings->webhooks.size(), 2u);
   EXPECT_EQ(settings->webhooks[0].name, "app");
   EXPECT_EQ(settings->webhooks[0].events, std::vector<std::string>{"upload.completed"});
@@ -42,6 +44,7 @@ TEST(EventsConfig, WithoutEitherTableEventsAreOff) {
   auto settings = parse_events_settings("[s3]\nbucket = \"b\"\n", "upgate.toml");
   ASSERT_TRUE(settings);
   EXPECT_FALSE(settings->configured);
+  EXPECT_EQ(settings->events.max_pending_reports, 100'000u);
   EXPECT_FALSE(load_events_settings("")->configured);
 }
 
@@ -60,6 +63,7 @@ TEST(EventsConfig, BadEntriesNameTheirField) {
             "webhooks[0].secret");
   EXPECT_EQ(field("webhooks = \"x\"\n"), "webhooks");
   EXPECT_EQ(field("[events]\nretry_window = 5\n"), "events.retry_window");
+  EXPECT_EQ(field("[events]\nmax_pending_reports = 0\n"), "events.max_pending_reports");
 }
 
 }  // namespace
