@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The upload API's own figure while webhooks flow (issue 13: "unchanged within 10 %"). One
+# `upgate serve` (no store, signing with fixed keys, [[webhooks]] to the test receiver:
+# node, every signature verified with the standardwebhooks npm package) is measured with
+# wrk on the seed route (/api/s3/getPresignedUrl, the body and connections of
+# bench/api.sh) in alternating rounds:
+#   quiet  nothing else happens;
+#   flow   bench/events/event_stream.py POSTs storage events (S3 records) to the same
+#          serve at RATE a second, each one a webhook its deliverer signs and sends to the
+#          receiver (durable outbox, synchronous=FULL appends) while wrk runs.
+# Everything runs on this machine, so the receiver and the stream take CPU from wrk and
+# serve as well. Prints one SUMMARY line per measurement (wrk) and per stream, the webhooks
+# the serve delivered during each flow round (its /metrics), the load average at each
+# start, and at the end the medians and their ratio.
+#
+#   bench/events/api_while_webhooks.sh [path/to/upgate]     (default: build-release/upgate)
+#   RATE=2000 DURATION=10 ROUNDS=3 CONNECTIONS=64 WRK_THREADS=2 SERVER_THREADS=2
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$here/../.."
+binary="${1:-$root/build-release/upgate}"
+rate="${RATE:-2000}"
+duration="${DURATION:-10}"
+rounds="${ROUNDS:-3}"
+connections="${CONNECTIONS:-64}"
+wrk_threads="${WRK_THREADS:-2}"
+server_threads="${SERVER_THREADS:-2}"
+secret="bench-events-route-secret-0123456789"
+hook_secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+command -v wrk >/dev/null || { echo "no wrk (scripts/setup.sh)" >&2; exit 2; }
+[ -x "$binary" ] || { echo "no upgate binary at $binary" >&2; exit 2; }
+
+work="$(mktemp -d)"
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+node "$root/tests/integration/events/receiver.mjs" --port 0 --secret "$hook_secret" \
+  >"$work/receiver.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  grep -q '^listening ' "$work/receiver.out" 2>/dev/null && break
+  sleep 0.1
+done
+receiver_port="$(sed -n 's/^listening //p' "$work/receiver.out")"
+[ -n "$receiver_port" ] || { echo "the receiver did not start" >&2; exit 1; }
+
+cat >"$work/upgate.toml" <<TOML
+[events]
+secret_env = "BENCH_EVENTS_SECRET"
+
+[[webhooks]]
+name = "receiver"
+url = "http://127.0.0.1:$receiver_port/hooks"
+secret_env = "BENCH_WEBHOOK_SECRET"
+max_in_flight = 16
+TOML
+
+port="$(free_port)"
+url="http://127.0.0.1:$port"
+AWS_ACCESS_KEY_ID=AKIDBENCHMARK AWS_SECRET_ACCESS_KEY=bench-secret-not-real \
+BENCH_EVENTS_SECRET="$secret" BENCH_WEBHOOK_SECRET="$hook_secret" UPGATE_ACCESS_LOG=on \
+  "$binary" serve --no-store --listen "127.0.0.1:$port" --threads "$server_threads" \
+  --data-dir "$work/data" --config "$work/upgate.toml" >"$work/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  curl -fs "$url/healthz" >/dev/null 2>&1 && break
+  sleep 0.05
+done
+curl -fsS "$url/healthz" >/dev/null
+
+cat >"$work/seed.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"fileName":"holiday-photo.jpg","fileType":"image/jpeg","fileSize":2483712,"folderName":"services"}'
+done = function(summary, latency, requests)
+  io.write(string.format("SUMMARY %s requests/s=%.0f p50_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",
+    os.getenv("BENCH_LABEL") or "", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
+LUA
+
+delivered() {
+  curl -fs "$url/metrics" | sed -n 's/^upgate_webhook_deliveries{endpoint="receiver",state="delivered"} //p'
+}
+
+run_wrk() {
+  echo "== $1: $connections connections, ${duration}s, load average $(load)"
+  BENCH_LABEL="$1" wrk -t "$wrk_threads" -c "$connections" -d "${duration}s" --latency \
+    -s "$work/seed.lua" "$url/api/s3/getPresignedUrl" | tee -a "$work/wrk.out"
+}
+
+for round in $(seq "$rounds"); do
+  run_wrk quiet
+  before="$(delivered)"
+  # The stream starts a second before wrk and ends a second after it.
+  /usr/bin/python3 "$here/event_stream.py" "$url" "$secret" --rate "$rate" \
+    --seconds "$((duration + 2))" >"$work/stream.out" &
+  stream=$!
+  sleep 1
+  run_wrk flow
+  during="$(delivered)"
+  wait "$stream"
+  cat "$work/stream.out"
+  echo "WEBHOOKS delivered during the flow measurement: $((during - before)) in ${duration}s ($(((during - before) / duration))/s)"
+done
+
+# Everything the streams sent, delivered?
+sleep 3
+echo "== delivered in total: $(delivered); serve's outbox queued: $(curl -fs "$url/metrics" | sed -n 's/^upgate_webhook_deliveries{endpoint="receiver",state="queued"} //p')"
+/usr/bin/python3 - "$work/wrk.out" <<'PY'
+import re, statistics, sys
+figures = {"quiet": [], "flow": []}
+for line in open(sys.argv[1]):
+    m = re.match(r"SUMMARY (\w+) requests/s=(\d+)", line)
+    if m:
+        figures[m.group(1)].append(int(m.group(2)))
+quiet, flow = statistics.median(figures["quiet"]), statistics.median(figures["flow"])
+print(f"RESULT quiet={figures['quiet']} flow={figures['flow']} "
+      f"median quiet={quiet:.0f} flow={flow:.0f} ratio={flow / quiet:.3f}")
+PY
+echo "load average at the end: $(load)"
