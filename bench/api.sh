@@ -74,18 +74,6 @@ if [ "$tls" = on ]; then
   CURL_CA_BUNDLE="$work/ca/ca.crt" curl -fsS --cacert "$work/ca/ca.crt" "$tls_url/healthz" >/dev/null
 fi
 
-cat >"$work/seed.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"fileName":"holiday-photo.jpg","fileType":"image/jpeg","fileSize":2483712,"folderName":"services"}'
-done = function(summary, latency, requests)
-  io.write(string.format("SUMMARY %s requests/s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f errors=%d non2xx=%d\n",
-    os.getenv("BENCH_LABEL") or "", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency:percentile(99.9) / 1000,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status))
-end
-LUA
 cat >"$work/close.lua" <<'LUA'
 wrk.headers["Connection"] = "close"
 done = function(summary, latency, requests)
@@ -107,9 +95,9 @@ run_wrk() {
 
 # Keep-alive: the seed route, plain and TLS alternating, so load on the machine falls on both.
 for round in $(seq "$rounds"); do
-  run_wrk "seed-http-keepalive" "$work/seed.lua" "$plain_url/api/s3/getPresignedUrl" "$duration"
+  run_wrk "seed-http-keepalive" "$here/seed.lua" "$plain_url/api/s3/getPresignedUrl" "$duration"
   if [ -n "$tls_url" ]; then
-    run_wrk "seed-https-keepalive" "$work/seed.lua" "$tls_url/api/s3/getPresignedUrl" "$duration"
+    run_wrk "seed-https-keepalive" "$here/seed.lua" "$tls_url/api/s3/getPresignedUrl" "$duration"
   fi
 done
 

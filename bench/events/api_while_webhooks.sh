@@ -76,18 +76,6 @@ for _ in $(seq 100); do
 done
 curl -fsS "$url/healthz" >/dev/null
 
-cat >"$work/seed.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"fileName":"holiday-photo.jpg","fileType":"image/jpeg","fileSize":2483712,"folderName":"services"}'
-done = function(summary, latency, requests)
-  io.write(string.format("SUMMARY %s requests/s=%.0f p50_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",
-    os.getenv("BENCH_LABEL") or "", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status))
-end
-LUA
 
 delivered() {
   curl -fs "$url/metrics" | sed -n 's/^upgate_webhook_deliveries{endpoint="receiver",state="delivered"} //p'
@@ -96,7 +84,7 @@ delivered() {
 run_wrk() {
   echo "== $1: $connections connections, ${duration}s, load average $(load)"
   BENCH_LABEL="$1" wrk -t "$wrk_threads" -c "$connections" -d "${duration}s" --latency \
-    -s "$work/seed.lua" "$url/api/s3/getPresignedUrl" | tee -a "$work/wrk.out"
+    -s "$here/../seed.lua" "$url/api/s3/getPresignedUrl" | tee -a "$work/wrk.out"
 }
 
 for round in $(seq "$rounds"); do
