@@ -91,5 +91,26 @@ TEST(WebhookMetrics, AClockBehindTheOldestEventIsZeroNotNegative) {
             std::string::npos);
 }
 
+TEST(StorageReportMetrics, EveryStateAndTheOldestPendingAge) {
+  const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1'000'000));
+  StorageReportFigures f;
+  f.pending = 4;
+  f.retrying = 1;
+  f.refused = 2;
+  f.oldest_pending = now - std::chrono::milliseconds(2500);
+  const std::string text = render_storage_report_metrics(f, now);
+  for (const char* line : {"upgate_storage_reports{state=\"pending\"} 4\n",
+                           "upgate_storage_reports{state=\"retrying\"} 1\n",
+                           "upgate_storage_reports{state=\"dead\"} 0\n",
+                           "upgate_storage_reports{state=\"refused\"} 2\n",
+                           "upgate_storage_reports_oldest_pending_seconds 2.500\n",
+                           "# TYPE upgate_storage_reports gauge\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+  EXPECT_NE(render_storage_report_metrics({}, now).find(
+                "upgate_storage_reports_oldest_pending_seconds 0.000\n"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace upgate::api
