@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Benchmark of the upload API (issues 3 and 15): wrk POSTs the seed's body to
-# /api/s3/getPresignedUrl with 64 keep-alive connections for 15 s, over plain HTTP and over
-# HTTPS, in alternating rounds; then new connections per second (wrk with Connection: close,
+# Benchmark of the upload API (issues 3, 10 and 15): wrk POSTs the seed's body to
+# /api/s3/getPresignedUrl with 64 keep-alive connections for 15 s, over plain HTTP with no
+# authentication, over plain HTTP with a JWT (ES256, keys from a JWKS file, the same token
+# on every request: what a signed-in browser sends) and over HTTPS, in alternating rounds;
+# then new connections per second (wrk with Connection: close,
 # so every request is a new TCP connection and, over HTTPS, a full TLS handshake: the server
 # issues no session tickets and keeps no session cache); then 10,000 idle keep-alive
 # connections are opened and the server's RSS read. Everything runs on the same machine.
 #
 #   bench/api.sh [path/to/upgate]        (default: build/upgate)
 #   DURATION=15s CONNECTIONS=64 WRK_THREADS=2 SERVER_THREADS=2 IDLE=10000 ACCESS_LOG=on
-#   ROUNDS=2 (plain/TLS pairs)  TLS=on|off  HANDSHAKE_DURATION=10s
+#   ROUNDS=2 (rounds of plain, JWT, TLS)  TLS=on|off  JWT=on|off  HANDSHAKE_DURATION=10s
+#
+# The JWT server's key pair, JWKS file and token are made by Debian's python3-jwt and
+# python3-cryptography (not by upgate); the token is valid for 2 hours. Its figure is
+# printed beside the no-auth one of the same rounds as a ratio (the goal: within 25 %).
 #
 # The HTTPS server runs on a pair from a throwaway CA (tests/support/test_ca.py, P-256);
 # wrk does not verify it, curl's readiness probe does (--cacert). Prints wrk's reports (with
@@ -26,6 +32,7 @@ idle="${IDLE:-10000}"
 access_log="${ACCESS_LOG:-on}"
 rounds="${ROUNDS:-2}"
 tls="${TLS:-on}"
+jwt="${JWT:-on}"
 handshake_duration="${HANDSHAKE_DURATION:-10s}"
 
 command -v wrk >/dev/null || { echo "bench/api.sh: wrk is not installed (scripts/setup.sh)"; exit 2; }
@@ -51,14 +58,61 @@ start_server() {
   pids+=($!)
 }
 
+# wait_ready URL [curl options...]: until URL/healthz answers, 5 s at most.
+wait_ready() {
+  local url="$1"
+  shift
+  for _ in $(seq 100); do
+    curl -fs "$@" "$url/healthz" >/dev/null 2>&1 && return
+    sleep 0.05
+  done
+}
+
 plain_port="$(free_port)"
 start_server plain "$plain_port"
 plain_pid="${pids[-1]}"
 plain_url="http://127.0.0.1:$plain_port"
-for _ in $(seq 100); do
-  curl -fs "$plain_url/healthz" >/dev/null 2>&1 && break
-  sleep 0.05
-done
+wait_ready "$plain_url"
+
+jwt_url=""
+if [ "$jwt" = on ]; then
+  # An ES256 key pair: the public half as a JWKS file serve reads, a token from the private.
+  /usr/bin/python3 - "$work" <<'PY'
+import json, sys, time
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+work = sys.argv[1]
+key = ec.generate_private_key(ec.SECP256R1())
+jwk = json.loads(ECAlgorithm.to_jwk(key.public_key()))
+jwk.update({"kid": "bench", "alg": "ES256", "use": "sig"})
+with open(f"{work}/jwks.json", "w") as f:
+    json.dump({"keys": [jwk]}, f)
+now = int(time.time())
+token = jwt.encode({"iss": "https://bench.upgate.test/", "aud": "upgate-bench", "sub": "bench-user",
+                    "iat": now, "exp": now + 7200}, key, algorithm="ES256", headers={"kid": "bench"})
+with open(f"{work}/token", "w") as f:
+    f.write(token)
+PY
+  cat >"$work/jwt.toml" <<TOML
+[auth.jwt]
+issuer = "https://bench.upgate.test/"
+audience = "upgate-bench"
+jwks_file = "$work/jwks.json"
+algorithms = ["ES256"]
+TOML
+  jwt_port="$(free_port)"
+  start_server jwt "$jwt_port" --config "$work/jwt.toml"
+  jwt_url="http://127.0.0.1:$jwt_port"
+  wait_ready "$jwt_url"
+  # The token is accepted (and a request without it is not) before anything is measured.
+  seed='{"fileName":"holiday-photo.jpg","fileType":"image/jpeg","fileSize":2483712,"folderName":"services"}'
+  curl -fsS -o /dev/null -H "Content-Type: application/json" -H "Authorization: Bearer $(cat "$work/token")" \
+    -d "$seed" "$jwt_url/api/s3/getPresignedUrl"
+  status="$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: application/json" -d "$seed" \
+    "$jwt_url/api/s3/getPresignedUrl")"
+  [ "$status" = 401 ] || { echo "bench/api.sh: the JWT server answered $status without a token"; exit 1; }
+fi
 
 tls_url=""
 if [ "$tls" = on ]; then
@@ -66,14 +120,13 @@ if [ "$tls" = on ]; then
   tls_port="$(free_port)"
   start_server tls "$tls_port" --tls-cert "$work/ca/api.crt" --tls-key "$work/ca/api.key"
   tls_url="https://127.0.0.1:$tls_port"
-  for _ in $(seq 100); do
-    CURL_CA_BUNDLE="$work/ca/ca.crt" curl -fs --cacert "$work/ca/ca.crt" "$tls_url/healthz" \
-      >/dev/null 2>&1 && break
-    sleep 0.05
-  done
+  wait_ready "$tls_url" --cacert "$work/ca/ca.crt"
   CURL_CA_BUNDLE="$work/ca/ca.crt" curl -fsS --cacert "$work/ca/ca.crt" "$tls_url/healthz" >/dev/null
 fi
 
+# The seed request (bench/seed.lua) with the JWT (read from BENCH_TOKEN_FILE) on every request.
+sed 's|^wrk.body = |local f = io.open(os.getenv("BENCH_TOKEN_FILE")); wrk.headers["Authorization"] = "Bearer " .. f:read("*a"); f:close()\nwrk.body = |' \
+  "$here/seed.lua" >"$work/seed_jwt.lua"
 cat >"$work/close.lua" <<'LUA'
 wrk.headers["Connection"] = "close"
 done = function(summary, latency, requests)
@@ -90,16 +143,29 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 # run_wrk LABEL SCRIPT URL DURATION
 run_wrk() {
   echo "== $1: $connections connections, $4, $wrk_threads wrk threads, $server_threads server threads, access log $access_log, load average $(load)"
-  BENCH_LABEL="$1" wrk -t "$wrk_threads" -c "$connections" -d "$4" --latency -s "$2" "$3"
+  BENCH_LABEL="$1" BENCH_TOKEN_FILE="$work/token" \
+    wrk -t "$wrk_threads" -c "$connections" -d "$4" --latency -s "$2" "$3" | tee -a "$work/wrk.out"
 }
 
-# Keep-alive: the seed route, plain and TLS alternating, so load on the machine falls on both.
+# Keep-alive: the seed route, plain, JWT and TLS alternating, so load on the machine falls on
+# all of them.
 for round in $(seq "$rounds"); do
   run_wrk "seed-http-keepalive" "$here/seed.lua" "$plain_url/api/s3/getPresignedUrl" "$duration"
+  if [ -n "$jwt_url" ]; then
+    run_wrk "seed-http-jwt-keepalive" "$work/seed_jwt.lua" "$jwt_url/api/s3/getPresignedUrl" "$duration"
+  fi
   if [ -n "$tls_url" ]; then
     run_wrk "seed-https-keepalive" "$here/seed.lua" "$tls_url/api/s3/getPresignedUrl" "$duration"
   fi
 done
+if [ -n "$jwt_url" ]; then
+  awk '$1 == "SUMMARY" { split($3, kv, "="); sum[$2] += kv[2]; n[$2]++ }
+    END { if (n["seed-http-keepalive"] && n["seed-http-jwt-keepalive"]) {
+      none = sum["seed-http-keepalive"] / n["seed-http-keepalive"]
+      jwt = sum["seed-http-jwt-keepalive"] / n["seed-http-jwt-keepalive"]
+      printf "== JWT (ES256) against no auth, mean of the rounds: %.0f and %.0f requests/s: %.1f %%\n", jwt, none, 100 * jwt / none } }' \
+    "$work/wrk.out"
+fi
 
 # New connections: every request on its own connection (GET /healthz, so the answer costs
 # next to nothing and the figure is the connection's: accept, and for HTTPS the handshake).
