@@ -84,7 +84,7 @@ Expected<void, s3::S3Error> authenticate(S3Request& r) {
   }
   sigv4::VerifyPolicy policy;
   const auto now = r.service.now();
-  policy.now = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  policy.now = now;
   policy.region = r.service.options.region;
   policy.max_skew = r.service.options.max_skew;
   const AccessKeys& keys = r.service.keys;

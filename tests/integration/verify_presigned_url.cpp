@@ -56,7 +56,7 @@ json::object check(const json::object& in) {
 
   sigv4::RequestView request{method, target, views};
   sigv4::VerifyPolicy policy;
-  policy.now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  policy.now = std::chrono::system_clock::now();
   policy.region = region;
   const sigv4::CredentialsLookup lookup =
       [&](std::string_view id) -> std::optional<sigv4::Credentials> {

@@ -56,7 +56,10 @@ struct ParsedAuth {
 Expected<ParsedAuth, AuthError> parse_auth(const RequestView& request);
 
 struct VerifyPolicy {
-  Timestamp now;
+  // The server's clock, at full precision: a presigned URL is valid until X-Amz-Date +
+  // X-Amz-Expires seconds and refused any instant after, as S3 checks it. (X-Amz-Date has
+  // whole seconds; a clock floored to seconds would let a URL live up to a second longer.)
+  std::chrono::system_clock::time_point now;
   std::string_view region;  // the region this server answers for
   std::string_view service = "s3";
   std::chrono::seconds max_skew{15 * 60};

@@ -40,7 +40,8 @@ CredentialsLookup lookup_of(std::vector<Credentials> all) {
 
 const CredentialsLookup kLookup = lookup_of({kCreds, kOtherCreds, kTempCreds});
 
-VerifyPolicy policy_at(Timestamp now, std::string_view region = "us-east-1") {
+VerifyPolicy policy_at(std::chrono::system_clock::time_point now,
+                       std::string_view region = "us-east-1") {
   VerifyPolicy p;
   p.now = now;
   p.region = region;
@@ -133,7 +134,7 @@ AuthErrorCode code_of(WireRequest& r, Timestamp now = kTime + 60s) {
   return result ? AuthErrorCode::kAccessDenied : result.error().code;
 }
 
-bool accepted(WireRequest& r, Timestamp now = kTime + 60s) {
+bool accepted(WireRequest& r, std::chrono::system_clock::time_point now = kTime + 60s) {
   const auto result = verify(r.view(), policy_at(now), kLookup);
   if (!result) {
     ADD_FAILURE() << s3_code(result.error().code) << ": " << result.error().message << "\n"
@@ -289,6 +290,24 @@ TEST(VerifyExpiry, ExpiredAndNotYetValidPresignedUrls) {
   const auto early = verify(r.view(), policy_at(kTime - 16min), kLookup);
   ASSERT_FALSE(early);
   EXPECT_EQ(early.error().code, AuthErrorCode::kAccessDenied);
+  EXPECT_EQ(early.error().message, "Request is not yet valid");
+}
+
+// Valid until X-Amz-Date + X-Amz-Expires to the instant, not to the second: the clock is
+// not floored, so a URL is refused the moment after its expiry.
+TEST(VerifyExpiry, ExpiryIsExactBelowTheSecond) {
+  WireRequest r = request_for(presign_put("k"));  // valid 900 s from kTime
+  EXPECT_TRUE(accepted(r, kTime + 900s));
+  for (const auto late : {1ms, 500ms, 999ms}) {
+    const auto expired = verify(r.view(), policy_at(kTime + 900s + late), kLookup);
+    ASSERT_FALSE(expired) << late.count() << " ms late";
+    EXPECT_EQ(expired.error().code, AuthErrorCode::kAccessDenied);
+    EXPECT_EQ(expired.error().message, "Request has expired");
+  }
+  // Ahead of the signer's clock by the skew exactly, and a moment more.
+  EXPECT_TRUE(accepted(r, kTime - 15min));
+  const auto early = verify(r.view(), policy_at(kTime - 15min - 1ms), kLookup);
+  ASSERT_FALSE(early);
   EXPECT_EQ(early.error().message, "Request is not yet valid");
 }
 
