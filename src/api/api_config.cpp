@@ -425,6 +425,8 @@ Expected<ApiConfig, ConfigError> parse_api_config(const config::Environment& env
   auto clients = client_limits(file.server.clients, "server");
   if (!clients) return Unexpected(std::move(clients).error());
   config.clients = *clients;
+  config.store_abort_incomplete_days =
+      file.store.abort_incomplete_days.value_or(kDefaultStoreAbortIncompleteDays);
   auto store_clients = client_limits(file.store.clients, "store");
   if (!store_clients) return Unexpected(std::move(store_clients).error());
   config.store_clients = *store_clients;

@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 
+#include "lifecycle_json.hpp"
 #include "refused_connections_log.hpp"
 #include "upgate/api/json_log.hpp"
 #include "upgate/store/embedded_store.hpp"
@@ -104,6 +105,27 @@ void warn_unless_covered(const store::EmbeddedStore& store, const std::string& b
            "embedded store: the certificate covers neither *.DOMAIN nor BUCKET.DOMAIN; "
            "clients will refuse the virtual-hosted URLs",
            {{"domain", domain}, {"dns_names", served}});
+}
+
+// The bucket's default lifecycle rule ([store] abort_incomplete_days): Uppy never aborts a
+// failed multipart upload, so without a rule its parts stay on disk for ever. Set only when
+// the bucket has no lifecycle configuration: an operator's own is never replaced. Says what
+// the bucket has, for the start-up line.
+std::string default_lifecycle(store::EmbeddedStore& store, const api::ApiConfig& config,
+                              spdlog::logger& logger) {
+  const unsigned days = config.store_abort_incomplete_days;
+  if (days == 0) return "no default rule ([store] abort_incomplete_days = 0)";
+  s3::LifecycleConfiguration rules;
+  rules.rules.push_back(recommended_lifecycle_rule("", days, std::nullopt));
+  auto set = store.default_bucket_lifecycle(config.s3.bucket, rules);
+  if (!set) {
+    log_line(logger, spdlog::level::warn, "embedded store: default lifecycle rule not set",
+             {{"bucket", config.s3.bucket}, {"reason", set.error()}});
+    return "unknown";
+  }
+  if (!*set) return "the bucket's own configuration (kept)";
+  return std::string(kDefaultLifecycleRuleId) + ": incomplete multipart uploads aborted " +
+         std::to_string(days) + (days == 1 ? " day" : " days") + " after they started";
 }
 
 }  // namespace
@@ -240,13 +262,15 @@ Expected<std::unique_ptr<ServeStore>, ServeStoreError> ServeStore::start(
                              std::to_string(out->store_->port());
     warn_unless_covered(*out->store_, config.s3.bucket, config.store_domain, logger);
   }
+  const std::string lifecycle = default_lifecycle(*out->store_, config, logger);
   log_line(logger, spdlog::level::info, "embedded store started",
            {{"s3", config.s3.endpoint_url},
             {"listen", describe_listen(listen_host, out->store_->port())},
             {"domain", config.store_domain},
             {"bucket", config.s3.bucket},
             {"access_key_id", config.s3.credentials.access_key_id},
-            {"credentials", out->store_->root_key_origin()}});
+            {"credentials", out->store_->root_key_origin()},
+            {"lifecycle", lifecycle}});
   return out;
 }
 

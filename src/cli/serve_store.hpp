@@ -6,7 +6,9 @@
 // when there are some, else the store's own (<data-dir>/credentials, generated
 // on first start), and they are written into config.s3.credentials; with
 // --store-listen HOST:0 the endpoint's port becomes the bound one. The bucket
-// (config.s3.bucket) is created. With config.store_tls the store speaks HTTPS and the
+// (config.s3.bucket) is created, and given the lifecycle rule that aborts incomplete
+// multipart uploads after config.store_abort_incomplete_days unless it has a lifecycle
+// configuration already (0: no rule). With config.store_tls the store speaks HTTPS and the
 // URLs signed for it are https://. With config.store_domain the store also answers
 // BUCKET.DOMAIN and the endpoint's host becomes DOMAIN, so URLs are
 // scheme://BUCKET.DOMAIN:PORT/KEY (virtual-hosted unless path style was asked for).

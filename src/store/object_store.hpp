@@ -214,6 +214,10 @@ class ObjectStore {
   // S3 does; get answers NoSuchLifecycleConfiguration when the bucket has none.
   Expected<void, StoreError> put_bucket_lifecycle(std::string_view name,
                                                   s3::LifecycleConfiguration config);
+  // The same, unless the bucket has a configuration already (which is then left as it is):
+  // true when `config` was set. One transaction, so it never replaces one put meanwhile.
+  Expected<bool, StoreError> put_bucket_lifecycle_unless_set(std::string_view name,
+                                                             s3::LifecycleConfiguration config);
   Expected<s3::LifecycleConfiguration, StoreError> get_bucket_lifecycle(std::string_view name);
   Expected<void, StoreError> delete_bucket_lifecycle(std::string_view name);
   // The rule of the upload's bucket that aborts it, and when (S3's x-amz-abort-date and

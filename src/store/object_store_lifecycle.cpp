@@ -51,18 +51,34 @@ struct Cursor {
   bool done = false;
 };
 
+// The document stored for `config`: every rule with an ID.
+std::string stored_lifecycle_xml(s3::LifecycleConfiguration config) {
+  for (auto& rule : config.rules) {
+    if (rule.id.empty()) rule.id = make_rule_id();
+  }
+  return s3::lifecycle_to_xml(config);
+}
+
 }  // namespace
 
 Expected<void, StoreError> ObjectStore::put_bucket_lifecycle(std::string_view name,
                                                              s3::LifecycleConfiguration config) {
-  for (auto& rule : config.rules) {
-    if (rule.id.empty()) rule.id = make_rule_id();
-  }
-  const std::string xml = s3::lifecycle_to_xml(config);
+  const std::string xml = stored_lifecycle_xml(std::move(config));
   return db_->write([&](Txn& txn) -> Expected<void, StoreError> {
     if (!txn.find_bucket(name)) return Unexpected(no_such_bucket());
     txn.put_bucket_lifecycle(name, xml);
     return {};
+  });
+}
+
+Expected<bool, StoreError> ObjectStore::put_bucket_lifecycle_unless_set(
+    std::string_view name, s3::LifecycleConfiguration config) {
+  const std::string xml = stored_lifecycle_xml(std::move(config));
+  return db_->write([&](Txn& txn) -> Expected<bool, StoreError> {
+    if (!txn.find_bucket(name)) return Unexpected(no_such_bucket());
+    if (txn.find_bucket_lifecycle(name)) return false;
+    txn.put_bucket_lifecycle(name, xml);
+    return true;
   });
 }
 

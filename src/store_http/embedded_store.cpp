@@ -192,6 +192,20 @@ Expected<void, std::string> EmbeddedStore::configure_bucket(std::string_view nam
   return parts_->service->ensure_bucket(name, cors);
 }
 
+Expected<bool, std::string> EmbeddedStore::default_bucket_lifecycle(
+    std::string_view name, const s3::LifecycleConfiguration& configuration) {
+  if (auto valid = s3::validate_lifecycle_configuration(configuration); !valid) {
+    return Unexpected("lifecycle configuration for " + std::string(name) + ": " +
+                      valid.error().reason);
+  }
+  auto set = parts_->store->put_bucket_lifecycle_unless_set(name, configuration);
+  if (!set) {
+    return Unexpected("cannot set the lifecycle of " + std::string(name) + ": " +
+                      set.error().message);
+  }
+  return *set;
+}
+
 void EmbeddedStore::run() {
   parts_->server->run();
 }

@@ -68,6 +68,11 @@ struct ListenAddress {
   std::uint16_t port = 0;
 };
 
+// An upload token lives 24 hours (upload_token.hpp), so an upload left incomplete for a day
+// can no longer be continued through the API: aborting it then loses nothing resumable.
+inline constexpr unsigned kDefaultStoreAbortIncompleteDays = 1;
+inline constexpr unsigned kMaxAbortIncompleteDays = 36500;
+
 struct ApiConfig {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
@@ -101,6 +106,10 @@ struct ApiConfig {
   // scheme://BUCKET.DOMAIN:PORT/KEY (path style only when asked for). Lower case, no port;
   // empty: path-style URLs on the store's address. Only with the embedded store.
   std::string store_domain;
+  // `[store] abort_incomplete_days`: the embedded store's bucket gets the lifecycle rule
+  // "abort incomplete multipart uploads N days after they started" when it has no lifecycle
+  // configuration of its own (an operator's is never replaced). 0: no default rule.
+  unsigned store_abort_incomplete_days = kDefaultStoreAbortIncompleteDays;
   HttpsPolicy https;
   // Slow clients and connection caps: `[server]` for the API, `[store]` for the embedded
   // store (header_timeout, body_min_rate, send_min_rate, min_rate_window, max_connections,

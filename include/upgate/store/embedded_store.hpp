@@ -31,6 +31,7 @@
 #include "upgate/http/server.hpp"
 #include "upgate/http/tls.hpp"
 #include "upgate/s3/cors.hpp"
+#include "upgate/s3/lifecycle.hpp"
 #include "upgate/sigv4/credentials.hpp"
 #include "upgate/store/access_log.hpp"
 #include "upgate/store/object_change.hpp"
@@ -124,6 +125,10 @@ class EmbeddedStore {
   // configuration (blocking; callable before or while the store runs).
   Expected<void, std::string> configure_bucket(std::string_view name,
                                                const s3::CorsConfiguration* cors);
+  // Sets `configuration` as the bucket's lifecycle unless the bucket has one already, which
+  // is never replaced (blocking): true when it was set, false when the bucket's own stays.
+  Expected<bool, std::string> default_bucket_lifecycle(
+      std::string_view name, const s3::LifecycleConfiguration& configuration);
 
   void run();
   void stop() noexcept;

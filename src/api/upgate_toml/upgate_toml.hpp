@@ -75,7 +75,8 @@ struct ServerTable {
 
 // [store]: the embedded store beside `upgate serve`.
 struct StoreTable {
-  std::optional<std::string> domain;  // virtual-hosted buckets: BUCKET.DOMAIN
+  std::optional<std::string> domain;              // virtual-hosted buckets: BUCKET.DOMAIN
+  std::optional<unsigned> abort_incomplete_days;  // the bucket's default lifecycle rule; 0: off
   TlsTable tls;
   ClientLimitsTable clients;
 };

@@ -9,6 +9,7 @@ import time
 import unittest
 
 import requests
+from botocore.exceptions import ClientError
 
 import store_harness as h
 from child_process import die_with_parent
@@ -25,14 +26,19 @@ class ServeWithEmbeddedStoreTest(unittest.TestCase):
     def tearDown(self):
         self.stop()
 
-    def start(self):
+    def start(self, config_text=None):
         self.log_path = os.path.join(self.temp.name, f"serve.{time.monotonic_ns()}.log")
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.temp.name}
+        args = [h.BINARY, "serve", "--listen", "127.0.0.1:0", "--store-listen", "127.0.0.1:0",
+                "--data-dir", self.data_dir, "--threads", "2"]
+        if config_text is not None:
+            config_path = os.path.join(self.temp.name, "upgate.toml")
+            with open(config_path, "w") as f:
+                f.write(config_text)
+            args += ["--config", config_path]
         with open(self.log_path, "wb") as out:
             self.process = subprocess.Popen(
-                [h.BINARY, "serve", "--listen", "127.0.0.1:0", "--store-listen", "127.0.0.1:0",
-                 "--data-dir", self.data_dir, "--threads", "2"],
-                stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=die_with_parent)
+                args, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=die_with_parent)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             events = self.events()
@@ -43,6 +49,7 @@ class ServeWithEmbeddedStoreTest(unittest.TestCase):
                 self.api = "http://" + started[0]["listen"]
                 self.s3 = store[0]["s3"]
                 self.key_id = store[0]["access_key_id"]
+                self.store_started = store[0]
                 return
             self.assertIsNone(self.process.poll(), self.log())
             time.sleep(0.05)
@@ -119,6 +126,53 @@ class ServeWithEmbeddedStoreTest(unittest.TestCase):
         s3 = s3_client(self.s3, creds["aws_access_key_id"], creds["aws_secret_access_key"])
         self.assertEqual(s3.get_object(Bucket="uploads", Key=plan["key"])["Body"].read(),
                          b"jpeg bytes!")
+
+    def lifecycle_rules(self):
+        """The bucket's rules through the store serve runs now (its port changes at every
+        start), or None when it has no lifecycle configuration."""
+        creds = self.root_client()
+        s3 = s3_client(self.s3, creds["aws_access_key_id"], creds["aws_secret_access_key"])
+        try:
+            return s3.get_bucket_lifecycle_configuration(Bucket="uploads")["Rules"]
+        except ClientError as e:
+            self.assertEqual(e.response["Error"]["Code"], "NoSuchLifecycleConfiguration")
+            return None
+
+    def test_the_bucket_gets_an_abort_rule_unless_it_has_a_lifecycle_of_its_own(self):
+        # Uppy never aborts a failed multipart upload: without a rule the disk only grows.
+        self.start()
+        creds = self.root_client()
+        s3 = s3_client(self.s3, creds["aws_access_key_id"], creds["aws_secret_access_key"])
+        default_rule = {"ID": "upgate-abort-incomplete-uploads", "Filter": {"Prefix": ""},
+                        "Status": "Enabled",
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}
+        self.assertEqual(self.lifecycle_rules(), [default_rule])
+        self.assertIn("aborted 1 day after they started", self.store_started["lifecycle"])
+        # It is applied: a new upload is told when the rule will abort it.
+        upload = s3.create_multipart_upload(Bucket="uploads", Key="big.bin")
+        self.assertEqual(upload["AbortRuleId"], "upgate-abort-incomplete-uploads")
+        self.assertIn("AbortDate", upload)
+
+        # An operator's configuration is never replaced, at any start.
+        own = [{"ID": "mine", "Filter": {"Prefix": "tmp/"}, "Status": "Enabled",
+                "Expiration": {"Days": 30}}]
+        s3.put_bucket_lifecycle_configuration(Bucket="uploads",
+                                              LifecycleConfiguration={"Rules": own})
+        self.stop()
+        self.start()
+        self.assertEqual(self.lifecycle_rules(), own)
+        self.assertIn("the bucket's own", self.store_started["lifecycle"])
+
+        # 0: no default rule; another number: that many days.
+        s3 = s3_client(self.s3, creds["aws_access_key_id"], creds["aws_secret_access_key"])
+        s3.delete_bucket_lifecycle(Bucket="uploads")
+        self.stop()
+        self.start("[store]\nabort_incomplete_days = 0\n")
+        self.assertIsNone(self.lifecycle_rules())
+        self.stop()
+        self.start("[store]\nabort_incomplete_days = 3\n")
+        self.assertEqual(self.lifecycle_rules(), [dict(
+            default_rule, AbortIncompleteMultipartUpload={"DaysAfterInitiation": 3})])
 
 
 if __name__ == "__main__":

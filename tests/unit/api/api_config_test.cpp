@@ -48,6 +48,24 @@ TEST_F(ApiConfigTest, NoFileMeansSeedLikeDefaults) {
   EXPECT_TRUE(config->log.access_log);
 }
 
+// The embedded store's bucket gets the abort rule by default; 0 turns it off.
+TEST_F(ApiConfigTest, StoreAbortIncompleteDays) {
+  const auto defaults = parse_api_config(env(), {}, std::nullopt);
+  ASSERT_TRUE(defaults) << defaults.error().describe();
+  EXPECT_EQ(defaults->store_abort_incomplete_days, 1u);
+  for (const auto& [toml, days] : {std::pair{"[store]\nabort_incomplete_days = 0\n", 0u},
+                                   std::pair{"[store]\nabort_incomplete_days = 7\n", 7u}}) {
+    const auto config = parse(toml);
+    ASSERT_TRUE(config) << config.error().describe();
+    EXPECT_EQ(config->store_abort_incomplete_days, days) << toml;
+  }
+  for (std::string_view bad :
+       {"[store]\nabort_incomplete_days = -1\n", "[store]\nabort_incomplete_days = 36501\n",
+        "[store]\nabort_incomplete_days = \"1 day\"\n"}) {
+    EXPECT_EQ(refused_field(bad), "store.abort_incomplete_days") << bad;
+  }
+}
+
 TEST_F(ApiConfigTest, FullFile) {
   constexpr std::string_view kFullFile = R"(
 [server]
