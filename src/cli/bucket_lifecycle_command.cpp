@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bucket_target.hpp"
 #include "commands.hpp"
@@ -37,9 +38,14 @@ constexpr const char* kLifecycleHelp =
     "started (default 7; 0: no such action), and with --expire-after-days objects are deleted\n"
     "that many days after they were written. S3 counts days to the next midnight UTC.\n"
     "\n"
+    "Rules upgate does not manage (Transition, tag or size filters, noncurrent versions,\n"
+    "Expiration by date) are shown by get as the server sent them. put reads the current\n"
+    "configuration first and refuses to delete such rules; --replace replaces it anyway.\n"
+    "\n"
     "%TARGET%\n"
     "Exit codes: 0 done; 1 S3 refused or could not be reached (and for get: the bucket has no\n"
-    "lifecycle configuration); 2 bad arguments, file or configuration.";
+    "lifecycle configuration; for put: it has rules upgate does not manage); 2 bad arguments,\n"
+    "file or configuration.";
 
 struct LifecycleOptions {
   std::string bucket;
@@ -47,6 +53,7 @@ struct LifecycleOptions {
   std::string prefix;
   std::int64_t abort_after_days = kDefaultAbortAfterDays;
   std::optional<std::int64_t> expire_after_days;
+  bool replace = false;  // put: without reading the current configuration first
   TargetFlags target;
 };
 
@@ -78,11 +85,49 @@ Expected<s3::LifecycleConfiguration, BucketFailure> configuration_of(const Lifec
   return configuration;
 }
 
+// "\"archive\" (Transition), a rule without an ID (Filter/Tag)".
+std::string describe_foreign(const std::vector<const s3::ForeignLifecycleRule*>& rules) {
+  std::string out;
+  for (const s3::ForeignLifecycleRule* rule : rules) {
+    if (!out.empty()) out += ", ";
+    out += rule->id.empty() ? std::string("a rule without an ID") : "\"" + rule->id + "\"";
+    if (!rule->unsupported.empty()) out += " (" + rule->unsupported + ")";
+  }
+  return out;
+}
+
+// put replaces the whole configuration: rules upgate cannot write back would be deleted
+// without a word. Unless --replace, they stop it.
+Expected<void, BucketFailure> keeps_foreign_rules(const s3client::S3Client& client,
+                                                  const LifecycleOptions& o) {
+  auto current = s3client::get_bucket_lifecycle(client, o.bucket);
+  if (!current) {
+    return Unexpected(BucketFailure{
+        kExitFailure,
+        "cannot read the bucket's lifecycle configuration, which put would "
+        "replace (" +
+            current.error().describe() + "); --replace replaces it without reading it"});
+  }
+  if (!current->has_value()) return {};
+  const auto foreign = (*current)->foreign();
+  if (foreign.empty()) return {};
+  return Unexpected(BucketFailure{
+      kExitFailure,
+      "bucket " + o.bucket +
+          " has lifecycle rules upgate does not manage: " + describe_foreign(foreign) +
+          "; put replaces the whole configuration and would delete them (add upgate's rule "
+          "with aws s3api put-bucket-lifecycle-configuration instead, or pass --replace to "
+          "delete them)"});
+}
+
 Expected<void, BucketFailure> run_put(const LifecycleOptions& o) {
   auto configuration = configuration_of(o);
   if (!configuration) return Unexpected(std::move(configuration).error());
   auto client = make_bucket_client(o.bucket, o.target);
   if (!client) return Unexpected(std::move(client).error());
+  if (!o.replace) {
+    if (auto kept = keeps_foreign_rules(*client, o); !kept) return kept;
+  }
   auto put = s3client::put_bucket_lifecycle(*client, o.bucket, *configuration);
   if (!put) return refused(put.error());
   const std::size_t n = configuration->rules.size();
@@ -101,6 +146,12 @@ Expected<void, BucketFailure> run_get(const LifecycleOptions& o) {
         BucketFailure{kExitFailure, "bucket " + o.bucket + " has no lifecycle configuration"});
   }
   std::cout << pretty_json(lifecycle_json(**got)) << '\n';
+  if (const auto foreign = (*got)->foreign(); !foreign.empty()) {
+    std::cerr << "upgate bucket lifecycle get: " << describe_foreign(foreign)
+              << (foreign.size() == 1 ? ": a rule" : ": rules")
+              << " upgate does not manage, shown as the server sent "
+              << (foreign.size() == 1 ? "it" : "them") << "\n";
+  }
   return {};
 }
 
@@ -143,6 +194,9 @@ void register_bucket_lifecycle(CLI::App& bucket, int& exit_code) {
   put->add_option("--expire-after-days", put_options->expire_after_days,
                   "delete objects this many days after they were written (default: never)")
       ->excludes(file);
+  put->add_flag("--replace", put_options->replace,
+                "replace the configuration without reading it first, deleting rules upgate "
+                "does not manage");
   add_verb(*lifecycle, "get", "print the bucket's lifecycle rules as JSON", &run_get, exit_code,
            std::make_shared<LifecycleOptions>());
   add_verb(*lifecycle, "delete", "remove the bucket's lifecycle configuration", &run_delete,

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "upgate/s3/lifecycle.hpp"
+#include "upgate/s3/xml_requests.hpp"
 
 namespace upgate::cli {
 
@@ -25,5 +26,9 @@ s3::LifecycleRule recommended_lifecycle_rule(const std::string& prefix,
                                              std::optional<std::int64_t> expire_after_days);
 
 boost::json::object lifecycle_json(const s3::LifecycleConfiguration& configuration);
+// The same for a server's document, rules beyond upgate's subset included: each as the
+// server sent it, in the same shape ("Transitions": [{"Days", "StorageClass"}], "Filter":
+// {"And": {"Prefix", "Tags": [...]}}, "NoncurrentVersionExpiration": {...}, ...).
+boost::json::object lifecycle_json(const s3::LifecycleDocument& document);
 
 }  // namespace upgate::cli

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <memory>
 #include <pugixml.hpp>
+#include <variant>
 
 #include "upgate/s3/xml_writer.hpp"
 #include "upgate/text.hpp"
@@ -305,10 +306,12 @@ Expected<CorsRule, S3Error> parse_cors_rule(pugi::xml_node node, const std::stri
 
 // ---- Lifecycle ---------------------------------------------------------------
 
+constexpr std::string_view kNotSupported = " is part of S3's lifecycle schema but not supported";
+
 S3Error not_implemented(const std::string& path) {
   return make_error(ErrorCode::NotImplemented,
                     "A header you provided implies functionality that is not implemented")
-      .because(path + " is part of S3's lifecycle schema but not supported by this store");
+      .because(path + std::string(kNotSupported) + " by this store");
 }
 
 // A leaf holding a non-negative decimal; range checks are validate_lifecycle_configuration's.
@@ -431,6 +434,45 @@ Expected<LifecycleRule, S3Error> parse_lifecycle_rule(pugi::xml_node node,
     rule.prefix = std::move(*filter_prefix);
   }
   return rule;
+}
+
+XmlElement element_tree(pugi::xml_node node) {
+  XmlElement out;
+  out.name = node.name();
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element) {
+      out.children.push_back(element_tree(c));
+    } else if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
+      out.text += c.value();
+    }
+  }
+  if (!out.children.empty()) out.text.clear();  // whitespace between elements
+  return out;
+}
+
+// Reads the rules of <LifecycleConfiguration>; `on_rule` takes each rule's node, its path
+// and what parse_lifecycle_rule made of it.
+template <class OnRule>
+Expected<void, S3Error> for_each_lifecycle_rule(std::string_view body, std::size_t max_bytes,
+                                                OnRule on_rule) {
+  auto doc = load(body, max_bytes, "LifecycleConfiguration");
+  if (!doc) return Unexpected(std::move(doc).error());
+  auto children = element_children(doc->root, "/LifecycleConfiguration");
+  if (!children) return Unexpected(std::move(children).error());
+  std::size_t count = 0;
+  for (pugi::xml_node c : *children) {
+    if (std::string_view(c.name()) != "Rule") {
+      return Unexpected(
+          malformed("unknown element /LifecycleConfiguration/" + std::string(c.name())));
+    }
+    if (count == kMaxLifecycleRules) {
+      return Unexpected(malformed("more than " + std::to_string(kMaxLifecycleRules) + " rules"));
+    }
+    ++count;
+    const std::string path = "/LifecycleConfiguration/Rule[" + std::to_string(count) + "]";
+    if (auto ok = on_rule(c, path, parse_lifecycle_rule(c, path)); !ok) return ok;
+  }
+  return {};
 }
 
 }  // namespace
@@ -582,28 +624,71 @@ Expected<void, S3Error> check_location_constraint(const std::optional<std::strin
 
 Expected<LifecycleConfiguration, S3Error> parse_lifecycle_configuration_xml(std::string_view body,
                                                                             std::size_t max_bytes) {
-  auto doc = load(body, max_bytes, "LifecycleConfiguration");
-  if (!doc) return Unexpected(std::move(doc).error());
-  auto children = element_children(doc->root, "/LifecycleConfiguration");
-  if (!children) return Unexpected(std::move(children).error());
   LifecycleConfiguration config;
-  for (pugi::xml_node c : *children) {
-    if (std::string_view(c.name()) != "Rule") {
-      return Unexpected(
-          malformed("unknown element /LifecycleConfiguration/" + std::string(c.name())));
-    }
-    if (config.rules.size() == kMaxLifecycleRules) {
-      return Unexpected(malformed("more than " + std::to_string(kMaxLifecycleRules) + " rules"));
-    }
-    auto rule = parse_lifecycle_rule(
-        c, "/LifecycleConfiguration/Rule[" + std::to_string(config.rules.size() + 1) + "]");
-    if (!rule) return Unexpected(std::move(rule).error());
-    config.rules.push_back(std::move(*rule));
-  }
+  auto read = for_each_lifecycle_rule(
+      body, max_bytes,
+      [&](pugi::xml_node, const std::string&,
+          Expected<LifecycleRule, S3Error> rule) -> Expected<void, S3Error> {
+        if (!rule) return Unexpected(std::move(rule).error());
+        config.rules.push_back(std::move(*rule));
+        return {};
+      });
+  if (!read) return Unexpected(std::move(read).error());
   if (auto ok = validate_lifecycle_configuration(config); !ok) {
     return Unexpected(std::move(ok).error());
   }
   return config;
+}
+
+LifecycleConfiguration LifecycleDocument::managed() const {
+  LifecycleConfiguration out;
+  for (const Rule& rule : rules) {
+    if (const auto* r = std::get_if<LifecycleRule>(&rule)) out.rules.push_back(*r);
+  }
+  return out;
+}
+
+std::vector<const ForeignLifecycleRule*> LifecycleDocument::foreign() const {
+  std::vector<const ForeignLifecycleRule*> out;
+  for (const Rule& rule : rules) {
+    if (const auto* r = std::get_if<ForeignLifecycleRule>(&rule)) out.push_back(r);
+  }
+  return out;
+}
+
+Expected<LifecycleDocument, S3Error> parse_lifecycle_document_xml(std::string_view body,
+                                                                  std::size_t max_bytes) {
+  LifecycleDocument document;
+  auto read = for_each_lifecycle_rule(
+      body, max_bytes,
+      [&](pugi::xml_node node, const std::string& path,
+          Expected<LifecycleRule, S3Error> rule) -> Expected<void, S3Error> {
+        if (rule) {
+          document.rules.emplace_back(std::move(*rule));
+          return {};
+        }
+        if (rule.error().code != ErrorCode::NotImplemented) {
+          return Unexpected(std::move(rule).error());
+        }
+        // not_implemented()'s reason starts with the path of what is beyond the subset.
+        ForeignLifecycleRule foreign;
+        const std::string& reason = rule.error().reason;
+        const std::size_t end = reason.find(kNotSupported);
+        if (reason.starts_with(path + "/") && end != std::string::npos) {
+          foreign.unsupported = reason.substr(path.size() + 1, end - path.size() - 1);
+        }
+        if (const pugi::xml_node id = node.child("ID")) foreign.id = id.text().get();
+        foreign.rule = element_tree(node);
+        document.rules.emplace_back(std::move(foreign));
+        return {};
+      });
+  if (!read) return Unexpected(std::move(read).error());
+  if (const LifecycleConfiguration managed = document.managed(); !managed.rules.empty()) {
+    if (auto ok = validate_lifecycle_configuration(managed); !ok) {
+      return Unexpected(std::move(ok).error());
+    }
+  }
+  return document;
 }
 
 }  // namespace upgate::s3

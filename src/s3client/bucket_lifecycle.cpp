@@ -39,26 +39,24 @@ Expected<void, ClientError> put_bucket_lifecycle(const S3Client& client, std::st
   return {};
 }
 
-Expected<std::optional<s3::LifecycleConfiguration>, ClientError> get_bucket_lifecycle(
+Expected<std::optional<s3::LifecycleDocument>, ClientError> get_bucket_lifecycle(
     const S3Client& client, std::string_view bucket) {
   const S3Call call = lifecycle_call("GetBucketLifecycleConfiguration", "GET", bucket);
   auto response = client.send(call);
   if (!response) {
     if (response.error().kind == ErrorKind::kS3 &&
         response.error().code == "NoSuchLifecycleConfiguration") {
-      return std::optional<s3::LifecycleConfiguration>();
+      return std::optional<s3::LifecycleDocument>();
     }
     return Unexpected(std::move(response).error());
   }
-  auto configuration = s3::parse_lifecycle_configuration_xml(response->body);
-  if (!configuration) {
+  auto document = s3::parse_lifecycle_document_xml(response->body);
+  if (!document) {
     return Unexpected(unusable_response(
         call.operation, *response,
-        "its lifecycle document is outside what upgate reads (ID, Status, a prefix filter, "
-        "Expiration/Days, AbortIncompleteMultipartUpload): " +
-            printable(explain(configuration.error()), 256)));
+        "its lifecycle document is not one of S3's: " + printable(explain(document.error()), 256)));
   }
-  return std::optional<s3::LifecycleConfiguration>(std::move(*configuration));
+  return std::optional<s3::LifecycleDocument>(std::move(*document));
 }
 
 Expected<void, ClientError> delete_bucket_lifecycle(const S3Client& client,

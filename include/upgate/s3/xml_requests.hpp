@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "upgate/expected.hpp"
@@ -74,6 +75,37 @@ Expected<CorsConfiguration, S3Error> parse_cors_configuration_xml(
 // lifecycle.hpp: what S3 has and upgate does not is NotImplemented), then
 // validate_lifecycle_configuration.
 Expected<LifecycleConfiguration, S3Error> parse_lifecycle_configuration_xml(
+    std::string_view body, std::size_t max_bytes = kMaxLifecycleDocumentBytes);
+
+// An element as read: its name, its text when it is a leaf, its element children in order.
+struct XmlElement {
+  std::string name = {};
+  std::string text = {};
+  std::vector<XmlElement> children = {};
+};
+
+// A rule in S3's lifecycle schema that uses what upgate does not manage (a Transition, a tag
+// or size filter, a noncurrent-version action, an Expiration by Date...), as the server sent
+// it: a client shows it and knows a configuration of its own would delete it.
+struct ForeignLifecycleRule {
+  std::string id = {};           // its <ID>; empty when it has none
+  std::string unsupported = {};  // the first element upgate does not manage, e.g. "Transition"
+  XmlElement rule = {};          // the whole <Rule>
+};
+
+// A server's <LifecycleConfiguration> (GetBucketLifecycleConfiguration on AWS, Ceph RGW, the
+// store) as a client reads it: each rule in upgate's subset parsed, each rule that is in S3's
+// schema but beyond the subset kept as a ForeignLifecycleRule, in document order. What is
+// outside S3's schema is MalformedXML, as for the store; the subset's rules are validated
+// (validate_lifecycle_configuration) among themselves.
+struct LifecycleDocument {
+  using Rule = std::variant<LifecycleRule, ForeignLifecycleRule>;
+  std::vector<Rule> rules = {};
+
+  LifecycleConfiguration managed() const;  // the subset's rules, in order
+  std::vector<const ForeignLifecycleRule*> foreign() const;
+};
+Expected<LifecycleDocument, S3Error> parse_lifecycle_document_xml(
     std::string_view body, std::size_t max_bytes = kMaxLifecycleDocumentBytes);
 
 struct CreateBucketConfiguration {

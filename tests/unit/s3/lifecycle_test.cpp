@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <variant>
 
 #include "upgate/s3/xml_requests.hpp"
 
@@ -96,6 +97,73 @@ TEST(LifecycleXmlTest, WhatS3HasAndTheStoreDoesNotIsNotImplemented) {
        }) {
     EXPECT_EQ(refusal(doc(head + inner + "</Rule>")), ErrorCode::NotImplemented) << inner;
   }
+}
+
+// What a client reads from AWS or RGW: the rules beyond the subset kept as sent, in order.
+TEST(LifecycleDocumentTest, KeepsRulesBeyondTheSubsetAsSent) {
+  const std::string body =
+      doc("<Rule><ID>archive</ID><Filter><Prefix>logs/</Prefix></Filter><Status>Enabled</Status>"
+          "<Transition><Days>30</Days><StorageClass>STANDARD_IA</StorageClass></Transition>"
+          "<Transition><Days>90</Days><StorageClass>GLACIER</StorageClass></Transition>"
+          "<Expiration><Days>365</Days></Expiration></Rule>"
+          "<Rule><ID>upgate-abort-incomplete-uploads</ID><Filter><Prefix></Prefix></Filter>"
+          "<Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>7"
+          "</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>"
+          "<Rule><Filter><And><Prefix>tmp/</Prefix><Tag><Key>k</Key><Value>v</Value></Tag></And>"
+          "</Filter><Status>Disabled</Status><Expiration><Days>1</Days></Expiration></Rule>");
+  // The store's reader refuses the document, as the store refuses to apply it.
+  EXPECT_EQ(refusal(body), ErrorCode::NotImplemented);
+
+  auto parsed = parse_lifecycle_document_xml(body);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().reason;
+  ASSERT_EQ(parsed->rules.size(), 3u);
+  const auto foreign = parsed->foreign();
+  ASSERT_EQ(foreign.size(), 2u);
+  EXPECT_EQ(foreign[0]->id, "archive");
+  EXPECT_EQ(foreign[0]->unsupported, "Transition");
+  EXPECT_EQ(foreign[1]->id, "");
+  EXPECT_EQ(foreign[1]->unsupported, "Filter/And");
+  // The whole rule, element by element, text only in leaves.
+  const XmlElement& archive = foreign[0]->rule;
+  EXPECT_EQ(archive.name, "Rule");
+  ASSERT_EQ(archive.children.size(), 6u);
+  EXPECT_EQ(archive.children[1].name, "Filter");
+  EXPECT_EQ(archive.children[1].children.at(0).text, "logs/");
+  EXPECT_EQ(archive.children[4].children.at(1).name, "StorageClass");
+  EXPECT_EQ(archive.children[4].children.at(1).text, "GLACIER");
+  EXPECT_EQ(archive.children[5].name, "Expiration");
+  ASSERT_TRUE(std::holds_alternative<LifecycleRule>(parsed->rules[1]));
+  const LifecycleConfiguration managed = parsed->managed();
+  ASSERT_EQ(managed.rules.size(), 1u);
+  EXPECT_EQ(managed.rules[0].id, "upgate-abort-incomplete-uploads");
+  EXPECT_EQ(managed.rules[0].abort_incomplete_days, 7);
+
+  // Only the subset: the same as the store's reader.
+  auto subset = parse_lifecycle_document_xml(
+      doc("<Rule><ID>a</ID><Status>Enabled</Status><Expiration><Days>3</Days></Expiration>"
+          "</Rule>"));
+  ASSERT_TRUE(subset.has_value());
+  EXPECT_TRUE(subset->foreign().empty());
+  EXPECT_EQ(subset->managed(),
+            *parse_lifecycle_configuration_xml(doc(
+                "<Rule><ID>a</ID><Status>Enabled</Status><Expiration><Days>3</Days></Expiration>"
+                "</Rule>")));
+}
+
+TEST(LifecycleDocumentTest, WhatIsNotS3sSchemaIsStillRefused) {
+  for (const std::string& rules : {
+           std::string("<Rule><ID>a</ID><Status>Enabled</Status><Teleport/></Rule>"),
+           std::string("<Rule><ID>a</ID><Status>On</Status></Rule>"),
+           std::string("<Bucket/>"),
+           // The subset's rules are validated among themselves: one ID twice.
+           std::string("<Rule><ID>a</ID><Status>Enabled</Status><Expiration><Days>3</Days>"
+                       "</Expiration></Rule><Rule><ID>a</ID><Status>Enabled</Status>"
+                       "<Expiration><Days>4</Days></Expiration></Rule>"),
+       }) {
+    auto parsed = parse_lifecycle_document_xml(doc(rules));
+    EXPECT_FALSE(parsed.has_value()) << rules;
+  }
+  EXPECT_FALSE(parse_lifecycle_document_xml("<LifecycleConfiguration><Rule>").has_value());
 }
 
 TEST(LifecycleXmlTest, OutsideS3sSchemaIsMalformedXml) {
