@@ -164,8 +164,11 @@ awaitable<std::optional<ApiReply>> RequestPipeline::admit_limits(http::Exchange&
   wanted.subject.client = client_address(peer_address(exchange.remote_endpoint()), forwarded,
                                          call.runtime->config().trusted_proxies);
   // Multipart calls (create, sign, list, complete, abort) count against the rates only.
-  wanted.upload = call.intent.route == ApiRoute::seed || call.intent.route == ApiRoute::uploads;
-  wanted.bytes = call.intent.size.value_or(0);
+  wanted.upload = call.intent.route == ApiRoute::seed || call.intent.route == ApiRoute::uploads ||
+                  call.form_upload;
+  // A declared size is what gets signed; a form signs up to its content-length-range.
+  wanted.bytes = call.form_upload ? call.caller->limits.max_size_under(wanted.profile->max_size)
+                                  : call.intent.size.value_or(0);
   wanted.upload_id = exchange.request_id();
   const auto admission = make_admission(call.runtime->config().limits, wanted);
   if (!admission) co_return std::nullopt;

@@ -31,9 +31,7 @@ Expected<UploadPlan, ApiError> plan_upload(const UploadRequest& request, UploadR
                                 : FieldNames{"profile", "fileName", "contentType", "size"};
   const UploadProfile& profile = *resolved.profile;
 
-  const std::uint64_t max_size = caller.limits.max_size
-                                     ? std::min(profile.max_size, *caller.limits.max_size)
-                                     : profile.max_size;
+  const std::uint64_t max_size = caller.limits.max_size_under(profile.max_size);
   if (request.size > max_size) {
     // The seed's wording, with this caller's limit.
     return fail(ErrorCode::file_too_large,

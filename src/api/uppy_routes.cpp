@@ -262,6 +262,7 @@ class UppyRoutes {
     call.intent.profile_field = "metadata[profile]";
     call.intent.file_name = request->file_name;
     call.intent.content_type = request->content_type;
+    call.form_upload = step == Step::params;
     if (!co_await admit(ex, call, session, request->profile)) co_return;
     if (step == Step::params) {
       co_await answer(ex, call, uppy.sign_form(*request, call.profile, *call.caller));

@@ -278,8 +278,7 @@ Expected<std::vector<s3::CompletedPart>, ApiReply> UppyService::read_complete(
 }
 
 std::uint64_t UppyService::max_size(const UploadProfile& profile, const Caller& caller) {
-  return caller.limits.max_size ? std::min(profile.max_size, *caller.limits.max_size)
-                                : profile.max_size;
+  return caller.limits.max_size_under(profile.max_size);
 }
 
 ApiReply UppyService::sign_form(const UploadRequest& request, const ResolvedProfile& resolved,

@@ -80,6 +80,35 @@ class InMemory(Refusals):
             # What remains may still be used.
             self.assertEqual(upload(s, size=4000).status_code, 200)
 
+    def test_uppy_forms_count_the_most_their_policy_lets_through(self):
+        # Uppy declares no size for a form upload (GET /s3/params): the form's
+        # content-length-range goes up to the profile's max_size (1 MiB), so that is what
+        # the quota counts, in the same counter as /v1/uploads, and each form takes an
+        # open-upload slot as a URL does.
+        limits = 'quota = "2500 KiB/day"\nmax_open_uploads = 4'
+        with ApiServer(profile(limits)) as s:
+            def form():
+                return s.get("/s3/params", params={"filename": "clip.bin",
+                                                   "type": "application/octet-stream",
+                                                   "metadata[profile]": "avatars"})
+            for _ in range(2):
+                r = form()
+                self.assertEqual(r.status_code, 200, r.text)
+                self.assertIn('"avatars-quota";q=2560000;', r.headers["RateLimit-Policy"])
+            self.assertIn('"avatars-quota";r=462848;', r.headers["RateLimit"])
+            r = form()
+            self.assertEqual(r.status_code, 429, r.text)
+            self.assertEqual(r.json()["error"], "quota_exceeded", r.text)
+            self.assertIn("2500 KB per day", r.json()["message"])
+            self.assertNotIn(SECRET, r.text)
+            # What the forms left is the same quota /v1/uploads draws on.
+            self.assertEqual(upload(s, size=462848).status_code, 200)
+            self.assertRefused(upload(s, size=1), "quota_exceeded")
+        with ApiServer(profile("max_open_uploads = 1")) as s:
+            self.assertEqual(s.get("/s3/params", params={
+                "filename": "a.bin", "metadata[profile]": "avatars"}).status_code, 200)
+            self.assertRefused(upload(s), "too_many_open_uploads")
+
     def test_open_uploads(self):
         with ApiServer(profile("max_open_uploads = 2")) as s:
             self.assertEqual(upload(s).status_code, 200)

@@ -28,6 +28,10 @@ struct CallerLimits {
   std::optional<std::vector<MediaTypePattern>> allowed_types;
 
   bool allows_type(const MediaType& type) const;
+  // The largest upload this caller may make under a profile allowing `profile_max` bytes.
+  std::uint64_t max_size_under(std::uint64_t profile_max) const noexcept {
+    return max_size && *max_size < profile_max ? *max_size : profile_max;
+  }
 };
 
 struct Caller {

@@ -65,6 +65,10 @@ struct ApiCall {
   // path: admit() takes it as judged (it was, when the session was minted) instead of
   // asking the authentication chain. The route checks the session's profile.
   std::optional<Caller> session;
+  // Uppy's form (GET /s3/params) signs one upload: the limits count it as /v1/uploads does
+  // (an open-upload slot and the quota), with the most bytes its policy lets through, since
+  // Uppy declares no size. Set by the route before admit().
+  bool form_upload = false;
   auth::AuthMode judged_by = auth::AuthMode::kNone;  // the mode that gave the verdict
   std::string_view auth_reason;  // a refusal's failed check ("expired"), for the audit line
   // The RateLimit fields of the limits admit() checked, for the answer (allowed or not).
