@@ -11,17 +11,26 @@ serve` and its embedded store.
   over with a notice and succeeds.
 - A multipart upload whose bytes the profile refuses at completion (422 content_mismatch):
   exit 1 with the API's message.
+- Through a proxy in front of a separate `upgate store` (part_proxy.py): a part URL that
+  expired before its upload reached the store (URLs of 2 s, the upload held 3.5 s) is
+  signed again and the upload completes with --retries 0; Ctrl-C (SIGINT) while part 2 is
+  on its way exits 130 and aborts the upload (ListMultipartUploads shows none), or with
+  --resume keeps it (part 1 listed) for the same command to finish.
 """
 import hashlib
 import json
 import os
+import signal
 import stat
+import subprocess
 import tempfile
 import time
 import unittest
 
-from api_harness import ACCESS_KEY_ID, REGION, SECRET, ApiServer
+from api_harness import ACCESS_KEY_ID, BINARY, REGION, SECRET, ApiServer
+from part_proxy import PartProxy
 from s3_client import s3_client
+from store_process import start_store
 from upload_cli import (MiB, kill_when_parts_done, object_sha256, state_files, upload,
                         upload_env, write_test_file)
 
@@ -209,6 +218,145 @@ class UploadCommandMultipart(unittest.TestCase):
         self.assertEqual((result["ok"], result["code"], result["status"]),
                          (False, "content_mismatch", 422))
         self.assertRegex(r.stderr, r"fake\.png: the bytes are .*, not image/png")
+
+
+class UploadCommandThroughAProxy(unittest.TestCase):
+    """`upgate upload` against `upgate serve` and a separate `upgate store`, with a proxy in
+    front of the store (tests/support/part_proxy.py) that delays or holds a part's upload,
+    so "the URL expired before it was used" and "Ctrl-C while a part is on its way" are
+    facts the test makes, not timings it hopes for."""
+
+    PROFILES = """
+[server]
+demo_page = false
+
+[profiles.big]
+folder = "big"
+max_size = "1 GiB"
+
+[profiles.brief]
+folder = "brief"
+max_size = "1 GiB"
+url_lifetime = "2s"
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.store = start_store()
+        cls.s3 = cls.store.client()
+        cls.s3.create_bucket(Bucket=BUCKET)
+        cls.proxy = PartProxy(cls.store.endpoint).start()
+        cls.server = ApiServer(cls.PROFILES, extra_env={
+            "AWS_ENDPOINT_URL": cls.proxy.endpoint,
+            "AWS_ACCESS_KEY_ID": cls.store.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": cls.store.secret_access_key,
+            "AWS_REGION": cls.store.region,
+            "AWS_S3_BUCKET_NAME": BUCKET,
+        })
+        cls.server.start()
+        cls.temp = tempfile.TemporaryDirectory(prefix="upgate-upload-proxy-")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+        cls.proxy.close()
+        cls.store.close()
+        cls.temp.cleanup()
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(dir=self.temp.name)
+        self.state_home = os.path.join(self.dir, "state")
+        self.env = upload_env(self.state_home)
+        self.proxy.release()
+        self.proxy.delay_parts(0, 0)
+        self.proxy.requests.clear()
+
+    def args(self, path, folder, *extra):
+        return [path, "--api", self.server.base, "--folder", folder, "--json",
+                "--multipart-threshold", "16MiB", "--parallel", "1", *extra]
+
+    def store_lines(self, key):
+        lines = []
+        for text in self.store.log().splitlines():
+            try:
+                line = json.loads(text)
+            except ValueError:
+                continue
+            if line.get("op") == "UploadPart" and line.get("key") == key:
+                lines.append(line)
+        return lines
+
+    def open_uploads(self, name):
+        listed = self.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])
+        return [u for u in listed if u["Key"].endswith(name)]
+
+    def test_a_part_url_that_expired_before_it_was_used_is_signed_again(self):
+        path = os.path.join(self.dir, "late.bin")
+        digest = write_test_file(path, 40 * MiB)
+        # The profile's URLs live 2 s; part 1's upload reaches the store 3.5 s after its URL
+        # was signed. --retries 0: only the re-signing can get past the refusal.
+        self.proxy.delay_parts(3.5, count=1)
+        r = upload(self.args(path, "brief", "--retries", "0"), self.env)
+        self.assertEqual(r.returncode, 0, r.stderr + self.store.log_tail())
+        result = json.loads(r.stdout)
+        self.assertEqual((result["ok"], result["parts"]), (True, 3), result)
+        self.assertEqual(self.proxy.requests[:2], [(1, "delayed"), (1, "forwarded")])
+        self.assertEqual(object_sha256(self.s3, BUCKET, result["key"]), digest)
+        deadline = time.monotonic() + 10
+        while len([l for l in self.store_lines(result["key"]) if l["status"] == "200"]) < 3:
+            self.assertLess(time.monotonic(), deadline, self.store.log_tail())
+            time.sleep(0.2)
+        lines = self.store_lines(result["key"])
+        self.assertEqual((lines[0]["status"], lines[0]["error"]), ("403", "AccessDenied"), lines)
+        self.assertEqual(lines[0]["reason"], "presigned URL expired")
+
+    def interrupt(self, path, *extra):
+        """Runs the upload with part 2 on held at the proxy, so part 1 is stored and part 2
+        is on its way when SIGINT comes; returns (exit status, stdout, stderr)."""
+        self.proxy.hold_parts_from(2)
+        with open(os.path.join(self.dir, "out"), "w+") as out, \
+                open(os.path.join(self.dir, "err"), "w+") as err:
+            process = subprocess.Popen([BINARY, "upload", *self.args(path, "big", *extra)],
+                                       env=self.env, stdout=out, stderr=err, text=True)
+            try:
+                self.assertTrue(self.proxy.held.wait(120), "part 2 never came")
+                process.send_signal(signal.SIGINT)
+                status = process.wait(timeout=60)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+                self.proxy.release()
+            out.seek(0)
+            err.seek(0)
+            return status, out.read(), err.read()
+
+    def test_ctrl_c_without_resume_aborts_the_upload(self):
+        path = os.path.join(self.dir, "dropped.bin")
+        write_test_file(path, 40 * MiB)
+        status, out, err = self.interrupt(path)
+        self.assertEqual(status, 130, out + err)
+        self.assertIn("interrupted", out + err)
+        self.assertEqual(self.open_uploads("dropped.bin"), [], "the upload was not aborted")
+        self.assertEqual(state_files(self.state_home), [])
+
+    def test_ctrl_c_with_resume_keeps_the_upload_and_the_same_command_finishes_it(self):
+        path = os.path.join(self.dir, "kept.bin")
+        digest = write_test_file(path, 40 * MiB)
+        status, out, err = self.interrupt(path, "--resume")
+        self.assertEqual(status, 130, out + err)
+        [kept] = self.open_uploads("kept.bin")
+        parts = self.s3.list_parts(Bucket=BUCKET, Key=kept["Key"], UploadId=kept["UploadId"])
+        self.assertEqual([p["PartNumber"] for p in parts["Parts"]], [1])
+        self.assertEqual(len(state_files(self.state_home)), 1)
+
+        resumed = upload(self.args(path, "big", "--resume"), self.env)
+        self.assertEqual(resumed.returncode, 0, resumed.stderr)
+        result = json.loads(resumed.stdout)
+        self.assertEqual((result["key"], result["partsResumed"], result["partsSent"]),
+                         (kept["Key"], 1, 2), result)
+        self.assertEqual(object_sha256(self.s3, BUCKET, result["key"]), digest)
+        self.assertEqual(self.open_uploads("kept.bin"), [])
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ class MultipartServiceTest : public ::testing::Test {
  protected:
   ProfileSet profiles = *ProfileSet::create({big_profile()});
   config::S3Target s3 = target();
-  UploadService uploads{profiles, s3, [] { return kNow; }};
+  sys_seconds now = kNow;  // the service's clock
+  UploadService uploads{profiles, s3, [this] { return now; }};
   UploadTokenSigner tokens = *UploadTokenSigner::create({std::string(40, 's')});
   MultipartService service{uploads, tokens};
   Caller alice = caller_named("alice");
@@ -131,6 +132,27 @@ TEST_F(MultipartServiceTest, TokensAreCheckedForTheCaller) {
   auto refused = service.check_token(*single_token, alice);
   ASSERT_FALSE(refused.has_value());
   EXPECT_NE(refused.error().body.find("upload_mismatch"), std::string::npos);
+}
+
+// An upload lives as long as its token (24 h): a second before the end every call is
+// still accepted, from the end on each one is refused as expired, for anyone.
+TEST_F(MultipartServiceTest, AnExpiredTokenIsRefused) {
+  const std::string token = token_for(20 * kMiB);
+  now = kNow + kDefaultUploadTokenLifetime - seconds(1);
+  const auto alive = service.check_token(token, alice);
+  ASSERT_TRUE(alive.has_value());
+  EXPECT_EQ(service.sign_parts(*alive, resolved(), {2}).status, 200);
+  now = kNow + kDefaultUploadTokenLifetime;
+  for (const Caller& who : {alice, caller_named("mallory")}) {
+    auto expired = service.check_token(token, who);
+    ASSERT_FALSE(expired.has_value());
+    EXPECT_EQ(expired.error().status, 403);
+    EXPECT_EQ(code_of(expired.error()), "upload_token_refused");
+    EXPECT_NE(expired.error().body.find("the upload token has expired"), std::string::npos)
+        << expired.error().body;
+  }
+  now = kNow + days(30);
+  EXPECT_FALSE(service.check_token(token, alice).has_value());
 }
 
 TEST_F(MultipartServiceTest, EachPartUrlSignsItsExactLength) {
