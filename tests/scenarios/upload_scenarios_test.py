@@ -17,9 +17,11 @@ RGW_DEVIATIONS below (the test still asserts RGW's exact answer, so a change eit
 4. Bucket CORS put by `upgate bucket cors put` (the seed's JSON): preflights from an allowed
    and a disallowed origin (and for a method or header no rule allows, or no method at all),
    actual PUTs from both, and no CORS after `upgate bucket cors delete`.
-5. `upgate upload` of a 96 MiB file through `upgate serve`'s /v1/multipart (6 parts of 16
-   MiB), killed with SIGKILL after 2 parts, resumed with --resume: the parts the target
-   holds are not sent again, and the object's bytes are the file's.
+5. `upgate upload` through `upgate serve`'s /v1/multipart, killed with SIGKILL mid-way and
+   resumed with --resume: the parts the target holds are not sent again, and the object's
+   bytes are the file's (SHA-256). On RGW a 1 GiB file (64 parts of 16 MiB, 4 at a time,
+   killed after 16), issue 12's proof; on the store 96 MiB (6 parts, killed after 2), whose
+   1 GiB case is tests/cli/upload_command_test.py.
 Every response, CLI output and log line the suite captures is searched for the secret key.
 
 Run: UPGATE_SCENARIO_TARGET=store PYTHONPATH=tests/support /usr/bin/python3 -B THIS_FILE
@@ -397,23 +399,29 @@ class PresignedDownload(ServeCase):
 class UploadCommandResumed(ServeCase):
     bucket_purpose = "upload-resume"
 
-    def test_a_multipart_upload_killed_after_two_parts_resumes_and_stores_the_file(self):
+    # Issue 12's proof on Ceph RGW is a 1 GiB file (64 parts of 16 MiB, 4 at a time, killed
+    # after 16); the embedded store's 1 GiB case is in tests/cli, so here it takes 96 MiB
+    # (6 parts, one at a time, killed after 2).
+    SIZES = {"rgw": (1024 * MiB, 64, 4, 16), "store": (96 * MiB, 6, 1, 2)}
+
+    def test_a_multipart_upload_killed_mid_way_resumes_and_stores_the_file(self):
+        size, parts, parallel, kill_after = self.SIZES[target.name]
         with tempfile.TemporaryDirectory(prefix="upgate-upload-") as temp:
             path = os.path.join(temp, "video.bin")
-            digest = write_test_file(path, 96 * MiB)
+            digest = write_test_file(path, size)
             env = upload_env(os.path.join(temp, "state"))
             args = [path, "--api", self.server.base, "--folder", "big", "--json", "--resume",
-                    "--multipart-threshold", "16MiB"]
-            done, status, out, err = kill_when_parts_done(args + ["--parallel", "1"], env,
-                                                          env["XDG_STATE_HOME"], 2)
+                    "--multipart-threshold", "16MiB", "--parallel", str(parallel)]
+            done, status, out, err = kill_when_parts_done(args, env, env["XDG_STATE_HOME"],
+                                                          kill_after)
             self.assertEqual(status, -9, f"the upload ended before the kill: {out} {err}")
             resumed = upload(args, env)
             self.assertNoSecret(out + err + resumed.stdout + resumed.stderr, "upgate upload")
             self.assertEqual(resumed.returncode, 0, resumed.stderr + target.log_tail())
             result = json.loads(resumed.stdout)
-            self.assertEqual((result["ok"], result["parts"]), (True, 6), result)
+            self.assertEqual((result["ok"], result["parts"]), (True, parts), result)
             self.assertGreaterEqual(result["partsResumed"], done)
-            self.assertEqual(result["partsResumed"] + result["partsSent"], 6)
+            self.assertEqual(result["partsResumed"] + result["partsSent"], parts)
             self.assertEqual(object_sha256(target.client(), self.bucket, result["key"]), digest)
 
 
