@@ -61,10 +61,7 @@ def main():
                "client": "curl -T, presigned URL (UNSIGNED-PAYLOAD)"}
     with tempfile.TemporaryDirectory(prefix="upgate-put-bench-", dir=args.dir) as tmp:
         source = os.path.join(tmp, "source.bin")
-        with open(source, "wb") as f:
-            for _ in range(size // (1 << 24)):
-                f.write(os.urandom(1 << 24))
-            f.write(os.urandom(size % (1 << 24)))
+        store_bench.random_file(source, size)
 
         with h.Store(data_dir=os.path.join(tmp, "store-data")) as store:
             s3 = store.client()

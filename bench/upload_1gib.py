@@ -59,16 +59,14 @@ def main():
     os.environ["UPGATE_BIN"] = os.path.abspath(args.binary)
     from api_harness import ACCESS_KEY_ID, REGION, SECRET, ApiServer  # noqa: E402
     from s3_client import s3_client  # noqa: E402
+    from store_bench import random_file  # noqa: E402  (bench/, beside this script)
 
     size = args.size_mib << 20
     load_before = os.getloadavg()
     figures = {"upgate": [], "aws": [], "aws_4x16": []}
     with tempfile.TemporaryDirectory(prefix="upgate-upload-bench-", dir=args.dir) as tmp:
         source = os.path.join(tmp, "source.bin")
-        with open(source, "wb") as f:
-            for _ in range(size // (1 << 24)):
-                f.write(os.urandom(1 << 24))
-            f.write(os.urandom(size % (1 << 24)))
+        random_file(source, size)
         aws_config = os.path.join(tmp, "aws-config")
         with open(aws_config, "w") as f:
             f.write("[default]\ns3 =\n  max_concurrent_requests = 4\n"

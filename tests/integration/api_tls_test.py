@@ -30,6 +30,11 @@ import requests  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
 
+def curl_headers(headers):
+    """The signed headers a presign answer lists, as curl's -H arguments."""
+    return [a for name, value in headers.items() for a in ("-H", f"{name}: {value}")]
+
+
 def wait_for(test, condition, what, timeout=20.0):
     test.assertTrue(wait_until(condition, timeout=timeout), f"timed out waiting for {what}")
 
@@ -108,6 +113,13 @@ class TlsServe:
             text = f.read().decode("utf-8", "replace")
         return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
+    def write_file(self, name, data):
+        """`data` in a file of this server's temp dir, for curl --data-binary @path."""
+        path = os.path.join(self.temp.name, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
     def served(self, port):
         return test_ca.served_fingerprint("127.0.0.1", port, self.ca.cert)
 
@@ -141,12 +153,8 @@ class ServeOverTlsTest(unittest.TestCase):
         answer = r.json()
         self.assertTrue(answer["uploadUrl"].startswith(f"https://127.0.0.1:{self.s.s3_port}/"),
                         answer["uploadUrl"])
-        path = os.path.join(self.s.temp.name, "body.bin")
-        with open(path, "wb") as f:
-            f.write(body)
-        headers = []
-        for name, value in answer.get("headers", {}).items():
-            headers += ["-H", f"{name}: {value}"]
+        path = self.s.write_file("body.bin", body)
+        headers = curl_headers(answer.get("headers", {}))
         put = subprocess.run(["curl", "--silent", "--show-error", "--fail", "--cacert",
                               self.s.ca.cert, "-X", "PUT", *headers, "--data-binary", f"@{path}",
                               "-o", "/dev/null", "-w", "%{http_code}", answer["uploadUrl"]],
@@ -289,12 +297,8 @@ class ServeStoreDomainTest(unittest.TestCase):
         bucket_host = f"https://uploads.{DOMAIN}:{self.s.s3_port}/"
         self.assertTrue(answer["uploadUrl"].startswith(bucket_host + "services/"),
                         answer["uploadUrl"])
-        path = os.path.join(self.s.temp.name, "domain.bin")
-        with open(path, "wb") as f:
-            f.write(body)
-        headers = []
-        for name, value in answer.get("headers", {}).items():
-            headers += ["-H", f"{name}: {value}"]
+        path = self.s.write_file("domain.bin", body)
+        headers = curl_headers(answer.get("headers", {}))
         put = self.curl("-X", "PUT", *headers, "--data-binary", f"@{path}", "-o", "/dev/null",
                         "-w", "%{http_code} %{scheme} %{ssl_verify_result}", answer["uploadUrl"])
         self.assertEqual((put.returncode, put.stdout), (0, b"200 HTTPS 0"), put.stderr)
@@ -399,11 +403,9 @@ class ServeCallsItsOwnTlsStoreTest(unittest.TestCase):
         for part in signed.json()["parts"]:
             self.assertTrue(part["url"].startswith(f"https://{bucket_host}/big/"), part["url"])
             size = int(part["headers"]["Content-Length"])
-            path = os.path.join(self.s.temp.name, f"part{part['partNumber']}")
-            with open(path, "wb") as f:
-                f.write(data[offset:offset + size])
+            path = self.s.write_file(f"part{part['partNumber']}", data[offset:offset + size])
             offset += size
-            headers = [a for n, v in part["headers"].items() for a in ("-H", f"{n}: {v}")]
+            headers = curl_headers(part["headers"])
             put = subprocess.run(["curl", "--silent", "--show-error", "--fail", "--cacert",
                                   self.s.ca.cert, "--connect-to",
                                   f"{bucket_host.split(':')[0]}::127.0.0.1:",
