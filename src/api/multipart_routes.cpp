@@ -43,9 +43,9 @@ class MultipartRoutes {
       co_await pipeline_.answer(ex, call, std::move(plan).error());
       co_return;
     }
-    auto upload_id = co_await create_stored_upload(ex, service, *plan);
-    ApiReply reply = upload_id ? multipart.created(*plan, std::move(*upload_id))
-                               : MultipartService::storage_failure(upload_id.error());
+    auto upload_id = co_await open_stored_upload(ex, pipeline_, call, *plan);
+    ApiReply reply =
+        upload_id ? multipart.created(*plan, std::move(*upload_id)) : std::move(upload_id).error();
     reply.profile = plan->profile;
     co_await pipeline_.answer(ex, call, std::move(reply));
   }
@@ -70,6 +70,7 @@ class MultipartRoutes {
       co_return;
     }
     ApiReply reply;
+    bool ended = false;  // the stored upload is gone: completed, or aborted
     switch (step) {
       case Step::sign:
         reply = multipart.sign_parts(*claims, call.profile, request->part_numbers);
@@ -78,12 +79,14 @@ class MultipartRoutes {
         reply = co_await list(ex, service, multipart, *claims);
         break;
       case Step::complete:
-        reply = co_await complete(ex, service, multipart, *claims, *call.profile.profile);
+        reply = co_await complete(ex, service, multipart, *claims, *call.profile.profile, ended);
         break;
       case Step::abort:
         reply = co_await abort(ex, service, multipart, *claims);
+        ended = !reply.error || reply.error == ErrorCode::no_such_upload;
         break;
     }
+    if (ended) co_await pipeline_.release_upload(ex, call, *claims);
     if (reply.profile == nullptr) reply.profile = call.profile.profile;
     co_await pipeline_.answer(ex, call, std::move(reply));
   }
@@ -96,9 +99,10 @@ class MultipartRoutes {
     co_return multipart.listed(claims, *parts);
   }
 
+  // `ended` is set when the stored upload is gone (completed now or before).
   awaitable<ApiReply> complete(Exchange& ex, const UploadService& service,
                                const MultipartService& multipart, const UploadClaims& claims,
-                               const UploadProfile& profile) const {
+                               const UploadProfile& profile, bool& ended) const {
     std::optional<ApiReply> reply;
     co_await ex.run_blocking([&] {
       const s3client::S3Client client = store_client(service);
@@ -106,6 +110,7 @@ class MultipartRoutes {
       auto parts = s3client::list_parts(client, bucket, claims.key, claims.upload_id);
       if (!parts) {
         reply = MultipartService::storage_failure(parts.error());
+        ended = reply->error == ErrorCode::no_such_upload;
         // Completed before (its answer lost, or a second call): the object answers again.
         if (verifier_ && reply->error == ErrorCode::no_such_upload) {
           ApiReply again = verifier_->verify(service, claims, profile);
@@ -120,6 +125,7 @@ class MultipartRoutes {
       }
       auto done = s3client::complete_multipart_upload(client, bucket, claims.key, claims.upload_id,
                                                       *to_complete);
+      ended = done.has_value();
       if (!done) {
         reply = MultipartService::storage_failure(done.error());
       } else if (verifier_) {
@@ -146,6 +152,9 @@ class MultipartRoutes {
 
 }  // namespace
 
+namespace {
+
+// S3's uploadId for a plan. Routes go through open_stored_upload(), which adds the limits.
 awaitable<Expected<std::string, s3client::ClientError>> create_stored_upload(
     Exchange& ex, const UploadService& service, const MultipartPlan& plan) {
   std::optional<Expected<std::string, s3client::ClientError>> upload_id;
@@ -154,6 +163,33 @@ awaitable<Expected<std::string, s3client::ClientError>> create_stored_upload(
         store_client(service), service.target().bucket, plan.claims.key, plan.create_headers));
   });
   co_return std::move(*upload_id);
+}
+
+}  // namespace
+
+awaitable<Expected<std::string, ApiReply>> open_stored_upload(Exchange& ex,
+                                                              const RequestPipeline& pipeline,
+                                                              ApiCall& call,
+                                                              const MultipartPlan& plan) {
+  const UploadService& service = call.runtime->service();
+  auto upload_id = co_await create_stored_upload(ex, service, plan);
+  if (!upload_id) co_return Unexpected(MultipartService::storage_failure(upload_id.error()));
+  // A declared size is what the quota counts; with none (Uppy), the most the upload may
+  // complete with, as for Uppy's form.
+  const std::uint64_t bytes = plan.claims.size != 0
+                                  ? plan.claims.size
+                                  : call.caller->limits.max_size_under(plan.profile->max_size);
+  const auto ttl =
+      std::chrono::duration_cast<std::chrono::seconds>(plan.claims.expires_at - service.now());
+  auto refused = co_await pipeline.admit_upload(ex, call, *upload_id, bytes, ttl);
+  if (!refused) co_return std::move(*upload_id);
+  // Nothing is left half-written: the upload is aborted before the refusal is answered.
+  // Should the abort fail, the store's lifecycle rule (or the operator) reaps it.
+  UploadClaims created = plan.claims;
+  created.upload_id = std::move(*upload_id);
+  (void)co_await abort_stored_upload(ex, service, created);
+  refused->profile = plan.profile;
+  co_return Unexpected(std::move(*refused));
 }
 
 awaitable<Expected<std::vector<s3client::UploadedPart>, s3client::ClientError>> list_stored_parts(

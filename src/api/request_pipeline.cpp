@@ -1,6 +1,7 @@
 // The request pipeline: one snapshot, one admission, one answer per API call.
 #include "upgate/api/request_pipeline.hpp"
 
+#include <algorithm>
 #include <deque>
 
 #include "upgate/api/audit_log.hpp"
@@ -151,33 +152,86 @@ awaitable<Expected<void, ApiReply>> RequestPipeline::admit(http::Exchange& excha
   co_return Expected<void, ApiReply>{};
 }
 
-awaitable<std::optional<ApiReply>> RequestPipeline::admit_limits(http::Exchange& exchange,
-                                                                 ApiCall& call) const {
+LimitSubject RequestPipeline::limit_subject(const http::Exchange& exchange,
+                                            const ApiCall& call) const {
   const http::Request& request = exchange.request();
   std::vector<std::string_view> forwarded;
   request.for_each_header([&forwarded](std::string_view name, std::string_view value) {
     if (text::iequals(name, "X-Forwarded-For")) forwarded.push_back(value);
   });
+  LimitSubject subject;
+  subject.principal = call.caller->id();
+  subject.client = client_address(peer_address(exchange.remote_endpoint()), forwarded,
+                                  call.runtime->config().trusted_proxies);
+  return subject;
+}
+
+awaitable<std::optional<ApiReply>> RequestPipeline::decide(
+    ApiCall& call, const UploadAdmissionRequest& wanted) const {
+  const auto admission = make_admission(call.runtime->config().limits, wanted);
+  if (!admission) co_return std::nullopt;
+  const limits::Decision decision = co_await limiter_->admit(*admission, wanted.profile->name);
+  limits::RateLimitFields fields = limits::ratelimit_fields(decision);
+  if (!fields.policy.empty()) {
+    if (call.rate_limit) {
+      // A second admission of the same request (a multipart upload's slot and quota, after
+      // its rates): one list of every policy checked.
+      call.rate_limit->policy += ", " + fields.policy;
+      call.rate_limit->ratelimit += ", " + fields.ratelimit;
+      if (fields.retry_after) call.rate_limit->retry_after = std::move(fields.retry_after);
+    } else {
+      call.rate_limit = std::move(fields);
+    }
+  }
+  if (decision.allowed) co_return std::nullopt;
+  co_return UploadService::error_reply(
+      call.style, make_error(refusal_code(decision), limits::refusal_message(decision)));
+}
+
+awaitable<std::optional<ApiReply>> RequestPipeline::admit_limits(http::Exchange& exchange,
+                                                                 ApiCall& call) const {
   UploadAdmissionRequest wanted;
   wanted.profile = call.profile.profile;
-  wanted.subject.principal = call.caller->id();
-  wanted.subject.client = client_address(peer_address(exchange.remote_endpoint()), forwarded,
-                                         call.runtime->config().trusted_proxies);
-  // Multipart calls (create, sign, list, complete, abort) count against the rates only.
+  wanted.subject = limit_subject(exchange, call);
+  // Multipart calls (create, sign, list, complete, abort) count against the rates here; a
+  // created upload takes its slot and bytes in admit_upload().
   wanted.upload = call.intent.route == ApiRoute::seed || call.intent.route == ApiRoute::uploads ||
                   call.form_upload;
   // A declared size is what gets signed; a form signs up to its content-length-range.
   wanted.bytes = call.form_upload ? call.caller->limits.max_size_under(wanted.profile->max_size)
                                   : call.intent.size.value_or(0);
   wanted.upload_id = exchange.request_id();
-  const auto admission = make_admission(call.runtime->config().limits, wanted);
-  if (!admission) co_return std::nullopt;
-  const limits::Decision decision = co_await limiter_->admit(*admission, wanted.profile->name);
-  limits::RateLimitFields fields = limits::ratelimit_fields(decision);
-  if (!fields.policy.empty()) call.rate_limit = std::move(fields);
-  if (decision.allowed) co_return std::nullopt;
-  co_return UploadService::error_reply(
-      call.style, make_error(refusal_code(decision), limits::refusal_message(decision)));
+  co_return co_await decide(call, wanted);
+}
+
+awaitable<std::optional<ApiReply>> RequestPipeline::admit_upload(http::Exchange& exchange,
+                                                                 ApiCall& call,
+                                                                 std::string_view upload_id,
+                                                                 std::uint64_t bytes,
+                                                                 std::chrono::seconds ttl) const {
+  if (limiter_ == nullptr) co_return std::nullopt;
+  UploadAdmissionRequest wanted;
+  wanted.profile = call.profile.profile;
+  wanted.subject = limit_subject(exchange, call);
+  wanted.bytes = bytes;
+  wanted.upload_id = upload_id;
+  wanted.rates = false;
+  wanted.ttl = std::max(ttl, std::chrono::seconds(1));
+  co_return co_await decide(call, wanted);
+}
+
+awaitable<void> RequestPipeline::release_upload(const http::Exchange& exchange, const ApiCall& call,
+                                                const UploadClaims& claims) const {
+  const UploadProfile* profile = call.profile.profile;
+  if (limiter_ == nullptr || profile == nullptr || !profile->limits.max_open_uploads ||
+      claims.upload_id.empty()) {
+    co_return;
+  }
+  // The key the slot was taken under: the token's principal (an anonymous upload's: this
+  // request's client address) and profile.
+  LimitSubject subject = limit_subject(exchange, call);
+  subject.principal = claims.principal;
+  co_await limiter_->release_upload(profile_limit_key(*profile, subject), claims.upload_id);
 }
 
 void RequestPipeline::log_detail(const http::Exchange& exchange, const ApiReply& reply) const {

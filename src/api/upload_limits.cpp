@@ -11,23 +11,44 @@ std::string limit_subject_key(const LimitSubject& subject) {
   return limits::make_limit_key({{"ip", limit_address(subject.client)}});
 }
 
+namespace {
+
+std::string profile_key(const UploadProfile& profile, std::string_view who) {
+  std::string key = limits::make_limit_key({{"profile", profile.name}});
+  key += '|';
+  key += who;
+  return key;
+}
+
+}  // namespace
+
+std::string profile_limit_key(const UploadProfile& profile, const LimitSubject& subject) {
+  return profile_key(profile, limit_subject_key(subject));
+}
+
 std::optional<limits::Admission> make_admission(const LimitsConfig& config,
                                                 const UploadAdmissionRequest& request) {
   const UploadProfile& profile = *request.profile;
   const ProfileLimits& own = profile.limits;
   const bool upload_checks = request.upload && (own.max_open_uploads || own.quota || config.quota);
-  if (!own.rate && !config.rate && !upload_checks) return std::nullopt;
+  const bool rate_checks = request.rates && (own.rate || config.rate);
+  if (!rate_checks && !upload_checks) return std::nullopt;
 
   const std::string who = limit_subject_key(request.subject);
-  const std::string per_profile = limits::make_limit_key({{"profile", profile.name}}) + "|" + who;
+  const std::string per_profile = profile_key(profile, who);
   limits::Admission admission;
-  if (own.rate) admission.rates.push_back({profile.name, per_profile, *own.rate});
-  if (config.rate) admission.rates.push_back({"global", who, *config.rate});
+  if (request.rates) {
+    if (own.rate) admission.rates.push_back({profile.name, per_profile, *own.rate});
+    if (config.rate) admission.rates.push_back({"global", who, *config.rate});
+  }
   if (request.upload) {
     if (own.max_open_uploads) {
+      const std::chrono::seconds ttl = request.ttl.count() > 0
+                                           ? std::min(request.ttl, limits::kMaxUploadTtl)
+                                           : profile.url_lifetime;
       admission.open_upload =
           limits::OpenUploadCheck{profile.name + "-uploads", per_profile, *own.max_open_uploads,
-                                  std::string(request.upload_id), profile.url_lifetime};
+                                  std::string(request.upload_id), ttl};
     }
     const std::uint64_t bytes = std::min<std::uint64_t>(request.bytes, limits::kMaxQuotaBytes);
     if (own.quota) {

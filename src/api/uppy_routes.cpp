@@ -273,9 +273,9 @@ class UppyRoutes {
       co_await answer(ex, call, std::move(plan).error());
       co_return;
     }
-    auto upload_id = co_await create_stored_upload(ex, service, *plan);
-    ApiReply reply = upload_id ? uppy.created(*plan, std::move(*upload_id))
-                               : MultipartService::storage_failure(upload_id.error());
+    auto upload_id = co_await open_stored_upload(ex, pipeline_, call, *plan);
+    ApiReply reply =
+        upload_id ? uppy.created(*plan, std::move(*upload_id)) : std::move(upload_id).error();
     reply.profile = plan->profile;
     co_await answer(ex, call, std::move(reply));
   }
@@ -333,6 +333,7 @@ class UppyRoutes {
     }
     const UploadProfile* profile = call.profile.profile;
     ApiReply reply;
+    bool ended = false;  // the stored upload is gone: completed, or aborted
     switch (target.step) {
       case Step::sign:
       case Step::batch: {
@@ -355,7 +356,7 @@ class UppyRoutes {
       case Step::complete: {
         const std::uint64_t max_size = UppyService::max_size(*profile, *call.caller);
         co_await ex.run_blocking([&] {
-          reply = complete(service, multipart, uppy, *claims, named, max_size);
+          reply = complete(service, multipart, uppy, *claims, named, max_size, ended);
           if (reply.status == 200 && verifier_) reply = verify(service, *claims, *profile, reply);
         });
         break;
@@ -364,35 +365,45 @@ class UppyRoutes {
         auto aborted = co_await abort_stored_upload(ex, service, *claims);
         reply = aborted ? UppyService::aborted(*claims)
                         : MultipartService::storage_failure(aborted.error());
+        ended = !reply.error || reply.error == ErrorCode::no_such_upload;
         break;
       }
       default:
         break;
     }
+    if (ended) co_await pipeline_.release_upload(ex, call, *claims);
     if (reply.profile == nullptr) reply.profile = profile;
     co_await answer(ex, call, std::move(reply));
   }
 
   // Blocking: ListParts, the checks, CompleteMultipartUpload. An upload whose parts pass
-  // the size limit is aborted at once: Uppy never aborts a failed upload itself.
+  // the size limit is aborted at once: Uppy never aborts a failed upload itself. `ended`
+  // is set when the stored upload is gone (completed, aborted, or unknown to S3).
   static ApiReply complete(const UploadService& service, const MultipartService& multipart,
                            const UppyService& uppy, const UploadClaims& claims,
-                           const std::vector<s3::CompletedPart>& named, std::uint64_t max_size) {
+                           const std::vector<s3::CompletedPart>& named, std::uint64_t max_size,
+                           bool& ended) {
     const s3client::S3Client client = store_client(service);
     const std::string& bucket = service.target().bucket;
     auto stored = s3client::list_parts(client, bucket, claims.key, claims.upload_id);
-    if (!stored) return MultipartService::storage_failure(stored.error());
+    if (!stored) {
+      ApiReply reply = MultipartService::storage_failure(stored.error());
+      ended = reply.error == ErrorCode::no_such_upload;
+      return reply;
+    }
     auto to_complete = claims.size != 0
                            ? multipart.parts_to_complete(claims, *stored)
                            : multipart.named_parts_to_complete(claims, *stored, named, max_size);
     if (!to_complete) {
       if (to_complete.error().error == ErrorCode::file_too_large) {
-        (void)s3client::abort_multipart_upload(client, bucket, claims.key, claims.upload_id);
+        ended = s3client::abort_multipart_upload(client, bucket, claims.key, claims.upload_id)
+                    .has_value();
       }
       return std::move(to_complete).error();
     }
     auto done = s3client::complete_multipart_upload(client, bucket, claims.key, claims.upload_id,
                                                     *to_complete);
+    ended = done.has_value();
     return done ? uppy.completed(claims, *done) : MultipartService::storage_failure(done.error());
   }
 

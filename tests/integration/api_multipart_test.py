@@ -8,7 +8,7 @@ import unittest
 
 import requests
 
-from api_harness import ACCESS_KEY_ID, REGION, SECRET, ApiServer
+from api_harness import ACCESS_KEY_ID, REGION, SECRET, start_api
 from s3_client import s3_client
 
 MiB = 1024 * 1024
@@ -24,15 +24,7 @@ def serve(store_of=None, token_secret=TOKEN_SECRET):
     """One `upgate serve` for these tests; with `store_of`, no store of its own: it signs for
     that one's."""
     env = {"UPGATE_UPLOAD_TOKEN_SECRETS": token_secret} if token_secret else {}
-    if store_of is not None:
-        env.update({"AWS_ENDPOINT_URL": store_of.s3_url, "AWS_S3_BUCKET_NAME": "uploads"})
-    server = ApiServer(PROFILES, env, embedded_store=store_of is None)
-    try:
-        server.start()
-    except Exception:
-        server.close()
-        raise
-    return server
+    return start_api(PROFILES, env, store_of)
 
 
 def put_part(part, data):

@@ -137,6 +137,22 @@ class ApiServer:
             time.sleep(0.1)
 
 
+def start_api(config_text, extra_env=None, store_of=None):
+    """A started `upgate serve` (close() it): with its embedded store, or, given `store_of`
+    (an ApiServer with one), with no store of its own, signing for that one's bucket
+    "uploads"."""
+    env = dict(extra_env or {})
+    if store_of is not None:
+        env.update({"AWS_ENDPOINT_URL": store_of.s3_url, "AWS_S3_BUCKET_NAME": "uploads"})
+    server = ApiServer(config_text, env, embedded_store=store_of is None)
+    try:
+        server.start()
+    except Exception:
+        server.close()
+        raise
+    return server
+
+
 def run_config_check(args, extra_env=None, config_text=None):
     """Runs `upgate serve` expecting it to refuse its configuration; returns the process."""
     with tempfile.TemporaryDirectory(prefix="upgate-cfg-") as d:

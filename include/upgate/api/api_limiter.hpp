@@ -40,6 +40,9 @@ class ApiLimiter {
   // limits::Limiter::admit(), counted under `profile` and logged when the store failed.
   boost::asio::awaitable<limits::Decision> admit(const limits::Admission& admission,
                                                  std::string_view profile);
+  // limits::Limiter::release_upload(); a store that could not be asked is logged (the slot
+  // then frees itself when its ttl ends).
+  boost::asio::awaitable<void> release_upload(std::string_view key, std::string_view upload_id);
 
   bool shared() const noexcept;
   // The metrics above in the Prometheus text format, for /metrics.
@@ -53,6 +56,8 @@ class ApiLimiter {
              std::shared_ptr<spdlog::logger> logger, limits::StoreErrorPolicy policy);
   std::size_t profile_index(std::string_view profile) const noexcept;
   void log_store_error(const limits::Decision& decision);
+  // True at most once a second: every request fails the same way while Redis is down.
+  bool may_log_store_error();
 
   std::unique_ptr<Backend> backend_;
   std::vector<std::string> profiles_;  // the last one is "other"

@@ -10,6 +10,11 @@
 // The S3 calls (CreateMultipartUpload, ListParts, CompleteMultipartUpload,
 // AbortMultipartUpload) are blocking libcurl calls made on the server's blocking pool
 // (Exchange::run_blocking), never on an I/O thread. The answers are MultipartService's.
+//
+// Limits (upload_limits.hpp): every call counts against the rates; a created upload takes
+// an open-upload slot (keyed by S3's uploadId, for the token's life) and its declared size
+// against the quota, or is aborted again and refused with 429; complete and abort free the
+// slot once the stored upload is gone.
 #pragma once
 
 #include <functional>
@@ -34,10 +39,14 @@ inline constexpr std::string_view kMultipartPath = "/v1/multipart";
 using PreflightHandler =
     std::function<boost::asio::awaitable<void>(http::Exchange&, std::string_view method)>;
 
-// upgate's own S3 calls about a multipart upload, each run on `ex`'s blocking pool:
-// CreateMultipartUpload for a plan (S3's uploadId), ListParts, AbortMultipartUpload.
-boost::asio::awaitable<Expected<std::string, s3client::ClientError>> create_stored_upload(
-    http::Exchange& ex, const UploadService& service, const MultipartPlan& plan);
+// upgate's own S3 calls about a multipart upload, each run on `ex`'s blocking pool.
+// open_stored_upload (the one way a route creates an upload): CreateMultipartUpload, then
+// the new upload's open-upload slot and quota (RequestPipeline::admit_upload: the declared
+// size, or with none the most the caller may upload through the profile; the slot for the
+// token's life). S3's uploadId, or the answer: a storage failure, or the limits' refusal
+// once the upload was aborted again. Then ListParts and AbortMultipartUpload.
+boost::asio::awaitable<Expected<std::string, ApiReply>> open_stored_upload(
+    http::Exchange& ex, const RequestPipeline& pipeline, ApiCall& call, const MultipartPlan& plan);
 boost::asio::awaitable<Expected<std::vector<s3client::UploadedPart>, s3client::ClientError>>
 list_stored_parts(http::Exchange& ex, const UploadService& service, const UploadClaims& claims);
 boost::asio::awaitable<Expected<void, s3client::ClientError>> abort_stored_upload(

@@ -6,6 +6,8 @@
 //   admit   profile → authenticate (the modes in order, auth_chain.hpp) → principal →
 //           the profile's `auth` rule → the limits (api_limiter.hpp: one admission for
 //           the caller's principal, or its client address when anonymous) → the Caller
+//   (a multipart create: admit_upload once S3 named the upload, its slot and quota;
+//   complete and abort: release_upload; multipart_routes.hpp)
 //   (the route plans and signs for that Caller: UploadService)
 //   answer  audit line → metrics → access-log note → CORS → the response
 //
@@ -37,6 +39,8 @@
 #include <spdlog/logger.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,7 +51,9 @@
 #include "upgate/api/metrics.hpp"
 #include "upgate/api/profile_set.hpp"
 #include "upgate/api/upload_intent.hpp"
+#include "upgate/api/upload_limits.hpp"
 #include "upgate/api/upload_service.hpp"
+#include "upgate/api/upload_token.hpp"
 #include "upgate/expected.hpp"
 #include "upgate/http/exchange.hpp"
 #include "upgate/limits/ratelimit_headers.hpp"
@@ -107,6 +113,21 @@ class RequestPipeline {
   ApiCall begin(const http::Exchange& exchange, ApiRoute route) const;
   boost::asio::awaitable<Expected<void, ApiReply>> admit(http::Exchange& exchange,
                                                          ApiCall& call) const;
+  // A multipart upload S3 has just created for the caller admit() let through, named by
+  // S3's `upload_id`: its open-upload slot, held for `ttl` (the upload token's life) or
+  // until release_upload(), and `bytes` against the quota, in one admission (the create
+  // call's rates were counted by admit()). nullopt when admitted (or no such limit
+  // applies); else the refusal (429, or 503 limits_unavailable), its RateLimit fields
+  // added to the call's. The caller aborts the upload it refuses.
+  boost::asio::awaitable<std::optional<ApiReply>> admit_upload(http::Exchange& exchange,
+                                                               ApiCall& call,
+                                                               std::string_view upload_id,
+                                                               std::uint64_t bytes,
+                                                               std::chrono::seconds ttl) const;
+  // Frees the open-upload slot of a multipart upload that has ended (completed or
+  // aborted), under the key admit_upload() took it: the token's principal and profile.
+  boost::asio::awaitable<void> release_upload(const http::Exchange& exchange, const ApiCall& call,
+                                              const UploadClaims& claims) const;
   boost::asio::awaitable<void> answer(http::Exchange& exchange, const ApiCall& call,
                                       ApiReply reply) const;
 
@@ -115,6 +136,11 @@ class RequestPipeline {
   // The limits for an admitted caller; the refusal when they say no.
   boost::asio::awaitable<std::optional<ApiReply>> admit_limits(http::Exchange& exchange,
                                                                ApiCall& call) const;
+  // Who the call counts against: its caller's principal, or its client address.
+  LimitSubject limit_subject(const http::Exchange& exchange, const ApiCall& call) const;
+  // One admission: the call's RateLimit fields, and the refusal when it says no.
+  boost::asio::awaitable<std::optional<ApiReply>> decide(
+      ApiCall& call, const UploadAdmissionRequest& wanted) const;
   void audit(const http::Exchange& exchange, const ApiCall& call, const ApiReply& reply) const;
 
   std::atomic<std::shared_ptr<const ApiRuntime>> runtime_;

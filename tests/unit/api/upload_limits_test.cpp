@@ -36,14 +36,24 @@ TEST(UploadLimits, KeysFollowThePrincipalOrTheAddress) {
   EXPECT_EQ(limit_subject_key({"ip:1.2.3.4", {}}), "principal:ip%3A1.2.3.4");
 }
 
-TEST(UploadLimits, EveryCheckThatApplies) {
+// A profile with its own rate, quota and open uploads.
+UploadProfile fully_limited() {
   ProfileLimits own;
   own.rate = rate("60/min");
   own.quota = *limits::parse_quota("1 GB/day");
   own.max_open_uploads = limits::OpenUploadsSpec{3};
-  const UploadProfile p = profile_with(own);
+  return profile_with(own);
+}
+
+LimitsConfig global_rate() {
   LimitsConfig global;
   global.rate = rate("600/min");
+  return global;
+}
+
+TEST(UploadLimits, EveryCheckThatApplies) {
+  const UploadProfile p = fully_limited();
+  const LimitsConfig global = global_rate();
   const auto a = make_admission(global, {&p, {"alice", {}}, true, 1000, "req-1"});
   ASSERT_TRUE(a);
   ASSERT_EQ(a->rates.size(), 2u);
@@ -66,6 +76,35 @@ TEST(UploadLimits, EveryCheckThatApplies) {
   EXPECT_EQ(d->rates.size(), 2u);
   EXPECT_FALSE(d->open_upload);
   EXPECT_FALSE(d->quota);
+}
+
+TEST(UploadLimits, AMultipartUploadTakesItsSlotAndBytesWithoutTheRates) {
+  // Once S3 has named a multipart upload: its slot (keyed by S3's uploadId, for the upload
+  // token's life) and its bytes; its create call already counted against the rates.
+  const UploadProfile p = fully_limited();
+  const LimitsConfig global = global_rate();
+  const auto a = make_admission(
+      global, {&p, {"alice", {}}, true, 5000, "s3-upload-id", false, std::chrono::hours(24)});
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->rates.empty());
+  ASSERT_TRUE(a->open_upload);
+  EXPECT_EQ(a->open_upload->key, profile_limit_key(p, {"alice", {}}));
+  EXPECT_EQ(a->open_upload->key, "profile:avatars|principal:alice");
+  EXPECT_EQ(a->open_upload->upload_id, "s3-upload-id");
+  EXPECT_EQ(a->open_upload->ttl, std::chrono::hours(24));
+  ASSERT_TRUE(a->quota);
+  EXPECT_EQ(a->quota->bytes, 5000u);
+  EXPECT_EQ(limits::admission_problem(*a), "");
+  // A ttl past the limiter's bound is capped to it.
+  const auto capped = make_admission(
+      global, {&p, {"alice", {}}, true, 1, "id", false, std::chrono::hours(24 * 30)});
+  ASSERT_TRUE(capped);
+  EXPECT_EQ(capped->open_upload->ttl, limits::kMaxUploadTtl);
+  // A profile with rates only has nothing to check then.
+  ProfileLimits rates_only;
+  rates_only.rate = rate("60/min");
+  const UploadProfile r = profile_with(rates_only);
+  EXPECT_FALSE(make_admission(global, {&r, {"alice", {}}, true, 1, "id", false}));
 }
 
 TEST(UploadLimits, TheGlobalQuotaWhenTheProfileHasNone) {
