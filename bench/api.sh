@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark of the upload API (issues 3, 10 and 15): wrk POSTs the seed's body to
+# Benchmark of the upload API (issues 3, 10, 11 and 15): wrk POSTs the seed's body to
 # /api/s3/getPresignedUrl with 64 keep-alive connections for 15 s, over plain HTTP with no
 # authentication, over plain HTTP with a JWT (ES256, keys from a JWKS file, the same token
-# on every request: what a signed-in browser sends) and over HTTPS, in alternating rounds;
+# on every request: what a signed-in browser sends), over plain HTTP with the limits on (in
+# memory, and shared through Redis) and over HTTPS, in alternating rounds;
 # then new connections per second (wrk with Connection: close,
 # so every request is a new TCP connection and, over HTTPS, a full TLS handshake: the server
 # issues no session tickets and keeps no session cache); then 10,000 idle keep-alive
@@ -10,11 +11,21 @@
 #
 #   bench/api.sh [path/to/upgate]        (default: build/upgate)
 #   DURATION=15s CONNECTIONS=64 WRK_THREADS=2 SERVER_THREADS=2 IDLE=10000 ACCESS_LOG=on
-#   ROUNDS=2 (rounds of plain, JWT, TLS)  TLS=on|off  JWT=on|off  HANDSHAKE_DURATION=10s
+#   ROUNDS=2 (rounds of plain, JWT, limits, TLS)  TLS=on|off  JWT=on|off  HANDSHAKE_DURATION=10s
+#   LIMITS=on|off  REDIS=on|off (the limits through Redis; off when redis-server is missing)
 #
 # The JWT server's key pair, JWKS file and token are made by Debian's python3-jwt and
 # python3-cryptography (not by upgate); the token is valid for 2 hours. Its figure is
 # printed beside the no-auth one of the same rounds as a ratio (the goal: within 25 %).
+#
+# The limits servers (issue 11) check the API's full set on every request: the profile's
+# rate and the global rate, the profile's quota and an open-upload slot, all generous
+# enough never to refuse (6,000,000/min, 900 TB/day, 100,000 open uploads; the profile's
+# url_lifetime is 1 s, so wrk, one client, holds about one second of requests open).
+# One keeps them in memory, the other in a redis-server (Debian's) started here on a free
+# loopback port in the temp dir, without persistence, and stopped by PID. Their figures
+# are printed beside the no-limits one of the same rounds as ratios (the goal for memory:
+# within 10 %), with Redis' commands per request from its /metrics.
 #
 # The HTTPS server runs on a pair from a throwaway CA (tests/support/test_ca.py, P-256);
 # wrk does not verify it, curl's readiness probe does (--cacert). Prints wrk's reports (with
@@ -34,9 +45,17 @@ rounds="${ROUNDS:-2}"
 tls="${TLS:-on}"
 jwt="${JWT:-on}"
 handshake_duration="${HANDSHAKE_DURATION:-10s}"
+limits="${LIMITS:-on}"
+redis="${REDIS:-on}"
+if [ "$redis" = on ] && ! command -v redis-server >/dev/null; then
+  echo "bench/api.sh: redis-server is not installed (scripts/setup.sh): no Redis limits run"
+  redis=off
+fi
 
 command -v wrk >/dev/null || { echo "bench/api.sh: wrk is not installed (scripts/setup.sh)"; exit 2; }
 [ -x "$binary" ] || { echo "bench/api.sh: no upgate binary at $binary"; exit 2; }
+
+source "$here/redis_server.sh"
 
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -74,6 +93,9 @@ plain_pid="${pids[-1]}"
 plain_url="http://127.0.0.1:$plain_port"
 wait_ready "$plain_url"
 
+# The body of bench/seed.lua, for the readiness checks.
+seed='{"fileName":"holiday-photo.jpg","fileType":"image/jpeg","fileSize":2483712,"folderName":"services"}'
+
 jwt_url=""
 if [ "$jwt" = on ]; then
   # An ES256 key pair: the public half as a JWKS file serve reads, a token from the private.
@@ -106,12 +128,64 @@ TOML
   jwt_url="http://127.0.0.1:$jwt_port"
   wait_ready "$jwt_url"
   # The token is accepted (and a request without it is not) before anything is measured.
-  seed='{"fileName":"holiday-photo.jpg","fileType":"image/jpeg","fileSize":2483712,"folderName":"services"}'
   curl -fsS -o /dev/null -H "Content-Type: application/json" -H "Authorization: Bearer $(cat "$work/token")" \
     -d "$seed" "$jwt_url/api/s3/getPresignedUrl"
   status="$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: application/json" -d "$seed" \
     "$jwt_url/api/s3/getPresignedUrl")"
   [ "$status" = 401 ] || { echo "bench/api.sh: the JWT server answered $status without a token"; exit 1; }
+fi
+
+# limits_config FILE [REDIS_URL]: the full set of limits, never refusing during the bench.
+limits_config() {
+  {
+    echo "[limits]"
+    echo 'rate = "6000000/min"'
+    [ -n "${2:-}" ] && echo "redis_url = \"$2\""
+    cat <<'TOML'
+
+[profiles.default]
+folder = "*"
+url_lifetime = "1s"
+rate = "6000000/min"
+quota = "900 TB/day"
+max_open_uploads = 100000
+TOML
+  } >"$1"
+}
+
+# check_limited URL: the seed route answers 200 with all four policies in its RateLimit fields.
+check_limited() {
+  local headers
+  headers="$(curl -fsS -D - -o /dev/null -H "Content-Type: application/json" -d "$seed" "$1/api/s3/getPresignedUrl")"
+  for policy in '"default"' '"global"' '"default-uploads"' '"default-quota"'; do
+    grep -qi "^RateLimit-Policy:.*$policy" <<<"$headers" || {
+      echo "bench/api.sh: $1 answered without the $policy limit:"; echo "$headers"; exit 1; }
+  done
+}
+
+# start_limited NAME [REDIS_URL]: a server with the limits (in Redis when given); sets url.
+start_limited() {
+  local port
+  limits_config "$work/$1.toml" "${2:-}"
+  port="$(free_port)"
+  start_server "$1" "$port" --config "$work/$1.toml"
+  url="http://127.0.0.1:$port"
+  wait_ready "$url"
+  check_limited "$url"
+}
+
+limits_url=""
+if [ "$limits" = on ]; then
+  start_limited limits
+  limits_url="$url"
+fi
+
+redis_url=""
+if [ "$redis" = on ]; then
+  start_redis "$work/redis"
+  pids+=("$redis_pid")
+  start_limited redis "redis://127.0.0.1:$redis_port/0"
+  redis_url="$url"
 fi
 
 tls_url=""
@@ -154,17 +228,33 @@ for round in $(seq "$rounds"); do
   if [ -n "$jwt_url" ]; then
     run_wrk "seed-http-jwt-keepalive" "$work/seed_jwt.lua" "$jwt_url/api/s3/getPresignedUrl" "$duration"
   fi
+  if [ -n "$limits_url" ]; then
+    run_wrk "seed-http-limits-keepalive" "$here/seed.lua" "$limits_url/api/s3/getPresignedUrl" "$duration"
+  fi
+  if [ -n "$redis_url" ]; then
+    run_wrk "seed-http-limits-redis-keepalive" "$here/seed.lua" "$redis_url/api/s3/getPresignedUrl" "$duration"
+  fi
   if [ -n "$tls_url" ]; then
     run_wrk "seed-https-keepalive" "$here/seed.lua" "$tls_url/api/s3/getPresignedUrl" "$duration"
   fi
 done
-if [ -n "$jwt_url" ]; then
-  awk '$1 == "SUMMARY" { split($3, kv, "="); sum[$2] += kv[2]; n[$2]++ }
-    END { if (n["seed-http-keepalive"] && n["seed-http-jwt-keepalive"]) {
+# ratio LABEL WHAT: LABEL's mean requests/s against the plain run's, over the rounds.
+ratio() {
+  awk -v label="$1" -v what="$2" '$1 == "SUMMARY" { split($3, kv, "="); sum[$2] += kv[2]; n[$2]++ }
+    END { if (n["seed-http-keepalive"] && n[label]) {
       none = sum["seed-http-keepalive"] / n["seed-http-keepalive"]
-      jwt = sum["seed-http-jwt-keepalive"] / n["seed-http-jwt-keepalive"]
-      printf "== JWT (ES256) against no auth, mean of the rounds: %.0f and %.0f requests/s: %.1f %%\n", jwt, none, 100 * jwt / none } }' \
+      mine = sum[label] / n[label]
+      printf "== %s, mean of the rounds: %.0f and %.0f requests/s: %.1f %%\n", what, mine, none, 100 * mine / none } }' \
     "$work/wrk.out"
+}
+[ -n "$jwt_url" ] && ratio seed-http-jwt-keepalive "JWT (ES256) against no auth"
+[ -n "$limits_url" ] && ratio seed-http-limits-keepalive "limits in memory against no limits"
+if [ -n "$redis_url" ]; then
+  ratio seed-http-limits-redis-keepalive "limits through Redis against no limits"
+  curl -fsS "$redis_url/metrics" | awk '
+    /^upgate_limit_decisions_total/ { decisions += $NF }
+    /^upgate_limits_redis_commands_total/ { commands += $NF }
+    END { if (decisions) printf "== Redis: %d commands for %d decisions: %.2f round trips per request\n", commands, decisions, commands / decisions }'
 fi
 
 # New connections: every request on its own connection (GET /healthz, so the answer costs

@@ -17,7 +17,8 @@ echo "== upload API: CPU per answer, no network"
 taskset -c 0 "$build/bench/api_bench" --benchmark_min_time=1
 echo "== limits: one admission in memory and through a real redis-server (round trips per admission)"
 bench/limits_redis.sh "$build/bench/limits_bench" --benchmark_min_time=1
-echo "== upload API: wrk, 64 keep-alive connections, 15 s, HTTP and HTTPS alternating; new"
+echo "== upload API: wrk, 64 keep-alive connections, 15 s, HTTP (no auth, JWT, limits in memory and"
+echo "   through Redis: issue 11, within 10 %) and HTTPS alternating; new"
 echo "   connections/s (Connection: close: TLS handshakes); 10,000 idle keep-alive connections"
 bench/api.sh "$build/upgate"
 echo "== upload API while webhooks flow: the seed route quiet, then with 2,000 storage events/s"
