@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -22,16 +24,6 @@ std::chrono::microseconds system_clock_now() {
       std::chrono::system_clock::now().time_since_epoch());
 }
 
-// One key's state. Which fields matter depends on the key's namespace (its first byte);
-// `expires_us` is when the state becomes the same as no state.
-struct MemoryLimiter::Entry {
-  std::int64_t expires_us = 0;
-  std::int64_t tat = 0;             // rate: the bucket's theoretical arrival time
-  std::int64_t window_start_s = 0;  // quota: the window `used` belongs to
-  std::uint64_t used = 0;
-  std::vector<std::pair<std::string, std::int64_t>> slots;  // open uploads: id, expiry
-};
-
 namespace {
 // Lets the maps be searched with a string_view: no key is copied unless it is inserted.
 // Not noexcept on purpose: libstdc++ then keeps each node's hash, so walking a bucket
@@ -40,7 +32,70 @@ struct KeyHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
 };
+
+// The open uploads of one key: found by id, ordered by expiry, so an admission costs
+// O(log n) however many are open (up to kMaxOpenUploads). A list scanned whole on every
+// admission made one caller with tens of thousands of open uploads cost tens of
+// microseconds per request, under the shard's lock.
+class OpenSlots {
+ public:
+  std::size_t size() const noexcept { return by_id_.size(); }
+  bool empty() const noexcept { return by_id_.empty(); }
+  bool contains(std::string_view id) const { return by_id_.find(id) != by_id_.end(); }
+  // The earliest and the latest expiry; 0 when none is open.
+  std::int64_t earliest() const noexcept {
+    return by_expiry_.empty() ? 0 : by_expiry_.begin()->first;
+  }
+  std::int64_t latest() const noexcept {
+    return by_expiry_.empty() ? 0 : by_expiry_.rbegin()->first;
+  }
+
+  // Drops the slots that expired by `now`.
+  void drop_expired(std::int64_t now) {
+    while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
+      const auto it = by_id_.find(by_expiry_.begin()->second);
+      by_expiry_.erase(by_expiry_.begin());  // before the key its view points into
+      by_id_.erase(it);
+    }
+  }
+
+  // Takes the slot `id`, or refreshes its expiry.
+  void put(std::string_view id, std::int64_t expiry) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) {
+      it = by_id_.emplace(std::string(id), expiry).first;
+    } else {
+      by_expiry_.erase({it->second, it->first});
+      it->second = expiry;
+    }
+    by_expiry_.emplace(expiry, it->first);
+  }
+
+  // True when the slot was open.
+  bool erase(std::string_view id) {
+    const auto it = by_id_.find(id);
+    if (it == by_id_.end()) return false;
+    by_expiry_.erase({it->second, it->first});
+    by_id_.erase(it);
+    return true;
+  }
+
+ private:
+  std::unordered_map<std::string, std::int64_t, KeyHash, std::equal_to<>> by_id_;
+  // (expiry, id); each id views its key in by_id_ (nodes never move).
+  std::set<std::pair<std::int64_t, std::string_view>> by_expiry_;
+};
 }  // namespace
+
+// One key's state. Which fields matter depends on the key's namespace (its first byte);
+// `expires_us` is when the state becomes the same as no state.
+struct MemoryLimiter::Entry {
+  std::int64_t expires_us = 0;
+  std::int64_t tat = 0;             // rate: the bucket's theoretical arrival time
+  std::int64_t window_start_s = 0;  // quota: the window `used` belongs to
+  std::uint64_t used = 0;
+  std::unique_ptr<OpenSlots> slots;  // open uploads (null until the first one)
+};
 
 struct alignas(64) MemoryLimiter::Shard {
   std::mutex mutex;
@@ -55,17 +110,6 @@ constexpr char kRateSpace = 'r';
 constexpr char kUploadSpace = 'u';
 constexpr char kQuotaSpace = 'q';
 constexpr std::size_t kEvictionSample = 64;
-
-// Drops the slots that expired by `now`; the earliest expiry of the rest (0 when none).
-std::int64_t drop_expired_slots(std::vector<std::pair<std::string, std::int64_t>>& slots,
-                                std::int64_t now) {
-  std::erase_if(slots, [now](const auto& slot) { return slot.second <= now; });
-  std::int64_t earliest = 0;
-  for (const auto& slot : slots) {
-    if (earliest == 0 || slot.second < earliest) earliest = slot.second;
-  }
-  return earliest;
-}
 
 }  // namespace
 
@@ -198,9 +242,7 @@ class MemoryLimiter::Locked {
   }
 
   static std::int64_t latest_expiry(const Entry& entry) {
-    std::int64_t latest = entry.expires_us;
-    for (const auto& slot : entry.slots) latest = std::max(latest, slot.second);
-    return latest;
+    return entry.slots ? std::max(entry.expires_us, entry.slots->latest()) : entry.expires_us;
   }
   bool is_dead(const Entry& entry) const { return latest_expiry(entry) <= now_; }
 
@@ -283,11 +325,11 @@ Decision MemoryLimiter::decide(const Admission& admission) {
   // 3. The open-upload slot and the quota, both or neither.
   bool slot_present = false;
   if (const auto& check = admission.open_upload) {
-    if (Entry* entry = locked.find(upload_index)) {
-      seen.earliest_upload_expiry_us = drop_expired_slots(entry->slots, now);
-      seen.open_uploads = static_cast<std::uint32_t>(entry->slots.size());
-      slot_present = std::any_of(entry->slots.begin(), entry->slots.end(),
-                                 [&](const auto& slot) { return slot.first == check->upload_id; });
+    if (Entry* entry = locked.find(upload_index); entry != nullptr && entry->slots) {
+      entry->slots->drop_expired(now);
+      seen.earliest_upload_expiry_us = entry->slots->earliest();
+      seen.open_uploads = static_cast<std::uint32_t>(entry->slots->size());
+      slot_present = entry->slots->contains(check->upload_id);
     }
     if (seen.reason == Reason::within_limits && !slot_present &&
         seen.open_uploads >= check->spec.max) {
@@ -307,16 +349,11 @@ Decision MemoryLimiter::decide(const Admission& admission) {
   if (seen.reason == Reason::within_limits) {
     if (const auto& check = admission.open_upload) {
       Entry& entry = locked.get_or_create(upload_index);
-      const std::int64_t expiry = now + std::chrono::microseconds(check->ttl).count();
-      auto it = std::find_if(entry.slots.begin(), entry.slots.end(),
-                             [&](const auto& slot) { return slot.first == check->upload_id; });
-      if (it != entry.slots.end()) {
-        it->second = expiry;
-      } else {
-        entry.slots.emplace_back(check->upload_id, expiry);
-      }
-      seen.earliest_upload_expiry_us = drop_expired_slots(entry.slots, now);
-      seen.open_uploads = static_cast<std::uint32_t>(entry.slots.size());
+      if (!entry.slots) entry.slots = std::make_unique<OpenSlots>();
+      entry.slots->put(check->upload_id, now + std::chrono::microseconds(check->ttl).count());
+      entry.slots->drop_expired(now);
+      seen.earliest_upload_expiry_us = entry.slots->earliest();
+      seen.open_uploads = static_cast<std::uint32_t>(entry.slots->size());
     }
     if (const auto& check = admission.quota) {
       Entry& entry = locked.get_or_create(quota_index);
@@ -336,12 +373,10 @@ bool MemoryLimiter::release(std::string_view key, std::string_view upload_id) {
   locked.add(kUploadSpace, key);
   locked.lock();
   Entry* entry = locked.find(0);
-  if (entry == nullptr) return false;
-  const std::size_t before = entry->slots.size();
-  std::erase_if(entry->slots, [&](const auto& slot) { return slot.first == upload_id; });
-  const bool removed = entry->slots.size() != before;
-  drop_expired_slots(entry->slots, now);
-  if (entry->slots.empty()) locked.erase(0);
+  if (entry == nullptr || !entry->slots) return false;
+  const bool removed = entry->slots->erase(upload_id);
+  entry->slots->drop_expired(now);
+  if (entry->slots->empty()) locked.erase(0);
   return removed;
 }
 

@@ -5,7 +5,9 @@
 // order (no deadlock) and holds them for the few hundred nanoseconds of the arithmetic.
 //
 // Memory is bounded by `max_keys` (rate buckets, quota counters and open-upload sets
-// together; about 200 bytes each with keys of up to 128 bytes). State that has run out
+// together; about 200 bytes each with keys of up to 128 bytes, and an open-upload set
+// about 150 more per open upload, whose ids it finds by hash and whose expiries it keeps
+// in order, so a key with 100,000 open costs O(log n) per admission). State that has run out
 // (a bucket full again, a quota window over, every slot expired) is the same as no state:
 // it is reused in place when its key comes back, each insertion drops the dead entries of
 // the next few buckets, and a full shard drops a dead entry from a sample of 64. When the

@@ -197,6 +197,41 @@ TEST_F(MemoryLimiterTest, OpenUploadSlotsExpireRefreshAndRelease) {
   EXPECT_EQ(after.limits[0].remaining, 1u);
 }
 
+TEST_F(MemoryLimiterTest, TensOfThousandsOfOpenUploadsUnderOneKeyKeepTheirOrder) {
+  // 50,000 slots with ttls of 1..50,000 s, opened in a scrambled order.
+  constexpr std::uint32_t kOpen = 50'000;
+  auto open = [](std::uint32_t n, seconds ttl) {
+    Admission a;
+    a.open_upload =
+        OpenUploadCheck{"uploads", "principal:bulk", parse_max_open_uploads(kOpen).value(),
+                        "u" + std::to_string(n), ttl};
+    return a;
+  };
+  for (std::uint32_t i = 0; i < kOpen; ++i) {
+    const std::uint32_t n = (i * 7919u) % kOpen;  // 7919 is prime to 50,000: a permutation
+    ASSERT_TRUE(limiter.decide(open(n, seconds(n + 1))).allowed) << n;
+  }
+  const Decision full = limiter.decide(open(kOpen, seconds(1)));
+  EXPECT_EQ(full.reason, Reason::too_many_open_uploads);
+  EXPECT_EQ(full.retry_after_seconds, 1u);  // u0 (1 s) expires first
+  // Refreshing one that is open is allowed, and moves it in the order.
+  ASSERT_TRUE(limiter.decide(open(0, seconds(600'000))).allowed);
+  EXPECT_EQ(limiter.decide(open(kOpen, seconds(1))).retry_after_seconds, 2u);  // now u1
+
+  // One released from the middle frees one slot.
+  EXPECT_TRUE(limiter.release("principal:bulk", "u25000"));
+  EXPECT_FALSE(limiter.release("principal:bulk", "u25000"));
+  ASSERT_TRUE(limiter.decide(open(kOpen, seconds(600'000))).allowed);
+  EXPECT_EQ(limiter.decide(open(kOpen + 1, seconds(1))).reason, Reason::too_many_open_uploads);
+
+  // After 10,000 s, u1..u9999 have expired (u0 was refreshed): 40,001 remain open.
+  time.advance(10'000 * kSecond);
+  const Decision later = limiter.decide(open(kOpen + 1, seconds(1)));
+  ASSERT_TRUE(later.allowed);
+  EXPECT_EQ(later.limits[0].remaining, kOpen - 40'002);
+  EXPECT_EQ(limiter.stats().keys, 1u);
+}
+
 TEST_F(MemoryLimiterTest, TheSlotAndTheQuotaAreTakenTogetherOrNotAtAll) {
   Admission a;
   a.open_upload =
