@@ -13,8 +13,19 @@
 # the serve delivered during each flow round (its /metrics), the load average at each
 # start, and at the end the medians and their ratio.
 #
+# And where the CPU went (cpu_split.py): at the start and the end of each measurement the
+# CPU time (utime + stime from /proc) of serve (per thread name: upgate-io, upgate-hook,
+# upgate-outbox, ...), the node receiver, the stream and, from /usr/bin/time, wrk; the
+# machine's busy time from /proc/stat; "other" is what none of them accounts for (the
+# kernel's threads, such as the journal writing the fsyncs, and anything else running).
+# Printed per round and as CPU-SPLIT lines: CPU-seconds per 1,000 webhooks delivered in
+# the flow rounds, per process, and serve's share beyond its API work (its quiet rounds'
+# CPU per request times the flow round's requests).
+#
 #   bench/events/api_while_webhooks.sh [path/to/upgate]     (default: build-release/upgate)
 #   RATE=2000 DURATION=10 ROUNDS=3 CONNECTIONS=64 WRK_THREADS=2 SERVER_THREADS=2
+#   PERF_OUT=/tmp/serve.perf   also `perf record -g` serve during each flow measurement
+#                              (PERF_OUT.1, .2, ...; perf's own CPU then counts as "other")
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -44,7 +55,8 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 node "$root/tests/integration/events/receiver.mjs" --port 0 --secret "$hook_secret" \
   >"$work/receiver.out" 2>&1 &
-pids+=($!)
+receiver_pid=$!
+pids+=("$receiver_pid")
 for _ in $(seq 100); do
   grep -q '^listening ' "$work/receiver.out" 2>/dev/null && break
   sleep 0.1
@@ -69,7 +81,8 @@ AWS_ACCESS_KEY_ID=AKIDBENCHMARK AWS_SECRET_ACCESS_KEY=bench-secret-not-real \
 BENCH_EVENTS_SECRET="$secret" BENCH_WEBHOOK_SECRET="$hook_secret" UPGATE_ACCESS_LOG=on \
   "$binary" serve --no-store --listen "127.0.0.1:$port" --threads "$server_threads" \
   --data-dir "$work/data" --config "$work/upgate.toml" >"$work/serve.log" 2>&1 &
-pids+=($!)
+serve_pid=$!
+pids+=("$serve_pid")
 for _ in $(seq 100); do
   curl -fs "$url/healthz" >/dev/null 2>&1 && break
   sleep 0.05
@@ -81,25 +94,59 @@ delivered() {
   curl -fs "$url/metrics" | sed -n 's/^upgate_webhook_deliveries{endpoint="receiver",state="delivered"} //p'
 }
 
+# CPU split (cpu_split.py): /proc samples of serve, the receiver and the stream at the start
+# and the end of each measurement; wrk's own CPU from /usr/bin/time.
+samples="$work/cpu.jsonl"
+cpu_sample() {
+  /usr/bin/python3 "$here/cpu_split.py" sample "$samples" "$@"
+}
+
+# run_wrk LABEL ROUND [ROLE=PID...]: one measurement, with a CPU sample at each end.
 run_wrk() {
-  echo "== $1: $connections connections, ${duration}s, load average $(load)"
-  BENCH_LABEL="$1" wrk -t "$wrk_threads" -c "$connections" -d "${duration}s" --latency \
-    -s "$here/../seed.lua" "$url/api/s3/getPresignedUrl" | tee -a "$work/wrk.out"
+  local label="$1" round="$2"
+  shift 2
+  echo "== $label: $connections connections, ${duration}s, load average $(load)"
+  BENCH_LABEL="$label" /usr/bin/time -f "%U %S" -o "$work/wrk.time" \
+    wrk -t "$wrk_threads" -c "$connections" -d "${duration}s" --latency \
+    -s "$here/../seed.lua" "$url/api/s3/getPresignedUrl" >"$work/wrk.round" &
+  local wrk_pid=$!
+  cpu_sample round="$round" phase="$label" at=start delivered="$(delivered)" -- \
+    serve="$serve_pid" receiver="$receiver_pid" "$@"
+  local perf_pid=""
+  if [ -n "${PERF_OUT:-}" ] && [ "$label" = flow ]; then
+    perf record -q -F 499 -g -p "$serve_pid" -o "$PERF_OUT.$round" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
+  wait "$wrk_pid"
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" || true
+  fi
+  cpu_sample round="$round" phase="$label" at=end delivered="$(delivered)" \
+    requests="$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$work/wrk.round")" \
+    cpu_wrk="$(awk '{print $1 + $2}' "$work/wrk.time")" -- \
+    serve="$serve_pid" receiver="$receiver_pid" "$@"
+  tee -a "$work/wrk.out" <"$work/wrk.round"
 }
 
 for round in $(seq "$rounds"); do
-  run_wrk quiet
-  before="$(delivered)"
+  run_wrk quiet "$round"
   # The stream starts a second before wrk and ends a second after it.
   /usr/bin/python3 "$here/event_stream.py" "$url" "$secret" --rate "$rate" \
     --seconds "$((duration + 2))" >"$work/stream.out" &
   stream=$!
   sleep 1
-  run_wrk flow
-  during="$(delivered)"
+  run_wrk flow "$round" stream="$stream"
   wait "$stream"
   cat "$work/stream.out"
-  echo "WEBHOOKS delivered during the flow measurement: $((during - before)) in ${duration}s ($(((during - before) / duration))/s)"
+  /usr/bin/python3 - "$samples" "$round" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+start, end = [r for r in rows if r["pairs"]["round"] == sys.argv[2] and r["pairs"]["phase"] == "flow"]
+n = int(end["pairs"]["delivered"]) - int(start["pairs"]["delivered"])
+seconds = end["time"] - start["time"]
+print(f"WEBHOOKS delivered during the flow measurement: {n} in {seconds:.1f}s ({n / seconds:.0f}/s)")
+PY
 done
 
 # Everything the streams sent, delivered?
@@ -116,4 +163,5 @@ quiet, flow = statistics.median(figures["quiet"]), statistics.median(figures["fl
 print(f"RESULT quiet={figures['quiet']} flow={figures['flow']} "
       f"median quiet={quiet:.0f} flow={flow:.0f} ratio={flow / quiet:.3f}")
 PY
+/usr/bin/python3 "$here/cpu_split.py" report "$samples"
 echo "load average at the end: $(load)"

@@ -2,6 +2,7 @@
 #include "upgate/api/json_log.hpp"
 
 #include <spdlog/details/null_mutex.h>
+#include <pthread.h>
 #include <spdlog/sinks/base_sink.h>
 #include <unistd.h>
 
@@ -111,6 +112,7 @@ class BatchingSink final : public spdlog::sinks::base_sink<spdlog::details::null
   }
 
   void write_loop() {
+    pthread_setname_np(pthread_self(), "upgate-log");
     std::string scratch;
     std::unique_lock lock(control_);
     while (true) {

@@ -1,5 +1,7 @@
 #include "upgate/events/deliverer.hpp"
 
+#include <pthread.h>
+
 #include <charconv>
 #include <condition_variable>
 #include <deque>
@@ -112,6 +114,7 @@ struct Deliverer::State {
   }
 
   void dispatch_loop() {
+    pthread_setname_np(pthread_self(), "upgate-dispatch");
     auto next_prune = SteadyClock::now() + options.prune_interval;
     auto next_refresh = SteadyClock::now();
     while (true) {
@@ -228,6 +231,7 @@ struct Deliverer::State {
   }
 
   void work_loop() {
+    pthread_setname_np(pthread_self(), "upgate-hook");
     detail::KeepAliveClient client;
     {
       std::lock_guard lock(mutex);

@@ -1,5 +1,7 @@
 #include "upgate/events/outbox_worker.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <limits>
@@ -62,12 +64,14 @@ struct OutboxWorker::State {
   }
 
   void refresh_loop() {
+    pthread_setname_np(pthread_self(), "upgate-backlog");
     do {
       refresh();
     } while (pause(options.backlog_refresh));
   }
 
   void work_loop() {
+    pthread_setname_np(pthread_self(), "upgate-queue");
     const Pause pause_for = [this](std::chrono::milliseconds delay) { return pause(delay); };
     auto next_prune = SteadyClock::now();
     while (!stop_requested.load()) {

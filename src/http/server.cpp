@@ -15,6 +15,7 @@
 
 #include <csignal>
 
+#include <pthread.h>
 #include <sys/socket.h>
 #include <algorithm>
 #include <atomic>
@@ -365,7 +366,10 @@ void Server::Impl::run() {
   std::vector<std::thread> threads;
   threads.reserve(workers_.size() - 1);
   for (std::size_t i = 1; i < workers_.size(); ++i) {
-    threads.emplace_back([w = workers_[i].get()] { w->io_context().run(); });
+    threads.emplace_back([w = workers_[i].get()] {
+      pthread_setname_np(pthread_self(), "upgate-io");
+      w->io_context().run();
+    });
   }
   workers_[0]->io_context().run();
   for (auto& t : threads) t.join();
