@@ -2,6 +2,7 @@
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <span>
@@ -32,6 +33,9 @@ events::AppendResult accepted(const events::Event& event) {
   return result;
 }
 
+// How a report is taken (ReportedUploadVerifier::report_all).
+enum class Fate : std::uint8_t { publish, verify, ignore, known };
+
 }  // namespace
 
 ReportScreen screen_report(const ApiRuntime& runtime, const events::Event& event) {
@@ -54,7 +58,7 @@ ReportScreen screen_report(const ApiRuntime& runtime, const events::Event& event
 
 struct ReportedUploadVerifier::State {
   std::shared_ptr<const UploadVerifier> verifier;
-  EventSink publish;
+  events::EventPipeline* pipeline = nullptr;
   events::Outbox* outbox = nullptr;
   std::shared_ptr<spdlog::logger> logger;
   std::size_t max_pending = kMaxPendingReports;
@@ -117,7 +121,7 @@ struct ReportedUploadVerifier::State {
       case ReportScreen::ignore:
         return std::nullopt;
       case ReportScreen::publish: {
-        auto published = publish(event);
+        auto published = pipeline->publish(event);
         if (published) return std::nullopt;
         return failed("the outbox: " + published.error().message);
       }
@@ -155,15 +159,104 @@ struct ReportedUploadVerifier::State {
     }
     return std::nullopt;
   }
+
+  // report_all()'s work: each report published, queued for verification or ignored, in one
+  // outbox transaction. `current` null: every upload report waits (no runtime yet).
+  Expected<std::vector<events::AppendResult>, events::OutboxError> take(
+      std::span<const events::Event> reported, const ApiRuntime* current) {
+    std::vector<Fate> fates;
+    fates.reserve(reported.size());
+    std::size_t to_verify = 0;
+    for (const events::Event& event : reported) {
+      Fate fate = Fate::publish;
+      if (event.type == events::EventType::kUploadCompleted) {
+        const ReportScreen screen = current ? screen_report(*current, event) : ReportScreen::verify;
+        fate = screen == ReportScreen::ignore    ? Fate::ignore
+               : screen == ReportScreen::publish ? Fate::publish
+                                                 : Fate::verify;
+      }
+      if (fate == Fate::verify) {
+        if (events::dedup_key(event).empty()) {
+          return Unexpected(events::OutboxError{events::OutboxErrc::kInvalid,
+                                                "the report has no identity (bucket, key, ETag)"});
+        }
+        ++to_verify;
+      }
+      fates.push_back(fate);
+    }
+    if (to_verify > 0 && !worker->has_room(max_pending)) {
+      // A sender's retry of reports that wait already is no new row: duplicates, not 503.
+      std::size_t unknown = 0;
+      for (std::size_t i = 0; i < reported.size(); ++i) {
+        if (fates[i] != Fate::verify) continue;
+        auto known = outbox->recorded(row_key(reported[i]));
+        if (known && *known) {
+          fates[i] = Fate::known;
+        } else {
+          ++unknown;
+        }
+      }
+      if (unknown > 0) {
+        refused.fetch_add(unknown, std::memory_order_relaxed);
+        return Unexpected(events::OutboxError{
+            events::OutboxErrc::kFull,
+            std::to_string(max_pending) + " storage reports wait for verification; retry later"});
+      }
+    }
+    std::vector<events::OutboxAppend> rows;
+    rows.reserve(reported.size());
+    for (std::size_t i = 0; i < reported.size(); ++i) {
+      const events::Event& event = reported[i];
+      if (fates[i] == Fate::publish) {
+        rows.push_back({events::outbox_record(event), pipeline->subscribers(event)});
+      } else if (fates[i] == Fate::verify) {
+        events::OutboxRecord row{row_key(event), event.type, event.bucket, event.key,
+                                 events::render_json(event)};
+        rows.push_back({std::move(row), {std::string(kVerifyEndpoint)}});
+      }
+    }
+    auto appended = outbox->append_all(rows);
+    if (!appended) return Unexpected(std::move(appended).error());
+    std::vector<events::AppendResult> results;
+    results.reserve(reported.size());
+    std::size_t row = 0;
+    for (std::size_t i = 0; i < reported.size(); ++i) {
+      switch (fates[i]) {
+        case Fate::publish:
+          results.push_back(std::move((*appended)[row++]));
+          break;
+        case Fate::verify: {
+          const events::AppendResult& queued = (*appended)[row++];
+          if (!queued.duplicate) worker->counted_append();
+          results.push_back(accepted(reported[i]));
+          results.back().duplicate = queued.duplicate;
+          break;
+        }
+        case Fate::known:
+          results.push_back(accepted(reported[i]));
+          results.back().duplicate = true;
+          break;
+        case Fate::ignore:
+          results.push_back(accepted(reported[i]));
+          break;
+      }
+    }
+    return results;
+  }
+
+  static std::string row_key(const events::Event& event) {
+    return "report:" + events::dedup_key(event);
+  }
 };
 
 ReportedUploadVerifier::ReportedUploadVerifier(std::shared_ptr<const UploadVerifier> verifier,
-                                               EventSink publish, events::Outbox& outbox,
+                                               events::EventPipeline& pipeline,
                                                std::shared_ptr<spdlog::logger> logger,
                                                std::size_t max_pending)
     : state_(std::make_shared<State>()) {
+  events::Outbox& outbox = pipeline.outbox();
   state_->verifier = std::move(verifier);
-  state_->publish = std::move(publish);
+  state_->pipeline = &pipeline;
   state_->outbox = &outbox;
   state_->logger = std::move(logger);
   state_->max_pending = max_pending;
@@ -194,56 +287,25 @@ void ReportedUploadVerifier::use_runtime(RuntimeSource current) {
 
 Expected<events::AppendResult, events::OutboxError> ReportedUploadVerifier::report(
     const events::Event& event) {
-  if (event.type != events::EventType::kUploadCompleted) return state_->publish(event);
+  auto results = report_all(std::span<const events::Event>(&event, 1));
+  if (!results) return Unexpected(std::move(results).error());
+  return std::move(results->front());
+}
+
+Expected<std::vector<events::AppendResult>, events::OutboxError> ReportedUploadVerifier::report_all(
+    std::span<const events::Event> reported) {
   std::shared_ptr<const ApiRuntime> current;
   {
     const std::lock_guard lock(state_->mutex);
-    if (state_->stopping) {
+    const bool uploads = std::any_of(reported.begin(), reported.end(), [](const auto& e) {
+      return e.type == events::EventType::kUploadCompleted;
+    });
+    if (state_->stopping && uploads) {
       return Unexpected(events::OutboxError{events::OutboxErrc::kClosed, "stopping"});
     }
     if (state_->runtime) current = state_->runtime();
   }
-  if (current) {
-    switch (screen_report(*current, event)) {
-      case ReportScreen::publish:
-        return state_->publish(event);
-      case ReportScreen::ignore:
-        return accepted(event);
-      case ReportScreen::verify:
-        break;
-    }
-  }
-  const std::string outcome_key = events::dedup_key(event);
-  if (outcome_key.empty()) {
-    return Unexpected(events::OutboxError{events::OutboxErrc::kInvalid,
-                                          "the report has no identity (bucket, key, ETag)"});
-  }
-  const std::string row_key = "report:" + outcome_key;
-  if (!state_->worker->has_room(state_->max_pending)) {
-    // A sender's retry of a report that waits already is no new row: a duplicate, not 503.
-    if (auto known = state_->outbox->recorded(row_key); known && *known) {
-      events::AppendResult result = accepted(event);
-      result.duplicate = true;
-      return result;
-    }
-    state_->refused.fetch_add(1, std::memory_order_relaxed);
-    return Unexpected(events::OutboxError{
-        events::OutboxErrc::kFull, std::to_string(state_->max_pending) +
-                                       " storage reports wait for verification; retry later"});
-  }
-  events::OutboxRecord row;
-  row.dedup_key = row_key;
-  row.type = event.type;
-  row.bucket = event.bucket;
-  row.key = event.key;
-  row.payload = events::render_json(event);
-  const std::string endpoint(kVerifyEndpoint);
-  auto appended = state_->outbox->append(row, std::span<const std::string>(&endpoint, 1));
-  if (!appended) return Unexpected(std::move(appended).error());
-  if (!appended->duplicate) state_->worker->counted_append();
-  events::AppendResult result = accepted(event);
-  result.duplicate = appended->duplicate;
-  return result;
+  return state_->take(reported, current.get());
 }
 
 StorageReportFigures ReportedUploadVerifier::figures() const {

@@ -71,14 +71,13 @@ http::Handler storage_events_handler(std::shared_ptr<const StorageEventsRoute> r
     std::optional<events::OutboxError> outbox_error;
     co_await ex.run_blocking([&] {
       answer = route->ingest.handle(in, std::chrono::system_clock::now());
-      for (const auto& event : answer.events) {
-        auto published = route->report(event);
-        if (!published) {
-          outbox_error = std::move(published).error();
-          return;
-        }
-        duplicates += published->duplicate ? 1 : 0;
+      if (answer.events.empty()) return;
+      auto published = route->report(answer.events);
+      if (!published) {
+        outbox_error = std::move(published).error();
+        return;
       }
+      for (const auto& result : *published) duplicates += result.duplicate ? 1 : 0;
     });
     if (outbox_error) {
       co_await ex.respond(unavailable(*outbox_error));

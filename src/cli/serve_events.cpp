@@ -49,7 +49,7 @@ Expected<std::string, std::string> https_get(const std::string& url, std::size_t
 
 Expected<std::shared_ptr<api::StorageEventsRoute>, ServeEventsError> make_storage_events_route(
     const api::EventsSettings& config, const config::Environment& environment,
-    api::EventSink report) {
+    api::EventBatchSink report) {
   const std::string field = "events.secret_env";
   auto value = environment.get(config.events.secret_env);
   if (!value || value->empty()) {
@@ -125,9 +125,9 @@ Expected<std::unique_ptr<ServeEvents>, ServeEventsError> ServeEvents::start(
                                      {{"reason", libmagic_error}}));
   }
   out->reports_ = std::make_shared<api::ReportedUploadVerifier>(
-      out->verifier_, publish, out->pipeline_->outbox(), logger, config.events.max_pending_reports);
-  api::EventSink report = [reports = out->reports_](const events::Event& event) {
-    return reports->report(event);
+      out->verifier_, *out->pipeline_, logger, config.events.max_pending_reports);
+  api::EventBatchSink report = [reports = out->reports_](std::span<const events::Event> reported) {
+    return reports->report_all(reported);
   };
   if (!config.events.secret_env.empty()) {
     auto route = make_storage_events_route(config, environment, report);

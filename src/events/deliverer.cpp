@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <charconv>
 #include <condition_variable>
 #include <deque>
@@ -43,6 +44,7 @@ struct EndpointSlot {
 
   std::size_t claimed() const { return ready.size() + active; }
   std::size_t wanted() const { return endpoint.max_in_flight * 2; }
+  std::size_t refill() const { return std::max<std::size_t>(endpoint.max_in_flight, 1); }
 };
 
 struct Job {
@@ -127,19 +129,25 @@ struct Deliverer::State {
       for (auto& slot_ptr : slots) {
         EndpointSlot& slot = *slot_ptr;
         std::size_t room = 0;
+        std::size_t held = 0;
         {
           std::lock_guard lock(mutex);
           if (stopping) return;
-          room = slot.wanted() - std::min(slot.claimed(), slot.wanted());
+          held = slot.claimed();
+          room = slot.wanted() - std::min(held, slot.wanted());
         }
-        if (room == 0) continue;
+        // A claim is a write transaction: refill in batches, once at most max_in_flight
+        // are held (the ready ones still cover the workers until it commits), not after
+        // every delivery; and not at all when nothing is pending (a read).
+        if (room == 0 || (held > 0 && room < slot.refill())) continue;
+        if (auto due = outbox.next_due(slot.endpoint.name); due && !*due) continue;
         auto claimed = outbox.claim(slot.endpoint.name, room, slot.lease);
         if (!claimed) continue;  // the outbox is failing; the poll tries again
         if (!claimed->empty()) {
           std::lock_guard lock(mutex);
           for (ClaimedDelivery& d : *claimed) slot.ready.push_back(std::move(d));
-          jobs_cv.notify_all();
         }
+        for (std::size_t i = 0; i < claimed->size(); ++i) jobs_cv.notify_one();
         if (claimed->size() < room) {
           // Sleep no longer than until this endpoint's next retry is due.
           if (auto due = outbox.next_due(slot.endpoint.name); due && *due) {
@@ -221,13 +229,24 @@ struct Deliverer::State {
     outbox.record_failure(job.delivery, std::move(failure));
   }
 
-  // The request is over: the endpoint may start another.
+  // The request is over: the endpoint may start another. The worker that finished takes
+  // the next job itself; another is woken only when this endpoint was at its limit with
+  // jobs ready (in case the finisher takes another endpoint's): a wake per delivery would
+  // rouse every idle worker, a thousand times a second, for nothing.
+  // The dispatcher is woken when the endpoint's claimed deliveries fall to the refill mark
+  // (it refills in batches, see dispatch_loop).
   void finish(const Job& job) {
+    bool more = false;
+    bool refill = false;
     {
       std::lock_guard lock(mutex);
-      --job.slot->active;
+      EndpointSlot& slot = *job.slot;
+      more = slot.active == slot.endpoint.max_in_flight && !slot.ready.empty();
+      --slot.active;
+      refill = slot.claimed() == slot.refill();
     }
-    jobs_cv.notify_all();
+    if (more) jobs_cv.notify_one();
+    if (refill) outbox.wake_waiters();
   }
 
   void work_loop() {

@@ -23,13 +23,17 @@ EventPipeline::~EventPipeline() {
 }
 
 Expected<AppendResult, OutboxError> EventPipeline::publish(const Event& event) {
-  const auto names = subscribers(endpoints_, event);
+  const auto names = subscribers(event);
   return outbox_->append(event, names);
 }
 
 void EventPipeline::publish_async(const Event& event,
                                   std::function<void(Expected<AppendResult, OutboxError>)> done) {
-  outbox_->append_async(event, subscribers(endpoints_, event), std::move(done));
+  outbox_->append_async(event, subscribers(event), std::move(done));
+}
+
+std::vector<std::string> EventPipeline::subscribers(const Event& event) const {
+  return events::subscribers(endpoints_, event);
 }
 
 void EventPipeline::stop(std::chrono::milliseconds grace) {

@@ -143,6 +143,7 @@ struct Outbox::State {
   std::mutex queue_mutex;
   std::condition_variable queue_cv;
   std::deque<Op> queue;
+  std::size_t waiters_queued = 0;  // ops in `queue` that someone waits for (with `done`)
   bool stopping = false;
   std::thread thread;
 
@@ -176,10 +177,16 @@ struct Outbox::State {
 
   void submit(Op op) {
     {
-      std::lock_guard lock(queue_mutex);
+      std::unique_lock lock(queue_mutex);
       if (!stopping) {
+        // The writer needs waking for the first op (it may be idle), for one somebody waits
+        // for (it may be lingering), and for a full batch; not for every result.
+        const bool waits = static_cast<bool>(op.done);
+        waiters_queued += waits ? 1 : 0;
         queue.push_back(std::move(op));
-        queue_cv.notify_one();
+        const bool wake = waits || queue.size() == 1 || queue.size() >= batch_limit();
+        lock.unlock();
+        if (wake) queue_cv.notify_one();
         return;
       }
     }
@@ -262,6 +269,8 @@ struct Outbox::State {
     }
   }
 
+  std::size_t batch_limit() const { return std::max<std::size_t>(options.max_batch, 1); }
+
   void writer_loop() {
     pthread_setname_np(pthread_self(), "upgate-outbox");  // top -H, the benches' CPU split
     while (true) {
@@ -270,9 +279,16 @@ struct Outbox::State {
         std::unique_lock lock(queue_mutex);
         queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
         if (queue.empty()) break;  // stopping, and everything queued is done
-        const std::size_t n = std::min(queue.size(), std::max<std::size_t>(options.max_batch, 1));
+        if (waiters_queued == 0 && options.linger > std::chrono::milliseconds(0)) {
+          // Only results, which nobody waits for: let more share the transaction.
+          queue_cv.wait_for(lock, options.linger, [&] {
+            return stopping || waiters_queued > 0 || queue.size() >= batch_limit();
+          });
+        }
+        const std::size_t n = std::min(queue.size(), batch_limit());
         batch.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
+          if (queue.front().done) --waiters_queued;
           batch.push_back(std::move(queue.front()));
           queue.pop_front();
         }
@@ -439,12 +455,35 @@ Expected<PreparedAppend, OutboxError> prepare_append(OutboxRecord record,
 
 Expected<PreparedAppend, OutboxError> prepare_append(const Event& event,
                                                      std::span<const std::string> endpoints) {
-  OutboxRecord record{dedup_key(event), event.type, event.bucket, event.key, {}};
-  if (!record.dedup_key.empty()) record.payload = render_json(event);
-  return prepare_append(std::move(record), endpoints);
+  return prepare_append(outbox_record(event), endpoints);
 }
 
 }  // namespace
+
+OutboxRecord outbox_record(const Event& event) {
+  OutboxRecord record{dedup_key(event), event.type, event.bucket, event.key, {}};
+  if (!record.dedup_key.empty()) record.payload = render_json(event);
+  return record;
+}
+
+Expected<std::vector<AppendResult>, OutboxError> Outbox::append_all(
+    std::span<const OutboxAppend> appends) {
+  std::vector<PreparedAppend> prepared;
+  prepared.reserve(appends.size());
+  for (const OutboxAppend& a : appends) {
+    auto p = prepare_append(a.record, a.endpoints);
+    if (!p) return Unexpected(std::move(p).error());
+    prepared.push_back(std::move(*p));
+  }
+  if (prepared.empty()) return std::vector<AppendResult>();
+  return state_->submit_and_wait<std::vector<AppendResult>>(
+      true, true, [prepared = std::move(prepared)](SqliteConnection& db, std::int64_t now) {
+        std::vector<AppendResult> results;
+        results.reserve(prepared.size());
+        for (const PreparedAppend& a : prepared) results.push_back(run_append(db, now, a));
+        return results;
+      });
+}
 
 Expected<AppendResult, OutboxError> Outbox::append(const OutboxRecord& record,
                                                    std::span<const std::string> endpoints) {

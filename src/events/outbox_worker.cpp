@@ -80,7 +80,12 @@ struct OutboxWorker::State {
         (void)outbox.prune();
         next_prune = SteadyClock::now() + *options.prune_interval;
       }
-      auto claimed = outbox.claim(options.endpoint, options.batch, options.lease);
+      // A claim is a write transaction; whether anything is pending at all is a read. Every
+      // commit of the outbox wakes this thread (the webhooks' too), so this matters.
+      Expected<std::vector<ClaimedDelivery>, OutboxError> claimed{std::vector<ClaimedDelivery>()};
+      if (auto pending = outbox.next_due(options.endpoint); !pending || *pending) {
+        claimed = outbox.claim(options.endpoint, options.batch, options.lease);
+      }
       if (claimed && !claimed->empty()) {
         const std::vector<WorkOutcome> outcomes = handler(*claimed, pause_for);
         for (std::size_t i = 0; i < claimed->size(); ++i) {

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <functional>
+#include <span>
+#include <vector>
 
 #include "upgate/events/event.hpp"
 #include "upgate/events/outbox.hpp"
@@ -19,5 +21,11 @@ namespace upgate::api {
 
 using EventSink =
     std::function<Expected<events::AppendResult, events::OutboxError>(const events::Event&)>;
+
+// The same for several events at once, recorded together (one outbox transaction): all of
+// them, or none (the error). Results in the events' order.
+using EventBatchSink =
+    std::function<Expected<std::vector<events::AppendResult>, events::OutboxError>(
+        std::span<const events::Event>)>;
 
 }  // namespace upgate::api

@@ -43,14 +43,17 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "upgate/api/api_runtime.hpp"
 #include "upgate/api/event_sink.hpp"
 #include "upgate/api/upload_verifier.hpp"
 #include "upgate/api/webhook_metrics.hpp"
 #include "upgate/events/event.hpp"
+#include "upgate/events/event_pipeline.hpp"
 #include "upgate/events/outbox.hpp"
 #include "upgate/expected.hpp"
 
@@ -73,11 +76,11 @@ class ReportedUploadVerifier {
  public:
   using RuntimeSource = std::function<std::shared_ptr<const ApiRuntime>()>;
 
-  // `publish` records an event durably (EventPipeline::publish); `verifier` records
-  // through its own sink, which must be the same outbox; `outbox` holds the reports
-  // waiting (the pipeline's) and must outlive this object.
-  ReportedUploadVerifier(std::shared_ptr<const UploadVerifier> verifier, EventSink publish,
-                         events::Outbox& outbox, std::shared_ptr<spdlog::logger> logger,
+  // Events are published to `pipeline` and the reports waiting are kept in its outbox;
+  // `verifier` records through its own sink, which must be the same pipeline.
+  // `pipeline` must outlive this object.
+  ReportedUploadVerifier(std::shared_ptr<const UploadVerifier> verifier,
+                         events::EventPipeline& pipeline, std::shared_ptr<spdlog::logger> logger,
                          std::size_t max_pending = kMaxPendingReports);
   ~ReportedUploadVerifier();  // stop()
   ReportedUploadVerifier(const ReportedUploadVerifier&) = delete;
@@ -94,6 +97,11 @@ class ReportedUploadVerifier {
   // from the outbox, kClosed when stopped, kFull past max_pending). Blocks on disk like
   // EventPipeline::publish: never call it from an I/O thread.
   Expected<events::AppendResult, events::OutboxError> report(const events::Event& event);
+  // report() for several events (one POST /v1/events/s3) in one outbox transaction (one
+  // fsync): every event taken (results in order), or none (the error). While there is
+  // room for one more report waiting, the whole batch is taken.
+  Expected<std::vector<events::AppendResult>, events::OutboxError> report_all(
+      std::span<const events::Event> reported);
 
   // Pending, retrying, dead and refused reports and the oldest pending one, for GET
   // /metrics: lock-free, no disk (up to a second old; webhook_metrics.hpp).

@@ -48,6 +48,9 @@ class EventPipeline {
   void publish_async(const Event& event,
                      std::function<void(Expected<AppendResult, OutboxError>)> done);
 
+  // The endpoints that want `event` (WebhookEndpoint::wants), by name: the deliveries
+  // publish() records, for a caller that appends to outbox() itself (Outbox::append_all).
+  std::vector<std::string> subscribers(const Event& event) const;
   Outbox& outbox() { return *outbox_; }
   const std::vector<WebhookEndpoint>& endpoints() const { return endpoints_; }
   // The deliverer's per-endpoint figures (Deliverer::figures): lock-free, no disk; after

@@ -21,6 +21,10 @@
 //   the standalone store's S3 records). The caller gives the dedup key (the row's id is
 //   event_id_for(key)), the payload, and the bucket and key that order it (ordering_key)
 //   and that `webhooks list` shows.
+// - append_all(appends) is append() for several rows in one transaction and one fsync (a
+//   POST of storage records commits its records together): every row is committed, or
+//   none (the error: the first invalid row's, or the transaction's). A row whose dedup key
+//   came earlier in the same call is a duplicate of it.
 //
 // Contract for the deliverer and OutboxWorker (nothing else needs these):
 // - claim(endpoint, n, lease) leases up to n due deliveries, oldest due first. A lease
@@ -32,7 +36,10 @@
 //   undelivered delivery for the same ordering_key() (bucket + key) waits and is not
 //   claimable until that one is delivered or dead.
 // - record_success / record_failure / release are asynchronous and batched (they commit
-//   with synchronous=NORMAL: losing the last of them to a power cut only redelivers).
+//   with synchronous=NORMAL: losing the last of them to a power cut only redelivers). As
+//   nobody waits for them, the writer lets them wait up to OutboxOptions::linger for
+//   others to share their transaction, unless a caller that waits (an append, a claim,
+//   flush()) comes first: a few transactions a second instead of one per delivery.
 //   A failure schedules the next attempt by the RetryPolicy (full jitter, Retry-After as
 //   a lower bound) or, past the window or on a permanent failure (HTTP 410), makes the
 //   delivery a dead letter. A stale report (the lease expired and was claimed again) of a
@@ -92,8 +99,10 @@ struct OutboxOptions {
   Role role = Role::kOwner;
   RetryPolicy retry;
   std::chrono::milliseconds delivered_retention{24LL * 3'600'000};
-  bool fsync_appends = true;       // synchronous=FULL for appends; false: NORMAL (see the docs)
-  std::size_t max_batch = 1024;    // operations per transaction
+  bool fsync_appends = true;     // synchronous=FULL for appends; false: NORMAL (see the docs)
+  std::size_t max_batch = 1024;  // operations per transaction
+  // How long results (record_success, record_failure, release) wait for company, see above.
+  std::chrono::milliseconds linger{5};
   Clock clock;                     // default: the system clock
   std::function<double()> random;  // uniform [0, 1) for the jitter; default: a PRNG
 };
@@ -106,6 +115,16 @@ struct OutboxRecord {
   std::string key;
   std::string payload;
 };
+
+// One row of append_all(): what to record, and the endpoints that get a delivery of it.
+struct OutboxAppend {
+  OutboxRecord record;
+  std::vector<std::string> endpoints;
+};
+
+// An Event as the outbox keeps it: its dedup key (empty when it has none, and then no
+// payload), type, bucket, key, and render_json() as the payload.
+OutboxRecord outbox_record(const Event& event);
 
 struct AppendResult {
   std::string event_id;
@@ -194,6 +213,9 @@ class Outbox {
                     std::function<void(Expected<AppendResult, OutboxError>)> done);
   Expected<AppendResult, OutboxError> append(const OutboxRecord& record,
                                              std::span<const std::string> endpoints);
+  // Results in the order of `appends`.
+  Expected<std::vector<AppendResult>, OutboxError> append_all(
+      std::span<const OutboxAppend> appends);
   // Whether a row with this dedup key is recorded (and not yet pruned): what append()
   // would call a duplicate. Reads the file (committed rows only): not on an I/O thread.
   Expected<bool, OutboxError> recorded(std::string_view dedup_key);

@@ -558,6 +558,73 @@ TEST_F(OutboxTest, ConcurrentAppendsAreGroupCommitted) {
   EXPECT_EQ(outbox->metrics()->queued, static_cast<std::uint64_t>(kThreads * kEach));
 }
 
+TEST_F(OutboxTest, AppendAllCommitsEveryRowTogether) {
+  auto outbox = open();
+  const AppendResult earlier = append(*outbox, upload("a.txt"));
+  OutboxRecord report{"report:b", EventType::kUploadCompleted, "uploads", "b.txt", "{}"};
+  const std::vector<OutboxAppend> rows{{outbox_record(upload("a.txt")), {"app"}},
+                                       {outbox_record(upload("c.txt")), {"app", "audit"}},
+                                       {report, {"upgate:verify-report"}},
+                                       {outbox_record(upload("c.txt")), {"app"}}};
+  const auto results = outbox->append_all(rows);
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_EQ(results->size(), 4u);
+  EXPECT_TRUE((*results)[0].duplicate);  // recorded before
+  EXPECT_EQ((*results)[0].event_id, earlier.event_id);
+  EXPECT_FALSE((*results)[1].duplicate);
+  EXPECT_EQ((*results)[1].deliveries, 2u);
+  EXPECT_EQ((*results)[2].event_id, event_id_for("report:b"));
+  EXPECT_EQ((*results)[2].deliveries, 1u);
+  EXPECT_TRUE((*results)[3].duplicate);  // came earlier in the same call
+  EXPECT_EQ((*results)[3].event_id, (*results)[1].event_id);
+  EXPECT_EQ(ids(claim(*outbox)),
+            (std::vector<std::string>{earlier.event_id, (*results)[1].event_id}));
+  EXPECT_EQ(claim(*outbox, "upgate:verify-report").size(), 1u);
+  EXPECT_TRUE(outbox->append_all(std::vector<OutboxAppend>{}));
+}
+
+TEST_F(OutboxTest, AppendAllRecordsNothingWhenARowIsInvalid) {
+  auto outbox = open();
+  const std::vector<OutboxAppend> rows{{outbox_record(upload("a.txt")), {"app"}},
+                                       {outbox_record(upload("b.txt", "")), {"app"}}};
+  auto refused = outbox->append_all(rows);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, OutboxErrc::kInvalid);
+  EXPECT_EQ(outbox->metrics()->queued, 0u);
+  EXPECT_FALSE(*outbox->recorded(dedup_key(upload("a.txt"))));
+}
+
+TEST_F(OutboxTest, ResultsLingerUntilSomeoneWaits) {
+  OutboxOptions o = options();
+  o.linger = 1h;  // results alone would wait that long: only a caller that waits ends it
+  auto opened = Outbox::open(o);
+  ASSERT_TRUE(opened);
+  Outbox& outbox = **opened;
+  append(outbox, upload("a.txt"));
+  append(outbox, upload("b.txt"));
+  auto claimed = claim(outbox);
+  ASSERT_EQ(claimed.size(), 2u);
+  outbox.record_success(claimed[0], 200);
+  outbox.record_failure(claimed[1], {410, "gone", 0ms, true});
+  // A claim is queued after them, so it sees them applied; a hang here is the bug.
+  EXPECT_TRUE(claim(outbox).empty());
+  EXPECT_EQ(outbox.metrics()->delivered_total, 1u);
+  EXPECT_EQ(outbox.metrics()->dead, 1u);
+}
+
+TEST_F(OutboxTest, ResultsAreCommittedByThemselvesAfterTheLinger) {
+  auto outbox = open();  // the default linger, a few milliseconds
+  append(*outbox, upload("a.txt"));
+  auto claimed = claim(*outbox);
+  ASSERT_EQ(claimed.size(), 1u);
+  outbox->record_success(claimed[0], 200);
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (outbox->metrics()->delivered_total == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(outbox->metrics()->delivered_total, 1u);
+}
+
 TEST_F(OutboxTest, AsyncAppendCallsBackAfterTheCommit) {
   auto outbox = open();
   std::promise<Expected<AppendResult, OutboxError>> promise;
