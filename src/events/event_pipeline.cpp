@@ -4,11 +4,7 @@ namespace upgate::events {
 
 Expected<std::unique_ptr<EventPipeline>, OutboxError> EventPipeline::start(
     EventPipelineOptions options) {
-  OutboxOptions outbox_options;
-  outbox_options.file = options.outbox;
-  outbox_options.role = OutboxOptions::Role::kOwner;
-  outbox_options.retry = options.retry;
-  auto outbox = Outbox::open(std::move(outbox_options));
+  auto outbox = Outbox::open_owner(options.outbox, options.retry);
   if (!outbox) return Unexpected(std::move(outbox).error());
   std::unique_ptr<EventPipeline> pipeline(new EventPipeline());
   pipeline->endpoints_ = std::move(options.endpoints);

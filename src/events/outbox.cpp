@@ -372,6 +372,15 @@ Expected<std::unique_ptr<Outbox>, OutboxError> Outbox::open(OutboxOptions option
   return std::unique_ptr<Outbox>(new Outbox(std::move(state)));
 }
 
+Expected<std::unique_ptr<Outbox>, OutboxError> Outbox::open_owner(std::filesystem::path file,
+                                                                  RetryPolicy retry) {
+  OutboxOptions options;
+  options.file = std::move(file);
+  options.role = OutboxOptions::Role::kOwner;
+  options.retry = retry;
+  return open(std::move(options));
+}
+
 namespace {
 
 struct PreparedAppend {

@@ -116,11 +116,7 @@ struct S3RecordPusher::State {
 
 Expected<std::unique_ptr<S3RecordPusher>, OutboxError> S3RecordPusher::start(
     S3RecordPusherOptions options) {
-  OutboxOptions outbox_options;
-  outbox_options.file = options.outbox;
-  outbox_options.role = OutboxOptions::Role::kOwner;
-  outbox_options.retry = options.retry;
-  auto outbox = Outbox::open(std::move(outbox_options));
+  auto outbox = Outbox::open_owner(options.outbox, options.retry);
   if (!outbox) return Unexpected(std::move(outbox).error());
   std::unique_ptr<S3RecordPusher> pusher(new S3RecordPusher());
   pusher->state_ = std::make_unique<State>();

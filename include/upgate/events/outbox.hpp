@@ -203,6 +203,11 @@ struct EndpointBacklog {
 class Outbox {
  public:
   static Expected<std::unique_ptr<Outbox>, OutboxError> open(OutboxOptions options);
+  // open() as the file's owner with `retry` and the other options' defaults: what a
+  // process that works the outbox off opens (serve's EventPipeline, the standalone store's
+  // S3RecordPusher).
+  static Expected<std::unique_ptr<Outbox>, OutboxError> open_owner(std::filesystem::path file,
+                                                                   RetryPolicy retry);
   ~Outbox();
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;

@@ -594,6 +594,23 @@ TEST_F(OutboxTest, AppendAllRecordsNothingWhenARowIsInvalid) {
   EXPECT_FALSE(*outbox->recorded(dedup_key(upload("a.txt"))));
 }
 
+TEST_F(OutboxTest, OpenOwnerLocksTheFileWithTheGivenRetryPolicy) {
+  RetryPolicy retry;
+  retry.window = 0ms;  // the first failure already ends the window: a dead letter
+  auto owner = Outbox::open_owner(options().file, retry);
+  ASSERT_TRUE(owner) << owner.error().message;
+  auto second = Outbox::open_owner(options().file, RetryPolicy{});
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, OutboxErrc::kInUse);
+  append(**owner, upload("a.txt"));
+  auto claimed = claim(**owner);
+  ASSERT_EQ(claimed.size(), 1u);
+  // Retry-After is a lower bound for the wait, so the next attempt is past the window.
+  (*owner)->record_failure(claimed[0], {503, "busy", 1s, false});
+  ASSERT_TRUE((*owner)->flush());
+  EXPECT_EQ((*owner)->metrics()->dead, 1u);
+}
+
 TEST_F(OutboxTest, ResultsLingerUntilSomeoneWaits) {
   OutboxOptions o = options();
   o.linger = 1h;  // results alone would wait that long: only a caller that waits ends it
