@@ -1,11 +1,14 @@
 // `upgate webhooks list|replay`: the events outbox of a running (or stopped) `upgate serve`,
 // opened beside it as an administrator (Outbox Role::kAdmin: no lock, leases untouched).
 //
-//   upgate webhooks list [--failed|--dead|--undelivered] [--endpoint NAME] [--limit N]
-//                        [--before SEQ] [--json]
+//   upgate webhooks list [--failed|--dead|--undelivered] [--endpoint NAME] [--all]
+//                        [--limit N] [--before SEQ] [--json]
 //   upgate webhooks replay EVENT_ID [--endpoint NAME]
 // The outbox is --outbox, else events.outbox of upgate.toml (--config / UPGATE_CONFIG), else
 // <data dir>/events.db as serve uses it (--data-dir / UPGATE_DATA_DIR / the default).
+// `list` shows the webhooks' deliveries; upgate's own queues in the same file (endpoints
+// named "upgate:...": storage reports waiting for verification, the standalone store's
+// records for --notify-url) only with --all or when --endpoint names one.
 #include <boost/json.hpp>
 
 #include <cstdio>
@@ -33,6 +36,7 @@ struct WebhooksOptions {
   bool failed = false;
   bool dead = false;
   bool undelivered = false;
+  bool all = false;
   std::optional<std::string> endpoint;
   std::size_t limit = 50;
   std::optional<std::int64_t> before;
@@ -83,6 +87,7 @@ int run_list(WebhooksOptions& o) {
   query.limit = o.limit;
   query.before_seq = o.before;
   query.endpoint = o.endpoint;
+  query.internal = o.all;
   auto rows = (*outbox)->list(query);
   if (!rows) {
     std::cerr << "upgate webhooks list: " << rows.error().message << '\n';
@@ -123,11 +128,13 @@ int run_list(WebhooksOptions& o) {
   }
   auto metrics = (*outbox)->metrics();
   if (metrics) {
-    std::printf("queued %llu, retrying %llu, dead %llu, delivered %llu in all\n",
+    // The whole file's figures: upgate's own queues count here even when not listed.
+    std::printf("queued %llu, retrying %llu, dead %llu, delivered %llu in all%s\n",
                 static_cast<unsigned long long>(metrics->queued),
                 static_cast<unsigned long long>(metrics->retrying),
                 static_cast<unsigned long long>(metrics->dead),
-                static_cast<unsigned long long>(metrics->delivered_total));
+                static_cast<unsigned long long>(metrics->delivered_total),
+                o.all || o.endpoint ? "" : " (upgate's own queues included; --all lists them)");
   }
   return kExitOk;
 }
@@ -169,6 +176,8 @@ void register_webhooks(CLI::App& app, int& exit_code) {
   list->add_flag("--dead", options->dead, "only dead letters (given up on)");
   list->add_flag("--undelivered", options->undelivered, "only those not delivered yet");
   list->add_option("--endpoint", options->endpoint, "only this endpoint's");
+  list->add_flag("--all", options->all,
+                 "upgate's own queues too (endpoints upgate:verify-report, upgate:notify-url)");
   list->add_option("--limit", options->limit, "at most this many (default 50)");
   list->add_option("--before", options->before, "the page before this SEQ");
   list->add_flag("--json", options->json, "one JSON array");

@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "upgate/events/webhook_endpoint.hpp"
 #include "upgate/s3client/client_error.hpp"
 #include "upgate/store/sqlite.hpp"
 
@@ -740,14 +741,23 @@ Expected<std::vector<DeliveryRecord>, OutboxError> Outbox::list(const ListQuery&
       sql += " AND d.state = 3";
       break;
   }
-  if (query.endpoint) sql += " AND d.endpoint = ?3";
+  if (query.endpoint) {
+    sql += " AND d.endpoint = ?3";
+  } else if (!query.internal) {
+    sql += " AND substr(d.endpoint, 1, ?4) != ?5";
+  }
   sql += " ORDER BY d.event_seq DESC, d.endpoint LIMIT ?2";
   std::lock_guard lock(state_->reader_mutex);
   try {
     auto q = state_->reader->prepare(sql.c_str());
     q.bind(1, query.before_seq.value_or(INT64_MAX));
     q.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(query.limit, 100'000)));
-    if (query.endpoint) q.bind_text(3, *query.endpoint);
+    if (query.endpoint) {
+      q.bind_text(3, *query.endpoint);
+    } else if (!query.internal) {
+      q.bind(4, static_cast<std::int64_t>(kReservedEndpointPrefix.size()));
+      q.bind_text(5, kReservedEndpointPrefix);
+    }
     std::vector<DeliveryRecord> records;
     while (q.step()) {
       DeliveryRecord r;

@@ -178,6 +178,9 @@ struct ListQuery {
   std::size_t limit = 100;
   std::optional<std::int64_t> before_seq;  // page: rows with a smaller event_seq
   std::optional<std::string> endpoint;
+  // false: leave out upgate's own queues (endpoints named "upgate:...", such as the storage
+  // reports waiting for verification), unless `endpoint` names one.
+  bool internal = true;
 };
 
 struct OutboxMetrics {

@@ -18,7 +18,7 @@
 //   full-jitter backoff) until it succeeds or `retry.window` has passed since its first
 //   failure; any other status refuses the batch (the receiver refused it; retrying cannot
 //   help) and is logged with the status. Refused and expired records are dead letters
-//   kept in the outbox (`upgate webhooks list --dead --outbox FILE`, `replay`).
+//   kept in the outbox (`upgate webhooks list --dead --all --outbox FILE`, `replay`).
 // - A record being sent when the process dies is sent again at the next start (the
 //   receiver may see it twice: S3 records carry a sequencer to tell).
 // - stop() lets the POST in progress finish (its timeout bounds it) and returns; what

@@ -116,7 +116,7 @@ TEST_F(S3RecordPusherTest, ARefusedBatchIsADeadLetterNotRetried) {
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(receiver.received().at("record_posts").as_int64(), 1);
   pusher.reset();
-  // Kept in the outbox as a dead letter (`upgate webhooks list --dead --outbox FILE`).
+  // Kept in the outbox as a dead letter (`upgate webhooks list --dead --all --outbox FILE`).
   OutboxOptions admin;
   admin.file = options().outbox;
   admin.role = OutboxOptions::Role::kAdmin;

@@ -611,6 +611,28 @@ TEST_F(OutboxTest, OpenOwnerLocksTheFileWithTheGivenRetryPolicy) {
   EXPECT_EQ((*owner)->metrics()->dead, 1u);
 }
 
+TEST_F(OutboxTest, ListLeavesOutUpgatesOwnQueuesWhenAsked) {
+  auto outbox = open();
+  const auto hook = append(*outbox, upload("a.txt")).event_id;
+  const std::string own = "upgate:verify-report";
+  OutboxRecord report{"report:b", EventType::kUploadCompleted, "uploads", "b.txt", "{}"};
+  const auto queued = outbox->append(report, std::span<const std::string>(&own, 1));
+  ASSERT_TRUE(queued);
+  auto listed = [&](ListQuery query) {
+    auto rows = outbox->list(query);
+    EXPECT_TRUE(rows);
+    std::vector<std::string> out;
+    for (const auto& r : *rows) out.push_back(r.event_id);
+    return out;
+  };
+  ListQuery query;
+  EXPECT_EQ(listed(query), (std::vector<std::string>{queued->event_id, hook}));
+  query.internal = false;
+  EXPECT_EQ(listed(query), (std::vector<std::string>{hook}));
+  query.endpoint = own;  // named: shown
+  EXPECT_EQ(listed(query), (std::vector<std::string>{queued->event_id}));
+}
+
 TEST_F(OutboxTest, ResultsLingerUntilSomeoneWaits) {
   OutboxOptions o = options();
   o.linger = 1h;  // results alone would wait that long: only a caller that waits ends it
