@@ -33,6 +33,29 @@ events::AppendResult accepted(const events::Event& event) {
   return result;
 }
 
+// Whether the object at the key now is another version than the one reported: another
+// version id when both have one, else another ETag; with nothing to compare, the same.
+bool superseded(const events::Event& reported, const s3client::ObjectHead& head) {
+  if (reported.version_id && head.version_id) return *reported.version_id != *head.version_id;
+  if (reported.etag.empty() || head.etag.empty()) return false;
+  return events::normalize_etag(reported.etag) != events::normalize_etag(head.etag);
+}
+
+// A report of the object a HEAD found, as the storage would have reported it.
+events::Event reported_from_head(const events::Event& superseded_report,
+                                 const s3client::ObjectHead& head) {
+  events::Event event;
+  event.type = events::EventType::kUploadCompleted;
+  event.bucket = superseded_report.bucket;
+  event.key = superseded_report.key;
+  event.version_id = head.version_id;
+  event.etag = events::normalize_etag(head.etag);
+  event.size = head.size;
+  event.source = events::EventSource::kStorage;
+  event.time = std::chrono::system_clock::now();
+  return event;
+}
+
 // How a report is taken (ReportedUploadVerifier::report_all).
 enum class Fate : std::uint8_t { publish, verify, ignore, known };
 
@@ -142,6 +165,15 @@ struct ReportedUploadVerifier::State {
       }
       return failed("store: " + head.error().message);
     }
+    if (superseded(event, *head)) {
+      // This report's version is gone; the one there now is judged under its own report,
+      // queued here in case the storage's never comes (a duplicate row when it came).
+      log(spdlog::level::info, "reported object was replaced before verification", event);
+      const events::Event now_there = reported_from_head(event, *head);
+      auto queued = take(std::span<const events::Event>(&now_there, 1), &runtime, false);
+      if (!queued) return failed("queueing the replacement: " + queued.error().message);
+      return std::nullopt;
+    }
     UploadClaims claims;
     claims.key = event.key;
     claims.profile = profile.name;
@@ -162,8 +194,10 @@ struct ReportedUploadVerifier::State {
 
   // report_all()'s work: each report published, queued for verification or ignored, in one
   // outbox transaction. `current` null: every upload report waits (no runtime yet).
+  // `bounded` false: max_pending does not refuse (the worker queueing a replacement, which
+  // takes the place of the report it is finishing).
   Expected<std::vector<events::AppendResult>, events::OutboxError> take(
-      std::span<const events::Event> reported, const ApiRuntime* current) {
+      std::span<const events::Event> reported, const ApiRuntime* current, bool bounded) {
     std::vector<Fate> fates;
     fates.reserve(reported.size());
     std::size_t to_verify = 0;
@@ -184,7 +218,7 @@ struct ReportedUploadVerifier::State {
       }
       fates.push_back(fate);
     }
-    if (to_verify > 0 && !worker->has_room(max_pending)) {
+    if (to_verify > 0 && bounded && !worker->has_room(max_pending)) {
       // A sender's retry of reports that wait already is no new row: duplicates, not 503.
       std::size_t unknown = 0;
       for (std::size_t i = 0; i < reported.size(); ++i) {
@@ -305,7 +339,7 @@ Expected<std::vector<events::AppendResult>, events::OutboxError> ReportedUploadV
     }
     if (state_->runtime) current = state_->runtime();
   }
-  return state_->take(reported, current.get());
+  return state_->take(reported, current.get(), true);
 }
 
 StorageReportFigures ReportedUploadVerifier::figures() const {

@@ -18,6 +18,12 @@
 //     upload.completed or upload.rejected (source "storage") and quarantines or deletes a
 //     refused object as the completion call would; both paths agree on the dedup key, so
 //     the app hears one outcome per object version;
+//     a report whose object was replaced before its turn (the object at the key has
+//     another version id, or without version ids another ETag) is superseded: it records
+//     nothing, since its version is gone, and the object there now is queued as a report
+//     of its own (from its HEAD; a duplicate row when the storage's report of it came
+//     first), so each version is judged under its own identity and the replacement is
+//     judged even if its report never comes (docs/EVENTS.md, "Superseded reports");
 //   - anything else (object.deleted, another bucket, a key no profile minted, a profile
 //     with verify_content = "off"): published as reported.
 //

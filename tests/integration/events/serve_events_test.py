@@ -490,6 +490,27 @@ def rgw_records(objects):
         for n, (key, etag, size) in enumerate(objects)]})
 
 
+def start_serve_before_a_store(test, prefix, events_extra=""):
+    """For `test`: a receiver, a standalone store (no notifications of its own, so the test
+    posts the reports) and `upgate serve --no-store` with PROFILES against it, all closed
+    at cleanup; sets test.tmp, test.receiver, test.store and test.serve."""
+    test.tmp = tempfile.TemporaryDirectory(prefix=prefix)
+    test.addCleanup(test.tmp.cleanup)
+    test.receiver = Receiver()
+    test.addCleanup(test.receiver.close)
+    test.store = start_store(extra_args=["--bucket", BUCKET])
+    test.addCleanup(test.store.close)
+    test.serve = Serve(test.tmp.name, test.receiver, PROFILES, store=test.store,
+                       events_extra=events_extra)
+    test.addCleanup(test.serve.close)
+
+
+def post_reports(serve, body):
+    """S3 event records to serve's POST /v1/events/s3, the secret in the path (as RGW)."""
+    return requests.post(f"http://127.0.0.1:{serve.port}/v1/events/s3/{ROUTE_SECRET}",
+                         data=body, timeout=30)
+
+
 class StorageReportsSurviveAKillTest(unittest.TestCase):
     """Storage reports waiting for verification are on disk before they are acknowledged:
     with the target store frozen (SIGSTOP) nothing can be verified, serve answers 200 to the
@@ -497,16 +518,9 @@ class StorageReportsSurviveAKillTest(unittest.TestCase):
     exactly one verified webhook. The bound (max_pending_reports) answers 503 beyond it."""
 
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="upgate-durable-reports-")
-        self.addCleanup(self.tmp.cleanup)
-        self.receiver = Receiver()
-        self.addCleanup(self.receiver.close)
-        self.store = start_store(extra_args=["--bucket", BUCKET])
-        self.addCleanup(self.store.close)
+        start_serve_before_a_store(self, "upgate-durable-reports-",
+                                   events_extra="max_pending_reports = 4\n")
         self.addCleanup(self.thaw)
-        self.serve = Serve(self.tmp.name, self.receiver, PROFILES, store=self.store,
-                           events_extra="max_pending_reports = 4\n")
-        self.addCleanup(self.serve.close)
         self.serve.start()
 
     def thaw(self):
@@ -514,8 +528,7 @@ class StorageReportsSurviveAKillTest(unittest.TestCase):
             os.kill(self.store.pid, signal.SIGCONT)
 
     def post(self, body):
-        return requests.post(f"http://127.0.0.1:{self.serve.port}/v1/events/s3/{ROUTE_SECRET}",
-                             data=body, timeout=30)
+        return post_reports(self.serve, body)
 
     def put(self, s3, name, data, content_type):
         key = f"docs/2026/12/07/{uuid.uuid4().hex}-{name}"
@@ -582,6 +595,92 @@ class StorageReportsSurviveAKillTest(unittest.TestCase):
         self.assertTrue(wait_until(lambda: len(accepted()) == 5, timeout=60))
         self.assertEqual(accepted()[4]["key"], late[0])
         self.assertNotIn(ROUTE_SECRET, self.serve.log_text())
+
+
+class SupersededReportsTest(unittest.TestCase):
+    """A report of an object that was replaced before its verification judges nothing: its
+    version is gone. The object there now is judged under a report of its own (queued from
+    its HEAD, the same row the storage's own report of it becomes), so each version keeps
+    its identity, the replacement is judged even when its report never comes, and the app
+    hears one event for it. `upgate webhooks list` shows these report rows only with --all."""
+
+    def setUp(self):
+        start_serve_before_a_store(self, "upgate-superseded-")
+        self.serve.start()
+
+    def post(self, body):
+        return post_reports(self.serve, body)
+
+    def log_lines(self, message):
+        lines = []
+        for line in self.serve.log_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and entry.get("msg") == message:
+                lines.append(entry)
+        return lines
+
+    def test_the_replacement_is_judged_under_its_own_report_once(self):
+        s3 = self.store.client()
+        key = f"docs/2026/12/07/{uuid.uuid4().hex}-paper.pdf"
+        pdf, png = magic_file("page.pdf"), magic_file("pixel.png")
+        first = s3.put_object(Bucket=BUCKET, Key=key, Body=pdf, ContentType="application/pdf")
+        second = s3.put_object(Bucket=BUCKET, Key=key, Body=png, ContentType="application/pdf")
+        old = (key, first["ETag"].strip('"'), len(pdf))
+        new = (key, second["ETag"].strip('"'), len(png))
+        self.assertNotEqual(old[1], new[1])
+
+        answer = self.post(rgw_records([old]))  # the storage's report of the replaced PDF
+        self.assertEqual(answer.status_code, 200, answer.text)
+        self.assertTrue(wait_until(lambda: len(self.receiver.received()["accepted"]) >= 1,
+                                   timeout=60),
+                        (self.receiver.received(), self.serve.log_text()[-3000:]))
+        [event] = self.receiver.received()["accepted"]
+        self.assertEqual((event["key"], event["type"], event["detectedType"]),
+                         (key, "upload.rejected", "image/png"))
+        # The verdict is the PNG's, under the PNG's own identity, never the PDF report's.
+        [replaced] = self.log_lines("reported object was replaced before verification")
+        self.assertEqual(replaced["etag"], old[1])
+        refused = self.log_lines("reported upload refused by verification")
+        self.assertEqual([r["etag"] for r in refused], [new[1]])
+
+        # The storage's own report of the PNG, arriving late, is the row already judged.
+        late = self.post(rgw_records([new]))
+        self.assertEqual(late.status_code, 200, late.text)
+        self.assertEqual((late.json()["events"], late.json()["duplicates"]), (1, 1))
+        time.sleep(1)
+        self.assertEqual(len(self.receiver.received()["accepted"]), 1)
+        # One report row per version.
+        reports = json.loads(self.serve.webhooks(
+            "list", "--endpoint", "upgate:verify-report", "--json").stdout)
+        self.assertEqual(len(reports), 2, reports)
+        self.assertTrue(all(r["key"] == key and r["state"] == "delivered" for r in reports))
+
+    def test_webhooks_list_shows_the_report_rows_only_with_all(self):
+        s3 = self.store.client()
+        key = f"docs/2026/12/07/{uuid.uuid4().hex}-paper.pdf"
+        pdf = magic_file("page.pdf")
+        put = s3.put_object(Bucket=BUCKET, Key=key, Body=pdf, ContentType="application/pdf")
+        answer = self.post(rgw_records([(key, put["ETag"].strip('"'), len(pdf))]))
+        self.assertEqual(answer.status_code, 200, answer.text)
+        self.assertTrue(wait_until(lambda: len(self.receiver.received()["accepted"]) == 1,
+                                   timeout=60), self.receiver.received())
+
+        def rows(*flags):
+            listed = self.serve.webhooks("list", *flags)
+            self.assertEqual(listed.returncode, 0, listed.stderr)
+            return listed.stdout
+        self.assertTrue(wait_until(lambda: "delivered" in {
+            r["state"] for r in json.loads(rows("--all", "--json"))
+            if r["endpoint"] == "upgate:verify-report"}, timeout=30))
+        self.assertEqual([(r["endpoint"], r["key"]) for r in json.loads(rows("--json"))],
+                         [("app", key)])
+        self.assertEqual(sorted(r["endpoint"] for r in json.loads(rows("--all", "--json"))),
+                         ["app", "upgate:verify-report"])
+        self.assertNotIn("upgate:verify-report", rows())
+        self.assertIn("upgate:verify-report", rows("--all"))
 
 
 if __name__ == "__main__":
