@@ -7,7 +7,9 @@ from /proc/stat) at the start and at the end of each measured round.
         appends one JSON line to FILE: the KEY=VALUE pairs (round, phase, delivered, ...),
         the monotonic time, the machine's busy and total ticks, and for each ROLE the
         process's CPU ticks, per thread name (upgate names its threads: upgate-io,
-        upgate-outbox, upgate-dispatch, upgate-hook, ...; see src/events, src/http).
+        upgate-outbox, upgate-dispatch, upgate-hook, ...; see src/events, src/http; the
+        main thread is "main", and threads left unnamed, such as serve's blocking pool, keep
+        the program's name).
     cpu_split.py report FILE
         pairs each round's start and end samples and prints, per round and as medians:
         the CPU-seconds of each process (and of serve's threads by name) per 1,000 webhooks
@@ -39,6 +41,8 @@ def thread_ticks(pid):
         except OSError:
             continue  # the thread ended between the listing and the read
         name = stat[stat.index("(") + 1:stat.rindex(")")]
+        if tid == str(pid):
+            name = "main"  # the main thread has the program's name, as unnamed threads do
         fields = stat[stat.rindex(")") + 2:].split()
         # Fields after the name start at 3 (state); utime and stime are 14 and 15.
         ticks = int(fields[11]) + int(fields[12])
