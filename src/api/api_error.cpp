@@ -1,139 +1,74 @@
 // The stable error codes and their HTTP statuses.
 #include "upgate/api/api_error.hpp"
 
+#include "upgate/enum_names.hpp"
+
 namespace upgate::api {
 
+namespace {
+
+// A row a code: its stable name and its HTTP status.
+struct ErrorCodeRow {
+  ErrorCode value;
+  std::string_view name;
+  int status;
+};
+
+constexpr ErrorCodeRow kErrorCodes[] = {
+    {ErrorCode::invalid_json, "invalid_json", 400},
+    {ErrorCode::not_an_object, "not_an_object", 400},
+    {ErrorCode::body_too_large, "body_too_large", 413},
+    {ErrorCode::unsupported_media_type, "unsupported_media_type", 415},
+    {ErrorCode::missing_field, "missing_field", 400},
+    {ErrorCode::wrong_type, "wrong_type", 400},
+    {ErrorCode::invalid_size, "invalid_size", 400},
+    {ErrorCode::file_too_large, "file_too_large", 400},
+    {ErrorCode::invalid_file_name, "invalid_file_name", 400},
+    {ErrorCode::invalid_content_type, "invalid_content_type", 400},
+    {ErrorCode::content_type_not_allowed, "content_type_not_allowed", 400},
+    {ErrorCode::extension_not_allowed, "extension_not_allowed", 400},
+    {ErrorCode::invalid_folder, "invalid_folder", 400},
+    {ErrorCode::unknown_profile, "unknown_profile", 400},
+    {ErrorCode::invalid_checksum, "invalid_checksum", 400},
+    {ErrorCode::invalid_metadata, "invalid_metadata", 400},
+    {ErrorCode::invalid_key, "invalid_key", 400},
+    {ErrorCode::downloads_disabled, "downloads_disabled", 403},
+    {ErrorCode::folder_reserved, "folder_reserved", 403},
+    {ErrorCode::origin_not_allowed, "origin_not_allowed", 403},
+    {ErrorCode::rate_limited, "rate_limited", 429},
+    {ErrorCode::quota_exceeded, "quota_exceeded", 429},
+    {ErrorCode::too_many_open_uploads, "too_many_open_uploads", 429},
+    {ErrorCode::limits_unavailable, "limits_unavailable", 503},
+    {ErrorCode::too_many_connections, "too_many_connections", 503},
+    {ErrorCode::not_found, "not_found", 404},
+    {ErrorCode::method_not_allowed, "method_not_allowed", 405},
+    {ErrorCode::credentials_unavailable, "credentials_unavailable", 503},
+    {ErrorCode::authentication_required, "authentication_required", 401},
+    {ErrorCode::invalid_credentials, "invalid_credentials", 401},
+    {ErrorCode::access_denied, "access_denied", 403},
+    {ErrorCode::auth_unavailable, "auth_unavailable", 503},
+    {ErrorCode::upload_token_refused, "upload_token_refused", 403},
+    {ErrorCode::invalid_part_number, "invalid_part_number", 400},
+    {ErrorCode::no_such_upload, "no_such_upload", 404},
+    {ErrorCode::parts_incomplete, "parts_incomplete", 409},
+    {ErrorCode::storage_error, "storage_error", 502},
+    {ErrorCode::object_not_found, "object_not_found", 404},
+    {ErrorCode::content_mismatch, "content_mismatch", 422},
+    {ErrorCode::verification_unavailable, "verification_unavailable", 503},
+    {ErrorCode::internal_error, "internal_error", 500},
+};
+static_assert(each_value_once(kErrorCodes));
+
+}  // namespace
+
 std::string_view to_string(ErrorCode code) noexcept {
-  switch (code) {
-    case ErrorCode::invalid_json:
-      return "invalid_json";
-    case ErrorCode::not_an_object:
-      return "not_an_object";
-    case ErrorCode::body_too_large:
-      return "body_too_large";
-    case ErrorCode::unsupported_media_type:
-      return "unsupported_media_type";
-    case ErrorCode::missing_field:
-      return "missing_field";
-    case ErrorCode::wrong_type:
-      return "wrong_type";
-    case ErrorCode::invalid_size:
-      return "invalid_size";
-    case ErrorCode::file_too_large:
-      return "file_too_large";
-    case ErrorCode::invalid_file_name:
-      return "invalid_file_name";
-    case ErrorCode::invalid_content_type:
-      return "invalid_content_type";
-    case ErrorCode::content_type_not_allowed:
-      return "content_type_not_allowed";
-    case ErrorCode::extension_not_allowed:
-      return "extension_not_allowed";
-    case ErrorCode::invalid_folder:
-      return "invalid_folder";
-    case ErrorCode::unknown_profile:
-      return "unknown_profile";
-    case ErrorCode::invalid_checksum:
-      return "invalid_checksum";
-    case ErrorCode::invalid_metadata:
-      return "invalid_metadata";
-    case ErrorCode::invalid_key:
-      return "invalid_key";
-    case ErrorCode::downloads_disabled:
-      return "downloads_disabled";
-    case ErrorCode::folder_reserved:
-      return "folder_reserved";
-    case ErrorCode::origin_not_allowed:
-      return "origin_not_allowed";
-    case ErrorCode::rate_limited:
-      return "rate_limited";
-    case ErrorCode::quota_exceeded:
-      return "quota_exceeded";
-    case ErrorCode::too_many_open_uploads:
-      return "too_many_open_uploads";
-    case ErrorCode::limits_unavailable:
-      return "limits_unavailable";
-    case ErrorCode::too_many_connections:
-      return "too_many_connections";
-    case ErrorCode::not_found:
-      return "not_found";
-    case ErrorCode::method_not_allowed:
-      return "method_not_allowed";
-    case ErrorCode::credentials_unavailable:
-      return "credentials_unavailable";
-    case ErrorCode::authentication_required:
-      return "authentication_required";
-    case ErrorCode::invalid_credentials:
-      return "invalid_credentials";
-    case ErrorCode::access_denied:
-      return "access_denied";
-    case ErrorCode::auth_unavailable:
-      return "auth_unavailable";
-    case ErrorCode::upload_token_refused:
-      return "upload_token_refused";
-    case ErrorCode::invalid_part_number:
-      return "invalid_part_number";
-    case ErrorCode::no_such_upload:
-      return "no_such_upload";
-    case ErrorCode::parts_incomplete:
-      return "parts_incomplete";
-    case ErrorCode::storage_error:
-      return "storage_error";
-    case ErrorCode::object_not_found:
-      return "object_not_found";
-    case ErrorCode::content_mismatch:
-      return "content_mismatch";
-    case ErrorCode::verification_unavailable:
-      return "verification_unavailable";
-    case ErrorCode::internal_error:
-      return "internal_error";
-  }
-  return "internal_error";
+  const ErrorCodeRow* row = row_of(kErrorCodes, code);
+  return row ? row->name : "internal_error";
 }
 
 int http_status(ErrorCode code) noexcept {
-  switch (code) {
-    case ErrorCode::body_too_large:
-      return 413;
-    case ErrorCode::unsupported_media_type:
-      return 415;
-    case ErrorCode::authentication_required:
-    case ErrorCode::invalid_credentials:
-      return 401;
-    case ErrorCode::rate_limited:
-    case ErrorCode::quota_exceeded:
-    case ErrorCode::too_many_open_uploads:
-      return 429;
-    case ErrorCode::limits_unavailable:
-    case ErrorCode::too_many_connections:
-      return 503;
-    case ErrorCode::downloads_disabled:
-    case ErrorCode::folder_reserved:
-    case ErrorCode::origin_not_allowed:
-    case ErrorCode::access_denied:
-    case ErrorCode::upload_token_refused:
-      return 403;
-    case ErrorCode::not_found:
-    case ErrorCode::no_such_upload:
-    case ErrorCode::object_not_found:
-      return 404;
-    case ErrorCode::content_mismatch:
-      return 422;
-    case ErrorCode::parts_incomplete:
-      return 409;
-    case ErrorCode::storage_error:
-      return 502;
-    case ErrorCode::method_not_allowed:
-      return 405;
-    case ErrorCode::credentials_unavailable:
-    case ErrorCode::auth_unavailable:
-    case ErrorCode::verification_unavailable:
-      return 503;
-    case ErrorCode::internal_error:
-      return 500;
-    default:
-      return 400;
-  }
+  const ErrorCodeRow* row = row_of(kErrorCodes, code);
+  return row ? row->status : 400;
 }
 
 }  // namespace upgate::api

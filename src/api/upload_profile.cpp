@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "upgate/api/active_content.hpp"
+#include "upgate/enum_names.hpp"
 
 namespace upgate::api {
 
@@ -20,26 +21,19 @@ bool UploadProfile::allows_extension(std::string_view lower_case_extension) cons
          allowed_extensions.end();
 }
 
+constexpr EnumName<DownloadsMode> kDownloadsModeNames[] = {
+    {DownloadsMode::off, "off"},
+    {DownloadsMode::owner, "owner"},
+    {DownloadsMode::authenticated, "authenticated"},
+    {DownloadsMode::public_, "public"},
+};
+
 std::string_view to_string(DownloadsMode mode) noexcept {
-  switch (mode) {
-    case DownloadsMode::off:
-      return "off";
-    case DownloadsMode::owner:
-      return "owner";
-    case DownloadsMode::authenticated:
-      return "authenticated";
-    case DownloadsMode::public_:
-      return "public";
-  }
-  return "off";
+  return name_of(kDownloadsModeNames, mode, "off");
 }
 
 std::optional<DownloadsMode> parse_downloads_mode(std::string_view text) noexcept {
-  for (const DownloadsMode mode : {DownloadsMode::off, DownloadsMode::owner,
-                                   DownloadsMode::authenticated, DownloadsMode::public_}) {
-    if (text == to_string(mode)) return mode;
-  }
-  return std::nullopt;
+  return value_named(kDownloadsModeNames, text);
 }
 
 bool UploadProfile::serves_download(std::string_view key, const auth::Principal* principal) const {

@@ -1,92 +1,49 @@
 // Refusals: codes, standard sentences, statuses and WWW-Authenticate values.
 #include "upgate/auth/auth_refusal.hpp"
 
-namespace upgate::auth {
+#include "upgate/enum_names.hpp"
 
-std::string_view code(AuthCheck check) noexcept {
-  switch (check) {
-    case AuthCheck::kMissingCredentials:
-      return "missing_credentials";
-    case AuthCheck::kMalformedCredentials:
-      return "malformed_credentials";
-    case AuthCheck::kMalformedToken:
-      return "malformed_token";
-    case AuthCheck::kAlgorithmNotAllowed:
-      return "algorithm_not_allowed";
-    case AuthCheck::kUnknownKey:
-      return "unknown_key";
-    case AuthCheck::kKeyAlgorithmMismatch:
-      return "key_algorithm_mismatch";
-    case AuthCheck::kBadSignature:
-      return "bad_signature";
-    case AuthCheck::kExpired:
-      return "expired";
-    case AuthCheck::kNotYetValid:
-      return "not_yet_valid";
-    case AuthCheck::kIssuedInFuture:
-      return "issued_in_future";
-    case AuthCheck::kWrongIssuer:
-      return "wrong_issuer";
-    case AuthCheck::kWrongAudience:
-      return "wrong_audience";
-    case AuthCheck::kMissingClaim:
-      return "missing_claim";
-    case AuthCheck::kInvalidClaim:
-      return "invalid_claim";
-    case AuthCheck::kInvalidPrincipal:
-      return "invalid_principal";
-    case AuthCheck::kUnknownApiKey:
-      return "unknown_api_key";
-    case AuthCheck::kProfileNotAllowed:
-      return "profile_not_allowed";
-    case AuthCheck::kKeysUnavailable:
-      return "keys_unavailable";
-  }
-  return "unknown";
-}
+namespace upgate::auth {
 
 namespace {
 
+// A row a check: its stable code and the sentence a refusal says by default.
+struct AuthCheckRow {
+  AuthCheck value;
+  std::string_view code;
+  std::string_view sentence;
+};
+
+constexpr AuthCheckRow kAuthChecks[] = {
+    {AuthCheck::kMissingCredentials, "missing_credentials", "authentication is required"},
+    {AuthCheck::kMalformedCredentials, "malformed_credentials",
+     "the credentials header is malformed"},
+    {AuthCheck::kMalformedToken, "malformed_token", "the token is malformed"},
+    {AuthCheck::kAlgorithmNotAllowed, "algorithm_not_allowed",
+     "the token's signing algorithm is not accepted"},
+    {AuthCheck::kUnknownKey, "unknown_key", "the token's signing key is not known"},
+    {AuthCheck::kKeyAlgorithmMismatch, "key_algorithm_mismatch",
+     "the token's algorithm does not match its signing key"},
+    {AuthCheck::kBadSignature, "bad_signature", "the token's signature is invalid"},
+    {AuthCheck::kExpired, "expired", "the token has expired"},
+    {AuthCheck::kNotYetValid, "not_yet_valid", "the token is not valid yet"},
+    {AuthCheck::kIssuedInFuture, "issued_in_future", "the token was issued in the future"},
+    {AuthCheck::kWrongIssuer, "wrong_issuer", "the token's issuer is not accepted"},
+    {AuthCheck::kWrongAudience, "wrong_audience", "the token is not meant for this service"},
+    {AuthCheck::kMissingClaim, "missing_claim", "the token lacks a required claim"},
+    {AuthCheck::kInvalidClaim, "invalid_claim", "the token has a claim of the wrong type"},
+    {AuthCheck::kInvalidPrincipal, "invalid_principal",
+     "the token does not name a usable principal"},
+    {AuthCheck::kUnknownApiKey, "unknown_api_key", "the API key is not valid"},
+    {AuthCheck::kProfileNotAllowed, "profile_not_allowed", "the API key may not use this profile"},
+    {AuthCheck::kKeysUnavailable, "keys_unavailable",
+     "the token signing keys are not available yet"},
+};
+static_assert(each_value_once(kAuthChecks));
+
 std::string_view standard_sentence(AuthCheck check) {
-  switch (check) {
-    case AuthCheck::kMissingCredentials:
-      return "authentication is required";
-    case AuthCheck::kMalformedCredentials:
-      return "the credentials header is malformed";
-    case AuthCheck::kMalformedToken:
-      return "the token is malformed";
-    case AuthCheck::kAlgorithmNotAllowed:
-      return "the token's signing algorithm is not accepted";
-    case AuthCheck::kUnknownKey:
-      return "the token's signing key is not known";
-    case AuthCheck::kKeyAlgorithmMismatch:
-      return "the token's algorithm does not match its signing key";
-    case AuthCheck::kBadSignature:
-      return "the token's signature is invalid";
-    case AuthCheck::kExpired:
-      return "the token has expired";
-    case AuthCheck::kNotYetValid:
-      return "the token is not valid yet";
-    case AuthCheck::kIssuedInFuture:
-      return "the token was issued in the future";
-    case AuthCheck::kWrongIssuer:
-      return "the token's issuer is not accepted";
-    case AuthCheck::kWrongAudience:
-      return "the token is not meant for this service";
-    case AuthCheck::kMissingClaim:
-      return "the token lacks a required claim";
-    case AuthCheck::kInvalidClaim:
-      return "the token has a claim of the wrong type";
-    case AuthCheck::kInvalidPrincipal:
-      return "the token does not name a usable principal";
-    case AuthCheck::kUnknownApiKey:
-      return "the API key is not valid";
-    case AuthCheck::kProfileNotAllowed:
-      return "the API key may not use this profile";
-    case AuthCheck::kKeysUnavailable:
-      return "the token signing keys are not available yet";
-  }
-  return "authentication failed";
+  const AuthCheckRow* row = row_of(kAuthChecks, check);
+  return row ? row->sentence : "authentication failed";
 }
 
 // RFC 6750 §3: error_description is %x20-21 / %x23-5B / %x5D-7E.
@@ -100,6 +57,11 @@ std::string description_chars(std::string_view text) {
 }
 
 }  // namespace
+
+std::string_view code(AuthCheck check) noexcept {
+  const AuthCheckRow* row = row_of(kAuthChecks, check);
+  return row ? row->code : "unknown";
+}
 
 int AuthRefusal::status() const noexcept {
   switch (check) {

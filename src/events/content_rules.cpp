@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "upgate/enum_names.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::events {
@@ -100,23 +101,18 @@ bool generic_detection(std::string_view t) {
 
 }  // namespace
 
-std::optional<VerifyContent> parse_verify_content(std::string_view text) {
-  if (text == "off") return VerifyContent::kOff;
-  if (text == "declared") return VerifyContent::kDeclared;
-  if (text == "strict") return VerifyContent::kStrict;
-  return std::nullopt;
-}
+constexpr EnumName<VerifyContent> kVerifyContentNames[] = {
+    {VerifyContent::kOff, "off"},
+    {VerifyContent::kDeclared, "declared"},
+    {VerifyContent::kStrict, "strict"},
+};
 
 std::string_view to_string(VerifyContent mode) {
-  switch (mode) {
-    case VerifyContent::kOff:
-      return "off";
-    case VerifyContent::kDeclared:
-      return "declared";
-    case VerifyContent::kStrict:
-      return "strict";
-  }
-  return "off";
+  return name_of(kVerifyContentNames, mode, "off");
+}
+
+std::optional<VerifyContent> parse_verify_content(std::string_view text) {
+  return value_named(kVerifyContentNames, text);
 }
 
 std::string media_type_essence(std::string_view content_type) {

@@ -6,6 +6,7 @@
 
 #include <span>
 
+#include "upgate/enum_names.hpp"
 #include "upgate/events/s3_event_records.hpp"
 #include "upgate/s3/dates.hpp"
 #include "upgate/sigv4/crypto.hpp"
@@ -44,23 +45,18 @@ boost::json::value optional_string(std::string_view s) {
 
 }  // namespace
 
+constexpr EnumName<EventType> kEventTypeNames[] = {
+    {EventType::kUploadCompleted, kCompleted},
+    {EventType::kUploadRejected, kRejected},
+    {EventType::kObjectDeleted, kDeleted},
+};
+
 std::string_view to_string(EventType type) {
-  switch (type) {
-    case EventType::kUploadCompleted:
-      return kCompleted;
-    case EventType::kUploadRejected:
-      return kRejected;
-    case EventType::kObjectDeleted:
-      return kDeleted;
-  }
-  return kCompleted;
+  return name_of(kEventTypeNames, type, kCompleted);
 }
 
 std::optional<EventType> parse_event_type(std::string_view text) {
-  if (text == kCompleted) return EventType::kUploadCompleted;
-  if (text == kRejected) return EventType::kUploadRejected;
-  if (text == kDeleted) return EventType::kObjectDeleted;
-  return std::nullopt;
+  return value_named(kEventTypeNames, text);
 }
 
 std::string_view to_string(EventSource source) {

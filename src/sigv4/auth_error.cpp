@@ -1,53 +1,44 @@
 // S3's names and HTTP statuses for the ways a signature can be refused.
 #include "upgate/sigv4/auth_error.hpp"
 
+#include "upgate/enum_names.hpp"
+
 namespace upgate::sigv4 {
 
+namespace {
+
+// A row a refusal: S3's error code and the HTTP status S3 answers it with.
+struct AuthErrorRow {
+  AuthErrorCode value;
+  std::string_view s3_code;
+  int status;
+};
+
+constexpr AuthErrorRow kAuthErrors[] = {
+    {AuthErrorCode::kAccessDenied, "AccessDenied", 403},
+    {AuthErrorCode::kSignatureDoesNotMatch, "SignatureDoesNotMatch", 403},
+    {AuthErrorCode::kInvalidAccessKeyId, "InvalidAccessKeyId", 403},
+    {AuthErrorCode::kInvalidToken, "InvalidToken", 400},
+    {AuthErrorCode::kAuthorizationHeaderMalformed, "AuthorizationHeaderMalformed", 400},
+    {AuthErrorCode::kAuthorizationQueryParametersError, "AuthorizationQueryParametersError", 400},
+    {AuthErrorCode::kRequestTimeTooSkewed, "RequestTimeTooSkewed", 403},
+    {AuthErrorCode::kMissingSecurityHeader, "MissingSecurityHeader", 400},
+    {AuthErrorCode::kInvalidArgument, "InvalidArgument", 400},
+    {AuthErrorCode::kInvalidRequest, "InvalidRequest", 400},
+    {AuthErrorCode::kInvalidPolicyDocument, "InvalidPolicyDocument", 400},
+};
+static_assert(each_value_once(kAuthErrors));
+
+}  // namespace
+
 std::string_view s3_code(AuthErrorCode code) {
-  switch (code) {
-    case AuthErrorCode::kAccessDenied:
-      return "AccessDenied";
-    case AuthErrorCode::kSignatureDoesNotMatch:
-      return "SignatureDoesNotMatch";
-    case AuthErrorCode::kInvalidAccessKeyId:
-      return "InvalidAccessKeyId";
-    case AuthErrorCode::kInvalidToken:
-      return "InvalidToken";
-    case AuthErrorCode::kAuthorizationHeaderMalformed:
-      return "AuthorizationHeaderMalformed";
-    case AuthErrorCode::kAuthorizationQueryParametersError:
-      return "AuthorizationQueryParametersError";
-    case AuthErrorCode::kRequestTimeTooSkewed:
-      return "RequestTimeTooSkewed";
-    case AuthErrorCode::kMissingSecurityHeader:
-      return "MissingSecurityHeader";
-    case AuthErrorCode::kInvalidArgument:
-      return "InvalidArgument";
-    case AuthErrorCode::kInvalidRequest:
-      return "InvalidRequest";
-    case AuthErrorCode::kInvalidPolicyDocument:
-      return "InvalidPolicyDocument";
-  }
-  return "AccessDenied";
+  const AuthErrorRow* row = row_of(kAuthErrors, code);
+  return row ? row->s3_code : "AccessDenied";
 }
 
 int http_status(AuthErrorCode code) {
-  switch (code) {
-    case AuthErrorCode::kAccessDenied:
-    case AuthErrorCode::kSignatureDoesNotMatch:
-    case AuthErrorCode::kInvalidAccessKeyId:
-    case AuthErrorCode::kRequestTimeTooSkewed:
-      return 403;
-    case AuthErrorCode::kInvalidToken:
-    case AuthErrorCode::kAuthorizationHeaderMalformed:
-    case AuthErrorCode::kAuthorizationQueryParametersError:
-    case AuthErrorCode::kMissingSecurityHeader:
-    case AuthErrorCode::kInvalidArgument:
-    case AuthErrorCode::kInvalidRequest:
-    case AuthErrorCode::kInvalidPolicyDocument:
-      return 400;
-  }
-  return 403;
+  const AuthErrorRow* row = row_of(kAuthErrors, code);
+  return row ? row->status : 403;
 }
 
 }  // namespace upgate::sigv4

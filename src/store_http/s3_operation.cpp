@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 
+#include "upgate/enum_names.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::store {
@@ -142,144 +143,64 @@ Expected<S3Operation, s3::S3Error> classify(const RequestShape& r) {
   return not_allowed(m, true);
 }
 
+namespace {
+
+// A row an operation: S3's name for it and the IAM action that allows it (none for a
+// preflight).
+struct OperationRow {
+  S3Operation value;
+  std::string_view name;
+  std::string_view iam_action;
+};
+
+constexpr OperationRow kOperations[] = {
+    {S3Operation::kListBuckets, "ListBuckets", "s3:ListAllMyBuckets"},
+    {S3Operation::kCreateBucket, "CreateBucket", "s3:CreateBucket"},
+    {S3Operation::kDeleteBucket, "DeleteBucket", "s3:DeleteBucket"},
+    {S3Operation::kHeadBucket, "HeadBucket", "s3:ListBucket"},
+    {S3Operation::kGetBucketLocation, "GetBucketLocation", "s3:GetBucketLocation"},
+    {S3Operation::kGetBucketVersioning, "GetBucketVersioning", "s3:GetBucketVersioning"},
+    {S3Operation::kGetBucketAcl, "GetBucketAcl", "s3:GetBucketAcl"},
+    {S3Operation::kPutBucketAcl, "PutBucketAcl", "s3:PutBucketAcl"},
+    {S3Operation::kListObjects, "ListObjects", "s3:ListBucket"},
+    {S3Operation::kListObjectsV2, "ListObjectsV2", "s3:ListBucket"},
+    {S3Operation::kListMultipartUploads, "ListMultipartUploads", "s3:ListBucketMultipartUploads"},
+    {S3Operation::kPutBucketCors, "PutBucketCors", "s3:PutBucketCORS"},
+    {S3Operation::kGetBucketCors, "GetBucketCors", "s3:GetBucketCORS"},
+    {S3Operation::kDeleteBucketCors, "DeleteBucketCors", "s3:PutBucketCORS"},
+    {S3Operation::kPutBucketLifecycle, "PutBucketLifecycleConfiguration",
+     "s3:PutLifecycleConfiguration"},
+    {S3Operation::kGetBucketLifecycle, "GetBucketLifecycleConfiguration",
+     "s3:GetLifecycleConfiguration"},
+    {S3Operation::kDeleteBucketLifecycle, "DeleteBucketLifecycle", "s3:PutLifecycleConfiguration"},
+    {S3Operation::kDeleteObjects, "DeleteObjects", "s3:DeleteObject"},
+    {S3Operation::kPostObject, "PostObject", "s3:PutObject"},
+    {S3Operation::kPutObject, "PutObject", "s3:PutObject"},
+    {S3Operation::kCopyObject, "CopyObject", "s3:PutObject"},
+    {S3Operation::kGetObject, "GetObject", "s3:GetObject"},
+    {S3Operation::kHeadObject, "HeadObject", "s3:GetObject"},
+    {S3Operation::kDeleteObject, "DeleteObject", "s3:DeleteObject"},
+    {S3Operation::kGetObjectAcl, "GetObjectAcl", "s3:GetObjectAcl"},
+    {S3Operation::kCreateMultipartUpload, "CreateMultipartUpload", "s3:PutObject"},
+    {S3Operation::kUploadPart, "UploadPart", "s3:PutObject"},
+    {S3Operation::kUploadPartCopy, "UploadPartCopy", "s3:PutObject"},
+    {S3Operation::kCompleteMultipartUpload, "CompleteMultipartUpload", "s3:PutObject"},
+    {S3Operation::kAbortMultipartUpload, "AbortMultipartUpload", "s3:AbortMultipartUpload"},
+    {S3Operation::kListParts, "ListParts", "s3:ListMultipartUploadParts"},
+    {S3Operation::kPreflight, "Preflight", ""},
+};
+static_assert(each_value_once(kOperations));
+
+}  // namespace
+
 std::string_view operation_name(S3Operation op) {
-  switch (op) {
-    case S3Operation::kListBuckets:
-      return "ListBuckets";
-    case S3Operation::kCreateBucket:
-      return "CreateBucket";
-    case S3Operation::kDeleteBucket:
-      return "DeleteBucket";
-    case S3Operation::kHeadBucket:
-      return "HeadBucket";
-    case S3Operation::kGetBucketLocation:
-      return "GetBucketLocation";
-    case S3Operation::kGetBucketVersioning:
-      return "GetBucketVersioning";
-    case S3Operation::kGetBucketAcl:
-      return "GetBucketAcl";
-    case S3Operation::kPutBucketAcl:
-      return "PutBucketAcl";
-    case S3Operation::kListObjects:
-      return "ListObjects";
-    case S3Operation::kListObjectsV2:
-      return "ListObjectsV2";
-    case S3Operation::kListMultipartUploads:
-      return "ListMultipartUploads";
-    case S3Operation::kPutBucketCors:
-      return "PutBucketCors";
-    case S3Operation::kGetBucketCors:
-      return "GetBucketCors";
-    case S3Operation::kDeleteBucketCors:
-      return "DeleteBucketCors";
-    case S3Operation::kPutBucketLifecycle:
-      return "PutBucketLifecycleConfiguration";
-    case S3Operation::kGetBucketLifecycle:
-      return "GetBucketLifecycleConfiguration";
-    case S3Operation::kDeleteBucketLifecycle:
-      return "DeleteBucketLifecycle";
-    case S3Operation::kDeleteObjects:
-      return "DeleteObjects";
-    case S3Operation::kPostObject:
-      return "PostObject";
-    case S3Operation::kPutObject:
-      return "PutObject";
-    case S3Operation::kCopyObject:
-      return "CopyObject";
-    case S3Operation::kGetObject:
-      return "GetObject";
-    case S3Operation::kHeadObject:
-      return "HeadObject";
-    case S3Operation::kDeleteObject:
-      return "DeleteObject";
-    case S3Operation::kGetObjectAcl:
-      return "GetObjectAcl";
-    case S3Operation::kCreateMultipartUpload:
-      return "CreateMultipartUpload";
-    case S3Operation::kUploadPart:
-      return "UploadPart";
-    case S3Operation::kUploadPartCopy:
-      return "UploadPartCopy";
-    case S3Operation::kCompleteMultipartUpload:
-      return "CompleteMultipartUpload";
-    case S3Operation::kAbortMultipartUpload:
-      return "AbortMultipartUpload";
-    case S3Operation::kListParts:
-      return "ListParts";
-    case S3Operation::kPreflight:
-      return "Preflight";
-  }
-  return "Unknown";
+  const OperationRow* row = row_of(kOperations, op);
+  return row ? row->name : "Unknown";
 }
 
 std::string_view iam_action(S3Operation op) {
-  switch (op) {
-    case S3Operation::kListBuckets:
-      return "s3:ListAllMyBuckets";
-    case S3Operation::kCreateBucket:
-      return "s3:CreateBucket";
-    case S3Operation::kDeleteBucket:
-      return "s3:DeleteBucket";
-    case S3Operation::kHeadBucket:
-      return "s3:ListBucket";
-    case S3Operation::kGetBucketLocation:
-      return "s3:GetBucketLocation";
-    case S3Operation::kGetBucketVersioning:
-      return "s3:GetBucketVersioning";
-    case S3Operation::kGetBucketAcl:
-      return "s3:GetBucketAcl";
-    case S3Operation::kPutBucketAcl:
-      return "s3:PutBucketAcl";
-    case S3Operation::kListObjects:
-      return "s3:ListBucket";
-    case S3Operation::kListObjectsV2:
-      return "s3:ListBucket";
-    case S3Operation::kListMultipartUploads:
-      return "s3:ListBucketMultipartUploads";
-    case S3Operation::kPutBucketCors:
-      return "s3:PutBucketCORS";
-    case S3Operation::kGetBucketCors:
-      return "s3:GetBucketCORS";
-    case S3Operation::kDeleteBucketCors:
-      return "s3:PutBucketCORS";
-    case S3Operation::kPutBucketLifecycle:
-      return "s3:PutLifecycleConfiguration";
-    case S3Operation::kGetBucketLifecycle:
-      return "s3:GetLifecycleConfiguration";
-    case S3Operation::kDeleteBucketLifecycle:
-      return "s3:PutLifecycleConfiguration";
-    case S3Operation::kDeleteObjects:
-      return "s3:DeleteObject";
-    case S3Operation::kPostObject:
-      return "s3:PutObject";
-    case S3Operation::kPutObject:
-      return "s3:PutObject";
-    case S3Operation::kCopyObject:
-      return "s3:PutObject";
-    case S3Operation::kGetObject:
-      return "s3:GetObject";
-    case S3Operation::kHeadObject:
-      return "s3:GetObject";
-    case S3Operation::kDeleteObject:
-      return "s3:DeleteObject";
-    case S3Operation::kGetObjectAcl:
-      return "s3:GetObjectAcl";
-    case S3Operation::kCreateMultipartUpload:
-      return "s3:PutObject";
-    case S3Operation::kUploadPart:
-      return "s3:PutObject";
-    case S3Operation::kUploadPartCopy:
-      return "s3:PutObject";
-    case S3Operation::kCompleteMultipartUpload:
-      return "s3:PutObject";
-    case S3Operation::kAbortMultipartUpload:
-      return "s3:AbortMultipartUpload";
-    case S3Operation::kListParts:
-      return "s3:ListMultipartUploadParts";
-    case S3Operation::kPreflight:
-      return "";
-  }
-  return "";
+  const OperationRow* row = row_of(kOperations, op);
+  return row ? row->iam_action : "";
 }
 
 Expected<S3Operation, s3::S3Error> classify_request(const RequestHead& head,
