@@ -126,7 +126,7 @@ asio::awaitable<limits::Decision> ApiLimiter::admit(const limits::Admission& adm
 
 asio::awaitable<void> ApiLimiter::release_upload(std::string_view key, std::string_view upload_id) {
   auto released = co_await backend_->limiter().release_upload(key, upload_id);
-  if (released || !logger_ || !may_log_store_error()) co_return;
+  if (released || !logger_ || !store_error_log_.allow()) co_return;
   log_json(*logger_, spdlog::level::warn,
            json_log_line("warn",
                          "limits store unavailable: an open-upload slot was not released (it "
@@ -135,17 +135,8 @@ asio::awaitable<void> ApiLimiter::release_upload(std::string_view key, std::stri
                           {"detail", released.error().message}}));
 }
 
-bool ApiLimiter::may_log_store_error() {
-  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::steady_clock::now().time_since_epoch())
-                               .count();
-  std::int64_t last = last_store_error_log_.load(std::memory_order_relaxed);
-  return now > last &&
-         last_store_error_log_.compare_exchange_strong(last, now, std::memory_order_relaxed);
-}
-
 void ApiLimiter::log_store_error(const limits::Decision& decision) {
-  if (!logger_ || !may_log_store_error()) return;
+  if (!logger_ || !store_error_log_.allow()) return;
   const bool open = decision.allowed;
   const std::string_view kind =
       decision.store_error ? limits::to_string(decision.store_error->kind) : "unknown";

@@ -238,14 +238,7 @@ void RequestPipeline::log_detail(const http::Exchange& exchange, const ApiReply&
   if (!logs_.logger || reply.internal_detail.empty()) return;
   if (reply.error == ErrorCode::auth_unavailable) {
     // An authenticator that is down fails every request; one line a second says so.
-    const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::steady_clock::now().time_since_epoch())
-                                 .count();
-    std::int64_t last = last_unavailable_log_.load(std::memory_order_relaxed);
-    if (now <= last ||
-        !last_unavailable_log_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
-      return;
-    }
+    if (!unavailable_log_.allow()) return;
     log_json(
         *logs_.logger, spdlog::level::warn,
         json_log_line("warn", "authentication unavailable",

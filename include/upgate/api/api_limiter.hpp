@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "upgate/api/api_config.hpp"
+#include "upgate/api/log_throttle.hpp"
 #include "upgate/limits/decision.hpp"
 #include "upgate/limits/limiter.hpp"
 
@@ -56,15 +57,14 @@ class ApiLimiter {
              std::shared_ptr<spdlog::logger> logger, limits::StoreErrorPolicy policy);
   std::size_t profile_index(std::string_view profile) const noexcept;
   void log_store_error(const limits::Decision& decision);
-  // True at most once a second: every request fails the same way while Redis is down.
-  bool may_log_store_error();
 
   std::unique_ptr<Backend> backend_;
   std::vector<std::string> profiles_;  // the last one is "other"
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
   std::shared_ptr<spdlog::logger> logger_;
   limits::StoreErrorPolicy policy_;
-  std::atomic<std::int64_t> last_store_error_log_{0};
+  // Every request fails the same way while Redis is down: one line a second says so.
+  LogThrottle store_error_log_;
 };
 
 }  // namespace upgate::api

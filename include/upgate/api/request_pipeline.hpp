@@ -48,6 +48,7 @@
 #include "upgate/api/api_limiter.hpp"
 #include "upgate/api/api_runtime.hpp"
 #include "upgate/api/caller.hpp"
+#include "upgate/api/log_throttle.hpp"
 #include "upgate/api/metrics.hpp"
 #include "upgate/api/profile_set.hpp"
 #include "upgate/api/upload_intent.hpp"
@@ -148,7 +149,7 @@ class RequestPipeline {
   ApiLimiter* limiter_ = nullptr;
   Logs logs_;
   std::shared_ptr<spdlog::logger> audit_logger_;  // the logger's sinks, always at info
-  mutable std::atomic<std::int64_t> last_unavailable_log_{0};
+  mutable LogThrottle unavailable_log_;
 };
 
 }  // namespace upgate::api
