@@ -77,27 +77,9 @@ struct ApiServer::State {
     ApiCall call =
         pipeline.begin(ex, route == UploadRoute::seed ? ApiRoute::seed : ApiRoute::uploads);
     const UploadService& service = call.runtime->service();
-    const auto content_type = ex.request().header("Content-Type");
-    if (!content_type || !is_json_media_type(*content_type)) {
-      // Refused before the body is read: it is never invited.
-      co_await pipeline.answer(
-          ex, call,
-          UploadService::error_reply(call.style,
-                                     make_error(ErrorCode::unsupported_media_type,
-                                                "Content-Type must be application/json")));
-      co_return;
-    }
-    auto body = co_await ex.read_body(kMaxRequestBodyBytes);
-    if (!body) {
-      if (body.error() == http::BodyError::too_large) {
-        co_await pipeline.answer(ex, call,
-                                 UploadService::error_reply(
-                                     call.style, make_error(ErrorCode::body_too_large,
-                                                            "request body is larger than 16 KiB")));
-      }
-      co_return;  // timeouts, resets, malformed chunking: the server answers or closes
-    }
-    auto request = service.read_upload(route, content_type, *body);
+    auto body = co_await pipeline.read_json_body(ex, call);
+    if (!body) co_return;
+    auto request = service.read_upload(route, ex.request().header("Content-Type"), *body);
     if (!request) {
       co_await pipeline.answer(ex, call, std::move(request).error());
       co_return;

@@ -20,7 +20,7 @@ class CompletionRoute {
 
   awaitable<void> complete(Exchange& ex) const {
     ApiCall call = pipeline_.begin(ex, ApiRoute::completion);
-    auto body = co_await read_json_body(ex, pipeline_, call);
+    auto body = co_await pipeline_.read_json_body(ex, call);
     if (!body) co_return;
     const UploadService& service = call.runtime->service();
     const MultipartService reader(service, *tokens_);

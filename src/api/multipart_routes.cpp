@@ -24,7 +24,7 @@ class MultipartRoutes {
 
   awaitable<void> create(Exchange& ex) const {
     ApiCall call = pipeline_.begin(ex, ApiRoute::multipart);
-    auto body = co_await read_json_body(ex, pipeline_, call);
+    auto body = co_await pipeline_.read_json_body(ex, call);
     if (!body) co_return;
     const UploadService& service = call.runtime->service();
     auto request = service.read_upload(UploadRoute::v1, ex.request().header("Content-Type"), *body);
@@ -52,7 +52,7 @@ class MultipartRoutes {
 
   awaitable<void> with_token(Exchange& ex, Step step) const {
     ApiCall call = pipeline_.begin(ex, ApiRoute::multipart);
-    auto body = co_await read_json_body(ex, pipeline_, call);
+    auto body = co_await pipeline_.read_json_body(ex, call);
     if (!body) co_return;
     const UploadService& service = call.runtime->service();
     const MultipartService multipart(service, *tokens_);
@@ -242,31 +242,6 @@ awaitable<std::optional<UploadClaims>> admit_token_holder(Exchange& ex,
     co_return std::nullopt;
   }
   co_return std::move(*claims);
-}
-
-awaitable<std::optional<std::string>> read_json_body(Exchange& ex, const RequestPipeline& pipeline,
-                                                     const ApiCall& call) {
-  const auto content_type = ex.request().header("Content-Type");
-  if (!content_type || !is_json_media_type(*content_type)) {
-    co_await pipeline.answer(
-        ex, call,
-        UploadService::error_reply(ErrorStyle::v1,
-                                   make_error(ErrorCode::unsupported_media_type,
-                                              "Content-Type must be application/json")));
-    co_return std::nullopt;
-  }
-  auto body = co_await ex.read_body(kMaxRequestBodyBytes);
-  if (!body) {
-    if (body.error() == http::BodyError::too_large) {
-      co_await pipeline.answer(
-          ex, call,
-          UploadService::error_reply(
-              ErrorStyle::v1,
-              make_error(ErrorCode::body_too_large, "request body is larger than 16 KiB")));
-    }
-    co_return std::nullopt;
-  }
-  co_return std::string(*body);
 }
 
 void add_multipart_routes(http::Router& router, const RequestPipeline& pipeline,

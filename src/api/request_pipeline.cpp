@@ -285,6 +285,33 @@ void RequestPipeline::audit(const http::Exchange& exchange, const ApiCall& call,
   log_json(*audit_logger_, spdlog::level::info, format_audit_line(record));
 }
 
+awaitable<std::optional<std::string>> RequestPipeline::read_json_body(http::Exchange& exchange,
+                                                                      const ApiCall& call,
+                                                                      std::size_t limit) const {
+  const auto content_type = exchange.request().header("Content-Type");
+  if (!content_type || !is_json_media_type(*content_type)) {
+    co_await answer(exchange, call,
+                    UploadService::error_reply(
+                        call.style, make_error(ErrorCode::unsupported_media_type,
+                                               "Content-Type must be application/json")));
+    co_return std::nullopt;
+  }
+  if (limit > exchange.body_limit()) exchange.set_body_limit(limit);
+  auto body = co_await exchange.read_body(limit);
+  if (!body) {
+    if (body.error() == http::BodyError::too_large) {
+      co_await answer(exchange, call,
+                      UploadService::error_reply(
+                          call.style, make_error(ErrorCode::body_too_large,
+                                                 "request body is larger than " +
+                                                     std::to_string(limit / 1024) + " KiB")));
+    }
+    // Timeouts, resets, malformed chunking: the server answers or closes.
+    co_return std::nullopt;
+  }
+  co_return std::string(*body);
+}
+
 awaitable<void> RequestPipeline::answer(http::Exchange& exchange, const ApiCall& call,
                                         ApiReply reply) const {
   if (reply.error) {

@@ -158,7 +158,7 @@ class UppyRoutes {
     const UploadService& service = call.runtime->service();
     const ApiConfig& config = call.runtime->config();
     std::string profile = config.uppy.default_profile(service.profiles());
-    auto body = co_await read_body(ex, call, kMaxRequestBodyBytes);
+    auto body = co_await pipeline_.read_json_body(ex, call);
     if (!body) co_return;
     auto object = parse_json_object(*body);
     if (!object) {
@@ -250,7 +250,7 @@ class UppyRoutes {
     if (step == Step::params) {
       request = uppy.read_params(ex.request().query());
     } else {
-      auto body = co_await read_body(ex, call, kMaxRequestBodyBytes);
+      auto body = co_await pipeline_.read_json_body(ex, call);
       if (!body) co_return;
       request = uppy.read_create(ex.request().header("Content-Type"), *body);
     }
@@ -304,7 +304,7 @@ class UppyRoutes {
     }
     std::vector<s3::CompletedPart> named;
     if (target.step == Step::complete) {
-      auto body = co_await read_body(ex, call, kMaxCompleteBodyBytes);
+      auto body = co_await pipeline_.read_json_body(ex, call, kMaxCompleteBodyBytes);
       if (!body) co_return;
       auto read = UppyService::read_complete(ex.request().header("Content-Type"), *body);
       if (!read) {
@@ -441,35 +441,6 @@ class UppyRoutes {
     reply.status = verified.status;
     reply.internal_detail = std::move(verified.internal_detail);
     return reply;
-  }
-
-  // The JSON body, or nullopt after the refusal was answered (in the call's error style)
-  // or the connection is gone.
-  awaitable<std::optional<std::string>> read_body(Exchange& ex, const ApiCall& call,
-                                                  std::size_t limit) const {
-    const auto content_type = ex.request().header("Content-Type");
-    if (!content_type || !is_json_media_type(*content_type)) {
-      co_await pipeline_.answer(
-          ex, call,
-          UploadService::error_reply(call.style,
-                                     make_error(ErrorCode::unsupported_media_type,
-                                                "Content-Type must be application/json")));
-      co_return std::nullopt;
-    }
-    if (limit > ex.body_limit()) ex.set_body_limit(limit);
-    auto body = co_await ex.read_body(limit);
-    if (!body) {
-      if (body.error() == http::BodyError::too_large) {
-        co_await pipeline_.answer(
-            ex, call,
-            UploadService::error_reply(
-                call.style,
-                make_error(ErrorCode::body_too_large, "request body is larger than " +
-                                                          std::to_string(limit / 1024) + " KiB")));
-      }
-      co_return std::nullopt;
-    }
-    co_return std::string(*body);
   }
 
   const RequestPipeline& pipeline_;

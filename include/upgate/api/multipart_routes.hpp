@@ -51,11 +51,6 @@ boost::asio::awaitable<Expected<std::vector<s3client::UploadedPart>, s3client::C
 list_stored_parts(http::Exchange& ex, const UploadService& service, const UploadClaims& claims);
 boost::asio::awaitable<Expected<void, s3client::ClientError>> abort_stored_upload(
     http::Exchange& ex, const UploadService& service, const UploadClaims& claims);
-// The JSON body of a POST route (Content-Type application/json, at most 16 KiB), or
-// nullopt after the refusal was answered (or when the connection is gone).
-boost::asio::awaitable<std::optional<std::string>> read_json_body(http::Exchange& ex,
-                                                                  const RequestPipeline& pipeline,
-                                                                  const ApiCall& call);
 
 // For a route called with an upload token: the token's claims once it is intact and
 // unexpired, the caller is admitted under the token's profile (request_pipeline.hpp), and

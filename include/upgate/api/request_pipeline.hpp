@@ -53,6 +53,7 @@
 #include "upgate/api/profile_set.hpp"
 #include "upgate/api/upload_intent.hpp"
 #include "upgate/api/upload_limits.hpp"
+#include "upgate/api/upload_request.hpp"
 #include "upgate/api/upload_service.hpp"
 #include "upgate/api/upload_token.hpp"
 #include "upgate/expected.hpp"
@@ -131,6 +132,13 @@ class RequestPipeline {
                                               const UploadClaims& claims) const;
   boost::asio::awaitable<void> answer(http::Exchange& exchange, const ApiCall& call,
                                       ApiReply reply) const;
+  // The body of a JSON POST (Content-Type application/json, at most `limit` bytes), or
+  // nullopt after the refusal was answered in the call's error style (415, 413) or when
+  // the connection is gone. The Content-Type is judged before the body is read, so a
+  // refused body is never invited.
+  boost::asio::awaitable<std::optional<std::string>> read_json_body(
+      http::Exchange& exchange, const ApiCall& call,
+      std::size_t limit = kMaxRequestBodyBytes) const;
 
  private:
   void log_detail(const http::Exchange& exchange, const ApiReply& reply) const;
