@@ -288,9 +288,7 @@ ApiReply MultipartService::sign_parts(const UploadClaims& claims, const Resolved
 ApiReply MultipartService::listed(const UploadClaims& claims,
                                   const std::vector<s3client::UploadedPart>& parts) const {
   const PartLayout layout = layout_of(claims);
-  ApiReply reply;
-  reply.kind = ReplyKind::upload_state;
-  reply.key = claims.key;
+  ApiReply reply = UploadService::state_reply(claims.key);
   std::string parts_json = "[";
   std::uint64_t stored = 0;
   for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -399,9 +397,7 @@ Expected<std::vector<s3::CompletedPart>, ApiReply> MultipartService::named_parts
 
 ApiReply MultipartService::completed(const UploadClaims& claims,
                                      const s3client::CompletedUpload& done) const {
-  ApiReply reply;
-  reply.kind = ReplyKind::upload_state;
-  reply.key = claims.key;
+  ApiReply reply = UploadService::state_reply(claims.key);
   json_out::ObjectWriter o(reply.body);
   o.boolean("ok", true);
   o.string("key", claims.key);
@@ -414,9 +410,7 @@ ApiReply MultipartService::completed(const UploadClaims& claims,
 }
 
 ApiReply MultipartService::aborted(const UploadClaims& claims) const {
-  ApiReply reply;
-  reply.kind = ReplyKind::upload_state;
-  reply.key = claims.key;
+  ApiReply reply = UploadService::state_reply(claims.key);
   json_out::ObjectWriter o(reply.body);
   o.boolean("ok", true);
   o.string("key", claims.key);

@@ -102,6 +102,13 @@ Expected<std::chrono::seconds, ApiReply> UploadService::url_lifetime(
   return Unexpected(std::move(reply));
 }
 
+ApiReply UploadService::state_reply(std::string key) {
+  ApiReply reply;
+  reply.kind = ReplyKind::upload_state;
+  reply.key = std::move(key);
+  return reply;
+}
+
 ApiReply UploadService::error_reply(ErrorStyle style, ApiError error) {
   ApiReply reply;
   reply.status = http_status(error.code);

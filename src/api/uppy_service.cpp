@@ -379,9 +379,7 @@ ApiReply UppyService::part_urls(const std::vector<std::uint32_t>& numbers,
 
 ApiReply UppyService::parts(const UploadClaims& claims,
                             const std::vector<s3client::UploadedPart>& stored) {
-  ApiReply reply;
-  reply.kind = ReplyKind::upload_state;
-  reply.key = claims.key;
+  ApiReply reply = UploadService::state_reply(claims.key);
   reply.body = "[";
   for (std::size_t i = 0; i < stored.size(); ++i) {
     if (i > 0) reply.body += ',';
@@ -397,9 +395,7 @@ ApiReply UppyService::parts(const UploadClaims& claims,
 
 ApiReply UppyService::completed(const UploadClaims& claims,
                                 const s3client::CompletedUpload& done) const {
-  ApiReply reply;
-  reply.kind = ReplyKind::upload_state;
-  reply.key = claims.key;
+  ApiReply reply = UploadService::state_reply(claims.key);
   json_out::ObjectWriter o(reply.body);
   o.string("location", done.location);
   o.string("key", claims.key);
@@ -410,9 +406,7 @@ ApiReply UppyService::completed(const UploadClaims& claims,
 }
 
 ApiReply UppyService::aborted(const UploadClaims& claims) {
-  ApiReply reply;
-  reply.kind = ReplyKind::upload_state;
-  reply.key = claims.key;
+  ApiReply reply = UploadService::state_reply(claims.key);
   reply.body = "{}";
   return reply;
 }

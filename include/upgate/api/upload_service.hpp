@@ -97,6 +97,8 @@ class UploadService {
   // An error answer in the given style (also for errors found by the HTTP layer, such as
   // a body over the limit).
   static ApiReply error_reply(ErrorStyle style, ApiError error);
+  // An upload_state answer about `key`, its body still to write.
+  static ApiReply state_reply(std::string key);
 
   const ProfileSet& profiles() const { return profiles_; }
   const config::S3Target& target() const { return target_; }
