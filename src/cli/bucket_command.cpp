@@ -90,17 +90,6 @@ Expected<void, BucketFailure> run_delete(const CorsOptions& o) {
   return {};
 }
 
-using Runner = Expected<void, BucketFailure> (*)(const CorsOptions&);
-
-void add_cors_verb(CLI::App& cors, const char* name, const char* help, Runner run, int& exit_code,
-                   const std::function<void(CLI::App&, CorsOptions&)>& extra) {
-  auto options = std::make_shared<CorsOptions>();
-  CLI::App* cmd = add_bucket_verb(
-      cors, name, help, options->bucket, options->target, [options, run] { return run(*options); },
-      exit_code);
-  extra(*cmd, *options);
-}
-
 }  // namespace
 
 void register_bucket(CLI::App& app, int& exit_code) {
@@ -111,18 +100,18 @@ void register_bucket(CLI::App& app, int& exit_code) {
   static const std::string cors_help = with_bucket_target_help(kCorsHelpTemplate);
   CLI::App* cors = bucket->add_subcommand("cors", cors_help);
   cors->require_subcommand(1);
-  add_cors_verb(
-      *cors, "put", "set the bucket's CORS rules from a JSON file", &run_put, exit_code,
-      [](CLI::App& cmd, CorsOptions& o) {
-        cmd.add_option("--file", o.file, "the CORS JSON (- for standard input)")->required();
-      });
-  add_cors_verb(*cors, "get", "print the bucket's CORS rules as JSON", &run_get, exit_code,
-                [](CLI::App& cmd, CorsOptions& o) {
-                  cmd.add_flag("--aws-cli-form", o.aws_cli_form,
-                               "print {\"CORSRules\": [...]} as aws s3api does");
-                });
-  add_cors_verb(*cors, "delete", "remove the bucket's CORS configuration", &run_delete, exit_code,
-                [](CLI::App&, CorsOptions&) {});
+  auto put_options = std::make_shared<CorsOptions>();
+  add_bucket_verb(*cors, "put", "set the bucket's CORS rules from a JSON file", put_options,
+                  &run_put, exit_code)
+      ->add_option("--file", put_options->file, "the CORS JSON (- for standard input)")
+      ->required();
+  auto get_options = std::make_shared<CorsOptions>();
+  add_bucket_verb(*cors, "get", "print the bucket's CORS rules as JSON", get_options, &run_get,
+                  exit_code)
+      ->add_flag("--aws-cli-form", get_options->aws_cli_form,
+                 "print {\"CORSRules\": [...]} as aws s3api does");
+  add_bucket_verb(*cors, "delete", "remove the bucket's CORS configuration",
+                  std::make_shared<CorsOptions>(), &run_delete, exit_code);
 }
 
 }  // namespace upgate::cli

@@ -164,15 +164,6 @@ Expected<void, BucketFailure> run_delete(const LifecycleOptions& o) {
   return {};
 }
 
-using Runner = Expected<void, BucketFailure> (*)(const LifecycleOptions&);
-
-CLI::App* add_verb(CLI::App& lifecycle, const char* name, const char* help, Runner run,
-                   int& exit_code, std::shared_ptr<LifecycleOptions> options) {
-  return add_bucket_verb(
-      lifecycle, name, help, options->bucket, options->target,
-      [options, run] { return run(*options); }, exit_code);
-}
-
 }  // namespace
 
 void register_bucket_lifecycle(CLI::App& bucket, int& exit_code) {
@@ -181,8 +172,8 @@ void register_bucket_lifecycle(CLI::App& bucket, int& exit_code) {
   lifecycle->require_subcommand(1);
 
   auto put_options = std::make_shared<LifecycleOptions>();
-  CLI::App* put = add_verb(*lifecycle, "put", "set the bucket's lifecycle rules", &run_put,
-                           exit_code, put_options);
+  CLI::App* put = add_bucket_verb(*lifecycle, "put", "set the bucket's lifecycle rules",
+                                  put_options, &run_put, exit_code);
   auto* file = put->add_option("--file", put_options->file,
                                "S3's <LifecycleConfiguration> XML (- for standard input)");
   put->add_option("--prefix", put_options->prefix, "keys the rule applies to (default: all)")
@@ -197,10 +188,10 @@ void register_bucket_lifecycle(CLI::App& bucket, int& exit_code) {
   put->add_flag("--replace", put_options->replace,
                 "replace the configuration without reading it first, deleting rules upgate "
                 "does not manage");
-  add_verb(*lifecycle, "get", "print the bucket's lifecycle rules as JSON", &run_get, exit_code,
-           std::make_shared<LifecycleOptions>());
-  add_verb(*lifecycle, "delete", "remove the bucket's lifecycle configuration", &run_delete,
-           exit_code, std::make_shared<LifecycleOptions>());
+  add_bucket_verb(*lifecycle, "get", "print the bucket's lifecycle rules as JSON",
+                  std::make_shared<LifecycleOptions>(), &run_get, exit_code);
+  add_bucket_verb(*lifecycle, "delete", "remove the bucket's lifecycle configuration",
+                  std::make_shared<LifecycleOptions>(), &run_delete, exit_code);
 }
 
 }  // namespace upgate::cli

@@ -169,14 +169,8 @@ Expected<void, BucketFailure> run_delete(const NotificationsOptions& o) {
   return {};
 }
 
-using Runner = Expected<void, BucketFailure> (*)(const NotificationsOptions&);
-
-CLI::App* add_verb(CLI::App& notifications, const char* name, const char* help, Runner run,
-                   int& exit_code, const std::shared_ptr<NotificationsOptions>& options) {
-  return add_bucket_verb(
-      notifications, name, help, options->bucket, options->target,
-      [options, run] { return run(*options); }, exit_code, "--s3-endpoint");
-}
+// --endpoint is upgate's URL here (RGW pushes to it): the S3 endpoint is --s3-endpoint.
+const std::string kS3EndpointFlag = "--s3-endpoint";
 
 }  // namespace
 
@@ -186,10 +180,10 @@ void register_bucket_notifications(CLI::App& bucket, int& exit_code) {
   notifications->require_subcommand(1);
 
   auto put_options = std::make_shared<NotificationsOptions>();
-  CLI::App* put = add_verb(*notifications, "put",
-                           "make an RGW topic pushing to upgate and point the bucket's "
-                           "notifications at it",
-                           &run_put, exit_code, put_options);
+  CLI::App* put = add_bucket_verb(*notifications, "put",
+                                  "make an RGW topic pushing to upgate and point the bucket's "
+                                  "notifications at it",
+                                  put_options, &run_put, exit_code, kS3EndpointFlag);
   put->add_option("--endpoint", put_options->endpoint,
                   "upgate's URL as RGW reaches it (https://HOST[:PORT][/PREFIX/v1/events/s3])")
       ->required();
@@ -203,10 +197,12 @@ void register_bucket_notifications(CLI::App& bucket, int& exit_code) {
   put->add_flag("--no-verify-ssl", put_options->insecure_tls,
                 "RGW does not verify upgate's TLS certificate");
 
-  add_verb(*notifications, "get", "print the bucket's notifications as JSON (secrets hidden)",
-           &run_get, exit_code, std::make_shared<NotificationsOptions>());
-  add_verb(*notifications, "delete", "remove upgate's notification and its topic", &run_delete,
-           exit_code, std::make_shared<NotificationsOptions>());
+  add_bucket_verb(*notifications, "get",
+                  "print the bucket's notifications as JSON (secrets hidden)",
+                  std::make_shared<NotificationsOptions>(), &run_get, exit_code, kS3EndpointFlag);
+  add_bucket_verb(*notifications, "delete", "remove upgate's notification and its topic",
+                  std::make_shared<NotificationsOptions>(), &run_delete, exit_code,
+                  kS3EndpointFlag);
 }
 
 }  // namespace upgate::cli

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,19 @@ CLI::App* add_bucket_verb(CLI::App& group, const std::string& name, const std::s
                           std::string& bucket, TargetFlags& target,
                           std::function<Expected<void, BucketFailure>()> run, int& exit_code,
                           const std::string& endpoint_flag = "--endpoint");
+
+// The same for a verb whose options are a struct with `bucket` and `target`: the callback
+// runs `run(*options)`. The verb is returned for the options of its own.
+template <class Options>
+CLI::App* add_bucket_verb(CLI::App& group, const std::string& name, const std::string& help,
+                          std::shared_ptr<Options> options,
+                          Expected<void, BucketFailure> (*run)(const Options&), int& exit_code,
+                          const std::string& endpoint_flag = "--endpoint") {
+  Options& o = *options;
+  return add_bucket_verb(
+      group, name, help, o.bucket, o.target, [options, run] { return run(*options); }, exit_code,
+      endpoint_flag);
+}
 
 Expected<s3client::S3Client, BucketFailure> make_bucket_client(const std::string& bucket,
                                                                const TargetFlags& flags);
