@@ -11,15 +11,16 @@
 #include "lifecycle_json.hpp"
 #include "refused_connections_log.hpp"
 #include "upgate/api/json_log.hpp"
+#include "upgate/config/environment.hpp"
 #include "upgate/store/embedded_store.hpp"
 
 namespace upgate::cli {
 
 namespace {
 
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return (v != nullptr && *v != '\0') ? v : nullptr;
+// An empty variable counts as unset.
+std::optional<std::string> env(std::string_view name) {
+  return config::Environment::process().get(name);
 }
 
 bool split_listen(const std::string& text, std::string& host, std::uint16_t& port) {
@@ -183,8 +184,7 @@ std::function<void(const store::LifecyclePass&)> store_lifecycle_log(
 Expected<std::optional<StoreListen>, ServeStoreError> ServeStore::planned_listen(
     const api::ApiConfig& config, const ServeStoreFlags& flags) {
   if (!config.s3.embedded || flags.disabled) return std::optional<StoreListen>();
-  std::string listen =
-      flags.listen.value_or(env("UPGATE_STORE_LISTEN") ? env("UPGATE_STORE_LISTEN") : "");
+  std::string listen = flags.listen.value_or(env("UPGATE_STORE_LISTEN").value_or(""));
   if (listen.empty()) {
     listen = config.s3.endpoint.host + ":" +
              std::to_string(config.s3.endpoint.port != 0 ? config.s3.endpoint.port : 80);
@@ -199,7 +199,7 @@ Expected<std::optional<StoreListen>, ServeStoreError> ServeStore::planned_listen
 
 std::filesystem::path serve_data_dir(const ServeStoreFlags& flags) {
   if (flags.data_dir) return *flags.data_dir;
-  if (const char* dir = env("UPGATE_DATA_DIR")) return dir;
+  if (auto dir = env("UPGATE_DATA_DIR")) return *dir;
   return store::default_data_dir();
 }
 

@@ -27,6 +27,7 @@
 #include "store_maintenance.hpp"
 #include "tls_files.hpp"
 #include "upgate/api/json_log.hpp"
+#include "upgate/config/environment.hpp"
 #include "upgate/events/s3_record_pusher.hpp"
 #include "upgate/s3client/http_transport.hpp"
 #include "upgate/store/embedded_store.hpp"
@@ -103,9 +104,14 @@ constexpr const char* kStoreHelp =
     "Data directory care: `upgate store backup DEST` (while it serves), `upgate store\n"
     "restore BACKUP --data-dir DIR`, `upgate store fsck [--repair]` (stopped).";
 
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return (v != nullptr && *v != '\0') ? v : nullptr;
+// An UPGATE_STORE_* variable; an empty one counts as unset.
+std::optional<std::string> env(std::string_view name) {
+  return config::Environment::process().get(name);
+}
+
+// A flag not given takes its variable's value.
+void default_from_env(std::optional<std::string>& flag, std::string_view name) {
+  if (!flag) flag = env(name);
 }
 
 bool parse_listen(const std::string& text, std::string& host, std::uint16_t& port) {
@@ -128,24 +134,12 @@ bool parse_listen(const std::string& text, std::string& host, std::uint16_t& por
 
 int run_store(StoreOptions& o) {
   block_reload_signal();  // before any thread starts: SIGHUP waits for the reload thread
-  if (!o.data_dir) {
-    if (const char* v = env("UPGATE_STORE_DATA_DIR")) o.data_dir = v;
-  }
-  if (!o.access_key_id) {
-    if (const char* v = env("UPGATE_STORE_ACCESS_KEY_ID")) o.access_key_id = v;
-  }
-  if (!o.secret_access_key) {
-    if (const char* v = env("UPGATE_STORE_SECRET_ACCESS_KEY")) o.secret_access_key = v;
-  }
-  if (!o.keys_file) {
-    if (const char* v = env("UPGATE_STORE_KEYS_FILE")) o.keys_file = v;
-  }
-  if (!o.tls_cert) {
-    if (const char* v = env("UPGATE_STORE_TLS_CERT")) o.tls_cert = v;
-  }
-  if (!o.tls_key) {
-    if (const char* v = env("UPGATE_STORE_TLS_KEY")) o.tls_key = v;
-  }
+  default_from_env(o.data_dir, "UPGATE_STORE_DATA_DIR");
+  default_from_env(o.access_key_id, "UPGATE_STORE_ACCESS_KEY_ID");
+  default_from_env(o.secret_access_key, "UPGATE_STORE_SECRET_ACCESS_KEY");
+  default_from_env(o.keys_file, "UPGATE_STORE_KEYS_FILE");
+  default_from_env(o.tls_cert, "UPGATE_STORE_TLS_CERT");
+  default_from_env(o.tls_key, "UPGATE_STORE_TLS_KEY");
 
   if (o.access_key_id.has_value() != o.secret_access_key.has_value()) {
     std::cerr << "upgate store: the access key id and the secret access key go together "
@@ -202,9 +196,7 @@ int run_store(StoreOptions& o) {
   auto logger = api::make_json_logger(o.log_level, STDOUT_FILENO);
   if (!o.no_access_log) config.access_log = store_access_log(logger);
   config.on_connection_refused = refused_connections_log(logger, "s3");
-  if (!o.notify_url) {
-    if (const char* v = env("UPGATE_STORE_NOTIFY_URL")) o.notify_url = v;
-  }
+  default_from_env(o.notify_url, "UPGATE_STORE_NOTIFY_URL");
   std::unique_ptr<events::S3RecordPusher> pusher;
   if (o.notify_url) {
     if (!o.notify_url->starts_with("http://") && !o.notify_url->starts_with("https://")) {
@@ -215,8 +207,8 @@ int run_store(StoreOptions& o) {
     events::S3RecordPusherOptions notify;
     notify.url = *o.notify_url;
     notify.region = o.region;
-    if (const char* secret = env("UPGATE_STORE_NOTIFY_SECRET")) {
-      notify.headers.emplace_back("X-Upgate-Events-Secret", secret);
+    if (auto secret = env("UPGATE_STORE_NOTIFY_SECRET")) {
+      notify.headers.emplace_back("X-Upgate-Events-Secret", std::move(*secret));
     }
     notify.log = [logger](std::string_view line) {
       api::log_json(*logger, spdlog::level::warn, api::json_log_line("warn", line, {}));
@@ -301,8 +293,8 @@ int run_store(StoreOptions& o) {
 
 void register_store(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<StoreOptions>();
-  if (const char* v = env("UPGATE_STORE_LISTEN")) options->listen = v;
-  if (const char* v = env("UPGATE_STORE_REGION")) options->region = v;
+  if (auto v = env("UPGATE_STORE_LISTEN")) options->listen = std::move(*v);
+  if (auto v = env("UPGATE_STORE_REGION")) options->region = std::move(*v);
   CLI::App* cmd = app.add_subcommand("store", kStoreHelp);
   StoreOptions& o = *options;
   cmd->add_option("--listen", o.listen, "HOST:PORT to bind (default 127.0.0.1:9000; port 0: any)");
