@@ -55,8 +55,7 @@ Expected<void, BucketFailure> run_put(const CorsOptions& o) {
   if (!text) return Unexpected(std::move(text).error());
   auto configuration = s3client::read_cors_json(*text);
   if (!configuration) {
-    return usage_failure((o.file == "-" ? std::string("standard input") : o.file) + ": " +
-                         configuration.error().message);
+    return usage_failure(input_name(o.file) + ": " + configuration.error().message);
   }
   auto client = make_bucket_client(o.bucket, o.target);
   if (!client) return Unexpected(std::move(client).error());

@@ -64,9 +64,8 @@ Expected<s3::LifecycleConfiguration, BucketFailure> configuration_of(const Lifec
     auto parsed = s3::parse_lifecycle_configuration_xml(*text);
     if (!parsed) {
       const auto& e = parsed.error();
-      return usage_failure((*o.file == "-" ? std::string("standard input") : *o.file) + ": " +
-                           std::string(e.code_name()) + ": " +
-                           (e.reason.empty() ? std::string(e.effective_message()) : e.reason));
+      return usage_failure(input_name(*o.file) + ": " + std::string(e.code_name()) + ": " +
+                           e.explanation());
     }
     return std::move(*parsed);
   }

@@ -117,10 +117,14 @@ Expected<s3client::S3Client, BucketFailure> make_bucket_client(const std::string
   return s3client::S3Client(std::move(options));
 }
 
+std::string input_name(const std::string& path) {
+  return path == "-" ? "standard input" : path;
+}
+
 Expected<std::string, BucketFailure> read_bounded(const std::string& path, std::size_t max_bytes,
                                                   const std::string& what) {
   const bool from_stdin = path == "-";
-  const std::string name = from_stdin ? "standard input" : path;
+  const std::string name = input_name(path);
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(
       from_stdin ? nullptr : std::fopen(path.c_str(), "rb"), &std::fclose);
   std::FILE* in = from_stdin ? stdin : owned.get();

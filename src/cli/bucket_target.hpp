@@ -72,6 +72,9 @@ CLI::App* add_bucket_verb(CLI::App& group, const std::string& name, const std::s
 Expected<s3client::S3Client, BucketFailure> make_bucket_client(const std::string& bucket,
                                                                const TargetFlags& flags);
 
+// How messages name `path`: "standard input" for "-".
+std::string input_name(const std::string& path);
+
 // The whole of `path` ("-": stdin), refused past `max_bytes` (`what` names the document in
 // the message) without reading further.
 Expected<std::string, BucketFailure> read_bounded(const std::string& path, std::size_t max_bytes,

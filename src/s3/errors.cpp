@@ -186,6 +186,10 @@ std::string_view S3Error::effective_message() const {
   return message.empty() ? error_info(code).default_message : std::string_view(message);
 }
 
+std::string S3Error::explanation() const {
+  return reason.empty() ? std::string(effective_message()) : reason;
+}
+
 std::optional<std::string_view> S3Error::detail(std::string_view name) const {
   for (const auto& [k, v] : details) {
     if (k == name) return std::string_view(v);

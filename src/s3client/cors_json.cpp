@@ -117,7 +117,7 @@ Expected<s3::CorsConfiguration, CorsJsonError> read_cors_json(std::string_view t
   auto configuration = s3::parse_cors_json(text, max_bytes);
   if (!configuration) {
     const s3::S3Error& e = configuration.error();
-    return fail(e.reason.empty() ? std::string(e.effective_message()) : e.reason);
+    return fail(e.explanation());
   }
   return std::move(*configuration);
 }

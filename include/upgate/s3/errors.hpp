@@ -126,6 +126,8 @@ struct S3Error {
   int http_status() const { return error_info(code).http_status; }
   std::string_view code_name() const { return error_info(code).name; }
   std::string_view effective_message() const;
+  // What went wrong, for a person: the reason when there is one, else the message.
+  std::string explanation() const;
   // The value of detail `name`, if present.
   std::optional<std::string_view> detail(std::string_view name) const;
 
