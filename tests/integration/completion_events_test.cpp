@@ -27,15 +27,6 @@ namespace json = boost::json;
 
 constexpr std::string_view kAccessKey = "AKIDCOMPLETIONTEST";
 constexpr std::string_view kSecret = "completion-events-test-secret-0123456789";
-constexpr std::string_view kProfiles = R"(
-[profiles.docs]
-folder = "docs"
-
-[profiles.photos]
-folder = "photos"
-allowed_types = ["image/*"]
-on_mismatch = "delete"
-)";
 
 class CompletionEventsTest : public ::testing::Test {
  protected:
@@ -67,7 +58,7 @@ class CompletionEventsTest : public ::testing::Test {
         config::Environment::from({{"HOME", dir.path().string()},
                                    {"AWS_ACCESS_KEY_ID", std::string(kAccessKey)},
                                    {"AWS_SECRET_ACCESS_KEY", std::string(kSecret)}}),
-        flags, kProfiles);
+        flags, upgate::testing::read_test_data("events/completion_profiles.toml"));
     ASSERT_TRUE(config) << config.error().describe();
     auto runtime = ApiRuntime::create(std::move(*config));
     ASSERT_TRUE(runtime) << runtime.error().describe();
