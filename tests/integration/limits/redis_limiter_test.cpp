@@ -3,6 +3,7 @@
 // the script flushed, many coroutines at once, one round trip per admission, AUTH and
 // SELECT without the password ever showing, unix sockets, and a hostile server.
 #include "redis_server.hpp"
+#include "support/eventually.hpp"
 
 #include <upgate/limits/memory_limiter.hpp>
 #include <upgate/limits/ratelimit_headers.hpp>
@@ -107,16 +108,7 @@ Admission rate_admission(std::string key, std::string_view rate, std::int64_t bu
   return a;
 }
 
-// Polls until `ok` or ten seconds have passed.
-template <class F>
-bool eventually(F ok) {
-  const auto give_up = std::chrono::steady_clock::now() + seconds(10);
-  while (std::chrono::steady_clock::now() < give_up) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return false;
-}
+using upgate::testing::eventually;
 
 std::uint64_t evalsha_calls(Copy& copy) {
   const std::string info = copy.command({"INFO", "commandstats"}).text;

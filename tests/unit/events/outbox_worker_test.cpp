@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "support/eventually.hpp"
 #include "support/temp_dir.hpp"
 
 namespace upgate::events {
@@ -22,13 +23,7 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view kEndpoint = "upgate:test-queue";
 
-bool eventually(const std::function<bool()>& done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
-}
+using upgate::testing::eventually;
 
 class OutboxWorkerTest : public ::testing::Test {
  protected:

@@ -4,6 +4,7 @@
 // drain_period, or earlier on stop() or a second signal.
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
 #include "support/raw_http_client.hpp"
 #include "support/running_server.hpp"
 
@@ -30,13 +31,7 @@ Handler hello() {
   };
 }
 
-bool eventually(const std::function<bool()>& condition) {
-  for (int i = 0; i < 500; ++i) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
-}
+using upgate::testing::eventually;
 
 // One request on a new connection.
 std::optional<test::ClientResponse> fetch(std::uint16_t port) {

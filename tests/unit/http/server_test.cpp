@@ -3,6 +3,7 @@
 // idle keep-alive connections are closed, stuck handlers cannot hold run() forever).
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
 #include "support/raw_http_client.hpp"
 #include "support/running_server.hpp"
 
@@ -38,13 +39,7 @@ Handler delayed(std::chrono::milliseconds delay, std::atomic<int>* started = nul
   };
 }
 
-bool eventually(const std::function<bool()>& condition) {
-  for (int i = 0; i < 200; ++i) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
-}
+using upgate::testing::eventually;
 
 TEST(ServerTest, EphemeralPortIsBoundAndReported) {
   test::RunningServer server(test::test_config(), hello());

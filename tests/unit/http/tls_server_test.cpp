@@ -2,6 +2,7 @@
 // (old protocols, weak suites, stalled or plain-text clients), a bad pair at start, and
 // certificate reloads (asked for, on SIGHUP, or noticed by the watcher) that never disturb
 // a connection already open, not even an upload in the middle of its body.
+#include "support/eventually.hpp"
 #include "support/raw_http_client.hpp"
 #include "support/running_server.hpp"
 #include "test_certificates.hpp"
@@ -20,14 +21,7 @@ using namespace std::chrono_literals;
 using test::RawClient;
 using ::testing::HasSubstr;
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 5s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
-}
+using upgate::testing::eventually;
 
 Router make_router() {
   Router router;
