@@ -18,7 +18,7 @@
 namespace upgate::cli {
 namespace {
 
-constexpr const char* kHelp =
+constexpr const char* kApikeyHelp =
     "Create an API key for servers and scripts ([auth.api_keys] in upgate.toml). The key is\n"
     "added, as its SHA-256, to the keys file (--keys-file, else auth.api_keys.keys_file of\n"
     "the configuration named by --config or UPGATE_CONFIG), which is created with mode 0600\n"
@@ -88,7 +88,7 @@ void register_apikey(CLI::App& app, int& exit_code) {
   CLI::App* apikey = app.add_subcommand("apikey", "API keys for servers and scripts");
   apikey->require_subcommand(1);
   auto options = std::make_shared<CreateOptions>();
-  CLI::App* create = apikey->add_subcommand("create", kHelp);
+  CLI::App* create = apikey->add_subcommand("create", kApikeyHelp);
   create
       ->add_option("--principal", options->principal,
                    "who the key authenticates as (the {principal} of key templates)")

@@ -22,7 +22,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kHelp =
+constexpr const char* kAwsPolicyHelp =
     "Print the AWS documents for the configured upload profiles, as JSON:\n"
     "  iamPolicy     for the IAM user or role whose keys sign the URLs: s3:PutObject,\n"
     "                s3:AbortMultipartUpload and s3:ListMultipartUploadParts (and\n"
@@ -118,7 +118,7 @@ int run_aws_policy(AwsPolicyOptions& options) {
 
 void register_aws_policy(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<AwsPolicyOptions>();
-  CLI::App* cmd = app.add_subcommand("aws-policy", kHelp);
+  CLI::App* cmd = app.add_subcommand("aws-policy", kAwsPolicyHelp);
   cmd->add_option("--bucket", options->bucket, "the S3 bucket the URLs point at")->required();
   cmd->add_option("--prefix", options->prefixes,
                   "key prefix the URLs may write (and read), e.g. uploads/ (repeatable; "

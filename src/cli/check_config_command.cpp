@@ -12,7 +12,7 @@
 namespace upgate::cli {
 namespace {
 
-constexpr const char* kHelp =
+constexpr const char* kCheckConfigHelp =
     "Check upgate.toml (--config, else UPGATE_CONFIG) and the environment as `upgate serve`\n"
     "would before it listens: every table and value, the open-API guard (no [auth] only on\n"
     "loopback unless allow_anonymous = true), and the authenticators (the keys file, the\n"
@@ -49,7 +49,7 @@ int run_check(CheckOptions& options) {
 
 void register_check_config(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<CheckOptions>();
-  CLI::App* cmd = app.add_subcommand("check-config", kHelp);
+  CLI::App* cmd = app.add_subcommand("check-config", kCheckConfigHelp);
   cmd->add_option("--config", options->flags.config_path, "upgate.toml (UPGATE_CONFIG)");
   cmd->add_option("--listen", options->flags.listen, "HOST:PORT serve would bind");
   cmd->add_option("--store-listen", options->store.listen, "HOST:PORT of the embedded store");

@@ -34,9 +34,6 @@ struct PresignOptions {
 
 using text::trim;
 
-template <class T>
-using Result = Expected<T, UsageError>;
-
 Result<int> run_presign(const PresignOptions& o) {
   std::string method = o.method;
   for (char& c : method) c = text::to_upper(c);

@@ -20,7 +20,7 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::string_view kHelp =
+constexpr std::string_view kPresignPostHelp =
     "Print the URL and form fields of a browser form upload (S3 POST Object) signed with a\n"
     "POST policy, as JSON: {\"url\", \"fields\": {key, x-amz-algorithm, x-amz-credential,\n"
     "x-amz-date, [x-amz-security-token], policy, x-amz-signature, then the --field ones},\n"
@@ -36,9 +36,6 @@ struct PresignPostOptions {
   long long expires = 300;
   SigningFlags signing;
 };
-
-template <class T>
-using Result = Expected<T, UsageError>;
 
 std::optional<std::uint64_t> parse_byte_count(std::string_view text) {
   std::uint64_t value = 0;
@@ -120,9 +117,9 @@ Result<int> run_presign_post(const PresignPostOptions& o) {
 
 void register_presign_post(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<PresignPostOptions>();
-  CLI::App* cmd =
-      app.add_subcommand("presign-post", std::string(kHelp) + std::string(kSigningSourcesHelp) +
-                                             "\nErrors: one line on stderr, exit code 2.");
+  CLI::App* cmd = app.add_subcommand(
+      "presign-post", std::string(kPresignPostHelp) + std::string(kSigningSourcesHelp) +
+                          "\nErrors: one line on stderr, exit code 2.");
   cmd->add_option("url", options->target,
                   "s3://BUCKET/KEY (KEY may end in ${filename}; s3://BUCKET/ with "
                   "--key-starts-with)")

@@ -1,6 +1,8 @@
 // `upgate serve`'s embedded store: started before the API, stopped after it.
 #include "serve_store.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -17,11 +19,6 @@
 namespace upgate::cli {
 
 namespace {
-
-// An empty variable counts as unset.
-std::optional<std::string> env(std::string_view name) {
-  return config::Environment::process().get(name);
-}
 
 bool split_listen(const std::string& text, std::string& host, std::uint16_t& port) {
   const std::size_t colon = text.rfind(':');
@@ -184,7 +181,7 @@ std::function<void(const store::LifecyclePass&)> store_lifecycle_log(
 Expected<std::optional<StoreListen>, ServeStoreError> ServeStore::planned_listen(
     const api::ApiConfig& config, const ServeStoreFlags& flags) {
   if (!config.s3.embedded || flags.disabled) return std::optional<StoreListen>();
-  std::string listen = flags.listen.value_or(env("UPGATE_STORE_LISTEN").value_or(""));
+  std::string listen = flags.listen.value_or(store_env("UPGATE_STORE_LISTEN").value_or(""));
   if (listen.empty()) {
     listen = config.s3.endpoint.host + ":" +
              std::to_string(config.s3.endpoint.port != 0 ? config.s3.endpoint.port : 80);
@@ -197,9 +194,13 @@ Expected<std::optional<StoreListen>, ServeStoreError> ServeStore::planned_listen
   return std::optional<StoreListen>(std::move(out));
 }
 
+std::optional<std::string> store_env(std::string_view name) {
+  return config::Environment::process().get(name);
+}
+
 std::filesystem::path serve_data_dir(const ServeStoreFlags& flags) {
   if (flags.data_dir) return *flags.data_dir;
-  if (auto dir = env("UPGATE_DATA_DIR")) return *dir;
+  if (auto dir = store_env("UPGATE_DATA_DIR")) return *dir;
   return store::default_data_dir();
 }
 

@@ -22,14 +22,13 @@
 // and the flag that gets round it.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "upgate/api/api_config.hpp"
@@ -45,6 +44,12 @@ class EmbeddedStore;
 struct AccessLogEntry;
 struct LifecyclePass;
 }  // namespace upgate::store
+
+// Declared only: what adds the flags includes CLI11, whose cost (~10 s a source) the
+// sources that merely use these types do not pay.
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace upgate::cli {
 
@@ -69,6 +74,10 @@ void add_serve_store_flags(CLI::App& command, ServeStoreFlags& flags);
 
 // --data-dir, else UPGATE_DATA_DIR, else store::default_data_dir().
 std::filesystem::path serve_data_dir(const ServeStoreFlags& flags);
+
+// A variable of the store's (UPGATE_STORE_*, UPGATE_DATA_DIR) through config::Environment:
+// an empty one counts as unset.
+std::optional<std::string> store_env(std::string_view name);
 
 struct ServeStoreError {
   bool usage = false;   // a bad --store-listen / UPGATE_STORE_LISTEN (exit 2), else exit 1

@@ -1,6 +1,8 @@
 // The s3:// argument, the signing flags, and where a signing command's URLs point.
 #include "signing_target.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <chrono>
 
 #include "upgate/config/s3_target.hpp"

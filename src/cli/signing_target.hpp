@@ -14,8 +14,6 @@
 // never quotes a secret; the commands print it and exit with kExitUsage.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <optional>
 #include <string>
@@ -29,6 +27,12 @@
 #include "upgate/sigv4/credentials.hpp"
 #include "upgate/sigv4/presign.hpp"
 
+// Declared only: what adds the flags includes CLI11, whose cost (~10 s a source) the
+// sources that merely use these types do not pay.
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace upgate::cli {
 
 struct UsageError {
@@ -38,6 +42,10 @@ struct UsageError {
 inline Unexpected<UsageError> usage_error(std::string message) {
   return Unexpected(UsageError{std::move(message)});
 }
+
+// What a signing command's steps give: a value, or the UsageError to print.
+template <class T>
+using Result = Expected<T, UsageError>;
 
 // A signing command's callback: `run` gives the exit code, or a UsageError that is
 // printed as "upgate <command>: <message>" and exits with kExitUsage.

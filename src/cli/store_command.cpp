@@ -27,7 +27,6 @@
 #include "store_maintenance.hpp"
 #include "tls_files.hpp"
 #include "upgate/api/json_log.hpp"
-#include "upgate/config/environment.hpp"
 #include "upgate/events/s3_record_pusher.hpp"
 #include "upgate/s3client/http_transport.hpp"
 #include "upgate/store/embedded_store.hpp"
@@ -104,14 +103,9 @@ constexpr const char* kStoreHelp =
     "Data directory care: `upgate store backup DEST` (while it serves), `upgate store\n"
     "restore BACKUP --data-dir DIR`, `upgate store fsck [--repair]` (stopped).";
 
-// An UPGATE_STORE_* variable; an empty one counts as unset.
-std::optional<std::string> env(std::string_view name) {
-  return config::Environment::process().get(name);
-}
-
 // A flag not given takes its variable's value.
 void default_from_env(std::optional<std::string>& flag, std::string_view name) {
-  if (!flag) flag = env(name);
+  if (!flag) flag = store_env(name);
 }
 
 bool parse_listen(const std::string& text, std::string& host, std::uint16_t& port) {
@@ -207,7 +201,7 @@ int run_store(StoreOptions& o) {
     events::S3RecordPusherOptions notify;
     notify.url = *o.notify_url;
     notify.region = o.region;
-    if (auto secret = env("UPGATE_STORE_NOTIFY_SECRET")) {
+    if (auto secret = store_env("UPGATE_STORE_NOTIFY_SECRET")) {
       notify.headers.emplace_back("X-Upgate-Events-Secret", std::move(*secret));
     }
     notify.log = [logger](std::string_view line) {
@@ -293,8 +287,8 @@ int run_store(StoreOptions& o) {
 
 void register_store(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<StoreOptions>();
-  if (auto v = env("UPGATE_STORE_LISTEN")) options->listen = std::move(*v);
-  if (auto v = env("UPGATE_STORE_REGION")) options->region = std::move(*v);
+  if (auto v = store_env("UPGATE_STORE_LISTEN")) options->listen = std::move(*v);
+  if (auto v = store_env("UPGATE_STORE_REGION")) options->region = std::move(*v);
   CLI::App* cmd = app.add_subcommand("store", kStoreHelp);
   StoreOptions& o = *options;
   cmd->add_option("--listen", o.listen, "HOST:PORT to bind (default 127.0.0.1:9000; port 0: any)");

@@ -2,6 +2,8 @@
 // outside the store (src/store/data_dir_backup.hpp, data_dir_check.hpp do the work).
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <iostream>

@@ -3,7 +3,11 @@
 // directory instead of serving it.
 #pragma once
 
-#include <CLI/CLI.hpp>
+// Declared only: what adds the flags includes CLI11, whose cost (~10 s a source) the
+// sources that merely use these types do not pay.
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace upgate::cli {
 
