@@ -7,6 +7,7 @@ import time
 import unittest
 
 from api_harness import ApiServer
+from raw_socket import read_until_closed
 from store_process import StoreProcess
 from waiting import wait_until
 
@@ -85,18 +86,6 @@ def metrics_text(server, refusals=None):
             refusals.append(r)
         return r.status_code == 200 and r.text
     return wait_until(served, 5)
-
-
-def read_until_closed(s):
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                return out
-            out += chunk
-    except ConnectionResetError:
-        return out
 
 
 class ApiCaps(unittest.TestCase):

@@ -19,6 +19,7 @@ import time
 import unittest
 
 from api_harness import ApiServer
+from raw_socket import read_until_closed
 from store_process import StoreProcess
 
 TRICKLE_INTERVAL = 0.05  # far inside every idle timeout (header 10 s, body 30/60 s)
@@ -58,15 +59,7 @@ def trickle_until_cut(sock, data):
 
 
 def read_all(sock):
-    out = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return out
-            out += chunk
-    except (ConnectionResetError, socket.timeout):
-        return out
+    return read_until_closed(sock, timeout_ends=True)
 
 
 class ApiSlowClients(unittest.TestCase):
