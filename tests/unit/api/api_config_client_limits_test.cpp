@@ -3,23 +3,15 @@
 // keys, secure defaults for what the file leaves out, and a clear error for a bad value.
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
+#include "support/api_config_fixture.hpp"
 #include "upgate/api/api_config.hpp"
 
 namespace upgate::api {
 namespace {
 
-using config::Environment;
 using namespace std::chrono_literals;
-using upgate::testing::TempDir;
 
-class ApiConfigClientLimitsTest : public ::testing::Test {
- protected:
-  Expected<ApiConfig, config::ConfigError> parse(std::optional<std::string_view> toml) {
-    return parse_api_config(Environment::from({{"HOME", dir.path()}}), {}, toml);
-  }
-  TempDir dir;
-};
+class ApiConfigClientLimitsTest : public upgate::testing::ApiConfigFixture {};
 
 TEST_F(ApiConfigClientLimitsTest, DefaultsAreOnForBothListeners) {
   const auto config = parse(std::nullopt);

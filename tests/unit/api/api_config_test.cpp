@@ -2,31 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
+#include "support/api_config_fixture.hpp"
 
 namespace upgate::api {
 namespace {
 
-using config::Environment;
-using upgate::testing::TempDir;
-
-class ApiConfigTest : public ::testing::Test {
- protected:
-  Environment env(std::map<std::string, std::string, std::less<>> vars = {}) {
-    vars["HOME"] = dir.path();  // no ~/.aws files unless a test writes them
-    return Environment::from(std::move(vars));
-  }
-  Expected<ApiConfig, config::ConfigError> parse(std::string_view toml, ApiFlags flags = {}) {
-    return parse_api_config(env(), flags, toml);
-  }
-  // The field a bad config is refused for.
-  std::string refused_field(std::string_view toml) {
-    const auto config = parse(toml);
-    EXPECT_FALSE(config) << toml;
-    return config ? "<accepted>" : config.error().field;
-  }
-  TempDir dir;
-};
+class ApiConfigTest : public upgate::testing::ApiConfigFixture {};
 
 TEST_F(ApiConfigTest, NoFileMeansSeedLikeDefaults) {
   const auto config = parse_api_config(env(), {}, std::nullopt);

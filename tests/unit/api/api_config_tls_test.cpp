@@ -3,25 +3,13 @@
 // and the embedded store's domain for virtual-hosted buckets ([store] domain).
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
+#include "support/api_config_fixture.hpp"
 #include "upgate/api/api_config.hpp"
 
 namespace upgate::api {
 namespace {
 
-using config::Environment;
-using upgate::testing::TempDir;
-
-class ApiConfigTlsTest : public ::testing::Test {
- protected:
-  Expected<ApiConfig, config::ConfigError> parse(
-      std::optional<std::string_view> toml, ApiFlags flags = {},
-      std::map<std::string, std::string, std::less<>> vars = {}) {
-    vars["HOME"] = dir.path();
-    return parse_api_config(Environment::from(std::move(vars)), flags, toml);
-  }
-  TempDir dir;
-};
+class ApiConfigTlsTest : public upgate::testing::ApiConfigFixture {};
 
 TEST_F(ApiConfigTlsTest, NoPairMeansPlainHttpOnBothListeners) {
   const auto config = parse(std::nullopt);

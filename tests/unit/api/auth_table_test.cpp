@@ -2,27 +2,13 @@
 // naming its dotted key.
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
+#include "support/api_config_fixture.hpp"
 #include "upgate/api/api_config.hpp"
 
 namespace upgate::api {
 namespace {
 
-using config::Environment;
-using upgate::testing::TempDir;
-
-class AuthTableTest : public ::testing::Test {
- protected:
-  Expected<ApiConfig, config::ConfigError> parse(std::string_view toml) {
-    return parse_api_config(Environment::from({{"HOME", dir.path()}}), {}, toml);
-  }
-  std::string refused_field(std::string_view toml) {
-    const auto config = parse(toml);
-    EXPECT_FALSE(config) << toml;
-    return config ? "<accepted>" : config.error().field;
-  }
-  TempDir dir;
-};
+class AuthTableTest : public upgate::testing::ApiConfigFixture {};
 
 constexpr std::string_view kJwt = R"(
 [auth.jwt]

@@ -5,21 +5,17 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
+#include "support/api_config_fixture.hpp"
 
 namespace upgate::api {
 namespace {
 
-using config::Environment;
-using upgate::testing::TempDir;
-
-class DemoPageTest : public ::testing::Test {
+class DemoPageTest : public upgate::testing::ApiConfigFixture {
  protected:
   Expected<ApiConfig, config::ConfigError> parse(std::string_view toml) {
-    return parse_api_config(Environment::from({{"HOME", dir.path()},
-                                               {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
-                                               {"AWS_SECRET_ACCESS_KEY", "not-a-real-secret"}}),
-                            {}, toml);
+    return ApiConfigFixture::parse(
+        toml, {},
+        {{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"}, {"AWS_SECRET_ACCESS_KEY", "not-a-real-secret"}});
   }
   std::string connect_src(std::string_view toml) {
     const auto config = parse(toml);
@@ -30,7 +26,6 @@ class DemoPageTest : public ::testing::Test {
     if (start == std::string::npos) return "<none>";
     return csp.substr(start + 12, csp.find(';', start) - start - 12);
   }
-  TempDir dir;
 };
 
 TEST_F(DemoPageTest, ApiOriginsAreReadLowerCasedAndChecked) {

@@ -2,33 +2,13 @@
 // UPGATE_* variables write them.
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
+#include "support/api_config_fixture.hpp"
 #include "upgate/api/api_config.hpp"
 
 namespace upgate::api {
 namespace {
 
-using config::Environment;
-using upgate::testing::TempDir;
-
-class LimitsConfigTest : public ::testing::Test {
- protected:
-  Environment env(std::map<std::string, std::string, std::less<>> vars = {}) {
-    vars["HOME"] = dir.path();
-    return Environment::from(std::move(vars));
-  }
-  Expected<ApiConfig, config::ConfigError> parse(
-      std::string_view toml, std::map<std::string, std::string, std::less<>> vars = {}) {
-    return parse_api_config(env(std::move(vars)), {}, toml);
-  }
-  config::ConfigError refusal(std::string_view toml,
-                              std::map<std::string, std::string, std::less<>> vars = {}) {
-    const auto config = parse(toml, std::move(vars));
-    EXPECT_FALSE(config) << toml;
-    return config ? config::ConfigError{"<accepted>", ""} : config.error();
-  }
-  TempDir dir;
-};
+class LimitsConfigTest : public upgate::testing::ApiConfigFixture {};
 
 constexpr std::string_view kProfile = R"(
 [profiles.avatars]
