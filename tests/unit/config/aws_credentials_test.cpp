@@ -3,13 +3,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "support/temp_dir.hpp"
+#include "support/aws_files_fixture.hpp"
 
 namespace upgate::config {
 namespace {
 
 using namespace std::chrono;
-using upgate::testing::TempDir;
 
 const sys_seconds kNow = sys_days{year{2025} / 6 / 1} + hours(12);
 
@@ -48,20 +47,7 @@ TEST(CapUrlLifetime, TheCredentialsExpiryWins) {
   EXPECT_EQ(cap_url_lifetime(seconds(10), kNow + seconds(5), kNow, min), std::nullopt);
 }
 
-class CredentialsChain : public ::testing::Test {
- protected:
-  Environment env(std::map<std::string, std::string, std::less<>> vars = {}) {
-    vars["AWS_SHARED_CREDENTIALS_FILE"] = dir.file("credentials");
-    vars["AWS_CONFIG_FILE"] = dir.file("config");
-    return Environment::from(std::move(vars));
-  }
-  std::string script(const std::string& name, const std::string& body) {
-    const std::string path = dir.write(name, "#!/bin/sh\n" + body);
-    ::chmod(path.c_str(), 0700);
-    return path;
-  }
-  TempDir dir;
-};
+class CredentialsChain : public upgate::testing::AwsFilesFixture {};
 
 TEST_F(CredentialsChain, EnvironmentWithExpiration) {
   DefaultCredentialsChain chain(env({{"AWS_ACCESS_KEY_ID", "ASIAENV"},

@@ -2,23 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
+#include "support/aws_files_fixture.hpp"
 #include "upgate/config/ini_file.hpp"
 
 namespace upgate::config {
 namespace {
 
-using upgate::testing::TempDir;
-
-class AwsSharedConfig : public ::testing::Test {
- protected:
-  Environment env(std::map<std::string, std::string, std::less<>> extra = {}) {
-    extra["AWS_SHARED_CREDENTIALS_FILE"] = dir.file("credentials");
-    extra["AWS_CONFIG_FILE"] = dir.file("config");
-    return Environment::from(std::move(extra));
-  }
-  TempDir dir;
-};
+class AwsSharedConfig : public upgate::testing::AwsFilesFixture {};
 
 TEST_F(AwsSharedConfig, MissingFilesGiveAnEmptyDefaultProfile) {
   const auto profile = load_aws_profile(env());

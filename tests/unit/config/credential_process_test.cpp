@@ -7,13 +7,12 @@
 #include <fstream>
 #include <thread>
 
-#include "support/temp_dir.hpp"
+#include "support/aws_files_fixture.hpp"
 
 namespace upgate::config {
 namespace {
 
 using namespace std::chrono;
-using upgate::testing::TempDir;
 
 const sys_seconds kNow = sys_days{year{2025} / 6 / 1} + hours(12);
 constexpr std::string_view kSecret = "ProcessSecretThatMustNotLeak/0123456789";
@@ -151,16 +150,7 @@ bool ends_up_dead(pid_t pid) {
   return false;
 }
 
-class CredentialProcessRun : public ::testing::Test {
- protected:
-  // An executable shell script in the temp dir; returns its path.
-  std::string script(const std::string& name, const std::string& body) {
-    const std::string path = dir.write(name, "#!/bin/sh\n" + body);
-    ::chmod(path.c_str(), 0700);
-    return path;
-  }
-  TempDir dir;
-};
+class CredentialProcessRun : public upgate::testing::AwsFilesFixture {};
 
 TEST_F(CredentialProcessRun, ReturnsStdoutOfASuccessfulProgram) {
   const auto path = script("ok.sh", "printf '%s' \"$1-$2\"\n");

@@ -9,13 +9,12 @@
 #include <thread>
 #include <variant>
 
-#include "support/temp_dir.hpp"
+#include "support/aws_files_fixture.hpp"
 
 namespace upgate::config {
 namespace {
 
 using namespace std::chrono;
-using upgate::testing::TempDir;
 
 const sys_seconds kNow = sys_days{year{2025} / 6 / 1} + hours(12);
 
@@ -234,18 +233,13 @@ TEST_F(Refreshing, ReadersAlwaysSeeACompleteSnapshotWhileItIsSwapped) {
 }
 
 // The real chain: a rotated shared credentials file is picked up.
-class RefreshingFromFiles : public ::testing::Test {
+class RefreshingFromFiles : public upgate::testing::AwsFilesFixture {
  protected:
-  Environment env() {
-    return Environment::from({{"AWS_SHARED_CREDENTIALS_FILE", dir.file("credentials")},
-                              {"AWS_CONFIG_FILE", dir.file("config")},
-                              {"AWS_PROFILE", "signer"}});
-  }
+  Environment env() { return AwsFilesFixture::env({{"AWS_PROFILE", "signer"}}); }
   void write_keys(const std::string& id, const std::string& secret) {
     dir.write("credentials",
               "[signer]\naws_access_key_id = " + id + "\naws_secret_access_key = " + secret + "\n");
   }
-  TempDir dir;
   sys_seconds now = kNow;
   std::vector<CredentialsEvent> events;
 };
