@@ -9,6 +9,7 @@
 #include "upgate/api/file_name.hpp"
 #include "upgate/api/folder_name.hpp"
 #include "upgate/api/principal_segment.hpp"
+#include "upgate/enum_names.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::api {
@@ -47,6 +48,12 @@ bool valid_claim_name(std::string_view name) {
 }  // namespace
 
 Expected<KeyTemplate, std::string> KeyTemplate::compile(std::string_view text) {
+  // The placeholders by name, and {claim.NAME}.
+  static constexpr EnumName<Kind> kPlaceholders[] = {
+      {Kind::folder, "folder"}, {Kind::year, "yyyy"}, {Kind::month, "mm"},
+      {Kind::day, "dd"},        {Kind::hour, "hh"},   {Kind::id, "id"},
+      {Kind::name, "name"},     {Kind::ext, "ext"},   {Kind::principal, "principal"},
+  };
   if (text.substr(0, 9) != "{folder}/") {
     return Unexpected(std::string("must start with '{folder}/' so keys stay in their folder"));
   }
@@ -61,24 +68,9 @@ Expected<KeyTemplate, std::string> KeyTemplate::compile(std::string_view text) {
       if (close == std::string_view::npos) return Unexpected(std::string("unclosed '{'"));
       const std::string_view name = text.substr(i + 1, close - i - 1);
       Piece piece{Kind::literal, {}, 0};
-      if (name == "folder") {
-        piece.kind = Kind::folder;
-      } else if (name == "yyyy") {
-        piece.kind = Kind::year;
-      } else if (name == "mm") {
-        piece.kind = Kind::month;
-      } else if (name == "dd") {
-        piece.kind = Kind::day;
-      } else if (name == "hh") {
-        piece.kind = Kind::hour;
-      } else if (name == "id") {
-        piece.kind = Kind::id, has_id = true;
-      } else if (name == "name") {
-        piece.kind = Kind::name;
-      } else if (name == "ext") {
-        piece.kind = Kind::ext;
-      } else if (name == "principal") {
-        piece.kind = Kind::principal;
+      if (const auto kind = value_named(kPlaceholders, name)) {
+        piece.kind = *kind;
+        has_id = has_id || *kind == Kind::id;
       } else if (name.starts_with("claim.")) {
         piece.kind = Kind::claim;
         piece.text = std::string(name.substr(6));
@@ -87,8 +79,9 @@ Expected<KeyTemplate, std::string> KeyTemplate::compile(std::string_view text) {
                             "}: a claim name is 1-128 visible ASCII characters without '{'");
         }
       } else {
-        return Unexpected("unknown placeholder {" + std::string(name) +
-                          "} (known: folder, yyyy, mm, dd, hh, id, name, ext, principal, "
+        std::string known;
+        for (const auto& placeholder : kPlaceholders) known.append(placeholder.name).append(", ");
+        return Unexpected("unknown placeholder {" + std::string(name) + "} (known: " + known +
                           "claim.NAME)");
       }
       if (++placeholders > kMaxPlaceholders) {
