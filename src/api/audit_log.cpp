@@ -16,10 +16,7 @@ std::string format_audit_line(const AuditRecord& r, std::chrono::system_clock::t
   line += r.issued ? ",\"decision\":\"issued\"" : ",\"decision\":\"refused\"";
   line += ",\"status\":";
   json_out::append_uint(line, static_cast<std::uint64_t>(r.status < 0 ? 0 : r.status));
-  if (!r.reason.empty()) {
-    line += ",\"reason\":";
-    json_out::append_escaped(line, r.reason);
-  }
+  json_out::append_if_set(line, ",\"reason\":", r.reason);
   line += ",\"principal\":";
   if (r.principal) {
     json_out::append_escaped(line, *r.principal);
@@ -28,32 +25,17 @@ std::string format_audit_line(const AuditRecord& r, std::chrono::system_clock::t
   }
   line += ",\"auth\":";
   json_out::append_escaped(line, auth::to_string(r.auth));
-  if (!r.api_key_id.empty()) {
-    line += ",\"api_key_id\":";
-    json_out::append_escaped(line, r.api_key_id);
-  }
+  json_out::append_if_set(line, ",\"api_key_id\":", r.api_key_id);
   line += ",\"route\":";
   json_out::append_escaped(line, to_string(r.route));
-  if (!r.profile.empty()) {
-    line += ",\"profile\":";
-    json_out::append_escaped(line, r.profile);
-  }
-  if (!r.key.empty()) {
-    line += ",\"key\":";
-    json_out::append_escaped(line, r.key);
-  }
+  json_out::append_if_set(line, ",\"profile\":", r.profile);
+  json_out::append_if_set(line, ",\"key\":", r.key);
   if (r.size) {
     line += ",\"size\":";
     json_out::append_uint(line, *r.size);
   }
-  if (!r.content_type.empty()) {
-    line += ",\"type\":";
-    json_out::append_escaped(line, r.content_type);
-  }
-  if (!r.client.empty()) {
-    line += ",\"client\":";
-    json_out::append_escaped(line, r.client);
-  }
+  json_out::append_if_set(line, ",\"type\":", r.content_type);
+  json_out::append_if_set(line, ",\"client\":", r.client);
   if (r.expires) {
     line += ",\"expires\":";
     json_out::append_escaped(line, sigv4::format_iso8601(*r.expires));

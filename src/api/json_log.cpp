@@ -247,26 +247,11 @@ std::string format_access_line(const http::RequestRecord& r, const AccessDetails
   json_out::append_uint(line, r.bytes_in);
   line += ",\"bytes_out\":";
   json_out::append_uint(line, r.bytes_out);
-  if (!d.remote.empty()) {
-    line += ",\"remote\":";
-    json_out::append_escaped(line, d.remote);
-  }
-  if (!d.profile.empty()) {
-    line += ",\"profile\":";
-    json_out::append_escaped(line, d.profile);
-  }
-  if (!d.key.empty()) {
-    line += ",\"key\":";
-    json_out::append_escaped(line, d.key);
-  }
-  if (!d.error.empty()) {
-    line += ",\"error\":";
-    json_out::append_escaped(line, d.error);
-  }
-  if (!r.error.empty()) {
-    line += ",\"server_error\":";
-    json_out::append_escaped(line, r.error);
-  }
+  json_out::append_if_set(line, ",\"remote\":", d.remote);
+  json_out::append_if_set(line, ",\"profile\":", d.profile);
+  json_out::append_if_set(line, ",\"key\":", d.key);
+  json_out::append_if_set(line, ",\"error\":", d.error);
+  json_out::append_if_set(line, ",\"server_error\":", r.error);
   line += '}';
   return line;
 }

@@ -73,6 +73,14 @@ inline void append_uint(std::string& out, std::uint64_t value) {
   out.append(buffer, result.ptr);
 }
 
+// An optional string field of a hand-written line: `key` (`,"name":`, written as a literal
+// so the hot path escapes no name) and the escaped value, or nothing when the value is empty.
+inline void append_if_set(std::string& out, std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  out += key;
+  append_escaped(out, value);
+}
+
 // `"2025-01-31T12:34:56.789Z"` (RFC 3339 UTC, milliseconds, quoted), as every log line's
 // "ts"; defined in json_log.cpp.
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point now);
