@@ -8,12 +8,14 @@
 //   std::string_view to_string(Color c) { return name_of(kColorNames, c, "red"); }
 //   std::optional<Color> parse_color(std::string_view s) { return value_named(kColorNames, s); }
 //
-// A row struct of one's own (a `value` member first) is read with row_of(). A plain
-// to_string that nothing parses stays a switch: the compiler checks it names every value,
-// which it cannot do for a table.
+// A row struct of one's own (a `value` member first) is read with row_of(). Beside each
+// table, static_assert each_value_once() and, where the enum has a count or a known last
+// value, std::size(table) against it: that is the check -Wswitch makes of a switch. A plain
+// to_string that nothing parses stays a switch.
 #pragma once
 
 #include <cstddef>
+#include <iterator>
 #include <optional>
 #include <string_view>
 

@@ -57,7 +57,8 @@ constexpr ErrorCodeRow kErrorCodes[] = {
     {ErrorCode::verification_unavailable, "verification_unavailable", 503},
     {ErrorCode::internal_error, "internal_error", 500},
 };
-static_assert(each_value_once(kErrorCodes));
+// A row for every code: none twice, as many as there are.
+static_assert(each_value_once(kErrorCodes) && std::size(kErrorCodes) == kErrorCodeCount);
 
 }  // namespace
 

@@ -39,7 +39,9 @@ constexpr AuthCheckRow kAuthChecks[] = {
     {AuthCheck::kKeysUnavailable, "keys_unavailable",
      "the token signing keys are not available yet"},
 };
-static_assert(each_value_once(kAuthChecks));
+// A row for every check: none twice, as many as up to the last (kKeysUnavailable).
+static_assert(each_value_once(kAuthChecks) &&
+              std::size(kAuthChecks) == static_cast<std::size_t>(AuthCheck::kKeysUnavailable) + 1);
 
 std::string_view standard_sentence(AuthCheck check) {
   const AuthCheckRow* row = row_of(kAuthChecks, check);

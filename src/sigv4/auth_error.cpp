@@ -27,7 +27,10 @@ constexpr AuthErrorRow kAuthErrors[] = {
     {AuthErrorCode::kInvalidRequest, "InvalidRequest", 400},
     {AuthErrorCode::kInvalidPolicyDocument, "InvalidPolicyDocument", 400},
 };
-static_assert(each_value_once(kAuthErrors));
+// A row for every code: none twice, as many as up to the last (kInvalidPolicyDocument).
+static_assert(each_value_once(kAuthErrors) &&
+              std::size(kAuthErrors) ==
+                  static_cast<std::size_t>(AuthErrorCode::kInvalidPolicyDocument) + 1);
 
 }  // namespace
 

@@ -189,7 +189,9 @@ constexpr OperationRow kOperations[] = {
     {S3Operation::kListParts, "ListParts", "s3:ListMultipartUploadParts"},
     {S3Operation::kPreflight, "Preflight", ""},
 };
-static_assert(each_value_once(kOperations));
+// A row for every operation: none twice, as many as up to the last (kPreflight).
+static_assert(each_value_once(kOperations) &&
+              std::size(kOperations) == static_cast<std::size_t>(S3Operation::kPreflight) + 1);
 
 }  // namespace
 
