@@ -121,6 +121,7 @@ trusted_proxies = ["10.0.0.0/8"]
 [limits]
 redis_url = "redis://file-host"
 )" + std::string(kProfile),
+                            {},
                             {{"UPGATE_REDIS_URL", "redis://:pw@env-host:7000"},
                              {"UPGATE_TRUSTED_PROXIES", "127.0.0.1, ::1"}});
   ASSERT_TRUE(config) << config.error().describe();
