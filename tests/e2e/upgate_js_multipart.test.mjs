@@ -274,9 +274,12 @@ describe("upgate.js multipart", () => {
     assert.equal(await page.evaluate(() => window.__job.resume()), true);
     const result = await resultOf(page);
     assert.equal(result.ok, true, result.message);
-    const puts = proxy.requests.filter((r) => r.method === "PUT"); // the held one never reached the store
-    assert.equal(puts.length, 1);
-    assert.equal(puts[0].query, held.query, "the same URL again, still fresh");
+    // The held PUT never reached the store. Chromium may send it once more by itself: when a
+    // reused connection is reset before the page's cancel reaches the network service, it
+    // resends the request (seen once in CI). Either way every PUT is the one URL, still fresh.
+    const puts = proxy.requests.filter((r) => r.method === "PUT");
+    assert.ok(puts.length >= 1 && puts.length <= 2, `PUTs: ${puts.length}`);
+    for (const put of puts) assert.equal(put.query, held.query, "the same URL again, still fresh");
     assert.ok(!page.apiRequests.some((p) => p.startsWith("/v1/multipart")));
     assert.equal(await storedSha256(result.key), sha256);
   });
