@@ -57,12 +57,8 @@ command -v wrk >/dev/null || { echo "bench/api.sh: wrk is not installed (scripts
 
 source "$here/redis_server.sh"
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-work="$(mktemp -d)"
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+# work, pids and their EXIT trap, free_port, load, wait_ready
+source "$here/lib.sh"
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
@@ -75,16 +71,6 @@ start_server() {
     "$binary" serve --no-store --listen "127.0.0.1:$port" --threads "$server_threads" "$@" \
     >"$work/$name.log" 2>&1 &
   pids+=($!)
-}
-
-# wait_ready URL [curl options...]: until URL/healthz answers, 5 s at most.
-wait_ready() {
-  local url="$1"
-  shift
-  for _ in $(seq 100); do
-    curl -fs "$@" "$url/healthz" >/dev/null 2>&1 && return
-    sleep 0.05
-  done
 }
 
 plain_port="$(free_port)"
@@ -212,7 +198,6 @@ done = function(summary, latency, requests)
 end
 LUA
 
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # run_wrk LABEL SCRIPT URL DURATION
 run_wrk() {

@@ -33,13 +33,15 @@ wait_ready() {
 
 # start_receiver SECRET: the test webhook receiver (tests/integration/events/receiver.mjs:
 # node, every signature verified with the standardwebhooks npm package) on a free loopback
-# port, in the background; sets `receiver_port`, or fails the script when it does not start.
+# port, in the background; sets `receiver_port` and `receiver_pid`, or fails the script when
+# it does not start.
 start_receiver() {
   local root
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   node "$root/tests/integration/events/receiver.mjs" --port 0 --secret "$1" \
     >"$work/receiver.out" 2>&1 &
-  pids+=($!)
+  receiver_pid=$!
+  pids+=("$receiver_pid")
   for _ in $(seq 100); do
     grep -q '^listening ' "$work/receiver.out" 2>/dev/null && break
     sleep 0.1

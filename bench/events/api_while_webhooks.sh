@@ -43,26 +43,11 @@ hook_secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 command -v wrk >/dev/null || { echo "no wrk (scripts/setup.sh)" >&2; exit 2; }
 [ -x "$binary" ] || { echo "no upgate binary at $binary" >&2; exit 2; }
 
-work="$(mktemp -d)"
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+# work, pids and their EXIT trap, free_port, load, start_receiver
+source "$root/bench/lib.sh"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-
-node "$root/tests/integration/events/receiver.mjs" --port 0 --secret "$hook_secret" \
-  >"$work/receiver.out" 2>&1 &
-receiver_pid=$!
-pids+=("$receiver_pid")
-for _ in $(seq 100); do
-  grep -q '^listening ' "$work/receiver.out" 2>/dev/null && break
-  sleep 0.1
-done
-receiver_port="$(sed -n 's/^listening //p' "$work/receiver.out")"
-[ -n "$receiver_port" ] || { echo "the receiver did not start" >&2; exit 1; }
+start_receiver "$hook_secret"
 
 cat >"$work/upgate.toml" <<TOML
 [events]
