@@ -1,8 +1,8 @@
 // JSON log lines and the buffered asynchronous logger that writes them.
 #include "upgate/api/json_log.hpp"
 
-#include <spdlog/details/null_mutex.h>
 #include <pthread.h>
+#include <spdlog/details/null_mutex.h>
 #include <spdlog/sinks/base_sink.h>
 #include <unistd.h>
 
