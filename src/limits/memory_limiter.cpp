@@ -3,14 +3,15 @@
 
 #include <upgate/limits/gcra.hpp>
 #include <upgate/limits/limit_key.hpp>
+#include <upgate/sigv4/crypto.hpp>
 
 #include "observation.hpp"
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -28,62 +29,245 @@ namespace {
 // Lets the maps be searched with a string_view: no key is copied unless it is inserted.
 // Not noexcept on purpose: libstdc++ then keeps each node's hash, so walking a bucket
 // (the sweep) and rehashing do not hash every key again.
+// A stored key is its namespace byte and the caller's key. The hash is the caller's key's,
+// with the namespace folded into its low bits only: the shard takes high bits, so a key's
+// rate, upload and quota state share one shard (an admission of the API's full set locks
+// two shards, not four) yet sit apart in its map.
 struct KeyHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  std::size_t operator()(std::string_view key) const {
+    return std::hash<std::string_view>{}(key.substr(1)) ^ static_cast<unsigned char>(key[0]);
+  }
 };
 
-// The open uploads of one key: found by id, ordered by expiry, so an admission costs
-// O(log n) however many are open (up to kMaxOpenUploads). A list scanned whole on every
-// admission made one caller with tens of thousands of open uploads cost tens of
-// microseconds per request, under the shard's lock.
+// An upload id in 16 bytes and a length: ids of up to 16 bytes as they are (the API's
+// request ids are 16 hex digits), longer ones (S3's uploadIds) as the first 16 bytes of
+// their SHA-256, told apart by the length. A slot then costs no allocation of its own.
+struct SlotId {
+  std::uint64_t low = 0;
+  std::uint64_t high = 0;
+  std::uint8_t size = 0;  // 1..16, or kDigested; 0 marks a free cell of the table
+
+  static constexpr std::uint8_t kDigested = 0xff;
+
+  static SlotId of(std::string_view id) {
+    SlotId out;
+    std::array<char, 16> bytes{};
+    if (id.size() <= bytes.size()) {
+      id.copy(bytes.data(), id.size());
+      out.size = static_cast<std::uint8_t>(id.size());
+    } else {
+      const sigv4::Sha256Digest digest = sigv4::sha256(id);
+      std::memcpy(bytes.data(), digest.data(), bytes.size());
+      out.size = kDigested;
+    }
+    std::memcpy(&out.low, bytes.data(), 8);
+    std::memcpy(&out.high, bytes.data() + 8, 8);
+    return out;
+  }
+  // Where the id starts looking in a table of 2^bits cells.
+  std::size_t home(unsigned bits) const noexcept {
+    std::uint64_t h = low ^ (high * 0x9e3779b97f4a7c15ULL) ^ size;
+    h ^= h >> 33;  // MurmurHash3's finalizer: every input bit reaches the top bits
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return static_cast<std::size_t>(h >> (64 - bits));
+  }
+  friend bool operator==(const SlotId&, const SlotId&) = default;
+};
+
+// The open uploads of one key: found by id in an open-addressed table (linear probing,
+// deletion by backward shift), and their expiries kept in order so an admission costs
+// O(1) in the usual case (one ttl per key: expiries arrive in order) and O(log n) at worst
+// (up to kMaxOpenUploads). No slot allocates: the table and the expiry queues are arrays
+// that grow by doubling. (A list scanned whole on every admission made one caller with
+// tens of thousands of open uploads cost tens of microseconds per request; the node-based
+// maps that replaced it cost three allocations per slot.)
+//
+// Expiries live in a queue (appended in order) and a min-heap (the ones that arrived out
+// of order). Entries are not removed when a slot is refreshed or released: an entry is
+// stale when the table no longer holds its id with its expiry, skipped when it reaches the
+// front, and the queues are rebuilt from the table when stale entries outnumber live ones.
 class OpenSlots {
  public:
-  std::size_t size() const noexcept { return by_id_.size(); }
-  bool empty() const noexcept { return by_id_.empty(); }
-  bool contains(std::string_view id) const { return by_id_.find(id) != by_id_.end(); }
-  // The earliest and the latest expiry; 0 when none is open.
-  std::int64_t earliest() const noexcept {
-    return by_expiry_.empty() ? 0 : by_expiry_.begin()->first;
+  std::size_t size() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
+  bool contains(std::string_view id) const { return find(SlotId::of(id)) != nullptr; }
+  // The earliest expiry of an open slot; 0 when none is open.
+  std::int64_t earliest() {
+    settle();
+    const Expiry* first = front();
+    return first == nullptr ? 0 : first->at;
   }
-  std::int64_t latest() const noexcept {
-    return by_expiry_.empty() ? 0 : by_expiry_.rbegin()->first;
-  }
+  // No open slot expires after this (the latest expiry ever given since the set was last
+  // empty: a bound, exact unless a slot was released or refreshed to an earlier time); 0
+  // when none is open.
+  std::int64_t latest() const noexcept { return count_ == 0 ? 0 : latest_; }
 
   // Drops the slots that expired by `now`.
   void drop_expired(std::int64_t now) {
-    while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
-      const auto it = by_id_.find(by_expiry_.begin()->second);
-      by_expiry_.erase(by_expiry_.begin());  // before the key its view points into
-      by_id_.erase(it);
+    for (const Expiry* first = front(); first != nullptr && first->at <= now; first = front()) {
+      const Expiry e = *first;
+      pop_front();
+      if (Cell* cell = find(e.id); cell != nullptr && cell->at == e.at) remove(cell);
     }
+    tidy();
   }
 
   // Takes the slot `id`, or refreshes its expiry.
   void put(std::string_view id, std::int64_t expiry) {
-    auto it = by_id_.find(id);
-    if (it == by_id_.end()) {
-      it = by_id_.emplace(std::string(id), expiry).first;
+    const SlotId key = SlotId::of(id);
+    if (Cell* cell = find(key)) {
+      if (cell->at == expiry) return;
+      cell->at = expiry;
     } else {
-      by_expiry_.erase({it->second, it->first});
-      it->second = expiry;
+      insert(key, expiry);
     }
-    by_expiry_.emplace(expiry, it->first);
+    push(Expiry{expiry, key});
+    latest_ = std::max(latest_, expiry);
   }
 
   // True when the slot was open.
   bool erase(std::string_view id) {
-    const auto it = by_id_.find(id);
-    if (it == by_id_.end()) return false;
-    by_expiry_.erase({it->second, it->first});
-    by_id_.erase(it);
+    Cell* cell = find(SlotId::of(id));
+    if (cell == nullptr) return false;
+    remove(cell);
+    tidy();
     return true;
   }
 
  private:
-  std::unordered_map<std::string, std::int64_t, KeyHash, std::equal_to<>> by_id_;
-  // (expiry, id); each id views its key in by_id_ (nodes never move).
-  std::set<std::pair<std::int64_t, std::string_view>> by_expiry_;
+  struct Cell {
+    SlotId id;
+    std::int64_t at = 0;
+  };
+  struct Expiry {
+    std::int64_t at;
+    SlotId id;
+  };
+  struct Later {
+    bool operator()(const Expiry& a, const Expiry& b) const noexcept { return a.at > b.at; }
+  };
+
+  static constexpr unsigned kMinBits = 3;
+
+  std::size_t mask() const noexcept { return (std::size_t{1} << bits_) - 1; }
+
+  const Cell* find(const SlotId& id) const {
+    if (table_.empty()) return nullptr;
+    for (std::size_t i = id.home(bits_);; i = (i + 1) & mask()) {
+      const Cell& cell = table_[i];
+      if (cell.id.size == 0) return nullptr;
+      if (cell.id == id) return &cell;
+    }
+  }
+  Cell* find(const SlotId& id) { return const_cast<Cell*>(std::as_const(*this).find(id)); }
+
+  void insert(const SlotId& id, std::int64_t at) {
+    if ((count_ + 1) * 4 > table_.size() * 3) resize(std::max(kMinBits, bits_ + 1));
+    place(id, at);
+    ++count_;
+  }
+  void place(const SlotId& id, std::int64_t at) {
+    std::size_t i = id.home(bits_);
+    while (table_[i].id.size != 0) i = (i + 1) & mask();
+    table_[i] = Cell{id, at};
+  }
+  // Backward-shift deletion: later cells of the run move up, so no tombstones are left.
+  void remove(Cell* cell) {
+    std::size_t hole = static_cast<std::size_t>(cell - table_.data());
+    for (std::size_t i = (hole + 1) & mask(); table_[i].id.size != 0; i = (i + 1) & mask()) {
+      const std::size_t home = table_[i].id.home(bits_);
+      // Move cell i into the hole unless its home lies cyclically in (hole, i].
+      const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+      if (stays) continue;
+      table_[hole] = table_[i];
+      hole = i;
+    }
+    table_[hole] = Cell{};
+    --count_;
+  }
+  void resize(unsigned bits) {
+    std::vector<Cell> old = std::exchange(table_, std::vector<Cell>(std::size_t{1} << bits));
+    bits_ = bits;
+    for (const Cell& cell : old) {
+      if (cell.id.size != 0) place(cell.id, cell.at);
+    }
+  }
+
+  // The expiry queues: `queue_` from `head_` on, in order, and the heap `late_`.
+  const Expiry* front() const noexcept {
+    const Expiry* q = head_ < queue_.size() ? &queue_[head_] : nullptr;
+    const Expiry* h = late_.empty() ? nullptr : &late_.front();
+    if (q == nullptr) return h;
+    if (h == nullptr) return q;
+    return h->at < q->at ? h : q;
+  }
+  void pop_front() {
+    const Expiry* first = front();
+    if (!late_.empty() && first == &late_.front()) {
+      std::pop_heap(late_.begin(), late_.end(), Later{});
+      late_.pop_back();
+    } else {
+      ++head_;
+    }
+  }
+  void push(const Expiry& e) {
+    if (head_ == queue_.size() || queue_.back().at <= e.at) {
+      queue_.push_back(e);
+    } else {
+      late_.push_back(e);
+      std::push_heap(late_.begin(), late_.end(), Later{});
+    }
+  }
+  // Pops stale entries off the front, so front() is an open slot's.
+  void settle() {
+    for (const Expiry* first = front(); first != nullptr; first = front()) {
+      const Cell* cell = find(first->id);
+      if (cell != nullptr && cell->at == first->at) return;
+      pop_front();
+    }
+  }
+  // Gives memory back: compacts the queue, rebuilds the queues when most entries are stale,
+  // shrinks the table when it is mostly empty.
+  void tidy() {
+    if (count_ == 0) {
+      queue_.clear();
+      late_.clear();
+      head_ = 0;
+      latest_ = 0;
+      if (bits_ > kMinBits) {
+        table_ = std::vector<Cell>(std::size_t{1} << kMinBits);
+        bits_ = kMinBits;
+      }
+      return;
+    }
+    const std::size_t queued = queue_.size() - head_ + late_.size();
+    if (queued > 2 * count_ + 64) {
+      queue_.clear();
+      late_.clear();
+      head_ = 0;
+      for (const Cell& cell : table_) {
+        if (cell.id.size != 0) queue_.push_back(Expiry{cell.at, cell.id});
+      }
+      std::sort(queue_.begin(), queue_.end(),
+                [](const Expiry& a, const Expiry& b) { return a.at < b.at; });
+    } else if (head_ > 64 && head_ * 2 > queue_.size()) {
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    if (bits_ > kMinBits && count_ * 8 < table_.size()) resize(bits_ - 1);
+  }
+
+  std::vector<Cell> table_;
+  unsigned bits_ = 0;
+  std::size_t count_ = 0;
+  std::vector<Expiry> queue_;
+  std::size_t head_ = 0;
+  std::vector<Expiry> late_;
+  std::int64_t latest_ = 0;
 };
 }  // namespace
 
