@@ -2,6 +2,8 @@
 #include "upgate/limits/ratelimit_headers.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cstdint>
 #include <string_view>
 
@@ -10,17 +12,26 @@ namespace {
 
 constexpr std::uint64_t kMaxSfInteger = 999'999'999'999'999;
 
+bool plain_sf_char(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0x20 && u <= 0x7e && c != '"' && c != '\\';
+}
+
 void append_sf_string(std::string& out, std::string_view value) {
   out += '"';
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u > 0x7e) {
-      out += '?';
-    } else {
-      out += c;
+  if (std::all_of(value.begin(), value.end(), plain_sf_char)) {
+    out += value;  // the usual case: a policy name needs no escape
+  } else {
+    for (const char c : value) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (u < 0x20 || u > 0x7e) {
+        out += '?';
+      } else {
+        out += c;
+      }
     }
   }
   out += '"';
@@ -30,7 +41,11 @@ void append_param(std::string& out, std::string_view name, std::uint64_t value) 
   out += ';';
   out += name;
   out += '=';
-  out += std::to_string(std::min(value, kMaxSfInteger));
+  std::array<char, 20> digits{};
+  const auto end =
+      std::to_chars(digits.data(), digits.data() + digits.size(), std::min(value, kMaxSfInteger))
+          .ptr;
+  out.append(digits.data(), end);
 }
 
 std::string_view quota_unit(LimitKind kind) {
@@ -49,6 +64,11 @@ std::string_view quota_unit(LimitKind kind) {
 
 RateLimitFields ratelimit_fields(const Decision& decision) {
   RateLimitFields fields;
+  // One allocation each: a member is at most the policy name and ~60 bytes of parameters.
+  std::size_t names = 0;
+  for (const LimitState& state : decision.limits) names += state.policy.size();
+  fields.policy.reserve(names + 64 * decision.limits.size());
+  fields.ratelimit.reserve(names + 48 * decision.limits.size());
   for (const LimitState& state : decision.limits) {
     if (!fields.policy.empty()) fields.policy += ", ";
     append_sf_string(fields.policy, state.policy);
