@@ -132,7 +132,18 @@ ip::address client_address(const ip::address& peer, std::span<const std::string_
 
 std::string limit_address(const ip::address& address) {
   const ip::address plain = unmapped(address);
-  if (plain.is_v4()) return plain.to_string();
+  if (plain.is_v4()) {
+    // Dotted decimal by hand: Asio's to_string() goes through inet_ntop and snprintf, a
+    // measurable share of a rate-limited request.
+    std::string out;
+    out.reserve(15);
+    for (const unsigned char octet : plain.to_v4().to_bytes()) {
+      if (!out.empty()) out += '.';
+      std::array<char, 3> digits{};
+      out.append(digits.data(), std::to_chars(digits.data(), digits.data() + 3, octet).ptr);
+    }
+    return out;
+  }
   auto bytes = plain.to_v6().to_bytes();
   std::fill(bytes.begin() + 8, bytes.end(), 0);
   return ip::address_v6(bytes).to_string() + "/64";

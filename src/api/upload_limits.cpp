@@ -37,6 +37,7 @@ std::optional<limits::Admission> make_admission(const LimitsConfig& config,
   const std::string who = limit_subject_key(request.subject);
   const std::string per_profile = profile_key(profile, who);
   limits::Admission admission;
+  admission.rates.reserve(2);
   if (request.rates) {
     if (own.rate) admission.rates.push_back({profile.name, per_profile, *own.rate});
     if (config.rate) admission.rates.push_back({"global", who, *config.rate});
