@@ -19,6 +19,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <future>
 #include <memory>
@@ -115,6 +116,35 @@ void BM_MemoryAdmitOneHotKey(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_MemoryAdmitOneHotKey)->ThreadRange(1, 2)->UseRealTime();
+
+// What bench/api.sh's limits server does: one client (wrk) on one key, the full set, a new
+// upload id (a 16-digit request id) at every request, each slot open for 1 s, so the set
+// holds about a second's worth of requests and one slot expires per new one. The clock
+// steps 40 us per request (25,000 requests/s), so 25,000 slots are open.
+void BM_MemoryAdmitApiSeedRoute(benchmark::State& state) {
+  std::int64_t now_us = system_clock_now().count();
+  MemoryLimiter limiter(MemoryLimiterOptions{
+      1'000'000, [&now_us] { return std::chrono::microseconds(now_us += 40); }});
+  const std::string who = "ip:127.0.0.1";
+  const std::string per_profile = "profile:default|" + who;
+  Admission a;
+  a.rates.push_back({"default", per_profile, parse_rate("6000000/min").value()});
+  a.rates.push_back({"global", who, parse_rate("6000000/min").value()});
+  a.open_upload = OpenUploadCheck{"default-uploads", per_profile, OpenUploadsSpec{100'000}, "",
+                                  std::chrono::seconds(1)};
+  a.quota = QuotaCheck{"default-quota", per_profile, parse_quota("900 TB/day").value(), 2483712};
+  std::uint64_t n = 0x5eed000000000000;
+  char id[17] = {};
+  std::int64_t refused = 0;
+  for (auto _ : state) {
+    std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(n++));
+    a.open_upload->upload_id = id;
+    Decision d = limiter.decide(a);
+    refused += d.allowed ? 0 : 1;
+  }
+  state.counters["refused"] = static_cast<double>(refused);  // 0: every slot was taken
+}
+BENCHMARK(BM_MemoryAdmitApiSeedRoute)->UseRealTime()->MinTime(3.0);
 
 // --- Redis -------------------------------------------------------------------------------
 
