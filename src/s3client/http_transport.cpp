@@ -121,18 +121,19 @@ TransportFailure classify(CURLcode code) {
   }
 }
 
-// Failures a second try may get past: the network or the server, not the request.
+// Failures a second try may get past: the network or the server, not the request. Of the
+// classes above, a proxy name that does not resolve, a reply that is not HTTP and a scheme
+// curl does not speak are the configuration's: another try meets them again.
 bool retryable(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
+  if (code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_WEIRD_SERVER_REPLY ||
+      code == CURLE_UNSUPPORTED_PROTOCOL) {
+    return false;
+  }
+  switch (classify(code)) {
+    case TransportFailure::kResolve:
+    case TransportFailure::kConnect:
+    case TransportFailure::kTimeout:
+    case TransportFailure::kExchange:
       return true;
     default:
       return false;
