@@ -3,6 +3,7 @@
 
 #include "upgate/api/active_content.hpp"
 #include "upgate/api/file_name.hpp"
+#include "upgate/sigv4/percent_encoding.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::api {
@@ -47,16 +48,7 @@ std::string content_disposition(Disposition disposition, std::string_view name) 
     out += (u < 0x20 || u >= 0x7F || c == '"' || c == '\\') ? '_' : c;
   }
   out += "\"; filename*=UTF-8''";
-  for (char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    if (attr_char(u)) {
-      out += c;
-    } else {
-      out += '%';
-      out += text::kHexUpper[u >> 4];
-      out += text::kHexUpper[u & 0xF];
-    }
-  }
+  sigv4::append_percent_encoded(out, name, attr_char);
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "upgate/sigv4/percent_encoding.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::s3 {
@@ -118,18 +119,10 @@ Expected<std::string, S3Error> percent_decode(std::string_view text, bool plus_i
 std::string url_encode_key(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool keep =
-        text::is_alnum(ch) || c == '-' || c == '_' || c == '.' || c == '*' || c == '/';
-    if (keep) {
-      out += ch;
-    } else {
-      out += '%';
-      out += text::kHexUpper[c >> 4];
-      out += text::kHexUpper[c & 0xF];
-    }
-  }
+  sigv4::append_percent_encoded(out, text, [](unsigned char c) {
+    return text::is_alnum(static_cast<char>(c)) || c == '-' || c == '_' || c == '.' || c == '*' ||
+           c == '/';
+  });
   return out;
 }
 

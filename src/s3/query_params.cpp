@@ -1,30 +1,23 @@
 #include "upgate/s3/query_params.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "decimal.hpp"
 
 namespace upgate::s3 {
 namespace {
 
 enum class IntShape { Ok, NotAnInteger, Negative };
 
-// A decimal int32 with an optional leading '-'; anything else is NotAnInteger.
+// A decimal int32 of at most 10 digits with an optional leading '-'; anything else is
+// NotAnInteger.
 IntShape parse_int32(std::string_view text, int& out) {
-  bool negative = false;
-  if (!text.empty() && text.front() == '-') {
-    negative = true;
-    text.remove_prefix(1);
-  }
-  if (text.empty() || text.size() > 10) return IntShape::NotAnInteger;
-  std::int64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return IntShape::NotAnInteger;
-    value = value * 10 + (c - '0');
-  }
-  if (negative) value = -value;
-  if (value > INT32_MAX || value < INT32_MIN) return IntShape::NotAnInteger;
-  out = static_cast<int>(value);
-  return negative && value != 0 ? IntShape::Negative : IntShape::Ok;
+  const std::optional<std::int64_t> value = detail::parse_decimal(text, 10);
+  if (!value || *value > INT32_MAX || *value < INT32_MIN) return IntShape::NotAnInteger;
+  out = static_cast<int>(*value);
+  return *value < 0 ? IntShape::Negative : IntShape::Ok;
 }
 
 S3Error not_an_integer(std::string_view name, std::string_view value) {

@@ -7,6 +7,7 @@
 #include <pugixml.hpp>
 #include <variant>
 
+#include "decimal.hpp"
 #include "upgate/s3/xml_writer.hpp"
 #include "upgate/text.hpp"
 
@@ -159,20 +160,8 @@ Expected<std::string, S3Error> leaf_text(pugi::xml_node node, const std::string&
 
 // A decimal integer with optional sign, within [lo, hi]; nullopt otherwise.
 std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t lo, std::int64_t hi) {
-  text = trim_xml_space(text);
-  bool negative = false;
-  if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
-    negative = text.front() == '-';
-    text.remove_prefix(1);
-  }
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  std::int64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  if (negative) value = -value;
-  if (value < lo || value > hi) return std::nullopt;
+  const auto value = detail::parse_decimal(trim_xml_space(text), 18, /*plus_allowed=*/true);
+  if (!value || *value < lo || *value > hi) return std::nullopt;
   return value;
 }
 
