@@ -9,10 +9,7 @@ namespace upgate::api {
 std::string format_audit_line(const AuditRecord& r, std::chrono::system_clock::time_point now) {
   std::string line;
   line.reserve(320 + r.key.size());
-  line += "{\"ts\":";
-  json_out::append_timestamp(line, now);
-  line += ",\"level\":\"info\",\"msg\":\"audit\",\"request_id\":";
-  json_out::append_escaped(line, r.request_id);
+  json_out::begin_request_log_line(line, now, "audit", r.request_id);
   line += r.issued ? ",\"decision\":\"issued\"" : ",\"decision\":\"refused\"";
   line += ",\"status\":";
   json_out::append_uint(line, static_cast<std::uint64_t>(r.status < 0 ? 0 : r.status));

@@ -199,12 +199,7 @@ std::string json_log_line(std::string_view level, std::string_view msg,
                           std::chrono::system_clock::time_point now) {
   std::string line;
   line.reserve(128);
-  line += "{\"ts\":";
-  json_out::append_timestamp(line, now);
-  line += ",\"level\":";
-  json_out::append_escaped(line, level);
-  line += ",\"msg\":";
-  json_out::append_escaped(line, msg);
+  json_out::begin_log_line(line, now, level, msg);
   for (const auto& [name, value] : fields) {
     line += ',';
     json_out::append_escaped(line, name);
@@ -219,10 +214,7 @@ std::string format_access_line(const http::RequestRecord& r, const AccessDetails
                                std::chrono::system_clock::time_point now) {
   std::string line;
   line.reserve(256 + d.key.size());
-  line += "{\"ts\":";
-  json_out::append_timestamp(line, now);
-  line += ",\"level\":\"info\",\"msg\":\"request\",\"request_id\":";
-  json_out::append_escaped(line, r.request_id);
+  json_out::begin_request_log_line(line, now, "request", r.request_id);
   line += ",\"method\":";
   json_out::append_escaped(line, r.method);
   line += ",\"path\":";

@@ -85,6 +85,27 @@ inline void append_if_set(std::string& out, std::string_view key, std::string_vi
 // "ts"; defined in json_log.cpp.
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point now);
 
+// The start of every JSON log line, `{"ts":…,"level":LEVEL,"msg":MSG`; the caller appends
+// its fields and the closing brace.
+inline void begin_log_line(std::string& out, std::chrono::system_clock::time_point now,
+                           std::string_view level, std::string_view msg) {
+  out += "{\"ts\":";
+  append_timestamp(out, now);
+  out += ",\"level\":";
+  append_escaped(out, level);
+  out += ",\"msg\":";
+  append_escaped(out, msg);
+}
+
+// The start of a line about one API request (the access and audit lines): an info line
+// whose first field is the request id.
+inline void begin_request_log_line(std::string& out, std::chrono::system_clock::time_point now,
+                                   std::string_view msg, std::string_view request_id) {
+  begin_log_line(out, now, "info", msg);
+  out += ",\"request_id\":";
+  append_escaped(out, request_id);
+}
+
 // `"name":"value"` with a leading comma unless first.
 class ObjectWriter {
  public:
