@@ -2,9 +2,11 @@
 // and checked in turn, so an error names the profile's dotted key.
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "upgate/api/folder_name.hpp"
 #include "upgate/config/units.hpp"
+#include "upgate/enum_names.hpp"
 #include "upgate/text.hpp"
 #include "upgate_toml.hpp"
 
@@ -13,6 +15,33 @@ namespace {
 
 Unexpected<ConfigError> fail(std::string field, std::string message) {
   return Unexpected(ConfigError{std::move(field), std::move(message)});
+}
+
+// The words of the keys whose value is one of a few names, as the file spells them.
+constexpr EnumName<Disposition> kDispositionNames[] = {
+    {Disposition::attachment, "attachment"},
+    {Disposition::inline_, "inline"},
+};
+static_assert(each_value_once(kDispositionNames));
+constexpr EnumName<OnMismatch> kOnMismatchNames[] = {
+    {OnMismatch::quarantine, "quarantine"},
+    {OnMismatch::remove, "delete"},
+};
+static_assert(each_value_once(kOnMismatchNames));
+
+// Reads `key`, a string that must be one of the names in `names`, into `slot`; an absent
+// key leaves `slot` alone. `expected` says what may stand there.
+template <class E, std::size_t N>
+Expected<void, ConfigError> read_choice(const TomlTable& t, std::string_view key,
+                                        const EnumName<E> (&names)[N], std::string_view expected,
+                                        E& slot) {
+  auto word = t.string(key);
+  if (!word) return Unexpected(std::move(word).error());
+  if (!*word) return {};
+  const std::optional<E> value = value_named(names, **word);
+  if (!value) return fail(t.field(key), "must be " + std::string(expected));
+  slot = *value;
+  return {};
 }
 
 bool valid_profile_name(std::string_view name) {
@@ -99,17 +128,8 @@ Expected<void, ConfigError> read_key_template(const TomlTable& t, UploadProfile&
 }
 
 Expected<void, ConfigError> read_disposition(const TomlTable& t, UploadProfile& p) {
-  auto disposition = t.string("content_disposition");
-  if (!disposition) return Unexpected(std::move(disposition).error());
-  if (!*disposition) return {};
-  if (**disposition == "attachment") {
-    p.disposition = Disposition::attachment;
-  } else if (**disposition == "inline") {
-    p.disposition = Disposition::inline_;
-  } else {
-    return fail(t.field("content_disposition"), "must be \"attachment\" or \"inline\"");
-  }
-  return {};
+  return read_choice(t, "content_disposition", kDispositionNames, "\"attachment\" or \"inline\"",
+                     p.disposition);
 }
 
 Expected<void, ConfigError> read_bool(const TomlTable& t, std::string_view key, bool& slot) {
@@ -198,18 +218,8 @@ Expected<void, ConfigError> read_verification(const TomlTable& t, UploadProfile&
     }
     p.quarantine = **quarantine;
   }
-  auto on_mismatch = t.string("on_mismatch");
-  if (!on_mismatch) return Unexpected(std::move(on_mismatch).error());
-  if (*on_mismatch) {
-    if (**on_mismatch == "quarantine") {
-      p.on_mismatch = OnMismatch::quarantine;
-    } else if (**on_mismatch == "delete") {
-      p.on_mismatch = OnMismatch::remove;
-    } else {
-      return fail(t.field("on_mismatch"), "must be \"quarantine\" or \"delete\"");
-    }
-  }
-  return {};
+  return read_choice(t, "on_mismatch", kOnMismatchNames, "\"quarantine\" or \"delete\"",
+                     p.on_mismatch);
 }
 
 // One reader per key (read_limits reads the four limit keys), in the order of kProfileKeys, so a
