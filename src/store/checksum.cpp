@@ -1,41 +1,47 @@
 #include "checksum.hpp"
 
+#include <iterator>
+
+#include "upgate/enum_names.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::store {
 
+namespace {
+
+// Each algorithm's header spelling and digest size, one row each.
+struct AlgorithmRow {
+  ChecksumAlgorithm value;
+  std::string_view name;
+  std::size_t digest_size;
+};
+
+constexpr AlgorithmRow kAlgorithms[] = {
+    {ChecksumAlgorithm::kCrc32, "CRC32", 4},
+    {ChecksumAlgorithm::kCrc32c, "CRC32C", 4},
+    {ChecksumAlgorithm::kSha1, "SHA1", 20},
+    {ChecksumAlgorithm::kSha256, "SHA256", 32},
+};
+static_assert(each_value_once(kAlgorithms));
+static_assert(std::size(kAlgorithms) == kAllChecksumAlgorithms.size());
+
+}  // namespace
+
 std::string_view checksum_algorithm_name(ChecksumAlgorithm algorithm) {
-  switch (algorithm) {
-    case ChecksumAlgorithm::kCrc32:
-      return "CRC32";
-    case ChecksumAlgorithm::kCrc32c:
-      return "CRC32C";
-    case ChecksumAlgorithm::kSha1:
-      return "SHA1";
-    case ChecksumAlgorithm::kSha256:
-      return "SHA256";
-  }
-  return "";
+  const AlgorithmRow* row = row_of(kAlgorithms, algorithm);
+  return row ? row->name : "";
 }
 
 std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view name) {
-  for (auto a : kAllChecksumAlgorithms) {
-    if (text::iequals(name, checksum_algorithm_name(a))) return a;
+  for (const AlgorithmRow& row : kAlgorithms) {
+    if (text::iequals(name, row.name)) return row.value;
   }
   return std::nullopt;
 }
 
 std::size_t checksum_digest_size(ChecksumAlgorithm algorithm) {
-  switch (algorithm) {
-    case ChecksumAlgorithm::kCrc32:
-    case ChecksumAlgorithm::kCrc32c:
-      return 4;
-    case ChecksumAlgorithm::kSha1:
-      return 20;
-    case ChecksumAlgorithm::kSha256:
-      return 32;
-  }
-  return 0;
+  const AlgorithmRow* row = row_of(kAlgorithms, algorithm);
+  return row ? row->digest_size : 0;
 }
 
 }  // namespace upgate::store
