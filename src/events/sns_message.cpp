@@ -2,13 +2,22 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <iterator>
+#include <optional>
+
+#include "upgate/enum_names.hpp"
 
 namespace upgate::events {
 namespace {
 
-constexpr std::string_view kSubscription = "SubscriptionConfirmation";
-constexpr std::string_view kNotification = "Notification";
-constexpr std::string_view kUnsubscribe = "UnsubscribeConfirmation";
+// The Type field's words, which to_string writes and the parser reads.
+constexpr EnumName<SnsMessageType> kTypeNames[] = {
+    {SnsMessageType::kSubscriptionConfirmation, "SubscriptionConfirmation"},
+    {SnsMessageType::kNotification, "Notification"},
+    {SnsMessageType::kUnsubscribeConfirmation, "UnsubscribeConfirmation"},
+};
+static_assert(each_value_once(kTypeNames));
+static_assert(std::size(kTypeNames) == 3);
 
 // Reads `name` into `out`: absent or null leaves it alone and returns false; another type
 // than string is an error.
@@ -25,15 +34,7 @@ Expected<bool, std::string> read(const boost::json::object& object, std::string_
 }  // namespace
 
 std::string_view to_string(SnsMessageType type) {
-  switch (type) {
-    case SnsMessageType::kSubscriptionConfirmation:
-      return kSubscription;
-    case SnsMessageType::kNotification:
-      return kNotification;
-    case SnsMessageType::kUnsubscribeConfirmation:
-      return kUnsubscribe;
-  }
-  return kNotification;
+  return name_of(kTypeNames, type, "Notification");
 }
 
 Expected<SnsMessage, std::string> parse_sns_message(std::string_view body, std::size_t max_bytes) {
@@ -51,17 +52,13 @@ Expected<SnsMessage, std::string> parse_sns_message(std::string_view body, std::
   SnsMessage message;
   std::string type;
   if (auto got = read(object, "Type", type); !got) return Unexpected(std::move(got).error());
-  if (type == kNotification) {
-    message.type = SnsMessageType::kNotification;
-  } else if (type == kSubscription) {
-    message.type = SnsMessageType::kSubscriptionConfirmation;
-  } else if (type == kUnsubscribe) {
-    message.type = SnsMessageType::kUnsubscribeConfirmation;
-  } else {
+  const std::optional<SnsMessageType> known = value_named(kTypeNames, type);
+  if (!known) {
     return Unexpected(
         std::string("the SNS message's Type is not Notification, SubscriptionConfirmation or "
                     "UnsubscribeConfirmation"));
   }
+  message.type = *known;
 
   struct Field {
     std::string_view name;
