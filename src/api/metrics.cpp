@@ -1,11 +1,14 @@
 // Sharded counters and their Prometheus rendering.
 #include "upgate/api/metrics.hpp"
 
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include "upgate/api/auth_outcome.hpp"
 #include "upgate/api/prometheus_text.hpp"
 #include "upgate/auth/auth_refusal.hpp"
+#include "upgate/enum_names.hpp"
 
 namespace upgate::api {
 namespace {
@@ -83,43 +86,31 @@ std::string_view to_string(AuthDecision decision) noexcept {
   return "refused";
 }
 
+// The route labels, which metric_route_from_name reads back.
+constexpr EnumName<MetricRoute> kMetricRouteNames[] = {
+    {MetricRoute::seed_presign, "seed_presign"},
+    {MetricRoute::uploads, "uploads"},
+    {MetricRoute::downloads, "downloads"},
+    {MetricRoute::multipart, "multipart"},
+    {MetricRoute::uppy, "uppy"},
+    {MetricRoute::completion, "completion"},
+    {MetricRoute::preflight, "preflight"},
+    {MetricRoute::healthz, "healthz"},
+    {MetricRoute::readyz, "readyz"},
+    {MetricRoute::metrics, "metrics"},
+    {MetricRoute::demo, "demo"},
+    {MetricRoute::not_found, "not_found"},
+    {MetricRoute::other, "other"},
+};
+static_assert(each_value_once(kMetricRouteNames));
+static_assert(std::size(kMetricRouteNames) == kMetricRouteCount);
+
 std::string_view to_string(MetricRoute route) noexcept {
-  switch (route) {
-    case MetricRoute::seed_presign:
-      return "seed_presign";
-    case MetricRoute::uploads:
-      return "uploads";
-    case MetricRoute::downloads:
-      return "downloads";
-    case MetricRoute::multipart:
-      return "multipart";
-    case MetricRoute::uppy:
-      return "uppy";
-    case MetricRoute::completion:
-      return "completion";
-    case MetricRoute::preflight:
-      return "preflight";
-    case MetricRoute::healthz:
-      return "healthz";
-    case MetricRoute::readyz:
-      return "readyz";
-    case MetricRoute::metrics:
-      return "metrics";
-    case MetricRoute::demo:
-      return "demo";
-    case MetricRoute::not_found:
-      return "not_found";
-    case MetricRoute::other:
-      return "other";
-  }
-  return "other";
+  return name_of(kMetricRouteNames, route, "other");
 }
 
 MetricRoute metric_route_from_name(std::string_view name) noexcept {
-  for (std::size_t i = 0; i < kMetricRouteCount; ++i) {
-    const auto route = static_cast<MetricRoute>(i);
-    if (to_string(route) == name) return route;
-  }
+  if (const auto route = value_named(kMetricRouteNames, name)) return *route;
   if (name == "404" || name == "405") return MetricRoute::not_found;
   if (name.starts_with("multipart_")) return MetricRoute::multipart;  // multipart_create, ...
   if (name.starts_with("uppy_")) return MetricRoute::uppy;            // uppy_params, ...
