@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/sns_fixtures.hpp"
 #include "support/test_data.hpp"
 #include "upgate/events/s3_event_records.hpp"
 #include "upgate/events/sns_message.hpp"
@@ -18,60 +19,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kDir = "events/sns/";
-const std::string kCertBase = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-";
-
-// The fixtures' certificates are valid 2025..2035 (tests/data/events/sns/make_fixtures.py).
-const auto kNow = std::chrono::sys_days{std::chrono::June / 1 / 2030} + 0s;
-
-// Serves the fixture PEMs for their URLs, as SNS's certificate host would, and counts calls.
-struct FixtureHost {
-  std::map<std::string, std::string> files = {
-      {kCertBase + "upgate-test.pem", "leaf.pem"},
-      {kCertBase + "upgate-chain.pem", "chain.pem"},
-      {kCertBase + "upgate-expired.pem", "leaf_expired.pem"},
-      {kCertBase + "upgate-future.pem", "leaf_future.pem"},
-      {kCertBase + "upgate-wrong-name.pem", "leaf_wrong_name.pem"},
-      {kCertBase + "upgate-forged.pem", "forged.pem"},
-      {"https://sns.us-east-1.amazonaws.com.evil.example/SimpleNotificationService-upgate-test.pem",
-       "leaf.pem"},
-      {"http://sns.us-east-1.amazonaws.com/SimpleNotificationService-upgate-test.pem", "leaf.pem"},
-  };
-  std::shared_ptr<std::atomic<int>> fetches = std::make_shared<std::atomic<int>>(0);
-
-  CertificateFetcher fetcher() const {
-    return [files = files,
-            fetches = fetches](const std::string& url) -> Expected<std::string, std::string> {
-      ++*fetches;
-      auto it = files.find(url);
-      if (it == files.end()) return Unexpected(std::string("HTTP 404"));
-      return testing::read_test_data(kDir + it->second);
-    };
-  }
-};
-
-SnsVerifierOptions test_options() {
-  SnsVerifierOptions options;
-  options.trusted_ca_pem = testing::read_test_data(kDir + "root.pem");
-  options.intermediates_pem = testing::read_test_data(kDir + "intermediate.pem");
-  return options;
-}
-
-SnsVerifier make_verifier(const FixtureHost& host, SnsVerifierOptions options = test_options()) {
-  auto verifier = SnsVerifier::create(std::move(options), host.fetcher());
-  EXPECT_TRUE(verifier) << (verifier ? "" : verifier.error());
-  return std::move(*verifier);
-}
+using testing::kSnsCertBase;
+using testing::kSnsNow;
+using testing::make_sns_verifier;
+using testing::sns_test_options;
+using FixtureHost = testing::SnsFixtureHost;
 
 SnsMessage message(const std::string& name) {
-  auto parsed = parse_sns_message(testing::read_test_data(kDir + "messages/" + name));
+  auto parsed = parse_sns_message(testing::sns_message_text(name));
   EXPECT_TRUE(parsed) << name << ": " << (parsed ? "" : parsed.error());
   return std::move(*parsed);
 }
 
 SnsRefusalCode refusal(const SnsVerifier& verifier, const SnsMessage& m,
                        std::string* text = nullptr) {
-  auto result = verifier.verify(m, kNow);
+  auto result = verifier.verify(m, kSnsNow);
   EXPECT_FALSE(result) << "accepted";
   if (result) return SnsRefusalCode::kBadSignature;
   if (text != nullptr) *text = result.error().message;
@@ -143,11 +105,11 @@ TEST(SnsMessage, HostileOrIncompleteRefused) {
 
 TEST(SnsVerifier, GenuineMessagesOfEveryTypeAndVersion) {
   FixtureHost host;
-  const SnsVerifier verifier = make_verifier(host);
+  const SnsVerifier verifier = make_sns_verifier(host);
   for (const char* name : {"notification_v2.json", "notification_v1.json",
                            "notification_no_subject.json", "notification_chain.json",
                            "subscription_confirmation.json", "unsubscribe_confirmation.json"}) {
-    auto result = verifier.verify(message(name), kNow);
+    auto result = verifier.verify(message(name), kSnsNow);
     EXPECT_TRUE(result) << name << ": " << (result ? "" : result.error().message);
   }
 }
@@ -155,7 +117,7 @@ TEST(SnsVerifier, GenuineMessagesOfEveryTypeAndVersion) {
 TEST(SnsVerifier, TheNotificationCarriesS3Records) {
   FixtureHost host;
   const SnsMessage n = message("notification_v2.json");
-  ASSERT_TRUE(make_verifier(host).verify(n, kNow));
+  ASSERT_TRUE(make_sns_verifier(host).verify(n, kSnsNow));
   auto batch = parse_s3_event_records(n.message);
   ASSERT_TRUE(batch) << batch.error();
   ASSERT_EQ(batch->events.size(), 1u);
@@ -165,10 +127,10 @@ TEST(SnsVerifier, TheNotificationCarriesS3Records) {
 
 TEST(SnsVerifier, ChainInThePemNeedsNoConfiguredIntermediate) {
   FixtureHost host;
-  SnsVerifierOptions options = test_options();
+  SnsVerifierOptions options = sns_test_options();
   options.intermediates_pem.clear();
-  const SnsVerifier verifier = make_verifier(host, options);
-  EXPECT_TRUE(verifier.verify(message("notification_chain.json"), kNow));
+  const SnsVerifier verifier = make_sns_verifier(host, options);
+  EXPECT_TRUE(verifier.verify(message("notification_chain.json"), kSnsNow));
   std::string why;
   EXPECT_EQ(refusal(verifier, message("notification_v2.json"), &why),
             SnsRefusalCode::kCertUntrusted);
@@ -178,7 +140,7 @@ TEST(SnsVerifier, ChainInThePemNeedsNoConfiguredIntermediate) {
 TEST(SnsVerifier, ExpiredCertificateRefused) {
   FixtureHost host;
   std::string why;
-  EXPECT_EQ(refusal(make_verifier(host), message("notification_expired.json"), &why),
+  EXPECT_EQ(refusal(make_sns_verifier(host), message("notification_expired.json"), &why),
             SnsRefusalCode::kCertExpired);
   EXPECT_EQ(why, "the signing certificate expired on 2021-01-01T00:00:00.000Z");
 }
@@ -186,7 +148,7 @@ TEST(SnsVerifier, ExpiredCertificateRefused) {
 TEST(SnsVerifier, NotYetValidCertificateRefused) {
   FixtureHost host;
   std::string why;
-  EXPECT_EQ(refusal(make_verifier(host), message("notification_future.json"), &why),
+  EXPECT_EQ(refusal(make_sns_verifier(host), message("notification_future.json"), &why),
             SnsRefusalCode::kCertNotYetValid);
   EXPECT_EQ(why, "the signing certificate is not valid before 2040-01-01T00:00:00.000Z");
 }
@@ -194,20 +156,20 @@ TEST(SnsVerifier, NotYetValidCertificateRefused) {
 TEST(SnsVerifier, ForgedCertificateRefused) {
   FixtureHost host;
   std::string why;
-  EXPECT_EQ(refusal(make_verifier(host), message("notification_forged.json"), &why),
+  EXPECT_EQ(refusal(make_sns_verifier(host), message("notification_forged.json"), &why),
             SnsRefusalCode::kCertUntrusted);
   EXPECT_NE(why.find("not trusted"), std::string::npos) << why;
 }
 
 TEST(SnsVerifier, CertificateForAnotherNameRefused) {
   FixtureHost host;
-  EXPECT_EQ(refusal(make_verifier(host), message("notification_wrong_name.json")),
+  EXPECT_EQ(refusal(make_sns_verifier(host), message("notification_wrong_name.json")),
             SnsRefusalCode::kCertWrongName);
 }
 
 TEST(SnsVerifier, WrongHostAndPlainHttpRefusedWithoutFetching) {
   FixtureHost host;
-  const SnsVerifier verifier = make_verifier(host);
+  const SnsVerifier verifier = make_sns_verifier(host);
   std::string why;
   EXPECT_EQ(refusal(verifier, message("notification_wrong_host.json"), &why),
             SnsRefusalCode::kCertHostNotAllowed);
@@ -233,7 +195,7 @@ TEST(SnsVerifier, WrongHostAndPlainHttpRefusedWithoutFetching) {
 
 TEST(SnsVerifier, SignatureVersionRules) {
   FixtureHost host;
-  const SnsVerifier verifier = make_verifier(host);
+  const SnsVerifier verifier = make_sns_verifier(host);
   // SHA-1 bytes labelled version 2: the digest follows the label, so it does not verify.
   EXPECT_EQ(refusal(verifier, message("notification_v1_labelled_v2.json")),
             SnsRefusalCode::kBadSignature);
@@ -242,17 +204,17 @@ TEST(SnsVerifier, SignatureVersionRules) {
     m.signature_version = version;
     EXPECT_EQ(refusal(verifier, m), SnsRefusalCode::kUnsupportedSignatureVersion) << version;
   }
-  SnsVerifierOptions only_v2 = test_options();
+  SnsVerifierOptions only_v2 = sns_test_options();
   only_v2.require_signature_version_2 = true;
-  const SnsVerifier strict = make_verifier(host, only_v2);
+  const SnsVerifier strict = make_sns_verifier(host, only_v2);
   EXPECT_EQ(refusal(strict, message("notification_v1.json")),
             SnsRefusalCode::kUnsupportedSignatureVersion);
-  EXPECT_TRUE(strict.verify(message("notification_v2.json"), kNow));
+  EXPECT_TRUE(strict.verify(message("notification_v2.json"), kSnsNow));
 }
 
 TEST(SnsVerifier, AnyChangeToASignedFieldBreaksTheSignature) {
   FixtureHost host;
-  const SnsVerifier verifier = make_verifier(host);
+  const SnsVerifier verifier = make_sns_verifier(host);
   const SnsMessage good = message("notification_v2.json");
   for (int field = 0; field < 6; ++field) {
     SnsMessage m = good;
@@ -276,36 +238,36 @@ TEST(SnsVerifier, AnyChangeToASignedFieldBreaksTheSignature) {
 
 TEST(SnsVerifier, TopicAllowList) {
   FixtureHost host;
-  SnsVerifierOptions options = test_options();
+  SnsVerifierOptions options = sns_test_options();
   options.allowed_topic_arns = {"arn:aws:sns:us-east-1:123456789012:other"};
-  EXPECT_EQ(refusal(make_verifier(host, options), message("notification_v2.json")),
+  EXPECT_EQ(refusal(make_sns_verifier(host, options), message("notification_v2.json")),
             SnsRefusalCode::kTopicNotAllowed);
   options.allowed_topic_arns.push_back("arn:aws:sns:us-east-1:123456789012:upgate-uploads");
-  EXPECT_TRUE(make_verifier(host, options).verify(message("notification_v2.json"), kNow));
+  EXPECT_TRUE(make_sns_verifier(host, options).verify(message("notification_v2.json"), kSnsNow));
 }
 
 TEST(SnsVerifier, FetchFailuresAndGarbageCertificates) {
   FixtureHost host;
-  host.files[kCertBase + "garbage.pem"] = "make_fixtures.py";
-  const SnsVerifier verifier = make_verifier(host);
+  host.files[kSnsCertBase + "garbage.pem"] = "make_fixtures.py";
+  const SnsVerifier verifier = make_sns_verifier(host);
   SnsMessage m = message("notification_v2.json");
-  m.signing_cert_url = kCertBase + "missing.pem";
+  m.signing_cert_url = kSnsCertBase + "missing.pem";
   std::string why;
   EXPECT_EQ(refusal(verifier, m, &why), SnsRefusalCode::kCertFetchFailed);
   EXPECT_NE(why.find("HTTP 404"), std::string::npos);
-  m.signing_cert_url = kCertBase + "garbage.pem";
+  m.signing_cert_url = kSnsCertBase + "garbage.pem";
   EXPECT_EQ(refusal(verifier, m), SnsRefusalCode::kCertUnreadable);
-  SnsVerifierOptions tiny = test_options();
+  SnsVerifierOptions tiny = sns_test_options();
   tiny.max_certificate_bytes = 100;
-  EXPECT_EQ(refusal(make_verifier(host, tiny), message("notification_v2.json")),
+  EXPECT_EQ(refusal(make_sns_verifier(host, tiny), message("notification_v2.json")),
             SnsRefusalCode::kCertUnreadable);
 }
 
 TEST(SnsVerifier, CertificatesAreCachedButValidityIsCheckedEachTime) {
   FixtureHost host;
-  const SnsVerifier verifier = make_verifier(host);
+  const SnsVerifier verifier = make_sns_verifier(host);
   const SnsMessage m = message("notification_v2.json");
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(verifier.verify(m, kNow));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(verifier.verify(m, kSnsNow));
   EXPECT_EQ(*host.fetches, 1);
   auto later = verifier.verify(m, std::chrono::sys_days{std::chrono::June / 1 / 2036} + 0s);
   ASSERT_FALSE(later);
@@ -315,7 +277,7 @@ TEST(SnsVerifier, CertificatesAreCachedButValidityIsCheckedEachTime) {
 
 TEST(SnsVerifier, ConcurrentVerification) {
   FixtureHost host;
-  const SnsVerifier verifier = make_verifier(host);
+  const SnsVerifier verifier = make_sns_verifier(host);
   const SnsMessage good = message("notification_v2.json");
   const SnsMessage expired = message("notification_expired.json");
   std::atomic<int> failures{0};
@@ -323,8 +285,8 @@ TEST(SnsVerifier, ConcurrentVerification) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 25; ++i) {
-        if (!verifier.verify(good, kNow)) ++failures;
-        if (verifier.verify(expired, kNow)) ++failures;
+        if (!verifier.verify(good, kSnsNow)) ++failures;
+        if (verifier.verify(expired, kSnsNow)) ++failures;
       }
     });
   }
@@ -334,24 +296,24 @@ TEST(SnsVerifier, ConcurrentVerification) {
 
 TEST(SnsVerifier, BadConfigurationRefused) {
   FixtureHost host;
-  SnsVerifierOptions options = test_options();
+  SnsVerifierOptions options = sns_test_options();
   options.cert_host_patterns = {"sns.*.amazonaws.com/"};
   EXPECT_FALSE(SnsVerifier::create(options, host.fetcher()));
-  options = test_options();
+  options = sns_test_options();
   options.trusted_ca_pem = "nothing";
   EXPECT_FALSE(SnsVerifier::create(options, host.fetcher()));
-  options = test_options();
+  options = sns_test_options();
   options.trusted_ca_pem.clear();
   options.trusted_ca_file = "/nonexistent/ca.pem";
   EXPECT_FALSE(SnsVerifier::create(options, host.fetcher()));
-  EXPECT_FALSE(SnsVerifier::create(test_options(), nullptr));
+  EXPECT_FALSE(SnsVerifier::create(sns_test_options(), nullptr));
 }
 
 TEST(SnsVerifier, SystemTrustStoreDoesNotTrustTheTestRoot) {
   FixtureHost host;
-  SnsVerifierOptions options = test_options();
+  SnsVerifierOptions options = sns_test_options();
   options.trusted_ca_pem.clear();  // the system's store
-  EXPECT_EQ(refusal(make_verifier(host, options), message("notification_v2.json")),
+  EXPECT_EQ(refusal(make_sns_verifier(host, options), message("notification_v2.json")),
             SnsRefusalCode::kCertUntrusted);
 }
 

@@ -8,16 +8,13 @@
 #include <map>
 #include <sstream>
 
-#include "support/test_data.hpp"
+#include "support/sns_fixtures.hpp"
 
 namespace upgate::events {
 namespace {
 
-using namespace std::chrono_literals;
-
-const std::string kDir = "events/sns/";
-const std::string kCertBase = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-";
-const auto kNow = std::chrono::sys_days{std::chrono::June / 1 / 2030} + 0s;
+using testing::kSnsNow;
+using testing::sns_message_text;
 constexpr std::string_view kSecret = "events-route-secret-0123456789";
 
 constexpr std::string_view kRgwRecords =
@@ -34,21 +31,7 @@ class StorageEventsIngestTest : public ::testing::Test {
     StorageEventsIngestOptions options;
     options.secrets = {"old-secret-0123456789", std::string(kSecret)};
     if (with_sns) {
-      SnsVerifierOptions sns;
-      sns.trusted_ca_pem = testing::read_test_data(kDir + "root.pem");
-      sns.intermediates_pem = testing::read_test_data(kDir + "intermediate.pem");
-      auto verifier = SnsVerifier::create(
-          sns, [](const std::string& url) -> Expected<std::string, std::string> {
-            if (url == kCertBase + "upgate-test.pem")
-              return testing::read_test_data(kDir + "leaf.pem");
-            if (url == kCertBase + "upgate-expired.pem")
-              return testing::read_test_data(kDir + "leaf_expired.pem");
-            if (url == kCertBase + "upgate-forged.pem")
-              return testing::read_test_data(kDir + "forged.pem");
-            return Unexpected(std::string("HTTP 404"));
-          });
-      EXPECT_TRUE(verifier);
-      options.sns = std::move(*verifier);
+      options.sns = testing::make_sns_verifier(testing::SnsFixtureHost{});
       options.confirm = [this](const std::string& url) -> Expected<void, std::string> {
         confirmed.push_back(url);
         return {};
@@ -63,7 +46,7 @@ class StorageEventsIngestTest : public ::testing::Test {
     IngestRequest request;
     request.secret_header = header;
     request.body = body;
-    return ingest.handle(request, kNow);
+    return ingest.handle(request, kSnsNow);
   }
   std::vector<std::string> confirmed;
 };
@@ -82,7 +65,7 @@ TEST_F(StorageEventsIngestTest, RgwRecordsWithTheSecretInAHeaderOrThePathBecomeE
   IngestRequest by_path;
   by_path.path_secret = "old-secret-0123456789";  // the previous secret, during a rotation
   by_path.body = kRgwRecords;
-  EXPECT_EQ(ingest.handle(by_path, kNow).status, 200);
+  EXPECT_EQ(ingest.handle(by_path, kSnsNow).status, 200);
 }
 
 TEST_F(StorageEventsIngestTest, AMissingOrWrongSecretIs401WithoutLookingAtTheBody) {
@@ -125,7 +108,7 @@ TEST_F(StorageEventsIngestTest, MalformedRecordsAre400) {
 
 TEST_F(StorageEventsIngestTest, AGenuineSnsNotificationCarriesTheS3Records) {
   auto ingest = make();
-  auto a = post(ingest, testing::read_test_data(kDir + "messages/notification_v2.json"));
+  auto a = post(ingest, sns_message_text("notification_v2.json"));
   ASSERT_EQ(a.status, 200) << a.code << " " << a.message;
   ASSERT_FALSE(a.events.empty());
   EXPECT_EQ(a.events[0].type, EventType::kUploadCompleted);
@@ -135,19 +118,18 @@ TEST_F(StorageEventsIngestTest, ForgedExpiredAndWrongHostSnsMessagesAreRefused) 
   auto ingest = make();
   for (const char* name : {"notification_forged.json", "notification_expired.json",
                            "notification_wrong_host.json", "notification_http.json"}) {
-    auto a = post(ingest, testing::read_test_data(kDir + "messages/" + name));
+    auto a = post(ingest, sns_message_text(name));
     EXPECT_EQ(a.status, 403) << name << ": " << a.message;
     EXPECT_EQ(a.code, "sns_refused") << name;
     EXPECT_TRUE(a.events.empty());
   }
   auto without_sns = make(false);
-  EXPECT_EQ(post(without_sns, testing::read_test_data(kDir + "messages/notification_v2.json")).code,
-            "sns_disabled");
+  EXPECT_EQ(post(without_sns, sns_message_text("notification_v2.json")).code, "sns_disabled");
 }
 
 TEST_F(StorageEventsIngestTest, AVerifiedSubscriptionConfirmationIsConfirmedOnce) {
   auto ingest = make();
-  auto a = post(ingest, testing::read_test_data(kDir + "messages/subscription_confirmation.json"));
+  auto a = post(ingest, sns_message_text("subscription_confirmation.json"));
   EXPECT_EQ(a.status, 200) << a.message;
   EXPECT_EQ(a.code, "confirmed");
   ASSERT_EQ(confirmed.size(), 1u);
