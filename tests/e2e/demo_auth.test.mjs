@@ -14,7 +14,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { freePort, launchBrowser, readStoredObject, row, startStack, testBytes } from "./harness.mjs";
+import {
+  freePort, readStoredObject, row, startStackAndBrowser, stopStackAndBrowser, testBytes,
+} from "./harness.mjs";
 
 const ISSUER = "https://login.e2e.test/";
 const AUDIENCE = "upgate-e2e";
@@ -97,15 +99,13 @@ async function startUnlisted() {
 }
 
 before(async () => {
-  stack = await startStack({ toml: CONFIG });
-  browser = await launchBrowser();
+  ({ stack, browser } = await startStackAndBrowser({ toml: CONFIG }));
   login = await startLogin(stack.api);
   unlisted = await startUnlisted();
 });
 
 after(async () => {
-  await browser?.close();
-  await stack?.stop();
+  await stopStackAndBrowser({ stack, browser });
   await login?.close();
   await unlisted?.close();
   fs.rmSync(keysDir, { recursive: true, force: true });

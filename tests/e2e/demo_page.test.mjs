@@ -7,8 +7,8 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import {
-  artifactPath, launchBrowser, listKeys, nssHome, OTHER_HOST, openPage, readObject, ROOT, row, startStack,
-  testBytes, TLS,
+  artifactPath, launchBrowser, listKeys, nssHome, openPage, OTHER_HOST, readObject, ROOT, row,
+  startStackAndBrowser, stopStackAndBrowser, testBytes, TLS,
 } from "./harness.mjs";
 
 const PROFILES = `
@@ -34,15 +34,9 @@ max_size = "64 MiB"
 let stack;
 let browser;
 
-before(async () => {
-  stack = await startStack({ toml: PROFILES });
-  browser = await launchBrowser();
-});
+before(async () => ({ stack, browser } = await startStackAndBrowser({ toml: PROFILES })));
 
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+after(() => stopStackAndBrowser({ stack, browser }));
 
 async function waitForState(page, fileName, state, timeout = 20_000) {
   const r = row(page, fileName);

@@ -255,6 +255,26 @@ export async function launchBrowser({ home = TLS ? nssHome(TLS.ca) : null } = {}
   });
 }
 
+// What a browser suite starts in its before() hook and ends in its after() hook: a stack
+// (startStack's options) and a browser; when the browser cannot start, the stack is stopped.
+//   before(async () => ({ stack, browser } = await startStackAndBrowser({ toml: PROFILES })));
+//   after(() => stopStackAndBrowser({ stack, browser }));
+export async function startStackAndBrowser(stackOptions = {}) {
+  const stack = await startStack(stackOptions);
+  try {
+    return { stack, browser: await launchBrowser() };
+  } catch (e) {
+    await stack.stop();
+    throw e;
+  }
+}
+
+// Either may be missing (its start failed); the browser closes first.
+export async function stopStackAndBrowser({ stack, browser }) {
+  await browser?.close();
+  await stack?.stop();
+}
+
 // A page whose console errors and uncaught exceptions are kept for assertion messages.
 export async function openPage(browser, url) {
   const context = await browser.newContext({ viewport: { width: 1180, height: 760 } });

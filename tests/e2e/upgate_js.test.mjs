@@ -6,21 +6,16 @@ import crypto from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
 import {
-  freePort, launchBrowser, listKeys, openPage, readObject, startStack, testBytes, TLS,
+  freePort, listKeys, openPage, readObject, startStackAndBrowser, stopStackAndBrowser, testBytes,
+  TLS,
 } from "./harness.mjs";
 
 let stack;
 let browser;
 
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-});
+before(async () => ({ stack, browser } = await startStackAndBrowser()));
 
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+after(() => stopStackAndBrowser({ stack, browser }));
 
 // Runs upload() in the page with a File of these bytes; resolves with
 // {ok, key, etag, progress} or {ok:false, name, message, code, status, stage}.

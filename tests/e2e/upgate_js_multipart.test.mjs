@@ -9,7 +9,7 @@ import crypto from "node:crypto";
 import { promisify } from "node:util";
 import { after, before, describe, test } from "node:test";
 
-import { awsEnv, launchBrowser, startStack } from "./harness.mjs";
+import { awsEnv, startStackAndBrowser, stopStackAndBrowser } from "./harness.mjs";
 import { startCuttingProxy } from "./cutting_proxy.mjs";
 
 const MiB = 1024 * 1024;
@@ -28,15 +28,9 @@ const execFileAsync = promisify(execFile);
 let stack;
 let browser;
 
-before(async () => {
-  stack = await startStack({ toml: PROFILES });
-  browser = await launchBrowser();
-});
+before(async () => ({ stack, browser } = await startStackAndBrowser({ toml: PROFILES })));
 
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
+after(() => stopStackAndBrowser({ stack, browser }));
 
 // A page on the API's origin whose requests to the store go through a cutting proxy of
 // its own; both end with the test `t`.

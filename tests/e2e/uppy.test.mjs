@@ -14,7 +14,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { launchBrowser, readStoredObject, startStack, testBytes } from "./harness.mjs";
+import {
+  readStoredObject, startStackAndBrowser, stopStackAndBrowser, testBytes,
+} from "./harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const UPPY_BUNDLE = path.join(here, "node_modules", "uppy", "dist", "uppy.min.mjs");
@@ -91,8 +93,9 @@ function jwt(sub) {
 }
 
 before(async () => {
-  stack = await startStack({ toml: PROFILES, env: { UPGATE_E2E_JWT_SECRET: JWT_SECRET } });
-  browser = await launchBrowser();
+  ({ stack, browser } = await startStackAndBrowser({
+    toml: PROFILES, env: { UPGATE_E2E_JWT_SECRET: JWT_SECRET },
+  }));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "upgate-uppy-"));
   files = { dir };
   for (const [name, size, seed] of [["small.bin", 3 * MiB, 3], ["large.bin", 120 * MiB, 120],
@@ -103,8 +106,7 @@ before(async () => {
 });
 
 after(async () => {
-  await browser?.close();
-  await stack?.stop();
+  await stopStackAndBrowser({ stack, browser });
   if (files) fs.rmSync(files.dir, { recursive: true, force: true });
 });
 
