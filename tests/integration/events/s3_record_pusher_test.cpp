@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "receiver_process.hpp"
+#include "support/object_changes.hpp"
 #include "support/temp_dir.hpp"
 #include "upgate/store/object_change.hpp"
 
@@ -71,13 +72,7 @@ class S3RecordPusherTest : public ::testing::Test {
 TEST_F(S3RecordPusherTest, ChangesArriveAsS3RecordsInTheStoresOrder) {
   auto pusher = start(options());
   for (int i = 1; i <= 250; ++i) pusher->notify(created("photos/cat " + std::to_string(i), i));
-  store::ObjectChange removed;
-  removed.kind = store::ObjectChange::Kind::kRemoved;
-  removed.event_name = "ObjectRemoved:Delete";
-  removed.bucket = "uploads";
-  removed.key = "photos/cat 1";
-  removed.sequencer = store::change_sequencer(1);
-  pusher->notify(removed);
+  pusher->notify(upgate::testing::removed_change("photos/cat 1", 1));
   ASSERT_TRUE(eventually([&] { return records(receiver).size() == 251; }));
   auto got = records(receiver);
   for (int i = 1; i <= 250; ++i) {

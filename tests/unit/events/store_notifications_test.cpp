@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "support/object_changes.hpp"
+
 namespace upgate::events {
 namespace {
 
@@ -28,12 +30,7 @@ store::ObjectChange created(std::string key) {
 TEST(StoreNotifications, RecordsRoundTripThroughTheS3RecordParserWithAwkwardKeys) {
   std::vector<store::ObjectChange> changes = {created("photos/red flower+1.jpg"),
                                               created("résumé 100%.pdf")};
-  store::ObjectChange removed;
-  removed.kind = store::ObjectChange::Kind::kRemoved;
-  removed.event_name = "ObjectRemoved:Delete";
-  removed.bucket = "uploads";
-  removed.key = "a/b";
-  removed.sequencer = store::change_sequencer(7);
+  store::ObjectChange removed = testing::removed_change("a/b", 7);
   removed.time = changes[0].time;
   changes.push_back(removed);
 
@@ -71,14 +68,8 @@ TEST(StoreNotifications, AStoreChangeIsTheSameEventAsItsRecordOnceParsed) {
 }
 
 TEST(StoreNotifications, TwoDeletesOfOneKeyAreTwoEvents) {
-  store::ObjectChange first;
-  first.kind = store::ObjectChange::Kind::kRemoved;
-  first.event_name = "ObjectRemoved:Delete";
-  first.bucket = "uploads";
-  first.key = "k";
-  first.sequencer = store::change_sequencer(1);
-  auto second = first;
-  second.sequencer = store::change_sequencer(2);
+  const store::ObjectChange first = testing::removed_change("k", 1);
+  const store::ObjectChange second = testing::removed_change("k", 2);
   EXPECT_NE(dedup_key(to_event(first)), dedup_key(to_event(second)));
   EXPECT_EQ(to_event(first).type, EventType::kObjectDeleted);
 }
