@@ -8,6 +8,7 @@
 #include "upgate/s3client/error_response.hpp"
 #include "upgate/sigv4/uri_encoding.hpp"
 #include "upgate/text.hpp"
+#include "xml_answer.hpp"
 
 namespace upgate::s3client {
 namespace {
@@ -46,20 +47,6 @@ S3Call notification_call(std::string operation, std::string method, std::string_
   return call;
 }
 
-Expected<pugi::xml_node, std::string> load(pugi::xml_document& doc, std::string_view xml,
-                                           std::string_view root_name) {
-  const std::string_view body = trim_xml_space(xml);
-  // parse_default never processes a DTD and expands only XML's predefined entities.
-  const pugi::xml_parse_result parsed =
-      doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
-  if (!parsed) return Unexpected(std::string("it is not XML"));
-  const pugi::xml_node root = doc.document_element();
-  if (std::string_view(root.name()) != root_name) {
-    return Unexpected("its document is not <" + std::string(root_name) + ">");
-  }
-  return root;
-}
-
 std::string text_of(const pugi::xml_node& node, const char* child) {
   return std::string(trim_xml_space(node.child_value(child)));
 }
@@ -86,7 +73,7 @@ std::string notification_configuration_xml(const std::vector<TopicNotification>&
 Expected<std::vector<TopicNotification>, std::string> parse_notification_configuration_xml(
     std::string_view document) {
   pugi::xml_document doc;
-  auto root = load(doc, document, "NotificationConfiguration");
+  auto root = detail::load_answer(doc, document, "NotificationConfiguration");
   if (!root) return Unexpected(std::move(root).error());
   std::vector<TopicNotification> out;
   for (const pugi::xml_node topic : root->children("TopicConfiguration")) {
@@ -111,7 +98,7 @@ Expected<std::vector<TopicNotification>, std::string> parse_notification_configu
 
 Expected<std::string, std::string> parse_create_topic_response(std::string_view document) {
   pugi::xml_document doc;
-  auto root = load(doc, document, "CreateTopicResponse");
+  auto root = detail::load_answer(doc, document, "CreateTopicResponse");
   if (!root) return Unexpected(std::move(root).error());
   std::string arn = text_of(root->child("CreateTopicResult"), "TopicArn");
   if (arn.rfind("arn:", 0) != 0) return Unexpected(std::string("it has no TopicArn"));
@@ -120,7 +107,7 @@ Expected<std::string, std::string> parse_create_topic_response(std::string_view 
 
 Expected<TopicAttributes, std::string> parse_topic_attributes_response(std::string_view document) {
   pugi::xml_document doc;
-  auto root = load(doc, document, "GetTopicAttributesResponse");
+  auto root = detail::load_answer(doc, document, "GetTopicAttributesResponse");
   if (!root) return Unexpected(std::move(root).error());
   TopicAttributes out;
   std::string endpoint_json;

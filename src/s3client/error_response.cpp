@@ -3,6 +3,7 @@
 #include <pugixml.hpp>
 
 #include "upgate/text.hpp"
+#include "xml_answer.hpp"
 
 namespace upgate::s3client {
 namespace {
@@ -46,17 +47,13 @@ ClientError error_from_response(std::string_view operation, const HttpResponse& 
   const std::string_view body = trim_xml_space(response.body);
   if (!body.empty() && body.front() == '<') {
     pugi::xml_document doc;
-    // parse_default never processes a DTD and expands only XML's predefined entities.
-    const pugi::xml_parse_result parsed =
-        doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
-    const pugi::xml_node root = doc.document_element();
-    if (parsed && std::string_view(root.name()) == "Error") {
-      const std::string_view code = trim_xml_space(root.child_value("Code"));
+    if (const auto root = detail::load_answer(doc, body, "Error")) {
+      const std::string_view code = trim_xml_space(root->child_value("Code"));
       if (plausible_code(code)) {
         error.kind = ErrorKind::kS3;
         error.code = std::string(code);
-        error.message = printable(trim_xml_space(root.child_value("Message")), kMaxMessageBytes);
-        const std::string_view id = trim_xml_space(root.child_value("RequestId"));
+        error.message = printable(trim_xml_space(root->child_value("Message")), kMaxMessageBytes);
+        const std::string_view id = trim_xml_space(root->child_value("RequestId"));
         if (!id.empty()) error.request_id = printable(id, kMaxRequestIdBytes);
         return error;
       }

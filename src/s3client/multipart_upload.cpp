@@ -7,6 +7,7 @@
 #include "upgate/s3/xml_writer.hpp"
 #include "upgate/s3client/error_response.hpp"
 #include "upgate/text.hpp"
+#include "xml_answer.hpp"
 
 namespace upgate::s3client {
 namespace {
@@ -31,19 +32,6 @@ bool read_number(std::string_view text_value, Int& out) {
   return ec == std::errc() && ptr == end;
 }
 
-Expected<pugi::xml_node, std::string> load_root(pugi::xml_document& doc, std::string_view body,
-                                                std::string_view root_name) {
-  const pugi::xml_parse_result parsed =
-      doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
-  if (!parsed) return Unexpected(std::string("the answer is not XML: ") + parsed.description());
-  const pugi::xml_node root = doc.document_element();
-  if (std::string_view(root.name()) != root_name) {
-    return Unexpected("the answer's root element is <" + printable(root.name(), 64) + ">, not <" +
-                      std::string(root_name) + ">");
-  }
-  return root;
-}
-
 S3Call upload_call(std::string operation, std::string method, std::string_view bucket,
                    std::string_view key, std::string_view upload_id) {
   S3Call call;
@@ -59,7 +47,7 @@ S3Call upload_call(std::string operation, std::string method, std::string_view b
 
 Expected<std::string, std::string> read_initiate_result(std::string_view body) {
   pugi::xml_document doc;
-  auto root = load_root(doc, body, "InitiateMultipartUploadResult");
+  auto root = detail::load_answer(doc, body, "InitiateMultipartUploadResult");
   if (!root) return Unexpected(std::move(root).error());
   const std::string_view id = text::trim_xml_space(root->child("UploadId").text().get());
   if (id.empty()) return Unexpected(std::string("the answer has no UploadId"));
@@ -68,7 +56,7 @@ Expected<std::string, std::string> read_initiate_result(std::string_view body) {
 
 Expected<ListPartsPage, std::string> read_list_parts_result(std::string_view body) {
   pugi::xml_document doc;
-  auto root = load_root(doc, body, "ListPartsResult");
+  auto root = detail::load_answer(doc, body, "ListPartsResult");
   if (!root) return Unexpected(std::move(root).error());
   ListPartsPage page;
   page.truncated =
@@ -96,7 +84,7 @@ Expected<ListPartsPage, std::string> read_list_parts_result(std::string_view bod
 
 Expected<CompletedUpload, std::string> read_complete_result(std::string_view body) {
   pugi::xml_document doc;
-  auto root = load_root(doc, body, "CompleteMultipartUploadResult");
+  auto root = detail::load_answer(doc, body, "CompleteMultipartUploadResult");
   if (!root) return Unexpected(std::move(root).error());
   CompletedUpload done;
   done.location = std::string(text::trim_xml_space(root->child("Location").text().get()));
