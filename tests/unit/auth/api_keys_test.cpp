@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/temp_dir.hpp"
 #include "upgate/auth/credentials.hpp"
 
 namespace upgate::auth {
@@ -21,16 +22,6 @@ const std::chrono::sys_seconds kNow{std::chrono::seconds(1'700'000'000)};
 
 class ApiKeysTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("upgate-apikeys-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    file_ = dir_ / "keys.jsonl";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string read_file() const {
     std::ifstream in(file_);
     std::stringstream s;
@@ -45,8 +36,9 @@ class ApiKeysTest : public ::testing::Test {
     ::chmod(file_.c_str(), mode);
   }
 
-  std::filesystem::path dir_;
-  std::filesystem::path file_;
+  upgate::testing::TempDir temp_;
+  std::filesystem::path dir_ = temp_.path();
+  std::filesystem::path file_ = dir_ / "keys.jsonl";
 };
 
 TEST_F(ApiKeysTest, CreateThenAuthenticate) {

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "jwt_vectors.hpp"
+#include "support/temp_dir.hpp"
 
 namespace upgate::auth {
 namespace {
@@ -146,20 +147,11 @@ TEST(KeySet, SelectsByKidThenFamily) {
   EXPECT_TRUE(ambiguous.keys.empty());
 }
 
-class TempDir : public ::testing::Test {
+class JwksFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("upgate-auth-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  upgate::testing::TempDir temp_;
+  std::filesystem::path dir_ = temp_.path();
 };
-
-using JwksFile = TempDir;
 
 TEST_F(JwksFile, LoadsAFileWithSharedSecrets) {
   const auto path = dir_ / "jwks.json";
