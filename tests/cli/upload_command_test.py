@@ -28,6 +28,7 @@ import time
 import unittest
 
 from api_harness import ACCESS_KEY_ID, BINARY, REGION, SECRET, ApiServer
+from child_process import json_log_lines
 from part_proxy import PartProxy
 from s3_client import s3_client
 from store_process import start_store
@@ -276,15 +277,8 @@ url_lifetime = "2s"
                 "--multipart-threshold", "16MiB", "--parallel", "1", *extra]
 
     def store_lines(self, key):
-        lines = []
-        for text in self.store.log().splitlines():
-            try:
-                line = json.loads(text)
-            except ValueError:
-                continue
-            if line.get("op") == "UploadPart" and line.get("key") == key:
-                lines.append(line)
-        return lines
+        return [line for line in json_log_lines(self.store.log())
+                if line.get("op") == "UploadPart" and line.get("key") == key]
 
     def open_uploads(self, name):
         listed = self.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])

@@ -21,6 +21,7 @@ Promises:
 - `file_tail(path, max_bytes)` is the end of a log file as text, or None when there is none.
 """
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -69,6 +70,20 @@ def file_tail(path, max_bytes):
             return log.read().decode("utf-8", "replace")
     except OSError:
         return None
+
+
+def json_log_lines(text):
+    """The JSON objects among a log's lines (upgate logs one per line); other lines, such as
+    a child's plain-text stderr, are skipped."""
+    entries = []
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
 
 
 def split_command(argv, prog, usage=""):

@@ -23,7 +23,7 @@ import boto3  # noqa: E402
 import requests  # noqa: E402
 from botocore.config import Config  # noqa: E402
 
-from child_process import die_with_parent, stop, upgate_binary  # noqa: E402
+from child_process import die_with_parent, json_log_lines, stop, upgate_binary  # noqa: E402
 from completion_profiles import PROFILES, magic_file  # noqa: E402
 from ports import free_port  # noqa: E402
 from store_process import start_store  # noqa: E402
@@ -617,15 +617,7 @@ class SupersededReportsTest(unittest.TestCase):
         return post_reports(self.serve, body)
 
     def log_lines(self, message):
-        lines = []
-        for line in self.serve.log_text().splitlines():
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(entry, dict) and entry.get("msg") == message:
-                lines.append(entry)
-        return lines
+        return [e for e in json_log_lines(self.serve.log_text()) if e.get("msg") == message]
 
     def test_the_replacement_is_judged_under_its_own_report_once(self):
         s3 = self.store.client()

@@ -1,6 +1,5 @@
 """The seed's whole flow on one machine: `upgate serve` with no S3 endpoint starts the
 embedded store, signs with the store's own key, and the browser's PUT lands in it."""
-import json
 import os
 import signal
 import subprocess
@@ -12,7 +11,7 @@ import requests
 from botocore.exceptions import ClientError
 
 import store_harness as h
-from child_process import die_with_parent
+from child_process import die_with_parent, json_log_lines
 from s3_client import s3_client
 
 
@@ -66,13 +65,7 @@ class ServeWithEmbeddedStoreTest(unittest.TestCase):
             return f.read().decode("utf-8", "replace")
 
     def events(self):
-        out = []
-        for line in self.log().splitlines():
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-        return out
+        return json_log_lines(self.log())
 
     def root_client(self):
         with open(os.path.join(self.data_dir, "credentials")) as f:
