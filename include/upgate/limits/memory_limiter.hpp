@@ -3,11 +3,15 @@
 // State lives in 64 shards, each a hash map behind its own mutex, so concurrent requests
 // for different keys rarely meet; one admission locks the shards of its keys in index
 // order (no deadlock) and holds them for the few hundred nanoseconds of the arithmetic.
+// A key's rate, open-upload and quota state share a shard, so the upload API's full set
+// (the profile's key and the caller's) locks two.
 //
 // Memory is bounded by `max_keys` (rate buckets, quota counters and open-upload sets
 // together; about 200 bytes each with keys of up to 128 bytes, and an open-upload set
-// about 150 more per open upload, whose ids it finds by hash and whose expiries it keeps
-// in order, so a key with 100,000 open costs O(log n) per admission). State that has run out
+// 75 to 150 bytes more per open upload with no allocation of its own: ids of up to 16
+// bytes as they are and longer ones as 16 bytes of their SHA-256, in an open-addressed
+// table, their expiries in order, so an admission costs O(1) when a key's slots share
+// one ttl and O(log n) at worst, up to 100,000 open). State that has run out
 // (a bucket full again, a quota window over, every slot expired) is the same as no state:
 // it is reused in place when its key comes back, each insertion drops the dead entries of
 // the next few buckets, and a full shard drops a dead entry from a sample of 64. When the
