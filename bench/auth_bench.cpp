@@ -15,12 +15,14 @@
 #include <stdexcept>
 
 #include "upgate/auth/api_keys.hpp"
-#include "upgate/auth/base64url.hpp"
 #include "upgate/auth/jwt_authenticator.hpp"
+#include "upgate/sigv4/base64url.hpp"
 
 namespace {
 
 using namespace upgate::auth;
+using upgate::sigv4::base64url_decode;
+using upgate::sigv4::base64url_encode;
 namespace json = boost::json;
 
 struct Fixture {

@@ -12,10 +12,10 @@
 #include <boost/json.hpp>
 
 #include "fuzz_input.hpp"
-#include "upgate/auth/base64url.hpp"
 #include "upgate/auth/credentials.hpp"
 #include "upgate/auth/jwt_verifier.hpp"
 #include "upgate/auth/key_set.hpp"
+#include "upgate/sigv4/base64url.hpp"
 #include "upgate/sigv4/crypto.hpp"
 
 namespace {
@@ -60,10 +60,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 1: {
       const std::size_t nl = input.find('\n');
       if (nl == std::string_view::npos) return 0;
-      std::string token = auth::base64url_encode(input.substr(0, nl)) + "." +
-                          auth::base64url_encode(input.substr(nl + 1));
+      std::string token = sigv4::base64url_encode(input.substr(0, nl)) + "." +
+                          sigv4::base64url_encode(input.substr(nl + 1));
       const auto mac = sigv4::HmacKey(v.secret).mac(token);
-      token += "." + auth::base64url_encode(std::span<const std::uint8_t>(mac));
+      token += "." + sigv4::base64url_encode(std::span<const std::uint8_t>(mac));
       bool unknown_kid = false;
       (void)auth::verify_jwt(token, v.keys, v.policy, v.now, &unknown_kid);
       break;

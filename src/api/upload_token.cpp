@@ -6,7 +6,7 @@
 #include <array>
 #include <stdexcept>
 
-#include "upgate/auth/base64url.hpp"
+#include "upgate/sigv4/base64url.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::api {
@@ -210,9 +210,9 @@ Expected<std::string, std::string> UploadTokenSigner::sign(const UploadClaims& c
   const std::string payload = encode(claims);
   const auto mac = keys_.front().mac(mac_input(purpose, payload));
   std::string token(prefix_of(purpose));
-  token += auth::base64url_encode(payload);
+  token += sigv4::base64url_encode(payload);
   token += '.';
-  token += auth::base64url_encode(std::span<const std::uint8_t>(mac));
+  token += sigv4::base64url_encode(std::span<const std::uint8_t>(mac));
   if (token.size() > kMaxTokenLength) return Unexpected(std::string("token too long"));
   return token;
 }
@@ -233,9 +233,9 @@ Expected<UploadClaims, TokenRefusal> UploadTokenSigner::verify(std::string_view 
   for (char c : mac_text) {
     if (!is_base64url_char(c)) return Unexpected(TokenRefusal::kMalformed);
   }
-  auto payload = auth::base64url_decode(payload_text);
+  auto payload = sigv4::base64url_decode(payload_text);
   if (!payload || payload->empty()) return Unexpected(TokenRefusal::kMalformed);
-  auto presented = auth::base64url_decode(mac_text);
+  auto presented = sigv4::base64url_decode(mac_text);
   // A well-formed token whose MAC was cut short or padded out is an altered token.
   if (!presented || presented->size() != kMacBytes) {
     return Unexpected(TokenRefusal::kBadSignature);

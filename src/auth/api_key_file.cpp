@@ -16,8 +16,8 @@
 #include "api_key_rules.hpp"
 #include "bounded_file.hpp"
 #include "upgate/auth/api_keys.hpp"
-#include "upgate/auth/base64url.hpp"
 #include "upgate/sigv4/amz_time.hpp"
+#include "upgate/sigv4/base64url.hpp"
 
 namespace upgate::auth {
 
@@ -166,7 +166,7 @@ Expected<CreatedApiKey, std::string> create_api_key(const std::filesystem::path&
   }
   std::array<unsigned char, 32> secret_bytes{};
   random_bytes(secret_bytes);
-  std::string secret = std::string(kApiKeyPrefix) + base64url_encode(secret_bytes);
+  std::string secret = std::string(kApiKeyPrefix) + sigv4::base64url_encode(secret_bytes);
   OPENSSL_cleanse(secret_bytes.data(), secret_bytes.size());
   created.record.sha256 = sigv4::sha256(secret);
   created.secret = sigv4::SecretKey(std::move(secret));

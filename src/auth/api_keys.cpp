@@ -4,9 +4,9 @@
 #include <boost/json/serialize.hpp>
 
 #include "api_key_rules.hpp"
-#include "upgate/auth/base64url.hpp"
 #include "upgate/auth/strict_json.hpp"
 #include "upgate/sigv4/amz_time.hpp"
+#include "upgate/sigv4/base64url.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::auth {

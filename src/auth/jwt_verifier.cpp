@@ -4,9 +4,9 @@
 #include <cmath>
 #include <optional>
 
-#include "upgate/auth/base64url.hpp"
 #include "upgate/auth/principal.hpp"
 #include "upgate/auth/strict_json.hpp"
+#include "upgate/sigv4/base64url.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::auth {
@@ -167,9 +167,9 @@ Expected<VerifiedJwt, AuthRefusal> verify_jwt(std::string_view token, const KeyS
   const std::string_view payload_part = token.substr(dot1 + 1, dot2 - dot1 - 1);
   const std::string_view signature_part = token.substr(dot2 + 1);
   if (header_part.empty() || payload_part.empty()) return malformed("one of its parts is empty");
-  const auto header_bytes = base64url_decode(header_part);
+  const auto header_bytes = sigv4::base64url_decode(header_part);
   if (!header_bytes) return malformed("its header is not base64url");
-  const auto payload_bytes = base64url_decode(payload_part);
+  const auto payload_bytes = sigv4::base64url_decode(payload_part);
   if (!payload_bytes) return malformed("its payload is not base64url");
   auto header_doc =
       parse_strict_json(*header_bytes, JsonLimits{policy.max_token_bytes, kMaxHeaderDepth});
@@ -180,7 +180,7 @@ Expected<VerifiedJwt, AuthRefusal> verify_jwt(std::string_view token, const KeyS
   auto header = read_header(*header_doc, policy);
   if (!header) return Unexpected(std::move(header).error());
   if (signature_part.empty()) return malformed("its signature is empty");
-  const auto signature = base64url_decode(signature_part);
+  const auto signature = sigv4::base64url_decode(signature_part);
   if (!signature) return malformed("its signature is not base64url");
 
   // 3. Key.

@@ -10,7 +10,7 @@
 
 #include <array>
 
-#include "upgate/auth/base64url.hpp"
+#include "upgate/sigv4/base64url.hpp"
 
 namespace upgate::auth {
 
@@ -49,7 +49,7 @@ Expected<std::string, std::string> bytes_member(const json::object& jwk, std::st
   auto text = string_member(jwk, name);
   if (!text) return fail(std::move(text).error());
   if (!*text) return fail("\"" + std::string(name) + "\" is missing");
-  auto bytes = base64url_decode(**text);
+  auto bytes = sigv4::base64url_decode(**text);
   if (!bytes) return fail("\"" + std::string(name) + "\" is not base64url");
   if (bytes->empty()) return fail("\"" + std::string(name) + "\" is empty");
   return std::move(*bytes);

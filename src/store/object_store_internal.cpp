@@ -6,10 +6,10 @@
 #include <chrono>
 #include <set>
 
-#include "encoding.hpp"
 #include "limits.hpp"
 #include "upgate/s3/conditions.hpp"
 #include "upgate/s3/naming.hpp"
+#include "upgate/sigv4/base64url.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::store::detail {
@@ -29,12 +29,12 @@ std::optional<std::string> prefix_successor(std::string_view prefix) {
 std::string encode_continuation_token(std::string_view last_entry) {
   std::string raw(1, kTokenVersion);
   raw += last_entry;
-  return base64url_encode({reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()});
+  return sigv4::base64url_encode(raw);
 }
 
 std::optional<std::string> decode_continuation_token(std::string_view token) {
   if (token.empty() || token.size() > 4 * (s3::kMaxKeyBytes + 1) / 3 + 4) return std::nullopt;
-  auto raw = base64url_decode(token);
+  auto raw = sigv4::base64url_decode(token);
   if (!raw || raw->empty() || (*raw)[0] != kTokenVersion) return std::nullopt;
   return std::string(raw->begin() + 1, raw->end());
 }

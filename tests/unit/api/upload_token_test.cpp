@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "upgate/auth/base64url.hpp"
+#include "upgate/sigv4/base64url.hpp"
 
 namespace upgate::api {
 namespace {
@@ -187,7 +187,7 @@ TEST(UploadToken, HostileInputIsMalformedNotACrash) {
       "ut1.%%%.AAAA",
       "ut1.AAAA.!!!!",
       "ut1.A.AAAA",
-      "ut2." + auth::base64url_encode(std::string("\x01\x00\x00", 3)) + ".AAAA",
+      "ut2." + sigv4::base64url_encode(std::string("\x01\x00\x00", 3)) + ".AAAA",
       "UT1.AAAA.AAAA",
       std::string("ut1.AA\0A.AAAA", 13),
       "ut1.AAAA=.AAAA",
@@ -207,12 +207,12 @@ TEST(UploadToken, AnIntactMacOverAHostilePayloadIsStillMalformed) {
   // Only a holder of the secret can make these, but the decoder must not trust them.
   const auto s = signer({kSecretA});
   const auto valid = token_for(s, claims());
-  const auto payload = *auth::base64url_decode(valid.substr(4, valid.rfind('.') - 4));
+  const auto payload = *sigv4::base64url_decode(valid.substr(4, valid.rfind('.') - 4));
   sigv4::HmacKey key(kSecretA);
   auto make = [&](const std::string& p) {
     const auto mac = key.mac("upgate upload token v1\n" + p);
-    return "ut1." + auth::base64url_encode(p) + "." +
-           auth::base64url_encode(std::span<const std::uint8_t>(mac));
+    return "ut1." + sigv4::base64url_encode(p) + "." +
+           sigv4::base64url_encode(std::span<const std::uint8_t>(mac));
   };
   EXPECT_TRUE(s.verify(make(payload), kNow).has_value());  // the MAC recipe is right
   const std::vector<std::string> payloads = {
@@ -243,7 +243,7 @@ TEST(UploadToken, TheTokenDoesNotContainTheSecret) {
   const auto s = signer({kSecretB});
   const auto token = token_for(s, claims());
   EXPECT_EQ(token.find(kSecretB), std::string::npos);
-  const auto payload = *auth::base64url_decode(token.substr(4, token.rfind('.') - 4));
+  const auto payload = *sigv4::base64url_decode(token.substr(4, token.rfind('.') - 4));
   EXPECT_EQ(payload.find(kSecretB), std::string::npos);
 }
 

@@ -1,9 +1,9 @@
 // Strict base64url: RFC 4648's test vectors, and every non-canonical spelling refused.
-#include "upgate/auth/base64url.hpp"
+#include "upgate/sigv4/base64url.hpp"
 
 #include <gtest/gtest.h>
 
-namespace upgate::auth {
+namespace upgate::sigv4 {
 namespace {
 
 TEST(Base64url, Rfc4648Vectors) {
@@ -46,4 +46,4 @@ TEST(Base64url, RoundTripsEveryByte) {
 }
 
 }  // namespace
-}  // namespace upgate::auth
+}  // namespace upgate::sigv4

@@ -1,9 +1,9 @@
 // Strict, canonical base64url without padding.
-#include "upgate/auth/base64url.hpp"
+#include "upgate/sigv4/base64url.hpp"
 
 #include <array>
 
-namespace upgate::auth {
+namespace upgate::sigv4 {
 
 namespace {
 
@@ -83,4 +83,4 @@ std::string base64url_encode(std::string_view bytes) {
       reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
 }
 
-}  // namespace upgate::auth
+}  // namespace upgate::sigv4
