@@ -507,12 +507,7 @@ Expected<AppendResult, OutboxError> Outbox::append(const OutboxRecord& record,
 
 Expected<AppendResult, OutboxError> Outbox::append(const Event& event,
                                                    std::span<const std::string> endpoints) {
-  auto prepared = prepare_append(event, endpoints);
-  if (!prepared) return Unexpected(std::move(prepared).error());
-  return state_->submit_and_wait<AppendResult>(
-      true, true, [a = std::move(*prepared)](SqliteConnection& db, std::int64_t now) {
-        return run_append(db, now, a);
-      });
+  return append(outbox_record(event), endpoints);
 }
 
 void Outbox::append_async(const Event& event, std::vector<std::string> endpoints,
