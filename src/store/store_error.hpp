@@ -1,8 +1,8 @@
 // The outcomes of the storage engine that are not success.
 //
-// Each code names the S3 error the store's HTTP layer answers with; the comment
-// gives the HTTP status S3 uses. The message is for humans: precise, safe to
-// show to the client (it never contains file paths or secrets).
+// Each code's comment names the S3 error the store's HTTP front answers with, and its
+// HTTP status; the front's table of them is store_http/engine_refusal.cpp. The message is for
+// humans: precise, safe to show to the client (it never contains file paths or secrets).
 #pragma once
 
 #include <string>
@@ -32,9 +32,6 @@ enum class StoreErrc {
   kServiceUnavailable,            // 503 ServiceUnavailable (the data directory is locked or full)
   kInternalError,                 // 500 InternalError (I/O or database failure)
 };
-
-// S3's name for the code ("NoSuchKey", "KeyTooLongError", ...).
-std::string_view s3_error_code(StoreErrc code);
 
 struct StoreError {
   StoreErrc code = StoreErrc::kInternalError;
