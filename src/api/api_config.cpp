@@ -17,9 +17,7 @@ using config::first_of;
 using config::from;
 using config::variable;
 
-Unexpected<ConfigError> fail(std::string field, std::string message) {
-  return Unexpected(ConfigError{std::move(field), std::move(message)});
-}
+using config::fail;
 
 bool valid_origin(std::string_view origin) {
   // scheme://host[:port], no path, no trailing slash: what browsers send in Origin.

@@ -18,9 +18,7 @@ using config::ConfigError;
 
 constexpr std::string_view kRealm = "upgate";
 
-Unexpected<ConfigError> fail(std::string field, std::string message) {
-  return Unexpected(ConfigError{std::move(field), std::move(message)});
-}
+using config::fail;
 
 AuthOutcome refused(auth::AuthMode mode, const auth::AuthRefusal& refusal) {
   AuthOutcome out;

@@ -14,9 +14,7 @@ using config::ConfigError;
 constexpr std::string_view kPolicyVersion = "2012-10-17";
 constexpr std::size_t kMaxPrefixBytes = 1024;  // S3's key limit
 
-Unexpected<ConfigError> fail(std::string field, std::string message) {
-  return Unexpected(ConfigError{std::move(field), std::move(message)});
-}
+using config::fail;
 
 bool valid_partition(std::string_view partition) {
   if (partition.size() > 32) return false;

@@ -12,10 +12,6 @@
 namespace upgate::api {
 namespace {
 
-Unexpected<ApiError> fail(ErrorCode code, std::string message, std::string field) {
-  return Unexpected(make_error(code, std::move(message), std::move(field)));
-}
-
 struct FieldNames {
   std::string_view profile, file_name, content_type, size;
 };

@@ -14,10 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-Unexpected<ApiError> fail(ErrorCode code, std::string message, std::string_view field) {
-  return Unexpected(make_error(code, std::move(message), std::string(field)));
-}
-
 Unexpected<ApiError> missing(std::string_view field) {
   return fail(ErrorCode::missing_field, std::string(field) + " is required", field);
 }

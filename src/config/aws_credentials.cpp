@@ -13,10 +13,6 @@ namespace {
 using std::chrono::seconds;
 using std::chrono::sys_seconds;
 
-Unexpected<ConfigError> fail(std::string field, std::string message) {
-  return Unexpected(ConfigError{std::move(field), std::move(message)});
-}
-
 // Credentials must not carry bytes that would break a URL or a header.
 bool printable_token(std::string_view s, std::size_t max_size) {
   return !s.empty() && s.size() <= max_size && std::all_of(s.begin(), s.end(), [](char c) {

@@ -15,10 +15,6 @@
 namespace upgate::config {
 namespace {
 
-Unexpected<ConfigError> fail(std::string field, std::string message) {
-  return Unexpected(ConfigError{std::move(field), std::move(message)});
-}
-
 std::string home_path(const Environment& env, std::string_view relative) {
   const auto home = env.get("HOME");
   return (home ? *home : std::string(".")) + "/" + std::string(relative);

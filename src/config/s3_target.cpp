@@ -8,14 +8,6 @@
 #include "upgate/s3/naming.hpp"
 
 namespace upgate::config {
-namespace {
-
-Unexpected<ConfigError> fail(std::string field, std::string message) {
-  return Unexpected(ConfigError{std::move(field), std::move(message)});
-}
-
-}  // namespace
-
 Expected<void, ConfigError> check_bucket_name(std::string_view name, std::string_view field) {
   if (s3::validate_bucket_name_syntax(name)) return {};
   return fail(std::string(field), "'" + std::string(name) +

@@ -47,10 +47,6 @@ bool is_auth_param(std::string_view name) {
   return false;
 }
 
-Unexpected<SignError> fail(std::string message) {
-  return Unexpected(SignError{std::move(message)});
-}
-
 // Everything of a presigned URL but its key, its header values and its
 // signature, with the inputs it was made from.
 struct UrlTemplate {

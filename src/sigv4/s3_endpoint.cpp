@@ -38,10 +38,6 @@ void append_port(std::string& out, std::uint16_t port) {
   out.append(digits, end);
 }
 
-Unexpected<SignError> fail(std::string message) {
-  return Unexpected(SignError{std::move(message)});
-}
-
 }  // namespace
 
 Expected<S3Endpoint, SignError> S3Endpoint::parse(std::string_view url, bool path_style) {

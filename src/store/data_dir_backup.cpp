@@ -32,15 +32,12 @@ std::string errno_text(int error) {
   return std::strerror(error);
 }
 
-struct SqliteClose {
-  void operator()(sqlite3* db) const { sqlite3_close(db); }
-};
-using Db = std::unique_ptr<sqlite3, SqliteClose>;
+using Connection = std::unique_ptr<sqlite3, SqliteClose>;
 
-Expected<Db, std::string> open_db(const fs::path& file, int flags) {
+Expected<Connection, std::string> open_db(const fs::path& file, int flags) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  Db db(raw);
+  Connection db(raw);
   if (rc != SQLITE_OK) {
     return Unexpected("cannot open " + file.string() + ": " +
                       (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));

@@ -24,13 +24,10 @@ namespace {
 namespace fs = std::filesystem;
 using Kind = CheckFinding::Kind;
 
-struct SqliteClose {
-  void operator()(sqlite3* db) const { sqlite3_close(db); }
-};
 struct StatementFinalize {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 };
-using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalize>;
+using RawStatement = std::unique_ptr<sqlite3_stmt, StatementFinalize>;
 
 std::string column_text(sqlite3_stmt* s, int column) {
   const auto* bytes = static_cast<const char*>(sqlite3_column_blob(s, column));
@@ -83,7 +80,7 @@ class Db {
   Expected<void, std::string> each(const char* sql, Row row) {
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db_.get(), sql, -1, &raw, nullptr) != SQLITE_OK) return failure();
-    Statement statement(raw);
+    RawStatement statement(raw);
     int rc = SQLITE_ROW;
     while ((rc = sqlite3_step(raw)) == SQLITE_ROW) row(raw);
     if (rc != SQLITE_DONE) return failure();

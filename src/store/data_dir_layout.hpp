@@ -4,6 +4,8 @@
 // credentials.
 #pragma once
 
+#include <sqlite3.h>
+
 #include <filesystem>
 #include <string_view>
 
@@ -29,3 +31,13 @@ inline std::filesystem::path credentials_file(const std::filesystem::path& root)
 }
 
 }  // namespace upgate::store::layout
+
+namespace upgate::store {
+
+// The tools read metadata.db through SQLite's C API (not MetadataDb, whose schema checks and
+// migrations are what they examine or copy); this closes such a connection.
+struct SqliteClose {
+  void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+
+}  // namespace upgate::store

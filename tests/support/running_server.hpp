@@ -5,6 +5,9 @@
 
 #include "upgate/http/server.hpp"
 
+#include "upgate/http/exchange.hpp"
+#include "upgate/http/response.hpp"
+
 #include <chrono>
 #include <memory>
 #include <stdexcept>
@@ -20,6 +23,13 @@ inline ServerConfig test_config() {
   c.shutdown_grace = std::chrono::milliseconds(3000);
   c.linger_timeout = std::chrono::milliseconds(300);
   return c;
+}
+
+// A handler that answers every request 200 "hello".
+inline Handler hello() {
+  return [](Exchange& ex) -> boost::asio::awaitable<void> {
+    co_await ex.respond(Response::text(200, "hello"));
+  };
 }
 
 class RunningServer {

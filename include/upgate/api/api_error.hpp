@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "upgate/expected.hpp"
+
 namespace upgate::api {
 
 enum class ErrorCode : std::uint8_t {
@@ -72,6 +74,11 @@ struct ApiError {
 
 inline ApiError make_error(ErrorCode code, std::string message, std::string field = {}) {
   return ApiError{code, std::move(message), std::move(field), {}};
+}
+
+// The same refusal as an Expected's error: `return fail(ErrorCode::missing_field, ...);`.
+inline Unexpected<ApiError> fail(ErrorCode code, std::string message, std::string_view field = {}) {
+  return Unexpected(make_error(code, std::move(message), std::string(field)));
 }
 
 }  // namespace upgate::api

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "upgate/expected.hpp"
+
 namespace upgate::config {
 
 struct ConfigError {
@@ -16,5 +18,10 @@ struct ConfigError {
 
   std::string describe() const { return field.empty() ? message : field + ": " + message; }
 };
+
+// The refusal of a field as an Expected's error: `return fail("--threads", "must be ...");`.
+inline Unexpected<ConfigError> fail(std::string field, std::string message) {
+  return Unexpected(ConfigError{std::move(field), std::move(message)});
+}
 
 }  // namespace upgate::config

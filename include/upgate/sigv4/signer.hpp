@@ -65,6 +65,11 @@ struct SignError {
   std::string message;  // says what input was wrong; never holds a secret
 };
 
+// A refusal as an Expected's error: `return fail("the region is empty");`.
+inline Unexpected<SignError> fail(std::string message) {
+  return Unexpected(SignError{std::move(message)});
+}
+
 // What every signer checks first: an access key id and a secret, and an access
 // key id, region and service that a credential scope can carry.
 std::optional<SignError> check_credentials(const Credentials& credentials, std::string_view region,

@@ -13,9 +13,7 @@
 namespace upgate::api {
 namespace {
 
-Unexpected<ConfigError> fail(std::string field, std::string message) {
-  return Unexpected(ConfigError{std::move(field), std::move(message)});
-}
+using config::fail;
 
 constexpr std::string_view kDurationForms = "a duration such as 60, \"90s\" or \"2m\"";
 

@@ -13,9 +13,7 @@
 namespace upgate::api {
 namespace {
 
-Unexpected<ConfigError> fail(std::string field, std::string message) {
-  return Unexpected(ConfigError{std::move(field), std::move(message)});
-}
+using config::fail;
 
 // The words of the keys whose value is one of a few names, as the file spells them.
 constexpr EnumName<Disposition> kDispositionNames[] = {

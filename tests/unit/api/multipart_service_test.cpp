@@ -13,11 +13,11 @@ namespace {
 using namespace std::chrono;
 namespace json = boost::json;
 
-constexpr std::string_view kSecret = "MultipartUnitSecretThatMustNotLeak/0123";
-const sys_seconds kNow = sys_days{year{2026} / 12 / 7} + hours(6);
+constexpr std::string_view kMultipartSecret = "MultipartUnitSecretThatMustNotLeak/0123";
+const sys_seconds kMultipartNow = sys_days{year{2026} / 12 / 7} + hours(6);
 
-config::S3Target target() {
-  return testing::local_s3_target(kSecret);
+config::S3Target multipart_target() {
+  return testing::local_s3_target(kMultipartSecret);
 }
 
 UploadProfile big_profile() {
@@ -40,8 +40,8 @@ Caller caller_named(std::string id) {
 class MultipartServiceTest : public ::testing::Test {
  protected:
   ProfileSet profiles = *ProfileSet::create({big_profile()});
-  config::S3Target s3 = target();
-  sys_seconds now = kNow;  // the service's clock
+  config::S3Target s3 = multipart_target();
+  sys_seconds now = kMultipartNow;  // the service's clock
   UploadService uploads{profiles, s3, [this] { return now; }};
   UploadTokenSigner tokens = *UploadTokenSigner::create({std::string(40, 's')});
   MultipartService service{uploads, tokens};
@@ -68,7 +68,7 @@ class MultipartServiceTest : public ::testing::Test {
   }
 
   std::string claims_key(const std::string& token) {
-    auto claims = tokens.verify(token, kNow);
+    auto claims = tokens.verify(token, kMultipartNow);
     return claims ? claims->key : std::string();
   }
 
@@ -82,7 +82,7 @@ TEST_F(MultipartServiceTest, CreateBindsThePlanIntoTheToken) {
   EXPECT_EQ(p.layout.part_count, 7u);
   EXPECT_EQ(p.claims.principal, "alice");
   EXPECT_EQ(p.claims.profile, "big");
-  EXPECT_EQ(p.claims.expires_at, kNow + kDefaultUploadTokenLifetime);
+  EXPECT_EQ(p.claims.expires_at, kMultipartNow + kDefaultUploadTokenLifetime);
   // The object's headers only: no Content-Length or If-None-Match on the create call.
   for (const auto& [name, value] : p.create_headers) {
     EXPECT_TRUE(name == "Content-Type" || name.starts_with("x-amz-meta-")) << name;
@@ -92,11 +92,11 @@ TEST_F(MultipartServiceTest, CreateBindsThePlanIntoTheToken) {
   EXPECT_EQ(answer.at("key").as_string(), p.claims.key);
   EXPECT_EQ(answer.at("uploadId").as_string(), "upload-1");
   EXPECT_EQ(answer.at("partCount").as_int64(), 7);
-  auto claims = tokens.verify(std::string(answer.at("uploadToken").as_string()), kNow);
+  auto claims = tokens.verify(std::string(answer.at("uploadToken").as_string()), kMultipartNow);
   ASSERT_TRUE(claims.has_value());
   EXPECT_EQ(claims->upload_id, "upload-1");
   EXPECT_EQ(claims->size, 100 * kMiB + 1);
-  EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
+  EXPECT_EQ(reply.body.find(kMultipartSecret), std::string::npos);
 }
 
 TEST_F(MultipartServiceTest, CreateKeepsTheProfileRules) {
@@ -138,11 +138,11 @@ TEST_F(MultipartServiceTest, TokensAreCheckedForTheCaller) {
 // still accepted, from the end on each one is refused as expired, for anyone.
 TEST_F(MultipartServiceTest, AnExpiredTokenIsRefused) {
   const std::string token = token_for(20 * kMiB);
-  now = kNow + kDefaultUploadTokenLifetime - seconds(1);
+  now = kMultipartNow + kDefaultUploadTokenLifetime - seconds(1);
   const auto alive = service.check_token(token, alice);
   ASSERT_TRUE(alive.has_value());
   EXPECT_EQ(service.sign_parts(*alive, resolved(), {2}).status, 200);
-  now = kNow + kDefaultUploadTokenLifetime;
+  now = kMultipartNow + kDefaultUploadTokenLifetime;
   for (const Caller& who : {alice, caller_named("mallory")}) {
     auto expired = service.check_token(token, who);
     ASSERT_FALSE(expired.has_value());
@@ -151,7 +151,7 @@ TEST_F(MultipartServiceTest, AnExpiredTokenIsRefused) {
     EXPECT_NE(expired.error().body.find("the upload token has expired"), std::string::npos)
         << expired.error().body;
   }
-  now = kNow + days(30);
+  now = kMultipartNow + days(30);
   EXPECT_FALSE(service.check_token(token, alice).has_value());
 }
 
@@ -173,7 +173,7 @@ TEST_F(MultipartServiceTest, EachPartUrlSignsItsExactLength) {
       const sigv4::HeaderView headers[] = {{"host", "127.0.0.1:9000"},
                                            {"content-length", sent_length}};
       sigv4::VerifyPolicy policy;
-      policy.now = kNow + seconds(10);
+      policy.now = kMultipartNow + seconds(10);
       policy.region = "us-east-1";
       return sigv4::verify(sigv4::RequestView{"PUT", target, headers}, policy,
                            [&](std::string_view) { return std::optional(s3.credentials); })
@@ -182,7 +182,7 @@ TEST_F(MultipartServiceTest, EachPartUrlSignsItsExactLength) {
     EXPECT_TRUE(verify_with(length));
     EXPECT_FALSE(verify_with(length - 1));
   }
-  EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
+  EXPECT_EQ(reply.body.find(kMultipartSecret), std::string::npos);
   const ApiReply beyond = service.sign_parts(claims, resolved(), {4});
   EXPECT_EQ(beyond.status, 400);
   EXPECT_EQ(code_of(beyond), "invalid_part_number");

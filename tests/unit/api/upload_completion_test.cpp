@@ -11,10 +11,10 @@ namespace {
 using namespace std::chrono;
 namespace json = boost::json;
 
-const system_clock::time_point kNow = sys_days{year{2026} / 12 / 7} + hours(9);
+const system_clock::time_point kCompletionNow = sys_days{year{2026} / 12 / 7} + hours(9);
 constexpr std::string_view kSha = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=";
 
-config::S3Target target() {
+config::S3Target completion_target() {
   return testing::local_s3_target(std::string(40, 's'));
 }
 
@@ -37,7 +37,7 @@ UploadClaims claims_for(std::string content_type, std::uint64_t size, std::strin
   c.size = size;
   c.content_type = std::move(content_type);
   c.checksum = std::move(checksum);
-  c.expires_at = floor<seconds>(kNow) + hours(24);
+  c.expires_at = floor<seconds>(kCompletionNow) + hours(24);
   return c;
 }
 
@@ -54,7 +54,7 @@ StoredFacts stored(std::string content_type, std::uint64_t size, std::string det
 class CompletionServiceTest : public ::testing::Test {
  protected:
   ProfileSet profiles = *ProfileSet::create({default_profile()});
-  config::S3Target s3 = target();
+  config::S3Target s3 = completion_target();
   UploadService uploads{profiles, s3};
   CompletionService service{uploads};
 };
@@ -64,8 +64,8 @@ TEST_F(CompletionServiceTest, AMatchingObjectIsCompletedWithItsFacts) {
   auto facts = stored("image/png", 48213, "image/png");
   facts.head.checksums = {{"crc32", "AAAAAA=="}, {"sha256", std::string(kSha)}};
   facts.head.version_id = "v1";
-  const auto d =
-      service.decide(claims_for("image/png", 48213, std::string(kSha)), profile, facts, kNow);
+  const auto d = service.decide(claims_for("image/png", 48213, std::string(kSha)), profile, facts,
+                                kCompletionNow);
   EXPECT_TRUE(d.verdict.accepted);
   EXPECT_TRUE(d.verdict.checksum_verified);
   EXPECT_EQ(d.action, MismatchAction::none);
@@ -83,7 +83,7 @@ TEST_F(CompletionServiceTest, AMatchingObjectIsCompletedWithItsFacts) {
   EXPECT_EQ(d.event.profile, "photos");
   EXPECT_EQ(d.event.metadata.size(), 1U);
   EXPECT_EQ(d.event.source, events::EventSource::kCompletion);
-  EXPECT_EQ(d.event.time, kNow);
+  EXPECT_EQ(d.event.time, kCompletionNow);
 
   const ApiReply reply = service.answer(d, "evt_0123");
   EXPECT_EQ(reply.status, 200);
@@ -101,7 +101,7 @@ TEST_F(CompletionServiceTest, APngDeclaredAsPdfIsQuarantinedUnderTheProfilePrefi
   auto profile = profile_with(events::VerifyContent::kDeclared, OnMismatch::quarantine);
   profile.quarantine = "held";
   const auto d = service.decide(claims_for("application/pdf", 100), profile,
-                                stored("application/pdf", 100, "image/png"), kNow);
+                                stored("application/pdf", 100, "image/png"), kCompletionNow);
   EXPECT_FALSE(d.verdict.accepted);
   EXPECT_EQ(d.verdict.reason, "content_mismatch");
   EXPECT_EQ(d.action, MismatchAction::quarantine);
@@ -126,7 +126,7 @@ TEST_F(CompletionServiceTest, APngDeclaredAsPdfIsQuarantinedUnderTheProfilePrefi
 TEST_F(CompletionServiceTest, HtmlDeclaredAsPngIsDeletedWhenTheProfileSaysSo) {
   const auto profile = profile_with(events::VerifyContent::kDeclared, OnMismatch::remove);
   const auto d = service.decide(claims_for("image/png", 120), profile,
-                                stored("image/png", 120, "text/html"), kNow);
+                                stored("image/png", 120, "text/html"), kCompletionNow);
   EXPECT_FALSE(d.verdict.accepted);
   EXPECT_EQ(d.action, MismatchAction::remove);
   EXPECT_TRUE(d.quarantine_key.empty());
@@ -135,20 +135,20 @@ TEST_F(CompletionServiceTest, HtmlDeclaredAsPngIsDeletedWhenTheProfileSaysSo) {
 
 TEST_F(CompletionServiceTest, SizeTypeAndChecksumAreCheckedBeforeTheBytes) {
   const auto profile = profile_with(events::VerifyContent::kOff, OnMismatch::quarantine);
-  auto size =
-      service.decide(claims_for("image/png", 100), profile, stored("image/png", 101, ""), kNow);
+  auto size = service.decide(claims_for("image/png", 100), profile, stored("image/png", 101, ""),
+                             kCompletionNow);
   EXPECT_EQ(size.verdict.reason, "size_mismatch");
-  auto type =
-      service.decide(claims_for("image/png", 100), profile, stored("image/gif", 100, ""), kNow);
+  auto type = service.decide(claims_for("image/png", 100), profile, stored("image/gif", 100, ""),
+                             kCompletionNow);
   EXPECT_EQ(type.verdict.reason, "type_mismatch");
   auto facts = stored("image/png", 100, "");
   facts.head.checksums = {{"sha256", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}};
-  auto checksum =
-      service.decide(claims_for("image/png", 100, std::string(kSha)), profile, facts, kNow);
+  auto checksum = service.decide(claims_for("image/png", 100, std::string(kSha)), profile, facts,
+                                 kCompletionNow);
   EXPECT_EQ(checksum.verdict.reason, "checksum_mismatch");
   // With verify_content off the bytes are not judged and no detected type is reported.
   auto off = service.decide(claims_for("image/png", 100), profile,
-                            stored("image/png", 100, "text/html"), kNow);
+                            stored("image/png", 100, "text/html"), kCompletionNow);
   EXPECT_TRUE(off.verdict.accepted);
   EXPECT_EQ(off.event.detected_type, "");
   EXPECT_FALSE(json::parse(service.answer(off, "").body).as_object().contains("detectedType"));
@@ -158,12 +158,13 @@ TEST_F(CompletionServiceTest, StrictModeAsksTheProfileAllowedTypes) {
   const auto strict =
       profile_with(events::VerifyContent::kStrict, OnMismatch::quarantine, {"image/*"});
   // Declared octet-stream (compatible with anything), detected PDF: not an image.
-  auto d = service.decide(claims_for("application/octet-stream", 100), strict,
-                          stored("application/octet-stream", 100, "application/pdf"), kNow);
+  auto d =
+      service.decide(claims_for("application/octet-stream", 100), strict,
+                     stored("application/octet-stream", 100, "application/pdf"), kCompletionNow);
   EXPECT_FALSE(d.verdict.accepted);
   EXPECT_EQ(d.verdict.reason, "content_mismatch");
   auto ok = service.decide(claims_for("application/octet-stream", 100), strict,
-                           stored("application/octet-stream", 100, "image/webp"), kNow);
+                           stored("application/octet-stream", 100, "image/webp"), kCompletionNow);
   EXPECT_TRUE(ok.verdict.accepted);
 }
 

@@ -8,8 +8,8 @@ namespace {
 using namespace std::chrono;
 
 const sys_seconds kTime = sys_days{year{2024} / 3 / 7} + hours(9);
-constexpr std::array<std::uint8_t, 16> kId = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-                                              0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+constexpr std::array<std::uint8_t, 16> kProfileId = {
+    0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
 
 auth::Principal principal(std::string id) {
   return auth::Principal{std::move(id), {}, auth::AuthMode::kJwt};
@@ -30,7 +30,7 @@ class DownloadModes : public ::testing::Test {
   auth::Principal bob = principal("bob");
   std::string alices_key =
       *owned(DownloadsMode::owner)
-           .key_template.render({"photos", "a.png", "png", kTime, kId, &alice});
+           .key_template.render({"photos", "a.png", "png", kTime, kProfileId, &alice});
   std::string forged = "photos/alice/2024/03/not-an-id-a.png";
 };
 

@@ -12,11 +12,11 @@ namespace {
 using namespace std::chrono;
 namespace json = boost::json;
 
-constexpr std::string_view kSecret = "UnitTestSecretThatMustNotLeak/0123456789";
-const sys_seconds kNow = sys_days{year{2025} / 6 / 1} + hours(12);
+constexpr std::string_view kServiceSecret = "UnitTestSecretThatMustNotLeak/0123456789";
+const sys_seconds kServiceNow = sys_days{year{2025} / 6 / 1} + hours(12);
 
-config::S3Target target() {
-  return testing::local_s3_target(kSecret);
+config::S3Target service_target() {
+  return testing::local_s3_target(kServiceSecret);
 }
 
 // The service's two halves joined for one caller, as the request pipeline joins them
@@ -50,8 +50,8 @@ ApiReply answer_download(const UploadService& service, std::string_view query,
 class UploadServiceTest : public ::testing::Test {
  protected:
   ProfileSet profiles = *ProfileSet::create({default_profile()});
-  config::S3Target s3 = target();
-  UploadService service{profiles, s3, [] { return kNow; }};
+  config::S3Target s3 = service_target();
+  UploadService service{profiles, s3, [] { return kServiceNow; }};
 
   // Verifies a returned URL the way the store will: method, URL, and the headers listed.
   Expected<sigv4::VerifiedAuth, sigv4::AuthError> verify(const json::object& answer,
@@ -64,7 +64,7 @@ class UploadServiceTest : public ::testing::Test {
     std::vector<sigv4::HeaderView> views;
     for (const auto& h : headers) views.push_back({h.name, h.value});
     sigv4::VerifyPolicy policy;
-    policy.now = kNow + seconds(10);
+    policy.now = kServiceNow + seconds(10);
     policy.region = "us-east-1";
     const config::S3Target& creds = s3;
     return sigv4::verify(sigv4::RequestView{method, target, views}, policy,
@@ -91,7 +91,7 @@ TEST_F(UploadServiceTest, SeedAnswerVerifiesForItsHeadersOnly) {
                       {{"content-type", "image/png"}, {"content-length", "11"}}));
   EXPECT_FALSE(verify(answer, "PUT", "uploadUrl",
                       {{"content-type", "image/gif"}, {"content-length", "10"}}));
-  EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
+  EXPECT_EQ(reply.body.find(kServiceSecret), std::string::npos);
 }
 
 TEST_F(UploadServiceTest, EveryUploadAnswerCarriesATokenBindingTheDeclaration) {
@@ -107,7 +107,7 @@ TEST_F(UploadServiceTest, EveryUploadAnswerCarriesATokenBindingTheDeclaration) {
                     caller, &tokens);
   ASSERT_EQ(v1.status, 200) << v1.body;
   const auto answer = json::parse(v1.body).as_object();
-  auto claims = tokens.verify(answer.at("uploadToken").as_string(), kNow);
+  auto claims = tokens.verify(answer.at("uploadToken").as_string(), kServiceNow);
   ASSERT_TRUE(claims);
   EXPECT_EQ(claims->key, answer.at("key").as_string());
   EXPECT_EQ(claims->upload_id, "");
@@ -116,7 +116,7 @@ TEST_F(UploadServiceTest, EveryUploadAnswerCarriesATokenBindingTheDeclaration) {
   EXPECT_EQ(claims->size, 10U);
   EXPECT_EQ(claims->content_type, "image/png");
   EXPECT_EQ(claims->checksum, "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=");
-  EXPECT_EQ(claims->expires_at, kNow + kDefaultUploadTokenLifetime);
+  EXPECT_EQ(claims->expires_at, kServiceNow + kDefaultUploadTokenLifetime);
 
   // The seed's answer too (its client ignores the field); anonymous: no principal.
   const ApiReply seed = answer_upload(
@@ -125,12 +125,12 @@ TEST_F(UploadServiceTest, EveryUploadAnswerCarriesATokenBindingTheDeclaration) {
       &tokens);
   ASSERT_EQ(seed.status, 200) << seed.body;
   const auto seed_answer = json::parse(seed.body).as_object();
-  auto seed_claims = tokens.verify(seed_answer.at("uploadToken").as_string(), kNow);
+  auto seed_claims = tokens.verify(seed_answer.at("uploadToken").as_string(), kServiceNow);
   ASSERT_TRUE(seed_claims);
   EXPECT_EQ(seed_claims->principal, "");
   EXPECT_EQ(seed_claims->size, 99U);
   EXPECT_EQ(seed_claims->checksum, "");
-  EXPECT_FALSE(tokens.verify_for(seed_answer.at("uploadToken").as_string(), kNow,
+  EXPECT_FALSE(tokens.verify_for(seed_answer.at("uploadToken").as_string(), kServiceNow,
                                  TokenBinding{"user-7", {}, {}}));
 
   // Without a signer (a program embedding the service), no token field.
@@ -157,9 +157,9 @@ TEST_F(UploadServiceTest, ErrorStyles) {
 }
 
 TEST_F(UploadServiceTest, SigningFailureIs500WithDetailsOnlyForTheLog) {
-  config::S3Target broken = target();
+  config::S3Target broken = service_target();
   broken.credentials = {};
-  const UploadService failing(profiles, broken, [] { return kNow; });
+  const UploadService failing(profiles, broken, [] { return kServiceNow; });
   const ApiReply reply = answer_upload(
       failing, UploadRoute::seed, "application/json",
       R"({"fileName":"a.png","fileType":"image/png","fileSize":10,"folderName":"f"})");
@@ -190,11 +190,11 @@ TEST_F(UploadServiceTest, SecretNeverInAnyAnswer) {
   for (const auto& body : bodies) {
     for (UploadRoute route : {UploadRoute::seed, UploadRoute::v1}) {
       const ApiReply reply = answer_upload(service, route, "application/json", body);
-      EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
-      EXPECT_EQ(reply.internal_detail.find(kSecret), std::string::npos);
+      EXPECT_EQ(reply.body.find(kServiceSecret), std::string::npos);
+      EXPECT_EQ(reply.internal_detail.find(kServiceSecret), std::string::npos);
     }
   }
-  EXPECT_EQ(answer_download(service, "key=f/a").body.find(kSecret), std::string::npos);
+  EXPECT_EQ(answer_download(service, "key=f/a").body.find(kServiceSecret), std::string::npos);
 }
 
 // A key is signed for download only when the profile's template could have minted it.
@@ -222,7 +222,7 @@ TEST_F(UploadServiceTest, DownloadsOffIs403) {
   UploadProfile off = default_profile();
   off.downloads = DownloadsMode::off;
   const ProfileSet set = *ProfileSet::create({off});
-  const UploadService no_downloads(set, s3, [] { return kNow; });
+  const UploadService no_downloads(set, s3, [] { return kServiceNow; });
   const ApiReply reply =
       answer_download(no_downloads, "key=f/2025/06/01/00112233445566778899aabbccddeeff-a.png");
   EXPECT_EQ(reply.status, 403);
@@ -251,7 +251,7 @@ class OwnershipTest : public UploadServiceTest {
        owned("teams", "teams", "{folder}/{claim.org}/{id}-{name}"),
        owned("users", "users", "{folder}/{principal}/{id}-{name}"),
        owned("avatars", "users/avatars", "{folder}/{principal}/{id}-{name}")});
-  UploadService owned_service{owned_profiles, s3, [] { return kNow; }};
+  UploadService owned_service{owned_profiles, s3, [] { return kServiceNow; }};
   Caller alice = caller("alice", {{"org", "acme"}});
   Caller bob = caller("bob", {{"org", "acme/../globex"}});
 
@@ -334,7 +334,7 @@ class ExpiringCredentialsTest : public UploadServiceTest {
 };
 
 TEST_F(ExpiringCredentialsTest, UrlLifetimeIsCappedByTheCredentialsExpiry) {
-  s3.credentials_expiration = kNow + seconds(100);  // the profile asks for 300 s
+  s3.credentials_expiration = kServiceNow + seconds(100);  // the profile asks for 300 s
   ApiReply reply = answer_upload(service, UploadRoute::v1, "application/json",
                                  R"({"folderName":"f","fileName":"a.png",
                                               "contentType":"image/png","size":10})");
@@ -358,13 +358,13 @@ TEST_F(ExpiringCredentialsTest, UrlLifetimeIsCappedByTheCredentialsExpiry) {
   EXPECT_EQ(query_value(std::string(answer.at("downloadUrl").as_string()), "X-Amz-Expires"), "100");
 
   // Credentials that outlive the profile's lifetime change nothing.
-  s3.credentials_expiration = kNow + hours(1);
+  s3.credentials_expiration = kServiceNow + hours(1);
   reply = answer_upload(service, UploadRoute::seed, "application/json", kSeedBody);
   EXPECT_EQ(json::parse(reply.body).as_object().at("expiresAt"), "2025-06-01T12:05:00.000Z");
 }
 
 TEST_F(ExpiringCredentialsTest, TooLittleLifeLeftIs503NotAUrlThatDiesInFlight) {
-  s3.credentials_expiration = kNow + seconds(29);
+  s3.credentials_expiration = kServiceNow + seconds(29);
   ApiReply reply = answer_upload(service, UploadRoute::seed, "application/json", kSeedBody);
   EXPECT_EQ(reply.status, 503);
   EXPECT_EQ(reply.error, ErrorCode::credentials_unavailable);
@@ -378,19 +378,20 @@ TEST_F(ExpiringCredentialsTest, TooLittleLifeLeftIs503NotAUrlThatDiesInFlight) {
   // Validation still comes first: a bad request is a 400 whatever the credentials.
   EXPECT_EQ(answer_upload(service, UploadRoute::seed, "application/json", "{}").status, 400);
 
-  s3.credentials_expiration = kNow + seconds(30);
+  s3.credentials_expiration = kServiceNow + seconds(30);
   EXPECT_EQ(answer_upload(service, UploadRoute::seed, "application/json", kSeedBody).status, 200);
 }
 
 TEST_F(ExpiringCredentialsTest, SignsWithTheRefreshedSnapshot) {
   config::AwsCredentials live;
   live.credentials.access_key_id = "ASIAREFRESHED";
-  live.credentials.secret_access_key = sigv4::SecretKey(std::string(kSecret));
+  live.credentials.secret_access_key = sigv4::SecretKey(std::string(kServiceSecret));
   live.credentials.session_token = "SessionTokenValue";
-  live.expiration = kNow + seconds(60);
-  const config::RefreshingCredentials refreshing(nullptr, std::move(live), [] { return kNow; });
+  live.expiration = kServiceNow + seconds(60);
+  const config::RefreshingCredentials refreshing(nullptr, std::move(live),
+                                                 [] { return kServiceNow; });
   const UploadService with_live(
-      profiles, s3, [] { return kNow; }, &refreshing);
+      profiles, s3, [] { return kServiceNow; }, &refreshing);
   const ApiReply reply = answer_upload(with_live, UploadRoute::seed, "application/json", kSeedBody);
   ASSERT_EQ(reply.status, 200) << reply.body;
   const auto answer = json::parse(reply.body).as_object();
@@ -399,7 +400,7 @@ TEST_F(ExpiringCredentialsTest, SignsWithTheRefreshedSnapshot) {
   EXPECT_EQ(query_value(url, "X-Amz-Security-Token"), "SessionTokenValue");
   EXPECT_EQ(query_value(url, "X-Amz-Expires"), "60");
   EXPECT_EQ(answer.at("expiresAt"), "2025-06-01T12:01:00.000Z");
-  EXPECT_EQ(reply.body.find(kSecret), std::string::npos);
+  EXPECT_EQ(reply.body.find(kServiceSecret), std::string::npos);
 }
 
 }  // namespace

@@ -11,14 +11,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::JwtVector;
+using testing::vector_named;
 using testing::vectors;
-
-const JwtVector& vector_named(std::string_view name) {
-  for (const JwtVector& v : vectors().vectors) {
-    if (v.name == name) return v;
-  }
-  throw std::runtime_error("no vector " + std::string(name));
-}
 
 class JwtAuthenticatorTest : public ::testing::Test {
  protected:

@@ -67,6 +67,13 @@ KeySet Vectors::key_set(const std::string& name) const {
       KeySet({std::make_shared<const VerificationKey>(std::move(*secret))}));
 }
 
+const JwtVector& vector_named(std::string_view name) {
+  for (const JwtVector& v : vectors().vectors) {
+    if (v.name == name) return v;
+  }
+  throw std::runtime_error("no vector " + std::string(name));
+}
+
 JwtPolicy Vectors::policy(const JwtVector& v) const {
   JwtPolicy policy;
   policy.issuer = issuer;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "upgate/auth/jwt_verifier.hpp"
@@ -49,6 +50,8 @@ struct Vectors {
 };
 
 const Vectors& vectors();
+// The vector of that name (throws when there is none).
+const JwtVector& vector_named(std::string_view name);
 
 std::string data_path(const std::string& relative);
 

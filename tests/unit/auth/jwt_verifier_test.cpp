@@ -9,6 +9,7 @@ namespace upgate::auth {
 namespace {
 
 using testing::JwtVector;
+using testing::vector_named;
 using testing::vectors;
 
 class JwtVectorTest : public ::testing::TestWithParam<JwtVector> {};
@@ -50,13 +51,6 @@ INSTANTIATE_TEST_SUITE_P(Vectors, JwtVectorTest, ::testing::ValuesIn(vectors().v
                          [](const ::testing::TestParamInfo<JwtVector>& info) {
                            return info.param.name;
                          });
-
-const JwtVector& vector_named(std::string_view name) {
-  for (const JwtVector& v : vectors().vectors) {
-    if (v.name == name) return v;
-  }
-  throw std::runtime_error("no vector " + std::string(name));
-}
 
 TEST(JwtVerifier, RotatedSetAcceptsTheNewKeyAndDropsTheOld) {
   const auto& all = vectors();

@@ -14,7 +14,7 @@ namespace {
 
 using namespace std::chrono;
 
-const sys_seconds kNow = sys_days{year{2025} / 6 / 1} + hours(12);
+const sys_seconds kProcessNow = sys_days{year{2025} / 6 / 1} + hours(12);
 constexpr std::string_view kSecret = "ProcessSecretThatMustNotLeak/0123456789";
 
 std::string output_with(std::string_view members) {
@@ -24,7 +24,7 @@ std::string output_with(std::string_view members) {
 
 // The error for `output`, checked to name neither the secret nor any of the output.
 std::string refusal(std::string_view output) {
-  auto parsed = parse_credential_process_output(output, kNow, "test");
+  auto parsed = parse_credential_process_output(output, kProcessNow, "test");
   EXPECT_FALSE(parsed) << output;
   if (parsed) return {};
   EXPECT_EQ(parsed.error().find(kSecret), std::string::npos) << parsed.error();
@@ -59,22 +59,23 @@ TEST(CredentialProcessOutput, ReadsTheDocumentedShape) {
   auto parsed = parse_credential_process_output(
       output_with(R"(, "SessionToken": "FwoGZXIvYXdzEXAMPLE", "Expiration": "2025-06-01T13:00:00Z",
                   "AccountId": "123456789012", "Extra": {"nested": [1, 2]})"),
-      kNow, "profile p credential_process");
+      kProcessNow, "profile p credential_process");
   ASSERT_TRUE(parsed) << parsed.error();
   EXPECT_EQ(parsed->credentials.access_key_id, "ASIAPROCESS");
   EXPECT_EQ(parsed->credentials.secret_access_key.reveal(), kSecret);
   EXPECT_EQ(parsed->credentials.session_token, "FwoGZXIvYXdzEXAMPLE");
-  EXPECT_EQ(parsed->expiration, kNow + hours(1));
+  EXPECT_EQ(parsed->expiration, kProcessNow + hours(1));
   EXPECT_EQ(parsed->source, "profile p credential_process");
 }
 
 TEST(CredentialProcessOutput, TokenAndExpirationAreOptional) {
-  auto minimal = parse_credential_process_output(output_with(""), kNow, "test");
+  auto minimal = parse_credential_process_output(output_with(""), kProcessNow, "test");
   ASSERT_TRUE(minimal) << minimal.error();
   EXPECT_EQ(minimal->credentials.session_token, "");
   EXPECT_FALSE(minimal->expiration);
   auto nulls = parse_credential_process_output(
-      "\n  " + output_with(R"(, "SessionToken": null, "Expiration": null)") + "\n", kNow, "test");
+      "\n  " + output_with(R"(, "SessionToken": null, "Expiration": null)") + "\n", kProcessNow,
+      "test");
   ASSERT_TRUE(nulls) << nulls.error();
   EXPECT_FALSE(nulls->expiration);
 }
@@ -127,7 +128,7 @@ TEST(CredentialProcessOutput, RefusesExpiredCredentials) {
   EXPECT_EQ(refusal(output_with(R"(, "Expiration": "2025-06-01T12:00:00Z")")),
             "output holds credentials that expired at 2025-06-01T12:00:00.000Z");
   EXPECT_TRUE(parse_credential_process_output(
-      output_with(R"(, "Expiration": "2025-06-01T12:00:01Z")"), kNow, "test"));
+      output_with(R"(, "Expiration": "2025-06-01T12:00:01Z")"), kProcessNow, "test"));
 }
 
 TEST(CredentialProcessOutput, RefusesHugeAndDeepOutput) {
@@ -243,21 +244,21 @@ TEST_F(CredentialProcessRun, CredentialsFromProcessNamesTheFieldAndTheProgramOnl
       script("good.sh", "cat <<'EOF'\n" + output_with(R"(, "Expiration": "2099-01-01T00:00:00Z")") +
                             "\nEOF\n");
   auto ok =
-      credentials_from_process("\"" + good + "\" --flag", kNow, "profile 'p' credential_process",
-                               "profile p credential_process");
+      credentials_from_process("\"" + good + "\" --flag", kProcessNow,
+                               "profile 'p' credential_process", "profile p credential_process");
   ASSERT_TRUE(ok) << ok.error().describe();
   EXPECT_EQ(ok->credentials.access_key_id, "ASIAPROCESS");
   EXPECT_EQ(ok->expiration, sys_days{year{2099} / 1 / 1});
 
   const auto bad = script("bad.sh", "echo '{\"Version\": 1, \"AccessKeyId\": \"A\"}'\n");
-  auto refused = credentials_from_process(bad + " --token hunter2", kNow,
+  auto refused = credentials_from_process(bad + " --token hunter2", kProcessNow,
                                           "profile 'p' credential_process", "x");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().field, "profile 'p' credential_process");
   EXPECT_EQ(refused.error().message, bad + ": output has no SecretAccessKey");
   EXPECT_EQ(refused.error().describe().find("hunter2"), std::string::npos);
 
-  auto unsplittable = credentials_from_process("x \"", kNow, "f", "x");
+  auto unsplittable = credentials_from_process("x \"", kProcessNow, "f", "x");
   ASSERT_FALSE(unsplittable);
   EXPECT_EQ(unsplittable.error().message, "the command line has an unclosed quote");
 }

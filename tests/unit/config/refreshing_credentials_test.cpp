@@ -16,7 +16,7 @@ namespace {
 
 using namespace std::chrono;
 
-const sys_seconds kNow = sys_days{year{2025} / 6 / 1} + hours(12);
+const sys_seconds kRefreshNow = sys_days{year{2025} / 6 / 1} + hours(12);
 
 AwsCredentials credentials(const std::string& id, std::optional<sys_seconds> expiration) {
   AwsCredentials c;
@@ -49,7 +49,7 @@ class ScriptedProvider final : public CredentialsProvider {
 
 class Refreshing : public ::testing::Test {
  protected:
-  sys_seconds now = kNow;
+  sys_seconds now = kRefreshNow;
   std::shared_ptr<ScriptedProvider> provider = std::make_shared<ScriptedProvider>();
   std::vector<CredentialsEvent> events;
 
@@ -80,16 +80,16 @@ TEST_F(Refreshing, LongTermCredentialsWithoutFilesNeverRefresh) {
 }
 
 TEST_F(Refreshing, RefreshesOnceTheWindowIsReachedAndNotBefore) {
-  auto r = make(credentials("ASIAONE", kNow + hours(1)));
-  provider->answers.push_back(credentials("ASIATWO", kNow + minutes(45) + hours(1)));
-  EXPECT_EQ(r->step(), kNow + minutes(45));
-  now = kNow + minutes(45) - seconds(1);
-  EXPECT_EQ(r->step(), kNow + minutes(45));
+  auto r = make(credentials("ASIAONE", kRefreshNow + hours(1)));
+  provider->answers.push_back(credentials("ASIATWO", kRefreshNow + minutes(45) + hours(1)));
+  EXPECT_EQ(r->step(), kRefreshNow + minutes(45));
+  now = kRefreshNow + minutes(45) - seconds(1);
+  EXPECT_EQ(r->step(), kRefreshNow + minutes(45));
   EXPECT_TRUE(provider->asked.empty());
 
   const auto before = r->current();
-  now = kNow + minutes(45);
-  EXPECT_EQ(r->step(), kNow + minutes(90));  // the new credentials' own window
+  now = kRefreshNow + minutes(45);
+  EXPECT_EQ(r->step(), kRefreshNow + minutes(90));  // the new credentials' own window
   ASSERT_EQ(provider->asked.size(), 1u);
   EXPECT_EQ(r->current()->credentials.access_key_id, "ASIATWO");
   // A request still holding the old snapshot signs with it, intact.
@@ -99,16 +99,16 @@ TEST_F(Refreshing, RefreshesOnceTheWindowIsReachedAndNotBefore) {
   EXPECT_EQ(events[0].kind, CredentialsEvent::Kind::refreshed);
   EXPECT_EQ(events[0].reason, "expiring");
   EXPECT_EQ(events[0].access_key_id, "ASIATWO");
-  EXPECT_EQ(events[0].expiration, kNow + minutes(45) + hours(1));
+  EXPECT_EQ(events[0].expiration, kRefreshNow + minutes(45) + hours(1));
 }
 
 TEST_F(Refreshing, AFailedRefreshKeepsTheOldCredentialsAndBacksOff) {
-  const sys_seconds expiry = kNow + minutes(10);  // window: 5 min
+  const sys_seconds expiry = kRefreshNow + minutes(10);  // window: 5 min
   auto r = make(credentials("ASIAOLD", expiry));
   for (int i = 0; i < 7; ++i) provider->answers.push_back(ConfigError{"f", "process failed"});
-  provider->answers.push_back(credentials("ASIANEW", kNow + hours(1)));
+  provider->answers.push_back(credentials("ASIANEW", kRefreshNow + hours(1)));
 
-  now = kNow + minutes(5);
+  now = kRefreshNow + minutes(5);
   const seconds expected_retries[] = {seconds(2),  seconds(4),  seconds(8), seconds(16),
                                       seconds(30), seconds(30), seconds(30)};
   for (const seconds retry : expected_retries) {
@@ -139,34 +139,34 @@ TEST_F(Refreshing, AFailedRefreshKeepsTheOldCredentialsAndBacksOff) {
 }
 
 TEST_F(Refreshing, UnusableOnceLessThanAUsefulUrlLifetimeRemains) {
-  auto r = make(credentials("ASIA", kNow + seconds(100)));
-  EXPECT_TRUE(r->usable(kNow + seconds(70)));
-  EXPECT_FALSE(r->usable(kNow + seconds(71)));
+  auto r = make(credentials("ASIA", kRefreshNow + seconds(100)));
+  EXPECT_TRUE(r->usable(kRefreshNow + seconds(70)));
+  EXPECT_FALSE(r->usable(kRefreshNow + seconds(71)));
   auto invalid = make(AwsCredentials{});
-  EXPECT_FALSE(invalid->usable(kNow));
+  EXPECT_FALSE(invalid->usable(kRefreshNow));
 }
 
 TEST_F(Refreshing, ShortLivedCredentialsRefreshAtMostEveryFiveSeconds) {
-  auto r = make(credentials("ASIA0", kNow + seconds(40)));  // shorter than the 60 s window
+  auto r = make(credentials("ASIA0", kRefreshNow + seconds(40)));  // shorter than the 60 s window
   for (int i = 1; i <= 3; ++i) {
     provider->answers.push_back(credentials("ASIA" + std::to_string(i), now + seconds(40 + i)));
   }
-  EXPECT_EQ(r->step(), kNow + seconds(5));
+  EXPECT_EQ(r->step(), kRefreshNow + seconds(5));
   EXPECT_EQ(r->current()->credentials.access_key_id, "ASIA1");
-  now = kNow + seconds(4);
+  now = kRefreshNow + seconds(4);
   r->step();
   EXPECT_EQ(provider->asked.size(), 1u);
-  now = kNow + seconds(5);
+  now = kRefreshNow + seconds(5);
   r->step();
   EXPECT_EQ(provider->asked.size(), 2u);
 }
 
 TEST_F(Refreshing, TheSameSessionAgainIsNoRefresh) {
   // A source whose cache has not renewed yet hands out what it handed out before.
-  auto r = make(credentials("ASIACACHED", kNow + hours(1)));
-  provider->answers.push_back(credentials("ASIACACHED", kNow + hours(1)));
-  provider->answers.push_back(credentials("ASIARENEWED", kNow + hours(2)));
-  now = kNow + minutes(45);
+  auto r = make(credentials("ASIACACHED", kRefreshNow + hours(1)));
+  provider->answers.push_back(credentials("ASIACACHED", kRefreshNow + hours(1)));
+  provider->answers.push_back(credentials("ASIARENEWED", kRefreshNow + hours(2)));
+  now = kRefreshNow + minutes(45);
   EXPECT_EQ(r->step(), now + seconds(2));
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].kind, CredentialsEvent::Kind::refresh_failed);
@@ -186,9 +186,9 @@ TEST(RefreshingFixed, TheEnvironmentsKeysAreNeverAskedForAgain) {
                          {"AWS_CREDENTIAL_EXPIRATION", "2025-06-01T13:00:00Z"}}),
       "");
   ASSERT_TRUE(chain->fixed());
-  auto initial = chain->resolve(kNow);
+  auto initial = chain->resolve(kRefreshNow);
   ASSERT_TRUE(initial) << initial.error().describe();
-  sys_seconds now = kNow + minutes(59);  // deep inside the window
+  sys_seconds now = kRefreshNow + minutes(59);  // deep inside the window
   std::vector<CredentialsEvent> events;
   RefreshingCredentials r(
       chain, std::move(*initial), [&] { return now; }, RefreshTiming{},
@@ -202,11 +202,11 @@ TEST(RefreshingFixed, TheEnvironmentsKeysAreNeverAskedForAgain) {
 }
 
 TEST_F(Refreshing, ReadersAlwaysSeeACompleteSnapshotWhileItIsSwapped) {
-  auto r = make(credentials("ASIA0", kNow + seconds(40)));
+  auto r = make(credentials("ASIA0", kRefreshNow + seconds(40)));
   constexpr int kSwaps = 2000;
   for (int i = 1; i <= kSwaps; ++i) {
     provider->answers.push_back(
-        credentials("ASIA" + std::to_string(i), kNow + seconds(5) * i + seconds(40)));
+        credentials("ASIA" + std::to_string(i), kRefreshNow + seconds(5) * i + seconds(40)));
   }
   std::atomic<bool> done{false};
   std::atomic<long> torn{0};
@@ -240,7 +240,7 @@ class RefreshingFromFiles : public upgate::testing::AwsFilesFixture {
     dir.write("credentials",
               "[signer]\naws_access_key_id = " + id + "\naws_secret_access_key = " + secret + "\n");
   }
-  sys_seconds now = kNow;
+  sys_seconds now = kRefreshNow;
   std::vector<CredentialsEvent> events;
 };
 

@@ -15,7 +15,7 @@ namespace {
 
 using testing::kSnsNow;
 using testing::sns_message_text;
-constexpr std::string_view kSecret = "events-route-secret-0123456789";
+constexpr std::string_view kRouteSecret = "events-route-secret-0123456789";
 
 constexpr std::string_view kRgwRecords =
     R"({"Records":[{"eventVersion":"2.2","eventSource":"ceph:s3",
@@ -29,7 +29,7 @@ class StorageEventsIngestTest : public ::testing::Test {
  protected:
   StorageEventsIngest make(bool with_sns = true) {
     StorageEventsIngestOptions options;
-    options.secrets = {"old-secret-0123456789", std::string(kSecret)};
+    options.secrets = {"old-secret-0123456789", std::string(kRouteSecret)};
     if (with_sns) {
       options.sns = testing::make_sns_verifier(testing::SnsFixtureHost{});
       options.confirm = [this](const std::string& url) -> Expected<void, std::string> {
@@ -42,7 +42,7 @@ class StorageEventsIngestTest : public ::testing::Test {
     return std::move(*ingest);
   }
   IngestAnswer post(const StorageEventsIngest& ingest, std::string_view body,
-                    std::optional<std::string_view> header = kSecret) {
+                    std::optional<std::string_view> header = kRouteSecret) {
     IngestRequest request;
     request.secret_header = header;
     request.body = body;
@@ -73,9 +73,9 @@ TEST_F(StorageEventsIngestTest, AMissingOrWrongSecretIs401WithoutLookingAtTheBod
   EXPECT_EQ(post(ingest, kRgwRecords, std::nullopt).status, 401);
   EXPECT_EQ(post(ingest, kRgwRecords, "").status, 401);
   EXPECT_EQ(post(ingest, "not json", "events-route-secret-012345678X").status, 401);
-  auto a = post(ingest, kRgwRecords, std::string(kSecret) + "x");
+  auto a = post(ingest, kRgwRecords, std::string(kRouteSecret) + "x");
   EXPECT_EQ(a.status, 401);
-  EXPECT_EQ(a.message.find(kSecret), std::string::npos);
+  EXPECT_EQ(a.message.find(kRouteSecret), std::string::npos);
   EXPECT_TRUE(a.events.empty());
   EXPECT_FALSE(StorageEventsIngest::create({}));
   StorageEventsIngestOptions too_short;
@@ -87,7 +87,7 @@ TEST_F(StorageEventsIngestTest, TheSecretAloneIsCheckedBeforeAnyBody) {
   auto ingest = make(false);
   IngestRequest headers_only;  // what the route knows before it reads the body
   EXPECT_EQ(ingest.refuse_unauthenticated(headers_only)->status, 401);
-  const std::string wrong = std::string(kSecret) + "x";
+  const std::string wrong = std::string(kRouteSecret) + "x";
   headers_only.path_secret = wrong;
   const auto refused = ingest.refuse_unauthenticated(headers_only);
   ASSERT_TRUE(refused);
@@ -96,7 +96,7 @@ TEST_F(StorageEventsIngestTest, TheSecretAloneIsCheckedBeforeAnyBody) {
   headers_only.path_secret = "old-secret-0123456789";
   EXPECT_FALSE(ingest.refuse_unauthenticated(headers_only));
   headers_only.path_secret.reset();
-  headers_only.secret_header = kSecret;
+  headers_only.secret_header = kRouteSecret;
   EXPECT_FALSE(ingest.refuse_unauthenticated(headers_only));
 }
 

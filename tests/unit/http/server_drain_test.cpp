@@ -17,6 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::connection_refused;
+using test::hello;
 using test::RawClient;
 
 // A drain no test waits out: only stop() or a second signal can end it.
@@ -24,12 +25,6 @@ constexpr std::chrono::milliseconds kEndlessDrain = std::chrono::hours(1);
 // Generous bound for run() to return once it should; it guards against hangs, it does not
 // measure speed.
 constexpr auto kReturnBound = 20s;
-
-Handler hello() {
-  return [](Exchange& ex) -> boost::asio::awaitable<void> {
-    co_await ex.respond(Response::text(200, "hello"));
-  };
-}
 
 using upgate::testing::eventually;
 

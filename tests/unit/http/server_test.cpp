@@ -20,13 +20,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::connection_refused;
+using test::hello;
 using test::RawClient;
-
-Handler hello() {
-  return [](Exchange& ex) -> boost::asio::awaitable<void> {
-    co_await ex.respond(Response::text(200, "hello"));
-  };
-}
 
 // Answers after `delay`; "/slow" in the tests.
 Handler delayed(std::chrono::milliseconds delay, std::atomic<int>* started = nullptr) {

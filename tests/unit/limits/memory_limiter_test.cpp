@@ -20,9 +20,9 @@ namespace {
 using std::chrono::microseconds;
 using std::chrono::seconds;
 
-constexpr std::int64_t kSecond = 1'000'000;
+constexpr std::int64_t kSecondUs = 1'000'000;
 // 2023-11-14T22:13:20Z, 2800 s before the next UTC hour.
-constexpr std::int64_t kStart = 1'700'000'000LL * kSecond;
+constexpr std::int64_t kStartUs = 1'700'000'000LL * kSecondUs;
 
 class ManualClock {
  public:
@@ -34,7 +34,7 @@ class ManualClock {
 
  private:
   std::shared_ptr<std::atomic<std::int64_t>> now_ =
-      std::make_shared<std::atomic<std::int64_t>>(kStart);
+      std::make_shared<std::atomic<std::int64_t>>(kStartUs);
 };
 
 RateCheck rate(std::string policy, std::string key, std::string_view spec, std::int64_t burst) {
@@ -59,7 +59,7 @@ TEST_F(MemoryLimiterTest, TheBurstPassesThenTheBucketRefusesUntilItRefills) {
     EXPECT_EQ(d.limits[0].limit, 60u);
     EXPECT_EQ(d.limits[0].window_seconds, 60u);
     EXPECT_EQ(d.limits[0].reset_seconds, 3 - left);  // until the bucket is full again
-    EXPECT_EQ(d.decided_at, microseconds(kStart));
+    EXPECT_EQ(d.decided_at, microseconds(kStartUs));
   }
   const Decision refused = limiter.decide(a);
   EXPECT_FALSE(refused.allowed);
@@ -69,7 +69,7 @@ TEST_F(MemoryLimiterTest, TheBurstPassesThenTheBucketRefusesUntilItRefills) {
   EXPECT_EQ(refused.limits[0].remaining, 0u);
   EXPECT_EQ(refused.limits[0].reset_seconds, 1u);
 
-  time.advance(kSecond - 1);
+  time.advance(kSecondUs - 1);
   EXPECT_FALSE(limiter.decide(a).allowed);
   time.advance(1);
   EXPECT_TRUE(limiter.decide(a).allowed);
@@ -81,7 +81,7 @@ TEST_F(MemoryLimiterTest, ARefusedRequestConsumesNothing) {
   a.rates.push_back(rate("r", "k", "1/s", 1));
   ASSERT_TRUE(limiter.decide(a).allowed);
   for (int i = 0; i < 10; ++i) EXPECT_FALSE(limiter.decide(a).allowed);
-  time.advance(kSecond);
+  time.advance(kSecondUs);
   EXPECT_TRUE(limiter.decide(a).allowed);
 }
 
@@ -143,7 +143,7 @@ TEST_F(MemoryLimiterTest, QuotaRefusesWithoutConsuming) {
   EXPECT_TRUE(limiter.decide(quota(0)).allowed);
   EXPECT_FALSE(limiter.decide(quota(1)).allowed);
 
-  time.advance(2800 * kSecond);  // the next hour: a new window
+  time.advance(2800 * kSecondUs);  // the next hour: a new window
   const Decision fresh = limiter.decide(quota(100));
   ASSERT_TRUE(fresh.allowed);
   EXPECT_EQ(fresh.limits[0].reset_seconds, 3600u);
@@ -173,7 +173,7 @@ TEST_F(MemoryLimiterTest, OpenUploadSlotsExpireRefreshAndRelease) {
   EXPECT_EQ(first.limits[0].remaining, 1u);
   EXPECT_EQ(first.limits[0].reset_seconds, std::nullopt);
   EXPECT_EQ(first.limits[0].window_seconds, std::nullopt);
-  time.advance(10 * kSecond);
+  time.advance(10 * kSecondUs);
   ASSERT_TRUE(limiter.decide(open("u2")).allowed);
 
   const Decision full = limiter.decide(open("u3"));
@@ -183,7 +183,7 @@ TEST_F(MemoryLimiterTest, OpenUploadSlotsExpireRefreshAndRelease) {
   EXPECT_EQ(full.limits[0].remaining, 0u);
 
   // Opening an open id again refreshes it, even when the set is full.
-  time.advance(5 * kSecond);
+  time.advance(5 * kSecondUs);
   ASSERT_TRUE(limiter.decide(open("u1")).allowed);
   EXPECT_EQ(limiter.decide(open("u3")).retry_after_seconds, 55u);  // now u2 is the oldest
 
@@ -191,7 +191,7 @@ TEST_F(MemoryLimiterTest, OpenUploadSlotsExpireRefreshAndRelease) {
   EXPECT_FALSE(limiter.release("principal:alice", "u2"));
   ASSERT_TRUE(limiter.decide(open("u3")).allowed);
 
-  time.advance(60 * kSecond);  // every slot has expired
+  time.advance(60 * kSecondUs);  // every slot has expired
   const Decision after = limiter.decide(open("u4"));
   ASSERT_TRUE(after.allowed);
   EXPECT_EQ(after.limits[0].remaining, 1u);
@@ -225,7 +225,7 @@ TEST_F(MemoryLimiterTest, TensOfThousandsOfOpenUploadsUnderOneKeyKeepTheirOrder)
   EXPECT_EQ(limiter.decide(open(kOpen + 1, seconds(1))).reason, Reason::too_many_open_uploads);
 
   // After 10,000 s, u1..u9999 have expired (u0 was refreshed): 40,001 remain open.
-  time.advance(10'000 * kSecond);
+  time.advance(10'000 * kSecondUs);
   const Decision later = limiter.decide(open(kOpen + 1, seconds(1)));
   ASSERT_TRUE(later.allowed);
   EXPECT_EQ(later.limits[0].remaining, kOpen - 40'002);
@@ -326,7 +326,7 @@ TEST(MemoryLimiterBounds, LiveStateIsEvictedOnlyWhenTheBoundIsReached) {
   EXPECT_EQ(full.expired_evictions, 0u);
 
   // An hour later every bucket is full again, so dead: new keys push out dead ones only.
-  time.advance(3601 * kSecond);
+  time.advance(3601 * kSecondUs);
   for (int i = 0; i < 5000; ++i) {
     Admission a;
     a.rates.push_back(rate("r", "later:" + std::to_string(i), "1/s", 1));
@@ -346,7 +346,7 @@ TEST(MemoryLimiterBounds, DeadStateIsSweptAsNewKeysArrive) {
     a.rates.push_back(rate("r", "old:" + std::to_string(i), "1/s", 1));
     ASSERT_TRUE(limiter.decide(a).allowed);
   }
-  time.advance(2 * kSecond);
+  time.advance(2 * kSecondUs);
   for (int i = 0; i < 20000; ++i) {
     Admission a;
     a.rates.push_back(rate("r", "new:" + std::to_string(i), "1/min", 1));

@@ -20,7 +20,7 @@ namespace {
 namespace json = boost::json;
 using Kind = PolicyCondition::Kind;
 
-const std::string kDataDir = "sigv4/s3/post-policy/";
+const std::string kPolicyDir = "sigv4/s3/post-policy/";
 
 constexpr std::string_view kAccessKeyId = "AKIAIOSFODNN7EXAMPLE";
 constexpr std::string_view kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -80,21 +80,21 @@ std::string field(const std::vector<FormField>& form, std::string_view name) {
 // Upload using HTTP POST (Using AWS Signature Version 4)").
 
 TEST(PostPolicyDocumentation, Base64OfThePolicyIsTheStringToSign) {
-  const std::string policy = testing::read_test_data(kDataDir + "policy.json");
+  const std::string policy = testing::read_test_data(kPolicyDir + "policy.json");
   ASSERT_EQ(policy.size(), 648u);
-  EXPECT_EQ(base64_encode(policy), testing::read_test_data(kDataDir + "policy.b64"));
-  EXPECT_EQ(testing::read_test_data(kDataDir + "post-string-to-sign.txt"),
-            testing::read_test_data(kDataDir + "policy.b64"));
+  EXPECT_EQ(base64_encode(policy), testing::read_test_data(kPolicyDir + "policy.b64"));
+  EXPECT_EQ(testing::read_test_data(kPolicyDir + "post-string-to-sign.txt"),
+            testing::read_test_data(kPolicyDir + "policy.b64"));
 }
 
 TEST(PostPolicyDocumentation, SignatureMatches) {
   const SigningKey key(SecretKey(std::string(kSecret)), "20151229", "us-east-1", "s3");
-  EXPECT_EQ(sign_policy(testing::read_test_data(kDataDir + "policy.b64"), key),
-            testing::read_test_data(kDataDir + "post-signature.txt"));
+  EXPECT_EQ(sign_policy(testing::read_test_data(kPolicyDir + "policy.b64"), key),
+            testing::read_test_data(kPolicyDir + "post-signature.txt"));
 }
 
 TEST(PostPolicyDocumentation, PolicyParses) {
-  const auto policy = parse_post_policy(testing::read_test_data(kDataDir + "policy.json"));
+  const auto policy = parse_post_policy(testing::read_test_data(kPolicyDir + "policy.json"));
   ASSERT_TRUE(policy) << policy.error().message;
   EXPECT_EQ(policy->expiration, at("2015-12-30T12:00:00.000Z"));
   ASSERT_EQ(policy->conditions.size(), 11u);
@@ -117,7 +117,7 @@ TEST(PostPolicyDocumentation, PolicyParses) {
 
 TEST(PostPolicyDocumentation, ExampleFormVerifies) {
   const auto form =
-      fields_from_json(json::parse(testing::read_test_data(kDataDir + "form-fields.json")));
+      fields_from_json(json::parse(testing::read_test_data(kPolicyDir + "form-fields.json")));
   const auto verified = verify_post(form, "sigv4examplebucket", at("2015-12-29T00:00:00Z"),
                                     "us-east-1", lookup_for());
   ASSERT_TRUE(verified) << verified.error().message;
@@ -153,7 +153,7 @@ struct Boto3Form {
 };
 
 Boto3Form boto3_form(const std::string& file) {
-  const json::value v = json::parse(testing::read_test_data(kDataDir + file));
+  const json::value v = json::parse(testing::read_test_data(kPolicyDir + file));
   Boto3Form out;
   out.fields = fields_from_json(v.at("fields"));
   out.url = std::string(v.at("url").as_string());

@@ -131,20 +131,20 @@ PresignRequest put(std::string_view bucket, std::string_view key) {
   return r;
 }
 
-S3Endpoint endpoint(std::string_view url, bool path_style = false) {
+S3Endpoint parsed_endpoint(std::string_view url, bool path_style = false) {
   return S3Endpoint::parse(url, path_style).value();
 }
 
 TEST(Presign, VirtualHostedWhenTheBucketIsADnsLabel) {
-  const auto url =
-      presign(put("my-bucket", "a/b.txt"), endpoint("https://s3.example.com"), kCreds, "us-east-1");
+  const auto url = presign(put("my-bucket", "a/b.txt"), parsed_endpoint("https://s3.example.com"),
+                           kCreds, "us-east-1");
   ASSERT_TRUE(url);
   EXPECT_TRUE(url->url.starts_with("https://my-bucket.s3.example.com/a/b.txt?")) << url->url;
 }
 
 TEST(Presign, FallsBackToPathStyleLikeTheSdks) {
-  const auto https = endpoint("https://s3.example.com");
-  const auto http = endpoint("http://s3.example.com");
+  const auto https = parsed_endpoint("https://s3.example.com");
+  const auto http = parsed_endpoint("http://s3.example.com");
   // Dots break the TLS wildcard certificate; uppercase and underscores are not DNS.
   EXPECT_TRUE(presign(put("my.bucket", "k"), https, kCreds, "us-east-1")
                   ->url.starts_with("https://s3.example.com/my.bucket/k?"));
@@ -156,24 +156,25 @@ TEST(Presign, FallsBackToPathStyleLikeTheSdks) {
                   ->url.starts_with("https://s3.example.com/ab/k?"));
   EXPECT_TRUE(presign(put("192.168.1.1", "k"), http, kCreds, "us-east-1")
                   ->url.starts_with("http://s3.example.com/192.168.1.1/k?"));
-  EXPECT_TRUE(presign(put("bucket", "k"), endpoint("http://127.0.0.1:9000"), kCreds, "us-east-1")
-                  ->url.starts_with("http://127.0.0.1:9000/bucket/k?"));
-  EXPECT_TRUE(presign(put("bucket", "k"), endpoint("http://[::1]:9000"), kCreds, "us-east-1")
-                  ->url.starts_with("http://[::1]:9000/bucket/k?"));
   EXPECT_TRUE(
-      presign(put("bucket", "k"), endpoint("https://s3.example.com", true), kCreds, "us-east-1")
-          ->url.starts_with("https://s3.example.com/bucket/k?"));
+      presign(put("bucket", "k"), parsed_endpoint("http://127.0.0.1:9000"), kCreds, "us-east-1")
+          ->url.starts_with("http://127.0.0.1:9000/bucket/k?"));
+  EXPECT_TRUE(presign(put("bucket", "k"), parsed_endpoint("http://[::1]:9000"), kCreds, "us-east-1")
+                  ->url.starts_with("http://[::1]:9000/bucket/k?"));
+  EXPECT_TRUE(presign(put("bucket", "k"), parsed_endpoint("https://s3.example.com", true), kCreds,
+                      "us-east-1")
+                  ->url.starts_with("https://s3.example.com/bucket/k?"));
 }
 
 TEST(Presign, CustomPortIsInTheUrlAndTheSignedHost) {
   const auto url =
-      presign(put("b", "k"), endpoint("http://minio.internal:9000"), kCreds, "us-east-1");
+      presign(put("b", "k"), parsed_endpoint("http://minio.internal:9000"), kCreds, "us-east-1");
   ASSERT_TRUE(url);
   EXPECT_TRUE(url->url.starts_with("http://minio.internal:9000/b/k?")) << url->url;
   // Default ports are dropped, as browsers drop them from Host.
-  EXPECT_TRUE(
-      presign(put("bucket", "k"), endpoint("https://s3.example.com:443"), kCreds, "us-east-1")
-          ->url.starts_with("https://bucket.s3.example.com/k?"));
+  EXPECT_TRUE(presign(put("bucket", "k"), parsed_endpoint("https://s3.example.com:443"), kCreds,
+                      "us-east-1")
+                  ->url.starts_with("https://bucket.s3.example.com/k?"));
 }
 
 TEST(Presign, SignsTheSessionTokenAndExtraQueryParameters) {
@@ -181,7 +182,7 @@ TEST(Presign, SignsTheSessionTokenAndExtraQueryParameters) {
   const QueryParamView extra[] = {{"partNumber", "3"}, {"uploadId", "a b/c"}};
   PresignRequest r = put("bucket", "k");
   r.query = extra;
-  const auto url = presign(r, endpoint("https://s3.example.com"), temp, "eu-west-1");
+  const auto url = presign(r, parsed_endpoint("https://s3.example.com"), temp, "eu-west-1");
   ASSERT_TRUE(url);
   const SplitUrl u = split_url(url->url);
   EXPECT_EQ(param(u, "X-Amz-Security-Token"), "tok/en+==");
@@ -199,7 +200,7 @@ TEST(Presign, ReturnsTheHeadersWithTheCallersNamesAndSignsThemLowerCased) {
                                 {"x-amz-meta-Owner", "  Ada   Lovelace "}};
   PresignRequest r = put("bucket", "k");
   r.headers = headers;
-  const auto url = presign(r, endpoint("https://s3.example.com"), kCreds, "us-east-1");
+  const auto url = presign(r, parsed_endpoint("https://s3.example.com"), kCreds, "us-east-1");
   ASSERT_TRUE(url);
   EXPECT_EQ(param(split_url(url->url), "X-Amz-SignedHeaders"),
             "content-length;content-type;host;x-amz-meta-owner");
@@ -209,7 +210,7 @@ TEST(Presign, ReturnsTheHeadersWithTheCallersNamesAndSignsThemLowerCased) {
 }
 
 TEST(Presign, ValidatesItsInputs) {
-  const auto ep = endpoint("https://s3.example.com");
+  const auto ep = parsed_endpoint("https://s3.example.com");
   auto bad = [&](PresignRequest r, const Credentials& c = kCreds,
                  std::string_view region = "us-east-1") {
     return !presign(r, ep, c, region).has_value();
@@ -261,7 +262,7 @@ TEST(Presign, ADeclaredBodyHashBecomesThePayloadHash) {
   const HeaderView headers[] = {{"x-amz-content-sha256", hash}};
   PresignRequest r = put("bucket", "k");
   r.headers = headers;
-  const auto ep = endpoint("https://s3.example.com");
+  const auto ep = parsed_endpoint("https://s3.example.com");
   const auto url = presign(r, ep, kCreds, "us-east-1");
   ASSERT_TRUE(url);
   EXPECT_EQ(param(split_url(url->url), "X-Amz-SignedHeaders"), "host;x-amz-content-sha256");
@@ -279,7 +280,7 @@ TEST(Presign, ADeclaredBodyHashBecomesThePayloadHash) {
 TEST(Presign, ErrorsNeverHoldTheSecret) {
   PresignRequest r = put("bucket", "k");
   r.expires = std::chrono::seconds(0);
-  const auto result = presign(r, endpoint("https://s3.example.com"), kCreds, "us-east-1");
+  const auto result = presign(r, parsed_endpoint("https://s3.example.com"), kCreds, "us-east-1");
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().message.find(kCreds.secret_access_key.reveal()), std::string::npos);
 }
@@ -321,7 +322,8 @@ TEST(Presign, AgreesWithTheGenericQuerySignerOnRandomInputs) {
     r.query = query;
     r.expires = std::chrono::seconds(1 + i * 997 % 604800);
     r.time = kTime + std::chrono::seconds(i * 3601);
-    const auto ep = endpoint(i % 3 == 0 ? "http://127.0.0.1:9000" : "https://s3.example.com");
+    const auto ep =
+        parsed_endpoint(i % 3 == 0 ? "http://127.0.0.1:9000" : "https://s3.example.com");
     const auto url = presign(r, ep, creds, "us-west-2", &cache);
     ASSERT_TRUE(url) << url.error().message;
 

@@ -127,7 +127,8 @@ TEST(SigningVectors, EveryCaseOfTheThreeFoldersIsLoaded) {
   EXPECT_EQ(count("s3", SigningMode::kQuery), 5);   // cases 5, 8-11
 }
 
-const Credentials kCreds{"AKIDEXAMPLE", SecretKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), ""};
+const Credentials kSuiteCreds{"AKIDEXAMPLE", SecretKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+                              ""};
 
 SigningParams params_for(const Credentials* creds, std::string_view region = "us-east-1") {
   return {creds, region, "s3", *parse_amz_date("20150830T123600Z"), {}, nullptr};
@@ -139,8 +140,8 @@ TEST(SignHeaders, RefusesMissingCredentialsAndBadScope) {
   const Credentials no_secret{"AKID", SecretKey(), ""};
   EXPECT_FALSE(sign_headers(request, kEmptySha256, params_for(nullptr)));
   EXPECT_FALSE(sign_headers(request, kEmptySha256, params_for(&no_secret)));
-  EXPECT_FALSE(sign_headers(request, kEmptySha256, params_for(&kCreds, "")));
-  EXPECT_FALSE(sign_headers(request, kEmptySha256, params_for(&kCreds, "us/east")));
+  EXPECT_FALSE(sign_headers(request, kEmptySha256, params_for(&kSuiteCreds, "")));
+  EXPECT_FALSE(sign_headers(request, kEmptySha256, params_for(&kSuiteCreds, "us/east")));
   const Credentials slash_id{"AK/ID", SecretKey("s"), ""};
   EXPECT_FALSE(sign_headers(request, kEmptySha256, params_for(&slash_id)));
 }
@@ -165,15 +166,15 @@ TEST(CredentialChecks, AccessKeyIdsAndScopeParts) {
 TEST(SignHeaders, ErrorsNeverHoldTheSecret) {
   const HeaderView host[] = {{"Host", "example.com"}};
   const RequestView request{"GET", "/%zz", host};
-  const auto result = sign_headers(request, kEmptySha256, params_for(&kCreds));
+  const auto result = sign_headers(request, kEmptySha256, params_for(&kSuiteCreds));
   ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().message.find(kCreds.secret_access_key.reveal()), std::string::npos);
+  EXPECT_EQ(result.error().message.find(kSuiteCreds.secret_access_key.reveal()), std::string::npos);
 }
 
 TEST(SignHeaders, ReplacesHeadersTheSignerOwns) {
   const HeaderView headers[] = {
       {"Host", "example.com"}, {"X-Amz-Date", "19990101T000000Z"}, {"Authorization", "stale"}};
-  const auto result = sign_headers({"GET", "/", headers}, kEmptySha256, params_for(&kCreds));
+  const auto result = sign_headers({"GET", "/", headers}, kEmptySha256, params_for(&kSuiteCreds));
   ASSERT_TRUE(result);
   EXPECT_NE(result->trace.canonical_request.find("x-amz-date:20150830T123600Z\n"),
             std::string::npos);
@@ -189,18 +190,18 @@ TEST(SignQuery, RefusesExpiryOutOfRange) {
   const HeaderView host[] = {{"Host", "example.com"}};
   const RequestView request{"GET", "/", host};
   using std::chrono::seconds;
-  EXPECT_FALSE(sign_query(request, kUnsignedPayload, params_for(&kCreds), seconds(0)));
-  EXPECT_FALSE(sign_query(request, kUnsignedPayload, params_for(&kCreds), seconds(-1)));
-  EXPECT_FALSE(sign_query(request, kUnsignedPayload, params_for(&kCreds), seconds(604801)));
-  EXPECT_TRUE(sign_query(request, kUnsignedPayload, params_for(&kCreds), seconds(1)));
-  EXPECT_TRUE(sign_query(request, kUnsignedPayload, params_for(&kCreds), seconds(604800)));
+  EXPECT_FALSE(sign_query(request, kUnsignedPayload, params_for(&kSuiteCreds), seconds(0)));
+  EXPECT_FALSE(sign_query(request, kUnsignedPayload, params_for(&kSuiteCreds), seconds(-1)));
+  EXPECT_FALSE(sign_query(request, kUnsignedPayload, params_for(&kSuiteCreds), seconds(604801)));
+  EXPECT_TRUE(sign_query(request, kUnsignedPayload, params_for(&kSuiteCreds), seconds(1)));
+  EXPECT_TRUE(sign_query(request, kUnsignedPayload, params_for(&kSuiteCreds), seconds(604800)));
 }
 
 TEST(SignQuery, RefusesAnAlreadySignedRequest) {
   const HeaderView host[] = {{"Host", "example.com"}};
   const RequestView request{"GET", "/?X-Amz-Signature=abc", host};
   EXPECT_FALSE(
-      sign_query(request, kUnsignedPayload, params_for(&kCreds), std::chrono::seconds(60)));
+      sign_query(request, kUnsignedPayload, params_for(&kSuiteCreds), std::chrono::seconds(60)));
 }
 
 TEST(StringToSign, HasTheFourLines) {
