@@ -10,6 +10,7 @@ constexpr EnumName<ProfileAuth> kProfileAuthNames[] = {
     {ProfileAuth::optional, "optional"},
     {ProfileAuth::none, "none"},
 };
+static_assert(each_value_once(kProfileAuthNames));
 
 std::string_view to_string(ProfileAuth rule) noexcept {
   return name_of(kProfileAuthNames, rule, "required");
