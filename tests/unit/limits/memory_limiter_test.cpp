@@ -11,6 +11,7 @@
 #include <atomic>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -230,6 +231,59 @@ TEST_F(MemoryLimiterTest, TensOfThousandsOfOpenUploadsUnderOneKeyKeepTheirOrder)
   ASSERT_TRUE(later.allowed);
   EXPECT_EQ(later.limits[0].remaining, kOpen - 40'002);
   EXPECT_EQ(limiter.stats().keys, 1u);
+}
+
+// The open slots are an open-addressed table with backward-shift deletion, and ids over
+// 16 bytes (S3's uploadIds) are kept as 16 bytes of their SHA-256. After thousands of
+// releases from the middle of probe runs, growth and shrinking, every slot still open must
+// be found (released once, not twice) and every released one must not.
+TEST_F(MemoryLimiterTest, EveryOpenSlotIsFoundAfterReleasesGrowthAndShrinking) {
+  constexpr std::uint32_t kOpen = 6'000;
+  // Short ids (kept as they are), ids of exactly 16 bytes, and long ids that share their
+  // first 40 bytes (digested: only the hash tells them apart).
+  auto id = [](std::uint32_t n) {
+    switch (n % 3) {
+      case 0:
+        return "s" + std::to_string(n);
+      case 1: {
+        std::string exact = "x" + std::to_string(n);
+        exact.resize(16, '.');
+        return exact;
+      }
+      default:
+        return std::string(40, 'L') + std::to_string(n);
+    }
+  };
+  auto open = [&](std::uint32_t n) {
+    Admission a;
+    a.open_upload = OpenUploadCheck{"uploads", "principal:table",
+                                    parse_max_open_uploads(kOpen).value(), id(n), seconds(3600)};
+    return a;
+  };
+  for (std::uint32_t n = 0; n < kOpen; ++n) ASSERT_TRUE(limiter.decide(open(n)).allowed) << n;
+
+  // Release all but every 16th, in a scrambled order: the table shrinks as it empties.
+  std::vector<bool> released(kOpen, false);
+  std::uint32_t kept = 0;
+  for (std::uint32_t i = 0; i < kOpen; ++i) {
+    const std::uint32_t n = (i * 4001u) % kOpen;  // 4001 is prime to 6,000: a permutation
+    if (n % 16 == 0) {
+      ++kept;
+      continue;
+    }
+    ASSERT_TRUE(limiter.release("principal:table", id(n))) << n;
+    released[n] = true;
+  }
+  const Decision d = limiter.decide(open(0));  // a refresh of an open slot
+  ASSERT_TRUE(d.allowed);
+  EXPECT_EQ(d.limits[0].remaining, kOpen - kept);
+  for (std::uint32_t n = 0; n < kOpen; ++n) {
+    EXPECT_EQ(limiter.release("principal:table", id(n)), !released[n]) << n;
+  }
+  EXPECT_FALSE(limiter.release("principal:table", id(0)));
+  // Emptied, the key's slots take new ids again.
+  ASSERT_TRUE(limiter.decide(open(1)).allowed);
+  EXPECT_TRUE(limiter.release("principal:table", id(1)));
 }
 
 TEST_F(MemoryLimiterTest, TheSlotAndTheQuotaAreTakenTogetherOrNotAtAll) {
