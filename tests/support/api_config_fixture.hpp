@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "support/cases.hpp"
 #include "support/temp_dir.hpp"
 #include "upgate/api/api_config.hpp"
 #include "upgate/config/environment.hpp"
@@ -39,6 +40,11 @@ class ApiConfigFixture : public ::testing::Test {
   }
   // The field a bad text is refused for.
   std::string refused_field(std::string_view toml) { return refusal(toml).field; }
+  // A table of {text, the field it is refused for}.
+  void expect_refused_fields(
+      std::initializer_list<Case<std::string_view, std::string_view>> cases) {
+    expect_results([this](std::string_view toml) { return refused_field(toml); }, cases);
+  }
 
   TempDir dir;
 };

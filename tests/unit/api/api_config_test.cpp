@@ -122,60 +122,47 @@ max_size = 104857600
 }
 
 TEST_F(ApiConfigTest, EveryBadFieldIsNamed) {
-  EXPECT_EQ(refused_field("[server]\nlisten = \"nonsense\""), "server.listen");
-  EXPECT_EQ(refused_field("[server]\nlisten = 8080"), "server.listen");
-  EXPECT_EQ(refused_field("[server]\nthreads = -1"), "server.threads");
-  EXPECT_EQ(refused_field("[server]\nunknown = 1"), "server.unknown");
-  EXPECT_EQ(refused_field("[sever]\nlisten = \"x\""), "sever");
-  EXPECT_EQ(refused_field("[s3]\nbucket = \"Bad_Bucket\""), "s3.bucket");
-  EXPECT_EQ(refused_field("[s3]\nregion = \"EU\""), "s3.region");
-  EXPECT_EQ(refused_field("[s3]\nendpoint = \"not a url\""), "s3.endpoint");
-  EXPECT_EQ(refused_field("[cors]\nallowed_origins = [\"*\"]\nallow_credentials = true"),
-            "cors.allowed_origins");
-  EXPECT_EQ(refused_field("[cors]\nallowed_origins = [\"https://a.com/path\"]"),
-            "cors.allowed_origins");
-  EXPECT_EQ(refused_field("[cors]\nallowed_origins = [\"*\", \"https://a.com\"]"),
-            "cors.allowed_origins");
-  EXPECT_EQ(refused_field("[log]\nlevel = \"loud\""), "log.level");
-  EXPECT_EQ(refused_field("[profiles.p]\nmax_size = 10"), "profiles.p.folder");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"../x\""), "profiles.p.folder");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"/abs\""), "profiles.p.folder");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nmax_size = 0"), "profiles.p.max_size");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nmax_size = \"6 TiB\""),
-            "profiles.p.max_size");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nmax_size = \"lots\""),
-            "profiles.p.max_size");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nmax_size = 1.5"), "profiles.p.max_size");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nallowed_types = [\"png\"]"),
-            "profiles.p.allowed_types");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nallowed_types = \"image/*\""),
-            "profiles.p.allowed_types");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nallowed_extensions = [\"p/ng\"]"),
-            "profiles.p.allowed_extensions");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nurl_lifetime = 0"),
-            "profiles.p.url_lifetime");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nurl_lifetime = 604801"),
-            "profiles.p.url_lifetime");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nurl_lifetime = \"8d\""),
-            "profiles.p.url_lifetime");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nkey_template = \"{name}\""),
-            "profiles.p.key_template");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\noverwrite_protection = \"yes\""),
-            "profiles.p.overwrite_protection");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\ncontent_disposition = \"download\""),
-            "profiles.p.content_disposition");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nmax_sise = 1"), "profiles.p.max_sise");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nverify_content = \"loose\""),
-            "profiles.p.verify_content");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\nquarantine = \"../q\""),
-            "profiles.p.quarantine");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"x\"\non_mismatch = \"keep\""),
-            "profiles.p.on_mismatch");
-  EXPECT_EQ(refused_field("[profiles.\"bad name\"]\nfolder = \"x\""), "profiles.bad name");
-  EXPECT_EQ(refused_field("[profiles.a]\nfolder = \"x\"\n[profiles.b]\nfolder = \"x\""),
-            "profiles");
-  EXPECT_EQ(refused_field("[profiles]\n"), "profiles");
-  EXPECT_EQ(refused_field("profiles = 1"), "profiles");
+  expect_refused_fields({
+      {"[server]\nlisten = \"nonsense\"", "server.listen"},
+      {"[server]\nlisten = 8080", "server.listen"},
+      {"[server]\nthreads = -1", "server.threads"},
+      {"[server]\nunknown = 1", "server.unknown"},
+      {"[sever]\nlisten = \"x\"", "sever"},
+      {"[s3]\nbucket = \"Bad_Bucket\"", "s3.bucket"},
+      {"[s3]\nregion = \"EU\"", "s3.region"},
+      {"[s3]\nendpoint = \"not a url\"", "s3.endpoint"},
+      {"[cors]\nallowed_origins = [\"*\"]\nallow_credentials = true", "cors.allowed_origins"},
+      {"[cors]\nallowed_origins = [\"https://a.com/path\"]", "cors.allowed_origins"},
+      {"[cors]\nallowed_origins = [\"*\", \"https://a.com\"]", "cors.allowed_origins"},
+      {"[log]\nlevel = \"loud\"", "log.level"},
+      {"[profiles.p]\nmax_size = 10", "profiles.p.folder"},
+      {"[profiles.p]\nfolder = \"../x\"", "profiles.p.folder"},
+      {"[profiles.p]\nfolder = \"/abs\"", "profiles.p.folder"},
+      {"[profiles.p]\nfolder = \"x\"\nmax_size = 0", "profiles.p.max_size"},
+      {"[profiles.p]\nfolder = \"x\"\nmax_size = \"6 TiB\"", "profiles.p.max_size"},
+      {"[profiles.p]\nfolder = \"x\"\nmax_size = \"lots\"", "profiles.p.max_size"},
+      {"[profiles.p]\nfolder = \"x\"\nmax_size = 1.5", "profiles.p.max_size"},
+      {"[profiles.p]\nfolder = \"x\"\nallowed_types = [\"png\"]", "profiles.p.allowed_types"},
+      {"[profiles.p]\nfolder = \"x\"\nallowed_types = \"image/*\"", "profiles.p.allowed_types"},
+      {"[profiles.p]\nfolder = \"x\"\nallowed_extensions = [\"p/ng\"]",
+       "profiles.p.allowed_extensions"},
+      {"[profiles.p]\nfolder = \"x\"\nurl_lifetime = 0", "profiles.p.url_lifetime"},
+      {"[profiles.p]\nfolder = \"x\"\nurl_lifetime = 604801", "profiles.p.url_lifetime"},
+      {"[profiles.p]\nfolder = \"x\"\nurl_lifetime = \"8d\"", "profiles.p.url_lifetime"},
+      {"[profiles.p]\nfolder = \"x\"\nkey_template = \"{name}\"", "profiles.p.key_template"},
+      {"[profiles.p]\nfolder = \"x\"\noverwrite_protection = \"yes\"",
+       "profiles.p.overwrite_protection"},
+      {"[profiles.p]\nfolder = \"x\"\ncontent_disposition = \"download\"",
+       "profiles.p.content_disposition"},
+      {"[profiles.p]\nfolder = \"x\"\nmax_sise = 1", "profiles.p.max_sise"},
+      {"[profiles.p]\nfolder = \"x\"\nverify_content = \"loose\"", "profiles.p.verify_content"},
+      {"[profiles.p]\nfolder = \"x\"\nquarantine = \"../q\"", "profiles.p.quarantine"},
+      {"[profiles.p]\nfolder = \"x\"\non_mismatch = \"keep\"", "profiles.p.on_mismatch"},
+      {"[profiles.\"bad name\"]\nfolder = \"x\"", "profiles.bad name"},
+      {"[profiles.a]\nfolder = \"x\"\n[profiles.b]\nfolder = \"x\"", "profiles"},
+      {"[profiles]\n", "profiles"},
+      {"profiles = 1", "profiles"},
+  });
 }
 
 TEST_F(ApiConfigTest, DownloadsTakesAModeOrTheOldBoolean) {

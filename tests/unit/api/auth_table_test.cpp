@@ -96,44 +96,38 @@ TEST_F(AuthTableTest, OwnershipIsJudgedUnderTheFilesAuth) {
 }
 
 TEST_F(AuthTableTest, MistakesNameTheirKey) {
-  EXPECT_EQ(refused_field("[auth]\nmode = [\"jwt\"]\n"), "auth.mode");
-  EXPECT_EQ(refused_field("[auth]\nmodes = [\"ldap\"]\n"), "auth.modes");
-  EXPECT_EQ(refused_field("[auth]\nmodes = [\"jwt\"]\n"), "auth.modes");
-  EXPECT_EQ(refused_field("[auth]\nmodes = [\"none\"]\n" + std::string(kJwt)), "auth.modes");
-  EXPECT_EQ(refused_field("[auth]\nmodes = [\"jwt\", \"jwt\"]\n" + std::string(kJwt)),
-            "auth.modes");
-  EXPECT_EQ(refused_field("[auth]\nmodes = []\n[auth.api_keys]\nkeys_file = \"k\"\n"),
-            "auth.modes");
-  EXPECT_EQ(refused_field("[auth]\nallow_anonymous = \"yes\"\n"), "auth.allow_anonymous");
-  EXPECT_EQ(refused_field("[auth.jwt]\naudience = \"a\"\nsecret_env = \"S\"\n"), "auth.jwt.issuer");
-  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\nsecret_env = \"S\"\n"), "auth.jwt.audience");
-  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\naudience = 3\nsecret_env = \"S\"\n"),
-            "auth.jwt.audience");
-  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\n"), "auth.jwt");
-  EXPECT_EQ(
-      refused_field("[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\njwks_url = \"file:///k\"\n"),
-      "auth.jwt.jwks_url");
-  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\nsecret_env = \"S\"\n"
-                          "cookie = \"a b\"\n"),
-            "auth.jwt.cookie");
-  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\nsecret_env = \"S\"\n"
-                          "leeway = \"1h\"\n"),
-            "auth.jwt.leeway");
-  EXPECT_EQ(refused_field("[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\nsecret_env = \"S\"\n"
-                          "colour = \"red\"\n"),
-            "auth.jwt.colour");
-  EXPECT_EQ(refused_field("[auth.hook]\n"), "auth.hook.url");
-  EXPECT_EQ(refused_field("[auth.hook]\nurl = \"http://h/\"\ntimeout = \"31s\"\n"),
-            "auth.hook.timeout");
-  EXPECT_EQ(refused_field("[auth.hook]\nurl = \"http://h/\"\ncache_ttl = \"2h\"\n"),
-            "auth.hook.cache_ttl");
-  EXPECT_EQ(refused_field("[auth.api_keys]\n"), "auth.api_keys.keys_file");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"p\"\nauth = \"maybe\"\n"), "profiles.p.auth");
-  // Credentials asked for with nothing to check them.
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"p\"\nauth = \"required\"\n"),
-            "profiles.p.auth");
-  EXPECT_EQ(refused_field("[profiles.p]\nfolder = \"p\"\nauth = \"optional\"\n"),
-            "profiles.p.auth");
+  expect_refused_fields({
+      {"[auth]\nmode = [\"jwt\"]\n", "auth.mode"},
+      {"[auth]\nmodes = [\"ldap\"]\n", "auth.modes"},
+      {"[auth]\nmodes = [\"jwt\"]\n", "auth.modes"},
+      {"[auth]\nmodes = [\"none\"]\n" + std::string(kJwt), "auth.modes"},
+      {"[auth]\nmodes = [\"jwt\", \"jwt\"]\n" + std::string(kJwt), "auth.modes"},
+      {"[auth]\nmodes = []\n[auth.api_keys]\nkeys_file = \"k\"\n", "auth.modes"},
+      {"[auth]\nallow_anonymous = \"yes\"\n", "auth.allow_anonymous"},
+      {"[auth.jwt]\naudience = \"a\"\nsecret_env = \"S\"\n", "auth.jwt.issuer"},
+      {"[auth.jwt]\nissuer = \"i\"\nsecret_env = \"S\"\n", "auth.jwt.audience"},
+      {"[auth.jwt]\nissuer = \"i\"\naudience = 3\nsecret_env = \"S\"\n", "auth.jwt.audience"},
+      {"[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\n", "auth.jwt"},
+      {"[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\njwks_url = \"file:///k\"\n",
+       "auth.jwt.jwks_url"},
+      {"[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\nsecret_env = \"S\"\n"
+       "cookie = \"a b\"\n",
+       "auth.jwt.cookie"},
+      {"[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\nsecret_env = \"S\"\n"
+       "leeway = \"1h\"\n",
+       "auth.jwt.leeway"},
+      {"[auth.jwt]\nissuer = \"i\"\naudience = \"a\"\nsecret_env = \"S\"\n"
+       "colour = \"red\"\n",
+       "auth.jwt.colour"},
+      {"[auth.hook]\n", "auth.hook.url"},
+      {"[auth.hook]\nurl = \"http://h/\"\ntimeout = \"31s\"\n", "auth.hook.timeout"},
+      {"[auth.hook]\nurl = \"http://h/\"\ncache_ttl = \"2h\"\n", "auth.hook.cache_ttl"},
+      {"[auth.api_keys]\n", "auth.api_keys.keys_file"},
+      {"[profiles.p]\nfolder = \"p\"\nauth = \"maybe\"\n", "profiles.p.auth"},
+      // Credentials asked for with nothing to check them.
+      {"[profiles.p]\nfolder = \"p\"\nauth = \"required\"\n", "profiles.p.auth"},
+      {"[profiles.p]\nfolder = \"p\"\nauth = \"optional\"\n", "profiles.p.auth"},
+  });
 }
 
 }  // namespace

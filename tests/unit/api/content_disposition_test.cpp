@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 namespace upgate::api {
 namespace {
+
+using upgate::testing::expect_results;
 
 TEST(ContentDisposition, AsciiName) {
   EXPECT_EQ(content_disposition(Disposition::attachment, "cat.png"),
@@ -23,11 +27,13 @@ TEST(ContentDisposition, QuotesBackslashesAndControlsCannotBreakOut) {
 }
 
 TEST(FileNameFromKey, StripsTheIdPrefix) {
-  EXPECT_EQ(file_name_from_key("up/2024/01/01/00112233445566778899aabbccddeeff-cat.png"),
-            "cat.png");
-  EXPECT_EQ(file_name_from_key("up/plain.png"), "plain.png");
-  EXPECT_EQ(file_name_from_key("nofolder"), "nofolder");
-  EXPECT_EQ(file_name_from_key("up/0011223344556677-short.png"), "0011223344556677-short.png");
+  expect_results(file_name_from_key,
+                 {
+                     {"up/2024/01/01/00112233445566778899aabbccddeeff-cat.png", "cat.png"},
+                     {"up/plain.png", "plain.png"},
+                     {"nofolder", "nofolder"},
+                     {"up/0011223344556677-short.png", "0011223344556677-short.png"},
+                 });
 }
 
 }  // namespace

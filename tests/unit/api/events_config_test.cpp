@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 namespace upgate::api {
 namespace {
+
+using upgate::testing::expect_results;
 
 TEST(EventsConfig, WebhooksTablesAndTheEventsTableAreRead) {
   const auto settings = parse_events_settings(R"(
@@ -54,16 +58,19 @@ TEST(EventsConfig, BadEntriesNameTheirField) {
     EXPECT_FALSE(settings) << toml;
     return settings ? std::string("<accepted>") : settings.error().field;
   };
-  EXPECT_EQ(field("[[webhooks]]\nsecret_env = \"S\"\n"), "webhooks[0].url");
-  EXPECT_EQ(field("[[webhooks]]\nurl = \"http://a/\"\n"), "webhooks[0].secret_env");
-  EXPECT_EQ(field("[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\n"
-                  "[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\ntimeout_seconds = 0\n"),
-            "webhooks[1].timeout_seconds");
-  EXPECT_EQ(field("[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\nsecret = \"x\"\n"),
-            "webhooks[0].secret");
-  EXPECT_EQ(field("webhooks = \"x\"\n"), "webhooks");
-  EXPECT_EQ(field("[events]\nretry_window = 5\n"), "events.retry_window");
-  EXPECT_EQ(field("[events]\nmax_pending_reports = 0\n"), "events.max_pending_reports");
+  expect_results(
+      field, {
+                 {"[[webhooks]]\nsecret_env = \"S\"\n", "webhooks[0].url"},
+                 {"[[webhooks]]\nurl = \"http://a/\"\n", "webhooks[0].secret_env"},
+                 {"[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\n"
+                  "[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\ntimeout_seconds = 0\n",
+                  "webhooks[1].timeout_seconds"},
+                 {"[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\nsecret = \"x\"\n",
+                  "webhooks[0].secret"},
+                 {"webhooks = \"x\"\n", "webhooks"},
+                 {"[events]\nretry_window = 5\n", "events.retry_window"},
+                 {"[events]\nmax_pending_reports = 0\n", "events.max_pending_reports"},
+             });
 }
 
 }  // namespace

@@ -2,25 +2,32 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 #include <set>
 
 namespace upgate::api {
 namespace {
 
+using upgate::testing::expect_results;
+
 TEST(PrincipalSegment, KeepsWhatIsSafeAndEscapesTheRest) {
-  EXPECT_EQ(principal_segment("alice"), "alice");
-  EXPECT_EQ(principal_segment("0f3c-11ee-be56"), "0f3c-11ee-be56");
-  EXPECT_EQ(principal_segment("alice@example.com"), "alice_40example.com");
-  EXPECT_EQ(principal_segment("auth0|5f7c8ec7"), "auth0_7C5f7c8ec7");
-  EXPECT_EQ(principal_segment("a/b"), "a_2Fb");
-  EXPECT_EQ(principal_segment("a_b"), "a_5Fb");
-  EXPECT_EQ(principal_segment("josé"), "jos_C3_A9");
-  EXPECT_EQ(principal_segment("a b"), "a_20b");
-  // Never a dot segment, never a hidden name; dots inside stay.
-  EXPECT_EQ(principal_segment("."), "_2E");
-  EXPECT_EQ(principal_segment(".."), "_2E.");
-  EXPECT_EQ(principal_segment(".profile"), "_2Eprofile");
-  EXPECT_EQ(principal_segment("../etc"), "_2E._2Fetc");
+  expect_results(principal_segment,
+                 {
+                     {"alice", "alice"},
+                     {"0f3c-11ee-be56", "0f3c-11ee-be56"},
+                     {"alice@example.com", "alice_40example.com"},
+                     {"auth0|5f7c8ec7", "auth0_7C5f7c8ec7"},
+                     {"a/b", "a_2Fb"},
+                     {"a_b", "a_5Fb"},
+                     {"josé", "jos_C3_A9"},
+                     {"a b", "a_20b"},
+                     // Never a dot segment, never a hidden name; dots inside stay.
+                     {".", "_2E"},
+                     {"..", "_2E."},
+                     {".profile", "_2Eprofile"},
+                     {"../etc", "_2E._2Fetc"},
+                 });
 }
 
 TEST(PrincipalSegment, TwoIdsNeverShareASegment) {

@@ -2,21 +2,29 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 namespace upgate::events {
 namespace {
 
+using upgate::testing::expect_results;
+
 TEST(MediaTypeEssence, LowerCaseWithoutParameters) {
-  EXPECT_EQ(media_type_essence("Text/HTML; charset=UTF-8"), "text/html");
-  EXPECT_EQ(media_type_essence("  image/png  "), "image/png");
-  EXPECT_EQ(media_type_essence("image"), "");
-  EXPECT_EQ(media_type_essence("/png"), "");
-  EXPECT_EQ(media_type_essence("image/"), "");
-  EXPECT_EQ(media_type_essence("a/b/c"), "");
-  EXPECT_EQ(media_type_essence("image/p ng"), "");
-  EXPECT_EQ(media_type_essence(""), "");
-  EXPECT_EQ(canonical_media_type("image/JPG"), "image/jpeg");
-  EXPECT_EQ(canonical_media_type("text/xml; charset=us-ascii"), "application/xml");
-  EXPECT_EQ(canonical_media_type("application/CDFV2"), "application/x-ole-storage");
+  expect_results(media_type_essence, {
+                                         {"Text/HTML; charset=UTF-8", "text/html"},
+                                         {"  image/png  ", "image/png"},
+                                         {"image", ""},
+                                         {"/png", ""},
+                                         {"image/", ""},
+                                         {"a/b/c", ""},
+                                         {"image/p ng", ""},
+                                         {"", ""},
+                                     });
+  expect_results(canonical_media_type, {
+                                           {"image/JPG", "image/jpeg"},
+                                           {"text/xml; charset=us-ascii", "application/xml"},
+                                           {"application/CDFV2", "application/x-ole-storage"},
+                                       });
 }
 
 struct Pair {

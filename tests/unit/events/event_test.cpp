@@ -2,12 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include <chrono>
 
 namespace upgate::events {
 namespace {
+
+using upgate::testing::expect_results;
 
 using namespace std::chrono_literals;
 
@@ -45,11 +49,13 @@ TEST(EventType, NamesRoundTrip) {
 }
 
 TEST(Etag, NormalizedWithoutQuotesInLowerCase) {
-  EXPECT_EQ(normalize_etag("\"ABCdef-3\""), "abcdef-3");
-  EXPECT_EQ(normalize_etag("abc"), "abc");
-  EXPECT_EQ(normalize_etag(" W/\"Abc\" "), "abc");
-  EXPECT_EQ(normalize_etag("\""), "\"");
-  EXPECT_EQ(normalize_etag(""), "");
+  expect_results(normalize_etag, {
+                                     {"\"ABCdef-3\"", "abcdef-3"},
+                                     {"abc", "abc"},
+                                     {" W/\"Abc\" ", "abc"},
+                                     {"\"", "\""},
+                                     {"", ""},
+                                 });
 }
 
 TEST(DedupKey, CompletionAndStorageEventOfOneObjectVersionCollapse) {

@@ -2,12 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 #include <array>
 #include <string>
 #include <vector>
 
 namespace upgate::limits {
 namespace {
+
+using upgate::testing::expect_results;
 
 using Type = RespValue::Type;
 
@@ -65,6 +69,11 @@ std::string decode_error(std::string_view wire, RespLimits limits = {}) {
   return next.error();
 }
 
+// decode_error with the default limits, for the tables of refused wires below.
+std::string refusal(std::string_view wire) {
+  return decode_error(wire);
+}
+
 TEST(RespDecoder, EveryType) {
   EXPECT_EQ(decode_bytewise("+OK\r\n"), value(Type::simple_string, "OK"));
   EXPECT_EQ(decode_bytewise("-NOSCRIPT No matching script\r\n"),
@@ -101,42 +110,52 @@ TEST(RespDecoder, SeveralRepliesInOneRead) {
 }
 
 TEST(RespDecoder, HugeBulkLengthsAreRefusedBeforeAnyPayload) {
-  EXPECT_EQ(decode_error("$9223372036854775807\r\n"),
-            "bulk string of 9223372036854775807 bytes is over the limit of 65536");
-  EXPECT_EQ(decode_error("$99999999999999999999\r\n"), "malformed bulk string length");
-  EXPECT_EQ(decode_error("$65537\r\n"), "bulk string of 65537 bytes is over the limit of 65536");
-  EXPECT_EQ(decode_error("*1\r\n$65530\r\n"), "reply larger than 65536 bytes");
+  expect_results(refusal,
+                 {
+                     {"$9223372036854775807\r\n",
+                      "bulk string of 9223372036854775807 bytes is over the limit of 65536"},
+                     {"$99999999999999999999\r\n", "malformed bulk string length"},
+                     {"$65537\r\n", "bulk string of 65537 bytes is over the limit of 65536"},
+                     {"*1\r\n$65530\r\n", "reply larger than 65536 bytes"},
+                 });
 }
 
 TEST(RespDecoder, HugeArraysAreRefusedBeforeAnyElement) {
-  EXPECT_EQ(decode_error("*2147483648\r\n"),
-            "array of 2147483648 elements is over the limit of 1024");
-  EXPECT_EQ(decode_error("*1025\r\n"), "array of 1025 elements is over the limit of 1024");
-  EXPECT_EQ(decode_error("*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n"), "arrays nested deeper than 4");
+  expect_results(refusal,
+                 {
+                     {"*2147483648\r\n", "array of 2147483648 elements is over the limit of 1024"},
+                     {"*1025\r\n", "array of 1025 elements is over the limit of 1024"},
+                     {"*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n", "arrays nested deeper than 4"},
+                 });
 }
 
 TEST(RespDecoder, MalformedHeaders) {
-  EXPECT_EQ(decode_error("$-2\r\n"), "malformed bulk string length");
-  EXPECT_EQ(decode_error("$+5\r\nhello\r\n"), "malformed bulk string length");
-  EXPECT_EQ(decode_error("$ 5\r\nhello\r\n"), "malformed bulk string length");
-  EXPECT_EQ(decode_error("$\r\n"), "malformed bulk string length");
-  EXPECT_EQ(decode_error("*x\r\n"), "malformed array length");
-  EXPECT_EQ(decode_error("*-5\r\n"), "malformed array length");
-  EXPECT_EQ(decode_error(":12a\r\n"), "malformed integer reply");
-  EXPECT_EQ(decode_error(":9223372036854775808\r\n"), "malformed integer reply");
-  EXPECT_EQ(decode_error(":-9223372036854775808\r\n"), "malformed integer reply");
-  EXPECT_EQ(decode_error(":+1\r\n"), "malformed integer reply");
-  EXPECT_EQ(decode_error(":\r\n"), "malformed integer reply");
-  EXPECT_EQ(decode_error("$3\r\nabcX\r\n"), "bulk string not followed by CRLF");
-  EXPECT_EQ(decode_error(":123456789012345678901234"), "malformed length or integer line");
+  expect_results(refusal, {
+                              {"$-2\r\n", "malformed bulk string length"},
+                              {"$+5\r\nhello\r\n", "malformed bulk string length"},
+                              {"$ 5\r\nhello\r\n", "malformed bulk string length"},
+                              {"$\r\n", "malformed bulk string length"},
+                              {"*x\r\n", "malformed array length"},
+                              {"*-5\r\n", "malformed array length"},
+                              {":12a\r\n", "malformed integer reply"},
+                              {":9223372036854775808\r\n", "malformed integer reply"},
+                              {":-9223372036854775808\r\n", "malformed integer reply"},
+                              {":+1\r\n", "malformed integer reply"},
+                              {":\r\n", "malformed integer reply"},
+                              {"$3\r\nabcX\r\n", "bulk string not followed by CRLF"},
+                              {":123456789012345678901234", "malformed length or integer line"},
+                          });
 }
 
 TEST(RespDecoder, WrongTypeBytes) {
-  EXPECT_EQ(decode_error("HTTP/1.1 400 Bad Request\r\n"), "unexpected reply type byte 'H'");
-  EXPECT_EQ(decode_error("%1\r\n+a\r\n+b\r\n"), "unexpected reply type byte '%'");  // RESP3 map
-  EXPECT_EQ(decode_error("_\r\n"), "unexpected reply type byte '_'");               // RESP3 null
-  EXPECT_EQ(decode_error(std::string("\0", 1)), "unexpected reply type byte 0x00");
-  EXPECT_EQ(decode_error("*2\r\n:1\r\n!5\r\n"), "unexpected reply type byte '!'");
+  expect_results(refusal,
+                 {
+                     {"HTTP/1.1 400 Bad Request\r\n", "unexpected reply type byte 'H'"},
+                     {"%1\r\n+a\r\n+b\r\n", "unexpected reply type byte '%'"},  // RESP3 map
+                     {"_\r\n", "unexpected reply type byte '_'"},               // RESP3 null
+                     {std::string_view("\0", 1), "unexpected reply type byte 0x00"},
+                     {"*2\r\n:1\r\n!5\r\n", "unexpected reply type byte '!'"},
+                 });
 }
 
 TEST(RespDecoder, LongStatusLines) {

@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 namespace upgate::sigv4 {
 namespace {
+
+using upgate::testing::expect_results;
 
 TEST(ParseQuery, SplitsDecodesAndKeepsEmptyValues) {
   const auto params = parse_query("b=2&a&c=x%20y+z&&=v&d=");
@@ -32,11 +36,14 @@ TEST(CanonicalQueryString, SortsByEncodedNameThenValueAndEncodesEverything) {
 }
 
 TEST(CanonicalHeaderValue, TrimsAndSqueezesIncludingFoldedLines) {
-  EXPECT_EQ(canonical_header_value("  value1  "), "value1");
-  EXPECT_EQ(canonical_header_value("\"a   b   c\""), "\"a b c\"");
-  EXPECT_EQ(canonical_header_value("value1\n  value2\n     value3"), "value1 value2 value3");
-  EXPECT_EQ(canonical_header_value("a\t\tb\r\n c"), "a b c");
-  EXPECT_EQ(canonical_header_value("   "), "");
+  expect_results(canonical_header_value,
+                 {
+                     {"  value1  ", "value1"},
+                     {"\"a   b   c\"", "\"a b c\""},
+                     {"value1\n  value2\n     value3", "value1 value2 value3"},
+                     {"a\t\tb\r\n c", "a b c"},
+                     {"   ", ""},
+                 });
 }
 
 TEST(BuildCanonicalRequest, SignsNamedHeadersJoiningRepeatsInOrder) {

@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 namespace upgate::sigv4 {
 namespace {
+
+using upgate::testing::expect_results;
 
 TEST(UriEncode, KeepsOnlyUnreservedBytes) {
   EXPECT_EQ(uri_encode("AZaz09-_.~"), "AZaz09-_.~");
@@ -25,28 +29,34 @@ TEST(PercentDecode, DecodesAndRefusesMalformedEscapes) {
 }
 
 TEST(CanonicalUri, S3EncodesTheDecodedPathOnceAndNeverNormalises) {
-  EXPECT_EQ(canonical_uri(""), "/");
-  EXPECT_EQ(canonical_uri("/"), "/");
-  EXPECT_EQ(canonical_uri("/test$file.text"), "/test%24file.text");
-  EXPECT_EQ(canonical_uri("/a%20b/c"), "/a%20b/c");
-  EXPECT_EQ(canonical_uri("/a b/c"), "/a%20b/c");
-  EXPECT_EQ(canonical_uri("/a%2fb"), "/a/b");  // S3 keys hold '/', however it was sent
-  EXPECT_EQ(canonical_uri("/my-object//example//photo.user"), "/my-object//example//photo.user");
-  EXPECT_EQ(canonical_uri("/a/./b/../c"), "/a/./b/../c");
-  EXPECT_EQ(canonical_uri("/a+b"), "/a%2Bb");
+  expect_results([](std::string_view path) { return canonical_uri(path); },
+                 {
+                     {"", "/"},
+                     {"/", "/"},
+                     {"/test$file.text", "/test%24file.text"},
+                     {"/a%20b/c", "/a%20b/c"},
+                     {"/a b/c", "/a%20b/c"},
+                     {"/a%2fb", "/a/b"},  // S3 keys hold '/', however it was sent
+                     {"/my-object//example//photo.user", "/my-object//example//photo.user"},
+                     {"/a/./b/../c", "/a/./b/../c"},
+                     {"/a+b", "/a%2Bb"},
+                 });
   EXPECT_FALSE(canonical_uri("/a%zzb"));
 }
 
 TEST(CanonicalUri, GenericRulesNormaliseAndEncodeTwice) {
   const CanonicalUriOptions generic{true, true};
-  EXPECT_EQ(canonical_uri("//example//", generic), "/example/");
-  EXPECT_EQ(canonical_uri("/example/..", generic), "/");
-  EXPECT_EQ(canonical_uri("/example1/example2/../..", generic), "/");
-  EXPECT_EQ(canonical_uri("/./", generic), "/");
-  EXPECT_EQ(canonical_uri("/./example", generic), "/example");
-  EXPECT_EQ(canonical_uri("/a/b/..", generic), "/a/");
-  EXPECT_EQ(canonical_uri("/../../a", generic), "/a");
-  EXPECT_EQ(canonical_uri("/a%20b", generic), "/a%2520b");
+  expect_results([&](std::string_view path) { return canonical_uri(path, generic); },
+                 {
+                     {"//example//", "/example/"},
+                     {"/example/..", "/"},
+                     {"/example1/example2/../..", "/"},
+                     {"/./", "/"},
+                     {"/./example", "/example"},
+                     {"/a/b/..", "/a/"},
+                     {"/../../a", "/a"},
+                     {"/a%20b", "/a%2520b"},
+                 });
   EXPECT_EQ(canonical_uri("/a%20b", {false, true}), "/a%2520b");
   EXPECT_EQ(canonical_uri("/a/../b", {true, false}), "/b");
   EXPECT_FALSE(canonical_uri("/a%2", generic));

@@ -2,11 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 #include <array>
 #include <string>
 
 namespace upgate::text {
 namespace {
+
+using upgate::testing::expect_results;
 
 TEST(TextCase, LowerAndCompareFoldOnlyAsciiLetters) {
   EXPECT_EQ(lower("Content-TYPE"), "content-type");
@@ -20,13 +24,17 @@ TEST(TextCase, LowerAndCompareFoldOnlyAsciiLetters) {
 }
 
 TEST(TextWhitespace, TrimTakesOnlyOwsAndTrimSpaceAllAsciiSpace) {
-  EXPECT_EQ(trim(" \tvalue\t "), "value");
-  EXPECT_EQ(trim("\r\nvalue\n"), "\r\nvalue\n");
+  expect_results(trim, {
+                           {" \tvalue\t ", "value"},
+                           {"\r\nvalue\n", "\r\nvalue\n"},
+                           {"", ""},
+                           {"   ", ""},
+                       });
   EXPECT_EQ(trim_space("\r\n value\v\f"), "value");
-  EXPECT_EQ(trim(""), "");
-  EXPECT_EQ(trim("   "), "");
-  EXPECT_EQ(trim_xml_space("\r\n\t <a/> \n"), "<a/>");
-  EXPECT_EQ(trim_xml_space("\v<a/>\f"), "\v<a/>\f");  // not XML white space
+  expect_results(trim_xml_space,
+                 {
+                     {"\r\n\t <a/> \n", "<a/>"}, {"\v<a/>\f", "\v<a/>\f"},  // not XML white space
+                 });
 }
 
 TEST(TextHex, ValuesAndEncoding) {
