@@ -43,7 +43,7 @@ class ApiConfigFixture : public ::testing::Test {
   // A table of {text, the field it is refused for}.
   void expect_refused_fields(
       std::initializer_list<Case<std::string_view, std::string_view>> cases) {
-    expect_results([this](std::string_view toml) { return refused_field(toml); }, cases);
+    results_of([this](std::string_view toml) { return refused_field(toml); }).expect(cases);
   }
 
   TempDir dir;

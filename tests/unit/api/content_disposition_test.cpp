@@ -7,7 +7,7 @@
 namespace upgate::api {
 namespace {
 
-using upgate::testing::expect_results;
+using upgate::testing::results_of;
 
 TEST(ContentDisposition, AsciiName) {
   EXPECT_EQ(content_disposition(Disposition::attachment, "cat.png"),
@@ -27,13 +27,13 @@ TEST(ContentDisposition, QuotesBackslashesAndControlsCannotBreakOut) {
 }
 
 TEST(FileNameFromKey, StripsTheIdPrefix) {
-  expect_results(file_name_from_key,
-                 {
-                     {"up/2024/01/01/00112233445566778899aabbccddeeff-cat.png", "cat.png"},
-                     {"up/plain.png", "plain.png"},
-                     {"nofolder", "nofolder"},
-                     {"up/0011223344556677-short.png", "0011223344556677-short.png"},
-                 });
+  results_of(file_name_from_key)
+      .expect({
+          {"up/2024/01/01/00112233445566778899aabbccddeeff-cat.png", "cat.png"},
+          {"up/plain.png", "plain.png"},
+          {"nofolder", "nofolder"},
+          {"up/0011223344556677-short.png", "0011223344556677-short.png"},
+      });
 }
 
 }  // namespace

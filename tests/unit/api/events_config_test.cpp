@@ -8,7 +8,7 @@
 namespace upgate::api {
 namespace {
 
-using upgate::testing::expect_results;
+using upgate::testing::results_of;
 
 TEST(EventsConfig, WebhooksTablesAndTheEventsTableAreRead) {
   const auto settings = parse_events_settings(R"(
@@ -58,19 +58,18 @@ TEST(EventsConfig, BadEntriesNameTheirField) {
     EXPECT_FALSE(settings) << toml;
     return settings ? std::string("<accepted>") : settings.error().field;
   };
-  expect_results(
-      field, {
-                 {"[[webhooks]]\nsecret_env = \"S\"\n", "webhooks[0].url"},
-                 {"[[webhooks]]\nurl = \"http://a/\"\n", "webhooks[0].secret_env"},
-                 {"[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\n"
-                  "[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\ntimeout_seconds = 0\n",
-                  "webhooks[1].timeout_seconds"},
-                 {"[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\nsecret = \"x\"\n",
-                  "webhooks[0].secret"},
-                 {"webhooks = \"x\"\n", "webhooks"},
-                 {"[events]\nretry_window = 5\n", "events.retry_window"},
-                 {"[events]\nmax_pending_reports = 0\n", "events.max_pending_reports"},
-             });
+  results_of(field).expect({
+      {"[[webhooks]]\nsecret_env = \"S\"\n", "webhooks[0].url"},
+      {"[[webhooks]]\nurl = \"http://a/\"\n", "webhooks[0].secret_env"},
+      {"[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\n"
+       "[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\ntimeout_seconds = 0\n",
+       "webhooks[1].timeout_seconds"},
+      {"[[webhooks]]\nurl = \"http://a/\"\nsecret_env = \"S\"\nsecret = \"x\"\n",
+       "webhooks[0].secret"},
+      {"webhooks = \"x\"\n", "webhooks"},
+      {"[events]\nretry_window = 5\n", "events.retry_window"},
+      {"[events]\nmax_pending_reports = 0\n", "events.max_pending_reports"},
+  });
 }
 
 }  // namespace

@@ -9,25 +9,25 @@
 namespace upgate::api {
 namespace {
 
-using upgate::testing::expect_results;
+using upgate::testing::results_of;
 
 TEST(PrincipalSegment, KeepsWhatIsSafeAndEscapesTheRest) {
-  expect_results(principal_segment,
-                 {
-                     {"alice", "alice"},
-                     {"0f3c-11ee-be56", "0f3c-11ee-be56"},
-                     {"alice@example.com", "alice_40example.com"},
-                     {"auth0|5f7c8ec7", "auth0_7C5f7c8ec7"},
-                     {"a/b", "a_2Fb"},
-                     {"a_b", "a_5Fb"},
-                     {"josé", "jos_C3_A9"},
-                     {"a b", "a_20b"},
-                     // Never a dot segment, never a hidden name; dots inside stay.
-                     {".", "_2E"},
-                     {"..", "_2E."},
-                     {".profile", "_2Eprofile"},
-                     {"../etc", "_2E._2Fetc"},
-                 });
+  results_of(principal_segment)
+      .expect({
+          {"alice", "alice"},
+          {"0f3c-11ee-be56", "0f3c-11ee-be56"},
+          {"alice@example.com", "alice_40example.com"},
+          {"auth0|5f7c8ec7", "auth0_7C5f7c8ec7"},
+          {"a/b", "a_2Fb"},
+          {"a_b", "a_5Fb"},
+          {"josé", "jos_C3_A9"},
+          {"a b", "a_20b"},
+          // Never a dot segment, never a hidden name; dots inside stay.
+          {".", "_2E"},
+          {"..", "_2E."},
+          {".profile", "_2Eprofile"},
+          {"../etc", "_2E._2Fetc"},
+      });
 }
 
 TEST(PrincipalSegment, TwoIdsNeverShareASegment) {

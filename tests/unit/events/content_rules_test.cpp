@@ -7,110 +7,103 @@
 namespace upgate::events {
 namespace {
 
-using upgate::testing::expect_results;
+using upgate::testing::results_of;
 
 TEST(MediaTypeEssence, LowerCaseWithoutParameters) {
-  expect_results(media_type_essence, {
-                                         {"Text/HTML; charset=UTF-8", "text/html"},
-                                         {"  image/png  ", "image/png"},
-                                         {"image", ""},
-                                         {"/png", ""},
-                                         {"image/", ""},
-                                         {"a/b/c", ""},
-                                         {"image/p ng", ""},
-                                         {"", ""},
-                                     });
-  expect_results(canonical_media_type, {
-                                           {"image/JPG", "image/jpeg"},
-                                           {"text/xml; charset=us-ascii", "application/xml"},
-                                           {"application/CDFV2", "application/x-ole-storage"},
-                                       });
+  results_of(media_type_essence)
+      .expect({
+          {"Text/HTML; charset=UTF-8", "text/html"},
+          {"  image/png  ", "image/png"},
+          {"image", ""},
+          {"/png", ""},
+          {"image/", ""},
+          {"a/b/c", ""},
+          {"image/p ng", ""},
+          {"", ""},
+      });
+  results_of(canonical_media_type)
+      .expect({
+          {"image/JPG", "image/jpeg"},
+          {"text/xml; charset=us-ascii", "application/xml"},
+          {"application/CDFV2", "application/x-ole-storage"},
+      });
 }
 
-struct Pair {
-  const char* declared;
-  const char* detected;
-};
-
 TEST(ContentCompatible, Compatible) {
-  const Pair pairs[] = {
-      {"image/png", "image/png"},
-      {"image/jpg", "image/jpeg"},
-      {"IMAGE/PNG; x=y", "image/png"},
-      {"application/octet-stream", "image/png"},
-      {"application/octet-stream", "text/html"},
-      {"text/csv", "text/plain"},
-      {"text/csv", "text/csv"},
-      {"text/markdown", "text/plain"},
-      {"application/json", "text/plain"},
-      {"application/json", "application/json"},
-      {"application/ld+json", "application/json"},
-      {"application/x-ndjson", "text/plain"},
-      {"application/yaml", "text/plain"},
-      {"text/plain", "text/html"},
-      {"text/plain", "application/json"},
-      {"text/plain", "image/svg+xml"},
-      {"text/plain", "text/csv"},
-      {"image/svg+xml", "image/svg+xml"},
-      {"image/svg+xml", "text/xml"},
-      {"image/svg+xml", "text/plain"},
-      {"application/xml", "text/xml"},
-      {"text/xml", "text/xml"},
-      {"application/atom+xml", "text/xml"},
-      {"text/html", "text/html"},
-      {"text/html", "text/plain"},
-      {"text/html", "text/xml"},
-      {"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-       "application/zip"},
-      {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/zip"},
-      {"application/vnd.oasis.opendocument.text", "application/zip"},
-      {"application/epub+zip", "application/zip"},
-      {"application/java-archive", "application/zip"},
-      {"application/x-zip-compressed", "application/zip"},
-      {"application/msword", "application/CDFV2"},
-      {"application/vnd.ms-excel", "application/x-ole-storage"},
-      {"video/mp4", "video/quicktime"},
-      {"audio/mp4", "audio/x-m4a"},
-      {"audio/ogg", "application/ogg"},
-      {"audio/mp3", "audio/mpeg"},
-      {"audio/wav", "audio/x-wav"},
-      {"application/x-protobuf", "application/octet-stream"},
-      {"application/vnd.example.custom", "application/octet-stream"},
-      {"application/vnd.example.custom", "application/x-empty"},
-      {"text/plain", "application/x-empty"},
-      {"text/csv", "application/x-empty"},
-  };
-  for (const Pair& p : pairs) {
-    EXPECT_TRUE(content_compatible(p.declared, p.detected)) << p.declared << " vs " << p.detected;
-  }
+  results_of(content_compatible)
+      .true_for({
+          {"image/png", "image/png"},
+          {"image/jpg", "image/jpeg"},
+          {"IMAGE/PNG; x=y", "image/png"},
+          {"application/octet-stream", "image/png"},
+          {"application/octet-stream", "text/html"},
+          {"text/csv", "text/plain"},
+          {"text/csv", "text/csv"},
+          {"text/markdown", "text/plain"},
+          {"application/json", "text/plain"},
+          {"application/json", "application/json"},
+          {"application/ld+json", "application/json"},
+          {"application/x-ndjson", "text/plain"},
+          {"application/yaml", "text/plain"},
+          {"text/plain", "text/html"},
+          {"text/plain", "application/json"},
+          {"text/plain", "image/svg+xml"},
+          {"text/plain", "text/csv"},
+          {"image/svg+xml", "image/svg+xml"},
+          {"image/svg+xml", "text/xml"},
+          {"image/svg+xml", "text/plain"},
+          {"application/xml", "text/xml"},
+          {"text/xml", "text/xml"},
+          {"application/atom+xml", "text/xml"},
+          {"text/html", "text/html"},
+          {"text/html", "text/plain"},
+          {"text/html", "text/xml"},
+          {"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           "application/zip"},
+          {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/zip"},
+          {"application/vnd.oasis.opendocument.text", "application/zip"},
+          {"application/epub+zip", "application/zip"},
+          {"application/java-archive", "application/zip"},
+          {"application/x-zip-compressed", "application/zip"},
+          {"application/msword", "application/CDFV2"},
+          {"application/vnd.ms-excel", "application/x-ole-storage"},
+          {"video/mp4", "video/quicktime"},
+          {"audio/mp4", "audio/x-m4a"},
+          {"audio/ogg", "application/ogg"},
+          {"audio/mp3", "audio/mpeg"},
+          {"audio/wav", "audio/x-wav"},
+          {"application/x-protobuf", "application/octet-stream"},
+          {"application/vnd.example.custom", "application/octet-stream"},
+          {"application/vnd.example.custom", "application/x-empty"},
+          {"text/plain", "application/x-empty"},
+          {"text/csv", "application/x-empty"},
+      });
 }
 
 TEST(ContentCompatible, Mismatches) {
-  const Pair pairs[] = {
-      {"image/jpeg", "image/png"},
-      {"application/pdf", "image/png"},  // a PNG declared as PDF
-      {"image/png", "text/html"},        // an HTML page declared as an image
-      {"image/svg+xml", "text/html"},    // HTML is not SVG
-      {"text/plain", "application/pdf"},
-      {"text/csv", "application/zip"},
-      {"application/json", "text/html"},
-      {"image/png", "application/octet-stream"},  // too short or not a PNG at all
-      {"image/png", "application/x-empty"},
-      {"application/pdf", "application/octet-stream"},
-      {"application/zip", "application/octet-stream"},
-      {"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-       "application/x-ole-storage"},
-      {"application/msword", "application/zip"},
-      {"video/mp4", "audio/mpeg"},
-      {"text/html", "image/svg+xml"},
-      {"application/zip", "application/x-tar"},
-      {"image/png", ""},
-      {"", "image/png"},
-      {"not a type", "image/png"},
-  };
-  for (const Pair& p : pairs) {
-    EXPECT_FALSE(content_compatible(p.declared, p.detected)) << p.declared << " vs " << p.detected;
-  }
+  results_of(content_compatible)
+      .false_for({
+          {"image/jpeg", "image/png"},
+          {"application/pdf", "image/png"},  // a PNG declared as PDF
+          {"image/png", "text/html"},        // an HTML page declared as an image
+          {"image/svg+xml", "text/html"},    // HTML is not SVG
+          {"text/plain", "application/pdf"},
+          {"text/csv", "application/zip"},
+          {"application/json", "text/html"},
+          {"image/png", "application/octet-stream"},  // too short or not a PNG at all
+          {"image/png", "application/x-empty"},
+          {"application/pdf", "application/octet-stream"},
+          {"application/zip", "application/octet-stream"},
+          {"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           "application/x-ole-storage"},
+          {"application/msword", "application/zip"},
+          {"video/mp4", "audio/mpeg"},
+          {"text/html", "image/svg+xml"},
+          {"application/zip", "application/x-tar"},
+          {"image/png", ""},
+          {"", "image/png"},
+          {"not a type", "image/png"},
+      });
 }
 
 TEST(CheckContent, Modes) {

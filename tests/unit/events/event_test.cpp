@@ -11,7 +11,7 @@
 namespace upgate::events {
 namespace {
 
-using upgate::testing::expect_results;
+using upgate::testing::results_of;
 
 using namespace std::chrono_literals;
 
@@ -49,13 +49,14 @@ TEST(EventType, NamesRoundTrip) {
 }
 
 TEST(Etag, NormalizedWithoutQuotesInLowerCase) {
-  expect_results(normalize_etag, {
-                                     {"\"ABCdef-3\"", "abcdef-3"},
-                                     {"abc", "abc"},
-                                     {" W/\"Abc\" ", "abc"},
-                                     {"\"", "\""},
-                                     {"", ""},
-                                 });
+  results_of(normalize_etag)
+      .expect({
+          {"\"ABCdef-3\"", "abcdef-3"},
+          {"abc", "abc"},
+          {" W/\"Abc\" ", "abc"},
+          {"\"", "\""},
+          {"", ""},
+      });
 }
 
 TEST(DedupKey, CompletionAndStorageEventOfOneObjectVersionCollapse) {

@@ -2,6 +2,8 @@
 // reached outside their root.
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 #include "support/raw_http_client.hpp"
 #include "support/running_server.hpp"
 #include "support/temp_dir.hpp"
@@ -12,6 +14,8 @@
 
 namespace upgate::http {
 namespace {
+
+using upgate::testing::results_of;
 
 using test::RawClient;
 namespace fs = std::filesystem;
@@ -98,10 +102,13 @@ TEST(InMemoryFilesTest, MountPrefixIsStripped) {
 }
 
 TEST(SafeRelativePathTest, AcceptsOrdinaryPaths) {
-  EXPECT_EQ(safe_relative_path("/"), "index.html");
-  EXPECT_EQ(safe_relative_path("/a/b.js"), "a/b.js");
-  EXPECT_EQ(safe_relative_path("/docs/"), "docs/index.html");
-  EXPECT_EQ(safe_relative_path("/a%20b.txt"), "a b.txt");
+  results_of(safe_relative_path)
+      .expect({
+          {"/", "index.html"},
+          {"/a/b.js", "a/b.js"},
+          {"/docs/", "docs/index.html"},
+          {"/a%20b.txt", "a b.txt"},
+      });
 }
 
 TEST(SafeRelativePathTest, RefusesEverythingThatCouldLeaveTheRoot) {
@@ -113,18 +120,26 @@ TEST(SafeRelativePathTest, RefusesEverythingThatCouldLeaveTheRoot) {
 }
 
 TEST(ContentTypeTest, KnownAndUnknownExtensions) {
-  EXPECT_EQ(content_type_for("index.HTML"), "text/html; charset=utf-8");
-  EXPECT_EQ(content_type_for("a.mjs"), "text/javascript; charset=utf-8");
-  EXPECT_EQ(content_type_for("blob"), "application/octet-stream");
-  EXPECT_EQ(content_type_for("x.exe"), "application/octet-stream");
+  results_of(content_type_for)
+      .expect({
+          {"index.HTML", "text/html; charset=utf-8"},
+          {"a.mjs", "text/javascript; charset=utf-8"},
+          {"blob", "application/octet-stream"},
+          {"x.exe", "application/octet-stream"},
+      });
 }
 
 TEST(IfNoneMatchTest, ListsStarAndWeakComparison) {
-  EXPECT_TRUE(if_none_match_matches("\"a\"", "\"a\""));
-  EXPECT_TRUE(if_none_match_matches("\"x\" , W/\"a\"", "\"a\""));
-  EXPECT_TRUE(if_none_match_matches("*", "\"a\""));
-  EXPECT_FALSE(if_none_match_matches("\"ab\"", "\"a\""));
-  EXPECT_FALSE(if_none_match_matches("", "\"a\""));
+  results_of(if_none_match_matches)
+      .true_for({
+          {"\"a\"", "\"a\""},
+          {"\"x\" , W/\"a\"", "\"a\""},
+          {"*", "\"a\""},
+      })
+      .false_for({
+          {"\"ab\"", "\"a\""},
+          {"", "\"a\""},
+      });
 }
 
 class DirectoryFilesTest : public ::testing::Test {

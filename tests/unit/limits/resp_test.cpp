@@ -11,7 +11,7 @@
 namespace upgate::limits {
 namespace {
 
-using upgate::testing::expect_results;
+using upgate::testing::results_of;
 
 using Type = RespValue::Type;
 
@@ -110,52 +110,49 @@ TEST(RespDecoder, SeveralRepliesInOneRead) {
 }
 
 TEST(RespDecoder, HugeBulkLengthsAreRefusedBeforeAnyPayload) {
-  expect_results(refusal,
-                 {
-                     {"$9223372036854775807\r\n",
-                      "bulk string of 9223372036854775807 bytes is over the limit of 65536"},
-                     {"$99999999999999999999\r\n", "malformed bulk string length"},
-                     {"$65537\r\n", "bulk string of 65537 bytes is over the limit of 65536"},
-                     {"*1\r\n$65530\r\n", "reply larger than 65536 bytes"},
-                 });
+  results_of(refusal).expect({
+      {"$9223372036854775807\r\n",
+       "bulk string of 9223372036854775807 bytes is over the limit of 65536"},
+      {"$99999999999999999999\r\n", "malformed bulk string length"},
+      {"$65537\r\n", "bulk string of 65537 bytes is over the limit of 65536"},
+      {"*1\r\n$65530\r\n", "reply larger than 65536 bytes"},
+  });
 }
 
 TEST(RespDecoder, HugeArraysAreRefusedBeforeAnyElement) {
-  expect_results(refusal,
-                 {
-                     {"*2147483648\r\n", "array of 2147483648 elements is over the limit of 1024"},
-                     {"*1025\r\n", "array of 1025 elements is over the limit of 1024"},
-                     {"*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n", "arrays nested deeper than 4"},
-                 });
+  results_of(refusal).expect({
+      {"*2147483648\r\n", "array of 2147483648 elements is over the limit of 1024"},
+      {"*1025\r\n", "array of 1025 elements is over the limit of 1024"},
+      {"*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n", "arrays nested deeper than 4"},
+  });
 }
 
 TEST(RespDecoder, MalformedHeaders) {
-  expect_results(refusal, {
-                              {"$-2\r\n", "malformed bulk string length"},
-                              {"$+5\r\nhello\r\n", "malformed bulk string length"},
-                              {"$ 5\r\nhello\r\n", "malformed bulk string length"},
-                              {"$\r\n", "malformed bulk string length"},
-                              {"*x\r\n", "malformed array length"},
-                              {"*-5\r\n", "malformed array length"},
-                              {":12a\r\n", "malformed integer reply"},
-                              {":9223372036854775808\r\n", "malformed integer reply"},
-                              {":-9223372036854775808\r\n", "malformed integer reply"},
-                              {":+1\r\n", "malformed integer reply"},
-                              {":\r\n", "malformed integer reply"},
-                              {"$3\r\nabcX\r\n", "bulk string not followed by CRLF"},
-                              {":123456789012345678901234", "malformed length or integer line"},
-                          });
+  results_of(refusal).expect({
+      {"$-2\r\n", "malformed bulk string length"},
+      {"$+5\r\nhello\r\n", "malformed bulk string length"},
+      {"$ 5\r\nhello\r\n", "malformed bulk string length"},
+      {"$\r\n", "malformed bulk string length"},
+      {"*x\r\n", "malformed array length"},
+      {"*-5\r\n", "malformed array length"},
+      {":12a\r\n", "malformed integer reply"},
+      {":9223372036854775808\r\n", "malformed integer reply"},
+      {":-9223372036854775808\r\n", "malformed integer reply"},
+      {":+1\r\n", "malformed integer reply"},
+      {":\r\n", "malformed integer reply"},
+      {"$3\r\nabcX\r\n", "bulk string not followed by CRLF"},
+      {":123456789012345678901234", "malformed length or integer line"},
+  });
 }
 
 TEST(RespDecoder, WrongTypeBytes) {
-  expect_results(refusal,
-                 {
-                     {"HTTP/1.1 400 Bad Request\r\n", "unexpected reply type byte 'H'"},
-                     {"%1\r\n+a\r\n+b\r\n", "unexpected reply type byte '%'"},  // RESP3 map
-                     {"_\r\n", "unexpected reply type byte '_'"},               // RESP3 null
-                     {std::string_view("\0", 1), "unexpected reply type byte 0x00"},
-                     {"*2\r\n:1\r\n!5\r\n", "unexpected reply type byte '!'"},
-                 });
+  results_of(refusal).expect({
+      {"HTTP/1.1 400 Bad Request\r\n", "unexpected reply type byte 'H'"},
+      {"%1\r\n+a\r\n+b\r\n", "unexpected reply type byte '%'"},  // RESP3 map
+      {"_\r\n", "unexpected reply type byte '_'"},               // RESP3 null
+      {std::string_view("\0", 1), "unexpected reply type byte 0x00"},
+      {"*2\r\n:1\r\n!5\r\n", "unexpected reply type byte '!'"},
+  });
 }
 
 TEST(RespDecoder, LongStatusLines) {

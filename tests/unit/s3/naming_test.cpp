@@ -11,7 +11,7 @@
 namespace upgate::s3 {
 namespace {
 
-using upgate::testing::expect_results;
+using upgate::testing::results_of;
 
 TEST(NamingTest, KeysUpTo1024BytesOfUtf8) {
   EXPECT_TRUE(validate_object_key(""));
@@ -110,15 +110,16 @@ TEST(NamingTest, UrlEncodingAsS3AppliesIt) {
   // decodes the listing as a URI (decodeURIComponent) then reads the wrong key, while
   // %20 reads back as a space for URI and form decoders (botocore) alike. A literal '+'
   // is %2B, '/' stays.
-  expect_results(url_encode_key, {
-                                     {"a b.txt", "a%20b.txt"},
-                                     {"a+b.txt", "a%2Bb.txt"},
-                                     {"100%.csv", "100%25.csv"},
-                                     {"\xED\x95\x9C\xEA\xB8\x80/x.txt", "%ED%95%9C%EA%B8%80/x.txt"},
-                                     {"run books/", "run%20books/"},
-                                     {"a-b_c.d*e~f", "a-b_c.d*e%7Ef"},
-                                     {std::string("\x01\n", 2), "%01%0A"},
-                                 });
+  results_of(url_encode_key)
+      .expect({
+          {"a b.txt", "a%20b.txt"},
+          {"a+b.txt", "a%2Bb.txt"},
+          {"100%.csv", "100%25.csv"},
+          {"\xED\x95\x9C\xEA\xB8\x80/x.txt", "%ED%95%9C%EA%B8%80/x.txt"},
+          {"run books/", "run%20books/"},
+          {"a-b_c.d*e~f", "a-b_c.d*e%7Ef"},
+          {std::string("\x01\n", 2), "%01%0A"},
+      });
   EXPECT_EQ(*percent_decode(url_encode_key("x y+z"), /*plus_is_space=*/true), "x y+z");
 }
 

@@ -8,7 +8,7 @@
 namespace upgate::sigv4 {
 namespace {
 
-using upgate::testing::expect_results;
+using upgate::testing::results_of;
 
 TEST(ParseQuery, SplitsDecodesAndKeepsEmptyValues) {
   const auto params = parse_query("b=2&a&c=x%20y+z&&=v&d=");
@@ -36,14 +36,14 @@ TEST(CanonicalQueryString, SortsByEncodedNameThenValueAndEncodesEverything) {
 }
 
 TEST(CanonicalHeaderValue, TrimsAndSqueezesIncludingFoldedLines) {
-  expect_results(canonical_header_value,
-                 {
-                     {"  value1  ", "value1"},
-                     {"\"a   b   c\"", "\"a b c\""},
-                     {"value1\n  value2\n     value3", "value1 value2 value3"},
-                     {"a\t\tb\r\n c", "a b c"},
-                     {"   ", ""},
-                 });
+  results_of(canonical_header_value)
+      .expect({
+          {"  value1  ", "value1"},
+          {"\"a   b   c\"", "\"a b c\""},
+          {"value1\n  value2\n     value3", "value1 value2 value3"},
+          {"a\t\tb\r\n c", "a b c"},
+          {"   ", ""},
+      });
 }
 
 TEST(BuildCanonicalRequest, SignsNamedHeadersJoiningRepeatsInOrder) {

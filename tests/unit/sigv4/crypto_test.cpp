@@ -4,10 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 #include <string>
 
 namespace upgate::sigv4 {
 namespace {
+
+using upgate::testing::results_of;
 
 std::string from_hex(std::string_view h) {
   std::string out;
@@ -127,11 +131,16 @@ TEST(Base64, RejectsMalformedInput) {
 }
 
 TEST(ConstantTimeEqual, ComparesContentAndLength) {
-  EXPECT_TRUE(constant_time_equal("", ""));
-  EXPECT_TRUE(constant_time_equal("abc", "abc"));
-  EXPECT_FALSE(constant_time_equal("abc", "abd"));
-  EXPECT_FALSE(constant_time_equal("abc", "ab"));
-  EXPECT_FALSE(constant_time_equal("", "a"));
+  results_of(constant_time_equal)
+      .true_for({
+          {"", ""},
+          {"abc", "abc"},
+      })
+      .false_for({
+          {"abc", "abd"},
+          {"abc", "ab"},
+          {"", "a"},
+      });
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 namespace upgate::text {
 namespace {
 
-using upgate::testing::expect_results;
+using upgate::testing::results_of;
 
 TEST(TextCase, LowerAndCompareFoldOnlyAsciiLetters) {
   EXPECT_EQ(lower("Content-TYPE"), "content-type");
@@ -24,17 +24,17 @@ TEST(TextCase, LowerAndCompareFoldOnlyAsciiLetters) {
 }
 
 TEST(TextWhitespace, TrimTakesOnlyOwsAndTrimSpaceAllAsciiSpace) {
-  expect_results(trim, {
-                           {" \tvalue\t ", "value"},
-                           {"\r\nvalue\n", "\r\nvalue\n"},
-                           {"", ""},
-                           {"   ", ""},
-                       });
+  results_of(trim).expect({
+      {" \tvalue\t ", "value"},
+      {"\r\nvalue\n", "\r\nvalue\n"},
+      {"", ""},
+      {"   ", ""},
+  });
   EXPECT_EQ(trim_space("\r\n value\v\f"), "value");
-  expect_results(trim_xml_space,
-                 {
-                     {"\r\n\t <a/> \n", "<a/>"}, {"\v<a/>\f", "\v<a/>\f"},  // not XML white space
-                 });
+  results_of(trim_xml_space)
+      .expect({
+          {"\r\n\t <a/> \n", "<a/>"}, {"\v<a/>\f", "\v<a/>\f"},  // not XML white space
+      });
 }
 
 TEST(TextHex, ValuesAndEncoding) {
