@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 #include "upgate/sigv4/base64url.hpp"
 
 namespace upgate::api {
 namespace {
+
+using upgate::testing::results_of;
 
 using namespace std::chrono_literals;
 using std::chrono::sys_seconds;
@@ -291,13 +295,16 @@ TEST(UploadToken, OverlongFieldsAreNotSigned) {
 }
 
 TEST(UploadToken, RefusalsHaveStableNames) {
-  EXPECT_EQ(to_string(TokenRefusal::kMissing), "missing");
-  EXPECT_EQ(to_string(TokenRefusal::kMalformed), "malformed");
-  EXPECT_EQ(to_string(TokenRefusal::kBadSignature), "bad_signature");
-  EXPECT_EQ(to_string(TokenRefusal::kExpired), "expired");
-  EXPECT_EQ(to_string(TokenRefusal::kPrincipalMismatch), "principal_mismatch");
-  EXPECT_EQ(to_string(TokenRefusal::kKeyMismatch), "key_mismatch");
-  EXPECT_EQ(to_string(TokenRefusal::kUploadMismatch), "upload_mismatch");
+  results_of([](TokenRefusal r) { return to_string(r); })
+      .expect<TokenRefusal, std::string_view>({
+          {TokenRefusal::kMissing, "missing"},
+          {TokenRefusal::kMalformed, "malformed"},
+          {TokenRefusal::kBadSignature, "bad_signature"},
+          {TokenRefusal::kExpired, "expired"},
+          {TokenRefusal::kPrincipalMismatch, "principal_mismatch"},
+          {TokenRefusal::kKeyMismatch, "key_mismatch"},
+          {TokenRefusal::kUploadMismatch, "upload_mismatch"},
+      });
 }
 
 }  // namespace

@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 namespace upgate::limits {
 namespace {
+
+using upgate::testing::results_of;
 
 Decision refused(Reason reason, LimitState state, std::uint64_t retry) {
   Decision d;
@@ -47,13 +51,19 @@ TEST(RefusalMessage, StoreUnavailableAndAllowed) {
 }
 
 TEST(ReasonNames, AreStable) {
-  EXPECT_EQ(to_string(Reason::within_limits), "within_limits");
-  EXPECT_EQ(to_string(Reason::rate_limited), "rate_limited");
-  EXPECT_EQ(to_string(Reason::too_many_open_uploads), "too_many_open_uploads");
-  EXPECT_EQ(to_string(Reason::quota_exceeded), "quota_exceeded");
-  EXPECT_EQ(to_string(Reason::store_unavailable), "store_unavailable");
-  EXPECT_EQ(to_string(StoreErrorKind::timeout), "timeout");
-  EXPECT_EQ(to_string(StoreErrorKind::server), "server");
+  results_of([](Reason r) { return to_string(r); })
+      .expect<Reason, std::string_view>({
+          {Reason::within_limits, "within_limits"},
+          {Reason::rate_limited, "rate_limited"},
+          {Reason::too_many_open_uploads, "too_many_open_uploads"},
+          {Reason::quota_exceeded, "quota_exceeded"},
+          {Reason::store_unavailable, "store_unavailable"},
+      });
+  results_of([](StoreErrorKind k) { return to_string(k); })
+      .expect<StoreErrorKind, std::string_view>({
+          {StoreErrorKind::timeout, "timeout"},
+          {StoreErrorKind::server, "server"},
+      });
 }
 
 TEST(StoreErrorPolicy, ParsesExactly) {
