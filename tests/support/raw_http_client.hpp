@@ -118,6 +118,13 @@ class RawClient {
   }
   const TlsSessionInfo& tls_session() const { return session_; }
 
+  // Sends one request and reads its response: nullopt when the request could not be sent
+  // or no whole response came back.
+  std::optional<ClientResponse> exchange(std::string_view request, bool expect_body = true) {
+    if (!send(request)) return std::nullopt;
+    return read_response(expect_body);
+  }
+
   // One response; nullopt on EOF/timeout/garbage. For HEAD pass expect_body=false.
   std::optional<ClientResponse> read_response(bool expect_body = true) {
     ClientResponse r;

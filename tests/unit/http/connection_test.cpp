@@ -230,8 +230,7 @@ TEST_P(ConnectionTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   start();
   RawClient client = connect();
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(client.send(test::get_request("/hello")));
-    auto r = client.read_response();
+    auto r = client.exchange(test::get_request("/hello"));
     ASSERT_TRUE(r) << "request " << i;
     EXPECT_EQ(r->status, 200);
     EXPECT_EQ(r->body, "hello");
@@ -244,8 +243,7 @@ TEST_P(ConnectionTest, KeepAliveServesSeveralRequestsOnOneConnection) {
 TEST_P(ConnectionTest, ClientConnectionCloseIsHonoured) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send(test::get_request("/hello", "Connection: close\r\n")));
-  auto r = client.read_response();
+  auto r = client.exchange(test::get_request("/hello", "Connection: close\r\n"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->get("connection"), "close");
   EXPECT_TRUE(client.peer_closed());
@@ -256,12 +254,10 @@ TEST_P(ConnectionTest, MaxRequestsPerConnectionClosesAfterTheLast) {
   config.max_requests_per_connection = 2;
   start(config);
   RawClient client = connect();
-  ASSERT_TRUE(client.send(test::get_request("/hello")));
-  auto first = client.read_response();
+  auto first = client.exchange(test::get_request("/hello"));
   ASSERT_TRUE(first);
   EXPECT_FALSE(first->has("connection"));
-  ASSERT_TRUE(client.send(test::get_request("/hello")));
-  auto second = client.read_response();
+  auto second = client.exchange(test::get_request("/hello"));
   ASSERT_TRUE(second);
   EXPECT_EQ(second->get("connection"), "close");
   EXPECT_TRUE(client.peer_closed());
@@ -293,9 +289,8 @@ TEST_P(ConnectionTest, HugeHeaderGets431AndClose) {
   config.max_header_bytes = 8 * 1024;
   start(config);
   RawClient client = connect();
-  ASSERT_TRUE(
-      client.send(test::get_request("/hello", "X-Big: " + std::string(20000, 'x') + "\r\n")));
-  auto r = client.read_response();
+  auto r =
+      client.exchange(test::get_request("/hello", "X-Big: " + std::string(20000, 'x') + "\r\n"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 431);
   EXPECT_EQ(r->get("connection"), "close");
@@ -307,8 +302,7 @@ TEST_P(ConnectionTest, HugeHeaderGets431AndClose) {
 TEST_P(ConnectionTest, MalformedRequestGets400AndClose) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send("GET /hello HTTP/1.1\r\nBad Header Without Colon\r\n\r\n"));
-  auto r = client.read_response();
+  auto r = client.exchange("GET /hello HTTP/1.1\r\nBad Header Without Colon\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
   EXPECT_TRUE(client.peer_closed());
@@ -319,8 +313,7 @@ TEST_P(ConnectionTest, Http11WithoutOrWithTwoHostsGets400) {
   for (const char* request :
        {"GET /hello HTTP/1.1\r\n\r\n", "GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"}) {
     RawClient client = connect();
-    ASSERT_TRUE(client.send(request));
-    auto r = client.read_response();
+    auto r = client.exchange(request);
     ASSERT_TRUE(r) << request;
     EXPECT_EQ(r->status, 400) << request;
   }
@@ -338,8 +331,7 @@ TEST_P(ConnectionTest, AmbiguousBodyFramingIsRefused) {
         "identity\r\n\r\nabc",
         "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: -1\r\n\r\n"}) {
     RawClient client = connect();
-    ASSERT_TRUE(client.send(request));
-    auto r = client.read_response();
+    auto r = client.exchange(request);
     ASSERT_TRUE(r) << request;
     EXPECT_EQ(r->status, 400) << request;
     EXPECT_TRUE(client.peer_closed()) << request;
@@ -349,9 +341,8 @@ TEST_P(ConnectionTest, AmbiguousBodyFramingIsRefused) {
 TEST_P(ConnectionTest, TransferCodingsOtherThanChunkedGet501) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send(
-      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"));
-  auto r = client.read_response();
+  auto r = client.exchange(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 501);
 }
@@ -362,8 +353,7 @@ TEST_P(ConnectionTest, DeclaredBodyOverLimitGets413WithoutReadingIt) {
   start(config);
   RawClient client = connect();
   // The body is never sent: the 413 must come from the Content-Length alone.
-  ASSERT_TRUE(client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n"));
-  auto r = client.read_response();
+  auto r = client.exchange("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(r->get("connection"), "close");
@@ -377,8 +367,7 @@ TEST_P(ConnectionTest, ChunkedBodyOverLimitGets413) {
   std::string request = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 4; ++i) request += "200\r\n" + std::string(512, 'z') + "\r\n";
   request += "0\r\n\r\n";
-  ASSERT_TRUE(client.send(request));
-  auto r = client.read_response();
+  auto r = client.exchange(request);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(r->get("connection"), "close");
@@ -395,8 +384,7 @@ TEST_P(ConnectionTest, ChunkedRequestBodyIsDecoded) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "hello, world");
   // The connection stays usable after a fully read chunked body.
-  ASSERT_TRUE(client.send(test::get_request("/hello")));
-  auto again = client.read_response();
+  auto again = client.exchange(test::get_request("/hello"));
   ASSERT_TRUE(again);
   EXPECT_EQ(again->body, "hello");
 }
@@ -404,9 +392,8 @@ TEST_P(ConnectionTest, ChunkedRequestBodyIsDecoded) {
 TEST_P(ConnectionTest, MalformedChunkedBodyGets400) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send(
-      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n"));
-  auto r = client.read_response();
+  auto r = client.exchange(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
   EXPECT_TRUE(client.peer_closed());
@@ -444,9 +431,8 @@ TEST_P(ConnectionTest, BodyIdleTimeoutAnswers408AndCloses) {
   config.body_idle_timeout = 200ms;
   start(config);
   RawClient client = connect(3s);
-  ASSERT_TRUE(
-      client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly-some"));
-  auto r = client.read_response();
+  auto r =
+      client.exchange("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly-some");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 408);
   EXPECT_TRUE(client.peer_closed());
@@ -519,8 +505,7 @@ TEST_P(ConnectionTest, StreamsAMultiMegabyteChunkedBody) {
 TEST_P(ConnectionTest, ChunkedResponseIsFramedAndKeepsTheConnection) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send(test::get_request("/chunked")));
-  auto r = client.read_response();
+  auto r = client.exchange(test::get_request("/chunked"));
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->chunked);
   EXPECT_FALSE(r->has("content-length"));
@@ -534,8 +519,8 @@ TEST_P(ConnectionTest, ChunkedResponseIsFramedAndKeepsTheConnection) {
 TEST_P(ConnectionTest, ChunkedResponseToHttp10IsCloseDelimited) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send("GET /chunked HTTP/1.0\r\n\r\n"));
-  auto r = client.read_response();  // no Content-Length, no chunking: body ends at close
+  auto r = client.exchange(
+      "GET /chunked HTTP/1.0\r\n\r\n");  // no Content-Length, no chunking: body ends at close
   ASSERT_TRUE(r);
   EXPECT_FALSE(r->chunked);
   EXPECT_EQ(r->get("connection"), "close");
@@ -545,8 +530,7 @@ TEST_P(ConnectionTest, ChunkedResponseToHttp10IsCloseDelimited) {
 TEST_P(ConnectionTest, ContentLengthStreamedResponseArrivesWhole) {
   start();
   RawClient client = connect(20s);
-  ASSERT_TRUE(client.send(test::get_request("/length")));
-  auto r = client.read_response();
+  auto r = client.exchange(test::get_request("/length"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->get("content-length"), std::to_string(3 * 1024 * 1024 + 17));
   EXPECT_EQ(r->body, pattern(3 * 1024 * 1024 + 17));
@@ -565,18 +549,15 @@ TEST_P(ConnectionTest, ShortContentLengthResponseClosesTheConnection) {
 TEST_P(ConnectionTest, HeadCarriesHeadersWithoutBody) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
-  auto r = client.read_response(false);
+  auto r = client.exchange("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n", false);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->get("content-length"), "5");
   // No body bytes may follow; the next response starts right away.
-  ASSERT_TRUE(client.send("HEAD /length HTTP/1.1\r\nHost: t\r\n\r\n"));
-  auto streamed = client.read_response(false);
+  auto streamed = client.exchange("HEAD /length HTTP/1.1\r\nHost: t\r\n\r\n", false);
   ASSERT_TRUE(streamed);
   EXPECT_EQ(streamed->get("content-length"), std::to_string(3 * 1024 * 1024 + 17));
-  ASSERT_TRUE(client.send(test::get_request("/hello")));
-  auto after = client.read_response();
+  auto after = client.exchange(test::get_request("/hello"));
   ASSERT_TRUE(after);
   EXPECT_EQ(after->body, "hello");
   EXPECT_TRUE(client.buffered().empty());
@@ -585,13 +566,11 @@ TEST_P(ConnectionTest, HeadCarriesHeadersWithoutBody) {
 TEST_P(ConnectionTest, ExpectContinueIsAnsweredWhenTheHandlerReadsTheBody) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send(
-      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n"));
-  auto interim = client.read_response();
+  auto interim = client.exchange(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n");
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->status, 100);
-  ASSERT_TRUE(client.send("hello world"));
-  auto r = client.read_response();
+  auto r = client.exchange("hello world");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "hello world");
@@ -601,10 +580,9 @@ TEST_P(ConnectionTest, ExpectContinueIsAnsweredWhenTheHandlerReadsTheBody) {
 TEST_P(ConnectionTest, ExpectContinueIsNeverSentWhenTheHandlerRejects) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(
-      client.send("POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\nExpect: "
-                  "100-continue\r\n\r\n"));
-  auto r = client.read_response();
+  auto r = client.exchange(
+      "POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\nExpect: "
+      "100-continue\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 403);  // the final answer, not "100 Continue"
   EXPECT_EQ(r->get("connection"), "close");
@@ -617,9 +595,8 @@ TEST_P(ConnectionTest, ExpectContinueWithBodyOverLimitGets413WithoutContinue) {
   config.body_limit = 1024;
   start(config);
   RawClient client = connect();
-  ASSERT_TRUE(client.send(
-      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n"));
-  auto r = client.read_response();
+  auto r = client.exchange(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
 }
@@ -627,14 +604,12 @@ TEST_P(ConnectionTest, ExpectContinueWithBodyOverLimitGets413WithoutContinue) {
 TEST_P(ConnectionTest, SmallUnreadBodyIsDrainedAndTheConnectionKept) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(
-      client.send("POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789"));
-  auto r = client.read_response();
+  auto r =
+      client.exchange("POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 403);
   EXPECT_FALSE(r->has("connection"));
-  ASSERT_TRUE(client.send(test::get_request("/hello")));
-  auto next = client.read_response();
+  auto next = client.exchange(test::get_request("/hello"));
   ASSERT_TRUE(next);
   EXPECT_EQ(next->body, "hello");
 }
@@ -642,9 +617,8 @@ TEST_P(ConnectionTest, SmallUnreadBodyIsDrainedAndTheConnectionKept) {
 TEST_P(ConnectionTest, LargeUnreadBodyClosesTheConnectionAfterTheResponse) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send("POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n" +
-                          std::string(100000, 'x')));
-  auto r = client.read_response();
+  auto r = client.exchange("POST /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n" +
+                           std::string(100000, 'x'));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 403);
   EXPECT_EQ(r->get("connection"), "close");
@@ -653,13 +627,11 @@ TEST_P(ConnectionTest, LargeUnreadBodyClosesTheConnectionAfterTheResponse) {
 TEST_P(ConnectionTest, HandlerWithoutResponseGets500AndThrowingHandlerToo) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send(test::get_request("/silent")));
-  auto silent = client.read_response();
+  auto silent = client.exchange(test::get_request("/silent"));
   ASSERT_TRUE(silent);
   EXPECT_EQ(silent->status, 500);
   RawClient other = connect();
-  ASSERT_TRUE(other.send(test::get_request("/throws")));
-  auto thrown = other.read_response();
+  auto thrown = other.exchange(test::get_request("/throws"));
   ASSERT_TRUE(thrown);
   EXPECT_EQ(thrown->status, 500);
   EXPECT_EQ(thrown->get("connection"), "close");
@@ -668,8 +640,7 @@ TEST_P(ConnectionTest, HandlerWithoutResponseGets500AndThrowingHandlerToo) {
 TEST_P(ConnectionTest, RunBlockingRunsOnThePoolAndResumesOnTheConnectionThread) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send(test::get_request("/blocking")));
-  auto r = client.read_response();
+  auto r = client.exchange(test::get_request("/blocking"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "hopped");
 }
@@ -692,14 +663,12 @@ TEST_P(ConnectionTest, MisusedResponseCallsAreErrorValues) {
 TEST_P(ConnectionTest, RequestViewReportsWhatWasSent) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send(
+  auto interim = client.exchange(
       "POST /describe?a=1&b=%2F HTTP/1.1\r\nHost: t\r\nX-Multi: one\r\nx-multi:  two  \r\n"
-      "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n"));
-  auto interim = client.read_response();
+      "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n");
   ASSERT_TRUE(interim);
   ASSERT_EQ(interim->status, 100);
-  ASSERT_TRUE(client.send("hi"));
-  auto r = client.read_response();
+  auto r = client.exchange("hi");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body,
             "POST /describe?a=1&b=%2F\n"
@@ -714,8 +683,7 @@ TEST_P(ConnectionTest, RequestViewReportsWhatWasSent) {
 TEST_P(ConnectionTest, UnknownMethodsReachTheHandlerAsOther) {
   start();
   RawClient client = connect();
-  ASSERT_TRUE(client.send("PROPFIND /x HTTP/1.1\r\nHost: t\r\n\r\n"));
-  auto r = client.read_response();
+  auto r = client.exchange("PROPFIND /x HTTP/1.1\r\nHost: t\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "PROPFIND");
 }

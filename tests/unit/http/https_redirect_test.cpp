@@ -49,10 +49,9 @@ TEST(HttpsRedirectServer, Answers308WithTheLocationAndClosesWithoutReadingTheBod
   test::RunningServer server(redirect_config(), https_redirect_handler(8443));
   test::RawClient client(server.port());
   // A body is announced and never sent: the answer cannot have waited for it.
-  ASSERT_TRUE(
-      client.send("PUT /bucket/key?X-Amz-Signature=abc HTTP/1.1\r\nHost: up.example.com:8080\r\n"
-                  "Content-Length: 10485760\r\n\r\n"));
-  auto response = client.read_response();
+  auto response = client.exchange(
+      "PUT /bucket/key?X-Amz-Signature=abc HTTP/1.1\r\nHost: up.example.com:8080\r\n"
+      "Content-Length: 10485760\r\n\r\n");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 308);
   EXPECT_EQ(response->get("location"),
@@ -64,8 +63,7 @@ TEST(HttpsRedirectServer, Answers308WithTheLocationAndClosesWithoutReadingTheBod
 TEST(HttpsRedirectServer, ABadHostGets400AndNoLocation) {
   test::RunningServer server(redirect_config(), https_redirect_handler(443));
   test::RawClient client(server.port());
-  ASSERT_TRUE(client.send("GET / HTTP/1.1\r\nHost: evil.example/x\r\n\r\n"));
-  auto response = client.read_response();
+  auto response = client.exchange("GET / HTTP/1.1\r\nHost: evil.example/x\r\n\r\n");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 400);
   EXPECT_FALSE(response->has("location"));

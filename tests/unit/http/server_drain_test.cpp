@@ -44,8 +44,7 @@ ServerConfig draining_config(std::chrono::milliseconds period) {
 TEST(ServerDrainTest, ServesOnWithConnectionCloseWhileDraining) {
   test::RunningServer server(draining_config(kEndlessDrain), hello());
   RawClient kept(server.port());
-  ASSERT_TRUE(kept.send(test::get_request("/")));
-  auto before = kept.read_response();
+  auto before = kept.exchange(test::get_request("/"));
   ASSERT_TRUE(before);
   EXPECT_FALSE(before->has("connection")) << "keep-alive before the drain";
   EXPECT_FALSE(server.server().draining());
@@ -54,8 +53,7 @@ TEST(ServerDrainTest, ServesOnWithConnectionCloseWhileDraining) {
   EXPECT_TRUE(server.server().draining());
 
   // A keep-alive connection opened before the drain is served once more, then let go.
-  ASSERT_TRUE(kept.send(test::get_request("/")));
-  auto during = kept.read_response();
+  auto during = kept.exchange(test::get_request("/"));
   ASSERT_TRUE(during);
   EXPECT_EQ(during->status, 200);
   EXPECT_EQ(during->get("connection"), "close");

@@ -88,8 +88,7 @@ TEST(ServerErrorRendererTest, RefusalsBeforeTheHandlerAreRenderedWithTheServersF
     const Case& c = cases[i];
     SCOPED_TRACE(expected_body(c.refusal, c.status));
     RawClient client(server.port());
-    ASSERT_TRUE(client.send(c.request));
-    auto r = client.read_response();
+    auto r = client.exchange(c.request);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 499);
     EXPECT_EQ(r->body, expected_body(c.refusal, c.status));
@@ -136,8 +135,7 @@ TEST(ServerErrorRendererTest, RequestsTheHandlerLeftUnansweredAreRendered) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.path + " " + expected_body(c.refusal, c.status));
     RawClient client(server.port());
-    ASSERT_TRUE(client.send(c.request));
-    auto r = client.read_response();
+    auto r = client.exchange(c.request);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 499);
     EXPECT_EQ(r->body, expected_body(c.refusal, c.status));
@@ -154,8 +152,7 @@ TEST(ServerErrorRendererTest, AStalledBodyIsRenderedAsATimeout) {
   config.error_renderer = recording.renderer();
   test::RunningServer server(config, routes());
   RawClient client(server.port());
-  ASSERT_TRUE(client.send("POST /small-body HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nab"));
-  auto r = client.read_response();
+  auto r = client.exchange("POST /small-body HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nab");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 499);
   EXPECT_EQ(r->body, expected_body(Refusal::body_timeout, 408));
@@ -173,16 +170,14 @@ TEST(ServerErrorRendererTest, WithoutARendererOrWhenItThrowsThePlainReasonGoesOu
     }
     test::RunningServer server(config, routes());
     RawClient big(server.port());
-    ASSERT_TRUE(big.send(test::get_request("/ok", "X-Big: " + std::string(10000, 'x') + "\r\n")));
-    auto r = big.read_response();
+    auto r = big.exchange(test::get_request("/ok", "X-Big: " + std::string(10000, 'x') + "\r\n"));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 431);
     EXPECT_EQ(r->body, "Request Header Fields Too Large\n");
     EXPECT_EQ(r->get("content-type"), "text/plain; charset=utf-8");
     EXPECT_EQ(r->get("connection"), "close");
     RawClient thrower(server.port());
-    ASSERT_TRUE(thrower.send(test::get_request("/throws")));
-    auto t = thrower.read_response();
+    auto t = thrower.exchange(test::get_request("/throws"));
     ASSERT_TRUE(t);
     EXPECT_EQ(t->status, 500);
     EXPECT_EQ(t->body, "Internal Server Error\n");
@@ -196,8 +191,7 @@ TEST(ServerErrorRendererTest, AnsweredRequestsNeverReachTheRenderer) {
   test::RunningServer server(config, routes());
   RawClient client(server.port());
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(client.send(test::get_request("/ok")));
-    auto r = client.read_response();
+    auto r = client.exchange(test::get_request("/ok"));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200);
   }

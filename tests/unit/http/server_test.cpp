@@ -40,8 +40,7 @@ TEST(ServerTest, EphemeralPortIsBoundAndReported) {
   test::RunningServer server(test::test_config(), hello());
   EXPECT_NE(server.port(), 0);
   RawClient client(server.port());
-  ASSERT_TRUE(client.send(test::get_request("/")));
-  auto r = client.read_response();
+  auto r = client.exchange(test::get_request("/"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "hello");
 }

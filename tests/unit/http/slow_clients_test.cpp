@@ -84,8 +84,7 @@ TEST(SlowClientsTest, AHeaderThatNeverFinishesIsCutAtTheDeadlineWithoutAnAnswer)
   ASSERT_TRUE(sent) << "the whole trickled header was read";
   EXPECT_EQ(client.read_until_close(), "") << "a header that never ended names no request";
   RawClient other(server.port());  // the server serves others as before
-  ASSERT_TRUE(other.send(test::get_request("/ok")));
-  auto r = other.read_response();
+  auto r = other.exchange(test::get_request("/ok"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
 }
@@ -115,8 +114,7 @@ TEST(SlowClientsTest, APromptBodyPassesTheMinimumRate) {
   RawClient client(server.port());
   const std::string body(200'000, 'b');
   ASSERT_TRUE(client.send("POST /body HTTP/1.1\r\nHost: t\r\nContent-Length: 200000\r\n\r\n"));
-  ASSERT_TRUE(client.send(body));
-  auto r = client.read_response();
+  auto r = client.exchange(body);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "200000");
