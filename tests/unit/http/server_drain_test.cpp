@@ -30,9 +30,7 @@ using upgate::testing::eventually;
 
 // One request on a new connection.
 std::optional<test::ClientResponse> fetch(std::uint16_t port) {
-  RawClient client(port);
-  if (!client.send(test::get_request("/"))) return std::nullopt;
-  return client.read_response();
+  return RawClient(port).exchange(test::get_request("/"));
 }
 
 ServerConfig draining_config(std::chrono::milliseconds period) {

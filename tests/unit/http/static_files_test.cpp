@@ -22,9 +22,7 @@ namespace fs = std::filesystem;
 
 std::optional<test::ClientResponse> fetch(std::uint16_t port, const std::string& request,
                                           bool expect_body = true) {
-  RawClient client(port);
-  EXPECT_TRUE(client.send(request));
-  return client.read_response(expect_body);
+  return RawClient(port).exchange(request, expect_body);
 }
 
 InMemoryFiles demo_assets() {

@@ -649,38 +649,50 @@ TEST_F(VerifyPost, DuplicateFieldRefused) {
 }
 
 TEST_F(VerifyPost, CredentialProblems) {
-  const auto refused_with = [&](std::string_view name, std::string value, AuthErrorCode code,
-                                std::string_view message_part) {
-    auto form = form_;
-    set_field(form, name, std::move(value));
-    const auto result = verify(form);
-    ASSERT_FALSE(result) << name;
-    EXPECT_EQ(result.error().code, code) << result.error().message;
-    EXPECT_NE(result.error().message.find(message_part), std::string::npos)
-        << result.error().message;
+  // A field of the signed form set to a bad value, and a part of the refusal's message.
+  struct Bad {
+    std::string_view name;
+    std::string_view value;
+    std::string_view message_part;
   };
-  refused_with("x-amz-algorithm", "AWS4-HMAC-SHA1", AuthErrorCode::kInvalidArgument,
-               "only supports \"AWS4-HMAC-SHA256\"");
-  refused_with("x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240501/us-east-1/s3",
-               AuthErrorCode::kInvalidArgument, "mal-formed");
-  refused_with("x-amz-credential", "AKIAIOSFODNN7EXAMPLE/2024050/us-east-1/s3/aws4_request",
-               AuthErrorCode::kInvalidArgument, "mal-formed");
-  refused_with("x-amz-credential", "/20240501/us-east-1/s3/aws4_request",
-               AuthErrorCode::kInvalidArgument, "mal-formed");
-  refused_with("x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240501/us-east-1/s3/aws4_request/x",
-               AuthErrorCode::kInvalidArgument, "mal-formed");
-  refused_with("x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240501/eu-west-1/s3/aws4_request",
-               AuthErrorCode::kInvalidArgument, "the region \"eu-west-1\" is wrong");
-  refused_with("x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240501/us-east-1/ec2/aws4_request",
-               AuthErrorCode::kInvalidArgument, "incorrect service");
-  refused_with("x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240501/us-east-1/s3/aws5_request",
-               AuthErrorCode::kInvalidArgument, "incorrect terminal");
-  refused_with("x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240502/us-east-1/s3/aws4_request",
-               AuthErrorCode::kInvalidArgument, "does not match X-Amz-Date");
-  refused_with("x-amz-date", "2024-05-01T08:00:00Z", AuthErrorCode::kInvalidArgument,
-               "ISO8601 Long Format");
-  refused_with("x-amz-credential", "AKIDUNKNOWN/20240501/us-east-1/s3/aws4_request",
-               AuthErrorCode::kInvalidAccessKeyId, "does not exist in our records");
+  const auto refused_as = [&](AuthErrorCode code, std::initializer_list<Bad> rows) {
+    for (const Bad& bad : rows) {
+      auto form = form_;
+      set_field(form, bad.name, std::string(bad.value));
+      const auto result = verify(form);
+      if (result) {
+        ADD_FAILURE() << "accepted: " << bad.name << "=" << bad.value;
+        continue;
+      }
+      EXPECT_EQ(result.error().code, code) << bad.name << "=" << bad.value;
+      EXPECT_NE(result.error().message.find(bad.message_part), std::string::npos)
+          << bad.name << "=" << bad.value << ": " << result.error().message;
+    }
+  };
+  refused_as(AuthErrorCode::kInvalidArgument,
+             {
+                 {"x-amz-algorithm", "AWS4-HMAC-SHA1", "only supports \"AWS4-HMAC-SHA256\""},
+                 {"x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240501/us-east-1/s3", "mal-formed"},
+                 {"x-amz-credential", "AKIAIOSFODNN7EXAMPLE/2024050/us-east-1/s3/aws4_request",
+                  "mal-formed"},
+                 {"x-amz-credential", "/20240501/us-east-1/s3/aws4_request", "mal-formed"},
+                 {"x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240501/us-east-1/s3/aws4_request/x",
+                  "mal-formed"},
+                 {"x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240501/eu-west-1/s3/aws4_request",
+                  "the region \"eu-west-1\" is wrong"},
+                 {"x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240501/us-east-1/ec2/aws4_request",
+                  "incorrect service"},
+                 {"x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240501/us-east-1/s3/aws5_request",
+                  "incorrect terminal"},
+                 {"x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20240502/us-east-1/s3/aws4_request",
+                  "does not match X-Amz-Date"},
+                 {"x-amz-date", "2024-05-01T08:00:00Z", "ISO8601 Long Format"},
+             });
+  refused_as(AuthErrorCode::kInvalidAccessKeyId,
+             {
+                 {"x-amz-credential", "AKIDUNKNOWN/20240501/us-east-1/s3/aws4_request",
+                  "does not exist in our records"},
+             });
 }
 
 TEST_F(VerifyPost, SessionTokens) {
@@ -798,6 +810,20 @@ void expect_invalid(std::string_view text, std::string_view message_part) {
   EXPECT_LT(result.error().message.size(), 300u);
 }
 
+// Rows of {policy text, a part of the refusal's message}.
+using Invalid = std::pair<std::string_view, std::string_view>;
+
+void expect_invalid(std::initializer_list<Invalid> rows) {
+  for (const auto& [text, message_part] : rows) expect_invalid(text, message_part);
+}
+
+// The same with each row's text as the conditions of an otherwise valid policy.
+void expect_invalid_conditions(std::initializer_list<Invalid> rows) {
+  for (const auto& [conditions, message_part] : rows) {
+    expect_invalid(policy_with(conditions), message_part);
+  }
+}
+
 TEST(ParsePostPolicy, AcceptsWhatS3Accepts) {
   const auto p = parse_post_policy(policy_with(
       "{\"Bucket\":\"b\"},[\"EQ\",\"$Key\",\"k\"],[\"starts-with\",\"$x-amz-meta-a\",\"\"],"
@@ -855,57 +881,56 @@ TEST(ParsePostPolicy, RefusesMalformedDocuments) {
 }
 
 TEST(ParsePostPolicy, RefusesBadTopLevel) {
-  expect_invalid("{\"conditions\":[]}", "Policy missing expiration.");
-  expect_invalid("{\"expiration\":\"2030-01-01T00:00:00Z\"}", "Policy missing conditions.");
-  expect_invalid("{\"expiration\":\"2030-01-01T00:00:00Z\",\"conditions\":{}}",
-                 "Invalid 'conditions' value");
-  expect_invalid("{\"expiration\":\"2030-01-01\",\"conditions\":[]}", "Invalid 'expiration' value");
-  expect_invalid("{\"expiration\":\"2030-01-01T00:00:00+01:00\",\"conditions\":[]}",
-                 "Invalid 'expiration' value");
-  expect_invalid("{\"expiration\":\"2030-02-30T00:00:00Z\",\"conditions\":[]}",
-                 "Invalid 'expiration' value");
-  expect_invalid("{\"expiration\":1893456000,\"conditions\":[]}", "Invalid 'expiration' value");
-  expect_invalid("{\"expiration\":\"2030-01-01T00:00:00Z\",\"conditions\":[],\"Expiration\":\"x\"}",
-                 "unexpected field \"Expiration\"");
-  expect_invalid(
-      "{\"expiration\":\"2099-01-01T00:00:00Z\",\"conditions\":[],"
-      "\"expiration\":\"2000-01-01T00:00:00Z\"}",
-      "duplicate key \"expiration\"");
+  expect_invalid({
+      {"{\"conditions\":[]}", "Policy missing expiration."},
+      {"{\"expiration\":\"2030-01-01T00:00:00Z\"}", "Policy missing conditions."},
+      {"{\"expiration\":\"2030-01-01T00:00:00Z\",\"conditions\":{}}", "Invalid 'conditions' value"},
+      {"{\"expiration\":\"2030-01-01\",\"conditions\":[]}", "Invalid 'expiration' value"},
+      {"{\"expiration\":\"2030-01-01T00:00:00+01:00\",\"conditions\":[]}",
+       "Invalid 'expiration' value"},
+      {"{\"expiration\":\"2030-02-30T00:00:00Z\",\"conditions\":[]}", "Invalid 'expiration' value"},
+      {"{\"expiration\":1893456000,\"conditions\":[]}", "Invalid 'expiration' value"},
+      {"{\"expiration\":\"2030-01-01T00:00:00Z\",\"conditions\":[],\"Expiration\":\"x\"}",
+       "unexpected field \"Expiration\""},
+      {"{\"expiration\":\"2099-01-01T00:00:00Z\",\"conditions\":[],"
+       "\"expiration\":\"2000-01-01T00:00:00Z\"}",
+       "duplicate key \"expiration\""},
+  });
 }
 
 TEST(ParsePostPolicy, RefusesBadConditions) {
-  expect_invalid(policy_with("{\"bucket\":\"a\",\"key\":\"b\"}"),
-                 "Simple-Conditions must have exactly one property specified.");
-  expect_invalid(policy_with("{}"), "exactly one property");
-  expect_invalid(policy_with("{\"bucket\":\"a\",\"bucket\":\"b\"}"), "duplicate key \"bucket\"");
-  expect_invalid(policy_with("{\"bucket\":1}"), "must be a string");
-  expect_invalid(policy_with("{\"\":\"x\"}"), "empty field name");
-  expect_invalid(policy_with("\"eq\""), "must be an object or an array");
-  expect_invalid(policy_with("[]"), "must name the operation");
-  expect_invalid(policy_with("[1,\"$key\",\"x\"]"), "must name the operation");
-  expect_invalid(policy_with("[\"eq\",\"$key\"]"), "exactly two arguments");
-  expect_invalid(policy_with("[\"eq\",\"$key\",\"a\",\"b\"]"), "exactly two arguments");
-  expect_invalid(policy_with("[\"ne\",\"$key\",\"a\"]"), "unknown operation \"ne\"");
-  expect_invalid(policy_with("[\"eq\",\"key\",\"a\"]"), "must start with '$'");
-  expect_invalid(policy_with("[\"eq\",\"$\",\"a\"]"), "must start with '$'");
-  expect_invalid(policy_with("[\"eq\",\"$key\",1]"), "takes a field name and a string");
-  expect_invalid(policy_with("[\"starts-with\",\"$key\",null]"), "takes a field name and a string");
-  expect_invalid(policy_with("[\"starts-with\",\"$X-Amz-Date\",\"2024\"]"),
-                 "$x-amz-date only supports exact matching");
-  expect_invalid(policy_with("[\"starts-with\",\"$bucket\",\"\"]"), "only supports exact matching");
-  expect_invalid(policy_with("[\"content-length-range\",-1,10]"), "non-negative integers");
-  expect_invalid(policy_with("[\"content-length-range\",1.5,10]"), "non-negative integers");
-  expect_invalid(policy_with("[\"content-length-range\",1,1e3]"), "non-negative integers");
-  expect_invalid(policy_with("[\"content-length-range\",\"1k\",10]"), "non-negative integers");
-  expect_invalid(policy_with("[\"content-length-range\",\"\",10]"), "non-negative integers");
-  expect_invalid(policy_with("[\"content-length-range\",\" 1\",10]"), "non-negative integers");
-  expect_invalid(policy_with("[\"content-length-range\",\"-1\",10]"), "non-negative integers");
-  expect_invalid(policy_with("[\"content-length-range\",1,\"99999999999999999999\"]"),
-                 "non-negative integers");
-  expect_invalid(policy_with("[\"content-length-range\",true,10]"), "non-negative integers");
-  expect_invalid(policy_with("[\"content-length-range\",11,10]"), "minimum exceeds its maximum");
-  expect_invalid(policy_with("[\"content-length-range\",1,10],[\"content-length-range\",1,10]"),
-                 "more than one content-length-range");
+  expect_invalid_conditions({
+      {"{\"bucket\":\"a\",\"key\":\"b\"}",
+       "Simple-Conditions must have exactly one property specified."},
+      {"{}", "exactly one property"},
+      {"{\"bucket\":\"a\",\"bucket\":\"b\"}", "duplicate key \"bucket\""},
+      {"{\"bucket\":1}", "must be a string"},
+      {"{\"\":\"x\"}", "empty field name"},
+      {"\"eq\"", "must be an object or an array"},
+      {"[]", "must name the operation"},
+      {"[1,\"$key\",\"x\"]", "must name the operation"},
+      {"[\"eq\",\"$key\"]", "exactly two arguments"},
+      {"[\"eq\",\"$key\",\"a\",\"b\"]", "exactly two arguments"},
+      {"[\"ne\",\"$key\",\"a\"]", "unknown operation \"ne\""},
+      {"[\"eq\",\"key\",\"a\"]", "must start with '$'"},
+      {"[\"eq\",\"$\",\"a\"]", "must start with '$'"},
+      {"[\"eq\",\"$key\",1]", "takes a field name and a string"},
+      {"[\"starts-with\",\"$key\",null]", "takes a field name and a string"},
+      {"[\"starts-with\",\"$X-Amz-Date\",\"2024\"]", "$x-amz-date only supports exact matching"},
+      {"[\"starts-with\",\"$bucket\",\"\"]", "only supports exact matching"},
+      {"[\"content-length-range\",-1,10]", "non-negative integers"},
+      {"[\"content-length-range\",1.5,10]", "non-negative integers"},
+      {"[\"content-length-range\",1,1e3]", "non-negative integers"},
+      {"[\"content-length-range\",\"1k\",10]", "non-negative integers"},
+      {"[\"content-length-range\",\"\",10]", "non-negative integers"},
+      {"[\"content-length-range\",\" 1\",10]", "non-negative integers"},
+      {"[\"content-length-range\",\"-1\",10]", "non-negative integers"},
+      {"[\"content-length-range\",1,\"99999999999999999999\"]", "non-negative integers"},
+      {"[\"content-length-range\",true,10]", "non-negative integers"},
+      {"[\"content-length-range\",11,10]", "minimum exceeds its maximum"},
+      {"[\"content-length-range\",1,10],[\"content-length-range\",1,10]",
+       "more than one content-length-range"},
+  });
 }
 
 TEST(ParsePostPolicy, ErrorMessagesStayBounded) {
