@@ -2,15 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/upload_profiles.hpp"
+
 namespace upgate::api {
 namespace {
 
-UploadProfile named(std::string name, std::string folder) {
-  UploadProfile p;
-  p.name = std::move(name);
-  p.folder = std::move(folder);
-  return p;
-}
+using upgate::testing::profile_named;
 
 TEST(ProfileSet, DefaultProfileTakesAnySafeFolder) {
   auto set = ProfileSet::create({default_profile()});
@@ -27,7 +24,8 @@ TEST(ProfileSet, DefaultProfileTakesAnySafeFolder) {
 }
 
 TEST(ProfileSet, NamedProfilesOnlyWithoutAnyFolder) {
-  auto set = ProfileSet::create({named("avatars", "users/avatars"), named("docs", "docs")});
+  auto set = ProfileSet::create(
+      {profile_named("avatars", "users/avatars"), profile_named("docs", "docs")});
   ASSERT_TRUE(set);
   const auto r = set->resolve("avatars", "profile");
   ASSERT_TRUE(r);
@@ -40,8 +38,8 @@ TEST(ProfileSet, NamedProfilesOnlyWithoutAnyFolder) {
 }
 
 TEST(ProfileSet, CreateRefusesDuplicates) {
-  EXPECT_FALSE(ProfileSet::create({named("a", "x"), named("a", "y")}));
-  EXPECT_FALSE(ProfileSet::create({named("a", "x"), named("b", "x")}));
+  EXPECT_FALSE(ProfileSet::create({profile_named("a", "x"), profile_named("a", "y")}));
+  EXPECT_FALSE(ProfileSet::create({profile_named("a", "x"), profile_named("b", "x")}));
   auto any1 = default_profile();
   auto any2 = default_profile();
   any2.name = "other";
@@ -49,7 +47,8 @@ TEST(ProfileSet, CreateRefusesDuplicates) {
 }
 
 TEST(ProfileSet, ForKeyPicksTheLongestFolder) {
-  auto set = ProfileSet::create({named("all", "users"), named("avatars", "users/avatars")});
+  auto set = ProfileSet::create(
+      {profile_named("all", "users"), profile_named("avatars", "users/avatars")});
   ASSERT_TRUE(set);
   EXPECT_EQ(set->for_key("users/avatars/2024/x.png")->profile->name, "avatars");
   EXPECT_EQ(set->for_key("users/docs/x.png")->profile->name, "all");
@@ -76,8 +75,8 @@ TEST(ProfileSet, ForKeyWithAnyFolderProfileFindsTheFolderTheTemplateMatched) {
 // A folder the client names for the `*` profile never reaches a named profile's folder:
 // the `*` profile's looser rules would otherwise apply there.
 TEST(ProfileSet, AnyFolderProfileCannotTakeANamedProfilesFolder) {
-  auto set = ProfileSet::create(
-      {named("avatars", "users/avatars"), named("documents", "docs"), default_profile()});
+  auto set = ProfileSet::create({profile_named("avatars", "users/avatars"),
+                                 profile_named("documents", "docs"), default_profile()});
   ASSERT_TRUE(set);
   for (const char* folder : {"users/avatars", "users/avatars/big", "docs", "docs/x/y"}) {
     const auto refused = set->resolve(folder, "folderName");
@@ -99,9 +98,9 @@ TEST(ProfileSet, AnyFolderProfileCannotTakeANamedProfilesFolder) {
 }
 
 TEST(ProfileSet, KeepsToOwnFolder) {
-  UploadProfile all = named("all", "users");
+  UploadProfile all = profile_named("all", "users");
   UploadProfile any = default_profile();
-  auto set = ProfileSet::create({all, named("avatars", "users/avatars"), any});
+  auto set = ProfileSet::create({all, profile_named("avatars", "users/avatars"), any});
   ASSERT_TRUE(set);
   const UploadProfile& users = set->profiles()[0];
   const UploadProfile& star = set->profiles()[2];

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/upload_profiles.hpp"
+
 #include <algorithm>
 
 #include "upgate/api/upload_plan.hpp"
@@ -12,12 +14,7 @@ namespace {
 
 using Strings = std::vector<std::string>;
 
-UploadProfile profile(std::string name, std::string folder) {
-  UploadProfile p;
-  p.name = std::move(name);
-  p.folder = std::move(folder);
-  return p;
-}
+using upgate::testing::profile_named;
 
 TEST(UrlAccess, TheSeedLikeDefaultProfileNeedsTheWholeBucket) {
   const auto access = url_access(*ProfileSet::create({default_profile()}));
@@ -28,11 +25,11 @@ TEST(UrlAccess, TheSeedLikeDefaultProfileNeedsTheWholeBucket) {
 }
 
 TEST(UrlAccess, PrefixesFollowEachProfilesFolderAndKeyTemplate) {
-  UploadProfile avatars = profile("avatars", "users/avatars");
-  UploadProfile docs = profile("docs", "docs");
+  UploadProfile avatars = profile_named("avatars", "users/avatars");
+  UploadProfile docs = profile_named("docs", "docs");
   docs.key_template = *KeyTemplate::compile("{folder}/in/{yyyy}/{id}-{name}");
   docs.downloads = DownloadsMode::off;
-  UploadProfile nested = profile("thumbs", "users/avatars/thumbs");  // covered by avatars
+  UploadProfile nested = profile_named("thumbs", "users/avatars/thumbs");  // covered by avatars
   const auto access = url_access(*ProfileSet::create({avatars, docs, nested}));
   EXPECT_EQ(access.upload_prefixes, (Strings{"docs/in/", "users/avatars/"}));
   EXPECT_EQ(access.download_prefixes, Strings{"users/avatars/"});
@@ -40,7 +37,7 @@ TEST(UrlAccess, PrefixesFollowEachProfilesFolderAndKeyTemplate) {
 }
 
 TEST(UrlAccess, NoDownloadsMeansNoGet) {
-  UploadProfile p = profile("p", "pics");
+  UploadProfile p = profile_named("p", "pics");
   p.downloads = DownloadsMode::off;
   const auto access = url_access(*ProfileSet::create({p}));
   EXPECT_TRUE(access.download_prefixes.empty());
@@ -48,12 +45,12 @@ TEST(UrlAccess, NoDownloadsMeansNoGet) {
 }
 
 TEST(UrlAccess, IfNoneMatchOnlyWhenAProfileProtectsAgainstOverwrite) {
-  UploadProfile p = profile("p", "pics");
+  UploadProfile p = profile_named("p", "pics");
   p.overwrite_protection = false;
   const auto without = url_access(*ProfileSet::create({p}));
   EXPECT_EQ(without.browser_headers,
             (Strings{"Content-Type", "x-amz-checksum-sha256", "x-amz-meta-*"}));
-  UploadProfile q = profile("q", "docs");
+  UploadProfile q = profile_named("q", "docs");
   const auto with = url_access(*ProfileSet::create({p, q}));
   EXPECT_EQ(with.browser_headers,
             (Strings{"Content-Type", "If-None-Match", "x-amz-checksum-sha256", "x-amz-meta-*"}));
@@ -63,7 +60,7 @@ TEST(UrlAccess, IfNoneMatchOnlyWhenAProfileProtectsAgainstOverwrite) {
 // them in step: every header the fullest /v1 upload signs is allowed by a CORS rule made
 // of browser_headers (Content-Length aside: browsers set it and never ask for it).
 TEST(UrlAccess, BrowserHeadersCoverEveryHeaderPlanUploadSigns) {
-  const auto profiles = *ProfileSet::create({profile("p", "pics")});
+  const auto profiles = *ProfileSet::create({profile_named("p", "pics")});
   UploadRequest request;
   request.profile = "p";
   request.file_name = "cat.png";

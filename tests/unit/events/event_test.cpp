@@ -35,6 +35,16 @@ Event completed() {
   return e;
 }
 
+// An event that S3 event records reported about one object.
+Event storage_event(EventType type, std::string bucket, std::string key) {
+  Event e;
+  e.type = type;
+  e.source = EventSource::kStorage;
+  e.bucket = std::move(bucket);
+  e.key = std::move(key);
+  return e;
+}
+
 TEST(EventType, NamesRoundTrip) {
   for (EventType t :
        {EventType::kUploadCompleted, EventType::kUploadRejected, EventType::kObjectDeleted}) {
@@ -61,11 +71,8 @@ TEST(Etag, NormalizedWithoutQuotesInLowerCase) {
 
 TEST(DedupKey, CompletionAndStorageEventOfOneObjectVersionCollapse) {
   Event from_completion = completed();
-  Event from_storage;
-  from_storage.type = EventType::kUploadCompleted;
-  from_storage.source = EventSource::kStorage;
-  from_storage.bucket = "uploads";
-  from_storage.key = "photos/2024/05/01/abc-cat.png";
+  Event from_storage =
+      storage_event(EventType::kUploadCompleted, "uploads", "photos/2024/05/01/abc-cat.png");
   from_storage.etag = "d41d8cd98f00b204e9800998ecf8427e";  // S3 event records: no quotes
   EXPECT_EQ(dedup_key(from_completion), dedup_key(from_storage));
   EXPECT_EQ(event_id_for(dedup_key(from_completion)), event_id_for(dedup_key(from_storage)));
@@ -161,11 +168,7 @@ TEST(RenderJson, FixedSchemaAndOrder) {
 }
 
 TEST(RenderJson, AbsentFieldsAreNull) {
-  Event e;
-  e.type = EventType::kObjectDeleted;
-  e.source = EventSource::kStorage;
-  e.bucket = "b";
-  e.key = "k";
+  Event e = storage_event(EventType::kObjectDeleted, "b", "k");
   e.delete_marker = "m";
   const auto doc = boost::json::parse(render_json(e)).as_object();
   const auto& data = doc.at("data").as_object();
@@ -219,11 +222,7 @@ TEST(ParseEventJson, IsTheInverseOfRenderJson) {
 }
 
 TEST(ParseEventJson, AMinimalStorageEventComesBackWithItsNulls) {
-  Event e;
-  e.type = EventType::kUploadCompleted;
-  e.source = EventSource::kStorage;
-  e.bucket = "uploads";
-  e.key = "docs/a b.pdf";
+  Event e = storage_event(EventType::kUploadCompleted, "uploads", "docs/a b.pdf");
   e.etag = "abc";
   e.time = std::chrono::sys_days{std::chrono::December / 7 / 2026} + 16h + 1ms;
   auto parsed = parse_event_json(render_json(e));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/cases.hpp"
+
 #include <string>
 
 namespace upgate::s3 {
@@ -23,23 +25,26 @@ std::string outcome(const Expected<T, S3Error>& r) {
          std::string(r.error().detail("ArgumentValue").value_or(""));
 }
 
+using upgate::testing::results_of;
+using Value = std::optional<std::string_view>;
+
 TEST(QueryParamsTest, MaxKeys) {
-  EXPECT_EQ(outcome(parse_max_keys(std::nullopt)), "1000");
-  EXPECT_EQ(outcome(parse_max_keys("0")), "0");
-  EXPECT_EQ(outcome(parse_max_keys("7")), "7");
-  EXPECT_EQ(outcome(parse_max_keys("1000")), "1000");
-  EXPECT_EQ(outcome(parse_max_keys("5000")), "1000");
-  EXPECT_EQ(outcome(parse_max_keys("2147483647")), "1000");
-  // What S3 answered to max-keys=abc.
-  EXPECT_EQ(outcome(parse_max_keys("abc")),
-            "Provided max-keys not an integer or within integer range|max-keys|abc");
-  EXPECT_EQ(outcome(parse_max_keys("2147483648")),
-            "Provided max-keys not an integer or within integer range|max-keys|2147483648");
-  EXPECT_EQ(outcome(parse_max_keys("")),
-            "Provided max-keys not an integer or within integer range|max-keys|");
-  EXPECT_EQ(outcome(parse_max_keys("1.5")),
-            "Provided max-keys not an integer or within integer range|max-keys|1.5");
-  EXPECT_EQ(outcome(parse_max_keys("-1")), "max-keys cannot be negative|maxKeys|-1");
+  results_of([](Value value) { return outcome(parse_max_keys(value)); })
+      .expect<Value, std::string_view>({
+          {std::nullopt, "1000"},
+          {"0", "0"},
+          {"7", "7"},
+          {"1000", "1000"},
+          {"5000", "1000"},
+          {"2147483647", "1000"},
+          // What S3 answered to max-keys=abc.
+          {"abc", "Provided max-keys not an integer or within integer range|max-keys|abc"},
+          {"2147483648",
+           "Provided max-keys not an integer or within integer range|max-keys|2147483648"},
+          {"", "Provided max-keys not an integer or within integer range|max-keys|"},
+          {"1.5", "Provided max-keys not an integer or within integer range|max-keys|1.5"},
+          {"-1", "max-keys cannot be negative|maxKeys|-1"},
+      });
 }
 
 TEST(QueryParamsTest, ListingLimitsAndMarkers) {

@@ -47,6 +47,18 @@ class BlobStoreTest : public ::testing::Test {
     EXPECT_TRUE(blob) << blob.error().message;
     return std::move(*blob);
   }
+  // The blob carries the digests of `data` (MD5 and `checksums`), and reads back as `data`.
+  void expect_holds(const CommittedBlob& blob, std::string_view data, ChecksumSet checksums) {
+    StreamingDigester reference(checksums);
+    reference.update(bytes_of(data));
+    const auto expected = reference.finish();
+    EXPECT_EQ(blob.digests().md5, expected.md5);
+    EXPECT_EQ(blob.digests().checksums, expected.checksums);
+    auto reader = store->open_blob(blob.id());
+    ASSERT_TRUE(reader);
+    EXPECT_TRUE(read_blob(*reader) == data);
+  }
+
   TempDir dir;
   std::unique_ptr<BlobStore> store;
 };
@@ -177,15 +189,7 @@ TEST_F(BlobStoreTest, DigestAndWriteHalvesStoreWhatAppendWould) {
   EXPECT_EQ(writer->size(), data.size());
   auto blob = writer->commit();
   ASSERT_TRUE(blob) << blob.error().message;
-
-  StreamingDigester reference(ChecksumSet::all());
-  reference.update(bytes_of(data));
-  const auto expected = reference.finish();
-  EXPECT_EQ(blob->digests().md5, expected.md5);
-  EXPECT_EQ(blob->digests().checksums, expected.checksums);
-  auto reader = store->open_blob(blob->id());
-  ASSERT_TRUE(reader);
-  EXPECT_TRUE(read_blob(*reader) == data);
+  expect_holds(*blob, data, ChecksumSet::all());
   EXPECT_EQ(count_files(dir.path() / "tmp"), 0u);
   blob->release();
 }
@@ -228,14 +232,7 @@ TEST_F(BlobStoreTest, DigestAndWriteRunOnTwoThreadsAtOnce) {
   writing.join();
   auto blob = writer->commit();
   ASSERT_TRUE(blob) << blob.error().message;
-  StreamingDigester reference(ChecksumSet{}.with(ChecksumAlgorithm::kSha256));
-  reference.update(bytes_of(data));
-  const auto expected = reference.finish();
-  EXPECT_EQ(blob->digests().md5, expected.md5);
-  EXPECT_EQ(blob->digests().checksums, expected.checksums);
-  auto reader = store->open_blob(blob->id());
-  ASSERT_TRUE(reader);
-  EXPECT_TRUE(read_blob(*reader) == data);
+  expect_holds(*blob, data, ChecksumSet{}.with(ChecksumAlgorithm::kSha256));
   blob->release();
 }
 
