@@ -84,21 +84,14 @@ TEST_F(ApiConfigTlsTest, HalfAPairIsRefusedNamingWhereItCameFrom) {
 }
 
 TEST_F(ApiConfigTlsTest, UnknownKeysAndBadValuesAreRefused) {
-  auto config = parse("[store.tls]\ncert = \"a\"\nkey = \"b\"\nhsts_max_age = 5\n");
-  ASSERT_FALSE(config);  // HSTS is the API's
-  EXPECT_EQ(config.error().field, "store.tls.hsts_max_age");
-  config = parse("[server.tls]\ncertificate = \"a\"\n");
-  ASSERT_FALSE(config);
-  EXPECT_EQ(config.error().field, "server.tls.certificate");
-  config = parse("[server.tls]\nwatch_seconds = 86401\n");
-  ASSERT_FALSE(config);
-  EXPECT_EQ(config.error().field, "server.tls.watch_seconds");
-  config = parse("[store]\nlisten = \"x\"\n");
-  ASSERT_FALSE(config);
-  EXPECT_EQ(config.error().field, "store.listen");
-  config = parse("[server]\ntls = 1\n");
-  ASSERT_FALSE(config);
-  EXPECT_EQ(config.error().field, "server.tls");
+  expect_refused_fields({
+      // HSTS is the API's.
+      {"[store.tls]\ncert = \"a\"\nkey = \"b\"\nhsts_max_age = 5\n", "store.tls.hsts_max_age"},
+      {"[server.tls]\ncertificate = \"a\"\n", "server.tls.certificate"},
+      {"[server.tls]\nwatch_seconds = 86401\n", "server.tls.watch_seconds"},
+      {"[store]\nlisten = \"x\"\n", "store.listen"},
+      {"[server]\ntls = 1\n", "server.tls"},
+  });
 }
 
 TEST_F(ApiConfigTlsTest, TheHttpRedirectListenerNeedsTlsAndAnAddress) {
