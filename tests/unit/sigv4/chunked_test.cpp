@@ -502,6 +502,12 @@ void expect_error(Mode mode, std::string_view body, std::string_view reason_part
   }
 }
 
+// Rows of {body, a part of the reason} that `mode` must refuse.
+void expect_errors(Mode mode,
+                   std::initializer_list<std::pair<std::string_view, std::string_view>> rows) {
+  for (const auto& [body, reason_part] : rows) expect_error(mode, body, reason_part);
+}
+
 TEST(AwsChunkedDecoderHostile, BadHexInChunkSize) {
   expect_error(Mode::kSigned, "1g;chunk-signature=" + kSig + "\r\n", "bad hex digit");
   expect_error(Mode::kUnsignedWithTrailer, " 5\r\nhello\r\n", "bad hex digit");
@@ -530,12 +536,14 @@ TEST(AwsChunkedDecoderHostile, ChunkOverTheLimit) {
 }
 
 TEST(AwsChunkedDecoderHostile, MissingCrlf) {
-  expect_error(Mode::kUnsignedWithTrailer, "5\r\nhelloX\r\n", "not followed by CRLF");
-  expect_error(Mode::kUnsignedWithTrailer, "5\r\nhello\rX", "not followed by CRLF");
-  expect_error(Mode::kUnsignedWithTrailer, "5\r\nhello\n0\r\n\r\n", "not followed by CRLF");
-  expect_error(Mode::kUnsignedWithTrailer, "5\nhello\r\n", "CRLF");
-  expect_error(Mode::kUnsignedWithTrailer, "5\r\r\nhello\r\n", "bare CR");
-  expect_error(Mode::kUnsignedWithTrailer, "0\r\nx-amz-checksum-crc32:AAAAAA==\n\n", "CRLF");
+  expect_errors(Mode::kUnsignedWithTrailer, {
+                                                {"5\r\nhelloX\r\n", "not followed by CRLF"},
+                                                {"5\r\nhello\rX", "not followed by CRLF"},
+                                                {"5\r\nhello\n0\r\n\r\n", "not followed by CRLF"},
+                                                {"5\nhello\r\n", "CRLF"},
+                                                {"5\r\r\nhello\r\n", "bare CR"},
+                                                {"0\r\nx-amz-checksum-crc32:AAAAAA==\n\n", "CRLF"},
+                                            });
 }
 
 TEST(AwsChunkedDecoderHostile, ChunkSignatureMalformed) {
@@ -589,11 +597,14 @@ TEST(AwsChunkedDecoderHostile, TrailerProblems) {
                "x-amz-trailer-signature is not 64 lowercase hex");
   expect_error(Mode::kUnsignedWithTrailer, "0\r\nx-amz-trailer-signature:" + kSig + "\r\n\r\n",
                "x-amz-trailer-signature in an unsigned body");
-  expect_error(Mode::kUnsignedWithTrailer, "0\r\nx-amz-checksum-crc32 AAAAAA==\r\n\r\n", "no ':'");
-  expect_error(Mode::kUnsignedWithTrailer, "0\r\n:AAAAAA==\r\n\r\n", "empty name");
-  expect_error(Mode::kUnsignedWithTrailer, "0\r\nx amz:1\r\n\r\n", "bad character in name");
-  expect_error(Mode::kUnsignedWithTrailer, "0\r\nx-a:1\x01\r\n\r\n", "control character");
-  expect_error(Mode::kUnsignedWithTrailer, "0\r\nx-a:1\r\nX-A:2\r\n\r\n", "appears twice");
+  expect_errors(Mode::kUnsignedWithTrailer,
+                {
+                    {"0\r\nx-amz-checksum-crc32 AAAAAA==\r\n\r\n", "no ':'"},
+                    {"0\r\n:AAAAAA==\r\n\r\n", "empty name"},
+                    {"0\r\nx amz:1\r\n\r\n", "bad character in name"},
+                    {"0\r\nx-a:1\x01\r\n\r\n", "control character"},
+                    {"0\r\nx-a:1\r\nX-A:2\r\n\r\n", "appears twice"},
+                });
 }
 
 TEST(AwsChunkedDecoderHostile, OversizeTrailerSection) {
