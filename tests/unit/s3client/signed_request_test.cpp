@@ -95,11 +95,29 @@ Expected<sigv4::VerifiedAuth, sigv4::AuthError> verify_as_s3(const HttpRequest& 
                        });
 }
 
-TEST(SignedRequest, ReproducesAwsGetBucketLifecycleExample) {
+// A call on a bucket's subresource (?lifecycle, ?cors), as the bucket commands make them.
+S3Call bucket_call(std::string operation, std::string method, std::string bucket,
+                   std::string subresource) {
   S3Call call;
-  call.operation = "GetBucketLifecycle";
-  call.bucket = "examplebucket";
-  call.query = {{"lifecycle", ""}};
+  call.operation = std::move(operation);
+  call.method = std::move(method);
+  call.bucket = std::move(bucket);
+  call.query = {{std::move(subresource), ""}};
+  return call;
+}
+
+// A call on one object.
+S3Call object_call(std::string operation, std::string method, std::string bucket, std::string key) {
+  S3Call call;
+  call.operation = std::move(operation);
+  call.method = std::move(method);
+  call.bucket = std::move(bucket);
+  call.key = std::move(key);
+  return call;
+}
+
+TEST(SignedRequest, ReproducesAwsGetBucketLifecycleExample) {
+  const S3Call call = bucket_call("GetBucketLifecycle", "GET", "examplebucket", "lifecycle");
   auto r = build_signed_request(call, example_options(), kExampleTime);
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(r->url, "https://examplebucket.s3.amazonaws.com/?lifecycle");
@@ -108,11 +126,7 @@ TEST(SignedRequest, ReproducesAwsGetBucketLifecycleExample) {
 }
 
 TEST(SignedRequest, ReproducesAwsPutObjectExampleWithTheBodysHash) {
-  S3Call call;
-  call.operation = "PutObject";
-  call.method = "PUT";
-  call.bucket = "examplebucket";
-  call.key = "test$file.text";
+  S3Call call = object_call("PutObject", "PUT", "examplebucket", "test$file.text");
   call.headers = {{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
                   {"x-amz-storage-class", "REDUCED_REDUNDANCY"}};
   call.body = "Welcome to Amazon S3.";
@@ -126,10 +140,7 @@ TEST(SignedRequest, ReproducesAwsPutObjectExampleWithTheBodysHash) {
 }
 
 TEST(SignedRequest, AuthorizationNamesScopeAndEverySignedHeader) {
-  S3Call call;
-  call.operation = "GetBucketLifecycle";
-  call.bucket = "examplebucket";
-  call.query = {{"lifecycle", ""}};
+  const S3Call call = bucket_call("GetBucketLifecycle", "GET", "examplebucket", "lifecycle");
   auto r = build_signed_request(call, example_options(), kExampleTime);
   ASSERT_TRUE(r);
   EXPECT_EQ(header(*r, "Authorization"),
@@ -141,11 +152,7 @@ TEST(SignedRequest, AuthorizationNamesScopeAndEverySignedHeader) {
 }
 
 TEST(SignedRequest, PutBucketCorsShapeIsAcceptedByTheVerifier) {
-  S3Call call;
-  call.operation = "PutBucketCors";
-  call.method = "PUT";
-  call.bucket = "uploads";
-  call.query = {{"cors", ""}};
+  S3Call call = bucket_call("PutBucketCors", "PUT", "uploads", "cors");
   call.headers = {{"Content-Type", "application/xml"}};
   call.body = "<CORSConfiguration/>";
   call.content_md5 = true;
@@ -168,11 +175,7 @@ TEST(SignedRequest, PutBucketCorsShapeIsAcceptedByTheVerifier) {
 }
 
 TEST(SignedRequest, TamperedRequestsAreRefusedByTheVerifier) {
-  S3Call call;
-  call.operation = "PutBucketCors";
-  call.method = "PUT";
-  call.bucket = "uploads";
-  call.query = {{"cors", ""}};
+  S3Call call = bucket_call("PutBucketCors", "PUT", "uploads", "cors");
   call.body = "<CORSConfiguration/>";
   call.content_md5 = true;
   const auto options = local_store_options();
@@ -198,10 +201,7 @@ TEST(SignedRequest, TamperedRequestsAreRefusedByTheVerifier) {
 TEST(SignedRequest, SessionTokenIsSentAndSigned) {
   ClientOptions options = local_store_options();
   options.credentials.session_token = "FwoGZXIvYXdzEXAMPLE/token+==";
-  S3Call call;
-  call.operation = "GetBucketCors";
-  call.bucket = "uploads";
-  call.query = {{"cors", ""}};
+  const S3Call call = bucket_call("GetBucketCors", "GET", "uploads", "cors");
   const auto now = *sigv4::parse_amz_date("20260101T120000Z");
   auto r = build_signed_request(call, options, now);
   ASSERT_TRUE(r);
@@ -213,11 +213,7 @@ TEST(SignedRequest, SessionTokenIsSentAndSigned) {
 }
 
 TEST(SignedRequest, BodilessCallsSignTheEmptyPayloadHash) {
-  S3Call call;
-  call.operation = "DeleteBucketCors";
-  call.method = "DELETE";
-  call.bucket = "uploads";
-  call.query = {{"cors", ""}};
+  const S3Call call = bucket_call("DeleteBucketCors", "DELETE", "uploads", "cors");
   auto r = build_signed_request(call, local_store_options(), kExampleTime);
   ASSERT_TRUE(r);
   EXPECT_EQ(header(*r, "x-amz-content-sha256"), sigv4::kEmptySha256);
@@ -225,9 +221,7 @@ TEST(SignedRequest, BodilessCallsSignTheEmptyPayloadHash) {
 }
 
 TEST(SignedRequest, AddressingFollowsTheEndpointsRule) {
-  S3Call call;
-  call.operation = "GetBucketCors";
-  call.query = {{"cors", ""}};
+  S3Call call = bucket_call("GetBucketCors", "GET", "", "cors");
   ClientOptions o = example_options();
   o.endpoint = *sigv4::S3Endpoint::parse("https://s3.eu-west-1.amazonaws.com", false);
   const auto url_for = [&](std::string bucket) {
@@ -252,11 +246,7 @@ TEST(SignedRequest, AddressingFollowsTheEndpointsRule) {
 }
 
 TEST(SignedRequest, KeysAndQueryValuesAreEncodedOnceAndVerify) {
-  S3Call call;
-  call.operation = "UploadPart";
-  call.method = "PUT";
-  call.bucket = "uploads";
-  call.key = "photos/a b+c/../ü.png";
+  S3Call call = object_call("UploadPart", "PUT", "uploads", "photos/a b+c/../ü.png");
   call.query = {{"partNumber", "1"}, {"uploadId", "x/y=z"}};
   call.body = "part";
   const auto options = local_store_options();
