@@ -115,6 +115,22 @@ struct Deliverer::State {
     }
   }
 
+  // Whether a claim would find a delivery due: next_due() at or before the outbox's clock.
+  bool due_now(const std::optional<std::chrono::system_clock::time_point>& due) const {
+    return due && *due <= outbox.now();
+  }
+
+  // Sleep no longer than until this endpoint's next delivery (a retry, a lease that
+  // expires) is due.
+  void sleep_until_due(const std::optional<std::chrono::system_clock::time_point>& due,
+                       SteadyClock::time_point& wake_at) const {
+    if (!due) return;
+    const auto wait = *due - now();
+    const auto at = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(std::max(
+                                             wait, std::chrono::system_clock::duration::zero()));
+    wake_at = std::min(wake_at, at + std::chrono::milliseconds(1));
+  }
+
   void dispatch_loop() {
     pthread_setname_np(pthread_self(), "upgate-dispatch");
     auto next_prune = SteadyClock::now() + options.prune_interval;
@@ -138,9 +154,13 @@ struct Deliverer::State {
         }
         // A claim is a write transaction: refill in batches, once at most max_in_flight
         // are held (the ready ones still cover the workers until it commits), not after
-        // every delivery; and not at all when nothing is pending (a read).
+        // every delivery; and not at all when nothing is due (a read): the deliveries
+        // held keep theirs pending until their lease, so "pending" is not "due".
         if (room == 0 || (held > 0 && room < slot.refill())) continue;
-        if (auto due = outbox.next_due(slot.endpoint.name); due && !*due) continue;
+        if (auto due = outbox.next_due(slot.endpoint.name); due && !due_now(*due)) {
+          sleep_until_due(*due, wake_at);
+          continue;
+        }
         auto claimed = outbox.claim(slot.endpoint.name, room, slot.lease);
         if (!claimed) continue;  // the outbox is failing; the poll tries again
         if (!claimed->empty()) {
@@ -149,14 +169,7 @@ struct Deliverer::State {
         }
         for (std::size_t i = 0; i < claimed->size(); ++i) jobs_cv.notify_one();
         if (claimed->size() < room) {
-          // Sleep no longer than until this endpoint's next retry is due.
-          if (auto due = outbox.next_due(slot.endpoint.name); due && *due) {
-            const auto wait = **due - now();
-            const auto at =
-                SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(std::max(
-                                         wait, std::chrono::system_clock::duration::zero()));
-            wake_at = std::min(wake_at, at + std::chrono::milliseconds(1));
-          }
+          if (auto due = outbox.next_due(slot.endpoint.name); due) sleep_until_due(*due, wake_at);
         }
       }
       if (SteadyClock::now() >= next_prune) {

@@ -700,6 +700,10 @@ Expected<std::optional<TimePoint>, OutboxError> Outbox::next_due(std::string_vie
   }
 }
 
+std::chrono::system_clock::time_point Outbox::now() const {
+  return state_->now();
+}
+
 std::uint64_t Outbox::work_generation() const {
   return state_->generation.load();
 }

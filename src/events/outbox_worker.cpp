@@ -80,10 +80,10 @@ struct OutboxWorker::State {
         (void)outbox.prune();
         next_prune = SteadyClock::now() + *options.prune_interval;
       }
-      // A claim is a write transaction; whether anything is pending at all is a read. Every
-      // commit of the outbox wakes this thread (the webhooks' too), so this matters.
+      // A claim is a write transaction; whether anything is due is a read. Every commit of
+      // the outbox wakes this thread (the webhooks' too), so this matters.
       Expected<std::vector<ClaimedDelivery>, OutboxError> claimed{std::vector<ClaimedDelivery>()};
-      if (auto pending = outbox.next_due(options.endpoint); !pending || *pending) {
+      if (auto due = outbox.next_due(options.endpoint); !due || (*due && **due <= outbox.now())) {
         claimed = outbox.claim(options.endpoint, options.batch, options.lease);
       }
       if (claimed && !claimed->empty()) {

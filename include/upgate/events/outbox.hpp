@@ -238,8 +238,12 @@ class Outbox {
   Expected<void, OutboxError> flush();
 
   // When the endpoint's earliest pending delivery is due (now or later); nullopt if none.
+  // A delivery held under a lease is pending and due when the lease expires: a claim
+  // finds something only when this is not after now().
   Expected<std::optional<std::chrono::system_clock::time_point>, OutboxError> next_due(
       std::string_view endpoint);
+  // The outbox's clock (OutboxOptions::clock, or the system's).
+  std::chrono::system_clock::time_point now() const;
   // Counts commits that made deliveries claimable; wait_for_work() returns when it
   // passes `seen` or at `deadline`.
   std::uint64_t work_generation() const;
