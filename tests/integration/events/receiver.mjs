@@ -8,7 +8,10 @@
 //   GET  /received   {"accepted":[{id, timestamp, type, key, bodyId, source, reason,
 //                     detectedType}], "rejected":n,
 //                     "records":[{eventName, key, size, sequencer}], "record_posts":n,
-//                     "max_in_flight":n (most requests held open at once)}
+//                     "max_in_flight":n (most requests held open at once),
+//                     "proxied":n (requests that came as to an egress proxy)}
+//   Every route also answers a request as an HTTP proxy gets it (absolute-form target,
+//   "POST http://any.host/hooks"): the receiver plays the proxy too, and counts them.
 //   POST /mode       {"status":503,"delay_ms":0,"retry_after":"1"}: answer later hooks so
 //                    (the signature is still verified and recorded first when status < 300)
 //   POST /records    S3 event records ({"Records":[...]}, as the store's --notify-url
@@ -29,6 +32,7 @@ let accepted = [];
 let rejected = 0;
 let records = [];
 let recordPosts = 0;
+let proxied = 0;
 let inFlight = 0;
 let maxInFlight = 0;
 let mode = { status: 204, delay_ms: 0, retry_after: undefined };
@@ -50,6 +54,10 @@ function send(res, status, body, headers = {}) {
 
 const server = http.createServer(async (req, res) => {
   const body = await readBody(req);
+  if (/^https?:\/\//.test(req.url)) {
+    proxied += 1;
+    req.url = new URL(req.url).pathname;
+  }
   if (req.method === 'POST' && req.url === '/hooks') {
     if (mode.status >= 300) {
       const headers = mode.retry_after ? { 'retry-after': mode.retry_after } : {};
@@ -98,7 +106,7 @@ const server = http.createServer(async (req, res) => {
   }
   if (req.method === 'GET' && req.url === '/received') {
     send(res, 200, { accepted, rejected, max_in_flight: maxInFlight, records,
-                     record_posts: recordPosts });
+                     record_posts: recordPosts, proxied });
     return;
   }
   if (req.method === 'POST' && req.url === '/mode') {
@@ -111,6 +119,7 @@ const server = http.createServer(async (req, res) => {
     rejected = 0;
     records = [];
     recordPosts = 0;
+    proxied = 0;
     maxInFlight = inFlight;
     send(res, 200, {});
     return;

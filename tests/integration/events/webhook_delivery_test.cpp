@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -48,6 +49,28 @@ Event upload(const std::string& key, const std::string& etag = "e1") {
   e.time = std::chrono::system_clock::now();
   return e;
 }
+
+// An environment variable set for one test, then as it was.
+class ScopedVariable {
+ public:
+  ScopedVariable(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name); old != nullptr) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedVariable() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedVariable(const ScopedVariable&) = delete;
+  ScopedVariable& operator=(const ScopedVariable&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
 
 class WebhookDelivery : public ::testing::Test {
  protected:
@@ -275,6 +298,22 @@ TEST_F(WebhookDelivery, GoneIsADeadLetterAndRetryAfterIsKept) {
   ASSERT_TRUE(outbox->replay(gone));
   ASSERT_TRUE(outbox->replay(busy));
   ASSERT_TRUE(eventually([&] { return outbox->metrics()->delivered_total == 2; }));
+}
+
+// An egress proxy given in the environment, as libcurl reads it (http_proxy), carries the
+// webhooks: the deliverer reads it once and gives it to libcurl itself. The endpoint's
+// host does not resolve here; the receiver plays the proxy.
+TEST_F(WebhookDelivery, AProxyFromTheEnvironmentCarriesTheWebhooks) {
+  receiver.start();
+  const ScopedVariable proxy("http_proxy", "http://127.0.0.1:" + std::to_string(receiver.port()));
+  const ScopedVariable bypass("no_proxy", "");
+  auto outbox = open_outbox();
+  auto deliverer = start_deliverer(*outbox, "http://webhooks.invalid/hooks");
+  const std::string id = append(*outbox, upload("docs/proxied.txt"));
+  ASSERT_TRUE(eventually([&] { return !receiver.accepted_ids().empty(); }));
+  EXPECT_EQ(receiver.accepted_ids(), std::vector<std::string>{id});
+  EXPECT_GE(receiver.received().at("proxied").as_int64(), 1);
+  deliverer.reset();
 }
 
 }  // namespace
