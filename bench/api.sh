@@ -30,7 +30,10 @@
 # The HTTPS server runs on a pair from a throwaway CA (tests/support/test_ca.py, P-256);
 # wrk does not verify it, curl's readiness probe does (--cacert). Prints wrk's reports (with
 # latency percentiles) and one SUMMARY line per measurement, labelled, with the load average
-# when it began.
+# when it began. Each keep-alive run also prints the server's CPU per request (SERVER_CPU:
+# its utime + stime from /proc/PID/stat around the run, over the requests wrk completed),
+# and the comparisons give it over all rounds beside the req/s ratio: wrk and the servers
+# share the machine, so under load that is the steadier figure of what a feature costs.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -111,6 +114,7 @@ algorithms = ["ES256"]
 TOML
   jwt_port="$(free_port)"
   start_server jwt "$jwt_port" --config "$work/jwt.toml"
+  jwt_pid="${pids[-1]}"
   jwt_url="http://127.0.0.1:$jwt_port"
   wait_ready "$jwt_url"
   # The token is accepted (and a request without it is not) before anything is measured.
@@ -149,12 +153,14 @@ check_limited() {
   done
 }
 
-# start_limited NAME [REDIS_URL]: a server with the limits (in Redis when given); sets url.
+# start_limited NAME [REDIS_URL]: a server with the limits (in Redis when given); sets url
+# and server_pid.
 start_limited() {
   local port
   limits_config "$work/$1.toml" "${2:-}"
   port="$(free_port)"
   start_server "$1" "$port" --config "$work/$1.toml"
+  server_pid="${pids[-1]}"
   url="http://127.0.0.1:$port"
   wait_ready "$url"
   check_limited "$url"
@@ -164,6 +170,7 @@ limits_url=""
 if [ "$limits" = on ]; then
   start_limited limits
   limits_url="$url"
+  limits_pid="$server_pid"
 fi
 
 redis_url=""
@@ -172,6 +179,7 @@ if [ "$redis" = on ]; then
   pids+=("$redis_pid")
   start_limited redis "redis://127.0.0.1:$redis_port/0"
   redis_url="$url"
+  redis_serve_pid="$server_pid"
 fi
 
 tls_url=""
@@ -199,25 +207,44 @@ end
 LUA
 
 
-# run_wrk LABEL SCRIPT URL DURATION
+# cpu_ticks PID: the process's CPU time so far, user + system, in clock ticks (fields 14
+# and 15 of /proc/PID/stat, counted after the parenthesised name, which may hold spaces).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+ticks_per_second="$(getconf CLK_TCK)"
+
+# run_wrk LABEL SCRIPT URL DURATION [SERVER_PID]: one wrk run; with a server PID, also the
+# server's CPU per request over the run (its CPU time around the run, over the requests wrk
+# completed), as a line "SERVER_CPU LABEL us_per_request=...". wrk and the server share the
+# machine's cores, so this is the steadier figure when req/s moves with the load.
 run_wrk() {
+  local before="" requests
   echo "== $1: $connections connections, $4, $wrk_threads wrk threads, $server_threads server threads, access log $access_log, load average $(load)"
+  [ -n "${5:-}" ] && before="$(cpu_ticks "$5")"
   BENCH_LABEL="$1" BENCH_TOKEN_FILE="$work/token" \
-    wrk -t "$wrk_threads" -c "$connections" -d "$4" --latency -s "$2" "$3" | tee -a "$work/wrk.out"
+    wrk -t "$wrk_threads" -c "$connections" -d "$4" --latency -s "$2" "$3" >"$work/run.out"
+  cat "$work/run.out" >>"$work/wrk.out"
+  cat "$work/run.out"
+  if [ -n "$before" ]; then
+    requests="$(awk '$2 == "requests" && $3 == "in" { print $1 }' "$work/run.out")"
+    awk -v label="$1" -v ticks="$(($(cpu_ticks "$5") - before))" -v hz="$ticks_per_second" \
+      -v requests="${requests:-0}" 'BEGIN { if (requests > 0)
+        printf "SERVER_CPU %s us_per_request=%.2f cpu_s=%.2f requests=%d\n", label,
+          1e6 * ticks / hz / requests, ticks / hz, requests }' | tee -a "$work/wrk.out"
+  fi
 }
 
 # Keep-alive: the seed route, plain, JWT and TLS alternating, so load on the machine falls on
 # all of them.
 for round in $(seq "$rounds"); do
-  run_wrk "seed-http-keepalive" "$here/seed.lua" "$plain_url/api/s3/getPresignedUrl" "$duration"
+  run_wrk "seed-http-keepalive" "$here/seed.lua" "$plain_url/api/s3/getPresignedUrl" "$duration" "$plain_pid"
   if [ -n "$jwt_url" ]; then
-    run_wrk "seed-http-jwt-keepalive" "$work/seed_jwt.lua" "$jwt_url/api/s3/getPresignedUrl" "$duration"
+    run_wrk "seed-http-jwt-keepalive" "$work/seed_jwt.lua" "$jwt_url/api/s3/getPresignedUrl" "$duration" "$jwt_pid"
   fi
   if [ -n "$limits_url" ]; then
-    run_wrk "seed-http-limits-keepalive" "$here/seed.lua" "$limits_url/api/s3/getPresignedUrl" "$duration"
+    run_wrk "seed-http-limits-keepalive" "$here/seed.lua" "$limits_url/api/s3/getPresignedUrl" "$duration" "$limits_pid"
   fi
   if [ -n "$redis_url" ]; then
-    run_wrk "seed-http-limits-redis-keepalive" "$here/seed.lua" "$redis_url/api/s3/getPresignedUrl" "$duration"
+    run_wrk "seed-http-limits-redis-keepalive" "$here/seed.lua" "$redis_url/api/s3/getPresignedUrl" "$duration" "$redis_serve_pid"
   fi
   if [ -n "$tls_url" ]; then
     run_wrk "seed-https-keepalive" "$here/seed.lua" "$tls_url/api/s3/getPresignedUrl" "$duration"
@@ -230,6 +257,14 @@ ratio() {
       none = sum["seed-http-keepalive"] / n["seed-http-keepalive"]
       mine = sum[label] / n[label]
       printf "== %s, mean of the rounds: %.0f and %.0f requests/s: %.1f %%\n", what, mine, none, 100 * mine / none } }' \
+    "$work/wrk.out"
+  # The server's CPU per request over all the rounds (CPU seconds over requests, each side).
+  awk -v label="$1" -v what="$2" '$1 == "SERVER_CPU" {
+      for (i = 3; i <= NF; i++) { split($i, kv, "="); v[$2, kv[1]] += kv[2] } }
+    END { if (v["seed-http-keepalive", "requests"] && v[label, "requests"]) {
+      none = 1e6 * v["seed-http-keepalive", "cpu_s"] / v["seed-http-keepalive", "requests"]
+      mine = 1e6 * v[label, "cpu_s"] / v[label, "requests"]
+      printf "== %s, server CPU per request over the rounds: %.2f and %.2f us: %+.2f us\n", what, mine, none, mine - none } }' \
     "$work/wrk.out"
 }
 [ -n "$jwt_url" ] && ratio seed-http-jwt-keepalive "JWT (ES256) against no auth"
