@@ -117,11 +117,24 @@ std::size_t ApiLimiter::profile_index(std::string_view profile) const noexcept {
 
 asio::awaitable<limits::Decision> ApiLimiter::admit(const limits::Admission& admission,
                                                     std::string_view profile) {
+  if (auto decision = admit_now(admission, profile)) co_return std::move(*decision);
   limits::Decision decision = co_await backend_->limiter().admit(admission);
+  record(decision, profile);
+  co_return decision;
+}
+
+std::optional<limits::Decision> ApiLimiter::admit_now(const limits::Admission& admission,
+                                                      std::string_view profile) {
+  if (!backend_->memory) return std::nullopt;
+  limits::Decision decision = backend_->memory->decide(admission);
+  record(decision, profile);
+  return decision;
+}
+
+void ApiLimiter::record(const limits::Decision& decision, std::string_view profile) {
   counts_[profile_index(profile) * limits::kReasonCount + static_cast<std::size_t>(decision.reason)]
       .fetch_add(1, std::memory_order_relaxed);
   if (decision.reason == limits::Reason::store_unavailable) log_store_error(decision);
-  co_return decision;
 }
 
 asio::awaitable<void> ApiLimiter::release_upload(std::string_view key, std::string_view upload_id) {

@@ -146,8 +146,14 @@ awaitable<Expected<void, ApiReply>> RequestPipeline::admit(http::Exchange& excha
   // Rate limits and quotas are decided here: the caller and the profile are known, and
   // nothing has been planned or signed yet.
   if (limiter_ != nullptr) {
-    if (auto refused = co_await admit_limits(exchange, call))
-      co_return Unexpected(std::move(*refused));
+    const UploadAdmissionRequest wanted = limits_request(exchange, call);
+    std::optional<ApiReply> refused;
+    if (limiter_->shared()) {
+      refused = co_await decide(call, wanted);
+    } else {
+      refused = decide_now(call, wanted);
+    }
+    if (refused) co_return Unexpected(std::move(*refused));
   }
   co_return Expected<void, ApiReply>{};
 }
@@ -170,7 +176,18 @@ awaitable<std::optional<ApiReply>> RequestPipeline::decide(
     ApiCall& call, const UploadAdmissionRequest& wanted) const {
   const auto admission = make_admission(call.runtime->config().limits, wanted);
   if (!admission) co_return std::nullopt;
-  const limits::Decision decision = co_await limiter_->admit(*admission, wanted.profile->name);
+  co_return settle(call, co_await limiter_->admit(*admission, wanted.profile->name));
+}
+
+std::optional<ApiReply> RequestPipeline::decide_now(ApiCall& call,
+                                                    const UploadAdmissionRequest& wanted) const {
+  const auto admission = make_admission(call.runtime->config().limits, wanted);
+  if (!admission) return std::nullopt;
+  return settle(call, *limiter_->admit_now(*admission, wanted.profile->name));
+}
+
+std::optional<ApiReply> RequestPipeline::settle(ApiCall& call,
+                                                const limits::Decision& decision) const {
   limits::RateLimitFields fields = limits::ratelimit_fields(decision);
   if (!fields.policy.empty()) {
     if (call.rate_limit) {
@@ -183,13 +200,13 @@ awaitable<std::optional<ApiReply>> RequestPipeline::decide(
       call.rate_limit = std::move(fields);
     }
   }
-  if (decision.allowed) co_return std::nullopt;
-  co_return UploadService::error_reply(
+  if (decision.allowed) return std::nullopt;
+  return UploadService::error_reply(
       call.style, make_error(refusal_code(decision), limits::refusal_message(decision)));
 }
 
-awaitable<std::optional<ApiReply>> RequestPipeline::admit_limits(http::Exchange& exchange,
-                                                                 ApiCall& call) const {
+UploadAdmissionRequest RequestPipeline::limits_request(const http::Exchange& exchange,
+                                                       const ApiCall& call) const {
   UploadAdmissionRequest wanted;
   wanted.profile = call.profile.profile;
   wanted.subject = limit_subject(exchange, call);
@@ -201,7 +218,7 @@ awaitable<std::optional<ApiReply>> RequestPipeline::admit_limits(http::Exchange&
   wanted.bytes = call.form_upload ? call.caller->limits.max_size_under(wanted.profile->max_size)
                                   : call.intent.size.value_or(0);
   wanted.upload_id = exchange.request_id();
-  co_return co_await decide(call, wanted);
+  return wanted;
 }
 
 awaitable<std::optional<ApiReply>> RequestPipeline::admit_upload(http::Exchange& exchange,

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,12 @@ class ApiLimiter {
   // limits::Limiter::admit(), counted under `profile` and logged when the store failed.
   boost::asio::awaitable<limits::Decision> admit(const limits::Admission& admission,
                                                  std::string_view profile);
+  // The same decision at once, when the backend gives it without waiting (in memory),
+  // counted the same way; nullopt when it must be awaited (Redis: admit()). The API's
+  // requests take this path first: a coroutine frame per call (several above a kilobyte,
+  // which Asio's frame cache does not keep) cost more than the in-memory decision itself.
+  std::optional<limits::Decision> admit_now(const limits::Admission& admission,
+                                            std::string_view profile);
   // limits::Limiter::release_upload(); a store that could not be asked is logged (the slot
   // then frees itself when its ttl ends).
   boost::asio::awaitable<void> release_upload(std::string_view key, std::string_view upload_id);
@@ -56,6 +63,8 @@ class ApiLimiter {
   ApiLimiter(std::unique_ptr<Backend> backend, std::vector<std::string> profiles,
              std::shared_ptr<spdlog::logger> logger, limits::StoreErrorPolicy policy);
   std::size_t profile_index(std::string_view profile) const noexcept;
+  // Counts a decision under its profile; logs one the store could not make.
+  void record(const limits::Decision& decision, std::string_view profile);
   void log_store_error(const limits::Decision& decision);
 
   std::unique_ptr<Backend> backend_;

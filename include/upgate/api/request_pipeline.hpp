@@ -142,14 +142,17 @@ class RequestPipeline {
 
  private:
   void log_detail(const http::Exchange& exchange, const ApiReply& reply) const;
-  // The limits for an admitted caller; the refusal when they say no.
-  boost::asio::awaitable<std::optional<ApiReply>> admit_limits(http::Exchange& exchange,
-                                                               ApiCall& call) const;
+  // What admit() asks of the limits for an admitted caller.
+  UploadAdmissionRequest limits_request(const http::Exchange& exchange, const ApiCall& call) const;
   // Who the call counts against: its caller's principal, or its client address.
   LimitSubject limit_subject(const http::Exchange& exchange, const ApiCall& call) const;
-  // One admission: the call's RateLimit fields, and the refusal when it says no.
+  // One admission: the call's RateLimit fields, and the refusal when it says no. decide()
+  // awaits any backend; decide_now() is the in-memory one's, without a coroutine frame.
   boost::asio::awaitable<std::optional<ApiReply>> decide(
       ApiCall& call, const UploadAdmissionRequest& wanted) const;
+  std::optional<ApiReply> decide_now(ApiCall& call, const UploadAdmissionRequest& wanted) const;
+  // A decision's RateLimit fields, added to the call's, and its refusal when it refused.
+  std::optional<ApiReply> settle(ApiCall& call, const limits::Decision& decision) const;
   void audit(const http::Exchange& exchange, const ApiCall& call, const ApiReply& reply) const;
 
   std::atomic<std::shared_ptr<const ApiRuntime>> runtime_;
