@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace upgate::limits {
@@ -12,40 +13,9 @@ namespace {
 
 constexpr std::uint64_t kMaxSfInteger = 999'999'999'999'999;
 
-bool plain_sf_char(char c) {
+constexpr bool plain_sf_char(char c) {
   const auto u = static_cast<unsigned char>(c);
   return u >= 0x20 && u <= 0x7e && c != '"' && c != '\\';
-}
-
-void append_sf_string(std::string& out, std::string_view value) {
-  out += '"';
-  if (std::all_of(value.begin(), value.end(), plain_sf_char)) {
-    out += value;  // the usual case: a policy name needs no escape
-  } else {
-    for (const char c : value) {
-      const auto u = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += c;
-      } else if (u < 0x20 || u > 0x7e) {
-        out += '?';
-      } else {
-        out += c;
-      }
-    }
-  }
-  out += '"';
-}
-
-void append_param(std::string& out, std::string_view name, std::uint64_t value) {
-  out += ';';
-  out += name;
-  out += '=';
-  std::array<char, 20> digits{};
-  const auto end =
-      std::to_chars(digits.data(), digits.data() + digits.size(), std::min(value, kMaxSfInteger))
-          .ptr;
-  out.append(digits.data(), end);
 }
 
 std::string_view quota_unit(LimitKind kind) {
@@ -60,30 +30,84 @@ std::string_view quota_unit(LimitKind kind) {
   return {};
 }
 
+// Writes a field value into a string sized beforehand for the worst case, then trimmed:
+// these values go out on every limited answer, and appending to a std::string a piece
+// at a time (a capacity check per character) cost more than the limiter's decision.
+class FieldWriter {
+ public:
+  // Room for `states` members naming `names` bytes of policy in all.
+  FieldWriter(std::string& out, std::size_t names, std::size_t states) : out_(out) {
+    // Per member: ", ", the quoted name (each byte escaped at worst), two integer
+    // parameters of 18 bytes at most (";q=" and 15 digits) and the longest unit
+    // (";qu=\"concurrent-requests\"", 25 bytes).
+    out_.resize(2 * names + states * (2 + 2 + 2 * 18 + 25));
+    at_ = out_.data();
+  }
+  ~FieldWriter() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
+  FieldWriter(const FieldWriter&) = delete;
+  FieldWriter& operator=(const FieldWriter&) = delete;
+
+  // ", " before every member but the first, then the name as an sf-string.
+  void member(std::string_view name) {
+    if (at_ != out_.data()) put(", ");
+    *at_++ = '"';
+    bool plain = true;
+    for (const char c : name) plain &= plain_sf_char(c);
+    if (plain) {
+      put(name);  // the usual case: a policy name needs no escape
+    } else {
+      for (const char c : name) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+          *at_++ = '\\';
+          *at_++ = c;
+        } else {
+          *at_++ = u < 0x20 || u > 0x7e ? '?' : c;
+        }
+      }
+    }
+    *at_++ = '"';
+  }
+  // ";<name>=<integer>", the name one letter.
+  void param(char name, std::uint64_t value) {
+    *at_++ = ';';
+    *at_++ = name;
+    *at_++ = '=';
+    at_ = std::to_chars(at_, at_ + 20, std::min(value, kMaxSfInteger)).ptr;
+  }
+  void put(std::string_view text) {
+    std::memcpy(at_, text.data(), text.size());
+    at_ += text.size();
+  }
+
+ private:
+  std::string& out_;
+  char* at_;
+};
+
 }  // namespace
 
 RateLimitFields ratelimit_fields(const Decision& decision) {
   RateLimitFields fields;
-  // One allocation each: a member is at most the policy name and ~60 bytes of parameters.
   std::size_t names = 0;
   for (const LimitState& state : decision.limits) names += state.policy.size();
-  fields.policy.reserve(names + 64 * decision.limits.size());
-  fields.ratelimit.reserve(names + 48 * decision.limits.size());
-  for (const LimitState& state : decision.limits) {
-    if (!fields.policy.empty()) fields.policy += ", ";
-    append_sf_string(fields.policy, state.policy);
-    append_param(fields.policy, "q", state.limit);
-    if (const std::string_view unit = quota_unit(state.kind); !unit.empty()) {
-      fields.policy += ";qu=\"";
-      fields.policy += unit;
-      fields.policy += '"';
-    }
-    if (state.window_seconds) append_param(fields.policy, "w", *state.window_seconds);
+  {
+    FieldWriter policy(fields.policy, names, decision.limits.size());
+    FieldWriter ratelimit(fields.ratelimit, names, decision.limits.size());
+    for (const LimitState& state : decision.limits) {
+      policy.member(state.policy);
+      policy.param('q', state.limit);
+      if (const std::string_view unit = quota_unit(state.kind); !unit.empty()) {
+        policy.put(";qu=\"");
+        policy.put(unit);
+        policy.put("\"");
+      }
+      if (state.window_seconds) policy.param('w', *state.window_seconds);
 
-    if (!fields.ratelimit.empty()) fields.ratelimit += ", ";
-    append_sf_string(fields.ratelimit, state.policy);
-    append_param(fields.ratelimit, "r", state.remaining);
-    if (state.reset_seconds) append_param(fields.ratelimit, "t", *state.reset_seconds);
+      ratelimit.member(state.policy);
+      ratelimit.param('r', state.remaining);
+      if (state.reset_seconds) ratelimit.param('t', *state.reset_seconds);
+    }
   }
   if (!decision.allowed && decision.reason != Reason::store_unavailable) {
     fields.retry_after = std::to_string(decision.retry_after_seconds);

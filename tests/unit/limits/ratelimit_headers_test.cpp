@@ -71,6 +71,32 @@ TEST(RateLimitFields, IntegersAreCappedAtFifteenDigits) {
   EXPECT_EQ(ratelimit_fields(d).ratelimit, "\"q\";r=999999999999999;t=5");
 }
 
+TEST(RateLimitFields, TheLongestMembersFit) {
+  // Every byte of every name escaped, every integer capped, the longest unit, and the
+  // remaining and reset of an open-upload refusal: the values are written into room
+  // reserved for the worst case, so the worst case is spelt out here.
+  Decision d;
+  const std::string quotes(40, '"');
+  std::string policy;
+  std::string ratelimit;
+  for (int i = 0; i < 6; ++i) {
+    d.limits.push_back(
+        LimitState{quotes, LimitKind::open_uploads, ~0ULL, ~0ULL, ~0ULL, ~0ULL, false});
+    std::string escaped = "\"";
+    for (std::size_t k = 0; k < quotes.size(); ++k) escaped += "\\\"";
+    escaped += '"';
+    if (i > 0) {
+      policy += ", ";
+      ratelimit += ", ";
+    }
+    policy += escaped + ";q=999999999999999;qu=\"concurrent-requests\";w=999999999999999";
+    ratelimit += escaped + ";r=999999999999999;t=999999999999999";
+  }
+  const RateLimitFields fields = ratelimit_fields(d);
+  EXPECT_EQ(fields.policy, policy);
+  EXPECT_EQ(fields.ratelimit, ratelimit);
+}
+
 TEST(RateLimitFields, NothingIsKnownWhenTheStoreIsUnavailable) {
   Decision d;
   d.allowed = false;
