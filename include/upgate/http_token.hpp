@@ -5,7 +5,10 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
+#include <type_traits>
 
 namespace upgate {
 
@@ -45,10 +48,26 @@ constexpr bool has_control_char(std::string_view s) {
 }
 
 // Safe as a header field value: no CR, LF or NUL, which would end the field
-// early or split the request (header injection).
+// early or split the request (header injection). Eight bytes at a time at run time:
+// every answer's headers go through it, the RateLimit fields hundreds of bytes long.
+// (A word has a zero byte when (w - 0x01..) & ~w & 0x80.. is not zero, and
+// w ^ (c * 0x01..) has one where w has the byte c.)
 constexpr bool is_safe_header_value(std::string_view s) {
-  for (const char c : s) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
+  std::size_t i = 0;
+  if (!std::is_constant_evaluated()) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+    const auto zero_byte = [](std::uint64_t w) { return (w - kOnes) & ~w & kHighs; };
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, s.data() + i, 8);
+      if ((zero_byte(w) | zero_byte(w ^ (kOnes * '\r')) | zero_byte(w ^ (kOnes * '\n'))) != 0) {
+        return false;
+      }
+    }
+  }
+  for (; i < s.size(); ++i) {
+    if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return false;
   }
   return true;
 }

@@ -1,6 +1,7 @@
 // The asynchronous outbound HTTP/1.1 client: Asio for the connection, Beast for the
 // message, OpenSSL through asio::ssl for https.
 #include <upgate/http/client.hpp>
+#include <upgate/http_token.hpp>
 #include <upgate/text.hpp>
 
 #include <openssl/ssl.h>
@@ -108,7 +109,7 @@ struct Url {
 };
 
 bool has_line_break(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+  return !is_safe_header_value(s);
 }
 
 Expected<Url, std::string> parse_url(std::string_view text) {

@@ -57,8 +57,10 @@ Response& Response::add_header(std::string_view name, std::string_view value) {
   fields_ += ": ";
   const std::size_t value_start = fields_.size();
   fields_ += value;
-  for (std::size_t i = value_start; i < fields_.size(); ++i) {
-    if (fields_[i] == '\r' || fields_[i] == '\n' || fields_[i] == '\0') fields_[i] = ' ';
+  if (!is_safe_header_value(value)) {
+    for (std::size_t i = value_start; i < fields_.size(); ++i) {
+      if (fields_[i] == '\r' || fields_[i] == '\n' || fields_[i] == '\0') fields_[i] = ' ';
+    }
   }
   fields_ += "\r\n";
   return *this;

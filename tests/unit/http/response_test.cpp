@@ -25,6 +25,27 @@ TEST(ResponseTest, LineBreaksAndNulInValuesCannotStartANewHeader) {
   EXPECT_EQ(r.serialized_headers(), "X-Name: evil  Set-Cookie: a=b  x\r\n");
 }
 
+TEST(ResponseTest, ALineBreakIsFoundAtAnyPlaceOfALongValue) {
+  // The check reads eight bytes at a time: every offset within and after the words, each
+  // of CR, LF and NUL, and the bytes next to them that must stay as they are.
+  for (const char bad : {'\r', '\n', '\0'}) {
+    for (std::size_t at = 0; at < 40; ++at) {
+      std::string value(40, 'a');
+      value[at] = bad;
+      value[(at + 1) % value.size()] = static_cast<char>(bad + 1);
+      std::string expected = value;
+      expected[at] = ' ';
+      Response r;
+      r.add_header("X-Long", value);
+      EXPECT_EQ(r.serialized_headers(), "X-Long: " + expected + "\r\n") << int(bad) << " at " << at;
+    }
+  }
+  Response clean;
+  clean.add_header("X-Long", std::string(41, '\x0e') + "\x0b\x0c\x80\xff");
+  EXPECT_EQ(clean.serialized_headers(),
+            "X-Long: " + std::string(41, '\x0e') + "\x0b\x0c\x80\xff\r\n");
+}
+
 TEST(ResponseTest, NamesThatAreNotTokensAreDropped) {
   Response r;
   r.add_header("Bad Name", "v").add_header("Bad:Name", "v").add_header("", "v");
