@@ -160,15 +160,16 @@ awaitable<Expected<void, ApiReply>> RequestPipeline::admit(http::Exchange& excha
 
 LimitSubject RequestPipeline::limit_subject(const http::Exchange& exchange,
                                             const ApiCall& call) const {
-  const http::Request& request = exchange.request();
+  const TrustedProxies& trusted = call.runtime->config().trusted_proxies;
   std::vector<std::string_view> forwarded;
-  request.for_each_header([&forwarded](std::string_view name, std::string_view value) {
-    if (text::iequals(name, "X-Forwarded-For")) forwarded.push_back(value);
-  });
+  if (!trusted.empty()) {  // X-Forwarded-For means nothing unless a proxy is trusted
+    exchange.request().for_each_header([&forwarded](std::string_view name, std::string_view value) {
+      if (text::iequals(name, "X-Forwarded-For")) forwarded.push_back(value);
+    });
+  }
   LimitSubject subject;
   subject.principal = call.caller->id();
-  subject.client = client_address(peer_address(exchange.remote_endpoint()), forwarded,
-                                  call.runtime->config().trusted_proxies);
+  subject.client = client_address(peer_address(exchange.remote_endpoint()), forwarded, trusted);
   return subject;
 }
 

@@ -7,14 +7,21 @@
 namespace upgate::api {
 
 std::string limit_subject_key(const LimitSubject& subject) {
-  if (!subject.principal.empty()) return limits::make_limit_key({{"principal", subject.principal}});
-  return limits::make_limit_key({{"ip", limit_address(subject.client)}});
+  std::string key;
+  if (!subject.principal.empty()) {
+    limits::append_limit_key_part(key, "principal", subject.principal);
+  } else {
+    limits::append_limit_key_part(key, "ip", limit_address(subject.client));
+  }
+  return key;
 }
 
 namespace {
 
 std::string profile_key(const UploadProfile& profile, std::string_view who) {
-  std::string key = limits::make_limit_key({{"profile", profile.name}});
+  std::string key;
+  key.reserve(sizeof "profile:" + profile.name.size() + who.size());
+  limits::append_limit_key_part(key, "profile", profile.name);
   key += '|';
   key += who;
   return key;
@@ -34,29 +41,33 @@ std::optional<limits::Admission> make_admission(const LimitsConfig& config,
   const bool rate_checks = request.rates && (own.rate || config.rate);
   if (!rate_checks && !upload_checks) return std::nullopt;
 
-  const std::string who = limit_subject_key(request.subject);
-  const std::string per_profile = profile_key(profile, who);
+  // The keys are copied into each check that uses them, the last use taking the original.
+  std::string who = limit_subject_key(request.subject);
+  std::string per_profile = profile_key(profile, who);
+  const std::uint64_t bytes = std::min<std::uint64_t>(request.bytes, limits::kMaxQuotaBytes);
+  const bool own_quota = request.upload && own.quota;
+  const bool global_quota = request.upload && !own.quota && config.quota;
   limits::Admission admission;
-  admission.rates.reserve(2);
-  if (request.rates) {
+  if (request.rates && (own.rate || config.rate)) {
+    admission.rates.reserve(own.rate && config.rate ? 2 : 1);
     if (own.rate) admission.rates.push_back({profile.name, per_profile, *own.rate});
-    if (config.rate) admission.rates.push_back({"global", who, *config.rate});
+    if (config.rate) {
+      admission.rates.push_back({"global", global_quota ? who : std::move(who), *config.rate});
+    }
   }
-  if (request.upload) {
-    if (own.max_open_uploads) {
-      const std::chrono::seconds ttl = request.ttl.count() > 0
-                                           ? std::min(request.ttl, limits::kMaxUploadTtl)
-                                           : profile.url_lifetime;
-      admission.open_upload =
-          limits::OpenUploadCheck{profile.name + "-uploads", per_profile, *own.max_open_uploads,
-                                  std::string(request.upload_id), ttl};
-    }
-    const std::uint64_t bytes = std::min<std::uint64_t>(request.bytes, limits::kMaxQuotaBytes);
-    if (own.quota) {
-      admission.quota = limits::QuotaCheck{profile.name + "-quota", per_profile, *own.quota, bytes};
-    } else if (config.quota) {
-      admission.quota = limits::QuotaCheck{"global-quota", who, *config.quota, bytes};
-    }
+  if (request.upload && own.max_open_uploads) {
+    const std::chrono::seconds ttl = request.ttl.count() > 0
+                                         ? std::min(request.ttl, limits::kMaxUploadTtl)
+                                         : profile.url_lifetime;
+    admission.open_upload = limits::OpenUploadCheck{
+        profile.name + "-uploads", own_quota ? per_profile : std::move(per_profile),
+        *own.max_open_uploads, std::string(request.upload_id), ttl};
+  }
+  if (own_quota) {
+    admission.quota =
+        limits::QuotaCheck{profile.name + "-quota", std::move(per_profile), *own.quota, bytes};
+  } else if (global_quota) {
+    admission.quota = limits::QuotaCheck{"global-quota", std::move(who), *config.quota, bytes};
   }
   return admission;
 }

@@ -32,13 +32,15 @@ void append_escaped(std::string& out, std::string_view value) {
 std::string make_limit_key(
     const std::vector<std::pair<std::string_view, std::string_view>>& parts) {
   std::string key;
-  for (const auto& [name, value] : parts) {
-    if (!key.empty()) key += '|';
-    key += name;
-    key += ':';
-    append_escaped(key, value);
-  }
+  for (const auto& [name, value] : parts) append_limit_key_part(key, name, value);
   return key;
+}
+
+void append_limit_key_part(std::string& key, std::string_view name, std::string_view value) {
+  if (!key.empty()) key += '|';
+  key += name;
+  key += ':';
+  append_escaped(key, value);
 }
 
 std::string storage_key(std::string_view key) {

@@ -21,6 +21,9 @@
 namespace upgate::limits {
 
 std::string make_limit_key(const std::vector<std::pair<std::string_view, std::string_view>>& parts);
+// One part of a key appended to `key` (after a '|' when `key` is not empty): what
+// make_limit_key() does per part, for keys built on every request without a list.
+void append_limit_key_part(std::string& key, std::string_view name, std::string_view value);
 
 inline constexpr std::size_t kMaxStoredKeyBytes = 128;
 std::string storage_key(std::string_view key);

@@ -21,6 +21,14 @@ TEST(MakeLimitKey, ValuesCannotForgeAnotherPart) {
   EXPECT_EQ(make_limit_key({{"p", std::string("a b\n\x01\xc3\xa9", 7)}}), "p:a%20b%0A%01%C3%A9");
 }
 
+TEST(MakeLimitKey, APartAtATimeIsTheSameKey) {
+  std::string key;
+  append_limit_key_part(key, "profile", "avatars");
+  EXPECT_EQ(key, "profile:avatars");
+  append_limit_key_part(key, "principal", "a|ip:1.2.3.4");
+  EXPECT_EQ(key, make_limit_key({{"profile", "avatars"}, {"principal", "a|ip:1.2.3.4"}}));
+}
+
 TEST(StorageKey, ShortKeysAsTheyAre) {
   EXPECT_EQ(storage_key("principal:alice"), "principal:alice");
   const std::string limit(kMaxStoredKeyBytes, 'k');
