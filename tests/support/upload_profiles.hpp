@@ -1,5 +1,5 @@
-// An upload profile with only its name and folder set: the profile-set and URL-access suites
-// build their profiles from it and change the fields each test is about.
+// An upload profile with only its name and folder set: the profile-set, URL-access and
+// upload-service suites build their profiles from it and change the fields each test is about.
 #pragma once
 
 #include <string>

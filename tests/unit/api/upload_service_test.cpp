@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "support/s3_target.hpp"
+#include "support/upload_profiles.hpp"
 #include "upgate/sigv4/verify.hpp"
 
 namespace upgate::api {
@@ -240,9 +241,7 @@ class OwnershipTest : public UploadServiceTest {
     return c;
   }
   static UploadProfile owned(std::string name, std::string folder, std::string_view key_template) {
-    UploadProfile p;
-    p.name = std::move(name);
-    p.folder = std::move(folder);
+    UploadProfile p = upgate::testing::profile_named(std::move(name), std::move(folder));
     p.key_template = *KeyTemplate::compile(key_template);
     return p;
   }
@@ -255,12 +254,15 @@ class OwnershipTest : public UploadServiceTest {
   Caller alice = caller("alice", {{"org", "acme"}});
   Caller bob = caller("bob", {{"org", "acme/../globex"}});
 
+  // A cat.png of 10 bytes asked for by `who` in `profile`.
+  ApiReply ask_upload(const Caller& who, std::string_view profile) {
+    return answer_upload(owned_service, UploadRoute::v1, "application/json",
+                         R"({"profile":")" + std::string(profile) +
+                             R"(","fileName":"cat.png","contentType":"image/png","size":10})",
+                         who);
+  }
   std::string upload_as(const Caller& who, std::string_view profile) {
-    const ApiReply reply =
-        answer_upload(owned_service, UploadRoute::v1, "application/json",
-                      R"({"profile":")" + std::string(profile) +
-                          R"(","fileName":"cat.png","contentType":"image/png","size":10})",
-                      who);
+    const ApiReply reply = ask_upload(who, profile);
     EXPECT_EQ(reply.status, 200) << reply.body;
     return reply.key;
   }
@@ -292,15 +294,10 @@ TEST_F(OwnershipTest, ClaimsAreOneEscapedSegment) {
 }
 
 TEST_F(OwnershipTest, AnonymousOrClaimlessCallersGetNoKeyThatNamesThem) {
-  const ApiReply anonymous = answer_upload(
-      owned_service, UploadRoute::v1, "application/json",
-      R"({"profile":"photos","fileName":"cat.png","contentType":"image/png","size":10})");
+  const ApiReply anonymous = ask_upload(Caller{}, "photos");
   EXPECT_EQ(anonymous.status, 401) << anonymous.body;
   EXPECT_EQ(anonymous.error, ErrorCode::authentication_required);
-  const ApiReply claimless = answer_upload(
-      owned_service, UploadRoute::v1, "application/json",
-      R"({"profile":"teams","fileName":"cat.png","contentType":"image/png","size":10})",
-      caller("carol"));
+  const ApiReply claimless = ask_upload(caller("carol"), "teams");
   EXPECT_EQ(claimless.status, 403) << claimless.body;
   EXPECT_EQ(claimless.error, ErrorCode::access_denied);
   EXPECT_NE(claimless.body.find("missing_claim"), std::string::npos) << claimless.body;
@@ -308,10 +305,7 @@ TEST_F(OwnershipTest, AnonymousOrClaimlessCallersGetNoKeyThatNamesThem) {
 
 TEST_F(OwnershipTest, APrincipalsSegmentCannotLandInAnotherProfilesFolder) {
   // users/{principal}/... for the principal "avatars" is inside users/avatars.
-  const ApiReply reply = answer_upload(
-      owned_service, UploadRoute::v1, "application/json",
-      R"({"profile":"users","fileName":"cat.png","contentType":"image/png","size":10})",
-      caller("avatars"));
+  const ApiReply reply = ask_upload(caller("avatars"), "users");
   EXPECT_EQ(reply.status, 403) << reply.body;
   EXPECT_EQ(reply.error, ErrorCode::folder_reserved);
   EXPECT_EQ(reply.body.find("uploadUrl"), std::string::npos);
