@@ -7,16 +7,19 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 namespace upgate::limits {
 namespace {
 
 constexpr std::uint64_t kMaxSfInteger = 999'999'999'999'999;
 
-constexpr bool plain_sf_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u >= 0x20 && u <= 0x7e && c != '"' && c != '\\';
-}
+// The bytes an sf-string holds as they are: printable ASCII but '"' and '\\'.
+constexpr std::array<bool, 256> kPlainSfChar = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c <= 0x7e; ++c) plain[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return plain;
+}();
 
 std::string_view quota_unit(LimitKind kind) {
   switch (kind) {
@@ -52,7 +55,7 @@ class FieldWriter {
     if (at_ != out_.data()) put(", ");
     *at_++ = '"';
     bool plain = true;
-    for (const char c : name) plain &= plain_sf_char(c);
+    for (const char c : name) plain &= kPlainSfChar[static_cast<unsigned char>(c)];
     if (plain) {
       put(name);  // the usual case: a policy name needs no escape
     } else {
@@ -85,25 +88,61 @@ class FieldWriter {
   char* at_;
 };
 
+// The RateLimit-Policy value says what the policies are (names, kinds, limits, windows),
+// not what is left of them: the same for every request a profile answers. The last one
+// written on this thread is kept with the policies it was written from, and a decision
+// whose policies are those gets a copy instead of a new one.
+class PolicyMemo {
+ public:
+  const std::string& value_for(const std::vector<LimitState>& limits, std::size_t names) {
+    if (!same_policies(limits)) {
+      policies_.assign(limits.begin(), limits.end());
+      value_.clear();
+      FieldWriter policy(value_, names, limits.size());
+      for (const LimitState& state : limits) {
+        policy.member(state.policy);
+        policy.param('q', state.limit);
+        if (const std::string_view unit = quota_unit(state.kind); !unit.empty()) {
+          policy.put(";qu=\"");
+          policy.put(unit);
+          policy.put("\"");
+        }
+        if (state.window_seconds) policy.param('w', *state.window_seconds);
+      }
+    }
+    return value_;
+  }
+
+ private:
+  bool same_policies(const std::vector<LimitState>& limits) const {
+    if (limits.size() != policies_.size()) return false;
+    for (std::size_t i = 0; i < limits.size(); ++i) {
+      const LimitState& a = limits[i];
+      const LimitState& b = policies_[i];
+      if (a.kind != b.kind || a.limit != b.limit || a.window_seconds != b.window_seconds ||
+          a.policy != b.policy) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::vector<LimitState> policies_;  // only the fields the value is written from matter
+  std::string value_;
+};
+
+thread_local PolicyMemo t_policy_memo;
+
 }  // namespace
 
 RateLimitFields ratelimit_fields(const Decision& decision) {
   RateLimitFields fields;
   std::size_t names = 0;
   for (const LimitState& state : decision.limits) names += state.policy.size();
+  if (!decision.limits.empty()) fields.policy = t_policy_memo.value_for(decision.limits, names);
   {
-    FieldWriter policy(fields.policy, names, decision.limits.size());
     FieldWriter ratelimit(fields.ratelimit, names, decision.limits.size());
     for (const LimitState& state : decision.limits) {
-      policy.member(state.policy);
-      policy.param('q', state.limit);
-      if (const std::string_view unit = quota_unit(state.kind); !unit.empty()) {
-        policy.put(";qu=\"");
-        policy.put(unit);
-        policy.put("\"");
-      }
-      if (state.window_seconds) policy.param('w', *state.window_seconds);
-
       ratelimit.member(state.policy);
       ratelimit.param('r', state.remaining);
       if (state.reset_seconds) ratelimit.param('t', *state.reset_seconds);

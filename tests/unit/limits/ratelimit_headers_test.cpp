@@ -97,6 +97,41 @@ TEST(RateLimitFields, TheLongestMembersFit) {
   EXPECT_EQ(fields.ratelimit, ratelimit);
 }
 
+TEST(RateLimitFields, EachDecisionGetsThePolicyOfItsOwnLimits) {
+  // The policy value is kept from one decision to the next while the policies are the
+  // same: whatever it is written from, changed alone, gives a new value.
+  const auto policy_of = [](LimitState state) {
+    Decision d;
+    d.limits.push_back(LimitState{"a", LimitKind::rate, 1, 60, 0, 1, false});
+    d.limits.push_back(std::move(state));
+    return ratelimit_fields(d).policy;
+  };
+  const LimitState base{"b", LimitKind::rate, 5, 60, 4, 1, false};
+  EXPECT_EQ(policy_of(base), "\"a\";q=1;w=60, \"b\";q=5;w=60");
+  LimitState left = base;
+  left.remaining = 0;
+  left.reset_seconds = 30;
+  left.refused = true;
+  EXPECT_EQ(policy_of(left), "\"a\";q=1;w=60, \"b\";q=5;w=60");
+  LimitState renamed = base;
+  renamed.policy = "c";
+  EXPECT_EQ(policy_of(renamed), "\"a\";q=1;w=60, \"c\";q=5;w=60");
+  LimitState bigger = base;
+  bigger.limit = 6;
+  EXPECT_EQ(policy_of(bigger), "\"a\";q=1;w=60, \"b\";q=6;w=60");
+  LimitState hourly = base;
+  hourly.window_seconds = 3600;
+  EXPECT_EQ(policy_of(hourly), "\"a\";q=1;w=60, \"b\";q=5;w=3600");
+  LimitState slots = base;
+  slots.kind = LimitKind::open_uploads;
+  slots.window_seconds = std::nullopt;
+  EXPECT_EQ(policy_of(slots), "\"a\";q=1;w=60, \"b\";q=5;qu=\"concurrent-requests\"");
+  Decision one;
+  one.limits.push_back(LimitState{"a", LimitKind::rate, 1, 60, 0, 1, false});
+  EXPECT_EQ(ratelimit_fields(one).policy, "\"a\";q=1;w=60");
+  EXPECT_EQ(policy_of(base), "\"a\";q=1;w=60, \"b\";q=5;w=60");
+}
+
 TEST(RateLimitFields, NothingIsKnownWhenTheStoreIsUnavailable) {
   Decision d;
   d.allowed = false;
