@@ -14,17 +14,20 @@ bool needs_escape(char c) {
   return u < 0x21 || u > 0x7e || c == '%' || c == '|' || c == ':';
 }
 
+// Runs of bytes that need no escape are appended whole (keys are built on every limited
+// request, and their values rarely need an escape at all).
 void append_escaped(std::string& out, std::string_view value) {
-  for (const char c : value) {
-    if (!needs_escape(c)) {
-      out += c;
-      continue;
-    }
+  std::size_t plain = 0;  // where the pending run starts
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (!needs_escape(c)) continue;
+    out.append(value.data() + plain, i - plain);
+    plain = i + 1;
     const auto u = static_cast<unsigned char>(c);
-    out += '%';
-    out += text::kHexUpper[u >> 4];
-    out += text::kHexUpper[u & 0x0f];
+    const char escaped[3] = {'%', text::kHexUpper[u >> 4], text::kHexUpper[u & 0x0f]};
+    out.append(escaped, 3);
   }
+  out.append(value.data() + plain, value.size() - plain);
 }
 
 }  // namespace
