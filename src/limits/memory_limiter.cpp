@@ -295,6 +295,29 @@ constexpr char kUploadSpace = 'u';
 constexpr char kQuotaSpace = 'q';
 constexpr std::size_t kEvictionSample = 64;
 
+// A shard is held for about a microsecond per admission, and one caller's keys share a
+// shard, so the server's I/O threads serving one busy caller meet on it: at ~50,000
+// admissions a second, 7 % of them found it taken and slept in the kernel, a sleep and
+// a wake costing more than the admission. A thread that finds it taken retries for a
+// while first (about as long as an admission holds it) and sleeps only after that.
+constexpr int kLockSpins = 64;
+
+void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+void lock_shard(std::mutex& mutex) {
+  for (int i = 0; i < kLockSpins; ++i) {
+    if (mutex.try_lock()) return;
+    cpu_relax();
+  }
+  mutex.lock();
+}
+
 }  // namespace
 
 // The keys of one admission (at most kMaxRateChecks + 2) with their shards locked, in
@@ -328,7 +351,7 @@ class MemoryLimiter::Locked {
     Shard* previous = nullptr;
     for (std::size_t i = 0; i < count_; ++i) {
       if (order[i] == previous) continue;
-      order[i]->mutex.lock();
+      lock_shard(order[i]->mutex);
       locked_[locked_count_++] = order[i];
       previous = order[i];
     }
