@@ -87,7 +87,7 @@ OutboxError storage_error(const std::string& what) {
 // the transaction that ran it committed.
 struct Op {
   bool durable = false;
-  bool wakes = false;  // its commit may make deliveries claimable
+  bool wakes = false;  // its commit may make deliveries claimable (or run() says so, below)
   std::function<void(SqliteConnection&, std::int64_t now_ms)> run;
   std::function<void(const OutboxError*)> done;
 };
@@ -97,15 +97,16 @@ void bump_counter(SqliteConnection& db, const char* name) {
 }
 
 // After a delivery for (endpoint, key) finished: if none of that object's deliveries to
-// the endpoint is pending any more, the earliest waiting one becomes due.
-void promote_next(SqliteConnection& db, std::string_view endpoint, std::string_view ordering_key,
+// the endpoint is pending any more, the earliest waiting one becomes due. True when one
+// did.
+bool promote_next(SqliteConnection& db, std::string_view endpoint, std::string_view ordering_key,
                   std::int64_t now) {
   {
     auto pending = db.prepare(
         "SELECT 1 FROM deliveries WHERE endpoint = ?1 AND ordering_key = ?2 "
         "AND state IN (0, 1) AND state = 0 LIMIT 1");
     pending.bind_text(1, endpoint).bind_text(2, ordering_key);
-    if (pending.step()) return;
+    if (pending.step()) return false;
   }
   db.prepare(
         "UPDATE deliveries SET state = 0, next_attempt_ms = ?3 WHERE endpoint = ?1 AND "
@@ -115,6 +116,7 @@ void promote_next(SqliteConnection& db, std::string_view endpoint, std::string_v
       .bind_text(2, ordering_key)
       .bind(3, now)
       .run();
+  return sqlite3_changes(db.handle()) > 0;
 }
 
 }  // namespace
@@ -151,6 +153,10 @@ struct Outbox::State {
   mutable std::mutex work_mutex;
   mutable std::condition_variable work_cv;
   std::atomic<std::uint64_t> generation{0};
+  // Set by an op whose run() made a delivery claimable where that is the exception (a
+  // success that let a waiting delivery of the same object go): most successes wake
+  // nobody. Writer thread only.
+  bool made_work = false;
 
   std::mt19937_64 prng{std::random_device{}()};
   std::int64_t next_lease = 0;
@@ -237,6 +243,7 @@ struct Outbox::State {
     const bool durable =
         std::any_of(ops.begin(), ops.end(), [](const Op& op) { return op.durable; });
     const std::int64_t now_ms = to_ms(now());
+    made_work = false;
     try {
       set_synchronous(durable && options.fsync_appends);
       writer->exec("BEGIN IMMEDIATE");
@@ -258,7 +265,7 @@ struct Outbox::State {
     }
     // The generation moves before anyone hears of the commit: a caller whose append has
     // returned must see work_generation() changed, or a waiter could sleep past the event.
-    if (std::any_of(ops.begin(), ops.end(), [](const Op& op) { return op.wakes; })) {
+    if (made_work || std::any_of(ops.begin(), ops.end(), [](const Op& op) { return op.wakes; })) {
       {
         std::lock_guard lock(work_mutex);
         ++generation;
@@ -577,9 +584,11 @@ Expected<std::vector<ClaimedDelivery>, OutboxError> Outbox::claim(std::string_vi
 }
 
 void Outbox::record_success(const ClaimedDelivery& delivery, int http_status) {
+  // Wakes the deliverers only when a waiting delivery became due: its own endpoint's
+  // dispatcher counts what it holds and refills without this commit.
+  State* state = state_.get();
   Op op;
-  op.wakes = true;
-  op.run = [seq = delivery.event_seq, endpoint = delivery.endpoint, http_status](
+  op.run = [state, seq = delivery.event_seq, endpoint = delivery.endpoint, http_status](
                SqliteConnection& db, std::int64_t now) {
     std::optional<std::string> ordering;
     {
@@ -592,7 +601,7 @@ void Outbox::record_success(const ClaimedDelivery& delivery, int http_status) {
     }
     if (!ordering) return;
     bump_counter(db, "delivered");
-    promote_next(db, endpoint, *ordering, now);
+    if (promote_next(db, endpoint, *ordering, now)) state->made_work = true;
   };
   state_->submit(std::move(op));
 }
