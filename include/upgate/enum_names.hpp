@@ -10,8 +10,14 @@
 //
 // A row struct of one's own (a `value` member first) is read with row_of(). Beside each
 // table, static_assert each_value_once() and, where the enum has a count or a known last
-// value, std::size(table) against it: that is the check -Wswitch makes of a switch. A plain
-// to_string that nothing parses stays a switch.
+// value, std::size(table) against it: that is the check -Wswitch makes of a switch.
+//
+// A plain to_string that nothing parses, of an enum whose values run 0, 1, 2, ... as
+// declared, reads its names from an array in that order, one name a value:
+//
+//   constexpr std::string_view kColorNames[] = {"red", "green", "blue"};
+//   static_assert(names_through(kColorNames, Color::blue));
+//   std::string_view to_string(Color c) { return name_at(kColorNames, c, "red"); }
 #pragma once
 
 #include <cstddef>
@@ -52,6 +58,21 @@ constexpr std::optional<E> value_named(const EnumName<E> (&table)[N],
     if (row.name == name) return row.value;
   }
   return std::nullopt;
+}
+
+// names[value]; `fallback` past the end (a cast integer).
+template <class E, std::size_t N>
+constexpr std::string_view name_at(const std::string_view (&names)[N], E value,
+                                   std::string_view fallback) noexcept {
+  const auto i = static_cast<std::size_t>(value);
+  return i < N ? names[i] : fallback;
+}
+
+// True when `names` has one name for each value from the first to `last`: static_assert it
+// beside each names array, `last` being the enum's last value.
+template <class E, std::size_t N>
+constexpr bool names_through(const std::string_view (&)[N], E last) noexcept {
+  return N == static_cast<std::size_t>(last) + 1;
 }
 
 // True when no value stands in two rows: static_assert it beside each table.

@@ -70,20 +70,12 @@ struct alignas(64) ApiMetrics::Shard {
   Counter auth_refusals[kAuthReasonCount] = {};
 };
 
+constexpr std::string_view kAuthDecisionNames[] = {"accepted", "anonymous", "refused", "forbidden",
+                                                   "unavailable"};
+static_assert(names_through(kAuthDecisionNames, AuthDecision::unavailable));
+
 std::string_view to_string(AuthDecision decision) noexcept {
-  switch (decision) {
-    case AuthDecision::accepted:
-      return "accepted";
-    case AuthDecision::anonymous:
-      return "anonymous";
-    case AuthDecision::refused:
-      return "refused";
-    case AuthDecision::forbidden:
-      return "forbidden";
-    case AuthDecision::unavailable:
-      return "unavailable";
-  }
-  return "refused";
+  return name_at(kAuthDecisionNames, decision, "refused");
 }
 
 // The route labels, which metric_route_from_name reads back.

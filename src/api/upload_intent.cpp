@@ -2,27 +2,16 @@
 #include "upgate/api/upload_intent.hpp"
 
 #include "upgate/api/upload_request.hpp"
+#include "upgate/enum_names.hpp"
 
 namespace upgate::api {
 
+constexpr std::string_view kApiRouteNames[] = {"seed", "uploads",  "downloads", "multipart",
+                                               "uppy", "sessions", "completion"};
+static_assert(names_through(kApiRouteNames, ApiRoute::completion));
+
 std::string_view to_string(ApiRoute route) noexcept {
-  switch (route) {
-    case ApiRoute::seed:
-      return "seed";
-    case ApiRoute::uploads:
-      return "uploads";
-    case ApiRoute::downloads:
-      return "downloads";
-    case ApiRoute::multipart:
-      return "multipart";
-    case ApiRoute::uppy:
-      return "uppy";
-    case ApiRoute::sessions:
-      return "sessions";
-    case ApiRoute::completion:
-      return "completion";
-  }
-  return "seed";
+  return name_at(kApiRouteNames, route, "seed");
 }
 
 UploadIntent upload_intent(ApiRoute route, const UploadRequest& request,

@@ -6,6 +6,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "upgate/enum_names.hpp"
 #include "upgate/sigv4/base64url.hpp"
 #include "upgate/text.hpp"
 
@@ -125,24 +126,13 @@ bool is_base64url_char(char c) {
 
 }  // namespace
 
+constexpr std::string_view kTokenRefusalNames[] = {
+    "missing",      "malformed",      "bad_signature", "expired", "principal_mismatch",
+    "key_mismatch", "upload_mismatch"};
+static_assert(names_through(kTokenRefusalNames, TokenRefusal::kUploadMismatch));
+
 std::string_view to_string(TokenRefusal refusal) noexcept {
-  switch (refusal) {
-    case TokenRefusal::kMissing:
-      return "missing";
-    case TokenRefusal::kMalformed:
-      return "malformed";
-    case TokenRefusal::kBadSignature:
-      return "bad_signature";
-    case TokenRefusal::kExpired:
-      return "expired";
-    case TokenRefusal::kPrincipalMismatch:
-      return "principal_mismatch";
-    case TokenRefusal::kKeyMismatch:
-      return "key_mismatch";
-    case TokenRefusal::kUploadMismatch:
-      return "upload_mismatch";
-  }
-  return "unknown";
+  return name_at(kTokenRefusalNames, refusal, "unknown");
 }
 
 Expected<UploadTokenSigner, std::string> UploadTokenSigner::create(

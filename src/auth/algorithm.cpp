@@ -1,6 +1,8 @@
 // JWS algorithm names, families and the allow-list.
 #include "upgate/auth/algorithm.hpp"
 
+#include "upgate/enum_names.hpp"
+
 #include <array>
 
 namespace upgate::auth {
@@ -16,20 +18,12 @@ std::string_view name(JwsAlgorithm alg) noexcept {
   return kNames[static_cast<std::size_t>(alg)];
 }
 
+constexpr std::string_view kKeyFamilyNames[] = {"RSA", "EC P-256", "EC P-384", "OKP Ed25519",
+                                                "oct (HMAC)"};
+static_assert(names_through(kKeyFamilyNames, KeyFamily::kHmac));
+
 std::string_view name(KeyFamily family) noexcept {
-  switch (family) {
-    case KeyFamily::kRsa:
-      return "RSA";
-    case KeyFamily::kEcP256:
-      return "EC P-256";
-    case KeyFamily::kEcP384:
-      return "EC P-384";
-    case KeyFamily::kEd25519:
-      return "OKP Ed25519";
-    case KeyFamily::kHmac:
-      return "oct (HMAC)";
-  }
-  return "unknown";
+  return name_at(kKeyFamilyNames, family, "unknown");
 }
 
 std::optional<JwsAlgorithm> parse_jws_algorithm(std::string_view text) noexcept {

@@ -1,20 +1,15 @@
 // AuthMode names, and what a principal id may be.
 #include "upgate/auth/principal.hpp"
 
+#include "upgate/enum_names.hpp"
+
 namespace upgate::auth {
 
+constexpr std::string_view kAuthModeNames[] = {"jwt", "hook", "api_key", "none"};
+static_assert(names_through(kAuthModeNames, AuthMode::kNone));
+
 std::string_view to_string(AuthMode mode) noexcept {
-  switch (mode) {
-    case AuthMode::kJwt:
-      return "jwt";
-    case AuthMode::kHook:
-      return "hook";
-    case AuthMode::kApiKey:
-      return "api_key";
-    case AuthMode::kNone:
-      return "none";
-  }
-  return "none";
+  return name_at(kAuthModeNames, mode, "none");
 }
 
 }  // namespace upgate::auth

@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "upgate/enum_names.hpp"
 #include "upgate/events/webhook_endpoint.hpp"
 #include "upgate/s3client/client_error.hpp"
 #include "upgate/store/sqlite.hpp"
@@ -121,18 +122,11 @@ bool promote_next(SqliteConnection& db, std::string_view endpoint, std::string_v
 
 }  // namespace
 
+constexpr std::string_view kDeliveryStateNames[] = {"pending", "waiting", "delivered", "dead"};
+static_assert(names_through(kDeliveryStateNames, DeliveryState::kDead));
+
 std::string_view to_string(DeliveryState state) {
-  switch (state) {
-    case DeliveryState::kPending:
-      return "pending";
-    case DeliveryState::kWaiting:
-      return "waiting";
-    case DeliveryState::kDelivered:
-      return "delivered";
-    case DeliveryState::kDead:
-      return "dead";
-  }
-  return "pending";
+  return name_at(kDeliveryStateNames, state, "pending");
 }
 
 struct Outbox::State {

@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 
+#include "upgate/enum_names.hpp"
 #include "upgate/s3/dates.hpp"
 #include "upgate/s3client/client_error.hpp"
 #include "upgate/sigv4/crypto.hpp"
@@ -119,34 +120,22 @@ struct CachedCertificate {
 
 }  // namespace
 
+constexpr std::string_view kSnsRefusalCodeNames[] = {"unsupported_signature_version",
+                                                     "topic_not_allowed",
+                                                     "malformed_signature",
+                                                     "cert_url_not_https",
+                                                     "cert_host_not_allowed",
+                                                     "cert_fetch_failed",
+                                                     "cert_unreadable",
+                                                     "cert_expired",
+                                                     "cert_not_yet_valid",
+                                                     "cert_untrusted",
+                                                     "cert_wrong_name",
+                                                     "bad_signature"};
+static_assert(names_through(kSnsRefusalCodeNames, SnsRefusalCode::kBadSignature));
+
 std::string_view to_string(SnsRefusalCode code) {
-  switch (code) {
-    case SnsRefusalCode::kUnsupportedSignatureVersion:
-      return "unsupported_signature_version";
-    case SnsRefusalCode::kTopicNotAllowed:
-      return "topic_not_allowed";
-    case SnsRefusalCode::kMalformedSignature:
-      return "malformed_signature";
-    case SnsRefusalCode::kCertUrlNotHttps:
-      return "cert_url_not_https";
-    case SnsRefusalCode::kCertHostNotAllowed:
-      return "cert_host_not_allowed";
-    case SnsRefusalCode::kCertFetchFailed:
-      return "cert_fetch_failed";
-    case SnsRefusalCode::kCertUnreadable:
-      return "cert_unreadable";
-    case SnsRefusalCode::kCertExpired:
-      return "cert_expired";
-    case SnsRefusalCode::kCertNotYetValid:
-      return "cert_not_yet_valid";
-    case SnsRefusalCode::kCertUntrusted:
-      return "cert_untrusted";
-    case SnsRefusalCode::kCertWrongName:
-      return "cert_wrong_name";
-    case SnsRefusalCode::kBadSignature:
-      return "bad_signature";
-  }
-  return "bad_signature";
+  return name_at(kSnsRefusalCodeNames, code, "bad_signature");
 }
 
 struct SnsVerifier::State {

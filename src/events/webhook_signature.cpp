@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "upgate/enum_names.hpp"
 #include "upgate/sigv4/crypto.hpp"
 #include "upgate/text.hpp"
 
@@ -87,20 +88,15 @@ WebhookHeaders sign_webhook(const std::vector<WebhookSecret>& secrets, std::stri
   return headers;
 }
 
+constexpr std::string_view kWebhookVerifyErrorSentences[] = {
+    "a webhook-id, webhook-timestamp or webhook-signature header is missing",
+    "webhook-timestamp is not an integer", "webhook-timestamp is too old",
+    "webhook-timestamp is in the future", "no v1 signature matches"};
+static_assert(names_through(kWebhookVerifyErrorSentences,
+                            WebhookVerifyError::kNoMatchingSignature));
+
 std::string_view describe(WebhookVerifyError error) {
-  switch (error) {
-    case WebhookVerifyError::kMissingHeader:
-      return "a webhook-id, webhook-timestamp or webhook-signature header is missing";
-    case WebhookVerifyError::kBadTimestamp:
-      return "webhook-timestamp is not an integer";
-    case WebhookVerifyError::kTimestampTooOld:
-      return "webhook-timestamp is too old";
-    case WebhookVerifyError::kTimestampTooNew:
-      return "webhook-timestamp is in the future";
-    case WebhookVerifyError::kNoMatchingSignature:
-      return "no v1 signature matches";
-  }
-  return "unknown";
+  return name_at(kWebhookVerifyErrorSentences, error, "unknown");
 }
 
 Expected<void, WebhookVerifyError> verify_webhook(const std::vector<WebhookSecret>& secrets,

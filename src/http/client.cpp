@@ -1,6 +1,8 @@
 // The asynchronous outbound HTTP/1.1 client: Asio for the connection, Beast for the
 // message, OpenSSL through asio::ssl for https.
 #include <upgate/http/client.hpp>
+
+#include <upgate/enum_names.hpp>
 #include <upgate/http_token.hpp>
 #include <upgate/text.hpp>
 
@@ -63,24 +65,12 @@ Expected<std::shared_ptr<const TlsClientContext>, std::string> TlsClientContext:
   return std::shared_ptr<const TlsClientContext>(new TlsClientContext(std::move(impl)));
 }
 
+constexpr std::string_view kClientFailureNames[] = {"bad_url", "resolve",  "connect",  "timeout",
+                                                    "tls",     "exchange", "too_large"};
+static_assert(names_through(kClientFailureNames, ClientFailure::too_large));
+
 std::string_view to_string(ClientFailure failure) noexcept {
-  switch (failure) {
-    case ClientFailure::bad_url:
-      return "bad_url";
-    case ClientFailure::resolve:
-      return "resolve";
-    case ClientFailure::connect:
-      return "connect";
-    case ClientFailure::timeout:
-      return "timeout";
-    case ClientFailure::tls:
-      return "tls";
-    case ClientFailure::exchange:
-      return "exchange";
-    case ClientFailure::too_large:
-      return "too_large";
-  }
-  return "exchange";
+  return name_at(kClientFailureNames, failure, "exchange");
 }
 
 std::optional<std::string_view> ClientResponse::header(std::string_view lower_case_name) const {

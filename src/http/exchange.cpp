@@ -1,39 +1,30 @@
 #include <upgate/http/exchange.hpp>
 
+#include "upgate/enum_names.hpp"
+
 #include "connection.hpp"
 
 namespace upgate::http {
 
 namespace asio = boost::asio;
 
+constexpr std::string_view kBodyErrorSentences[] = {
+    "request body too large", "request body timed out",
+    "connection closed before the body was complete", "malformed chunked body",
+    "server shutting down"};
+static_assert(names_through(kBodyErrorSentences, BodyError::shutting_down));
+
 std::string_view to_string(BodyError e) noexcept {
-  switch (e) {
-    case BodyError::too_large:
-      return "request body too large";
-    case BodyError::timeout:
-      return "request body timed out";
-    case BodyError::closed:
-      return "connection closed before the body was complete";
-    case BodyError::malformed:
-      return "malformed chunked body";
-    case BodyError::shutting_down:
-      return "server shutting down";
-  }
-  return "unknown body error";
+  return name_at(kBodyErrorSentences, e, "unknown body error");
 }
 
+constexpr std::string_view kWriteErrorSentences[] = {
+    "connection closed", "response already written", "write_header() was not called",
+    "body length differs from Content-Length"};
+static_assert(names_through(kWriteErrorSentences, WriteError::length_mismatch));
+
 std::string_view to_string(WriteError e) noexcept {
-  switch (e) {
-    case WriteError::closed:
-      return "connection closed";
-    case WriteError::already_responded:
-      return "response already written";
-    case WriteError::not_started:
-      return "write_header() was not called";
-    case WriteError::length_mismatch:
-      return "body length differs from Content-Length";
-  }
-  return "unknown write error";
+  return name_at(kWriteErrorSentences, e, "unknown write error");
 }
 
 const Request& Exchange::request() const noexcept {

@@ -1,29 +1,17 @@
 #include <upgate/http/request.hpp>
 
+#include "upgate/enum_names.hpp"
+
 #include "connection.hpp"
 
 namespace upgate::http {
 
+constexpr std::string_view kMethodNames[] = {"GET",    "HEAD",    "POST",  "PUT",
+                                             "DELETE", "OPTIONS", "PATCH", "OTHER"};
+static_assert(names_through(kMethodNames, Method::other));
+
 std::string_view to_string(Method m) noexcept {
-  switch (m) {
-    case Method::get:
-      return "GET";
-    case Method::head:
-      return "HEAD";
-    case Method::post:
-      return "POST";
-    case Method::put:
-      return "PUT";
-    case Method::delete_:
-      return "DELETE";
-    case Method::options:
-      return "OPTIONS";
-    case Method::patch:
-      return "PATCH";
-    case Method::other:
-      return "OTHER";
-  }
-  return "OTHER";
+  return name_at(kMethodNames, m, "OTHER");
 }
 
 namespace {

@@ -2,44 +2,26 @@
 #include "upgate/limits/decision.hpp"
 
 #include <upgate/config/units.hpp>
+#include <upgate/enum_names.hpp>
 #include <upgate/limits/specs.hpp>
 
 namespace upgate::limits {
 
+constexpr std::string_view kReasonNames[] = {"within_limits", "rate_limited",
+                                             "too_many_open_uploads", "quota_exceeded",
+                                             "store_unavailable"};
+static_assert(names_through(kReasonNames, Reason::store_unavailable));
+
 std::string_view to_string(Reason reason) noexcept {
-  switch (reason) {
-    case Reason::within_limits:
-      return "within_limits";
-    case Reason::rate_limited:
-      return "rate_limited";
-    case Reason::too_many_open_uploads:
-      return "too_many_open_uploads";
-    case Reason::quota_exceeded:
-      return "quota_exceeded";
-    case Reason::store_unavailable:
-      return "store_unavailable";
-  }
-  return "unknown";
+  return name_at(kReasonNames, reason, "unknown");
 }
 
+constexpr std::string_view kStoreErrorKindNames[] = {"unavailable", "connect",  "auth",  "timeout",
+                                                     "closed",      "protocol", "server"};
+static_assert(names_through(kStoreErrorKindNames, StoreErrorKind::server));
+
 std::string_view to_string(StoreErrorKind kind) noexcept {
-  switch (kind) {
-    case StoreErrorKind::unavailable:
-      return "unavailable";
-    case StoreErrorKind::connect:
-      return "connect";
-    case StoreErrorKind::auth:
-      return "auth";
-    case StoreErrorKind::timeout:
-      return "timeout";
-    case StoreErrorKind::closed:
-      return "closed";
-    case StoreErrorKind::protocol:
-      return "protocol";
-    case StoreErrorKind::server:
-      return "server";
-  }
-  return "unknown";
+  return name_at(kStoreErrorKindNames, kind, "unknown");
 }
 
 const LimitState* Decision::refusing_limit() const noexcept {

@@ -1,26 +1,21 @@
 #include "upgate/s3client/client_error.hpp"
 
+#include "upgate/enum_names.hpp"
+
 namespace upgate::s3client {
 namespace {
 
+constexpr std::string_view kTransportFailurePhrases[] = {"cannot resolve the host name",
+                                                         "cannot connect (is the server running?)",
+                                                         "timed out",
+                                                         "TLS failed",
+                                                         "the connection broke during the exchange",
+                                                         "cancelled",
+                                                         "the request could not be sent"};
+static_assert(names_through(kTransportFailurePhrases, TransportFailure::kLocal));
+
 std::string_view failure_phrase(TransportFailure failure) {
-  switch (failure) {
-    case TransportFailure::kResolve:
-      return "cannot resolve the host name";
-    case TransportFailure::kConnect:
-      return "cannot connect (is the server running?)";
-    case TransportFailure::kTimeout:
-      return "timed out";
-    case TransportFailure::kTls:
-      return "TLS failed";
-    case TransportFailure::kExchange:
-      return "the connection broke during the exchange";
-    case TransportFailure::kCancelled:
-      return "cancelled";
-    case TransportFailure::kLocal:
-      break;
-  }
-  return "the request could not be sent";
+  return name_at(kTransportFailurePhrases, failure, "the request could not be sent");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // removed. See data_dir_check.hpp.
 #include "data_dir_check.hpp"
 
+#include "upgate/enum_names.hpp"
+
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
@@ -370,20 +372,12 @@ std::size_t CheckReport::damaged() const {
   return subjects.size();
 }
 
+constexpr std::string_view kFindingNames[] = {"missing blob", "size mismatch", "checksum mismatch",
+                                              "orphan blob", "temp file"};
+static_assert(names_through(kFindingNames, Kind::temp_file));
+
 std::string_view finding_name(CheckFinding::Kind kind) {
-  switch (kind) {
-    case Kind::missing_blob:
-      return "missing blob";
-    case Kind::size_mismatch:
-      return "size mismatch";
-    case Kind::checksum_mismatch:
-      return "checksum mismatch";
-    case Kind::orphan_blob:
-      return "orphan blob";
-    case Kind::temp_file:
-      return "temp file";
-  }
-  return "?";
+  return name_at(kFindingNames, kind, "?");
 }
 
 Expected<CheckReport, std::string> check_data_dir(const fs::path& data_dir,
