@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "upgate/expected.hpp"
@@ -17,26 +18,36 @@
 
 namespace upgate::s3client::bucket_document {
 
-inline S3Call call(std::string operation, std::string method, std::string_view bucket,
-                   std::string subresource) {
+// A bucket sub-resource and S3's names for it.
+struct Subresource {
+  std::string_view query;  // "cors": the query parameter that names it
+  std::string_view put_operation, get_operation, delete_operation;
+  std::string_view missing_code;  // the error code of a GET when the bucket has none
+  std::string_view what;          // "CORS configuration", as messages name it
+};
+
+inline S3Call call(const Subresource& subresource, std::string_view operation, std::string method,
+                   std::string_view bucket) {
   S3Call call;
-  call.operation = std::move(operation);
+  call.operation = std::string(operation);
   call.method = std::move(method);
   call.bucket = std::string(bucket);
-  call.query = {{std::move(subresource), ""}};
+  call.query = {{std::string(subresource.query), ""}};
   return call;
 }
 
 // `valid` is the caller's validation of the document: when it failed, nothing is sent and
 // the error (kRequest) says "the <what> is invalid: ...".
-inline Expected<void, ClientError> put(const S3Client& client, S3Call call,
-                                       const Expected<void, s3::S3Error>& valid,
-                                       std::string_view what, std::string xml) {
+inline Expected<void, ClientError> put(const S3Client& client, const Subresource& subresource,
+                                       std::string_view bucket,
+                                       const Expected<void, s3::S3Error>& valid, std::string xml) {
+  S3Call call = bucket_document::call(subresource, subresource.put_operation, "PUT", bucket);
   if (!valid) {
     ClientError error;
     error.kind = ErrorKind::kRequest;
     error.operation = call.operation;
-    error.message = "the " + std::string(what) + " is invalid: " + valid.error().explanation();
+    error.message =
+        "the " + std::string(subresource.what) + " is invalid: " + valid.error().explanation();
     return Unexpected(std::move(error));
   }
   call.headers = {{"Content-Type", "application/xml"}};
@@ -47,20 +58,6 @@ inline Expected<void, ClientError> put(const S3Client& client, S3Call call,
   return {};
 }
 
-// The answer to a GET of the document; nullopt when S3 answers `missing_code`.
-inline Expected<std::optional<HttpResponse>, ClientError> get(const S3Client& client,
-                                                              const S3Call& call,
-                                                              std::string_view missing_code) {
-  auto response = client.send(call);
-  if (!response) {
-    if (response.error().kind == ErrorKind::kS3 && response.error().code == missing_code) {
-      return std::optional<HttpResponse>();
-    }
-    return Unexpected(std::move(response).error());
-  }
-  return std::optional<HttpResponse>(std::move(*response));
-}
-
 // A kResponse error: the document S3 sent does not read as one (`what_is_wrong`, e.g.
 // "its CORS document is not S3's", then the parser's explanation).
 inline ClientError unusable(const S3Call& call, const HttpResponse& response,
@@ -69,8 +66,33 @@ inline ClientError unusable(const S3Call& call, const HttpResponse& response,
                            std::string(what_is_wrong) + ": " + printable(error.explanation(), 256));
 }
 
-inline Expected<void, ClientError> remove(const S3Client& client, const S3Call& call) {
+// The bucket's document, read by `parse` (the body to an Expected with an s3::S3Error);
+// nullopt when S3 answers the sub-resource's missing code, unusable (`what_is_wrong`) when
+// `parse` refuses it.
+template <class Parse>
+auto get(const S3Client& client, const Subresource& subresource, std::string_view bucket,
+         Parse parse, std::string_view what_is_wrong)
+    -> Expected<std::optional<std::remove_cvref_t<decltype(*parse(std::string_view()))>>,
+                ClientError> {
+  using Document = std::remove_cvref_t<decltype(*parse(std::string_view()))>;
+  const S3Call call = bucket_document::call(subresource, subresource.get_operation, "GET", bucket);
   auto response = client.send(call);
+  if (!response) {
+    if (response.error().kind == ErrorKind::kS3 &&
+        response.error().code == subresource.missing_code) {
+      return std::optional<Document>();
+    }
+    return Unexpected(std::move(response).error());
+  }
+  auto document = parse(response->body);
+  if (!document) return Unexpected(unusable(call, *response, what_is_wrong, document.error()));
+  return std::optional<Document>(std::move(*document));
+}
+
+inline Expected<void, ClientError> remove(const S3Client& client, const Subresource& subresource,
+                                          std::string_view bucket) {
+  auto response = client.send(
+      bucket_document::call(subresource, subresource.delete_operation, "DELETE", bucket));
   if (!response) return Unexpected(std::move(response).error());
   return {};
 }

@@ -145,23 +145,13 @@ Expected<std::string, ClientError> create_push_topic(const S3Client& client,
                       {"Attributes.entry.2.value", topic.persistent ? "true" : "false"},
                       {"Attributes.entry.3.key", "verify-ssl"},
                       {"Attributes.entry.3.value", topic.verify_ssl ? "true" : "false"}});
-  auto response = client.send(call);
-  if (!response) return Unexpected(std::move(response).error());
-  auto arn = parse_create_topic_response(response->body);
-  if (!arn) return Unexpected(unusable_response(call.operation, *response, arn.error()));
-  return std::move(*arn);
+  return detail::send_and_read(client, call, parse_create_topic_response);
 }
 
 Expected<TopicAttributes, ClientError> get_topic_attributes(const S3Client& client,
                                                             std::string_view arn) {
-  const S3Call call = topic_call("GetTopicAttributes", {{"TopicArn", arn}});
-  auto response = client.send(call);
-  if (!response) return Unexpected(std::move(response).error());
-  auto attributes = parse_topic_attributes_response(response->body);
-  if (!attributes) {
-    return Unexpected(unusable_response(call.operation, *response, attributes.error()));
-  }
-  return std::move(*attributes);
+  return detail::send_and_read(client, topic_call("GetTopicAttributes", {{"TopicArn", arn}}),
+                               parse_topic_attributes_response);
 }
 
 Expected<void, ClientError> delete_topic(const S3Client& client, std::string_view arn) {
@@ -183,14 +173,9 @@ Expected<void, ClientError> put_bucket_notifications(
 
 Expected<std::vector<TopicNotification>, ClientError> get_bucket_notifications(
     const S3Client& client, std::string_view bucket) {
-  const S3Call call = notification_call("GetBucketNotificationConfiguration", "GET", bucket);
-  auto response = client.send(call);
-  if (!response) return Unexpected(std::move(response).error());
-  auto notifications = parse_notification_configuration_xml(response->body);
-  if (!notifications) {
-    return Unexpected(unusable_response(call.operation, *response, notifications.error()));
-  }
-  return std::move(*notifications);
+  return detail::send_and_read(
+      client, notification_call("GetBucketNotificationConfiguration", "GET", bucket),
+      parse_notification_configuration_xml);
 }
 
 Expected<void, ClientError> delete_bucket_notification(const S3Client& client,

@@ -116,11 +116,7 @@ Expected<std::string, ClientError> create_multipart_upload(
   call.key = std::string(key);
   call.query = {{"uploads", ""}};
   call.headers = std::move(headers);
-  auto response = client.send(call);
-  if (!response) return Unexpected(std::move(response).error());
-  auto id = read_initiate_result(response->body);
-  if (!id) return Unexpected(unusable_response(call.operation, *response, id.error()));
-  return std::move(*id);
+  return detail::send_and_read(client, call, read_initiate_result);
 }
 
 Expected<std::vector<UploadedPart>, ClientError> list_parts(const S3Client& client,

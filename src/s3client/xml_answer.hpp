@@ -1,13 +1,18 @@
-// Internal: an S3 answer's XML body, parsed, with the root element the call expects.
+// Internal: an S3 answer's XML body, parsed, with the root element the call expects; and a
+// call whose answer is read into a value.
 #pragma once
 
 #include <pugixml.hpp>
 
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "upgate/expected.hpp"
 #include "upgate/s3client/client_error.hpp"
+#include "upgate/s3client/error_response.hpp"
+#include "upgate/s3client/s3_client.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::s3client::detail {
@@ -28,6 +33,18 @@ inline Expected<pugi::xml_node, std::string> load_answer(pugi::xml_document& doc
                       std::string(root_name) + ">");
   }
   return root;
+}
+
+// Sends `call` and reads the answer's body with `read` (to an Expected with the reason as a
+// std::string): send()'s error as it is, an answer `read` refuses as unusable_response.
+template <class Read>
+auto send_and_read(const S3Client& client, const S3Call& call, Read read)
+    -> Expected<std::remove_cvref_t<decltype(*read(std::string_view()))>, ClientError> {
+  auto response = client.send(call);
+  if (!response) return Unexpected(std::move(response).error());
+  auto value = read(response->body);
+  if (!value) return Unexpected(unusable_response(call.operation, *response, value.error()));
+  return std::move(*value);
 }
 
 }  // namespace upgate::s3client::detail
