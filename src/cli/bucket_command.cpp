@@ -67,25 +67,11 @@ Expected<void, BucketFailure> run_put(const CorsOptions& o) {
 }
 
 Expected<void, BucketFailure> run_get(const CorsOptions& o) {
-  auto client = make_bucket_client(o.bucket, o.target);
-  if (!client) return Unexpected(std::move(client).error());
-  auto got = s3client::get_bucket_cors(*client, o.bucket);
-  if (!got) return refused(got.error());
-  if (!got->has_value()) {
-    return Unexpected(
-        BucketFailure{kExitFailure, "bucket " + o.bucket + " has no CORS configuration"});
-  }
+  auto got =
+      get_bucket_document(o.bucket, o.target, "CORS configuration", &s3client::get_bucket_cors);
+  if (!got) return Unexpected(std::move(got).error());
   std::cout << s3client::write_cors_json(
-      **got, o.aws_cli_form ? s3client::CorsJsonForm::kAwsCli : s3client::CorsJsonForm::kRuleArray);
-  return {};
-}
-
-Expected<void, BucketFailure> run_delete(const CorsOptions& o) {
-  auto client = make_bucket_client(o.bucket, o.target);
-  if (!client) return Unexpected(std::move(client).error());
-  auto deleted = s3client::delete_bucket_cors(*client, o.bucket);
-  if (!deleted) return refused(deleted.error());
-  std::cout << "bucket " << o.bucket << ": CORS configuration deleted\n";
+      *got, o.aws_cli_form ? s3client::CorsJsonForm::kAwsCli : s3client::CorsJsonForm::kRuleArray);
   return {};
 }
 
@@ -96,9 +82,7 @@ void register_bucket(CLI::App& app, int& exit_code) {
   bucket->require_subcommand(1);
   register_bucket_lifecycle(*bucket, exit_code);
   register_bucket_notifications(*bucket, exit_code);
-  static const std::string cors_help = with_bucket_target_help(kCorsHelpTemplate);
-  CLI::App* cors = bucket->add_subcommand("cors", cors_help);
-  cors->require_subcommand(1);
+  CLI::App* cors = add_bucket_group(*bucket, "cors", kCorsHelpTemplate);
   auto put_options = std::make_shared<CorsOptions>();
   add_bucket_verb(*cors, "put", "set the bucket's CORS rules from a JSON file", put_options,
                   &run_put, exit_code)
@@ -109,8 +93,8 @@ void register_bucket(CLI::App& app, int& exit_code) {
                   exit_code)
       ->add_flag("--aws-cli-form", get_options->aws_cli_form,
                  "print {\"CORSRules\": [...]} as aws s3api does");
-  add_bucket_verb(*cors, "delete", "remove the bucket's CORS configuration",
-                  std::make_shared<CorsOptions>(), &run_delete, exit_code);
+  add_delete_document_verb(*cors, "remove the bucket's CORS configuration", "CORS configuration",
+                           &s3client::delete_bucket_cors, exit_code);
 }
 
 }  // namespace upgate::cli

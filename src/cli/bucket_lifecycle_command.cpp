@@ -136,16 +136,11 @@ Expected<void, BucketFailure> run_put(const LifecycleOptions& o) {
 }
 
 Expected<void, BucketFailure> run_get(const LifecycleOptions& o) {
-  auto client = make_bucket_client(o.bucket, o.target);
-  if (!client) return Unexpected(std::move(client).error());
-  auto got = s3client::get_bucket_lifecycle(*client, o.bucket);
-  if (!got) return refused(got.error());
-  if (!got->has_value()) {
-    return Unexpected(
-        BucketFailure{kExitFailure, "bucket " + o.bucket + " has no lifecycle configuration"});
-  }
-  std::cout << pretty_json(lifecycle_json(**got)) << '\n';
-  if (const auto foreign = (*got)->foreign(); !foreign.empty()) {
+  auto got = get_bucket_document(o.bucket, o.target, "lifecycle configuration",
+                                 &s3client::get_bucket_lifecycle);
+  if (!got) return Unexpected(std::move(got).error());
+  std::cout << pretty_json(lifecycle_json(*got)) << '\n';
+  if (const auto foreign = got->foreign(); !foreign.empty()) {
     std::cerr << "upgate bucket lifecycle get: " << describe_foreign(foreign)
               << (foreign.size() == 1 ? ": a rule" : ": rules")
               << " upgate does not manage, shown as the server sent "
@@ -154,21 +149,10 @@ Expected<void, BucketFailure> run_get(const LifecycleOptions& o) {
   return {};
 }
 
-Expected<void, BucketFailure> run_delete(const LifecycleOptions& o) {
-  auto client = make_bucket_client(o.bucket, o.target);
-  if (!client) return Unexpected(std::move(client).error());
-  auto deleted = s3client::delete_bucket_lifecycle(*client, o.bucket);
-  if (!deleted) return refused(deleted.error());
-  std::cout << "bucket " << o.bucket << ": lifecycle configuration deleted\n";
-  return {};
-}
-
 }  // namespace
 
 void register_bucket_lifecycle(CLI::App& bucket, int& exit_code) {
-  static const std::string help = with_bucket_target_help(kLifecycleHelp);
-  CLI::App* lifecycle = bucket.add_subcommand("lifecycle", help);
-  lifecycle->require_subcommand(1);
+  CLI::App* lifecycle = add_bucket_group(bucket, "lifecycle", kLifecycleHelp);
 
   auto put_options = std::make_shared<LifecycleOptions>();
   CLI::App* put = add_bucket_verb(*lifecycle, "put", "set the bucket's lifecycle rules",
@@ -189,8 +173,9 @@ void register_bucket_lifecycle(CLI::App& bucket, int& exit_code) {
                 "does not manage");
   add_bucket_verb(*lifecycle, "get", "print the bucket's lifecycle rules as JSON",
                   std::make_shared<LifecycleOptions>(), &run_get, exit_code);
-  add_bucket_verb(*lifecycle, "delete", "remove the bucket's lifecycle configuration",
-                  std::make_shared<LifecycleOptions>(), &run_delete, exit_code);
+  add_delete_document_verb(*lifecycle, "remove the bucket's lifecycle configuration",
+                           "lifecycle configuration", &s3client::delete_bucket_lifecycle,
+                           exit_code);
 }
 
 }  // namespace upgate::cli

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bucket_notifications_setup.hpp"
 #include "bucket_target.hpp"
@@ -117,16 +118,29 @@ Expected<void, BucketFailure> run_put(const NotificationsOptions& o) {
   return {};
 }
 
-Expected<void, BucketFailure> run_get(const NotificationsOptions& o) {
+// The client for the bucket's target, and the bucket's notifications as it read them.
+struct ReadNotifications {
+  s3client::S3Client client;
+  std::vector<s3client::TopicNotification> notifications;
+};
+
+Expected<ReadNotifications, BucketFailure> read_notifications(const NotificationsOptions& o) {
   auto client = make_bucket_client(o.bucket, o.target);
   if (!client) return Unexpected(std::move(client).error());
   auto got = s3client::get_bucket_notifications(*client, o.bucket);
   if (!got) return refused(got.error());
-  if (got->empty()) {
+  return ReadNotifications{std::move(*client), std::move(*got)};
+}
+
+Expected<void, BucketFailure> run_get(const NotificationsOptions& o) {
+  auto read = read_notifications(o);
+  if (!read) return Unexpected(std::move(read).error());
+  const auto& [client, got] = *read;
+  if (got.empty()) {
     return Unexpected(BucketFailure{kExitFailure, "bucket " + o.bucket + " has no notifications"});
   }
   boost::json::array configurations;
-  for (const auto& n : *got) {
+  for (const auto& n : got) {
     boost::json::object entry;
     entry["Id"] = n.id;
     entry["TopicArn"] = n.topic_arn;
@@ -135,7 +149,7 @@ Expected<void, BucketFailure> run_get(const NotificationsOptions& o) {
     entry["Events"] = std::move(events);
     if (!n.prefix.empty()) entry["Prefix"] = n.prefix;
     // RGW's own topics say where they push; a topic RGW does not know (AWS's) says nothing.
-    if (auto topic = s3client::get_topic_attributes(*client, n.topic_arn)) {
+    if (auto topic = s3client::get_topic_attributes(client, n.topic_arn)) {
       entry["PushEndpoint"] = shown_endpoint(topic->push_endpoint);
       entry["Persistent"] = topic->persistent;
     }
@@ -148,21 +162,20 @@ Expected<void, BucketFailure> run_get(const NotificationsOptions& o) {
 }
 
 Expected<void, BucketFailure> run_delete(const NotificationsOptions& o) {
-  auto client = make_bucket_client(o.bucket, o.target);
-  if (!client) return Unexpected(std::move(client).error());
-  auto got = s3client::get_bucket_notifications(*client, o.bucket);
-  if (!got) return refused(got.error());
+  auto read = read_notifications(o);
+  if (!read) return Unexpected(std::move(read).error());
+  const auto& [client, got] = *read;
   std::optional<std::string> arn;
-  for (const auto& n : *got) {
+  for (const auto& n : got) {
     if (n.id == kNotificationId) arn = n.topic_arn;
   }
   if (!arn) {
     std::cout << "bucket " << o.bucket << ": no \"" << kNotificationId << "\" notification\n";
     return {};
   }
-  auto deleted = s3client::delete_bucket_notification(*client, o.bucket, kNotificationId);
+  auto deleted = s3client::delete_bucket_notification(client, o.bucket, kNotificationId);
   if (!deleted) return refused(deleted.error());
-  auto topic = s3client::delete_topic(*client, *arn);
+  auto topic = s3client::delete_topic(client, *arn);
   if (!topic) return refused(topic.error());
   std::cout << "bucket " << o.bucket << ": notification \"" << kNotificationId << "\" and topic "
             << *arn << " deleted\n";
@@ -175,9 +188,7 @@ const std::string kS3EndpointFlag = "--s3-endpoint";
 }  // namespace
 
 void register_bucket_notifications(CLI::App& bucket, int& exit_code) {
-  static const std::string help = with_bucket_target_help(kNotificationsHelp);
-  CLI::App* notifications = bucket.add_subcommand("notifications", help);
-  notifications->require_subcommand(1);
+  CLI::App* notifications = add_bucket_group(bucket, "notifications", kNotificationsHelp);
 
   auto put_options = std::make_shared<NotificationsOptions>();
   CLI::App* put = add_bucket_verb(*notifications, "put",

@@ -49,6 +49,13 @@ void add_target_flags(CLI::App& cmd, TargetFlags& f, const std::string& endpoint
   cmd.add_option("--timeout", f.timeout_seconds, "seconds the whole call may take (default 60)");
 }
 
+CLI::App* add_bucket_group(CLI::App& bucket, const std::string& name,
+                           std::string_view help_template) {
+  CLI::App* group = bucket.add_subcommand(name, with_bucket_target_help(help_template));
+  group->require_subcommand(1);
+  return group;
+}
+
 CLI::App* add_bucket_verb(CLI::App& group, const std::string& name, const std::string& help,
                           std::string& bucket, TargetFlags& target,
                           std::function<Expected<void, BucketFailure>()> run, int& exit_code,
@@ -115,6 +122,26 @@ Expected<s3client::S3Client, BucketFailure> make_bucket_client(const std::string
   }
   s3client::http_client_global_init();
   return s3client::S3Client(std::move(options));
+}
+
+CLI::App* add_delete_document_verb(
+    CLI::App& group, const std::string& help, std::string what,
+    Expected<void, s3client::ClientError> (*remove)(const s3client::S3Client&, std::string_view),
+    int& exit_code) {
+  struct Options {
+    std::string bucket;
+    TargetFlags target;
+  };
+  auto o = std::make_shared<Options>();
+  auto run = [o, what = std::move(what), remove]() -> Expected<void, BucketFailure> {
+    auto client = make_bucket_client(o->bucket, o->target);
+    if (!client) return Unexpected(std::move(client).error());
+    auto deleted = remove(*client, o->bucket);
+    if (!deleted) return refused(deleted.error());
+    std::cout << "bucket " << o->bucket << ": " << what << " deleted\n";
+    return {};
+  };
+  return add_bucket_verb(group, "delete", help, o->bucket, o->target, std::move(run), exit_code);
 }
 
 std::string input_name(const std::string& path) {

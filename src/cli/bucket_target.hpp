@@ -12,7 +12,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "commands.hpp"
 #include "upgate/expected.hpp"
 #include "upgate/s3client/client_error.hpp"
 #include "upgate/s3client/s3_client.hpp"
@@ -48,6 +50,11 @@ Unexpected<BucketFailure> usage_failure(std::string message);
 // S3's refusal (exit 1), or bad input caught before sending (exit 2, like any usage error).
 Unexpected<BucketFailure> refused(const s3client::ClientError& error);
 
+// Adds the group `name` under `upgate bucket` (`upgate bucket NAME VERB BUCKET ...`), its
+// help `help_template` as with_bucket_target_help() completes it; a verb is required.
+CLI::App* add_bucket_group(CLI::App& bucket, const std::string& name,
+                           std::string_view help_template);
+
 // Adds the verb `name` under `group` (`upgate bucket GROUP NAME BUCKET [target flags]`): its
 // callback runs `run` and sets `exit_code`, printing a failure on stderr as one line,
 // "upgate bucket GROUP NAME: message". `bucket` and `target` must live as long as `run`.
@@ -71,6 +78,31 @@ CLI::App* add_bucket_verb(CLI::App& group, const std::string& name, const std::s
 
 Expected<s3client::S3Client, BucketFailure> make_bucket_client(const std::string& bucket,
                                                                const TargetFlags& flags);
+
+// `upgate bucket GROUP get`: the bucket's document (CORS, lifecycle) as `get` reads it;
+// a failure (exit 1) saying the bucket has no `what` when it has none.
+template <class Document>
+Expected<Document, BucketFailure> get_bucket_document(
+    const std::string& bucket, const TargetFlags& target, std::string_view what,
+    Expected<std::optional<Document>, s3client::ClientError> (*get)(const s3client::S3Client&,
+                                                                    std::string_view)) {
+  auto client = make_bucket_client(bucket, target);
+  if (!client) return Unexpected(std::move(client).error());
+  auto got = get(*client, bucket);
+  if (!got) return refused(got.error());
+  if (!got->has_value()) {
+    return Unexpected(
+        BucketFailure{kExitFailure, "bucket " + bucket + " has no " + std::string(what)});
+  }
+  return std::move(**got);
+}
+
+// Adds the verb `delete` under `group` (`upgate bucket GROUP delete BUCKET`): it deletes the
+// bucket's `what` (CORS, lifecycle configuration) with `remove` and says so.
+CLI::App* add_delete_document_verb(
+    CLI::App& group, const std::string& help, std::string what,
+    Expected<void, s3client::ClientError> (*remove)(const s3client::S3Client&, std::string_view),
+    int& exit_code);
 
 // How messages name `path`: "standard input" for "-".
 std::string input_name(const std::string& path);
