@@ -143,6 +143,31 @@ static bool falsy(const json::value* v) {
   return false;
 }
 
+namespace {
+
+// The names a request gives the file's name, content type and size.
+struct FileFields {
+  std::string_view name, type, size;
+  bool zero_size_is_missing;
+};
+
+// The file's name, content type and size into `out`, read and checked in that order.
+Expected<void, ApiError> read_file_fields(const json::object& body, const FileFields& fields,
+                                          UploadRequest& out) {
+  auto file_name = required_string(body, fields.name);
+  if (!file_name) return Unexpected(std::move(file_name).error());
+  auto type = required_string(body, fields.type);
+  if (!type) return Unexpected(std::move(type).error());
+  auto size = required_size(body, fields.size, fields.zero_size_is_missing);
+  if (!size) return Unexpected(std::move(size).error());
+  out.file_name = std::move(*file_name);
+  out.content_type = std::move(*type);
+  out.size = *size;
+  return {};
+}
+
+}  // namespace
+
 Expected<UploadRequest, ApiError> read_seed_request(const json::object& body) {
   // The seed tests all four for falsiness before anything else, and answers one message
   // for any of them; the first one found is named in `field`.
@@ -150,17 +175,11 @@ Expected<UploadRequest, ApiError> read_seed_request(const json::object& body) {
     if (falsy(body.if_contains(field))) return missing(field);
   }
   UploadRequest out;
-  auto file_name = required_string(body, "fileName");
-  if (!file_name) return Unexpected(std::move(file_name).error());
-  auto type = required_string(body, "fileType");
-  if (!type) return Unexpected(std::move(type).error());
-  auto size = required_size(body, "fileSize", /*zero_is_missing=*/true);
-  if (!size) return Unexpected(std::move(size).error());
+  if (auto read = read_file_fields(body, {"fileName", "fileType", "fileSize", true}, out); !read) {
+    return Unexpected(std::move(read).error());
+  }
   auto folder = required_string(body, "folderName");
   if (!folder) return Unexpected(std::move(folder).error());
-  out.file_name = std::move(*file_name);
-  out.content_type = std::move(*type);
-  out.size = *size;
   out.profile = std::move(*folder);
   return out;
 }
@@ -174,16 +193,10 @@ Expected<UploadRequest, ApiError> read_v1_request(const json::object& body) {
   }
   auto profile = required_string(body, has_folder ? "folderName" : "profile");
   if (!profile) return Unexpected(std::move(profile).error());
-  auto file_name = required_string(body, "fileName");
-  if (!file_name) return Unexpected(std::move(file_name).error());
-  auto type = required_string(body, "contentType");
-  if (!type) return Unexpected(std::move(type).error());
-  auto size = required_size(body, "size", /*zero_is_missing=*/false);
-  if (!size) return Unexpected(std::move(size).error());
   out.profile = std::move(*profile);
-  out.file_name = std::move(*file_name);
-  out.content_type = std::move(*type);
-  out.size = *size;
+  if (auto read = read_file_fields(body, {"fileName", "contentType", "size", false}, out); !read) {
+    return Unexpected(std::move(read).error());
+  }
 
   if (const json::value* sha = body.if_contains("sha256"); sha != nullptr && !sha->is_null()) {
     if (!sha->is_string()) return fail(ErrorCode::wrong_type, "sha256 must be a string", "sha256");

@@ -79,6 +79,36 @@ Expected<ListingQuery, s3::S3Error> listing_query(const S3Request& r, ListVersio
   return out;
 }
 
+// A ListObjects request's query (v1 or v2) and the listing it asks for.
+struct Listing {
+  ListingQuery query;
+  ListObjectsResult listed;
+};
+
+asio::awaitable<Expected<Listing, s3::S3Error>> list_objects(S3Request& r, ListVersion version) {
+  auto query = listing_query(r, version);
+  if (!query) co_return Unexpected(std::move(query).error());
+  auto listed = co_await on_pool(r, [&] { return r.service.store.list_objects(query->request); });
+  if (!listed) co_return Unexpected(to_s3_error(listed.error(), r.target.bucket));
+  co_return Listing{std::move(*query), std::move(*listed)};
+}
+
+// What ListObjects v1 and v2 answer alike (their results name these fields the same), with
+// `owner` on each entry.
+template <class Result>
+void fill_listing(Result& result, const S3Request& r, Listing& listing,
+                  const std::optional<s3::Owner>& owner) {
+  const ListObjectsRequest& request = listing.query.request;
+  result.name = r.target.bucket;
+  result.prefix = request.prefix;
+  result.delimiter = request.delimiter;
+  result.max_keys = request.max_keys;
+  result.is_truncated = listing.listed.is_truncated;
+  result.encoding = listing.query.encoding;
+  for (const auto& o : listing.listed.contents) result.contents.push_back(entry_of(o, owner));
+  result.common_prefixes = std::move(listing.listed.common_prefixes);
+}
+
 }  // namespace
 
 asio::awaitable<Expected<BucketRecord, s3::S3Error>> existing_bucket(S3Request& r) {
@@ -185,48 +215,29 @@ asio::awaitable<Outcome> handle_get_object_acl(S3Request& r) {
 }
 
 asio::awaitable<Outcome> handle_list_objects_v2(S3Request& r) {
-  auto query = listing_query(r, ListVersion::kV2);
-  if (!query) co_return Unexpected(std::move(query).error());
-  const ListObjectsRequest& request = query->request;
-  auto listed = co_await on_pool(r, [&] { return r.service.store.list_objects(request); });
-  if (!listed) co_return Unexpected(to_s3_error(listed.error(), r.target.bucket));
+  auto listing = co_await list_objects(r, ListVersion::kV2);
+  if (!listing) co_return Unexpected(std::move(listing).error());
+  const ListObjectsRequest& request = listing->query.request;
   const bool fetch_owner = r.query_param("fetch-owner").value_or("") == "true";
   s3::ListObjectsV2Result result;
-  result.name = r.target.bucket;
-  result.prefix = request.prefix;
-  result.delimiter = request.delimiter;
-  result.max_keys = request.max_keys;
-  result.is_truncated = listed->is_truncated;
+  fill_listing(result, r, *listing, fetch_owner ? std::optional(r.service.owner()) : std::nullopt);
   result.continuation_token = request.continuation_token;
-  if (listed->is_truncated) result.next_continuation_token = listed->next_continuation_token;
+  if (result.is_truncated) result.next_continuation_token = listing->listed.next_continuation_token;
   if (r.query_param("start-after")) result.start_after = request.start_after;
-  result.encoding = query->encoding;
-  for (const auto& o : listed->contents) {
-    result.contents.push_back(
-        entry_of(o, fetch_owner ? std::optional(r.service.owner()) : std::nullopt));
-  }
-  result.common_prefixes = std::move(listed->common_prefixes);
   co_return co_await r.send_xml(200, s3::render_list_objects_v2(result));
 }
 
 asio::awaitable<Outcome> handle_list_objects(S3Request& r) {
-  auto query = listing_query(r, ListVersion::kV1);
-  if (!query) co_return Unexpected(std::move(query).error());
-  const ListObjectsRequest& request = query->request;
-  auto listed = co_await on_pool(r, [&] { return r.service.store.list_objects(request); });
-  if (!listed) co_return Unexpected(to_s3_error(listed.error(), r.target.bucket));
+  auto listing = co_await list_objects(r, ListVersion::kV1);
+  if (!listing) co_return Unexpected(std::move(listing).error());
+  const ListObjectsRequest& request = listing->query.request;
   s3::ListObjectsV1Result result;
-  result.name = r.target.bucket;
-  result.prefix = request.prefix;
+  fill_listing(result, r, *listing, r.service.owner());
   result.marker = request.start_after;
-  result.delimiter = request.delimiter;
-  result.max_keys = request.max_keys;
-  result.is_truncated = listed->is_truncated;
   // S3 sends NextMarker only with a delimiter; clients use the last key otherwise.
-  if (listed->is_truncated && !request.delimiter.empty()) result.next_marker = listed->next_marker;
-  result.encoding = query->encoding;
-  for (const auto& o : listed->contents) result.contents.push_back(entry_of(o, r.service.owner()));
-  result.common_prefixes = std::move(listed->common_prefixes);
+  if (result.is_truncated && !request.delimiter.empty()) {
+    result.next_marker = listing->listed.next_marker;
+  }
   co_return co_await r.send_xml(200, s3::render_list_objects_v1(result));
 }
 
