@@ -146,6 +146,21 @@ Expected<std::vector<pugi::xml_node>, S3Error> element_children(pugi::xml_node n
   return out;
 }
 
+// A document whose root element is `root_name`, and the root's element children.
+struct RootChildren {
+  Document document;
+  std::vector<pugi::xml_node> children;
+};
+
+Expected<RootChildren, S3Error> load_root_children(std::string_view body, std::size_t max_bytes,
+                                                   std::string_view root_name) {
+  auto doc = load(body, max_bytes, root_name);
+  if (!doc) return Unexpected(std::move(doc).error());
+  auto children = element_children(doc->root, "/" + std::string(root_name));
+  if (!children) return Unexpected(std::move(children).error());
+  return RootChildren{std::move(*doc), std::move(*children)};
+}
+
 // The text of a leaf element (character data and CDATA, verbatim).
 Expected<std::string, S3Error> leaf_text(pugi::xml_node node, const std::string& path) {
   std::string text;
@@ -175,6 +190,46 @@ Expected<void, S3Error> set_once(std::optional<std::string>& slot, pugi::xml_nod
   return {};
 }
 
+// A leaf child's name and the slot it fills, once.
+struct LeafSlot {
+  std::string_view name;
+  std::optional<std::string>* slot;
+};
+
+// The element children of `node`, each a leaf named in `slots` filling its slot once; an
+// element `slots` does not name is refused as unknown.
+Expected<void, S3Error> read_leaves(pugi::xml_node node, const std::string& path,
+                                    std::initializer_list<LeafSlot> slots) {
+  auto children = element_children(node, path);
+  if (!children) return Unexpected(std::move(children).error());
+  for (pugi::xml_node c : *children) {
+    const std::string_view name = c.name();
+    const std::string child_path = path + "/" + std::string(name);
+    const auto leaf = std::find_if(slots.begin(), slots.end(),
+                                   [name](const LeafSlot& l) { return l.name == name; });
+    if (leaf == slots.end()) return Unexpected(malformed("unknown element " + child_path));
+    if (auto ok = set_once(*leaf->slot, c, child_path); !ok) return ok;
+  }
+  return {};
+}
+
+// The next of a list of `name` elements under `list_path` (at most `max`, `too_many` the
+// refusal past it): `c`, read by `parse` at list_path/name[n], appended to `items`.
+template <class Item, class Parse>
+Expected<void, S3Error> add_item(std::vector<Item>& items, pugi::xml_node c,
+                                 std::string_view list_path, std::string_view name, std::size_t max,
+                                 std::string_view too_many, Parse parse) {
+  if (std::string_view(c.name()) != name) {
+    return Unexpected(malformed("unknown element " + std::string(list_path) + "/" + c.name()));
+  }
+  if (items.size() == max) return Unexpected(malformed(std::string(too_many)));
+  auto item = parse(c, std::string(list_path) + "/" + std::string(name) + "[" +
+                           std::to_string(items.size() + 1) + "]");
+  if (!item) return Unexpected(std::move(item).error());
+  items.push_back(std::move(*item));
+  return {};
+}
+
 std::string strip_quotes(std::string_view etag) {
   etag = trim_xml_space(etag);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
@@ -184,33 +239,17 @@ std::string strip_quotes(std::string_view etag) {
 }
 
 Expected<CompletedPart, S3Error> parse_part(pugi::xml_node node, const std::string& path) {
-  auto children = element_children(node, path);
-  if (!children) return Unexpected(std::move(children).error());
   CompletedPart part;
   std::optional<std::string> number, etag;
-  for (pugi::xml_node c : *children) {
-    const std::string_view name = c.name();
-    const std::string child_path = path + "/" + std::string(name);
-    Expected<void, S3Error> ok;
-    if (name == "PartNumber") {
-      ok = set_once(number, c, child_path);
-    } else if (name == "ETag") {
-      ok = set_once(etag, c, child_path);
-    } else if (name == "ChecksumCRC32") {
-      ok = set_once(part.checksum_crc32, c, child_path);
-    } else if (name == "ChecksumCRC32C") {
-      ok = set_once(part.checksum_crc32c, c, child_path);
-    } else if (name == "ChecksumCRC64NVME") {
-      ok = set_once(part.checksum_crc64nvme, c, child_path);
-    } else if (name == "ChecksumSHA1") {
-      ok = set_once(part.checksum_sha1, c, child_path);
-    } else if (name == "ChecksumSHA256") {
-      ok = set_once(part.checksum_sha256, c, child_path);
-    } else {
-      return Unexpected(malformed("unknown element " + child_path));
-    }
-    if (!ok) return Unexpected(std::move(ok).error());
-  }
+  auto read = read_leaves(node, path,
+                          {{"PartNumber", &number},
+                           {"ETag", &etag},
+                           {"ChecksumCRC32", &part.checksum_crc32},
+                           {"ChecksumCRC32C", &part.checksum_crc32c},
+                           {"ChecksumCRC64NVME", &part.checksum_crc64nvme},
+                           {"ChecksumSHA1", &part.checksum_sha1},
+                           {"ChecksumSHA256", &part.checksum_sha256}});
+  if (!read) return Unexpected(std::move(read).error());
   if (!number) return Unexpected(malformed(path + " has no PartNumber"));
   if (!etag) return Unexpected(malformed(path + " has no ETag"));
   const auto as_int = parse_integer(*number, INT32_MIN, INT32_MAX);
@@ -232,28 +271,14 @@ Expected<CompletedPart, S3Error> parse_part(pugi::xml_node node, const std::stri
 }
 
 Expected<ObjectToDelete, S3Error> parse_object(pugi::xml_node node, const std::string& path) {
-  auto children = element_children(node, path);
-  if (!children) return Unexpected(std::move(children).error());
   std::optional<std::string> key, version, etag, last_modified, size;
-  for (pugi::xml_node c : *children) {
-    const std::string_view name = c.name();
-    const std::string child_path = path + "/" + std::string(name);
-    Expected<void, S3Error> ok;
-    if (name == "Key") {
-      ok = set_once(key, c, child_path);
-    } else if (name == "VersionId") {
-      ok = set_once(version, c, child_path);
-    } else if (name == "ETag") {
-      ok = set_once(etag, c, child_path);
-    } else if (name == "LastModifiedTime") {
-      ok = set_once(last_modified, c, child_path);
-    } else if (name == "Size") {
-      ok = set_once(size, c, child_path);
-    } else {
-      return Unexpected(malformed("unknown element " + child_path));
-    }
-    if (!ok) return Unexpected(std::move(ok).error());
-  }
+  auto read = read_leaves(node, path,
+                          {{"Key", &key},
+                           {"VersionId", &version},
+                           {"ETag", &etag},
+                           {"LastModifiedTime", &last_modified},
+                           {"Size", &size}});
+  if (!read) return Unexpected(std::move(read).error());
   if (!key) return Unexpected(malformed(path + " has no Key"));
   ObjectToDelete o;
   o.key = std::move(*key);
@@ -444,12 +469,10 @@ XmlElement element_tree(pugi::xml_node node) {
 template <class OnRule>
 Expected<void, S3Error> for_each_lifecycle_rule(std::string_view body, std::size_t max_bytes,
                                                 OnRule on_rule) {
-  auto doc = load(body, max_bytes, "LifecycleConfiguration");
+  auto doc = load_root_children(body, max_bytes, "LifecycleConfiguration");
   if (!doc) return Unexpected(std::move(doc).error());
-  auto children = element_children(doc->root, "/LifecycleConfiguration");
-  if (!children) return Unexpected(std::move(children).error());
   std::size_t count = 0;
-  for (pugi::xml_node c : *children) {
+  for (pugi::xml_node c : doc->children) {
     if (std::string_view(c.name()) != "Rule") {
       return Unexpected(
           malformed("unknown element /LifecycleConfiguration/" + std::string(c.name())));
@@ -468,24 +491,16 @@ Expected<void, S3Error> for_each_lifecycle_rule(std::string_view body, std::size
 
 Expected<CompleteMultipartUploadRequest, S3Error> parse_complete_multipart_upload(
     std::string_view body, std::size_t max_bytes) {
-  auto doc = load(body, max_bytes, "CompleteMultipartUpload");
+  auto doc = load_root_children(body, max_bytes, "CompleteMultipartUpload");
   if (!doc) return Unexpected(std::move(doc).error());
-  auto children = element_children(doc->root, "/CompleteMultipartUpload");
-  if (!children) return Unexpected(std::move(children).error());
   CompleteMultipartUploadRequest request;
-  for (pugi::xml_node c : *children) {
-    const std::string path =
-        "/CompleteMultipartUpload/Part[" + std::to_string(request.parts.size() + 1) + "]";
-    if (std::string_view(c.name()) != "Part") {
-      return Unexpected(
-          malformed("unknown element /CompleteMultipartUpload/" + std::string(c.name())));
+  for (pugi::xml_node c : doc->children) {
+    if (auto ok =
+            add_item(request.parts, c, "/CompleteMultipartUpload", "Part",
+                     static_cast<std::size_t>(kMaxPartNumber), "more than 10000 parts", parse_part);
+        !ok) {
+      return Unexpected(std::move(ok).error());
     }
-    if (request.parts.size() == static_cast<std::size_t>(kMaxPartNumber)) {
-      return Unexpected(malformed("more than 10000 parts"));
-    }
-    auto part = parse_part(c, path);
-    if (!part) return Unexpected(std::move(part).error());
-    request.parts.push_back(std::move(*part));
   }
   if (request.parts.empty()) {
     return Unexpected(make_error(ErrorCode::InvalidRequest, "You must specify at least one part")
@@ -504,28 +519,22 @@ Expected<CompleteMultipartUploadRequest, S3Error> parse_complete_multipart_uploa
 
 Expected<DeleteObjectsRequest, S3Error> parse_delete_objects(std::string_view body,
                                                              std::size_t max_bytes) {
-  auto doc = load(body, max_bytes, "Delete");
+  auto doc = load_root_children(body, max_bytes, "Delete");
   if (!doc) return Unexpected(std::move(doc).error());
-  auto children = element_children(doc->root, "/Delete");
-  if (!children) return Unexpected(std::move(children).error());
   DeleteObjectsRequest request;
   std::optional<std::string> quiet;
-  for (pugi::xml_node c : *children) {
+  for (pugi::xml_node c : doc->children) {
     const std::string_view name = c.name();
     if (name == "Quiet") {
       if (auto ok = set_once(quiet, c, "/Delete/Quiet"); !ok)
         return Unexpected(std::move(ok).error());
       continue;
     }
-    if (name != "Object")
-      return Unexpected(malformed("unknown element /Delete/" + std::string(name)));
-    if (request.objects.size() == kMaxDeleteObjects) {
-      return Unexpected(malformed("more than 1000 objects in one Delete request"));
+    if (auto ok = add_item(request.objects, c, "/Delete", "Object", kMaxDeleteObjects,
+                           "more than 1000 objects in one Delete request", parse_object);
+        !ok) {
+      return Unexpected(std::move(ok).error());
     }
-    auto object =
-        parse_object(c, "/Delete/Object[" + std::to_string(request.objects.size() + 1) + "]");
-    if (!object) return Unexpected(std::move(object).error());
-    request.objects.push_back(std::move(*object));
   }
   if (quiet) {
     const std::string_view q = trim_xml_space(*quiet);
@@ -541,22 +550,15 @@ Expected<DeleteObjectsRequest, S3Error> parse_delete_objects(std::string_view bo
 
 Expected<CorsConfiguration, S3Error> parse_cors_configuration_xml(std::string_view body,
                                                                   std::size_t max_bytes) {
-  auto doc = load(body, max_bytes, "CORSConfiguration");
+  auto doc = load_root_children(body, max_bytes, "CORSConfiguration");
   if (!doc) return Unexpected(std::move(doc).error());
-  auto children = element_children(doc->root, "/CORSConfiguration");
-  if (!children) return Unexpected(std::move(children).error());
   CorsConfiguration config;
-  for (pugi::xml_node c : *children) {
-    if (std::string_view(c.name()) != "CORSRule") {
-      return Unexpected(malformed("unknown element /CORSConfiguration/" + std::string(c.name())));
+  for (pugi::xml_node c : doc->children) {
+    if (auto ok = add_item(config.rules, c, "/CORSConfiguration", "CORSRule", kMaxCorsRules,
+                           "more than 100 CORS rules", parse_cors_rule);
+        !ok) {
+      return Unexpected(std::move(ok).error());
     }
-    if (config.rules.size() == kMaxCorsRules) {
-      return Unexpected(malformed("more than 100 CORS rules"));
-    }
-    auto rule = parse_cors_rule(
-        c, "/CORSConfiguration/CORSRule[" + std::to_string(config.rules.size() + 1) + "]");
-    if (!rule) return Unexpected(std::move(rule).error());
-    config.rules.push_back(std::move(*rule));
   }
   if (auto ok = validate_cors_configuration(config); !ok) return Unexpected(std::move(ok).error());
   return config;
@@ -565,12 +567,10 @@ Expected<CorsConfiguration, S3Error> parse_cors_configuration_xml(std::string_vi
 Expected<CreateBucketConfiguration, S3Error> parse_create_bucket_configuration(
     std::string_view body, std::size_t max_bytes) {
   if (trim_xml_space(body).empty()) return CreateBucketConfiguration{};
-  auto doc = load(body, max_bytes, "CreateBucketConfiguration");
+  auto doc = load_root_children(body, max_bytes, "CreateBucketConfiguration");
   if (!doc) return Unexpected(std::move(doc).error());
-  auto children = element_children(doc->root, "/CreateBucketConfiguration");
-  if (!children) return Unexpected(std::move(children).error());
   CreateBucketConfiguration config;
-  for (pugi::xml_node c : *children) {
+  for (pugi::xml_node c : doc->children) {
     const std::string_view name = c.name();
     if (name != "LocationConstraint") {
       return Unexpected(
