@@ -2,12 +2,12 @@
 // ever repeated in an error.
 #include "upgate/limits/redis_url.hpp"
 
+#include "digits.hpp"
+
 #include <upgate/text.hpp>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-
-#include <charconv>
 
 namespace upgate::limits {
 namespace {
@@ -16,16 +16,8 @@ Unexpected<std::string> refuse(std::string message) {
   return Unexpected("redis_url: " + std::move(message));
 }
 
-std::optional<std::uint64_t> parse_digits(std::string_view digits) {
-  if (digits.empty() || digits.size() > 10) return std::nullopt;
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return value;
-}
-
 Expected<std::uint32_t, std::string> parse_database(std::string_view digits) {
-  const auto db = parse_digits(digits);
+  const auto db = detail::parse_digits(digits, 10);
   if (!db || *db > kMaxRedisDatabase) {
     return Unexpected("redis_url: the database is not a number from 0 to " +
                       std::to_string(kMaxRedisDatabase));
@@ -107,7 +99,7 @@ Expected<RedisEndpoint, std::string> parse_redis_url(std::string_view url) {
       }
     }
     if (u.has_port()) {
-      const auto port = parse_digits(u.port());
+      const auto port = detail::parse_digits(u.port(), 10);
       if (!port || *port < 1 || *port > 65535) {
         return refuse("the port is not a number from 1 to 65535");
       }

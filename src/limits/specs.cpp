@@ -1,11 +1,12 @@
 // Parsing the rate, quota and open-uploads limits of upgate.toml.
 #include "upgate/limits/specs.hpp"
 
+#include "digits.hpp"
+
 #include <upgate/config/units.hpp>
 #include <upgate/text.hpp>
 
 #include <array>
-#include <charconv>
 #include <utility>
 
 namespace upgate::limits {
@@ -48,14 +49,6 @@ std::string quoted(std::string_view value) {
   return out;
 }
 
-std::optional<std::uint64_t> parse_count(std::string_view digits) {
-  if (digits.empty() || digits.size() > 19) return std::nullopt;
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return value;
-}
-
 // Splits "<amount>/<unit>" at its one slash, trimming spaces around both halves.
 std::optional<std::pair<std::string_view, std::string_view>> split_per(std::string_view text) {
   const std::size_t slash = text.find('/');
@@ -89,7 +82,7 @@ Expected<RateSpec, std::string> parse_rate(std::string_view rate,
     return Unexpected("rate " + quoted(rate) +
                       " is not \"<count>/<period>\" (period s, min, h or day), e.g. \"60/min\"");
   }
-  const auto count = parse_count(parts->first);
+  const auto count = detail::parse_digits(parts->first, 19);
   if (!count) {
     return Unexpected("rate " + quoted(rate) + ": " + quoted(parts->first) +
                       " is not a whole number of requests");
