@@ -5,10 +5,14 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <type_traits>
+
+#include "upgate/text.hpp"
 
 namespace upgate {
 
@@ -71,5 +75,29 @@ constexpr bool is_safe_header_value(std::string_view s) {
   }
   return true;
 }
+
+// The elements of a comma-separated list (RFC 9110's #list: a header value such as
+// Content-Encoding or x-amz-trailer, or the components of an Authorization header), each
+// trimmed of spaces and tabs, empty ones included; "" is one empty element.
+//
+//   CommaList items(value);
+//   while (const auto item = items.next()) { ... *item ... }
+class CommaList {
+ public:
+  constexpr explicit CommaList(std::string_view list) noexcept : list_(list) {}
+
+  constexpr std::optional<std::string_view> next() noexcept {
+    if (pos_ > list_.size()) return std::nullopt;
+    std::size_t comma = list_.find(',', pos_);
+    if (comma == std::string_view::npos) comma = list_.size();
+    const std::string_view item = text::trim(list_.substr(pos_, comma - pos_));
+    pos_ = comma + 1;
+    return item;
+  }
+
+ private:
+  std::string_view list_;
+  std::size_t pos_ = 0;
+};
 
 }  // namespace upgate

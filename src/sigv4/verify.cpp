@@ -255,12 +255,9 @@ Expected<ParsedAuth, AuthError> parse_header_auth(const RequestView& request,
   }
   std::optional<std::string_view> credential, signed_headers, signature;
   std::string_view rest = authorization.substr(space + 1);
-  std::size_t pos = 0;
-  while (pos <= rest.size()) {
-    std::size_t comma = rest.find(',', pos);
-    if (comma == std::string_view::npos) comma = rest.size();
-    const std::string_view component = text::trim(rest.substr(pos, comma - pos));
-    pos = comma + 1;
+  CommaList components(rest);
+  while (const auto next = components.next()) {
+    const std::string_view component = *next;
     const std::size_t eq = component.find('=');
     const std::string_view name = component.substr(0, eq);
     const std::string_view value =

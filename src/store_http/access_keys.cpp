@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "upgate/config/ini_file.hpp"
+#include "upgate/http_token.hpp"
 #include "upgate/text.hpp"
 
 namespace upgate::store {
@@ -25,13 +26,9 @@ constexpr std::size_t kMaxCredentialsFileBytes = 64 * 1024;
 
 std::vector<std::string> split_list(std::string_view text) {
   std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    std::size_t comma = text.find(',', pos);
-    if (comma == std::string_view::npos) comma = text.size();
-    const std::string_view item = text::trim(text.substr(pos, comma - pos));
-    if (!item.empty()) out.emplace_back(item);
-    pos = comma + 1;
+  CommaList items(text);
+  while (const auto item = items.next()) {
+    if (!item->empty()) out.emplace_back(*item);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 
+#include "upgate/http_token.hpp"
 #include "upgate/s3/dates.hpp"
 #include "upgate/s3/xml_responses.hpp"
 #include "upgate/sigv4/crypto.hpp"
@@ -29,15 +30,11 @@ constexpr std::array<std::string_view, 10> kStorageClasses = {
 std::optional<std::string> content_encoding_without_aws_chunked(std::string_view value) {
   if (text::lower(value).find("aws-chunked") == std::string::npos) return std::string(value);
   std::string out;
-  std::size_t pos = 0;
-  while (pos <= value.size()) {
-    std::size_t comma = value.find(',', pos);
-    if (comma == std::string_view::npos) comma = value.size();
-    const std::string_view item = text::trim(value.substr(pos, comma - pos));
-    pos = comma + 1;
-    if (item.empty() || text::lower(item) == "aws-chunked") continue;
+  CommaList items(value);
+  while (const auto item = items.next()) {
+    if (item->empty() || text::lower(*item) == "aws-chunked") continue;
     if (!out.empty()) out += ",";
-    out += item;
+    out += *item;
   }
   if (out.empty()) return std::nullopt;
   return out;

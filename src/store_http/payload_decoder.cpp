@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "upgate/http_token.hpp"
 #include "upgate/sigv4/signer.hpp"
 #include "upgate/text.hpp"
 
@@ -71,13 +72,9 @@ Expected<PayloadSpec, s3::S3Error> describe_payload(const sigv4::VerifiedAuth* a
   spec.decoded_length = length;
 
   if (headers.trailer) {
-    std::string_view list = *headers.trailer;
-    std::size_t pos = 0;
-    while (pos <= list.size()) {
-      std::size_t comma = list.find(',', pos);
-      if (comma == std::string_view::npos) comma = list.size();
-      const std::string name = text::lower(text::trim(list.substr(pos, comma - pos)));
-      pos = comma + 1;
+    CommaList names(*headers.trailer);
+    while (const auto item = names.next()) {
+      const std::string name = text::lower(*item);
       if (name.empty()) continue;
       if (!is_checksum_trailer(name)) {
         return Unexpected(s3::make_error(ErrorCode::InvalidRequest,
