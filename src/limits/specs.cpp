@@ -58,6 +58,25 @@ std::optional<std::pair<std::string_view, std::string_view>> split_per(std::stri
   return std::pair{text::trim(text.substr(0, slash)), text::trim(text.substr(slash + 1))};
 }
 
+// `spec`, a `what` ("rate") written as `form` ("<count>/<period>", `units` naming the
+// periods, `example` one such spec), split by split_per; refused when empty or not so.
+Expected<std::pair<std::string_view, std::string_view>, std::string> split_spec(
+    std::string_view spec, std::string_view what, std::string_view form, std::string_view units,
+    std::string_view example) {
+  const std::string_view text = text::trim(spec);
+  const std::string e_g = "e.g. \"" + std::string(example) + "\"";
+  if (text.empty()) {
+    return Unexpected(std::string(what) + " is empty: write it as \"" + std::string(form) + "\", " +
+                      e_g);
+  }
+  const auto parts = split_per(text);
+  if (!parts) {
+    return Unexpected(std::string(what) + " " + quoted(spec) + " is not \"" + std::string(form) +
+                      "\" (" + std::string(units) + "), " + e_g);
+  }
+  return *parts;
+}
+
 }  // namespace
 
 std::chrono::microseconds RateSpec::emission_interval() const noexcept {
@@ -72,16 +91,9 @@ std::chrono::microseconds RateSpec::capacity() const noexcept {
 
 Expected<RateSpec, std::string> parse_rate(std::string_view rate,
                                            std::optional<std::int64_t> burst) {
-  const std::string_view text = text::trim(rate);
-  if (text.empty()) {
-    return Unexpected(
-        std::string("rate is empty: write it as \"<count>/<period>\", e.g. \"60/min\""));
-  }
-  const auto parts = split_per(text);
-  if (!parts) {
-    return Unexpected("rate " + quoted(rate) +
-                      " is not \"<count>/<period>\" (period s, min, h or day), e.g. \"60/min\"");
-  }
+  const auto parts =
+      split_spec(rate, "rate", "<count>/<period>", "period s, min, h or day", "60/min");
+  if (!parts) return Unexpected(parts.error());
   const auto count = detail::parse_digits(parts->first, 19);
   if (!count) {
     return Unexpected("rate " + quoted(rate) + ": " + quoted(parts->first) +
@@ -116,16 +128,8 @@ Expected<RateSpec, std::string> parse_rate(std::string_view rate,
 }
 
 Expected<QuotaSpec, std::string> parse_quota(std::string_view quota) {
-  const std::string_view text = text::trim(quota);
-  if (text.empty()) {
-    return Unexpected(
-        std::string("quota is empty: write it as \"<size>/<window>\", e.g. \"10 GiB/day\""));
-  }
-  const auto parts = split_per(text);
-  if (!parts) {
-    return Unexpected("quota " + quoted(quota) +
-                      " is not \"<size>/<window>\" (window h or day), e.g. \"10 GiB/day\"");
-  }
+  const auto parts = split_spec(quota, "quota", "<size>/<window>", "window h or day", "10 GiB/day");
+  if (!parts) return Unexpected(parts.error());
   const auto bytes = config::parse_byte_size(parts->first);
   if (!bytes) {
     return Unexpected(

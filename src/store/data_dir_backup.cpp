@@ -240,16 +240,39 @@ void count(BackupReport& report, Placed placed) {
   if (placed == Placed::copied) ++report.copied;
 }
 
+// The metadata.db of `dir`, or `refusal` when it has none.
+Expected<fs::path, std::string> metadata_of(const fs::path& dir, std::string refusal) {
+  fs::path db = layout::metadata_file(dir);
+  std::error_code ec;
+  if (!fs::exists(db, ec)) return Unexpected(std::move(refusal));
+  return db;
+}
+
+// The bytes of the blobs `rows` names, each found in `dir` with its row's size; a blob that
+// is not is refused with `mismatch(hex, what the file is, the row's size)`.
+template <class Mismatch>
+Expected<std::uint64_t, std::string> blob_bytes(const fs::path& dir, const Rows& rows,
+                                                Mismatch mismatch) {
+  std::uint64_t bytes = 0;
+  std::error_code ec;
+  for (const auto& [hex, size] : rows.blobs) {
+    const auto actual = fs::file_size(layout::blob_file(dir, hex), ec);
+    if (ec || actual != size) {
+      return Unexpected(mismatch(hex, ec ? ec.message() : std::to_string(actual) + " bytes", size));
+    }
+    bytes += size;
+  }
+  return bytes;
+}
+
 }  // namespace
 
 Expected<BackupReport, std::string> backup_data_dir(const fs::path& data_dir,
                                                     const fs::path& destination,
                                                     const BackupProgress& progress) {
-  const fs::path source_db = layout::metadata_file(data_dir);
-  std::error_code ec;
-  if (!fs::exists(source_db, ec)) {
-    return Unexpected(data_dir.string() + " is not a store's data directory (no metadata.db)");
-  }
+  const auto source_db = metadata_of(
+      data_dir, data_dir.string() + " is not a store's data directory (no metadata.db)");
+  if (!source_db) return Unexpected(source_db.error());
   auto work = begin_work(destination);
   if (!work) return Unexpected(std::move(work).error());
   const fs::path work_db = layout::metadata_file(*work);
@@ -260,7 +283,7 @@ Expected<BackupReport, std::string> backup_data_dir(const fs::path& data_dir,
   bool complete = false;
   while (!complete && report.snapshots < kMaxSnapshots) {
     ++report.snapshots;
-    if (auto ok = snapshot_metadata(source_db, work_db); !ok) return Unexpected(ok.error());
+    if (auto ok = snapshot_metadata(*source_db, work_db); !ok) return Unexpected(ok.error());
     auto read = referenced_blobs(work_db);
     if (!read) return Unexpected(std::move(read).error());
     rows = std::move(*read);
@@ -286,18 +309,17 @@ Expected<BackupReport, std::string> backup_data_dir(const fs::path& data_dir,
                       " snapshots could follow; try again");
   }
   // Blobs only an earlier snapshot named (deleted since) do not belong to this one.
+  std::error_code ec;
   for (const auto& hex : placed) {
     if (!rows.blobs.contains(hex)) fs::remove(layout::blob_file(*work, hex), ec);
   }
-  for (const auto& [hex, size] : rows.blobs) {
-    const auto actual = fs::file_size(layout::blob_file(*work, hex), ec);
-    if (ec || actual != size) {
-      return Unexpected("blob " + hex + " of " + data_dir.string() + " is " +
-                        (ec ? ec.message() : std::to_string(actual) + " bytes") +
-                        ", its row says " + std::to_string(size) + " (run upgate store fsck)");
-    }
-    report.bytes += size;
-  }
+  const auto bytes = blob_bytes(
+      *work, rows, [&](const std::string& hex, const std::string& is, std::uint64_t size) {
+        return "blob " + hex + " of " + data_dir.string() + " is " + is + ", its row says " +
+               std::to_string(size) + " (run upgate store fsck)";
+      });
+  if (!bytes) return Unexpected(bytes.error());
+  report.bytes = *bytes;
   report.blobs = rows.blobs.size();
   report.objects = rows.objects;
   report.parts = rows.parts;
@@ -310,28 +332,23 @@ Expected<BackupReport, std::string> backup_data_dir(const fs::path& data_dir,
 Expected<BackupReport, std::string> restore_data_dir(const fs::path& backup,
                                                      const fs::path& data_dir,
                                                      const BackupProgress& progress) {
-  const fs::path backup_db = layout::metadata_file(backup);
-  std::error_code ec;
-  if (!fs::exists(backup_db, ec)) {
-    return Unexpected(backup.string() + " is not a backup (no metadata.db)");
-  }
-  auto rows = referenced_blobs(backup_db);
+  const auto backup_db = metadata_of(backup, backup.string() + " is not a backup (no metadata.db)");
+  if (!backup_db) return Unexpected(backup_db.error());
+  auto rows = referenced_blobs(*backup_db);
   if (!rows) return Unexpected(std::move(rows).error());
   BackupReport report;
-  for (const auto& [hex, size] : rows->blobs) {
-    const auto actual = fs::file_size(layout::blob_file(backup, hex), ec);
-    if (ec || actual != size) {
-      return Unexpected("the backup is incomplete: blob " + hex + " is " +
-                        (ec ? ec.message() : std::to_string(actual) + " bytes") +
-                        ", its row says " + std::to_string(size));
-    }
-    report.bytes += size;
-  }
+  const auto bytes = blob_bytes(
+      backup, *rows, [](const std::string& hex, const std::string& is, std::uint64_t size) {
+        return "the backup is incomplete: blob " + hex + " is " + is + ", its row says " +
+               std::to_string(size);
+      });
+  if (!bytes) return Unexpected(bytes.error());
+  report.bytes = *bytes;
   auto work = begin_work(data_dir);
   if (!work) return Unexpected(std::move(work).error());
-  auto copied = copy_file(backup_db, layout::metadata_file(*work), 0600);
+  auto copied = copy_file(*backup_db, layout::metadata_file(*work), 0600);
   if (!copied) {
-    return Unexpected("cannot copy " + backup_db.string() + ": " + copied.error().message());
+    return Unexpected("cannot copy " + backup_db->string() + ": " + copied.error().message());
   }
   std::uint64_t done = 0;
   for (const auto& [hex, size] : rows->blobs) {
