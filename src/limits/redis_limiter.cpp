@@ -61,22 +61,13 @@ Expected<detail::Observation, std::string> read_observation(const RespValue& rep
   const auto at = [&](std::size_t i) { return reply.elements[i].integer; };
   detail::Observation seen;
   seen.now_us = at(0);
-  switch (at(1)) {
-    case 0:
-      seen.reason = Reason::within_limits;
-      break;
-    case 1:
-      seen.reason = Reason::rate_limited;
-      break;
-    case 2:
-      seen.reason = Reason::too_many_open_uploads;
-      break;
-    case 3:
-      seen.reason = Reason::quota_exceeded;
-      break;
-    default:
-      return Unexpected(std::string("the admission script answered an unknown reason"));
+  // The script's reason codes, 0, 1, 2, ... in this order.
+  constexpr Reason kScriptReasons[] = {Reason::within_limits, Reason::rate_limited,
+                                       Reason::too_many_open_uploads, Reason::quota_exceeded};
+  if (at(1) < 0 || at(1) >= static_cast<long long>(std::size(kScriptReasons))) {
+    return Unexpected(std::string("the admission script answered an unknown reason"));
   }
+  seen.reason = kScriptReasons[at(1)];
   if (rates > kMaxRateChecks) return Unexpected(std::string("too many rate checks"));
   for (std::size_t i = 0; i < rates; ++i) seen.rate_tats[i] = at(2 + i);
   const std::size_t tail = 2 + rates;
