@@ -42,25 +42,17 @@ constexpr std::size_t kLingerMaxBytes = 4 * 1024 * 1024;
 // The largest TLS record's payload: writes are gathered up to this size.
 constexpr std::size_t kTlsRecordBytes = 16 * 1024;
 
+// Beast's verb of each Method but `other`, in Method's order.
+constexpr bhttp::verb kVerbs[] = {bhttp::verb::get,  bhttp::verb::head,    bhttp::verb::post,
+                                  bhttp::verb::put,  bhttp::verb::delete_, bhttp::verb::options,
+                                  bhttp::verb::patch};
+static_assert(std::size(kVerbs) == static_cast<std::size_t>(Method::other));
+
 Method method_of(bhttp::verb v) noexcept {
-  switch (v) {
-    case bhttp::verb::get:
-      return Method::get;
-    case bhttp::verb::head:
-      return Method::head;
-    case bhttp::verb::post:
-      return Method::post;
-    case bhttp::verb::put:
-      return Method::put;
-    case bhttp::verb::delete_:
-      return Method::delete_;
-    case bhttp::verb::options:
-      return Method::options;
-    case bhttp::verb::patch:
-      return Method::patch;
-    default:
-      return Method::other;
+  for (std::size_t i = 0; i < std::size(kVerbs); ++i) {
+    if (kVerbs[i] == v) return static_cast<Method>(i);
   }
+  return Method::other;
 }
 
 // Errors of the socket itself (peer closed, reset, cancelled) as opposed to protocol errors.
