@@ -20,6 +20,12 @@ bool same_tls(const std::optional<http::TlsSettings>& a,
           a->files.private_key == b->files.private_key && a->watch_interval == b->watch_interval);
 }
 
+// to.*member = from.*member for each member.
+template <class T, class... M>
+void copy_members(T& to, const T& from, M T::*... members) {
+  ((to.*members = from.*members), ...);
+}
+
 // Settings that belong to what lives as long as the process: the running ones stay, and
 // each one the file changed is named.
 std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig& next) {
@@ -45,21 +51,12 @@ std::string keep_process_settings(const api::ApiConfig& running, api::ApiConfig&
            (next.http_redirect && (next.http_redirect->host != running.http_redirect->host ||
                                    next.http_redirect->port != running.http_redirect->port)),
        "http_redirect");
-  next.listen_host = running.listen_host;
-  next.listen_port = running.listen_port;
-  next.threads = running.threads;
-  next.drain_period = running.drain_period;
-  next.demo_page = running.demo_page;
-  next.demo_api_origins = running.demo_api_origins;  // in the page and its CSP, made at start
-  next.log = running.log;
-  next.s3 = running.s3;  // the endpoint, bucket and signing credentials of this process
-  next.tls = running.tls;
-  next.store_tls = running.store_tls;
-  next.store_domain = running.store_domain;
-  next.https = running.https;
-  next.clients = running.clients;
-  next.store_clients = running.store_clients;
-  next.http_redirect = running.http_redirect;
+  // demo_api_origins is in the page and its CSP, made at start; s3 is the endpoint, bucket
+  // and signing credentials of this process.
+  using C = api::ApiConfig;
+  copy_members(next, running, &C::listen_host, &C::listen_port, &C::threads, &C::drain_period,
+               &C::demo_page, &C::demo_api_origins, &C::log, &C::s3, &C::tls, &C::store_tls,
+               &C::store_domain, &C::https, &C::clients, &C::store_clients, &C::http_redirect);
   return kept;
 }
 
