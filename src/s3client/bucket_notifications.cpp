@@ -72,11 +72,10 @@ std::string notification_configuration_xml(const std::vector<TopicNotification>&
 
 Expected<std::vector<TopicNotification>, std::string> parse_notification_configuration_xml(
     std::string_view document) {
-  pugi::xml_document doc;
-  auto root = detail::load_answer(doc, document, "NotificationConfiguration");
-  if (!root) return Unexpected(std::move(root).error());
+  auto answer = detail::load_answer(document, "NotificationConfiguration");
+  if (!answer) return Unexpected(std::move(answer).error());
   std::vector<TopicNotification> out;
-  for (const pugi::xml_node topic : root->children("TopicConfiguration")) {
+  for (const pugi::xml_node topic : answer->root.children("TopicConfiguration")) {
     if (out.size() == kMaxNotifications) {
       return Unexpected("it holds more than " + std::to_string(kMaxNotifications) +
                         " topic configurations");
@@ -97,22 +96,20 @@ Expected<std::vector<TopicNotification>, std::string> parse_notification_configu
 }
 
 Expected<std::string, std::string> parse_create_topic_response(std::string_view document) {
-  pugi::xml_document doc;
-  auto root = detail::load_answer(doc, document, "CreateTopicResponse");
-  if (!root) return Unexpected(std::move(root).error());
-  std::string arn = text_of(root->child("CreateTopicResult"), "TopicArn");
+  auto answer = detail::load_answer(document, "CreateTopicResponse");
+  if (!answer) return Unexpected(std::move(answer).error());
+  std::string arn = text_of(answer->root.child("CreateTopicResult"), "TopicArn");
   if (arn.rfind("arn:", 0) != 0) return Unexpected(std::string("it has no TopicArn"));
   return arn;
 }
 
 Expected<TopicAttributes, std::string> parse_topic_attributes_response(std::string_view document) {
-  pugi::xml_document doc;
-  auto root = detail::load_answer(doc, document, "GetTopicAttributesResponse");
-  if (!root) return Unexpected(std::move(root).error());
+  auto answer = detail::load_answer(document, "GetTopicAttributesResponse");
+  if (!answer) return Unexpected(std::move(answer).error());
   TopicAttributes out;
   std::string endpoint_json;
   for (const pugi::xml_node entry :
-       root->child("GetTopicAttributesResult").child("Attributes").children("entry")) {
+       answer->root.child("GetTopicAttributesResult").child("Attributes").children("entry")) {
     const std::string key = text_of(entry, "key");
     if (key == "TopicArn") out.arn = text_of(entry, "value");
     if (key == "EndPoint") endpoint_json = text_of(entry, "value");

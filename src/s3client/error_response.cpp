@@ -46,14 +46,14 @@ ClientError error_from_response(std::string_view operation, const HttpResponse& 
 
   const std::string_view body = trim_xml_space(response.body);
   if (!body.empty() && body.front() == '<') {
-    pugi::xml_document doc;
-    if (const auto root = detail::load_answer(doc, body, "Error")) {
-      const std::string_view code = trim_xml_space(root->child_value("Code"));
+    if (const auto answer = detail::load_answer(body, "Error")) {
+      const std::string_view code = trim_xml_space(answer->root.child_value("Code"));
       if (plausible_code(code)) {
         error.kind = ErrorKind::kS3;
         error.code = std::string(code);
-        error.message = printable(trim_xml_space(root->child_value("Message")), kMaxMessageBytes);
-        const std::string_view id = trim_xml_space(root->child_value("RequestId"));
+        error.message =
+            printable(trim_xml_space(answer->root.child_value("Message")), kMaxMessageBytes);
+        const std::string_view id = trim_xml_space(answer->root.child_value("RequestId"));
         if (!id.empty()) error.request_id = printable(id, kMaxRequestIdBytes);
         return error;
       }

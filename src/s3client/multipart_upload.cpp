@@ -46,24 +46,22 @@ S3Call upload_call(std::string operation, std::string method, std::string_view b
 }  // namespace
 
 Expected<std::string, std::string> read_initiate_result(std::string_view body) {
-  pugi::xml_document doc;
-  auto root = detail::load_answer(doc, body, "InitiateMultipartUploadResult");
-  if (!root) return Unexpected(std::move(root).error());
-  const std::string_view id = text::trim_xml_space(root->child("UploadId").text().get());
+  auto answer = detail::load_answer(body, "InitiateMultipartUploadResult");
+  if (!answer) return Unexpected(std::move(answer).error());
+  const std::string_view id = text::trim_xml_space(answer->root.child("UploadId").text().get());
   if (id.empty()) return Unexpected(std::string("the answer has no UploadId"));
   return std::string(id);
 }
 
 Expected<ListPartsPage, std::string> read_list_parts_result(std::string_view body) {
-  pugi::xml_document doc;
-  auto root = detail::load_answer(doc, body, "ListPartsResult");
-  if (!root) return Unexpected(std::move(root).error());
+  auto answer = detail::load_answer(body, "ListPartsResult");
+  if (!answer) return Unexpected(std::move(answer).error());
   ListPartsPage page;
   page.truncated =
-      text::iequals(text::trim_xml_space(root->child("IsTruncated").text().get()), "true");
+      text::iequals(text::trim_xml_space(answer->root.child("IsTruncated").text().get()), "true");
   page.next_marker =
-      std::string(text::trim_xml_space(root->child("NextPartNumberMarker").text().get()));
-  for (const pugi::xml_node part : root->children("Part")) {
+      std::string(text::trim_xml_space(answer->root.child("NextPartNumberMarker").text().get()));
+  for (const pugi::xml_node part : answer->root.children("Part")) {
     UploadedPart p;
     if (!read_number(part.child("PartNumber").text().get(), p.part_number) || p.part_number < 1 ||
         p.part_number > s3::kMaxPartNumber) {
@@ -83,12 +81,11 @@ Expected<ListPartsPage, std::string> read_list_parts_result(std::string_view bod
 }
 
 Expected<CompletedUpload, std::string> read_complete_result(std::string_view body) {
-  pugi::xml_document doc;
-  auto root = detail::load_answer(doc, body, "CompleteMultipartUploadResult");
-  if (!root) return Unexpected(std::move(root).error());
+  auto answer = detail::load_answer(body, "CompleteMultipartUploadResult");
+  if (!answer) return Unexpected(std::move(answer).error());
   CompletedUpload done;
-  done.location = std::string(text::trim_xml_space(root->child("Location").text().get()));
-  done.etag = unquoted(root->child("ETag").text().get());
+  done.location = std::string(text::trim_xml_space(answer->root.child("Location").text().get()));
+  done.etag = unquoted(answer->root.child("ETag").text().get());
   return done;
 }
 

@@ -4,6 +4,7 @@
 
 #include <pugixml.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -17,22 +18,28 @@
 
 namespace upgate::s3client::detail {
 
-// The root element of `body` (XML white space around it allowed), parsed into `doc`; or
-// why the answer cannot be used, as unusable_response words it. parse_default never
-// processes a DTD and expands only XML's predefined entities.
-inline Expected<pugi::xml_node, std::string> load_answer(pugi::xml_document& doc,
-                                                         std::string_view body,
-                                                         std::string_view root_name) {
+// A parsed answer: the document, and its root element (valid while the Answer lives).
+struct Answer {
+  std::unique_ptr<pugi::xml_document> doc;
+  pugi::xml_node root;
+};
+
+// `body` parsed (XML white space around it allowed), its root element `root_name`; or why
+// the answer cannot be used, as unusable_response words it. parse_default never processes
+// a DTD and expands only XML's predefined entities.
+inline Expected<Answer, std::string> load_answer(std::string_view body,
+                                                 std::string_view root_name) {
   body = text::trim_xml_space(body);
+  Answer answer{std::make_unique<pugi::xml_document>(), {}};
   const pugi::xml_parse_result parsed =
-      doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+      answer.doc->load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!parsed) return Unexpected(std::string("the answer is not XML: ") + parsed.description());
-  const pugi::xml_node root = doc.document_element();
-  if (std::string_view(root.name()) != root_name) {
-    return Unexpected("the answer's root element is <" + printable(root.name(), 64) + ">, not <" +
-                      std::string(root_name) + ">");
+  answer.root = answer.doc->document_element();
+  if (std::string_view(answer.root.name()) != root_name) {
+    return Unexpected("the answer's root element is <" + printable(answer.root.name(), 64) +
+                      ">, not <" + std::string(root_name) + ">");
   }
-  return root;
+  return answer;
 }
 
 // Sends `call` and reads the answer's body with `read` (to an Expected with the reason as a
