@@ -357,20 +357,18 @@ std::string cors_to_json(const CorsConfiguration& config) {
 }
 
 std::string cors_to_xml(const CorsConfiguration& config) {
-  XmlWriter w;
-  w.open("CORSConfiguration", kS3XmlNamespace);
-  for (const CorsRule& r : config.rules) {
-    w.open("CORSRule");
-    if (!r.id.empty()) w.element("ID", r.id);
-    for (const auto& v : r.allowed_origins) w.element("AllowedOrigin", v);
-    for (const auto& v : r.allowed_methods) w.element("AllowedMethod", v);
-    for (const auto& v : r.allowed_headers) w.element("AllowedHeader", v);
-    if (r.max_age_seconds) w.element("MaxAgeSeconds", std::to_string(*r.max_age_seconds));
-    for (const auto& v : r.expose_headers) w.element("ExposeHeader", v);
-    w.close();
-  }
-  w.close();
-  return std::move(w).finish();
+  return xml_document("CORSConfiguration", kS3XmlNamespace, [&](XmlWriter& w) {
+    for (const CorsRule& r : config.rules) {
+      w.open("CORSRule");
+      if (!r.id.empty()) w.element("ID", r.id);
+      for (const auto& v : r.allowed_origins) w.element("AllowedOrigin", v);
+      for (const auto& v : r.allowed_methods) w.element("AllowedMethod", v);
+      for (const auto& v : r.allowed_headers) w.element("AllowedHeader", v);
+      if (r.max_age_seconds) w.element("MaxAgeSeconds", std::to_string(*r.max_age_seconds));
+      for (const auto& v : r.expose_headers) w.element("ExposeHeader", v);
+      w.close();
+    }
+  });
 }
 
 Expected<CorsDecision, S3Error> evaluate_preflight(const CorsConfiguration* config,

@@ -104,35 +104,33 @@ Expected<void, S3Error> validate_lifecycle_configuration(const LifecycleConfigur
 }
 
 std::string lifecycle_to_xml(const LifecycleConfiguration& config) {
-  XmlWriter w;
-  w.open("LifecycleConfiguration", kS3XmlNamespace);
-  for (const LifecycleRule& r : config.rules) {
-    w.open("Rule");
-    if (!r.id.empty()) w.element("ID", r.id);
-    switch (r.prefix_form) {
-      case LifecycleRule::PrefixForm::kFilterPrefix:
-        w.open("Filter").element("Prefix", r.prefix).close();
-        break;
-      case LifecycleRule::PrefixForm::kEmptyFilter:
-        w.open("Filter").close();
-        break;
-      case LifecycleRule::PrefixForm::kLegacyPrefix:
-        w.element("Prefix", r.prefix);
-        break;
+  return xml_document("LifecycleConfiguration", kS3XmlNamespace, [&](XmlWriter& w) {
+    for (const LifecycleRule& r : config.rules) {
+      w.open("Rule");
+      if (!r.id.empty()) w.element("ID", r.id);
+      switch (r.prefix_form) {
+        case LifecycleRule::PrefixForm::kFilterPrefix:
+          w.open("Filter").element("Prefix", r.prefix).close();
+          break;
+        case LifecycleRule::PrefixForm::kEmptyFilter:
+          w.open("Filter").close();
+          break;
+        case LifecycleRule::PrefixForm::kLegacyPrefix:
+          w.element("Prefix", r.prefix);
+          break;
+      }
+      w.element("Status", r.enabled ? "Enabled" : "Disabled");
+      if (r.expiration_days) {
+        w.open("Expiration").element("Days", std::to_string(*r.expiration_days)).close();
+      }
+      if (r.abort_incomplete_days) {
+        w.open("AbortIncompleteMultipartUpload")
+            .element("DaysAfterInitiation", std::to_string(*r.abort_incomplete_days))
+            .close();
+      }
+      w.close();
     }
-    w.element("Status", r.enabled ? "Enabled" : "Disabled");
-    if (r.expiration_days) {
-      w.open("Expiration").element("Days", std::to_string(*r.expiration_days)).close();
-    }
-    if (r.abort_incomplete_days) {
-      w.open("AbortIncompleteMultipartUpload")
-          .element("DaysAfterInitiation", std::to_string(*r.abort_incomplete_days))
-          .close();
-    }
-    w.close();
-  }
-  w.close();
-  return std::move(w).finish();
+  });
 }
 
 LifecycleTime lifecycle_due_time(LifecycleTime start, std::int64_t days, LifecycleDay day) {

@@ -52,15 +52,6 @@ void write_common_prefixes(XmlWriter& w, const std::vector<std::string>& prefixe
   }
 }
 
-// ListObjects v1 and v2 answer with one document that differs only in its paging
-// elements, which go between open_listing and write_listing, in S3's element order.
-template <class Listing>
-void open_listing(XmlWriter& w, const Listing& r) {
-  w.open("ListBucketResult", kS3XmlNamespace);
-  w.element("Name", r.name);
-  w.element("Prefix", encoded(r.prefix, r.encoding));
-}
-
 template <class Listing>
 void write_listing(XmlWriter& w, const Listing& r) {
   w.element("MaxKeys", std::to_string(r.max_keys));
@@ -69,7 +60,18 @@ void write_listing(XmlWriter& w, const Listing& r) {
   w.element("IsTruncated", boolean(r.is_truncated));
   for (const auto& o : r.contents) write_object(w, o, r.encoding);
   write_common_prefixes(w, r.common_prefixes, r.encoding);
-  w.close();
+}
+
+// ListObjects v1 and v2 answer with one document that differs only in its paging
+// elements, which `paging` writes in S3's element order.
+template <class Listing, class Paging>
+std::string render_listing(const Listing& r, Paging paging) {
+  return xml_document("ListBucketResult", kS3XmlNamespace, [&](XmlWriter& w) {
+    w.element("Name", r.name);
+    w.element("Prefix", encoded(r.prefix, r.encoding));
+    paging(w);
+    write_listing(w, r);
+  });
 }
 
 }  // namespace
@@ -80,130 +82,114 @@ std::string quote_etag(std::string_view etag) {
 }
 
 std::string render_list_buckets(const ListAllMyBucketsResult& r) {
-  XmlWriter w;
-  w.open("ListAllMyBucketsResult", kS3XmlNamespace);
-  write_owner(w, "Owner", r.owner);
-  w.open("Buckets");
-  for (const auto& b : r.buckets) {
-    w.open("Bucket");
-    w.element("Name", b.name);
-    w.element("CreationDate", format_iso8601_ms(b.creation_date));
-    if (!b.region.empty()) w.element("BucketRegion", b.region);
+  return xml_document("ListAllMyBucketsResult", kS3XmlNamespace, [&](XmlWriter& w) {
+    write_owner(w, "Owner", r.owner);
+    w.open("Buckets");
+    for (const auto& b : r.buckets) {
+      w.open("Bucket");
+      w.element("Name", b.name);
+      w.element("CreationDate", format_iso8601_ms(b.creation_date));
+      if (!b.region.empty()) w.element("BucketRegion", b.region);
+      w.close();
+    }
     w.close();
-  }
-  w.close();
-  w.close();
-  return std::move(w).finish();
+  });
 }
 
 std::string render_list_objects_v2(const ListObjectsV2Result& r) {
-  XmlWriter w;
-  open_listing(w, r);
-  if (r.start_after) w.element("StartAfter", encoded(*r.start_after, r.encoding));
-  // Continuation tokens are opaque and never URL-encoded.
-  if (r.continuation_token) w.element("ContinuationToken", *r.continuation_token);
-  if (r.next_continuation_token) w.element("NextContinuationToken", *r.next_continuation_token);
-  w.element("KeyCount", std::to_string(r.contents.size() + r.common_prefixes.size()));
-  write_listing(w, r);
-  return std::move(w).finish();
+  return render_listing(r, [&](XmlWriter& w) {
+    if (r.start_after) w.element("StartAfter", encoded(*r.start_after, r.encoding));
+    // Continuation tokens are opaque and never URL-encoded.
+    if (r.continuation_token) w.element("ContinuationToken", *r.continuation_token);
+    if (r.next_continuation_token) w.element("NextContinuationToken", *r.next_continuation_token);
+    w.element("KeyCount", std::to_string(r.contents.size() + r.common_prefixes.size()));
+  });
 }
 
 std::string render_list_objects_v1(const ListObjectsV1Result& r) {
-  XmlWriter w;
-  open_listing(w, r);
-  w.element("Marker", encoded(r.marker, r.encoding));
-  if (r.next_marker) w.element("NextMarker", encoded(*r.next_marker, r.encoding));
-  write_listing(w, r);
-  return std::move(w).finish();
+  return render_listing(r, [&](XmlWriter& w) {
+    w.element("Marker", encoded(r.marker, r.encoding));
+    if (r.next_marker) w.element("NextMarker", encoded(*r.next_marker, r.encoding));
+  });
 }
 
 std::string render_initiate_multipart_upload(const InitiateMultipartUploadResult& r) {
-  XmlWriter w;
-  w.open("InitiateMultipartUploadResult", kS3XmlNamespace);
-  w.element("Bucket", r.bucket);
-  w.element("Key", r.key);
-  w.element("UploadId", r.upload_id);
-  w.close();
-  return std::move(w).finish();
+  return xml_document("InitiateMultipartUploadResult", kS3XmlNamespace, [&](XmlWriter& w) {
+    w.element("Bucket", r.bucket);
+    w.element("Key", r.key);
+    w.element("UploadId", r.upload_id);
+  });
 }
 
 std::string render_complete_multipart_upload(const CompleteMultipartUploadResult& r) {
-  XmlWriter w;
-  w.open("CompleteMultipartUploadResult", kS3XmlNamespace);
-  w.element("Location", r.location);
-  w.element("Bucket", r.bucket);
-  w.element("Key", r.key);
-  w.element("ETag", quote_etag(r.etag));
-  write_checksums(w, r.checksums);
-  w.close();
-  return std::move(w).finish();
+  return xml_document("CompleteMultipartUploadResult", kS3XmlNamespace, [&](XmlWriter& w) {
+    w.element("Location", r.location);
+    w.element("Bucket", r.bucket);
+    w.element("Key", r.key);
+    w.element("ETag", quote_etag(r.etag));
+    write_checksums(w, r.checksums);
+  });
 }
 
 std::string render_list_parts(const ListPartsResult& r) {
-  XmlWriter w;
-  w.open("ListPartsResult", kS3XmlNamespace);
-  w.element("Bucket", r.bucket);
-  w.element("Key", r.key);
-  w.element("UploadId", r.upload_id);
-  write_owner(w, "Initiator", r.initiator);
-  write_owner(w, "Owner", r.owner);
-  w.element("StorageClass", r.storage_class);
-  w.element("PartNumberMarker", std::to_string(r.part_number_marker));
-  if (r.next_part_number_marker) {
-    w.element("NextPartNumberMarker", std::to_string(*r.next_part_number_marker));
-  }
-  w.element("MaxParts", std::to_string(r.max_parts));
-  w.element("IsTruncated", boolean(r.is_truncated));
-  for (const auto& p : r.parts) {
-    w.open("Part");
-    w.element("PartNumber", std::to_string(p.part_number));
-    w.element("LastModified", format_iso8601_ms(p.last_modified));
-    w.element("ETag", quote_etag(p.etag));
-    w.element("Size", std::to_string(p.size));
-    write_checksums(w, p.checksums);
-    w.close();
-  }
-  w.close();
-  return std::move(w).finish();
+  return xml_document("ListPartsResult", kS3XmlNamespace, [&](XmlWriter& w) {
+    w.element("Bucket", r.bucket);
+    w.element("Key", r.key);
+    w.element("UploadId", r.upload_id);
+    write_owner(w, "Initiator", r.initiator);
+    write_owner(w, "Owner", r.owner);
+    w.element("StorageClass", r.storage_class);
+    w.element("PartNumberMarker", std::to_string(r.part_number_marker));
+    if (r.next_part_number_marker) {
+      w.element("NextPartNumberMarker", std::to_string(*r.next_part_number_marker));
+    }
+    w.element("MaxParts", std::to_string(r.max_parts));
+    w.element("IsTruncated", boolean(r.is_truncated));
+    for (const auto& p : r.parts) {
+      w.open("Part");
+      w.element("PartNumber", std::to_string(p.part_number));
+      w.element("LastModified", format_iso8601_ms(p.last_modified));
+      w.element("ETag", quote_etag(p.etag));
+      w.element("Size", std::to_string(p.size));
+      write_checksums(w, p.checksums);
+      w.close();
+    }
+  });
 }
 
 std::string render_list_multipart_uploads(const ListMultipartUploadsResult& r) {
-  XmlWriter w;
-  w.open("ListMultipartUploadsResult", kS3XmlNamespace);
-  w.element("Bucket", r.bucket);
-  w.element("KeyMarker", encoded(r.key_marker, r.encoding));
-  w.element("UploadIdMarker", r.upload_id_marker);
-  if (r.next_key_marker) w.element("NextKeyMarker", encoded(*r.next_key_marker, r.encoding));
-  if (r.next_upload_id_marker) w.element("NextUploadIdMarker", *r.next_upload_id_marker);
-  if (!r.delimiter.empty()) w.element("Delimiter", encoded(r.delimiter, r.encoding));
-  if (!r.prefix.empty()) w.element("Prefix", encoded(r.prefix, r.encoding));
-  if (r.encoding == EncodingType::Url) w.element("EncodingType", "url");
-  w.element("MaxUploads", std::to_string(r.max_uploads));
-  w.element("IsTruncated", boolean(r.is_truncated));
-  for (const auto& u : r.uploads) {
-    w.open("Upload");
-    w.element("Key", encoded(u.key, r.encoding));
-    w.element("UploadId", u.upload_id);
-    write_owner(w, "Initiator", u.initiator);
-    write_owner(w, "Owner", u.owner);
-    w.element("StorageClass", u.storage_class);
-    w.element("Initiated", format_iso8601_ms(u.initiated));
-    w.close();
-  }
-  write_common_prefixes(w, r.common_prefixes, r.encoding);
-  w.close();
-  return std::move(w).finish();
+  return xml_document("ListMultipartUploadsResult", kS3XmlNamespace, [&](XmlWriter& w) {
+    w.element("Bucket", r.bucket);
+    w.element("KeyMarker", encoded(r.key_marker, r.encoding));
+    w.element("UploadIdMarker", r.upload_id_marker);
+    if (r.next_key_marker) w.element("NextKeyMarker", encoded(*r.next_key_marker, r.encoding));
+    if (r.next_upload_id_marker) w.element("NextUploadIdMarker", *r.next_upload_id_marker);
+    if (!r.delimiter.empty()) w.element("Delimiter", encoded(r.delimiter, r.encoding));
+    if (!r.prefix.empty()) w.element("Prefix", encoded(r.prefix, r.encoding));
+    if (r.encoding == EncodingType::Url) w.element("EncodingType", "url");
+    w.element("MaxUploads", std::to_string(r.max_uploads));
+    w.element("IsTruncated", boolean(r.is_truncated));
+    for (const auto& u : r.uploads) {
+      w.open("Upload");
+      w.element("Key", encoded(u.key, r.encoding));
+      w.element("UploadId", u.upload_id);
+      write_owner(w, "Initiator", u.initiator);
+      write_owner(w, "Owner", u.owner);
+      w.element("StorageClass", u.storage_class);
+      w.element("Initiated", format_iso8601_ms(u.initiated));
+      w.close();
+    }
+    write_common_prefixes(w, r.common_prefixes, r.encoding);
+  });
 }
 
 namespace {
 std::string render_copy(std::string_view root, const CopyResult& r) {
-  XmlWriter w;
-  w.open(root, kS3XmlNamespace);
-  w.element("LastModified", format_iso8601_ms(r.last_modified));
-  w.element("ETag", quote_etag(r.etag));
-  write_checksums(w, r.checksums);
-  w.close();
-  return std::move(w).finish();
+  return xml_document(root, kS3XmlNamespace, [&](XmlWriter& w) {
+    w.element("LastModified", format_iso8601_ms(r.last_modified));
+    w.element("ETag", quote_etag(r.etag));
+    write_checksums(w, r.checksums);
+  });
 }
 }  // namespace
 
@@ -216,26 +202,24 @@ std::string render_copy_part_result(const CopyResult& r) {
 }
 
 std::string render_delete_result(const DeleteResult& r) {
-  XmlWriter w;
-  w.open("DeleteResult", kS3XmlNamespace);
-  if (!r.quiet) {
-    for (const auto& d : r.deleted) {
-      w.open("Deleted");
-      w.element("Key", d.key);
-      if (!d.version_id.empty()) w.element("VersionId", d.version_id);
+  return xml_document("DeleteResult", kS3XmlNamespace, [&](XmlWriter& w) {
+    if (!r.quiet) {
+      for (const auto& d : r.deleted) {
+        w.open("Deleted");
+        w.element("Key", d.key);
+        if (!d.version_id.empty()) w.element("VersionId", d.version_id);
+        w.close();
+      }
+    }
+    for (const auto& e : r.errors) {
+      w.open("Error");
+      w.element("Key", e.key);
+      if (!e.version_id.empty()) w.element("VersionId", e.version_id);
+      w.element("Code", e.code);
+      w.element("Message", e.message);
       w.close();
     }
-  }
-  for (const auto& e : r.errors) {
-    w.open("Error");
-    w.element("Key", e.key);
-    if (!e.version_id.empty()) w.element("VersionId", e.version_id);
-    w.element("Code", e.code);
-    w.element("Message", e.message);
-    w.close();
-  }
-  w.close();
-  return std::move(w).finish();
+  });
 }
 
 std::string render_location_constraint(std::string_view region) {
@@ -249,10 +233,7 @@ std::string render_cors_configuration(const CorsConfiguration& config) {
 }
 
 std::string render_versioning_configuration() {
-  XmlWriter w;
-  w.open("VersioningConfiguration", kS3XmlNamespace);
-  w.close();
-  return std::move(w).finish();
+  return xml_document("VersioningConfiguration", kS3XmlNamespace, [&](XmlWriter& w) {});
 }
 
 namespace {
@@ -291,14 +272,12 @@ std::string render_access_control_policy(const Owner& owner, std::string_view ca
 }
 
 std::string render_post_object_result(const PostObjectResult& r) {
-  XmlWriter w;
-  w.open("PostResponse");
-  w.element("Location", r.location);
-  w.element("Bucket", r.bucket);
-  w.element("Key", r.key);
-  w.element("ETag", quote_etag(r.etag));
-  w.close();
-  return std::move(w).finish();
+  return xml_document("PostResponse", {}, [&](XmlWriter& w) {
+    w.element("Location", r.location);
+    w.element("Bucket", r.bucket);
+    w.element("Key", r.key);
+    w.element("ETag", quote_etag(r.etag));
+  });
 }
 
 }  // namespace upgate::s3

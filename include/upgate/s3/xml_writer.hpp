@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace upgate::s3 {
@@ -40,5 +41,17 @@ class XmlWriter {
   std::string out_;
   std::vector<std::string> open_;
 };
+
+// A document of one root element (`xmlns` on it, none when empty) holding what
+// `body(writer)` writes:
+//   xml_document("Tagging", kS3XmlNamespace, [&](XmlWriter& w) { w.element("Key", k); });
+template <class Body>
+std::string xml_document(std::string_view root, std::string_view xmlns, Body&& body) {
+  XmlWriter w;
+  w.open(root, xmlns);
+  body(w);
+  w.close();
+  return std::move(w).finish();
+}
 
 }  // namespace upgate::s3
