@@ -5,66 +5,18 @@
 // control characters are always escaped, so no value can break a log line.
 #pragma once
 
-#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "upgate/text.hpp"
+#include "upgate/json_string.hpp"
 
 namespace upgate::api::json_out {
 
-// One table lookup per byte: '"', '\\', C0 controls and DEL need escaping.
-inline constexpr auto kNeedsEscape = [] {
-  std::array<bool, 256> table{};
-  for (int c = 0; c < 0x20; ++c) table[static_cast<std::size_t>(c)] = true;
-  table['"'] = table['\\'] = table[0x7F] = true;
-  return table;
-}();
-
-inline bool needs_escape(char c) {
-  return kNeedsEscape[static_cast<unsigned char>(c)];
-}
-
 inline void append_escaped(std::string& out, std::string_view s) {
-  out.reserve(out.size() + s.size() + 2);
-  out += '"';
-  // Runs of plain bytes are appended at once; almost every value is one run.
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (!needs_escape(s[i])) continue;
-    out.append(s.data() + start, i - start);
-    start = i + 1;
-    const char c = s[i];
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7F) {
-          out += "\\u00";
-          out += text::kHexLower[u >> 4];
-          out += text::kHexLower[u & 0xF];
-        }
-    }
-  }
-  out.append(s.data() + start, s.size() - start);
-  out += '"';
+  append_json_string(out, s, JsonEscapes::kLogSafe);
 }
 
 inline void append_uint(std::string& out, std::uint64_t value) {

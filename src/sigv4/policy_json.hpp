@@ -6,46 +6,12 @@
 #include <string>
 #include <string_view>
 
-#include "upgate/text.hpp"
+#include "upgate/json_string.hpp"
 
 namespace upgate::sigv4::policy_json {
 
 inline void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (u < 0x20) {
-          out.append("\\u00").push_back(text::kHexLower[u >> 4]);
-          out.push_back(text::kHexLower[u & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
+  upgate::append_json_string(out, s, JsonEscapes::kShortest);
 }
 
 inline std::string json_string(std::string_view s) {
