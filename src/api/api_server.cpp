@@ -181,12 +181,7 @@ struct ApiServer::State {
     }
     const auto note = take_access_note(record.request_id);
     AccessDetails details;
-    if (note) {
-      details.profile = note->profile;
-      details.key = note->key;
-      details.error = note->error;
-      details.remote = note->remote;
-    }
+    if (note) details = {note->profile, note->key, note->error, note->remote};
     if (record.route == "storage_events_path") {
       // The path holds the events secret: never in a log line.
       http::RequestRecord redacted = record;

@@ -128,19 +128,16 @@ Expected<std::unique_ptr<EmbeddedStore>, EmbeddedStoreError> EmbeddedStore::star
   sweeper_options.interval = config.lifecycle_interval;
   sweeper_options.day.length = config.lifecycle_day;
   if (config.lifecycle_log) {
-    sweeper_options.on_pass =
-        [log = config.lifecycle_log](const Expected<LifecycleSweepReport, StoreError>& pass) {
-          LifecyclePass out;
-          if (pass) {
-            out.buckets = pass->buckets;
-            out.uploads_aborted = pass->uploads_aborted;
-            out.objects_expired = pass->objects_expired;
-            out.blobs_removed = pass->blobs_removed;
-          } else {
-            out.error = pass.error().message;
-          }
-          log(out);
-        };
+    sweeper_options.on_pass = [log = config.lifecycle_log](
+                                  const Expected<LifecycleSweepReport, StoreError>& pass) {
+      LifecyclePass out;
+      if (pass) {
+        out = {pass->buckets, pass->uploads_aborted, pass->objects_expired, pass->blobs_removed};
+      } else {
+        out.error = pass.error().message;
+      }
+      log(out);
+    };
   }
   parts->sweeper = std::make_unique<LifecycleSweeper>(*parts->store, std::move(sweeper_options));
   if (config.on_connection_refused) {
