@@ -233,7 +233,7 @@ std::string render_cors_configuration(const CorsConfiguration& config) {
 }
 
 std::string render_versioning_configuration() {
-  return xml_document("VersioningConfiguration", kS3XmlNamespace, [&](XmlWriter& w) {});
+  return xml_document("VersioningConfiguration", kS3XmlNamespace, [](XmlWriter&) {});
 }
 
 namespace {
