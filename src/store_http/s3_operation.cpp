@@ -145,49 +145,52 @@ Expected<S3Operation, s3::S3Error> classify(const RequestShape& r) {
 
 namespace {
 
-// A row an operation: S3's name for it and the IAM action that allows it (none for a
-// preflight).
+// A row an operation: S3's name for it, the IAM action that allows it (none for a
+// preflight), and whether it acts on an object (its resource is bucket/key).
 struct OperationRow {
   S3Operation value;
   std::string_view name;
   std::string_view iam_action;
+  bool on_object;
 };
 
 constexpr OperationRow kOperations[] = {
-    {S3Operation::kListBuckets, "ListBuckets", "s3:ListAllMyBuckets"},
-    {S3Operation::kCreateBucket, "CreateBucket", "s3:CreateBucket"},
-    {S3Operation::kDeleteBucket, "DeleteBucket", "s3:DeleteBucket"},
-    {S3Operation::kHeadBucket, "HeadBucket", "s3:ListBucket"},
-    {S3Operation::kGetBucketLocation, "GetBucketLocation", "s3:GetBucketLocation"},
-    {S3Operation::kGetBucketVersioning, "GetBucketVersioning", "s3:GetBucketVersioning"},
-    {S3Operation::kGetBucketAcl, "GetBucketAcl", "s3:GetBucketAcl"},
-    {S3Operation::kPutBucketAcl, "PutBucketAcl", "s3:PutBucketAcl"},
-    {S3Operation::kListObjects, "ListObjects", "s3:ListBucket"},
-    {S3Operation::kListObjectsV2, "ListObjectsV2", "s3:ListBucket"},
-    {S3Operation::kListMultipartUploads, "ListMultipartUploads", "s3:ListBucketMultipartUploads"},
-    {S3Operation::kPutBucketCors, "PutBucketCors", "s3:PutBucketCORS"},
-    {S3Operation::kGetBucketCors, "GetBucketCors", "s3:GetBucketCORS"},
-    {S3Operation::kDeleteBucketCors, "DeleteBucketCors", "s3:PutBucketCORS"},
+    {S3Operation::kListBuckets, "ListBuckets", "s3:ListAllMyBuckets", false},
+    {S3Operation::kCreateBucket, "CreateBucket", "s3:CreateBucket", false},
+    {S3Operation::kDeleteBucket, "DeleteBucket", "s3:DeleteBucket", false},
+    {S3Operation::kHeadBucket, "HeadBucket", "s3:ListBucket", false},
+    {S3Operation::kGetBucketLocation, "GetBucketLocation", "s3:GetBucketLocation", false},
+    {S3Operation::kGetBucketVersioning, "GetBucketVersioning", "s3:GetBucketVersioning", false},
+    {S3Operation::kGetBucketAcl, "GetBucketAcl", "s3:GetBucketAcl", false},
+    {S3Operation::kPutBucketAcl, "PutBucketAcl", "s3:PutBucketAcl", false},
+    {S3Operation::kListObjects, "ListObjects", "s3:ListBucket", false},
+    {S3Operation::kListObjectsV2, "ListObjectsV2", "s3:ListBucket", false},
+    {S3Operation::kListMultipartUploads, "ListMultipartUploads", "s3:ListBucketMultipartUploads",
+     false},
+    {S3Operation::kPutBucketCors, "PutBucketCors", "s3:PutBucketCORS", false},
+    {S3Operation::kGetBucketCors, "GetBucketCors", "s3:GetBucketCORS", false},
+    {S3Operation::kDeleteBucketCors, "DeleteBucketCors", "s3:PutBucketCORS", false},
     {S3Operation::kPutBucketLifecycle, "PutBucketLifecycleConfiguration",
-     "s3:PutLifecycleConfiguration"},
+     "s3:PutLifecycleConfiguration", false},
     {S3Operation::kGetBucketLifecycle, "GetBucketLifecycleConfiguration",
-     "s3:GetLifecycleConfiguration"},
-    {S3Operation::kDeleteBucketLifecycle, "DeleteBucketLifecycle", "s3:PutLifecycleConfiguration"},
-    {S3Operation::kDeleteObjects, "DeleteObjects", "s3:DeleteObject"},
-    {S3Operation::kPostObject, "PostObject", "s3:PutObject"},
-    {S3Operation::kPutObject, "PutObject", "s3:PutObject"},
-    {S3Operation::kCopyObject, "CopyObject", "s3:PutObject"},
-    {S3Operation::kGetObject, "GetObject", "s3:GetObject"},
-    {S3Operation::kHeadObject, "HeadObject", "s3:GetObject"},
-    {S3Operation::kDeleteObject, "DeleteObject", "s3:DeleteObject"},
-    {S3Operation::kGetObjectAcl, "GetObjectAcl", "s3:GetObjectAcl"},
-    {S3Operation::kCreateMultipartUpload, "CreateMultipartUpload", "s3:PutObject"},
-    {S3Operation::kUploadPart, "UploadPart", "s3:PutObject"},
-    {S3Operation::kUploadPartCopy, "UploadPartCopy", "s3:PutObject"},
-    {S3Operation::kCompleteMultipartUpload, "CompleteMultipartUpload", "s3:PutObject"},
-    {S3Operation::kAbortMultipartUpload, "AbortMultipartUpload", "s3:AbortMultipartUpload"},
-    {S3Operation::kListParts, "ListParts", "s3:ListMultipartUploadParts"},
-    {S3Operation::kPreflight, "Preflight", ""},
+     "s3:GetLifecycleConfiguration", false},
+    {S3Operation::kDeleteBucketLifecycle, "DeleteBucketLifecycle", "s3:PutLifecycleConfiguration",
+     false},
+    {S3Operation::kDeleteObjects, "DeleteObjects", "s3:DeleteObject", false},
+    {S3Operation::kPostObject, "PostObject", "s3:PutObject", true},
+    {S3Operation::kPutObject, "PutObject", "s3:PutObject", true},
+    {S3Operation::kCopyObject, "CopyObject", "s3:PutObject", true},
+    {S3Operation::kGetObject, "GetObject", "s3:GetObject", true},
+    {S3Operation::kHeadObject, "HeadObject", "s3:GetObject", true},
+    {S3Operation::kDeleteObject, "DeleteObject", "s3:DeleteObject", true},
+    {S3Operation::kGetObjectAcl, "GetObjectAcl", "s3:GetObjectAcl", true},
+    {S3Operation::kCreateMultipartUpload, "CreateMultipartUpload", "s3:PutObject", true},
+    {S3Operation::kUploadPart, "UploadPart", "s3:PutObject", true},
+    {S3Operation::kUploadPartCopy, "UploadPartCopy", "s3:PutObject", true},
+    {S3Operation::kCompleteMultipartUpload, "CompleteMultipartUpload", "s3:PutObject", true},
+    {S3Operation::kAbortMultipartUpload, "AbortMultipartUpload", "s3:AbortMultipartUpload", true},
+    {S3Operation::kListParts, "ListParts", "s3:ListMultipartUploadParts", true},
+    {S3Operation::kPreflight, "Preflight", "", false},
 };
 // A row for every operation: none twice, as many as up to the last (kPreflight).
 static_assert(each_value_once(kOperations) &&
@@ -231,24 +234,8 @@ Expected<S3Operation, s3::S3Error> classify_request(const RequestHead& head,
 }
 
 bool targets_object(S3Operation op) {
-  switch (op) {
-    case S3Operation::kPutObject:
-    case S3Operation::kCopyObject:
-    case S3Operation::kGetObject:
-    case S3Operation::kHeadObject:
-    case S3Operation::kDeleteObject:
-    case S3Operation::kGetObjectAcl:
-    case S3Operation::kCreateMultipartUpload:
-    case S3Operation::kUploadPart:
-    case S3Operation::kUploadPartCopy:
-    case S3Operation::kCompleteMultipartUpload:
-    case S3Operation::kAbortMultipartUpload:
-    case S3Operation::kListParts:
-    case S3Operation::kPostObject:
-      return true;
-    default:
-      return false;
-  }
+  const OperationRow* row = row_of(kOperations, op);
+  return row && row->on_object;
 }
 
 }  // namespace upgate::store
