@@ -230,6 +230,25 @@ Expected<void, S3Error> add_item(std::vector<Item>& items, pugi::xml_node c,
   return {};
 }
 
+// A document `root` that is a list of `name` elements and nothing else (at most `max`,
+// `too_many` the refusal past it), each read by `parse`.
+template <class Item, class Parse>
+Expected<std::vector<Item>, S3Error> read_item_list(std::string_view body, std::size_t max_bytes,
+                                                    std::string_view root, std::string_view name,
+                                                    std::size_t max, std::string_view too_many,
+                                                    Parse parse) {
+  auto doc = load_root_children(body, max_bytes, root);
+  if (!doc) return Unexpected(std::move(doc).error());
+  std::vector<Item> items;
+  const std::string list_path = "/" + std::string(root);
+  for (pugi::xml_node c : doc->children) {
+    if (auto ok = add_item(items, c, list_path, name, max, too_many, parse); !ok) {
+      return Unexpected(std::move(ok).error());
+    }
+  }
+  return items;
+}
+
 std::string strip_quotes(std::string_view etag) {
   etag = trim_xml_space(etag);
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
@@ -491,17 +510,12 @@ Expected<void, S3Error> for_each_lifecycle_rule(std::string_view body, std::size
 
 Expected<CompleteMultipartUploadRequest, S3Error> parse_complete_multipart_upload(
     std::string_view body, std::size_t max_bytes) {
-  auto doc = load_root_children(body, max_bytes, "CompleteMultipartUpload");
-  if (!doc) return Unexpected(std::move(doc).error());
+  auto parts = read_item_list<CompletedPart>(body, max_bytes, "CompleteMultipartUpload", "Part",
+                                             static_cast<std::size_t>(kMaxPartNumber),
+                                             "more than 10000 parts", parse_part);
+  if (!parts) return Unexpected(std::move(parts).error());
   CompleteMultipartUploadRequest request;
-  for (pugi::xml_node c : doc->children) {
-    if (auto ok =
-            add_item(request.parts, c, "/CompleteMultipartUpload", "Part",
-                     static_cast<std::size_t>(kMaxPartNumber), "more than 10000 parts", parse_part);
-        !ok) {
-      return Unexpected(std::move(ok).error());
-    }
-  }
+  request.parts = std::move(*parts);
   if (request.parts.empty()) {
     return Unexpected(make_error(ErrorCode::InvalidRequest, "You must specify at least one part")
                           .because("CompleteMultipartUpload lists no part"));
@@ -550,16 +564,11 @@ Expected<DeleteObjectsRequest, S3Error> parse_delete_objects(std::string_view bo
 
 Expected<CorsConfiguration, S3Error> parse_cors_configuration_xml(std::string_view body,
                                                                   std::size_t max_bytes) {
-  auto doc = load_root_children(body, max_bytes, "CORSConfiguration");
-  if (!doc) return Unexpected(std::move(doc).error());
+  auto rules = read_item_list<CorsRule>(body, max_bytes, "CORSConfiguration", "CORSRule",
+                                        kMaxCorsRules, "more than 100 CORS rules", parse_cors_rule);
+  if (!rules) return Unexpected(std::move(rules).error());
   CorsConfiguration config;
-  for (pugi::xml_node c : doc->children) {
-    if (auto ok = add_item(config.rules, c, "/CORSConfiguration", "CORSRule", kMaxCorsRules,
-                           "more than 100 CORS rules", parse_cors_rule);
-        !ok) {
-      return Unexpected(std::move(ok).error());
-    }
-  }
+  config.rules = std::move(*rules);
   if (auto ok = validate_cors_configuration(config); !ok) return Unexpected(std::move(ok).error());
   return config;
 }
