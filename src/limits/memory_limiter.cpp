@@ -33,11 +33,28 @@ namespace {
 // with the namespace folded into its low bits only: the shard takes high bits, so a key's
 // rate, upload and quota state share one shard (an admission of the API's full set locks
 // two shards, not four) yet sit apart in its map.
+// A key whose hash is already known: an admission hashes each of its keys once, for its
+// shard, and looks it up with that hash (the API's keys are ~30 bytes, and one key serves
+// three namespaces, so it is hashed once for all three).
+struct HashedKey {
+  std::string_view key;
+  std::size_t hash;
+  friend bool operator==(const std::string& stored, const HashedKey& wanted) {
+    return stored == wanted.key;
+  }
+};
+
 struct KeyHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view key) const {
-    return std::hash<std::string_view>{}(key.substr(1)) ^ static_cast<unsigned char>(key[0]);
+  // The hash of the caller's key, before its namespace is folded in.
+  static std::size_t of_caller_key(std::string_view key) {
+    return std::hash<std::string_view>{}(key.substr(1));
   }
+  static std::size_t fold(std::size_t caller_hash, std::string_view key) {
+    return caller_hash ^ static_cast<unsigned char>(key[0]);
+  }
+  std::size_t operator()(std::string_view key) const { return fold(of_caller_key(key), key); }
+  std::size_t operator()(const HashedKey& key) const { return key.hash; }
 };
 
 // An upload id in 16 bytes and a length: ids of up to 16 bytes as they are (the API's
@@ -340,7 +357,15 @@ class MemoryLimiter::Locked {
     } else {
       k.size = 1 + key.copy(k.bytes.data() + 1, kMaxStoredKeyBytes);
     }
-    k.shard = &owner_.shard_for(KeyHash{}(k.view()));
+    // One caller key serves up to three namespaces: it is hashed once.
+    const std::string_view caller_key = k.view().substr(1);
+    const Key* same = nullptr;
+    for (std::size_t j = 0; j < count_ && same == nullptr; ++j) {
+      if (keys_[j].view().substr(1) == caller_key) same = &keys_[j];
+    }
+    k.caller_hash = same != nullptr ? same->caller_hash : KeyHash::of_caller_key(k.view());
+    k.hash = KeyHash::fold(k.caller_hash, k.view());
+    k.shard = &owner_.shard_for(k.hash);
     return count_++;
   }
 
@@ -392,6 +417,8 @@ class MemoryLimiter::Locked {
   struct Key {
     std::array<char, 1 + kMaxStoredKeyBytes> bytes;
     std::size_t size = 0;
+    std::size_t caller_hash = 0;  // KeyHash::of_caller_key()
+    std::size_t hash = 0;         // KeyHash's
     Shard* shard = nullptr;
     bool looked_up = false;
     Entry* entry = nullptr;  // its node once looked up; nodes never move, and the sweep
@@ -457,7 +484,7 @@ class MemoryLimiter::Locked {
   Entry* lookup(std::size_t i) {
     Key& key = keys_[i];
     if (!key.looked_up) {
-      const auto it = key.shard->map.find(key.view());
+      const auto it = key.shard->map.find(HashedKey{key.view(), key.hash});
       key.entry = it == key.shard->map.end() ? nullptr : &it->second;
       key.looked_up = true;
     }
