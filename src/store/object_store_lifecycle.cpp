@@ -150,12 +150,33 @@ Expected<LifecycleSweepReport, StoreError> ObjectStore::apply_lifecycle(Timestam
       return !changed;
     };
 
-    for (const std::string& prefix : s3::abort_prefixes(*config)) {
-      const auto end = detail::prefix_successor(prefix);
-      Cursor cursor{prefix, "", false};
-      while (!cursor.done && !changed && !stop.stop_requested()) {
-        auto due = db_->read([&](Txn& txn) -> Expected<std::vector<std::string>, StoreError> {
-          std::vector<std::string> ids;
+    // The names due under each of `prefixes`, read in batches of at most kBatch by
+    // scan(txn, cursor, end, names) (it moves the cursor past what it read and adds what is
+    // due), each batch handed to act(names); until the configuration changes or a stop is
+    // asked.
+    const auto each_due_batch = [&](const std::vector<std::string>& prefixes, auto scan,
+                                    auto act) -> Expected<void, StoreError> {
+      for (const std::string& prefix : prefixes) {
+        const auto end = detail::prefix_successor(prefix);
+        Cursor cursor{prefix, "", false};
+        while (!cursor.done && !changed && !stop.stop_requested()) {
+          auto due = db_->read([&](Txn& txn) -> Expected<std::vector<std::string>, StoreError> {
+            std::vector<std::string> names;
+            scan(txn, cursor, end, names);
+            if (static_cast<int>(names.size()) < kBatch) cursor.done = true;
+            return names;
+          });
+          if (!due) return Unexpected(due.error());
+          if (due->empty()) break;
+          if (auto acted = act(*due); !acted) return acted;
+        }
+      }
+      return {};
+    };
+
+    auto aborts = each_due_batch(
+        s3::abort_prefixes(*config),
+        [&](Txn& txn, Cursor& cursor, const auto& end, std::vector<std::string>& ids) {
           txn.for_each_upload(bucket, cursor.key, cursor.upload_id, end, [&](UploadRecord&& u) {
             cursor.key = u.key;
             cursor.upload_id = u.upload_id;
@@ -163,43 +184,38 @@ Expected<LifecycleSweepReport, StoreError> ObjectStore::apply_lifecycle(Timestam
             if (when && *when <= at) ids.push_back(std::move(u.upload_id));
             return static_cast<int>(ids.size()) < kBatch;
           });
-          if (static_cast<int>(ids.size()) < kBatch) cursor.done = true;
-          return ids;
-        });
-        if (!due) return Unexpected(due.error());
-        if (due->empty()) break;
-        std::size_t aborted = 0;
-        auto garbage = db_->write([&](Txn& txn) -> Expected<std::vector<BlobId>, StoreError> {
-          aborted = 0;
-          if (!unchanged(txn)) return std::vector<BlobId>{};
-          std::vector<BlobId> dropped;
-          for (const auto& id : *due) {
-            auto upload = txn.find_upload(id);
-            if (!upload || upload->bucket != bucket) continue;  // completed or aborted since
-            const auto when =
-                s3::abort_due(*config, upload->key, to_lifecycle_time(upload->initiated), day);
-            if (!when || *when > at) continue;
-            for (const auto& part : txn.list_parts(id, 0, kMaxPartNumber)) {
-              dropped.push_back(part.blob);
+        },
+        [&](const std::vector<std::string>& due) -> Expected<void, StoreError> {
+          std::size_t aborted = 0;
+          auto garbage = db_->write([&](Txn& txn) -> Expected<std::vector<BlobId>, StoreError> {
+            aborted = 0;
+            if (!unchanged(txn)) return std::vector<BlobId>{};
+            std::vector<BlobId> dropped;
+            for (const auto& id : due) {
+              auto upload = txn.find_upload(id);
+              if (!upload || upload->bucket != bucket) continue;  // completed or aborted since
+              const auto when =
+                  s3::abort_due(*config, upload->key, to_lifecycle_time(upload->initiated), day);
+              if (!when || *when > at) continue;
+              for (const auto& part : txn.list_parts(id, 0, kMaxPartNumber)) {
+                dropped.push_back(part.blob);
+              }
+              txn.delete_upload(id);
+              ++aborted;
             }
-            txn.delete_upload(id);
-            ++aborted;
-          }
-          return detail::unreferenced(txn, dropped);
+            return detail::unreferenced(txn, dropped);
+          });
+          if (!garbage) return Unexpected(garbage.error());
+          unlink_blobs(*garbage);
+          report.uploads_aborted += aborted;
+          report.blobs_removed += garbage->size();
+          return {};
         });
-        if (!garbage) return Unexpected(garbage.error());
-        unlink_blobs(*garbage);
-        report.uploads_aborted += aborted;
-        report.blobs_removed += garbage->size();
-      }
-    }
+    if (!aborts) return Unexpected(aborts.error());
 
-    for (const std::string& prefix : s3::expiration_prefixes(*config)) {
-      const auto end = detail::prefix_successor(prefix);
-      Cursor cursor{prefix, "", false};
-      while (!cursor.done && !changed && !stop.stop_requested()) {
-        auto due = db_->read([&](Txn& txn) -> Expected<std::vector<std::string>, StoreError> {
-          std::vector<std::string> keys;
+    auto expirations = each_due_batch(
+        s3::expiration_prefixes(*config),
+        [&](Txn& txn, Cursor& cursor, const auto& end, std::vector<std::string>& keys) {
           txn.for_each_object(bucket, KeyRange{cursor.key, end}, [&](ObjectSummary&& o) {
             cursor.key = detail::key_after(o.key);
             const auto when =
@@ -207,37 +223,36 @@ Expected<LifecycleSweepReport, StoreError> ObjectStore::apply_lifecycle(Timestam
             if (when && *when <= at) keys.push_back(std::move(o.key));
             return static_cast<int>(keys.size()) < kBatch;
           });
-          if (static_cast<int>(keys.size()) < kBatch) cursor.done = true;
-          return keys;
-        });
-        if (!due) return Unexpected(due.error());
-        if (due->empty()) break;
-        std::vector<std::pair<std::string, std::int64_t>> removed;
-        auto garbage = db_->write([&](Txn& txn) -> Expected<std::vector<BlobId>, StoreError> {
-          removed.clear();
-          if (!unchanged(txn)) return std::vector<BlobId>{};
-          std::vector<BlobId> dropped;
-          for (const auto& key : *due) {
-            auto object = txn.find_object(bucket, key);
-            if (!object) continue;  // deleted since
-            const auto when =
-                s3::expiration_due(*config, key, to_lifecycle_time(object->last_modified), day);
-            if (!when || *when > at) continue;  // overwritten since: a younger object stays
-            txn.delete_object(object->generation);
-            for (const auto& segment : object->segments) dropped.push_back(segment.blob);
-            removed.emplace_back(key, object->generation);
+        },
+        [&](const std::vector<std::string>& due) -> Expected<void, StoreError> {
+          std::vector<std::pair<std::string, std::int64_t>> removed;
+          auto garbage = db_->write([&](Txn& txn) -> Expected<std::vector<BlobId>, StoreError> {
+            removed.clear();
+            if (!unchanged(txn)) return std::vector<BlobId>{};
+            std::vector<BlobId> dropped;
+            for (const auto& key : due) {
+              auto object = txn.find_object(bucket, key);
+              if (!object) continue;  // deleted since
+              const auto when =
+                  s3::expiration_due(*config, key, to_lifecycle_time(object->last_modified), day);
+              if (!when || *when > at) continue;  // overwritten since: a younger object stays
+              txn.delete_object(object->generation);
+              for (const auto& segment : object->segments) dropped.push_back(segment.blob);
+              removed.emplace_back(key, object->generation);
+            }
+            return detail::unreferenced(txn, dropped);
+          });
+          if (!garbage) return Unexpected(garbage.error());
+          unlink_blobs(*garbage);
+          for (const auto& [key, generation] : removed) {
+            publish_removed(bucket, key, generation,
+                            "LifecycleExpiration:Delete");  // as S3 names it
           }
-          return detail::unreferenced(txn, dropped);
+          report.objects_expired += removed.size();
+          report.blobs_removed += garbage->size();
+          return {};
         });
-        if (!garbage) return Unexpected(garbage.error());
-        unlink_blobs(*garbage);
-        for (const auto& [key, generation] : removed) {
-          publish_removed(bucket, key, generation, "LifecycleExpiration:Delete");  // as S3 names it
-        }
-        report.objects_expired += removed.size();
-        report.blobs_removed += garbage->size();
-      }
-    }
+    if (!expirations) return Unexpected(expirations.error());
   }
   return report;
 }
