@@ -121,21 +121,21 @@ Expected<HttpRequest, ClientError> build_signed_request(const S3Call& call,
   auto signature = sigv4::sign_headers({call.method, target, signed_view}, payload_hash, params);
   if (!signature) return refuse("cannot sign: " + signature.error().message);
 
-  HttpRequest request;
-  request.method = call.method;
-  request.url = options.endpoint.scheme + "://" + host + target;
-  request.headers = std::move(headers);
   for (auto& h : signature->headers_to_add) {
-    request.headers.emplace_back(std::move(h.name), std::move(h.value));
+    headers.emplace_back(std::move(h.name), std::move(h.value));
   }
-  request.body = call.body;
-  request.connect_timeout = options.connect_timeout;
-  request.stall_timeout = options.total_timeout;
-  request.total_timeout = options.total_timeout;
-  request.max_response_body = options.max_response_body;
-  request.ca_file = options.ca_file;
-  request.connect_to = options.connect_to;
-  return request;
+  return HttpRequest{.method = call.method,
+                     .url = options.endpoint.scheme + "://" + host + target,
+                     .headers = std::move(headers),
+                     .body = call.body,
+                     .body_file = {},  // the body is in memory
+                     .connect_timeout = options.connect_timeout,
+                     .stall_timeout = options.total_timeout,
+                     .total_timeout = options.total_timeout,
+                     .max_response_body = options.max_response_body,
+                     .ca_file = options.ca_file,
+                     .connect_to = options.connect_to,
+                     .on_progress = {}};
 }
 
 }  // namespace upgate::s3client
