@@ -12,12 +12,15 @@
 // table, static_assert each_value_once() and, where the enum has a count or a known last
 // value, std::size(table) against it: that is the check -Wswitch makes of a switch.
 //
-// A plain to_string that nothing parses, of an enum whose values run 0, 1, 2, ... as
-// declared, reads its names from an array in that order, one name a value:
+// An enum whose values run 0, 1, 2, ... as declared and that has nothing but a name a value
+// reads its names from an array in that order, one name a value, and parses them back:
 //
 //   constexpr std::string_view kColorNames[] = {"red", "green", "blue"};
 //   static_assert(names_through(kColorNames, Color::blue));
 //   std::string_view to_string(Color c) { return name_at(kColorNames, c, "red"); }
+//   std::optional<Color> parse_color(std::string_view s) {
+//     return value_at_name<Color>(kColorNames, s);
+//   }
 #pragma once
 
 #include <cstddef>
@@ -66,6 +69,16 @@ constexpr std::string_view name_at(const std::string_view (&names)[N], E value,
                                    std::string_view fallback) noexcept {
   const auto i = static_cast<std::size_t>(value);
   return i < N ? names[i] : fallback;
+}
+
+// The value whose name in `names` (an array name_at reads) is `name`, if any.
+template <class E, std::size_t N>
+constexpr std::optional<E> value_at_name(const std::string_view (&names)[N],
+                                         std::string_view name) noexcept {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return static_cast<E>(i);
+  }
+  return std::nullopt;
 }
 
 // True when `names` has one name for each value from the first to `last`: static_assert it

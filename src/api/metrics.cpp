@@ -79,30 +79,17 @@ std::string_view to_string(AuthDecision decision) noexcept {
 }
 
 // The route labels, which metric_route_from_name reads back.
-constexpr EnumName<MetricRoute> kMetricRouteNames[] = {
-    {MetricRoute::seed_presign, "seed_presign"},
-    {MetricRoute::uploads, "uploads"},
-    {MetricRoute::downloads, "downloads"},
-    {MetricRoute::multipart, "multipart"},
-    {MetricRoute::uppy, "uppy"},
-    {MetricRoute::completion, "completion"},
-    {MetricRoute::preflight, "preflight"},
-    {MetricRoute::healthz, "healthz"},
-    {MetricRoute::readyz, "readyz"},
-    {MetricRoute::metrics, "metrics"},
-    {MetricRoute::demo, "demo"},
-    {MetricRoute::not_found, "not_found"},
-    {MetricRoute::other, "other"},
-};
-static_assert(each_value_once(kMetricRouteNames));
-static_assert(std::size(kMetricRouteNames) == kMetricRouteCount);
+constexpr std::string_view kMetricRouteNames[] = {
+    "seed_presign", "uploads", "downloads", "multipart", "uppy",      "completion", "preflight",
+    "healthz",      "readyz",  "metrics",   "demo",      "not_found", "other"};
+static_assert(names_through(kMetricRouteNames, MetricRoute::other));
 
 std::string_view to_string(MetricRoute route) noexcept {
-  return name_of(kMetricRouteNames, route, "other");
+  return name_at(kMetricRouteNames, route, "other");
 }
 
 MetricRoute metric_route_from_name(std::string_view name) noexcept {
-  if (const auto route = value_named(kMetricRouteNames, name)) return *route;
+  if (const auto route = value_at_name<MetricRoute>(kMetricRouteNames, name)) return *route;
   if (name == "404" || name == "405") return MetricRoute::not_found;
   if (name.starts_with("multipart_")) return MetricRoute::multipart;  // multipart_create, ...
   if (name.starts_with("uppy_")) return MetricRoute::uppy;            // uppy_params, ...
